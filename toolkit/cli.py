@@ -1,0 +1,140 @@
+"""Command-line front: ``mineral-briefs …`` and ``python -m toolkit``.
+
+Thin by design: parse arguments, call the toolkit, map typed errors to exit codes.
+Scenario and data errors exit 2 with one clear message and no traceback; render failures exit 1.
+Heavy modules are imported inside the handlers so that ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from toolkit import __version__
+from toolkit.errors import DataError, MineralBriefsError, RenderError, ScenarioError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from toolkit.commands import cmd_list
+
+    return cmd_list(args)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from toolkit.commands import cmd_validate
+
+    return cmd_validate(args)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from toolkit.commands import cmd_simulate
+
+    return cmd_simulate(args)
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from toolkit.commands import cmd_backtest
+
+    return cmd_backtest(args)
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from toolkit.render_cli import cmd_render
+
+    return cmd_render(args)
+
+
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from toolkit.render_cli import cmd_data_import
+
+    return cmd_data_import(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mineral-briefs",
+        description="Critical-mineral supply-chain scenarios rendered as briefing reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("list", help="list the built-in scenarios")
+    p.set_defaults(handler=_cmd_list)
+
+    p = sub.add_parser("validate", help="validate scenario files (exit 2 on any problem)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files or built-in ids")
+    p.set_defaults(handler=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="run one scenario and write its results table")
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
+    p.add_argument("--out", required=True, help="results file: .csv, .parquet or .xlsx")
+    p.add_argument("--draws", type=int, default=None, help="Monte Carlo draws (default: scenario)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: scenario)")
+    p.set_defaults(handler=_cmd_simulate)
+
+    p = sub.add_parser("backtest", help="replay historical episodes and score the model")
+    p.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode ids (default: all)")
+    p.add_argument("--out", default=None, help="write the score table (.csv or .md)")
+    p.set_defaults(handler=_cmd_backtest)
+
+    p = sub.add_parser("render", help="render scenario briefs to HTML")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="built-in ids or YAML paths")
+    p.add_argument("--all", action="store_true", help="every built-in scenario")
+    p.add_argument("--out", default="reports", help="output folder; '{date}' is expanded")
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument("--language", choices=["en", "de", "all"], default="all")
+    p.add_argument("--force", action="store_true", help="re-render even when nothing changed")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", default=None, help="dask scheduler address (tcp://host:8786)")
+    p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
+    p.add_argument("--keep", type=int, default=None, help="keep the last N dated runs")
+    p.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
+    p.set_defaults(handler=_cmd_render)
+
+    p = sub.add_parser("data", help="manage the data tables")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    dsub.required = True
+    pi = dsub.add_parser("import", help="import a new IEA workbook or USGS MCS release")
+    pi.add_argument("path", help="IEA Critical Minerals Dataset .xlsx or USGS MCS world CSV")
+    pi.add_argument("--kind", choices=["iea", "usgs"], default=None, help="default: by extension")
+    pi.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pi.set_defaults(handler=_cmd_data_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (ScenarioError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RenderError as exc:
+        print(f"render failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except MineralBriefsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

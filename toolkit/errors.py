@@ -1,0 +1,19 @@
+"""Typed errors of the toolkit. Each says what went wrong and what to change."""
+
+from __future__ import annotations
+
+
+class MineralBriefsError(Exception):
+    """Base class of every error the toolkit raises on purpose."""
+
+
+class ScenarioError(MineralBriefsError):
+    """A scenario file is missing, malformed or asks for something the model cannot do."""
+
+
+class DataError(MineralBriefsError):
+    """A data table is missing, malformed or inconsistent with the sources table."""
+
+
+class RenderError(MineralBriefsError):
+    """Rendering a brief failed (execution, export or writing the output)."""
