@@ -1,0 +1,243 @@
+"""Every built-in scenario prepares and renders every section, in English and German.
+
+Fast and in-process: the real data, scenarios and engine; the kernel/papermill path is tested
+in ``test_brief_notebooks.py`` (one slow test) and by the render layer.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from toolkit import brief, i18n, narrative
+from toolkit.scenarios import list_scenarios
+
+SCENARIOS = [info.id for info in list_scenarios()]
+LANGUAGES = ("en", "de")
+_CACHE: dict[tuple[str, str], brief.Brief] = {}
+
+SECTION_HEADINGS = (
+    "section.summary",
+    "section.situation",
+    "section.news_vs_data",
+    "section.market",
+    "section.shock",
+    "section.levers",
+    "section.sensitivity",
+    "section.watch",
+    "section.methods",
+    "section.backtest",
+    "section.sources",
+    "section.parameters",
+)
+
+
+def prepared(sid: str, language: str) -> brief.Brief:
+    key = (sid, language)
+    if key not in _CACHE:
+        _CACHE[key] = brief.prepare(sid, language)
+    return _CACHE[key]
+
+
+def page_text(sections: dict[str, object], *, drop_english_quotes: bool = False) -> str:
+    """All text of the text sections, entities decoded (what a reader sees).
+
+    ``drop_english_quotes`` leaves out text marked ``lang="en"`` (scenario assumptions quoted
+    in their original English, labelled as such in the German brief).
+    """
+    joined = "\n".join(str(v) for v in sections.values() if isinstance(v, str))
+    if drop_english_quotes:
+        joined = re.sub(r'<span lang="en">.*?</span>', " ", joined, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", joined))
+
+
+def plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_there_are_built_in_scenarios() -> None:
+    assert "baseline" in SCENARIOS and len(SCENARIOS) >= 5
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("sid", SCENARIOS)
+def test_every_scenario_prepares_every_section(sid: str, language: str) -> None:
+    b = prepared(sid, language)
+    sections = b.sections()
+    assert set(sections) == set(brief.Brief.SECTIONS)
+    text = page_text(sections)
+    for key in SECTION_HEADINGS:
+        assert i18n.t(key, language) in text, key
+    n_charts = 0
+    for name, out in sections.items():
+        if isinstance(out, alt.TopLevelMixin):
+            spec = out.to_dict()
+            n_charts += 1
+            for data in spec.get("datasets", {}).values():
+                assert len(data) < 5000, name
+        else:
+            assert isinstance(out, str), name
+    assert n_charts >= 4
+    assert b.title in html.unescape(str(sections["parameters"]))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("sid", SCENARIOS)
+def test_executive_summary_numbers_equal_the_kpis(sid: str, language: str) -> None:
+    b = prepared(sid, language)
+    kpis = b.results.kpis
+    focal = kpis[(kpis["mineral"] == b.mineral) & (kpis["stage"] == b.stage)].set_index("kpi")
+    summary = html.unescape(str(b.summary()))
+    items = b.findings()
+    assert 3 <= len(items) <= 5
+    quoted = 0
+    for f in items:
+        for kpi_id, text in f.kpis.items():
+            row = (
+                focal.loc[kpi_id]
+                if kpi_id in focal.index
+                else kpis[(kpis["mineral"] == b.mineral) & (kpis["kpi"] == kpi_id)].iloc[0]
+            )
+            assert text == narrative.format_kpi(
+                kpi_id, float(row["value"]), str(row["unit"]), language
+            )
+            assert text in summary, (kpi_id, text)
+            quoted += 1
+    assert quoted >= 3
+    meta = b.meta_dict()
+    assert meta["kpis"]["peak_price_multiple_outside"] == pytest.approx(
+        float(focal.loc["peak_price_multiple_outside", "value"])
+    )
+
+
+def english_only_fragments() -> set[str]:
+    """Runs of >= 3 words of English catalogue text that never occur in the German one."""
+    en, de = i18n.catalogue("en"), i18n.catalogue("de")
+    german = "\n".join(de.values())
+    found: set[str] = set()
+    for value in en.values():
+        for frag in re.split(r"\{[^}]*\}|<[^>]+>", value):
+            frag = frag.strip(" .,;:()–—")
+            if len(frag.split()) >= 3 and frag not in german:
+                found.add(frag)
+    return found
+
+
+@pytest.mark.parametrize("sid", SCENARIOS)
+def test_german_brief_has_no_untranslated_label(sid: str) -> None:
+    b = prepared(sid, "de")
+    sections = b.sections()
+    text = plain(page_text(sections, drop_english_quotes=True))
+    leaks = [frag for frag in english_only_fragments() if plain(frag) in text]
+    assert leaks == []
+    assert i18n.t("situation.english_only", "de") not in text
+    for name, out in sections.items():
+        if isinstance(out, alt.TopLevelMixin):
+            spec = json.dumps(out.to_dict(), ensure_ascii=False)
+            leaks = [frag for frag in english_only_fragments() if frag in spec]
+            assert leaks == [], name
+            assert '"decimal": ","' in spec
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_meta_record_follows_the_contract(language: str) -> None:
+    b = prepared("controls_oct2025", language)
+    meta = b.meta_dict()
+    assert set(meta) == {
+        "title",
+        "scenario_id",
+        "language",
+        "data_vintage",
+        "toolkit_version",
+        "scenario_digest",
+        "headline",
+        "flags",
+        "kpis",
+    }
+    assert meta["language"] == language and meta["scenario_id"] == "controls_oct2025"
+    assert all(set(h) == {"label", "value"} for h in meta["headline"]) and meta["headline"]
+    assert all(isinstance(f, str) for f in meta["flags"])
+    assert all(isinstance(v, float) for v in meta["kpis"].values())
+    raw = json.dumps(meta, ensure_ascii=False)
+    assert "/work" not in raw and "/tmp" not in raw and not re.search(r"\d{2}:\d{2}", raw)
+    assert meta == prepared("controls_oct2025", language).meta_dict()  # deterministic
+
+
+def test_iamc_download_is_small_and_readable() -> None:
+    b = prepared("controls_oct2025", "en")
+    csv = b.iamc_csv()
+    assert 0 < len(csv.encode()) < 1_000_000
+    df = pd.read_csv(io.StringIO(csv))
+    assert list(df.columns[:5]) == ["model", "scenario", "region", "variable", "unit"]
+    assert {"2025", "2026", "2027"} <= set(df.columns)
+    assert (df["scenario"] == "controls_oct2025").all()
+    assert df["variable"].str.startswith("Price|").any()
+
+
+def test_whatif_chart_has_a_slider_over_the_engine_grid() -> None:
+    b = prepared("controls_oct2025", "de")
+    spec = b.whatif_chart().to_dict()
+    bind = spec["params"][0]["bind"]
+    assert bind["input"] == "range" and bind["min"] == 0 and bind["max"] == 100
+    assert spec["params"][0]["value"] == pytest.approx(60.0)  # the scenario's own setting
+    grid, lever, kpi = b.whatif_grid()
+    assert lever == "share_withheld" and len(grid) > 5
+    assert set(grid["mineral"]) <= set(b.results.whatif["mineral"])
+
+
+def test_flags_show_every_unconfirmed_or_assumed_input() -> None:
+    b = prepared("controls_oct2025", "en")
+    flags = b.flag_rows()
+    assert len(flags) and set(flags["confidence"]) <= {"unconfirmed", "assumption"}
+    methods = html.unescape(str(b.methods()))
+    for what in flags["what"]:
+        assert what in methods
+    assert b.meta_dict()["flags"]
+
+
+HOSTILE = """\
+id: hostile
+extends: baseline
+title:
+  en: "<script>alert(1)</script> [x](javascript:alert(1))"
+  de: "<img src=x onerror=alert(1)> **fett** [y](javascript:alert(2))"
+rationale: "<b>bold</b> [click](javascript:alert(3)) `code` <iframe src=x></iframe>"
+assumptions:
+  - claim: "<script>alert(4)</script> [z](javascript:alert(5))"
+    source_id: IEA_CMD2025
+"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hostile_scenario_text_renders_inert(tmp_path: Path, language: str) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    b = brief.prepare(str(path), language)
+    out = "\n".join(str(v) for v in b.sections().values() if isinstance(v, str))
+    for bad in ("<script", "<img", "<iframe", "<b>bold", "](javascript", "javascript:"):
+        assert bad not in out, bad
+    assert "&lt;script&gt;" in out or "&lt;img" in out
+    # the meta title stays raw text: the exporter escapes it in the page header
+    assert b.meta_dict()["title"] == b.scenario.text("title", language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_comparison_brief(language: str) -> None:
+    comp = brief.prepare_comparison("baseline, controls_oct2025", language=language)
+    table = html.unescape(str(comp.kpi_table()))
+    assert (
+        "controls_oct2025" in table and i18n.t("kpi.peak_price_multiple_outside", language) in table
+    )
+    spec = comp.small_multiples().to_dict()
+    assert "facet" in spec and spec["config"]["locale"]["number"]["decimal"] == (
+        "," if language == "de" else "."
+    )
+    meta = comp.meta_dict()
+    assert meta["scenario_id"] == "compare" and meta["language"] == language

@@ -1,0 +1,212 @@
+"""House theme, fixed colours, finding titles, tooltips and locales of the chart builders."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from toolkit import charts, i18n
+from toolkit.vocab import MINERALS, MODEL_REGIONS
+
+HOUSE = {
+    c.upper()
+    for c in (
+        *charts.PALETTE,
+        *charts.MINERAL_COLORS.values(),
+        *charts.REGION_COLORS.values(),
+        *charts.SERIES_COLORS.values(),
+        charts.INK,
+        charts.MUTED,
+        charts.GRID,
+        "#FFFFFF",
+    )
+}
+
+
+def shares() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "mineral": ["magnet_rees"] * 3 + ["rare_earths"] * 3,
+            "stage": ["refining"] * 3 + ["mining"] * 3,
+            "country": ["CHN", "MYS", "Other", "CHN", "USA", "Other"],
+            "share_pct": [91.0, 4.0, 5.0, 71.0, 12.0, 17.0],
+            "source_id": ["IEA_CMD2025"] * 3 + ["USGS_MCS2026"] * 3,
+        }
+    )
+
+
+def months(n: int = 24) -> list[str]:
+    return list(pd.date_range("2026-01-01", periods=n, freq="MS").strftime("%Y-%m-%d"))
+
+
+def flows() -> pd.DataFrame:
+    t = months()
+    parts = [
+        ("supply", np.linspace(10_000, 8_000, 24)),
+        ("demand", np.full(24, 10_000.0)),
+        ("shortfall", np.r_[np.zeros(6), np.linspace(500, 2_000, 18)]),
+    ]
+    return pd.concat([pd.DataFrame({"time": t, "series": s, "value": v}) for s, v in parts])
+
+
+def bands() -> pd.DataFrame:
+    t = months()
+    rows = []
+    for region, f in (("China", 0.5), ("Alliance", 1.0)):
+        p50 = np.r_[np.full(3, 60.0), np.linspace(150, 90, 21)] * f
+        rows.append(
+            pd.DataFrame(
+                {"time": t, "region": region, "p10": p50 * 0.8, "p50": p50, "p90": p50 * 1.3}
+            )
+        )
+    return pd.concat(rows)
+
+
+def whatif(language: str = "en") -> pd.DataFrame:
+    g = pd.DataFrame(
+        [
+            (v, m, 1 + v / 40 * (i + 1))
+            for v in range(0, 101, 10)
+            for i, m in enumerate(["magnet_rees", "gallium"])
+        ],
+        columns=["lever_value", "mineral", "value"],
+    )
+    g["value_label"] = [i18n.fmt_multiple(v, language) for v in g["value"]]
+    return g
+
+
+def tornado() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "parameter_label": ["Elasticity", "Inventory"],
+            "base": [2.0, 2.0],
+            "low": [1.5, 1.8],
+            "high": [2.8, 2.1],
+            "low_label": ["1.5×", "1.8×"],
+            "high_label": ["2.8×", "2.1×"],
+        }
+    )
+
+
+def all_charts(language: str) -> dict[str, alt.TopLevelMixin]:
+    return {
+        "concentration": charts.concentration_chart(shares(), language, year=2024),
+        "flow": charts.flow_chart(flows(), language, mineral="magnet_rees"),
+        "price": charts.price_band_chart(bands(), language, mineral="magnet_rees"),
+        "tornado": charts.tornado_chart(tornado(), language, kpi_label="Peak", mineral="lithium"),
+        "whatif": charts.whatif_chart(
+            whatif(language),
+            language,
+            lever_label="Share (%)",
+            kpi_label="Peak",
+            mineral="magnet_rees",
+        ),
+        "multiples": charts.small_multiples(
+            pd.DataFrame(
+                {
+                    "scenario": ["a", "b", "a", "b"],
+                    "kpi_label": ["P", "P", "S", "S"],
+                    "value": [1.0, 2.0, 3.0, 4.0],
+                    "value_label": ["1", "2", "3", "4"],
+                }
+            ),
+            language,
+            mineral_of_scenario={"a": "lithium", "b": "cobalt"},
+        ),
+    }
+
+
+def test_theme_is_registered_and_active() -> None:
+    assert charts.THEME_NAME in alt.theme.names()
+    assert alt.theme.active == charts.THEME_NAME
+    spec = all_charts("en")["flow"].to_dict()
+    assert spec["config"]["font"] == charts.FONT
+    assert spec["config"]["axis"]["gridColor"] == charts.GRID
+
+
+def test_every_mineral_and_region_has_one_fixed_distinct_colour() -> None:
+    assert set(charts.MINERAL_COLORS) == set(MINERALS)
+    assert len(set(charts.MINERAL_COLORS.values())) == len(MINERALS)
+    assert set(MODEL_REGIONS) <= set(charts.REGION_COLORS)
+    assert charts.REGION_COLORS["China"] == charts.OKABE_ITO["vermillion"]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_charts_use_only_house_colours_and_compile(language: str) -> None:
+    for name, chart in all_charts(language).items():
+        spec = chart.to_dict()
+        used = charts.chart_colors(spec)
+        assert used, name
+        assert used <= HOUSE, (name, used - HOUSE)
+        vega = vlc.vegalite_to_vega(spec)  # the real compiler: the spec is valid Vega-Lite
+        assert "marks" in json.dumps(vega)
+        assert spec["usermeta"]["mineral_briefs"]["language"] == language
+
+
+def test_mineral_colours_are_the_same_in_every_chart() -> None:
+    spec = all_charts("de")["whatif"].to_dict()
+    scale = json.dumps(spec)
+    assert charts.MINERAL_COLORS["magnet_rees"] in scale
+    assert charts.MINERAL_COLORS["gallium"] in scale
+    multiples = json.dumps(all_charts("en")["multiples"].to_dict())
+    assert charts.MINERAL_COLORS["lithium"] in multiples
+    assert charts.MINERAL_COLORS["cobalt"] in multiples
+
+
+def test_titles_state_the_finding() -> None:
+    en = all_charts("en")["concentration"].to_dict()["title"]["text"]
+    de = all_charts("de")["concentration"].to_dict()["title"]["text"]
+    assert en == "China refines 91% of magnet rare earths"
+    assert de.replace("\u202f", " ") == "China raffiniert 91 % der Magnet-Seltenerden"
+    flow = all_charts("en")["flow"].to_dict()["title"]["text"].replace("\u00a0", " ")
+    assert "2.0 kt" in flow and "December 2027" in flow
+    price = all_charts("de")["price"].to_dict()["title"]["text"].replace("\u00a0", " ")
+    assert "150 USD/kg" in price and "2,5×" in price
+
+
+def test_concentration_focus_picks_the_mineral_of_the_brief() -> None:
+    title = charts.concentration_title(shares(), "en", focus="rare_earths")
+    assert title == "China mines 71% of rare earths"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_tooltips_and_axis_titles_with_units(language: str) -> None:
+    built = all_charts(language)
+    for name in ("concentration", "flow", "price", "tornado", "whatif"):
+        assert '"tooltip"' in json.dumps(built[name].to_dict()), name
+    price = json.dumps(built["price"].to_dict(), ensure_ascii=False)
+    assert "USD/kg" in price
+    conc = json.dumps(built["concentration"].to_dict(), ensure_ascii=False)
+    assert i18n.t("chart.concentration.x", language) in conc
+
+
+def test_german_charts_carry_the_german_number_locale() -> None:
+    spec = all_charts("de")["flow"].to_dict()
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    svg = vlc.vegalite_to_svg(spec)
+    assert "10.000" in svg  # axis label with the German thousands separator
+    svg_en = vlc.vegalite_to_svg(all_charts("en")["flow"].to_dict())
+    assert "10,000" in svg_en
+
+
+def test_whatif_has_a_range_slider_over_the_grid() -> None:
+    spec = all_charts("en")["whatif"].to_dict()
+    params = spec["params"]
+    assert len(params) == 1
+    bind = params[0]["bind"]
+    assert bind["input"] == "range" and bind["min"] == 0 and bind["max"] == 100
+    assert bind["step"] == 10
+    assert "lever" in json.dumps(spec["layer"])
+
+
+def test_inline_data_is_bounded() -> None:
+    big = pd.DataFrame(
+        {"time": months(1) * (charts.MAX_ROWS + 1), "series": "supply", "value": 1.0}
+    )
+    with pytest.raises(ValueError, match="rows"):
+        charts.flow_chart(big, "en", mineral="lithium")

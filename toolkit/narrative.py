@@ -1,0 +1,863 @@
+"""Sentences with numbers, tables and the sources footer of the briefs — in English and German.
+
+Pure functions of small DataFrames (the layouts of :mod:`toolkit.engine` and :mod:`toolkit.data`)
+plus a language. No number in a brief is typed by hand: every figure in the text is formatted
+here from the results or the data, with :mod:`toolkit.i18n`.
+
+Two output types keep notebooks trivial: :class:`Markdown` (displayed as ``text/markdown``) and
+:class:`HTML` (``text/html``). Both are ``str`` subclasses, so tests can search them directly.
+Every piece of scenario- or data-supplied text goes through :func:`toolkit.i18n.escape` before
+it reaches either, so a hostile scenario title renders inert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import pandas as pd
+
+from toolkit import i18n
+from toolkit.i18n import escape
+
+log = logging.getLogger(__name__)
+
+
+class Markdown(str):
+    """Markdown text that Jupyter displays as ``text/markdown``."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class HTML(str):
+    """HTML that Jupyter displays as ``text/html`` (already escaped where needed)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class Safe(str):
+    """A table cell that is already HTML (not escaped again by :func:`html_table`)."""
+
+
+# --------------------------------------------------------------------------- KPI formatting
+
+MULTIPLE_KPIS: Final[frozenset[str]] = frozenset(
+    {"peak_price_multiple_outside", "peak_price_multiple_inside"}
+)
+SHARE_KPIS: Final[frozenset[str]] = frozenset(
+    {
+        "cumulative_shortfall_pct",
+        "alliance_self_sufficiency",
+        "top1_share",
+        "top3_share",
+        "coverage_without_largest",
+    }
+)
+MONEY_KPIS: Final[frozenset[str]] = frozenset(
+    {"tariff_revenue_usd", "consumer_cost_usd", "fiscal_cost_usd"}
+)
+
+HEADLINE_KPIS: Final[tuple[str, ...]] = (
+    "peak_price_multiple_outside",
+    "cumulative_shortfall_pct",
+    "months_to_recovery",
+    "consumer_cost_usd",
+    "tariff_revenue_usd",
+    "stockpile_days_used",
+    "projects_needed",
+    "top1_share",
+)
+"""Candidate KPIs for the cards at the top of a brief and the meta headline, in order."""
+
+
+def headline_ids(kpis: Mapping[str, KPI], n: int = 4) -> list[str]:
+    """The first ``n`` headline KPIs that say something: the peak price always, the others
+    only when non-zero (a floor scenario shows its costs, a shock its shortfall)."""
+    out = []
+    for kpi_id in HEADLINE_KPIS:
+        k = kpis.get(kpi_id)
+        if k is None or not math.isfinite(k.value):
+            continue
+        if kpi_id == "peak_price_multiple_outside" or abs(k.value) > 1e-9:
+            out.append(kpi_id)
+    return out[:n]
+
+
+def as_percent(kpi: str, value: float, unit: str | None) -> float:
+    """A share KPI in [%], whether the engine reports a fraction or percent.
+
+    # NOTE: the unit decides; without a unit a value <= 1 is read as a fraction.
+    """
+    unit = (unit or "").strip().lower()
+    if unit in ("%", "pct", "percent"):
+        return float(value)
+    if unit in ("share", "fraction", "1", "-", "ratio", ""):
+        return float(value) * 100.0 if (unit or abs(value) <= 1.0) else float(value)
+    return float(value)
+
+
+def format_kpi(kpi: str, value: float | None, unit: str | None, language: str) -> str:
+    """Format one KPI value the way the brief prints it.
+
+    Parameters
+    ----------
+    kpi : str
+        KPI id (``peak_price_multiple_outside`` …).
+    value : float
+        Value in the engine's unit.
+    unit : str
+        The engine's unit (``x``, ``%``, ``share``, ``t``, ``months``, ``days``, ``USD`` …).
+    language : str
+        ``en`` or ``de``.
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    value = float(value)
+    if kpi in MULTIPLE_KPIS:
+        return i18n.fmt_multiple(value, language, 1)
+    if kpi in SHARE_KPIS:
+        return i18n.fmt_pct(as_percent(kpi, value, unit), language)
+    if kpi in MONEY_KPIS:
+        return i18n.fmt_money(value, language)
+    if kpi == "cumulative_shortfall_t":
+        return i18n.fmt_tonnes(value, language)
+    if kpi == "hhi":
+        hhi = value * 10_000 if value <= 1.0 else value
+        return i18n.fmt_number(hhi, language, 0)
+    if kpi in ("months_to_recovery", "stockpile_days_used"):
+        return i18n.fmt_number(value, language, 0)
+    if kpi == "projects_needed":
+        return i18n.fmt_number(value, language, 0)
+    return i18n.fmt_number(value, language, i18n.auto_decimals(value))
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI row of the results, with its formatted values."""
+
+    kpi: str
+    mineral: str
+    stage: str
+    value: float
+    unit: str
+    p10: float | None
+    p90: float | None
+    text: str
+    p10_text: str
+    p90_text: str
+
+
+def kpi_lookup(
+    kpis: pd.DataFrame, language: str, mineral: str | None = None, stage: str | None = None
+) -> dict[str, KPI]:
+    """Index the KPI rows of one mineral (and stage) by KPI id, formatted for ``language``.
+
+    Rows of the focal mineral/stage win; other stages of the mineral fill KPI ids still missing;
+    rows with ``mineral == "all"`` or empty fill the rest.
+    """
+    out: dict[str, KPI] = {}
+    if kpis is None or kpis.empty:
+        return out
+    df = kpis.copy()
+    for col in ("mineral", "stage", "unit"):
+        if col not in df:
+            df[col] = ""
+    rank = pd.Series(3, index=df.index)
+    if mineral is not None:
+        same = df["mineral"] == mineral
+        rank = rank.mask(same, 1)
+        if stage is not None:
+            rank = rank.mask(same & (df["stage"] == stage), 0)
+        rank = rank.mask(df["mineral"].isin(["all", "", None]) & ~same, 2)
+        df = df[rank < 3]
+        rank = rank[df.index]
+    df = df.assign(_rank=rank).sort_values("_rank", kind="stable")
+    for row in df.itertuples(index=False):
+        kpi = str(row.kpi)
+        if kpi in out:
+            continue
+        p10 = getattr(row, "p10", None)
+        p90 = getattr(row, "p90", None)
+        p10 = None if p10 is None or pd.isna(p10) else float(p10)
+        p90 = None if p90 is None or pd.isna(p90) else float(p90)
+        unit = str(row.unit) if row.unit is not None and not pd.isna(row.unit) else ""
+        value = float(row.value) if not pd.isna(row.value) else float("nan")
+        out[kpi] = KPI(
+            kpi=kpi,
+            mineral=str(row.mineral),
+            stage=str(row.stage),
+            value=value,
+            unit=unit,
+            p10=p10,
+            p90=p90,
+            text=format_kpi(kpi, value, unit, language),
+            p10_text=format_kpi(kpi, p10, unit, language),
+            p90_text=format_kpi(kpi, p90, unit, language),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence of the executive summary and the KPI values it quotes."""
+
+    key: str
+    text: str
+    kpis: Mapping[str, str] = field(default_factory=dict)
+
+
+def _ok(k: KPI | None) -> bool:
+    return k is not None and math.isfinite(k.value)
+
+
+def findings(
+    kpis: Mapping[str, KPI],
+    language: str,
+    *,
+    mineral: str,
+    top_country: str | None = None,
+    horizon_months: int | None = None,
+    max_findings: int = 5,
+) -> list[Finding]:
+    """The 3–5 findings of the executive summary, generated from the KPIs.
+
+    Parameters
+    ----------
+    kpis : mapping
+        Output of :func:`kpi_lookup` for the focal mineral.
+    language : str
+        ``en`` or ``de``.
+    mineral : str
+        Focal mineral id.
+    top_country : str, optional
+        ISO3 code of the largest producer (named in the concentration finding).
+    horizon_months : int, optional
+        Simulated months; a recovery time at or beyond it is reported as "no recovery".
+    max_findings : int
+        At most this many findings.
+    """
+    name = i18n.t(f"mineral_lower.{mineral}", language)
+    out: list[Finding] = []
+    out_p, in_p = kpis.get("peak_price_multiple_outside"), kpis.get("peak_price_multiple_inside")
+    if _ok(out_p):
+        assert out_p is not None
+        values = {"peak_price_multiple_outside": out_p.text}
+        if _ok(in_p) and in_p is not None and abs(in_p.value - 1.0) < 0.05:
+            text = i18n.t(
+                "finding.price_flat_inside",
+                language,
+                mineral=name,
+                outside=out_p.text,
+                p10=out_p.p10_text,
+                p90=out_p.p90_text,
+            )
+        elif _ok(in_p):
+            assert in_p is not None
+            values["peak_price_multiple_inside"] = in_p.text
+            text = i18n.t(
+                "finding.price",
+                language,
+                mineral=name,
+                outside=out_p.text,
+                p10=out_p.p10_text,
+                p90=out_p.p90_text,
+                inside=in_p.text,
+            )
+        else:
+            text = i18n.t(
+                "finding.price_outside_only",
+                language,
+                mineral=name,
+                outside=out_p.text,
+                p10=out_p.p10_text,
+                p90=out_p.p90_text,
+            )
+        out.append(Finding("price", text, values))
+    short_t, short_pct = kpis.get("cumulative_shortfall_t"), kpis.get("cumulative_shortfall_pct")
+    if _ok(short_t) and _ok(short_pct) and short_t is not None and short_t.value > 0:
+        assert short_pct is not None
+        out.append(
+            Finding(
+                "shortfall",
+                i18n.t("finding.shortfall", language, tonnes=short_t.text, pct=short_pct.text),
+                {
+                    "cumulative_shortfall_t": short_t.text,
+                    "cumulative_shortfall_pct": short_pct.text,
+                },
+            )
+        )
+    rec = kpis.get("months_to_recovery")
+    if (
+        _ok(rec)
+        and rec is not None
+        and rec.value > 0
+        and (horizon_months is None or rec.value < horizon_months)
+    ):
+        out.append(
+            Finding(
+                "recovery",
+                i18n.t("finding.recovery", language, months=rec.text),
+                {"months_to_recovery": rec.text},
+            )
+        )
+    top1, top3, hhi = kpis.get("top1_share"), kpis.get("top3_share"), kpis.get("hhi")
+    if _ok(top1) and _ok(top3) and _ok(hhi):
+        assert top1 is not None and top3 is not None and hhi is not None
+        fields = dict(
+            share=top1.text,
+            top3=top3.text,
+            hhi=hhi.text,
+            stage_lower=i18n.t(f"stage_lower.{top1.stage}", language)
+            if i18n.has(f"stage_lower.{top1.stage}", language)
+            else top1.stage,
+            mineral_of="" if top1.stage == "magnets" else i18n.t(f"mineral_of.{mineral}", language),
+        )
+        if top_country:
+            text = i18n.t(
+                "finding.concentration",
+                language,
+                country=i18n.country_name(top_country, language),
+                **fields,
+            )
+        else:
+            text = i18n.t("finding.concentration_nocountry", language, **fields)
+        text = re.sub(r"\s+([;,.])", r"\1", text)
+        out.append(
+            Finding(
+                "concentration",
+                text,
+                {"top1_share": top1.text, "top3_share": top3.text, "hhi": hhi.text},
+            )
+        )
+    stock = kpis.get("stockpile_days_used")
+    if _ok(stock) and stock is not None and stock.value > 0:
+        out.append(
+            Finding(
+                "stockpile",
+                i18n.t("finding.stockpile", language, days=stock.text),
+                {"stockpile_days_used": stock.text},
+            )
+        )
+    cons, fisc, tar = (
+        kpis.get(k) for k in ("consumer_cost_usd", "fiscal_cost_usd", "tariff_revenue_usd")
+    )
+    if _ok(cons) and cons is not None and cons.value > 0:
+        fisc_text = fisc.text if _ok(fisc) and fisc is not None else "–"
+        tar_text = tar.text if _ok(tar) and tar is not None else "–"
+        out.append(
+            Finding(
+                "floor",
+                i18n.t(
+                    "finding.floor", language, consumer=cons.text, fiscal=fisc_text, tariff=tar_text
+                ),
+                {"consumer_cost_usd": cons.text},
+            )
+        )
+    proj = kpis.get("projects_needed")
+    if _ok(proj) and proj is not None and proj.value > 0:
+        out.append(
+            Finding(
+                "projects",
+                i18n.t("finding.projects", language, n=proj.text),
+                {"projects_needed": proj.text},
+            )
+        )
+    sself = kpis.get("alliance_self_sufficiency")
+    # NOTE: a self-sufficiency outside 0–100 % (the engine caps ratios at 999 %) is not a
+    # statement a reader can use; it is left out rather than printed.
+    if (
+        _ok(sself)
+        and sself is not None
+        and 0 < as_percent("alliance_self_sufficiency", sself.value, sself.unit) <= 100
+    ):
+        out.append(
+            Finding(
+                "self_sufficiency",
+                i18n.t("finding.self_sufficiency", language, share=sself.text),
+                {"alliance_self_sufficiency": sself.text},
+            )
+        )
+    cover = kpis.get("coverage_without_largest")
+    if (
+        _ok(cover)
+        and cover is not None
+        and 0 < as_percent("coverage_without_largest", cover.value, cover.unit) < 100
+    ):
+        out.append(
+            Finding(
+                "coverage",
+                i18n.t("finding.coverage", language, share=cover.text),
+                {"coverage_without_largest": cover.text},
+            )
+        )
+    return out[:max_findings]
+
+
+def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None = None) -> HTML:
+    """KPI cards (label, value, P10–P90) as HTML (classes ``mb-kpis``/``mb-kpi``); default
+    cards: :func:`headline_ids`."""
+    ids = headline_ids(kpis) if ids is None else ids
+    cards = []
+    for kpi_id in ids:
+        k = kpis.get(kpi_id)
+        if k is None or not math.isfinite(k.value):
+            continue
+        band = ""
+        if k.p10 is not None and k.p90 is not None and k.p10 != k.p90:
+            band = (
+                f'<span class="mb-kpi-band">'
+                f"{escape(i18n.t('kpi.note.band', language, p10=k.p10_text, p90=k.p90_text))}"
+                "</span>"
+            )
+        cards.append(
+            f'<div class="mb-kpi" data-kpi="{escape(kpi_id)}">'
+            f'<span class="mb-kpi-label">{escape(i18n.t(f"kpi.{kpi_id}", language))}</span>'
+            f'<span class="mb-kpi-value">{escape(k.text)}</span>{band}</div>'
+        )
+    return HTML(f'<div class="mb-kpis">{"".join(cards)}</div>' if cards else "")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def html_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    css_class: str = "mb-table",
+    numeric: Sequence[int] = (),
+) -> HTML:
+    """An escaped HTML table; :class:`Safe` cells are inserted as they are.
+
+    Parameters
+    ----------
+    headers : sequence of str
+        Column headers (escaped).
+    rows : iterable of sequences
+        Cell values (escaped unless :class:`Safe`).
+    css_class : str
+        Class of the ``<table>``.
+    numeric : sequence of int
+        Column positions right-aligned as numbers (class ``mb-num``).
+    """
+
+    def cell(tag: str, value: Any, pos: int) -> str:
+        cls = ' class="mb-num"' if pos in numeric else ""
+        text = value if isinstance(value, Safe) else escape("" if value is None else value)
+        return f"<{tag}{cls}>{text}</{tag}>"
+
+    head = "".join(cell("th", h, i) for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(cell("td", v, i) for i, v in enumerate(r)) + "</tr>" for r in rows
+    )
+    return HTML(
+        f'<div class="mb-table-wrap"><table class="{css_class}"><thead><tr>{head}'
+        f"</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def source_ref(source_ids: str | Iterable[str]) -> str:
+    """Escaped, compact source reference ``[USGS_MCS2026; IEA_CMD2025]`` for prose."""
+    ids = [
+        s.strip()
+        for s in (source_ids.split(";") if isinstance(source_ids, str) else source_ids)
+        if str(s).strip()
+    ]
+    return f'<span class="mb-src">{escape("; ".join(ids))}</span>' if ids else ""
+
+
+# --------------------------------------------------------------------------- situation
+
+EVENT_KEYS: Final[tuple[str, ...]] = ("summary",)
+
+
+def situation_html(
+    events: pd.DataFrame,
+    language: str,
+    *,
+    minerals: Iterable[str],
+    as_of: dt.date,
+    since: dt.date = dt.date(2025, 1, 1),
+    max_events: int = 12,
+) -> HTML:
+    """The situation section: dated policy events with their sources.
+
+    Parameters
+    ----------
+    events : DataFrame
+        ``policy_events`` (``date, event_id, date_precision, actor, kind, minerals, summary,
+        source_id, confidence``).
+    language : str
+        ``en`` or ``de``. German summaries come from the catalogue key ``event.<event_id>``;
+        an event without one is shown in English and marked so (never silently).
+    minerals : iterable of str
+        Minerals of the scenario; events that name none of them (and name any) are left out.
+    as_of : date
+        Reference date (the scenario start) for "days until".
+    since : date
+        Oldest event shown.
+    max_events : int
+        At most this many events (the most recent ones).
+    """
+    wanted = set(minerals)
+    lines = [f"<h2>{escape(i18n.t('section.situation', language))}</h2>"]
+    if events is not None and len(events):
+        susp = events[events["kind"] == "suspension"]
+        if len(susp):
+            last = pd.to_datetime(susp["date"]).max().date()
+            key = "situation.suspension" if last >= as_of else "situation.suspension_past"
+            text = i18n.t(key, language, date=i18n.fmt_date(last, language))
+            if wanted & {"rare_earths", "magnet_rees"}:
+                text += " " + i18n.t("situation.april", language)
+            lines.append(f'<p class="mb-callout">{text}</p>')
+    lines.append(f"<p>{escape(i18n.t('situation.intro', language))}</p>")
+    if events is None or events.empty:
+        return HTML("".join([*lines, f"<p>{escape(i18n.t('situation.none', language))}</p>"]))
+    df = events.copy()
+    df["when_"] = pd.to_datetime(df["date"]).dt.date
+    mins = df.get("minerals", pd.Series("", index=df.index)).fillna("").astype(str)
+    relevant = mins.map(
+        lambda s: (
+            not s.strip() or bool(wanted & set(x.strip() for x in s.replace(",", ";").split(";")))
+        )
+    )
+    df = df[relevant & (df["when_"] >= since)].sort_values("when_").tail(max_events)
+    items: list[str] = []
+    if df.empty:
+        lines.append(f"<p>{escape(i18n.t('situation.none', language))}</p>")
+    for row in df.itertuples(index=False):
+        precision = getattr(row, "date_precision", "day") or "day"
+        when = i18n.fmt_date(row.when_, language, str(precision))
+        key = f"event.{row.event_id}"
+        if language != "en" and i18n.has(key, language):
+            text = i18n.t(key, language)
+        elif language == "en" and i18n.has(key, language):
+            text = i18n.t(key, language)
+        else:
+            text = escape(row.summary)
+            if language != "en":
+                text += f" <em>{i18n.t('situation.english_only', language)}</em>"
+        flag = ""
+        if str(getattr(row, "confidence", "")) in ("unconfirmed", "assumption"):
+            flag = (
+                f' <span class="mb-flag-inline">'
+                f"{i18n.t(f'confidence.{row.confidence}', language)}</span>"
+            )
+        src = source_ref(row.source_id)
+        # NOTE: the actor column is English data text; the German summaries name the actors
+        # themselves, so the German line leaves the column out.
+        actor = f"{escape(row.actor)}: " if language == "en" else ""
+        items.append(
+            f'<li><strong class="mb-date">{when}</strong> — {actor}{text}{flag} {src}</li>'
+        )
+    if items:
+        lines.append(f'<ul class="mb-events">{"".join(items)}</ul>')
+    return HTML("".join(lines))
+
+
+# --------------------------------------------------------------------------- news vs data
+
+
+def _share_text(
+    shares: pd.DataFrame,
+    sources: pd.DataFrame,
+    language: str,
+    mineral: str,
+    stage: str,
+    country: str = "CHN",
+) -> tuple[str, float | None, str]:
+    """'USGS: 71% of world mining of rare earths (2024)' from market shares."""
+    hit = shares[
+        (shares["mineral"] == mineral) & (shares["stage"] == stage) & (shares["country"] == country)
+    ]
+    if hit.empty:
+        return "", None, ""
+    row = hit.iloc[0]
+    share_pct = float(row["share"]) * 100.0
+    sid = str(row["source_id"])
+    publisher = _publisher(sources, sid, language)
+    text = i18n.t(
+        "news.data.share",
+        language,
+        publisher=escape(publisher),
+        share=i18n.fmt_pct(share_pct, language),
+        stage_lower=i18n.t(f"stage_lower.{stage}", language),
+        mineral_of=i18n.t(f"mineral_of.{mineral}", language),
+        year=int(row["year"]) if "year" in row else "",
+    )
+    return text, share_pct, sid
+
+
+def _verdict(claimed_pct: float, actual: Iterable[float | None], tolerance: float = 10.0) -> str:
+    """understated | overstated | consistent | partly_true, from a claimed share and data shares."""
+    vals = [v for v in actual if v is not None]
+    if not vals:
+        return "unverified"
+    above = [v > claimed_pct + tolerance for v in vals]
+    below = [v < claimed_pct - tolerance for v in vals]
+    if all(above):
+        return "understated"
+    if all(below):
+        return "overstated"
+    if any(below) and not all(below):
+        return "partly_true"
+    return "consistent"
+
+
+CLAIM_IDS: Final[dict[str, str]] = {
+    "half_market": "ree-half-market",
+    "magnets_85": "magnets-85pct",
+    "processing_half": "processing-half",
+    "demand_400_600": "demand-400-600",
+    "demand_4000": "demand-4000",
+}
+"""Catalogue claim key -> ``claim_id`` of the data layer's ``seed_claims`` table."""
+
+
+SHORT_PUBLISHERS: Final[dict[str, str]] = {
+    "U.S. Geological Survey": "USGS",
+    "International Energy Agency": "IEA",
+}
+
+
+def _publisher(sources: pd.DataFrame | None, source_id: str, language: str = "en") -> str:
+    """Short publisher name of a source id for prose (``USGS``, ``IEA``, ``World Bank``)."""
+    name = source_id.split("_")[0]
+    if sources is not None and len(sources):
+        rec = sources[sources["source_id"] == source_id]
+        if len(rec):
+            name = str(rec.iloc[0]["publisher"]).split(" (")[0].strip()
+    name = SHORT_PUBLISHERS.get(name, name)
+    key = f"publisher.{name}"
+    return i18n.t(key, language) if i18n.has(key, language) else name
+
+
+def _multiple_text(
+    multiples: pd.DataFrame,
+    sources: pd.DataFrame | None,
+    language: str,
+    mineral: str,
+    source_id: str,
+) -> str:
+    """'IEA: lithium ×4.5–7.5 from 2024 to 2040 (STEPS–NZE)' from ``demand_multiples``."""
+    hit = multiples[(multiples["mineral"] == mineral) & (multiples["source_id"] == source_id)]
+    if hit.empty:
+        return ""
+    low, high = float(hit["multiple_low"].min()), float(hit["multiple_high"].max())
+    scen = list(dict.fromkeys(hit.sort_values("multiple_high")["scenario"]))
+    label = scen[0] if len(scen) == 1 else f"{scen[0]}–{scen[-1]}"
+    key = "news.data.multiple" if round(low, 1) != round(high, 1) else "news.data.multiple_single"
+    return i18n.t(
+        key,
+        language,
+        publisher=escape(_publisher(sources, source_id, language)),
+        mineral=i18n.mineral_name(mineral, language),
+        base=int(hit["base_year"].min()),
+        target=int(hit["target_year"].max()),
+        low=i18n.fmt_number(low, language, i18n.auto_decimals(low)),
+        high=i18n.fmt_number(high, language, i18n.auto_decimals(high)),
+        scenario=escape(label),
+    )
+
+
+def news_vs_data_rows(
+    shares: pd.DataFrame,
+    multiples: pd.DataFrame,
+    sources: pd.DataFrame,
+    language: str,
+    seed_claims: pd.DataFrame | None = None,
+) -> list[tuple[str, str, str, list[str]]]:
+    """Rows ``(claim, data, verdict, source_ids)`` comparing the seed articles with the data.
+
+    The claims are the articles' own wording (catalogue ``news.claim.*``; the German rows quote
+    the German articles). Every figure on the data side is computed from ``shares``
+    (:func:`toolkit.data.market_base` with ``share`` in [0–1] and ``year``) and ``multiples``
+    (``demand_multiples``). The verdict is the data layer's (``seed_claims.verdict``) when the
+    claim is there, else computed.
+    """
+    rows: list[tuple[str, str, str, list[str]]] = []
+    curated: dict[str, tuple[str, list[str]]] = {}
+    if seed_claims is not None and len(seed_claims):
+        for r in seed_claims.itertuples(index=False):
+            ids = [x.strip() for x in str(r.source_id).split(";") if x.strip()]
+            curated[str(r.claim_id)] = (str(r.verdict), ids)
+    # NOTE: the claimed shares (50 %, 85 %, 50 %) are the articles' numbers, i.e. the claim under
+    # test, not results; the fallback verdict compares them with the data within ±10 points.
+    checks: list[tuple[str, float, list[tuple[str, str]]]] = [
+        ("half_market", 50.0, [("rare_earths", "mining"), ("magnet_rees", "refining")]),
+        ("magnets_85", 85.0, [("magnet_rees", "refining"), ("magnet_rees", "magnets")]),
+        (
+            "processing_half",
+            50.0,
+            [
+                ("cobalt", "refining"),
+                ("lithium", "refining"),
+                ("nickel", "refining"),
+                ("magnet_rees", "refining"),
+            ],
+        ),
+    ]
+    for claim_id, claimed, pairs in checks:
+        texts, vals, sids = [], [], []
+        for mineral, stage in pairs:
+            text, val, sid = _share_text(shares, sources, language, mineral, stage)
+            if text:
+                texts.append(text)
+                vals.append(val)
+                sids.append(sid)
+        if not texts:
+            continue
+        if claim_id == "processing_half":
+            verdict = (
+                "partly_true" if any(v is not None and v < claimed for v in vals) else "consistent"
+            )
+        else:
+            verdict = _verdict(claimed, vals)
+        verdict, extra = curated.get(CLAIM_IDS[claim_id], (verdict, []))
+        rows.append(
+            (
+                i18n.t(f"news.claim.{claim_id}", language),
+                "; ".join(texts),
+                i18n.t(f"news.verdict.{verdict}", language),
+                sorted({*sids, *extra}),
+            )
+        )
+    if multiples is not None and not multiples.empty:
+        for claim_id, parts in (
+            (
+                "demand_400_600",
+                [("lithium", "WB_2020"), ("lithium", "IEA_CMD2025"), ("cobalt", "IEA_CMD2025")],
+            ),
+            (
+                "demand_4000",
+                [
+                    ("lithium", "IEA_2021_ROLE"),
+                    ("lithium", "IEA_CMD2025"),
+                    ("graphite", "IEA_2021_ROLE"),
+                    ("graphite", "IEA_CMD2025"),
+                ],
+            ),
+        ):
+            texts, sids = [], []
+            for mineral, sid in parts:
+                text = _multiple_text(multiples, sources, language, mineral, sid)
+                if text:
+                    texts.append(text)
+                    sids.append(sid)
+            if not texts:
+                continue
+            verdict, extra = curated.get(CLAIM_IDS[claim_id], ("outdated", []))
+            rows.append(
+                (
+                    i18n.t(f"news.claim.{claim_id}", language),
+                    "; ".join(texts),
+                    i18n.t(f"news.verdict.{verdict}", language),
+                    sorted({*sids, *extra}),
+                )
+            )
+    return rows
+
+
+def news_vs_data_html(rows: Sequence[tuple[str, str, str, list[str]]], language: str) -> HTML:
+    """The news-versus-data table (claims are catalogue text, data cells already escaped)."""
+    heading = f"<h3>{escape(i18n.t('section.news_vs_data', language))}</h3>"
+    intro = f"<p>{escape(i18n.t('news.intro', language))}</p>"
+    table = html_table(
+        [
+            i18n.t("news.col.claim", language),
+            i18n.t("news.col.data", language),
+            i18n.t("news.col.verdict", language),
+        ],
+        [
+            (
+                Safe(f"<q>{escape(c)}</q>"),
+                Safe(f"{d} {source_ref(s)}"),
+                Safe(f'<span class="mb-verdict">{escape(v)}</span>'),
+            )
+            for c, d, v, s in rows
+        ],
+        css_class="mb-table mb-news",
+    )
+    return HTML(heading + intro + table)
+
+
+# --------------------------------------------------------------------------- sources, flags
+
+
+def sources_html(sources: pd.DataFrame, language: str) -> HTML:
+    """The sources section: a reference list with publisher, year, title, table/page, URL (as
+    text, never a link: the page makes no network reference), licence and confidence."""
+    heading = f"<h2>{escape(i18n.t('section.sources', language))}</h2>"
+    intro = f"<p>{escape(i18n.t('sources.intro', language))}</p>"
+
+    def field_of(rec: Any, name: str) -> str:
+        v = getattr(rec, name, "")
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return str(int(float(v))) if name == "year" and str(v).strip() else str(v).strip()
+
+    items = []
+    for rec in sources.itertuples(index=False):
+        sid, url = field_of(rec, "source_id"), field_of(rec, "url")
+        conf = field_of(rec, "confidence")
+        conf_text = (
+            i18n.t(f"confidence.{conf}", language)
+            if conf and i18n.has(f"confidence.{conf}", language)
+            else conf
+        )
+        parts = [
+            f'<span class="mb-ref-id">{escape(sid)}</span> '
+            f"{escape(field_of(rec, 'publisher'))} ({escape(field_of(rec, 'year'))}). "
+            f"<cite>{escape(field_of(rec, 'title'))}</cite>."
+        ]
+        locator = field_of(rec, "locator")
+        if locator:
+            parts.append(f" {escape(locator)}.")
+        if url:
+            parts.append(f' <span class="mb-url">{escape(url)}</span>')
+        meta = [i18n.t("sources.licence", language, licence=escape(field_of(rec, "licence")))]
+        if conf_text:
+            meta.append(escape(conf_text))
+        parts.append(f' <span class="mb-ref-meta">{" · ".join(meta)}</span>')
+        items.append(f'<li id="src-{escape(sid)}">{"".join(parts)}</li>')
+    return HTML(heading + intro + f'<ol class="mb-refs">{"".join(items)}</ol>')
+
+
+def flags_html(flags: pd.DataFrame, language: str) -> HTML:
+    """Visible flags for every input whose confidence is ``unconfirmed`` or ``assumption``.
+
+    Parameters
+    ----------
+    flags : DataFrame
+        ``what, confidence, source_id`` (``what`` is data/scenario text: escaped).
+    """
+    heading = f"<h3>{escape(i18n.t('methods.flags', language))}</h3>"
+    if flags is None or flags.empty:
+        return HTML(heading + f"<p>{escape(i18n.t('methods.no_flags', language))}</p>")
+    items = "".join(
+        f'<li class="mb-flag mb-flag-{escape(r.confidence)}"><strong>'
+        f"{escape(i18n.t(f'confidence.{r.confidence}', language))}</strong> "
+        f"{escape(r.what)} {source_ref(r.source_id)}</li>"
+        for r in flags.itertuples(index=False)
+    )
+    return HTML(
+        heading + f'<div class="mb-callout mb-callout-flag"><p>'
+        f"{escape(i18n.t('methods.flags_intro', language))}</p>"
+        f'<ul class="mb-flags-list">{items}</ul></div>'
+    )
