@@ -1,0 +1,190 @@
+"""The engine on real data and real scenarios: contract of Results, IAMC, files, seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import engine
+from toolkit.data import load_dataset
+from toolkit.errors import ScenarioError
+from toolkit.scenarios import list_scenarios, load_scenario
+from toolkit.vocab import MODEL_REGIONS
+
+IAMC = ["model", "scenario", "region", "variable", "unit", "time", "value"]
+KPI_IDS = list(engine.KPI_UNITS)
+
+
+@pytest.fixture(scope="module")
+def dataset():  # type: ignore[no-untyped-def]
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def controls(dataset):  # type: ignore[no-untyped-def]
+    return engine.run(load_scenario("controls_oct2025"), dataset, draws=200, seed=7)
+
+
+def test_results_follow_the_architecture_contract(controls: engine.Results) -> None:
+    r = controls
+    assert list(r.timeseries.columns) == IAMC
+    assert list(r.bands.columns) == IAMC[:-1] + ["quantile", "value"]
+    assert set(r.bands["quantile"]) == {0.1, 0.5, 0.9}
+    assert list(r.kpis.columns) == ["mineral", "stage", "kpi", "value", "unit", "p10", "p90"]
+    assert set(r.kpis["kpi"]) == set(KPI_IDS)
+    assert list(r.sensitivity.columns) == [
+        "parameter",
+        "mineral",
+        "stage",
+        "kpi",
+        "base",
+        "low",
+        "high",
+        "low_input",
+        "high_input",
+    ]
+    assert list(r.whatif.columns) == ["lever", "lever_value", "mineral", "stage", "kpi", "value"]
+    assert set(r.timeseries["region"]) <= set(MODEL_REGIONS)
+    assert r.timeseries["time"].str.match(r"^\d{4}-\d{2}-01$").all()
+    assert r.timeseries["model"].iloc[0].startswith("mineral-briefs ")
+    assert np.isfinite(r.timeseries["value"]).all()
+    assert "Price|Magnet REEs|Refining" in set(r.timeseries["variable"])
+    assert set(r.scenario.source_ids) <= set(r.sources)
+    assert "ASSUMPTION" in r.sources and "USGS_MCS2026" in r.sources
+    assert r.data_vintage
+
+
+def test_controls_raise_outside_and_lower_inside_magnet_prices(controls: engine.Results) -> None:
+    k = controls
+    assert k.kpi("magnet_rees", "magnets", "peak_price_multiple_outside") > 1.2
+    ts = k.timeseries
+    mag = ts.loc[ts["variable"] == "Price|Magnet REEs|Magnets"].pivot(
+        index="time", columns="region", values="value"
+    )
+    assert (mag["Rest of World"] >= mag["China"] - 1e-9).all()
+    assert mag["China"].min() < mag["China"].iloc[0]
+    # P10 <= value-ish <= P90 band ordering
+    kp = k.kpis.dropna()
+    assert (kp["p10"] <= kp["p90"] + 1e-9).all()
+    b = k.bands.pivot_table(
+        index=["region", "variable", "time"], columns="quantile", values="value"
+    )
+    assert (b[0.1] <= b[0.5] + 1e-9).all() and (b[0.5] <= b[0.9] + 1e-9).all()
+
+
+def test_whatif_grid_and_tornado(controls: engine.Results) -> None:
+    w = controls.whatif
+    share = w.loc[
+        (w["lever"] == "share_withheld")
+        & (w["stage"] == "magnets")
+        & (w["kpi"] == "peak_price_multiple_outside")
+    ].sort_values("lever_value")
+    assert list(share["lever_value"]) == [round(0.1 * i, 1) for i in range(11)]
+    assert (np.diff(share["value"].to_numpy()) >= -1e-9).all()
+    s = controls.sensitivity
+    assert {"elasticity_demand_sr", "licensing_delay_factor"} <= set(s["parameter"])
+    row = s.loc[
+        (s["parameter"] == "elasticity_demand_sr")
+        & (s["stage"] == "magnets")
+        & (s["kpi"] == "peak_price_multiple_outside")
+    ].iloc[0]
+    assert row["low"] != row["high"]
+
+
+def test_baseline_has_no_shortfall_and_flat_prices(dataset) -> None:  # type: ignore[no-untyped-def]
+    r = engine.run(load_scenario("baseline"), dataset, draws=0)
+    sc = r.scenario
+    if sc.export_controls or sc.demand or sc.price_floors:
+        pytest.skip("the built-in baseline carries levers")
+    k = r.kpis.set_index("kpi")
+    assert (r.kpis.loc[r.kpis["kpi"] == "cumulative_shortfall_t", "value"] == 0).all()
+    assert np.allclose(k.loc["peak_price_multiple_outside", "value"], 1.0)
+
+
+def test_seed_reproduces_results_exactly(dataset) -> None:  # type: ignore[no-untyped-def]
+    sc = load_scenario("suspension_snapback")
+    a = engine.run(sc, dataset, draws=50, seed=123)
+    b = engine.run(sc, dataset, draws=50, seed=123)
+    c = engine.run(sc, dataset, draws=50, seed=124)
+    pd.testing.assert_frame_equal(a.bands, b.bands)
+    pd.testing.assert_frame_equal(a.kpis, b.kpis)
+    assert not a.bands["value"].equals(c.bands["value"])
+
+
+def test_iamc_round_trip_through_wide_format(controls: engine.Results, tmp_path: Path) -> None:
+    path = controls.write(tmp_path / "r.csv")
+    long = pd.read_csv(path)
+    assert list(long.columns) == IAMC
+    wide = long.pivot_table(index=IAMC[:5], columns="time", values="value")
+    back = wide.reset_index().melt(id_vars=IAMC[:5], var_name="time", value_name="value")
+    merged = back.merge(long, on=IAMC[:6], suffixes=("_w", "_l"))
+    assert len(merged) == len(long)
+    np.testing.assert_allclose(merged["value_w"], merged["value_l"])
+
+
+def test_write_parquet_and_xlsx(controls: engine.Results, tmp_path: Path) -> None:
+    pq = controls.write(tmp_path / "r.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(pq), controls.timeseries, check_dtype=False)
+    xl = controls.write(tmp_path / "r.xlsx")
+    sheets = pd.read_excel(xl, sheet_name=None)
+    assert {"data", "bands", "kpis", "sensitivity", "whatif", "meta"} <= set(sheets)
+    assert len(sheets["data"]) == len(controls.timeseries)
+    with pytest.raises(ScenarioError, match="extension"):
+        controls.write(tmp_path / "r.json")
+
+
+def test_every_builtin_scenario_runs(dataset) -> None:  # type: ignore[no-untyped-def]
+    for info in list_scenarios():
+        r = engine.run(load_scenario(info.id), dataset, draws=20, seed=1)
+        assert len(r.timeseries) > 0, info.id
+        assert r.kpis["value"].notna().all(), info.id
+        num = r.timeseries.loc[~r.timeseries["variable"].str.startswith("Exports"), "value"]
+        assert (num >= -1e-6).all(), info.id
+
+
+def test_floor_scenario_reports_policy_costs(dataset) -> None:  # type: ignore[no-untyped-def]
+    sc = load_scenario("alliance_floor")
+    r = engine.run(sc, dataset, draws=0)
+    pf = sc.price_floors[0]
+    ts = r.timeseries
+    from toolkit.model.codelist import variable
+
+    price = ts.loc[
+        (ts["variable"] == variable("Price", pf.mineral, pf.stage)) & (ts["region"] == "Alliance")
+    ]
+    active = price["time"] >= pf.start.strftime("%Y-%m-01")
+    if pf.instrument == "variable_tariff":
+        assert (price.loc[active, "value"] >= pf.floor.usd_per_kg() - 1e-6).all()
+    w = r.whatif
+    assert (w["lever"] == "floor_usd_per_kg").any()
+
+
+def test_market_without_base_data_is_a_scenario_error(dataset) -> None:  # type: ignore[no-untyped-def]
+    from toolkit.scenarios import Market
+
+    sc = load_scenario("baseline").model_copy(
+        update={"markets": (Market(mineral="germanium", stage="refining"),)}
+    )
+    with pytest.raises(ScenarioError, match="germanium/refining"):
+        engine.run(sc, dataset, draws=0)
+
+
+def test_float32_monte_carlo_chunks_match_float64(dataset, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from toolkit.scenarios import load_backtest
+
+    sc = load_backtest("bt02_gallium_2023")
+    n = engine.ROW_CHUNK + 500  # two Monte Carlo chunks
+    fast = engine.run(sc, dataset, draws=n, seed=3)
+    monkeypatch.setattr(engine, "MC_DTYPE", np.float64)
+    exact = engine.run(sc, dataset, draws=n, seed=3)
+    pd.testing.assert_frame_equal(fast.timeseries, exact.timeseries)  # central path: float64
+    pd.testing.assert_frame_equal(fast.bands, exact.bands, check_exact=False, rtol=1e-4)
+    cont = ~fast.kpis["kpi"].isin(["months_to_recovery", "projects_needed"])
+    np.testing.assert_allclose(
+        fast.kpis.loc[cont, ["p10", "p90"]].to_numpy(),
+        exact.kpis.loc[cont, ["p10", "p90"]].to_numpy(),
+        rtol=1e-4,
+    )

@@ -1,0 +1,97 @@
+"""Constant-elasticity partial-equilibrium clearing with capacity limits and a choke price."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+F = NDArray[np.float64]
+
+MIN_PRICE_MULTIPLE: float = 0.05
+"""Lowest price the solver returns, as a multiple of the base price [-]."""
+
+_TINY: float = 1e-12
+
+
+def adjusted_elasticity(short_run: F, long_run: F, months: F, tau_months: F) -> F:
+    """Partial adjustment ``ε(t) = ε_SR + (ε_LR − ε_SR)(1 − e^{−t/τ})`` [-].
+
+    Parameters
+    ----------
+    short_run, long_run : array
+        Elasticities [-].
+    months : array
+        Time since the shock began, t ≥ 0 [months].
+    tau_months : array
+        Adjustment time constant τ [months].
+
+    References
+    ----------
+    methods.md §8.7.
+    """
+    return short_run + (long_run - short_run) * (
+        1.0 - np.exp(-np.maximum(months, 0.0) / tau_months)
+    )
+
+
+class Cleared(NamedTuple):
+    """Result of :func:`clear_market`, all arrays of the input shape."""
+
+    price: F
+    """Clearing price multiple P (base = 1) [-]."""
+    supply_multiplier: F
+    """Own-supply response min(P^ε_s, h) [-]."""
+    ration: F
+    """Share of demand served at P: 1 unless the choke price binds [0–1]."""
+
+
+def clear_market(
+    supply_scale: F, demand_scale: F, eps_d: F, eps_s: F, headroom: F, choke: F
+) -> Cleared:
+    """Solve ``A·min(P^{ε_s}, h) = B·P^{ε_d}`` for P in closed form, capped at the choke price.
+
+    Uncapped: ``P = (B/A)^{1/(ε_s − ε_d)}``. If ``P^{ε_s} > h`` (capacity binds):
+    ``P = (A·h/B)^{1/ε_d}``. Then ``P ≤ P_choke``; at the choke price demand above supply is
+    rationed. A zone with no supply (``A ≤ 0``) sits at the choke price with nothing served.
+
+    Parameters
+    ----------
+    supply_scale : array
+        A: supply at the base price incl. exogenous net flows [fraction of base world flow].
+    demand_scale : array
+        B: demand at the base price [fraction of base world flow].
+    eps_d : array
+        Demand elasticity (< 0) [-].
+    eps_s : array
+        Supply elasticity (≥ 0) [-].
+    headroom : array
+        Capacity limit h on the own-supply multiplier (≥ 1) [-].
+    choke : array
+        Choke price multiple [-].
+
+    Returns
+    -------
+    Cleared
+
+    References
+    ----------
+    methods.md §8.1 (closed form and choke price).
+    """
+    a = np.maximum(supply_scale, _TINY)
+    b = np.maximum(demand_scale, _TINY)
+    la, lb = np.log(a), np.log(b)
+    x = (lb - la) / (eps_s - eps_d)
+    lh = np.log(headroom)
+    capped = eps_s * x > lh
+    x = np.where(capped, (la + lh - lb) / eps_d, x)
+    x = np.clip(x, math.log(MIN_PRICE_MULTIPLE), np.log(choke))
+    x = np.where(supply_scale <= _TINY, np.log(choke), x)
+    price = np.exp(x)
+    mult = np.minimum(np.exp(eps_s * x), headroom)
+    served = a * mult
+    wanted = b * np.exp(eps_d * x)
+    ration = np.where(supply_scale <= _TINY, 0.0, np.minimum(1.0, served / wanted))
+    return Cleared(price, mult, ration)

@@ -1,0 +1,85 @@
+"""Policy levers: price floors (variable tariff, CfD, offtake) and stockpile rules."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+F = NDArray[np.float64]
+
+KG_PER_T: float = 1000.0
+
+INSTRUMENT_CODES: dict[str, int] = {"variable_tariff": 0, "cfd": 1, "offtake": 2}
+
+
+def cfd_fiscal_cost(
+    floor_usd_per_kg: F | float, benchmark_usd_per_kg: F | float, covered_t: F | float
+) -> F:
+    """Fiscal cost of a contract for difference [USD]: ``max(0, P_f − P_bench) × Q``.
+
+    Parameters
+    ----------
+    floor_usd_per_kg : float or array
+        Floor (strike) price [USD/kg].
+    benchmark_usd_per_kg : float or array
+        Market benchmark price [USD/kg].
+    covered_t : float or array
+        Covered volume [t].
+
+    References
+    ----------
+    methods.md §9.3 (DoD–MP Materials 2025: DoD pays the difference to $110/kg).
+    """
+    gap = np.maximum(
+        np.asarray(floor_usd_per_kg, float) - np.asarray(benchmark_usd_per_kg, float), 0.0
+    )
+    return gap * np.asarray(covered_t, float) * KG_PER_T
+
+
+def offtake_fiscal_cost(
+    floor_usd_per_kg: F | float, market_usd_per_kg: F | float, volume_t: F | float
+) -> F:
+    """Net cost of buying ``volume_t`` at the floor and reselling at market [USD] (may be < 0)."""
+    return (
+        (np.asarray(floor_usd_per_kg, float) - np.asarray(market_usd_per_kg, float))
+        * np.asarray(volume_t, float)
+        * KG_PER_T
+    )
+
+
+def variable_levy(floor: F, world_price: F) -> F:
+    """Specific levy ``τ = max(0, P_f − P_w)`` [same unit as the prices]. methods.md §9.2."""
+    return np.maximum(floor - world_price, 0.0)
+
+
+def tariff_revenue(levy: F, imports: F, leakage: F) -> F:
+    """Levy revenue ``T = τ·M·(1 − λ)`` [price unit × quantity unit]; λ leaks in levy-free."""
+    return levy * np.maximum(imports, 0.0) * (1.0 - leakage)
+
+
+def stockpile_release(level: F, gap: F, max_share: F, triggered: F) -> F:
+    """Release ``r = min(S, s_max·max(0, gap))`` when triggered [quantity per step].
+
+    Parameters
+    ----------
+    level : array
+        Stockpile level S ≥ 0 [quantity].
+    gap : array
+        Shortfall at the base price after private stock draws [quantity per step].
+    max_share : array
+        Largest share of the gap the stockpile covers [0–1].
+    triggered : array of bool
+        Release rule met (shortfall > 0, or price above the trigger multiple).
+
+    References
+    ----------
+    methods.md §8.6.
+    """
+    want = max_share * np.maximum(gap, 0.0)
+    return np.where(triggered, np.minimum(np.maximum(level, 0.0), want), 0.0)
+
+
+def stockpile_refill(level: F, target: F, rate: F, price: F, below: F) -> F:
+    """Purchases ``min(target − S, rate)`` while the price is below ``below`` [quantity/step]."""
+    room = np.maximum(target - level, 0.0)
+    return np.where(price < below, np.minimum(room, rate), 0.0)

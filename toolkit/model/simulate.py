@@ -1,0 +1,702 @@
+"""The monthly market simulation: every market and every row (draw/variant) at once.
+
+Units: quantities are *fractions of the market's base-year world flow* ``Q0`` [t/yr] expressed
+as annual rates; stocks are in years of ``Q0``; prices are multiples of the base price ``P0``.
+The caller (:mod:`toolkit.engine`) converts to tonnes and USD. Regions: China (C), Alliance (A)
+and Rest of World (R); A and R share the outside price unless a variable-tariff floor binds.
+
+Clearing mode per market and month: *unified* (one world price; trade arbitrages) unless an
+export control that separates China from the outside is in force, then *segmented* (China's
+net exports are fixed by the control and each zone clears on its own: the price wedge).
+Equations: ``docs/methodology.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from toolkit.model.clearing import clear_market
+from toolkit.model.policy import KG_PER_T, stockpile_refill, stockpile_release
+from toolkit.model.timeline import front_running, ramp_share, regime_share
+from toolkit.model.uncertainty import QUANTILES
+
+logger = logging.getLogger(__name__)
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741
+
+MODE_CHINA_EXPORT = 0
+"""China withholds exports: volume stays in China (segmented clearing)."""
+MODE_WORLD_CUT = 1
+"""A non-China exporter withholds from everyone: volume leaves the market (unified clearing)."""
+MODE_CHINA_CUT = 2
+"""A non-China exporter withholds from China: China's zone loses it (segmented clearing)."""
+
+RECOVERY_THRESHOLD: float = 1.1
+"""Outside price multiple above which a market counts as disrupted [-]."""
+
+PATH_VARIABLES: tuple[str, ...] = (
+    "price_china",
+    "price_alliance",
+    "price_row",
+    "supply_china",
+    "supply_alliance",
+    "supply_row",
+    "demand_china",
+    "demand_alliance",
+    "demand_row",
+    "shortfall",
+    "shortfall_alliance",
+    "shortfall_row",
+    "exports_china",
+    "inventory",
+    "inventory_china",
+    "stockpile",
+    "tariff_revenue_usd",
+    "fiscal_cost_usd",
+)
+"""Variables kept per month for path rows."""
+
+BAND_VARIABLES: tuple[str, ...] = (
+    "price_china",
+    "price_alliance",
+    "price_row",
+    "supply_world",
+    "demand_world",
+    "shortfall_alliance",
+    "shortfall_row",
+    "exports_china",
+    "inventory",
+    "stockpile",
+)
+"""Variables summarised by monthly P10/P50/P90 over the Monte Carlo rows."""
+
+BAND_DRAWS_MAX: int = 2_048
+"""Largest number of Monte Carlo rows used for the monthly bands (KPIs use every row)."""
+
+
+def _empty(n: int = 0) -> F:
+    return np.zeros(n, dtype=float)
+
+
+def _empty_i(n: int = 0) -> I:
+    return np.zeros(n, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Markets:
+    """Static description of M markets over T months."""
+
+    mineral: tuple[str, ...]
+    stage: tuple[str, ...]
+    q0_t: F
+    """Base world flow Q0 [t/yr], (M,)."""
+    p0_usd_per_kg: F
+    """Base price P0 [USD/kg] (NaN when unknown), (M,)."""
+    supply_share: F
+    """(3, M): China, Alliance, RoW shares of base production [0–1]."""
+    demand_share: F
+    """(3, M): China, Alliance, RoW shares of base demand [0–1]."""
+    log_growth: F
+    """(T, M): ln G(t), central demand multiple vs the base year."""
+    upstream: I
+    """(M,): index of the upstream market of the same mineral, −1 if none."""
+    capacity_lag_months: I
+    """(M,): supply trend follows demand with this lag L [months]."""
+    choke: F
+    """(M,): choke price multiple [-]."""
+    headroom_sr: F
+    """(M,): short-run capacity limit on the supply multiplier [-]."""
+    headroom_lr: F
+    """(M,): long-run limit on the capacity-adjustment state K [-]."""
+    inventory_release: F
+    """(M,): share θ of the base-price gap met from commercial stocks [0–1]."""
+    downstream_dependence: F
+    """(M,): share β of an upstream shortfall passed to this stage's supply [0–1]."""
+
+    @property
+    def size(self) -> int:
+        """Number of markets M."""
+        return len(self.mineral)
+
+
+@dataclass(frozen=True)
+class Controls:
+    """K export controls (dates in months since horizon start) and their L market links."""
+
+    announced: F = field(default_factory=_empty)
+    effective: F = field(default_factory=_empty)
+    suspended: F = field(default_factory=_empty)
+    snap_back: F = field(default_factory=_empty)
+    ends: F = field(default_factory=_empty)
+    front_months: F = field(default_factory=_empty)
+    leakage: F = field(default_factory=_empty)
+    link_market: I = field(default_factory=_empty_i)
+    link_control: I = field(default_factory=_empty_i)
+    link_coef: F = field(default_factory=_empty)
+    """Base flow affected by the link [fraction of Q0]."""
+    link_mode: I = field(default_factory=_empty_i)
+
+
+@dataclass(frozen=True)
+class Floors:
+    """Price floors, at most one per market."""
+
+    market: I = field(default_factory=_empty_i)
+    instrument: I = field(default_factory=_empty_i)
+    """0 variable tariff, 1 CfD, 2 offtake."""
+    start: F = field(default_factory=_empty)
+    end: F = field(default_factory=_empty)
+    leakage: F = field(default_factory=_empty)
+    group_supply: F = field(default_factory=_empty)
+    """Members' share of base production [0–1]."""
+    group_demand: F = field(default_factory=_empty)
+    """Members' share of base demand [0–1]."""
+    covered: F = field(default_factory=_empty)
+    """Share of members' production covered (CfD 1; offtake volume / production) [0–1]."""
+
+
+@dataclass(frozen=True)
+class Stockpiles:
+    """Strategic stockpiles (one entry per market)."""
+
+    market: I = field(default_factory=_empty_i)
+    holder_share: F = field(default_factory=_empty)
+    """Holder's share of world demand [0–1]."""
+    level0: F = field(default_factory=_empty)
+    """Initial (= target) level [years of Q0]."""
+    price_trigger: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    price_multiple: F = field(default_factory=_empty)
+    max_share: F = field(default_factory=_empty)
+    refill_below: F = field(default_factory=_empty)
+    """Refill while the outside price multiple is below this (0 = never) [-]."""
+    refill_months: F = field(default_factory=_empty)
+
+
+@dataclass(frozen=True)
+class Projects:
+    """Capacity additions."""
+
+    market: I = field(default_factory=_empty_i)
+    zone: I = field(default_factory=_empty_i)
+    """0 China, 1 Alliance, 2 RoW."""
+    capacity: F = field(default_factory=_empty)
+    """[fraction of Q0 per year]."""
+    start: F = field(default_factory=_empty)
+    ramp: F = field(default_factory=_empty)
+    incentive: F = field(default_factory=_empty)
+    """Incentive price multiple (NaN = always viable) [-]."""
+    floor: I = field(default_factory=_empty_i)
+    """Index of a floor that guarantees the project's price, −1 if none."""
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Per-row parameters: N rows (draws or variants)."""
+
+    eps_d_sr: F
+    eps_d_lr: F
+    eps_s_sr: F
+    eps_s_lr: F
+    tau_months: F
+    growth_exponent: F
+    """Exponent f on the demand multiple, G_row = G^f, (N, M) [-]."""
+    inventory_months: F
+    """(N, M) initial commercial stocks [months of world demand]."""
+    delay_months: F
+    """(N, K) licensing delay [months]."""
+    ramp_months: F
+    """(N, K) licensing ramp [months]."""
+    share: F
+    """(N, K) share withheld [0–1]."""
+    floor_multiple: F
+    """(N, F) floor price / P0 [-]."""
+    project_on: F
+    """(N, J) 1 if the project happens (or its probability on central rows) [0–1]."""
+
+    @property
+    def n(self) -> int:
+        """Number of rows N."""
+        return int(self.eps_d_sr.shape[0])
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Monthly paths of the path rows, bands of the Monte Carlo rows, per-row KPI inputs."""
+
+    paths: dict[str, F]
+    """name -> (T, n_path, M)."""
+    bands: dict[str, F]
+    """name -> (T, 3, M): P10/P50/P90 over the Monte Carlo rows."""
+    totals: dict[str, F]
+    """name -> (N, M) per-row accumulators (peaks, sums, recovery, end values)."""
+
+
+def _cast(obj: Any, dtype: np.dtype[Any]) -> Any:
+    """Copy of a static-input dataclass with every float array cast to ``dtype``."""
+    changes = {
+        f.name: getattr(obj, f.name).astype(dtype)
+        for f in fields(obj)
+        if isinstance(getattr(obj, f.name), np.ndarray)
+        and getattr(obj, f.name).dtype.kind == "f"
+        and getattr(obj, f.name).dtype != dtype
+    }
+    return replace(obj, **changes) if changes else obj
+
+
+def _onehot(index: I, m: int, dtype: Any = np.float64) -> F:
+    out = np.zeros((index.size, m), dtype)
+    if index.size:
+        out[np.arange(index.size), index] = 1.0
+    return out
+
+
+def simulate(
+    markets: Markets,
+    rows: Rows,
+    controls: Controls,
+    floors: Floors,
+    stockpiles: Stockpiles,
+    projects: Projects,
+    *,
+    n_path: int,
+    band_variables: tuple[str, ...] = BAND_VARIABLES,
+) -> SimResult:
+    """Step every market month by month for all rows at once.
+
+    Parameters
+    ----------
+    markets, controls, floors, stockpiles, projects
+        Static inputs (see the dataclasses).
+    rows : Rows
+        Per-row parameters. Rows ``[0, n_path)`` keep full monthly paths; rows
+        ``[n_path, N)`` are Monte Carlo draws summarised by monthly P10/P50/P90.
+    n_path : int
+        Number of leading rows whose paths are kept.
+    band_variables : tuple of str
+        Variables for which bands are computed (from :data:`PATH_VARIABLES` plus
+        ``supply_world`` and ``demand_world``).
+
+    Returns
+    -------
+    SimResult
+    """
+    n, m = rows.n, markets.size
+    # NOTE: the row dtype decides the working precision (float32 halves memory traffic for
+    # large Monte Carlo chunks); static inputs are cast to it so nothing promotes back.
+    fdt = rows.eps_d_sr.dtype
+    markets, controls, floors, stockpiles, projects = (
+        _cast(x, fdt) for x in (markets, controls, floors, stockpiles, projects)
+    )
+    t_months = markets.log_growth.shape[0]
+    q0 = markets.q0_t
+    p0 = np.nan_to_num(markets.p0_usd_per_kg, nan=0.0)
+    usd_month = p0 * q0 * KG_PER_T / 12.0  # USD per (price multiple × fraction of Q0 per yr)
+    s_c, s_a, s_r = markets.supply_share
+    d_c, d_a, d_r = markets.demand_share
+    # outside shortfall is shared pro rata to base demand (same price and rationing outside)
+    alliance_part = d_a / np.maximum(d_a + d_r, 1e-12)
+    net_c = s_c - d_c  # China's base net exports (< 0: net importer)
+    cols = np.arange(m)
+    lag_idx = np.maximum(np.arange(t_months)[:, None] - markets.capacity_lag_months[None, :], 0)
+    log_h = markets.log_growth[lag_idx, cols[None, :]]
+    up = markets.upstream
+    has_up = up >= 0
+    up_safe = np.where(has_up, up, 0)
+    beta = np.where(has_up, markets.downstream_dependence, 0.0)
+    theta = markets.inventory_release
+    choke = np.broadcast_to(markets.choke, (n, m))
+
+    # controls
+    k = controls.effective.size
+    e_link = _onehot(controls.link_market, m, fdt)
+    mode = controls.link_mode
+    is_exp = (mode == MODE_CHINA_EXPORT).astype(fdt)
+    is_world = (mode == MODE_WORLD_CUT).astype(fdt)
+    is_ccut = (mode == MODE_CHINA_CUT).astype(fdt)
+    is_seg = ((mode == MODE_CHINA_EXPORT) | (mode == MODE_CHINA_CUT)).astype(fdt)
+    lc = controls.link_control
+    link_leak = controls.leakage[lc] if k else _empty()
+    coef = controls.link_coef * (1.0 - link_leak)
+    # floors
+    nf = floors.market.size
+    if nf and np.unique(floors.market).size != nf:
+        raise ValueError("at most one price floor per market")
+    fm_idx = floors.market
+    # stockpiles
+    ns = stockpiles.market.size
+    e_stock = _onehot(stockpiles.market, m, fdt)
+    per_market = e_stock.sum(axis=0)
+    stock_share_of_gap = 1.0 / np.maximum(per_market[stockpiles.market], 1.0) if ns else _empty()
+    level = np.broadcast_to(stockpiles.level0, (n, ns)).copy()
+    stock_min = level.copy()
+    refill_rate = np.where(
+        stockpiles.refill_months > 0,
+        stockpiles.level0 / np.maximum(stockpiles.refill_months, 1.0),
+        0.0,
+    )
+    # projects
+    nj = projects.market.size
+    viable = np.full((n, nj), np.nan, fdt)
+    e_proj = [_onehot(projects.market[projects.zone == z], m, fdt) for z in range(3)]
+    zone_sel = [projects.zone == z for z in range(3)]
+
+    # partial adjustment (Nerlove): log capacity / demand states move toward their long-run
+    # targets Δε·ln P with time constant τ; for a price step this is exactly
+    # ε(t) = ε_SR + (ε_LR − ε_SR)(1 − e^{−t/τ}).
+    eps_d = rows.eps_d_sr
+    eps_s = rows.eps_s_sr
+    d_eps_d = rows.eps_d_lr - rows.eps_d_sr
+    d_eps_s = rows.eps_s_lr - rows.eps_s_sr
+    alpha = 1.0 - np.exp(-1.0 / rows.tau_months)
+    head = np.broadcast_to(markets.headroom_sr, (n, m))
+    lk_max = np.log(markets.headroom_lr)
+    lk_o = np.zeros((n, m), fdt)
+    lk_c = np.zeros((n, m), fdt)
+    lx_o = np.zeros((n, m), fdt)
+    lx_c = np.zeros((n, m), fdt)
+    inv = rows.inventory_months / 12.0
+    inv_max = inv.copy()
+    # China's home stocks (used while a control segments the market): start at the same months
+    # of China's demand, with room to double ("stocks built up at home", backtests.md BT-02)
+    inv_c = inv * d_c
+    inv_c_max = 2.0 * inv_c
+    prev_po = np.ones((n, m), fdt)
+    u_o = np.zeros((n, m), fdt)
+    u_c = np.zeros((n, m), fdt)
+
+    paths = {v: np.zeros((t_months, n_path, m)) for v in PATH_VARIABLES}
+    n_mc = n - n_path
+    # NOTE: monthly bands use the first BAND_DRAWS_MAX Monte Carlo rows: draws are i.i.d., so
+    # this is an unbiased subsample; the partition per month is the costliest step at 10^4
+    # draws. KPI quantiles always use every draw.
+    band_rows = slice(n_path, n_path + min(n_mc, BAND_DRAWS_MAX))
+    bands = {v: np.zeros((t_months, 3, m)) for v in band_variables}
+    tot = {
+        "peak_price_outside": np.zeros((n, m)),
+        "peak_price_inside": np.zeros((n, m)),
+        "min_price_inside": np.full((n, m), np.inf),
+        "first_above": np.full((n, m), -1.0),
+        "last_above": np.full((n, m), -1.0),
+        "cum_shortfall_t": np.zeros((n, m)),
+        "cum_reference_t": np.zeros((n, m)),
+        "max_shortfall_t_per_year": np.zeros((n, m)),
+        "tariff_revenue_usd": np.zeros((n, m)),
+        "consumer_cost_usd": np.zeros((n, m)),
+        "fiscal_cost_usd": np.zeros((n, m)),
+        "stockpile_days_used": np.zeros((n, m)),
+        "end_supply_alliance": np.zeros((n, m)),
+        "end_demand_alliance": np.zeros((n, m)),
+    }
+
+    for i in range(t_months):
+        t = i + 0.5
+        g = np.exp(rows.growth_exponent * markets.log_growth[i])
+        h_tr = np.exp(rows.growth_exponent * log_h[i])
+        k_o, k_c = np.exp(lk_o), np.exp(lk_c)
+        x_o, x_c = np.exp(lx_o), np.exp(lx_c)
+
+        # --- export controls ------------------------------------------------------------
+        if k:
+            w = regime_share(
+                t,
+                rows.share,
+                rows.delay_months,
+                rows.ramp_months,
+                controls.effective,
+                controls.suspended,
+                controls.snap_back,
+                controls.ends,
+            )
+            pull = front_running(
+                t,
+                controls.front_months,
+                controls.announced,
+                controls.effective,
+                controls.suspended,
+                controls.snap_back,
+                controls.ends,
+            )[None, :]
+            wl = w[:, lc] * coef
+            v_exp = ((wl * is_exp) @ e_link) * h_tr
+            v_world = np.minimum(((wl * is_world) @ e_link) * h_tr, 0.99 * h_tr)
+            v_ccut = ((wl * is_ccut) @ e_link) * h_tr
+            seg = (((w[:, lc] > 0) * is_seg) @ e_link) > 0
+            pull_m = ((pull[:, lc] * coef * (is_exp + is_world)) @ e_link) * h_tr
+            v_exp = np.minimum(v_exp, np.maximum(net_c, 0.0) * h_tr)
+        else:
+            v_exp = v_world = v_ccut = pull_m = np.zeros((n, m), fdt)
+            seg = np.zeros((n, m), dtype=bool)
+        any_seg = bool(seg.any())
+
+        # --- supply side: trend, upstream pass-through, projects -------------------------
+        cut_o = beta * u_o[:, up_safe]
+        cut_c = beta * u_c[:, up_safe]
+        a_c = s_c * h_tr * (1.0 - cut_c) * k_c
+        a_a = s_a * h_tr * (1.0 - cut_o) * k_o
+        a_r = s_r * h_tr * (1.0 - cut_o) * k_o
+        proj = [np.zeros((n, m), fdt) for _ in range(3)]
+        if nj:
+            decide = np.isnan(viable[0]) & (t + 0.5 > projects.start)
+            if decide.any():
+                expected = prev_po[:, projects.market]
+                if nf:
+                    fl = projects.floor
+                    fl_ok = fl >= 0
+                    fl_safe = np.where(fl_ok, fl, 0)
+                    f_active = (
+                        fl_ok
+                        & (projects.start >= floors.start[fl_safe] - 0.5)
+                        & ~(
+                            projects.start
+                            >= np.where(np.isnan(floors.end[fl_safe]), np.inf, floors.end[fl_safe])
+                        )
+                    )
+                    f_level = rows.floor_multiple[:, fl_safe] if nf else 0.0
+                    expected = np.where(f_active, np.maximum(expected, f_level), expected)
+                ok = np.where(
+                    np.isnan(projects.incentive),
+                    1.0,
+                    (expected >= projects.incentive).astype(fdt),
+                )
+                viable = np.where(decide, ok, viable)
+            online = (
+                projects.capacity
+                * ramp_share(t, projects.start, projects.ramp)
+                * rows.project_on
+                * np.nan_to_num(viable, nan=0.0)
+            )
+            for z in range(3):
+                if zone_sel[z].any():
+                    proj[z] = online[:, zone_sel[z]] @ e_proj[z]
+        p_c_, p_a_, p_r_ = proj
+
+        b_c = d_c * g * x_c
+        b_a = d_a * g * x_o
+        b_r = d_r * g * x_o
+        ref_o = (d_a + d_r) * g  # reference: outside demand at the base price, no substitution
+
+        a_world = a_c + a_a + a_r + p_c_ + p_a_ + p_r_ - v_world
+        b_world = b_c + b_a + b_r
+        x_seg = net_c * h_tr - v_exp
+        a_out = a_a + a_r + p_a_ + p_r_ - v_world + x_seg
+        a_chn = a_c + p_c_ - x_seg - v_ccut
+        b_out = b_a + b_r
+        gap = np.where(seg, b_out - a_out, b_world - a_world) if any_seg else b_world - a_world
+
+        # --- commercial inventories (drawn before prices spike) ----------------------------
+        draw = np.where(gap > 0, np.minimum(inv * 12.0, theta * gap), 0.0)
+        restock = np.where(gap < 0, np.minimum((inv_max - inv) * 12.0, theta * -gap), 0.0)
+        restock = np.maximum(restock, 0.0)
+        inv = inv + (restock - draw + pull_m) / 12.0
+
+        # --- strategic stockpiles -----------------------------------------------------------
+        if ns:
+            sm = stockpiles.market
+            gap_s = (gap - draw)[:, sm] * stock_share_of_gap
+            trig = np.where(
+                stockpiles.price_trigger, prev_po[:, sm] > stockpiles.price_multiple, gap_s > 0
+            )
+            rel = stockpile_release(level * 12.0, gap_s, stockpiles.max_share, trig)
+            buy = stockpile_refill(
+                level, stockpiles.level0, refill_rate, prev_po[:, sm], stockpiles.refill_below
+            ) * np.logical_not(trig)
+            level = level + buy - rel / 12.0
+            stock_min = np.minimum(stock_min, level)
+            rel_m = rel @ e_stock
+            buy_m = (buy * 12.0) @ e_stock
+        else:
+            rel_m = buy_m = np.zeros((n, m), fdt)
+
+        # --- clearing -----------------------------------------------------------------------
+        a_u = a_world + draw + rel_m
+        b_u = b_world + restock + buy_m
+        cu = clear_market(a_u, b_u, eps_d, eps_s, head, choke)
+        p_o, mult_o, ration_o = cu.price, cu.supply_multiplier, cu.ration
+        p_c, mult_c, ration_c = p_o, mult_o, ration_o
+        a_eff, b_eff = a_u, b_u
+        if any_seg:
+            # only the markets with a separating control in some row are cleared twice
+            sc = np.flatnonzero(seg.any(axis=0))
+            sg = seg[:, sc]
+            a_so = (a_out + draw + rel_m)[:, sc]
+            b_so = (b_out + restock + buy_m)[:, sc]
+            ed_, es_, hd_, ch_ = eps_d[:, sc], eps_s[:, sc], head[:, sc], choke[:, sc]
+            co = clear_market(a_so, b_so, ed_, es_, hd_, ch_)
+            gap_c = b_c[:, sc] - a_chn[:, sc]
+            ic = inv_c[:, sc]
+            draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, theta[sc] * gap_c), 0.0)
+            stock_c = np.where(
+                gap_c < 0, np.minimum((inv_c_max[:, sc] - ic) * 12.0, theta[sc] * -gap_c), 0.0
+            )
+            stock_c = np.maximum(stock_c, 0.0)
+            inv_c[:, sc] = np.where(sg, ic + (stock_c - draw_c) / 12.0, ic)
+            cc = clear_market(a_chn[:, sc] + draw_c, b_c[:, sc] + stock_c, ed_, es_, hd_, ch_)
+            p_o, mult_o, ration_o = p_o.copy(), mult_o.copy(), ration_o.copy()
+            p_c, mult_c, ration_c = p_o.copy(), mult_o.copy(), ration_o.copy()
+            a_eff, b_eff = a_u.copy(), b_u.copy()
+            p_o[:, sc] = np.where(sg, co.price, p_o[:, sc])
+            mult_o[:, sc] = np.where(sg, co.supply_multiplier, mult_o[:, sc])
+            ration_o[:, sc] = np.where(sg, co.ration, ration_o[:, sc])
+            p_c[:, sc] = np.where(sg, cc.price, p_c[:, sc])
+            mult_c[:, sc] = np.where(sg, cc.supply_multiplier, mult_c[:, sc])
+            ration_c[:, sc] = np.where(sg, cc.ration, ration_c[:, sc])
+            a_eff[:, sc] = np.where(sg, a_so, a_u[:, sc])
+            b_eff[:, sc] = np.where(sg, b_so, b_u[:, sc])
+        p_a = p_o
+        mult_a = mult_o
+        rev_m = np.zeros((n, m), fdt)
+        cons_m = np.zeros((n, m), fdt)
+        fisc_m = np.zeros((n, m), fdt)
+
+        # --- price floors -------------------------------------------------------------------
+        if nf:
+            active = (t >= floors.start) & (t < np.where(np.isnan(floors.end), np.inf, floors.end))
+            fmul = rows.floor_multiple
+            po_f = p_o[:, fm_idx]
+            bind = active & (fmul > po_f)
+            if bind.any():
+                ed_f, es_f, hd_f = eps_d[:, fm_idx], eps_s[:, fm_idx], head[:, fm_idx]
+                a_grp = (
+                    floors.group_supply
+                    * h_tr[:, fm_idx]
+                    * (1.0 - cut_o[:, fm_idx])
+                    * k_o[:, fm_idx]
+                )
+                b_grp = floors.group_demand * g[:, fm_idx] * x_o[:, fm_idx]
+                m_floor = np.minimum(fmul**es_f, hd_f)
+                tariff = floors.instrument == 0
+                s_grp = a_grp * m_floor
+                d_grp = b_grp * fmul**ed_f
+                imports = np.maximum(d_grp - s_grp, 0.0)
+                surplus = np.maximum(s_grp - d_grp, 0.0)
+                delta_s = np.maximum(a_grp * floors.covered * (m_floor - mult_o[:, fm_idx]), 0.0)
+                a_rest = np.where(
+                    tariff, a_eff[:, fm_idx] - a_grp - imports, a_eff[:, fm_idx] + delta_s
+                )
+                b_rest = np.where(tariff, b_eff[:, fm_idx] - b_grp, b_eff[:, fm_idx])
+                cr = clear_market(a_rest, b_rest, ed_f, es_f, hd_f, choke[:, fm_idx])
+                p_rest = np.where(bind, cr.price, po_f)
+                p_cons = np.where(bind & tariff, np.maximum(p_rest, fmul), p_rest)
+                p_prod = np.where(bind, np.maximum(p_rest, fmul), p_rest)
+                usd = usd_month[fm_idx]
+                levy = np.maximum(p_cons - p_rest, 0.0)
+                rev = np.where(bind & tariff, levy * imports * (1.0 - floors.leakage) * usd, 0.0)
+                cons = np.where(bind & tariff, levy * d_grp * usd, 0.0)
+                covered_q = floors.covered * a_grp * m_floor
+                gap_p = fmul - p_rest
+                fisc = np.where(
+                    bind & tariff,
+                    surplus * fmul * usd,
+                    np.where(
+                        bind & (floors.instrument == 1),
+                        np.maximum(gap_p, 0.0) * covered_q * usd,
+                        np.where(bind, gap_p * covered_q * usd, 0.0),
+                    ),
+                )
+                p_o[:, fm_idx] = p_rest
+                p_c = p_c.copy() if p_c is p_o else p_c
+                if any_seg:
+                    p_c[:, fm_idx] = np.where(seg[:, fm_idx], p_c[:, fm_idx], p_rest)
+                else:
+                    p_c[:, fm_idx] = p_rest
+                p_a = p_o.copy()
+                p_a[:, fm_idx] = p_cons
+                mult_a = mult_o.copy()
+                mult_o[:, fm_idx] = np.minimum(p_rest**es_f, hd_f)
+                mult_a[:, fm_idx] = np.minimum(p_prod**es_f, hd_f)
+                rev_m[:, fm_idx] = rev
+                cons_m[:, fm_idx] = cons
+                fisc_m[:, fm_idx] = fisc
+                mult_c = np.where(seg, mult_c, mult_o) if any_seg else mult_o
+
+        # --- regional quantities ---------------------------------------------------------
+        sup_c = (a_c + p_c_) * mult_c
+        sup_a = (a_a + p_a_) * mult_a
+        sup_r = (a_r + p_r_) * mult_o
+        served_o = p_o**eps_d * ration_o  # demand multiplier at the outside price
+        dem_c = b_c * (served_o if p_c is p_o and ration_c is ration_o else p_c**eps_d * ration_c)
+        dem_r = b_r * served_o
+        if p_a is p_o:
+            dem_a = b_a * served_o
+        else:
+            dem_a = b_a * served_o
+            dem_a[:, fm_idx] = (b_a * p_a**eps_d * ration_o)[:, fm_idx]
+        # NOTE: shortfall is scarcity on the outside market: demand at the base price minus
+        # demand at the outside (RoW) price, rationed. Demand given up because a levy lifts the
+        # members' price is a consumer cost of the floor, not a shortfall.
+        short = ref_o - b_out * served_o
+        short = np.where(short > 1e-9 * np.maximum(ref_o, 1e-12), short, 0.0)
+        exports = (np.where(seg, x_seg, sup_c - dem_c) if any_seg else sup_c - dem_c) + pull_m
+        u_o = short / np.maximum(ref_o, 1e-12)
+        u_c = np.maximum(b_c - dem_c, 0.0) / np.maximum(b_c, 1e-12)
+        u_c = np.where(u_c > 1e-9, u_c, 0.0)
+        stock_m = (level @ e_stock) if ns else np.zeros((n, m), fdt)
+
+        # --- accumulate -----------------------------------------------------------------------
+        tot["peak_price_outside"] = np.maximum(tot["peak_price_outside"], p_o)
+        tot["peak_price_inside"] = np.maximum(tot["peak_price_inside"], p_c)
+        tot["min_price_inside"] = np.minimum(tot["min_price_inside"], p_c)
+        above = p_o > RECOVERY_THRESHOLD
+        tot["first_above"] = np.where((tot["first_above"] < 0) & above, i, tot["first_above"])
+        tot["last_above"] = np.where(above, i, tot["last_above"])
+        tot["cum_shortfall_t"] += short * q0 / 12.0
+        tot["cum_reference_t"] += ref_o * q0 / 12.0
+        tot["max_shortfall_t_per_year"] = np.maximum(tot["max_shortfall_t_per_year"], short * q0)
+        tot["tariff_revenue_usd"] += rev_m
+        tot["consumer_cost_usd"] += cons_m
+        tot["fiscal_cost_usd"] += fisc_m
+        if i == t_months - 1:
+            tot["end_supply_alliance"] = sup_a * q0
+            tot["end_demand_alliance"] = dem_a * q0
+
+        step = {
+            "price_china": p_c,
+            "price_alliance": p_a,
+            "price_row": p_o,
+            "supply_china": sup_c,
+            "supply_alliance": sup_a,
+            "supply_row": sup_r,
+            "demand_china": dem_c,
+            "demand_alliance": dem_a,
+            "demand_row": dem_r,
+            "shortfall": short,
+            "shortfall_alliance": short * alliance_part,
+            "shortfall_row": short * (1.0 - alliance_part),
+            "exports_china": exports,
+            "inventory": inv,
+            "inventory_china": inv_c,
+            "stockpile": stock_m,
+            "tariff_revenue_usd": rev_m,
+            "fiscal_cost_usd": fisc_m,
+            "supply_world": sup_c + sup_a + sup_r,
+            "demand_world": dem_c + dem_a + dem_r,
+        }
+        for v in PATH_VARIABLES:
+            paths[v][i] = step[v][:n_path]
+        if not band_variables:
+            pass
+        elif n_mc > 0:
+            stack = np.stack([step[v][band_rows].T for v in band_variables])  # (V, M, B)
+            q = np.quantile(stack, QUANTILES, axis=-1)  # (3, V, M)
+            for j, v in enumerate(band_variables):
+                bands[v][i] = q[:, j, :]
+        else:
+            for v in band_variables:
+                bands[v][i] = np.broadcast_to(step[v][:1], (3, m))
+        prev_po = p_o
+        lp_o, lp_c = np.log(p_o), np.log(p_c)
+        lk_o = np.minimum(lk_o + alpha * (d_eps_s * lp_o - lk_o), lk_max)
+        lk_c = np.minimum(lk_c + alpha * (d_eps_s * lp_c - lk_c), lk_max)
+        lx_o = lx_o + alpha * (d_eps_d * lp_o - lx_o)
+        lx_c = lx_c + alpha * (d_eps_d * lp_c - lx_c)
+
+    if ns:
+        used = (stockpiles.level0 - stock_min) * 365.0 / np.maximum(stockpiles.holder_share, 1e-12)
+        tot["stockpile_days_used"] = used @ e_stock
+    return SimResult(paths=paths, bands=bands, totals=tot)
