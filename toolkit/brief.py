@@ -901,22 +901,21 @@ class Brief:
         """Methods and assumptions, with the visible data flags."""
         src = self.dataset.sources
         rows = []
+        english_only = False
         for a in self.scenario.assumptions:
             conf = src.loc[src["source_id"] == a.source_id, "confidence"]
             conf_text = self.t(f"confidence.{conf.iloc[0]}") if len(conf) else "–"
-            # NOTE: assumption claims are scenario text, written in English only; the German
-            # brief shows them marked as English (lang="en") instead of translating silently.
-            claim = (
-                Safe(f'<span lang="en">{escape(a.claim)}</span>')
-                if self.language != "en"
-                else a.claim
-            )
+            # NOTE: a claim given as {en, de} is shown in the brief's language; a plain-text
+            # claim (user scenarios) is one language only, so a non-English brief shows it
+            # marked as English (lang="en") with a note, instead of translating silently.
+            claim: Any
+            if a.is_localized or self.language == "en":
+                claim = a.text(self.language)
+            else:
+                claim = Safe(f'<span lang="en">{escape(a.text(self.language))}</span>')
+                english_only = True
             rows.append((claim, conf_text, Safe(narrative.source_ref(a.source_id))))
-        note = (
-            _p(escape(self.t("methods.assumptions_english")), "mb-note")
-            if rows and self.language != "en"
-            else ""
-        )
+        note = _p(escape(self.t("methods.assumptions_english")), "mb-note") if english_only else ""
         table = (
             (
                 f"<h3>{escape(self.t('methods.assumptions'))}</h3>"

@@ -545,9 +545,7 @@ def situation_html(
         precision = getattr(row, "date_precision", "day") or "day"
         when = i18n.fmt_date(row.when_, language, str(precision))
         key = f"event.{row.event_id}"
-        if language != "en" and i18n.has(key, language):
-            text = i18n.t(key, language)
-        elif language == "en" and i18n.has(key, language):
+        if i18n.has(key, language):
             text = i18n.t(key, language)
         else:
             text = escape(row.summary)
@@ -821,17 +819,26 @@ def sources_html(sources: pd.DataFrame, language: str) -> HTML:
             if conf and i18n.has(f"confidence.{conf}", language)
             else conf
         )
+        # NOTE: a bibliographic title (and its table/page locator) is cited in its original
+        # language, English in sources.csv; a non-English brief marks it lang="en" so readers
+        # and screen readers know, while every label around it follows the brief's language.
+        orig = ' lang="en"' if language != "en" else ""
         parts = [
             f'<span class="mb-ref-id">{escape(sid)}</span> '
             f"{escape(field_of(rec, 'publisher'))} ({escape(field_of(rec, 'year'))}). "
-            f"<cite>{escape(field_of(rec, 'title'))}</cite>."
+            f"<cite{orig}>{escape(field_of(rec, 'title'))}</cite>."
         ]
         locator = field_of(rec, "locator")
         if locator:
-            parts.append(f" {escape(locator)}.")
+            parts.append(f' <span class="mb-ref-loc"{orig}>{escape(locator)}</span>.')
         if url:
             parts.append(f' <span class="mb-url">{escape(url)}</span>')
-        meta = [i18n.t("sources.licence", language, licence=escape(field_of(rec, "licence")))]
+        # NOTE: licence wording is a label, not part of the citation: known licence texts have
+        # a catalogue entry ``licence.<text>``; licence names (CC BY 4.0, MIT) stay as they are.
+        licence = field_of(rec, "licence")
+        lkey = f"licence.{licence}"
+        licence = i18n.t(lkey, language) if i18n.has(lkey, language) else licence
+        meta = [i18n.t("sources.licence", language, licence=escape(licence))]
         if conf_text:
             meta.append(escape(conf_text))
         parts.append(f' <span class="mb-ref-meta">{" · ".join(meta)}</span>')

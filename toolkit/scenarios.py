@@ -732,10 +732,29 @@ class Market(_Model):
 
 
 class Assumption(_Model):
-    """A claim taken from news or judgement, with the source id that supports it."""
+    """A claim taken from news or judgement, with the source id that supports it.
 
-    claim: Text
+    ``claim`` is text, or ``{en: text, de: text}`` (built-in scenarios give both languages).
+    """
+
+    claim: LText
     source_id: Text
+
+    def text(self, language: str = "en") -> str:
+        """The claim in ``language`` (``en``/``de``); a plain string is returned for every language.
+
+        Use :meth:`is_localized` to know whether the text really is in ``language``.
+        """
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
+        if isinstance(self.claim, str):
+            return self.claim
+        return str(getattr(self.claim, language))
+
+    @property
+    def is_localized(self) -> bool:
+        """Whether the claim is given in every language (``{en, de}``), not as plain text."""
+        return not isinstance(self.claim, str)
 
 
 class Scenario(_Model):
@@ -813,6 +832,10 @@ class Scenario(_Model):
         if isinstance(value, str):
             return value
         return str(getattr(value, language))
+
+    def claims(self, language: str = "en") -> tuple[str, ...]:
+        """The assumptions' claims in ``language``, in order (see :meth:`Assumption.text`)."""
+        return tuple(a.text(language) for a in self.assumptions)
 
     def canonical_json(self) -> str:
         """Canonical JSON of the resolved model (sorted keys; ``extends`` left out)."""
