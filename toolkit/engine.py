@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,9 @@ logger = logging.getLogger(__name__)
 
 MODEL_NAME = f"mineral-briefs {__version__}"
 DEFAULT_BASE_YEAR = 2024
-SELF_SUFFICIENCY_CAP_PCT = 999.0
+UNATTRIBUTED_OTHER_SHARE = 0.05
+"""`Other` share of world output [0–1] from which an alliance without its own production rows
+makes alliance self-sufficiency unattributable (NaN with a note)."""
 STAGE_ORDER = ("mining", "refining", "magnets", "battery_materials")
 WHATIF_SHARES: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 WHATIF_FLOOR_FACTORS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
@@ -259,37 +261,40 @@ def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.Data
         )
     )
     base = base[["mineral", "stage", "country", "quantity_t", "share", "source_id", "confidence"]]
-    # NOTE: magnets have share data only; the magnet market is sized by the magnet-REE refining
-    # flow (material-equivalent tonnes) and split by the magnet-output shares.
+    # NOTE: some stages have share data only (magnets: China ≈ 90 %; rare-earth refining:
+    # China 91 %, FAS_2025). Such a market is sized by its upstream stage's world flow
+    # (material-equivalent tonnes: one tonne of feed gives one tonne of product) and split by
+    # the reported output shares.
     prod = dataset.production
-    mag = prod.loc[
-        (prod["mineral"] == "magnet_rees")
-        & (prod["stage"] == "magnets")
-        & (prod["country"] != "World")
-    ]
-    ref = base.loc[(base["mineral"] == "magnet_rees") & (base["stage"] == "refining")]
-    if len(mag) and len(ref) and not ((base["stage"] == "magnets").any()):
-        latest = int(mag["year"].max())
-        mag = mag.loc[mag["year"] == latest]
-        world = float(ref["quantity_t"].sum())
-        shares = mag["value"].astype(float) / 100.0
-        base = pd.concat(
-            [
-                base,
-                pd.DataFrame(
-                    {
-                        "mineral": "magnet_rees",
-                        "stage": "magnets",
-                        "country": mag["country"].to_numpy(),
-                        "quantity_t": (shares * world).to_numpy(),
-                        "share": shares.to_numpy(),
-                        "source_id": mag["source_id"].to_numpy(),
-                        "confidence": mag["confidence"].to_numpy(),
-                    }
-                ),
-            ],
-            ignore_index=True,
+    pct = prod.loc[(prod["unit"] == "%") & (prod["country"] != "World")]
+    have = set(zip(base["mineral"], base["stage"], strict=True))
+    extra = []
+    for (mi, st), rows_ in pct.groupby(["mineral", "stage"], sort=True):
+        if (mi, st) in have or st not in STAGE_ORDER or STAGE_ORDER.index(st) == 0:
+            continue
+        up = base.loc[
+            (base["mineral"] == mi) & (base["stage"] == STAGE_ORDER[STAGE_ORDER.index(st) - 1])
+        ]
+        if up.empty:
+            continue
+        latest = rows_.loc[rows_["year"] == int(rows_["year"].max())]
+        world = float(up["quantity_t"].sum())
+        shares = latest["value"].astype(float) / 100.0
+        extra.append(
+            pd.DataFrame(
+                {
+                    "mineral": mi,
+                    "stage": st,
+                    "country": latest["country"].to_numpy(),
+                    "quantity_t": (shares * world).to_numpy(),
+                    "share": shares.to_numpy(),
+                    "source_id": latest["source_id"].to_numpy(),
+                    "confidence": latest["confidence"].to_numpy(),
+                }
+            )
         )
+    if extra:
+        base = pd.concat([base, *extra], ignore_index=True)
     # production overrides (historical replays)
     ov = scenario.base_overrides
     if ov is not None and ov.production:
@@ -341,6 +346,65 @@ def _demand_share_of(params: _Params, countries: Sequence[str], mineral: str) ->
     return total
 
 
+def _check_lever_markets(
+    scenario: Scenario, keys: Sequence[tuple[str, str]], keys_all: Sequence[tuple[str, str]]
+) -> None:
+    """Raise ScenarioError when a lever targets a market that is not simulated.
+
+    A lever that is silently skipped changes the story of a brief; every such lever is listed
+    with its key path. Only combinations that do not exist physically (``technology``, and
+    ``magnets`` for minerals other than magnet REEs in an export-control cross product) are
+    skipped, with a log line.
+    """
+    sim = set(keys)
+    allowed = ", ".join(f"{m}/{s}" for m, s in keys)
+    problems: list[str] = []
+
+    def why(mi: str, st: str) -> str:
+        if (mi, st) in keys_all:
+            return "left out by the scenario's `markets` list"
+        return "no base data in data/production.csv"
+
+    for c, ec in enumerate(scenario.export_controls):
+        for mi in ec.minerals:
+            for st in ec.stages:
+                if st == "technology" or (mi, st) in sim:
+                    continue
+                if st == "magnets" and mi != "magnet_rees":
+                    logger.info("export_controls[%d]: %s has no magnets stage", c, mi)
+                    continue
+                problems.append(
+                    f"export_controls[{c}]: market {mi}/{st} is not simulated ({why(mi, st)})"
+                )
+    for j, pf in enumerate(scenario.price_floors):
+        if (pf.mineral, pf.stage) not in sim:
+            problems.append(
+                f"price_floors[{j}]: market {pf.mineral}/{pf.stage} is not simulated "
+                f"({why(pf.mineral, pf.stage)})"
+            )
+    for j, sp in enumerate(scenario.stockpiles):
+        for mi in sp.minerals:
+            if (mi, sp.stage) not in sim:
+                problems.append(
+                    f"stockpiles[{j}].minerals: market {mi}/{sp.stage} is not simulated "
+                    f"({why(mi, sp.stage)})"
+                )
+    for j, pr in enumerate(scenario.projects):
+        if (pr.mineral, pr.stage) not in sim:
+            problems.append(
+                f"projects[{j}] ({pr.name}): market {pr.mineral}/{pr.stage} is not simulated "
+                f"({why(pr.mineral, pr.stage)})"
+            )
+    if problems:
+        raise ScenarioError(
+            "\n".join(
+                f"scenario {scenario.id} (file {scenario.id}.yaml or a file it extends): {p}; "
+                f"simulated markets: {allowed}"
+                for p in problems
+            )
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # run
 # --------------------------------------------------------------------------------------------
@@ -366,6 +430,10 @@ class _Built:
     proj_prob: np.ndarray
     ctrl_markets: list[list[int]]
     sources: set[str]
+    ally_end_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(M,) the alliance's share of the mineral's END-USE demand [0–1] (self-sufficiency)."""
+    kpi_notes: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(market index, kpi) -> why the KPI is NaN (cannot be attributed)."""
 
 
 def _months_of(scenario: Scenario) -> list[dt.date]:
@@ -400,6 +468,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         keys = keys_all
     if not keys:
         raise DataError("no market has base data")
+    _check_lever_markets(scenario, keys, keys_all)
     m = len(keys)
     idx = {k: i for i, k in enumerate(keys)}
     start = scenario.horizon.start
@@ -555,7 +624,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
                 if st == "technology":
                     logger.info("technology controls have no physical flow: %s", mi)
                     continue
-                if (mi, st) not in idx:
+                if (mi, st) not in idx:  # non-physical combination (checked and logged)
                     continue
                 i = idx[(mi, st)]
                 hit.append(i)
@@ -608,14 +677,14 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
 
     # floors
     f_rows: dict[int, dict[str, Any]] = {}
-    for pf in scenario.price_floors:
-        if (pf.mineral, pf.stage) not in idx:
-            logger.warning("floor on %s/%s: market not simulated", pf.mineral, pf.stage)
-            continue
-        i = idx[(pf.mineral, pf.stage)]
+    for j, pf in enumerate(scenario.price_floors):
+        i = idx[(pf.mineral, pf.stage)]  # checked by _check_lever_markets
         if not np.isfinite(p0[i]):
-            logger.warning("floor on %s/%s ignored: no base price", pf.mineral, pf.stage)
-            continue
+            raise ScenarioError(
+                f"scenario {scenario.id} (file {scenario.id}.yaml or a file it extends): "
+                f"price_floors[{j}]: market {pf.mineral}/{pf.stage} has no base price in "
+                "data/price_defaults.csv; set base_overrides.prices for it"
+            )
         members = scenario.members_of(pf.members)
         gs = float(_group_shares(base, members).get((pf.mineral, pf.stage), 0.0))
         gd = (
@@ -660,10 +729,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     for sp in scenario.stockpiles:
         holder = sp.holder
         for mi in sp.minerals:
-            if (mi, sp.stage) not in idx:
-                logger.warning("stockpile of %s/%s: market not simulated", mi, sp.stage)
-                continue
-            i = idx[(mi, sp.stage)]
+            i = idx[(mi, sp.stage)]  # checked by _check_lever_markets
             hs = d_share[1, i] if holder == "alliance" else _demand_share_of(params, [holder], mi)
             if hs <= 0:
                 hs = params.value(f"demand_share_{holder}", mi, default=0.02)
@@ -693,10 +759,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     # projects
     pj = []
     for pr in scenario.projects:
-        if (pr.mineral, pr.stage) not in idx:
-            logger.warning("project %s: market %s/%s not simulated", pr.name, pr.mineral, pr.stage)
-            continue
-        i = idx[(pr.mineral, pr.stage)]
+        i = idx[(pr.mineral, pr.stage)]  # checked by _check_lever_markets
         zone = 0 if pr.country == "CHN" else (1 if pr.country in alliance else 2)
         inc = (
             pr.incentive_price.usd_per_kg() / p0[i]
@@ -727,6 +790,30 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         incentive=np.array([p["incentive"] for p in pj], float),
         floor=np.array([p["floor"] for p in pj], dtype=np.int64),
     )
+
+    # alliance self-sufficiency: own production at a stage ÷ the alliance's own needs of that
+    # stage's product, needs = its share of the mineral's END-USE demand (demand_share_<ISO3>,
+    # assumptions) × world demand; NaN where member production cannot be attributed.
+    ally_end = np.array([_demand_share_of(params, alliance, mi) for mi, _st in keys])
+    notes: dict[tuple[int, str], str] = {}
+    for i, (mi, st) in enumerate(keys):
+        g = groups[(mi, st)]
+        reported = set(g["country"])
+        other = float(g.loc[g["country"] == "Other", "share"].sum())
+        if not (reported & set(alliance)) and other >= UNATTRIBUTED_OTHER_SHARE:
+            # NOTE: no member has its own row, so members' output (e.g. Japan's magnets) may
+            # hide in `Other`: reporting 0 % would claim a fact the data do not support. Below
+            # 5 % of world output the residual is immaterial and members count as 0.
+            notes[(i, "alliance_self_sufficiency")] = (
+                f"not attributable: data/production.csv reports {mi}/{st} for "
+                + ", ".join(sorted(reported - {"Other"}))
+                + f" and Other ({100 * other:.0f} %) only; alliance members' output is unknown"
+            )
+        elif ally_end[i] <= 0:
+            notes[(i, "alliance_self_sufficiency")] = (
+                "not attributable: model_parameters.csv has no demand_share_<ISO3> for the "
+                "alliance members"
+            )
 
     markets = Markets(
         mineral=tuple(k[0] for k in keys),
@@ -764,6 +851,8 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         np.array([p["prob"] for p in pj], float),
         ctrl_markets,
         sources,
+        ally_end,
+        notes,
     )
 
 
@@ -890,19 +979,29 @@ def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.nda
         ),
         "cumulative_shortfall_t": tot["cum_shortfall_t"][sl],
         "cumulative_shortfall_pct": 100.0 * tot["cum_shortfall_t"][sl] / ref,
-        # NOTE: capped at 999 % where the alliance has (almost) no demand at this stage.
-        "alliance_self_sufficiency": np.minimum(
-            100.0
-            * tot["end_supply_alliance"][sl]
-            / np.maximum(tot["end_demand_alliance"][sl], 1e-12),
-            SELF_SUFFICIENCY_CAP_PCT,
-        ),
+        "alliance_self_sufficiency": _self_sufficiency(b, tot, sl),
         "stockpile_days_used": tot["stockpile_days_used"][sl],
         "tariff_revenue_usd": tot["tariff_revenue_usd"][sl],
         "consumer_cost_usd": tot["consumer_cost_usd"][sl],
         "fiscal_cost_usd": tot["fiscal_cost_usd"][sl],
         "projects_needed": np.ceil(tot["max_shortfall_t_per_year"][sl] / typical - 1e-9),
     }
+
+
+def _self_sufficiency(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> np.ndarray:
+    """Alliance self-sufficiency [%] at the end of the horizon, per row and market.
+
+    ``100 · alliance production ÷ (alliance end-use share · world demand)`` of the stage's
+    product: the alliance's needs follow its share of the mineral's END-USE demand, not where
+    the next stage happens to sit. > 100 % means the alliance is a net producer at the stage.
+    NaN where the KPI cannot be attributed (``_Built.kpi_notes``).
+    """
+    need = b.ally_end_share * tot["end_demand_world"][sl]
+    out = 100.0 * tot["end_supply_alliance"][sl] / np.where(need > 0, need, np.nan)
+    bad = [j for (j, kpi) in b.kpi_notes if kpi == "alliance_self_sufficiency"]
+    if bad:
+        out[:, bad] = np.nan
+    return out
 
 
 ROW_CHUNK: int = BAND_DRAWS_MAX
@@ -1126,7 +1225,7 @@ def _assemble(
         for kpi in KPI_UNITS:
             if kpi in central:
                 val = float(central[kpi][0, j])
-                if mc is not None:
+                if mc is not None and np.isfinite(val):
                     p10, p90 = np.quantile(mc[kpi][:, j], (0.1, 0.9))
                 else:
                     p10 = p90 = val
@@ -1157,6 +1256,7 @@ def _assemble(
                     "unit": KPI_UNITS[kpi],
                     "p10": float(p10),
                     "p90": float(p90),
+                    "note": b.kpi_notes.get((j, kpi), ""),
                 }
             )
     kpis = pd.DataFrame(kpi_recs)

@@ -370,6 +370,10 @@ def simulate(
     u_o = np.zeros((n, m), fdt)
     u_c = np.zeros((n, m), fdt)
 
+    # log prices of the last L months (ring buffer) for the lagged capacity response
+    n_ring = int(markets.capacity_lag_months.max(initial=0)) + 1
+    ring_o = np.zeros((n_ring, n, m), fdt)
+    ring_c = np.zeros((n_ring, n, m), fdt)
     paths = {v: np.zeros((t_months, n_path, m)) for v in PATH_VARIABLES}
     n_mc = n - n_path
     # NOTE: monthly bands use the first BAND_DRAWS_MAX Monte Carlo rows: draws are i.i.d., so
@@ -392,6 +396,7 @@ def simulate(
         "stockpile_days_used": np.zeros((n, m)),
         "end_supply_alliance": np.zeros((n, m)),
         "end_demand_alliance": np.zeros((n, m)),
+        "end_demand_world": np.zeros((n, m)),
     }
 
     for i in range(t_months):
@@ -654,6 +659,7 @@ def simulate(
         if i == t_months - 1:
             tot["end_supply_alliance"] = sup_a * q0
             tot["end_demand_alliance"] = dem_a * q0
+            tot["end_demand_world"] = (dem_c + dem_a + dem_r) * q0
 
         step = {
             "price_china": p_c,
@@ -691,8 +697,15 @@ def simulate(
                 bands[v][i] = np.broadcast_to(step[v][:1], (3, m))
         prev_po = p_o
         lp_o, lp_c = np.log(p_o), np.log(p_c)
-        lk_o = np.minimum(lk_o + alpha * (d_eps_s * lp_o - lk_o), lk_max)
-        lk_c = np.minimum(lk_c + alpha * (d_eps_s * lp_c - lk_c), lk_max)
+        # NOTE: lagged supply response: capacity reacts to the price of L months ago (projects
+        # take `capacity_lag_months` to build), demand substitution (X) to today's price.
+        ring_o[i % n_ring], ring_c[i % n_ring] = lp_o, lp_c
+        back = i - markets.capacity_lag_months  # (M,)
+        slot = back % n_ring
+        lag_o = np.where(back >= 0, ring_o[slot, :, cols].T, 0.0)
+        lag_c = np.where(back >= 0, ring_c[slot, :, cols].T, 0.0)
+        lk_o = np.minimum(lk_o + alpha * (d_eps_s * lag_o - lk_o), lk_max)
+        lk_c = np.minimum(lk_c + alpha * (d_eps_s * lag_c - lk_c), lk_max)
         lx_o = lx_o + alpha * (d_eps_d * lp_o - lx_o)
         lx_c = lx_c + alpha * (d_eps_d * lp_c - lx_c)
 
