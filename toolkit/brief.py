@@ -348,7 +348,7 @@ class Brief:
                     i18n.fmt_pct(float(top["share_pct"]), self.language),
                     i18n.fmt_pct(float(named["share_pct"].head(3).sum()), self.language),
                     i18n.fmt_number(hhi, self.language),
-                    str(top["source_id"]),
+                    Safe(narrative.source_ref(str(top["source_id"]), breakable=True)),
                 )
             )
             del shares
@@ -519,15 +519,12 @@ class Brief:
             setting = self.t(
                 "levers.floor_setting",
                 price=i18n.fmt_price(floor.floor.usd_per_kg(), lang),
-                mineral=i18n.mineral_name(floor.mineral, lang),
+                mineral=self.t(f"mineral_lower.{floor.mineral}"),
                 stage_lower=self.t(f"stage_lower.{floor.stage}"),
             )
-            effect = self.t(
-                "levers.effect_tariff",
-                tariff=kt("tariff_revenue_usd"),
-                consumer=kt("consumer_cost_usd"),
+            rows.append(
+                (self.t(f"levers.floor_{floor.instrument}"), setting, self.floor_effect(floor))
             )
-            rows.append((self.t("levers.floor"), setting, effect))
         for stock in sc.stockpiles:
             holder = (
                 escape(self.scenario.alliance_name)
@@ -539,13 +536,7 @@ class Brief:
                 days=i18n.fmt_number(stock.days_of_cover, lang),
                 holder=holder,
             )
-            rows.append(
-                (
-                    self.t("levers.stockpile"),
-                    setting,
-                    self.t("levers.effect_stockpile", days=kt("stockpile_days_used")),
-                )
-            )
+            rows.append((self.t("levers.stockpile"), setting, self.stockpile_effect(stock)))
         for proj in sc.projects:
             setting = self.t(
                 "levers.project_setting",
@@ -561,6 +552,54 @@ class Brief:
                 )
             )
         return rows
+
+    def market_kpis(self, mineral: str, stage: str) -> dict[str, KPI]:
+        """KPIs of one market (mineral and stage), formatted in the brief's language."""
+        return narrative.kpi_lookup(self.results.kpis, self.language, mineral, stage)
+
+    def floor_effect(self, floor: Any) -> str:
+        """Effect of a price floor, in the accounting of its instrument, for its own market.
+
+        A variable tariff raises tariff revenue and costs consumers; a contract for difference
+        or an offtake costs the budget. Any other money KPI of the market that is not zero
+        (a tariff floor that also buys surplus at the floor) follows after a semicolon.
+        """
+        k = {
+            kid: v
+            for kid, v in self.market_kpis(floor.mineral, floor.stage).items()
+            if kid in narrative.MONEY_KPIS and v.mineral == floor.mineral
+        }
+        own = (
+            ("tariff_revenue_usd", "consumer_cost_usd")
+            if floor.instrument == "variable_tariff"
+            else ("fiscal_cost_usd",)
+        )
+        # NOTE: the instrument's own KPIs are always shown (a tariff that never binds reads
+        # "USD 0"); other money KPIs only when they are not zero.
+        shown = [*own] + [
+            kid
+            for kid in ("fiscal_cost_usd", "tariff_revenue_usd", "consumer_cost_usd")
+            if kid not in own
+            and kid in k
+            and not (math.isfinite(k[kid].value) and k[kid].value == 0)
+        ]
+        parts = [
+            self.t(f"levers.effect.{kid}", value=k[kid].text if kid in k else "–") for kid in shown
+        ]
+        return "; ".join(parts)
+
+    def stockpile_effect(self, stock: Any) -> str:
+        """Days of cover used, read in the market the stockpile holds (its minerals, stage)."""
+        lang = self.language
+        parts = []
+        for mineral in stock.minerals:
+            k = self.market_kpis(mineral, stock.stage).get("stockpile_days_used")
+            used = k.text if k is not None and k.stage == stock.stage else "–"
+            text = self.t("levers.effect_stockpile", days=used)
+            if len(stock.minerals) > 1:
+                text = f"{i18n.mineral_name(mineral, lang)}: {text}"
+            parts.append(text)
+        return "; ".join(parts)
 
     def levers(self) -> HTML:
         """Policy levers: floor and tariff accounting, stockpile cover, projects needed."""
@@ -597,17 +636,82 @@ class Brief:
             + accounting
         )
 
-    def whatif_grid(self) -> tuple[pd.DataFrame, str, str]:
-        """The slider grid of the focal KPI: ``lever_value, mineral, value, value_label``."""
+    def _whatif_lever(self) -> tuple[str, pd.DataFrame]:
+        """The lever of the slider and its rows of the engine's grid (empty: no grid)."""
         grid = self.results.whatif
         if grid is None or grid.empty:
-            return pd.DataFrame(), "", ""
+            return "", pd.DataFrame()
         levers = list(dict.fromkeys(grid["lever"]))
         lever = next((lv for lv in WHATIF_LEVERS if lv in levers), levers[0])
-        sel = grid[grid["lever"] == lever]
-        kpis = list(dict.fromkeys(sel["kpi"]))
-        kpi = next((k for k in SENSITIVITY_KPIS if k in kpis), kpis[0])
+        return lever, grid[grid["lever"] == lever]
+
+    @staticmethod
+    def _response(values: pd.Series) -> float:
+        """How much a KPI responds to the lever: relative range × share of steps that move.
+
+        # NOTE: a KPI flat over most of the grid (a peak price set by a licensing delay, which
+        # jumps only at 100 %) scores low even with a large range, so the slider shows a KPI
+        # that moves wherever the reader puts it.
+        """
+        v = values.to_numpy(dtype=float)
+        v = v[pd.notna(v)]
+        if len(v) < 2:
+            return 0.0
+        scale = max(abs(v).max(), 1e-12)
+        rel = float(v.max() - v.min()) / scale
+        return rel * Brief._moving_share(values)
+
+    @staticmethod
+    def _moving_share(values: pd.Series) -> float:
+        """Share of the grid's steps over which a KPI changes by more than 1 % of its scale."""
+        v = values.dropna().to_numpy(dtype=float)
+        if len(v) < 2:
+            return 0.0
+        scale = max(abs(v).max(), 1e-12)
+        return float((abs(pd.Series(v).diff().dropna()) > 0.01 * scale).mean())
+
+    def whatif_kpi(self) -> str:
+        """The KPI of the slider chart, chosen from the grid (the focal mineral's responses)."""
+        lever, sel = self._whatif_lever()
+        if sel.empty:
+            return ""
+        focal = sel[sel["mineral"] == self.mineral]
+        focal = focal if len(focal) else sel
+        cands = [k for k in SENSITIVITY_KPIS if k in set(focal["kpi"])] or list(
+            dict.fromkeys(focal["kpi"])
+        )
+        scores = {
+            k: max(
+                self._response(g.sort_values("lever_value")["value"])
+                for _, g in focal[focal["kpi"] == k].groupby("stage")
+            )
+            for k in cands
+        }
+        # NOTE: SENSITIVITY_KPIS order breaks ties (within 10 % of the best score), so the
+        # shortfall is preferred to the recovery time when both respond alike.
+        best = max(scores.values())
+        return next(k for k in cands if scores[k] >= 0.9 * best)
+
+    def whatif_grid(self, kpi: str | None = None) -> tuple[pd.DataFrame, str, str]:
+        """The slider grid of one KPI: ``lever_value, mineral, value, value_label``.
+
+        Parameters
+        ----------
+        kpi : str, optional
+            KPI id; default :meth:`whatif_kpi` (the KPI that responds most to the lever).
+
+        Returns
+        -------
+        grid, lever, kpi
+            Lever values in the lever's display unit (share withheld in [%]).
+        """
+        lever, sel = self._whatif_lever()
+        if sel.empty:
+            return pd.DataFrame(), "", ""
+        kpi = kpi or self.whatif_kpi()
         sel = sel[sel["kpi"] == kpi]
+        if sel.empty:
+            return pd.DataFrame(), lever, kpi
         # NOTE: one line per mineral: the stage whose KPI moves most with the lever (the focal
         # stage on ties), so the slider shows where the lever bites.
         spread = sel.groupby(["mineral", "stage"])["value"].agg(lambda v: v.max() - v.min())
@@ -630,18 +734,95 @@ class Brief:
         out["value_label"] = [
             narrative.format_kpi(kpi, v, unit, self.language) for v in out["value"]
         ]
+        if kpi in narrative.SHARE_KPIS and float(out["value"].abs().max()) < 20:
+            # NOTE: small shares get one decimal, so 2.3 % and 2.6 % do not both read "2 %".
+            out["value_label"] = [i18n.fmt_pct(v, self.language, 1) for v in out["value"]]
+        out = out.sort_values(["mineral", "lever_value"], kind="stable")
         return out.reset_index(drop=True), lever, kpi
 
+    def _lever_label(self, lever: str) -> str:
+        return self.t(f"lever.{lever}") if i18n.has(f"lever.{lever}", self.language) else lever
+
+    def _lever_text(self, lever: str, value: float) -> str:
+        if lever == "share_withheld":
+            return i18n.fmt_pct(value, self.language)
+        if lever in ("floor_usd_per_kg", "floor_price"):
+            return i18n.fmt_price(value, self.language)
+        return i18n.fmt_number(value, self.language, i18n.auto_decimals(value))
+
+    def whatif_title(self, grid: pd.DataFrame, lever: str, kpi: str) -> str:
+        """Chart title stating the finding: the focal KPI at both ends of the lever's range."""
+        sel = grid[grid["mineral"] == self.mineral]
+        sel = (sel if len(sel) else grid).sort_values("lever_value")
+        lo, hi = sel.iloc[0], sel.iloc[-1]
+        gap = abs(float(hi["value"]) - float(lo["value"]))
+        if gap <= 0.01 * max(abs(float(lo["value"])), 1e-9):
+            key = "chart.whatif.title_flat"
+        else:
+            key = (
+                "chart.whatif.title_up"
+                if float(hi["value"]) > float(lo["value"])
+                else "chart.whatif.title_down"
+            )
+        return self.t(
+            key,
+            lever=self._catalogue_or("lever_the", lever),
+            lever_lo=self._lever_text(lever, float(lo["lever_value"])),
+            lever_hi=self._lever_text(lever, float(hi["lever_value"])),
+            kpi=self._catalogue_or("kpi_the", kpi),
+            lo=str(lo["value_label"]),
+            hi=str(hi["value_label"]),
+        )
+
+    def _licensing_days(self) -> int:
+        days = [
+            int(getattr(c, "licensing_delay_days", 0) or 0)
+            for c in self.scenario.export_controls
+            if self.mineral in c.minerals
+        ]
+        return max(days, default=0)
+
     def whatif_chart(self) -> Any:
-        """Chart with a slider over the what-if grid (works offline, no kernel)."""
+        """Chart with a slider over the what-if grid (works offline, no kernel).
+
+        The main panel shows the KPI that responds to the lever (:meth:`whatif_kpi`); when
+        that is not the peak price outside China, the peak price follows as a second panel
+        with a note on what sets it.
+        """
         grid, lever, kpi = self.whatif_grid()
         if grid.empty:
             return HTML(_p(escape(self.t("sensitivity.none")), "mb-note"))
-        lever_label = (
-            self.t(f"lever.{lever}") if i18n.has(f"lever.{lever}", self.language) else lever
-        )
+        lever_label = self._lever_label(lever)
         fmt = ".1f" if kpi in narrative.MULTIPLE_KPIS else ",.0f"
-        chart = charts.whatif_chart(
+        if kpi in narrative.SHARE_KPIS and float(grid["value"].abs().max()) < 20:
+            fmt = ",.1f"
+        extra: dict[str, Any] = {}
+        peak = "peak_price_multiple_outside"
+        if kpi != peak:
+            second, _, _ = self.whatif_grid(peak)
+            second = second[second["mineral"] == self.mineral] if len(second) else second
+            if len(second):
+                vals = second.sort_values("lever_value")["value"]
+                # NOTE: "flat" = the peak moves over at most a third of the slider's steps.
+                flat = self._moving_share(vals) <= 1 / 3
+                days = self._licensing_days()
+                if flat and days > 0:
+                    note = self.t(
+                        "chart.whatif.peak_note_licensing",
+                        days=i18n.fmt_number(days, self.language),
+                    )
+                elif flat:
+                    note = self.t("chart.whatif.peak_note_flat")
+                else:
+                    note = self.t("chart.whatif.peak_note")
+                extra = dict(
+                    second=second,
+                    second_label=self.t(f"kpi.{peak}"),
+                    second_format=".1f",
+                    second_unit=self.kpi_unit(peak),
+                    second_note=note,
+                )
+        return charts.whatif_chart(
             grid,
             self.language,
             lever_label=lever_label,
@@ -650,8 +831,9 @@ class Brief:
             value_format=fmt,
             initial=self._lever_setting(lever),
             unit=self.kpi_unit(kpi),
+            title=self.whatif_title(grid, lever, kpi),
+            **extra,
         )
-        return chart
 
     def _lever_setting(self, lever: str) -> float | None:
         """The scenario's own setting of a lever (slider start)."""
@@ -666,7 +848,10 @@ class Brief:
         return None
 
     def whatif_hint(self) -> HTML:
-        """One line telling the reader how to use the slider."""
+        """One line telling the reader how to use the slider (empty without a lever grid)."""
+        _, sel = self._whatif_lever()
+        if sel.empty:
+            return HTML("")
         return HTML(_p(escape(self.t("levers.whatif_hint")), "mb-note"))
 
     # ---------------------------------------------------------------- sensitivity
@@ -838,7 +1023,7 @@ class Brief:
             (
                 i18n.fmt_date(r[0], self.language, r[3] if len(r) > 3 else "day"),
                 Safe(r[1]),
-                Safe(narrative.source_ref(r[2])),
+                Safe(narrative.source_ref(r[2], breakable=True)),
             )
             for r in self.watch_rows()
         ]
@@ -890,8 +1075,9 @@ class Brief:
         used = set(getattr(self.results, "sources", ()) or ()) | set(self.scenario.source_ids)
         flagged = src[src["source_id"].isin(used) & src["confidence"].isin(FLAG_LEVELS)]
         for r in flagged.itertuples(index=False):
-            # NOTE: titles in the sources table are English; the flag names publisher and id.
-            what = f"{r.publisher} ({r.source_id})"
+            # NOTE: titles in the sources table are English; the flag line is catalogue text
+            # naming the publisher, and the source id follows once, as a reference.
+            what = self.t(f"flag.source_{r.confidence}", publisher=str(r.publisher))
             out.append((what, r.confidence, r.source_id, what))
         df = pd.DataFrame(out, columns=["what", "confidence", "source_id", "short"])
         df = df.drop_duplicates(["what", "confidence", "source_id"])
@@ -914,7 +1100,7 @@ class Brief:
             else:
                 claim = Safe(f'<span lang="en">{escape(a.text(self.language))}</span>')
                 english_only = True
-            rows.append((claim, conf_text, Safe(narrative.source_ref(a.source_id))))
+            rows.append((claim, conf_text, Safe(narrative.source_ref(a.source_id, breakable=True))))
         note = _p(escape(self.t("methods.assumptions_english")), "mb-note") if english_only else ""
         table = (
             (
@@ -965,14 +1151,18 @@ class Brief:
                 band = f" ({self.t('backtest.at_most', v=num(r.high))})"
             elif math.isfinite(r.low):
                 band = f" ({self.t('backtest.at_least', v=num(r.low))})"
+            verdict = self.t("backtest.yes") if r.passed else self.t("backtest.no")
             rows.append(
                 (
-                    r.episode,
-                    r.metric,
+                    self._catalogue_or("backtest.episode", str(r.episode)),
+                    self._catalogue_or("backtest.metric", str(r.metric)),
                     num(r.predicted),
                     num(r.observed) + band,
-                    self.t("backtest.yes") if r.passed else self.t("backtest.no"),
-                    Safe(narrative.source_ref(r.source_id)),
+                    Safe(
+                        f'<span class="mb-verdict mb-verdict-{"pass" if r.passed else "fail"}">'
+                        f"{escape(verdict)}</span>"
+                    ),
+                    Safe(narrative.source_ref(r.source_id, breakable=True)),
                 )
             )
         table = html_table(
@@ -986,10 +1176,21 @@ class Brief:
         )
         return HTML(head + _p(escape(self.t("backtest.intro"))) + _p(escape(summary)) + table)
 
-    def sources(self) -> HTML:
-        """Every source used: results, scenario and every row quoted in the brief."""
+    def _catalogue_or(self, prefix: str, ident: str) -> str:
+        """Catalogue text ``<prefix>.<ident>``, else the identifier itself."""
+        key = f"{prefix}.{ident}"
+        return self.t(key) if i18n.has(key, self.language) else ident
+
+    def shown_source_ids(self) -> set[str]:
+        """Every source id the brief shows or relies on, in any section.
+
+        Results and scenario assumptions, market-structure rows, policy events, the seed
+        claims checked against the data, flagged inputs, dated triggers and the backtest
+        observations.
+        """
         ids: set[str] = set(getattr(self.results, "sources", ()) or ())
         ids |= set(self.scenario.source_ids)
+        ids |= {a.source_id for a in self.scenario.assumptions}
         ids |= set(self.concentration_shares()["source_id"])
         ev = self.dataset.policy_events
         if ev is not None and len(ev):
@@ -1002,6 +1203,20 @@ class Brief:
             self.dataset.seed_claims,
         ):
             ids |= set(row[3])
+        ids |= set(self.flag_rows()["source_id"])
+        ids |= {str(r[2]) for r in self.watch_rows() if r[2]}
+        record = _backtest_record(self.dataset)
+        if record is not None and len(record):
+            ids |= set(record["source_id"])
+        split = {p.strip() for sid in ids if sid for p in str(sid).split(";")}
+        return {p for p in split if p and p.lower() != "nan"}
+
+    def sources(self) -> HTML:
+        """Every source used: results, scenario and every row quoted in the brief."""
+        ids = self.shown_source_ids()
+        known = set(self.dataset.sources["source_id"])
+        if ids - known:
+            log.warning("source ids shown but not in sources.csv: %s", sorted(ids - known))
         return narrative.sources_html(self.dataset.sources_for(sorted(ids)), self.language)
 
     def parameters(self) -> HTML:
@@ -1166,7 +1381,10 @@ class Comparison:
         return i18n.t(key, self.language, **values)
 
     def kpi_frame(self) -> pd.DataFrame:
-        """``scenario, kpi, kpi_label, value, value_label, mineral`` for every brief."""
+        """``scenario, kpi, kpi_label, value, value_label, band_label, mineral`` per brief.
+
+        ``band_label`` is the P10–P90 range as printed (``–`` for a deterministic KPI).
+        """
         rows = []
         for b in self.briefs:
             for kpi in COMPARE_KPIS:
@@ -1178,9 +1396,25 @@ class Comparison:
                     if kpi in narrative.SHARE_KPIS
                     else k.value
                 )
-                rows.append((b.scenario_id, kpi, self.t(f"kpi.{kpi}"), value, k.text, b.mineral))
+                band = (
+                    f"{k.p10_text}–{k.p90_text}"
+                    if k.p10 is not None and k.p90 is not None and k.p10 != k.p90
+                    else "–"
+                )
+                rows.append(
+                    (b.scenario_id, kpi, self.t(f"kpi.{kpi}"), value, k.text, band, b.mineral)
+                )
         df = pd.DataFrame(
-            rows, columns=["scenario", "kpi", "kpi_label", "value", "value_label", "mineral"]
+            rows,
+            columns=[
+                "scenario",
+                "kpi",
+                "kpi_label",
+                "value",
+                "value_label",
+                "band_label",
+                "mineral",
+            ],
         )
         # NOTE: a KPI that is zero in every scenario (no floor anywhere, say) is left out.
         moving = df.groupby("kpi")["value"].transform(lambda v: (v.abs() > 1e-9).any())
@@ -1235,11 +1469,13 @@ class Comparison:
         rows = []
         for b in self.briefs:
             sel = df[df["scenario"] == b.scenario_id].set_index("kpi")["value_label"]
+            # NOTE: a KPI the engine could not attribute (NaN) reads "n/a", not a dash;
+            # scenario ids may break after an underscore, never inside a word.
             rows.append(
                 [
-                    b.scenario_id,
+                    Safe(escape(b.scenario_id).replace("&#95;", "&#95;<wbr>")),
                     i18n.mineral_name(b.mineral, self.language),
-                    *[sel.get(k, "–") for k in cols],
+                    *[sel.get(k, b.kpis[k].text if k in b.kpis else "–") for k in cols],
                 ]
             )
         headers = [

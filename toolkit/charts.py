@@ -566,58 +566,25 @@ def tornado_chart(
 # --------------------------------------------------------------------------- what-if
 
 
-def whatif_chart(
-    grid: pd.DataFrame,
+def _whatif_panel(
+    df: pd.DataFrame,
     language: str,
     *,
     lever_label: str,
     kpi_label: str,
-    mineral: str,
-    value_format: str = ",.2f",
-    initial: float | None = None,
-    unit: str | None = None,
+    value_format: str,
+    unit: str | None,
+    step: float,
+    title: str,
+    subtitle: str,
+    height: int,
+    y_title: str | None = None,
 ) -> alt.LayerChart:
-    """The in-page what-if: a slider over a lever, the KPI per mineral redrawn from a grid.
-
-    Parameters
-    ----------
-    grid : DataFrame
-        ``lever_value, mineral, value, value_label`` — one KPI computed ahead for each lever
-        setting (no kernel needed in the page).
-    language : str
-        ``en`` or ``de``.
-    lever_label, kpi_label : str
-        Display names (slider label, y axis).
-    mineral : str
-        Focal mineral id (subtitle).
-    value_format : str
-        d3 format of the y axis.
-    initial : float, optional
-        Start value of the slider (default: the middle of the grid).
-    unit : str, optional
-        Unit of the KPI, shown in the y-axis title.
-    """
-    df = grid.copy()
-    df["mineral_name"] = [i18n.mineral_name(m, language) for m in df["mineral"]]
-    df["lever_label"] = [
-        i18n.fmt_number(v, language, i18n.auto_decimals(v)) for v in df["lever_value"]
-    ]
-    levels = np.sort(df["lever_value"].unique())
-    step = float(np.min(np.diff(levels))) if len(levels) > 1 else 1.0
-    start = float(levels[len(levels) // 2]) if initial is None else float(initial)
-    slider = alt.param(
-        name="lever",
-        value=start,
-        bind=alt.binding_range(
-            min=float(levels.min()),
-            max=float(levels.max()),
-            step=step,
-            name=i18n.t("chart.whatif.slider", language, lever=lever_label),
-        ),
-    )
+    """One what-if panel: a line per mineral, the point and label at the slider's setting."""
     colour = alt.Color("mineral_name:N", scale=mineral_scale(df["mineral"], language), title=None)
     x = alt.X("lever_value:Q", title=lever_label)
-    y_title = kpi_label + (f" ({unit})" if unit else "")
+    if y_title is None:
+        y_title = kpi_label + (f" ({unit})" if unit else "")
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format))
     tooltip = [
         alt.Tooltip("mineral_name:N", title=i18n.t("chart.mineral", language)),
@@ -643,20 +610,130 @@ def whatif_chart(
         .transform_filter(near)
         .transform_aggregate(lever_value="min(lever_value)")
     )
-    chart = (
-        alt.layer(lines, rule, points, labels)
-        .add_params(slider)
-        .properties(
-            width=WIDTH,
-            height=280,
-            title=alt.TitleParams(
-                i18n.t("chart.whatif.title", language, kpi=kpi_label, lever=lever_label),
-                subtitle=i18n.t(
-                    "chart.whatif.subtitle", language, mineral=i18n.mineral_name(mineral, language)
-                ),
-            ),
-        )
+    panel: Any = alt.layer(lines, rule, points, labels)
+    return panel.properties(
+        width=WIDTH,
+        height=height,
+        title=alt.TitleParams(wrap_lines(title, 64), subtitle=wrap_lines(subtitle, 96)),
     )
+
+
+def wrap_lines(text: str, width: int) -> str | list[str]:
+    """Break a long title into lines of at most ``width`` characters (Vega truncates one line).
+
+    # NOTE: titles that state a finding run long, German ones longer; Vega draws a list of
+    # strings as separate lines instead of cutting the text off with an ellipsis.
+    """
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return lines if len(lines) > 1 else text
+
+
+def _whatif_frame(grid: pd.DataFrame, language: str) -> pd.DataFrame:
+    df = grid.copy()
+    df["mineral_name"] = [i18n.mineral_name(m, language) for m in df["mineral"]]
+    df["lever_label"] = [
+        i18n.fmt_number(v, language, i18n.auto_decimals(v)) for v in df["lever_value"]
+    ]
+    return df
+
+
+def whatif_chart(
+    grid: pd.DataFrame,
+    language: str,
+    *,
+    lever_label: str,
+    kpi_label: str,
+    mineral: str,
+    value_format: str = ",.2f",
+    initial: float | None = None,
+    unit: str | None = None,
+    title: str | None = None,
+    second: pd.DataFrame | None = None,
+    second_label: str = "",
+    second_format: str = ",.2f",
+    second_unit: str | None = None,
+    second_note: str = "",
+) -> alt.LayerChart | alt.VConcatChart:
+    """The in-page what-if: a slider over a lever, the KPI per mineral redrawn from a grid.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        ``lever_value, mineral, value, value_label`` — one KPI computed ahead for each lever
+        setting (no kernel needed in the page).
+    language : str
+        ``en`` or ``de``.
+    lever_label, kpi_label : str
+        Display names (slider label, y axis).
+    mineral : str
+        Focal mineral id (subtitle).
+    value_format : str
+        d3 format of the y axis.
+    initial : float, optional
+        Start value of the slider (default: the middle of the grid).
+    unit : str, optional
+        Unit of the KPI, shown in the y-axis title.
+    title : str, optional
+        Chart title stating the finding (default: a generic "move the slider" title).
+    second : DataFrame, optional
+        A second KPI on the same lever grid (same columns as ``grid``), drawn as a second
+        panel driven by the same slider, with ``second_label``, ``second_format``,
+        ``second_unit`` and the explanatory ``second_note`` as its subtitle.
+    """
+    df = _whatif_frame(grid, language)
+    levels = np.sort(df["lever_value"].unique())
+    step = float(np.min(np.diff(levels))) if len(levels) > 1 else 1.0
+    start = float(levels[len(levels) // 2]) if initial is None else float(initial)
+    slider = alt.param(
+        name="lever",
+        value=start,
+        bind=alt.binding_range(
+            min=float(levels.min()),
+            max=float(levels.max()),
+            step=step,
+            name=i18n.t("chart.whatif.slider", language, lever=lever_label),
+        ),
+    )
+    main = _whatif_panel(
+        df,
+        language,
+        lever_label=lever_label,
+        kpi_label=kpi_label,
+        value_format=value_format,
+        unit=unit,
+        step=step,
+        title=title or i18n.t("chart.whatif.title", language, kpi=kpi_label, lever=lever_label),
+        subtitle=i18n.t(
+            "chart.whatif.subtitle", language, mineral=i18n.mineral_name(mineral, language)
+        ),
+        height=280,
+    )
+    if second is None or second.empty:
+        return _finish(main.add_params(slider), language, kind="whatif")
+    # NOTE: the second panel shares the one slider (a top-level parameter of the vconcat), so
+    # the page keeps a single input and both panels move together.
+    other = _whatif_panel(
+        _whatif_frame(second, language),
+        language,
+        lever_label=lever_label,
+        kpi_label=second_label,
+        value_format=second_format,
+        unit=second_unit,
+        step=step,
+        title=second_label,
+        subtitle=second_note,
+        height=180,
+        # NOTE: the panel title names the KPI; the short axis keeps to the unit.
+        y_title=second_unit or "",
+    )
+    chart = alt.vconcat(main, other, spacing=28).add_params(slider)
     return _finish(chart, language, kind="whatif")
 
 
@@ -671,7 +748,8 @@ def small_multiples(
     Parameters
     ----------
     kpis : DataFrame
-        ``scenario, kpi_label, value, value_label`` (one row per scenario and KPI).
+        ``scenario, kpi_label, value, value_label`` (one row per scenario and KPI), optional
+        ``band_label`` (P10–P90 as printed, shown in the tooltip).
     language : str
         ``en`` or ``de``.
     mineral_of_scenario : mapping
@@ -680,27 +758,50 @@ def small_multiples(
     df = kpis.copy()
     df["mineral"] = [mineral_of_scenario.get(s, "rare_earths") for s in df["scenario"]]
     df["mineral_name"] = [i18n.mineral_name(m, language) for m in df["mineral"]]
-    chart = (
-        alt.Chart(df)
+    # NOTE: every bar carries its formatted value (2.6×, 8 %, USD 1.2 bn) instead of an SI
+    # axis ("1.2G"); an invisible point at 1.45 × the panel's largest value leaves room for
+    # the label of the longest bar.
+    df["pad"] = df.groupby("kpi_label")["value"].transform(lambda v: float(v.abs().max()) * 1.45)
+    y = alt.Y("scenario:N", title=None, axis=alt.Axis(labelLimit=220))
+    x = alt.X("value:Q", title=None, axis=None)
+    tooltip = [
+        alt.Tooltip("scenario:N", title=i18n.t("chart.scenario", language)),
+        alt.Tooltip("kpi_label:N", title=i18n.t("chart.kpi", language)),
+        alt.Tooltip("value_label:N", title=i18n.t("chart.value", language)),
+    ]
+    if "band_label" in df:
+        tooltip.append(alt.Tooltip("band_label:N", title="P10–P90"))
+    bars = (
+        alt.Chart()
         .mark_bar()
         .encode(
-            y=alt.Y("scenario:N", title=None),
-            x=alt.X("value:Q", title=None, axis=alt.Axis(format="~s")),
+            y=y,
+            x=x,
             color=alt.Color(
                 "mineral_name:N",
                 scale=mineral_scale(df["mineral"], language),
                 title=i18n.t("chart.mineral", language),
             ),
-            tooltip=[
-                alt.Tooltip("scenario:N", title=i18n.t("chart.scenario", language)),
-                alt.Tooltip("kpi_label:N", title=i18n.t("chart.value", language)),
-                alt.Tooltip("value_label:N", title=i18n.t("chart.value", language)),
-            ],
+            tooltip=tooltip,
         )
-        .properties(width=190, height=alt.Step(16))
+    )
+    text = (
+        alt.Chart()
+        .mark_text(align="left", dx=4, color=INK, fontSize=11)
+        .encode(y=y, x=x, text="value_label:N", tooltip=tooltip)
+    )
+    pad = alt.Chart().mark_point(opacity=0).encode(y=y, x=alt.X("pad:Q", axis=None))
+    chart = (
+        alt.layer(bars, text, pad, data=df)
+        .properties(width=250, height=alt.Step(17))
         .facet(
-            facet=alt.Facet("kpi_label:N", title=None, sort=list(dict.fromkeys(df["kpi_label"]))),
-            columns=3,
+            facet=alt.Facet(
+                "kpi_label:N",
+                title=None,
+                sort=list(dict.fromkeys(df["kpi_label"])),
+                header=alt.Header(labelFontSize=12, labelFontWeight=600, labelLimit=300),
+            ),
+            columns=2,
         )
         .resolve_scale(x="independent")
         .properties(

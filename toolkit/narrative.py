@@ -123,9 +123,13 @@ def format_kpi(kpi: str, value: float | None, unit: str | None, language: str) -
     language : str
         ``en`` or ``de``.
     """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None:
         return "–"
     value = float(value)
+    if not math.isfinite(value):
+        # NOTE: NaN means "not attributable from the data" (the engine's note says why):
+        # printed as n/a (German k. A.), never as "nan" or a blank.
+        return i18n.t("kpi.na", language)
     if kpi in MULTIPLE_KPIS:
         return i18n.fmt_multiple(value, language, 1)
     if kpi in SHARE_KPIS:
@@ -158,6 +162,13 @@ class KPI:
     text: str
     p10_text: str
     p90_text: str
+    note: str = ""
+    """Why the value is NaN (the engine's note, English), else empty."""
+
+    @property
+    def available(self) -> bool:
+        """True when the value is a finite number."""
+        return math.isfinite(self.value)
 
 
 def kpi_lookup(
@@ -195,6 +206,13 @@ def kpi_lookup(
         p90 = None if p90 is None or pd.isna(p90) else float(p90)
         unit = str(row.unit) if row.unit is not None and not pd.isna(row.unit) else ""
         value = float(row.value) if not pd.isna(row.value) else float("nan")
+        note = getattr(row, "note", "")
+        note = "" if note is None or pd.isna(note) else str(note)
+        # NOTE: the engine caps ratios at 999 %; a capped share says only "the denominator is
+        # about zero", so it is shown as not attributable rather than as 999 %.
+        if kpi in SHARE_KPIS and math.isfinite(value) and as_percent(kpi, value, unit) >= 999:
+            value, p10, p90 = float("nan"), None, None
+            note = note or "ratio capped at 999 %"
         out[kpi] = KPI(
             kpi=kpi,
             mineral=str(row.mineral),
@@ -206,6 +224,7 @@ def kpi_lookup(
             text=format_kpi(kpi, value, unit, language),
             p10_text=format_kpi(kpi, p10, unit, language),
             p90_text=format_kpi(kpi, p90, unit, language),
+            note=note,
         )
     return out
 
@@ -357,7 +376,10 @@ def findings(
     cons, fisc, tar = (
         kpis.get(k) for k in ("consumer_cost_usd", "fiscal_cost_usd", "tariff_revenue_usd")
     )
-    if _ok(cons) and cons is not None and cons.value > 0:
+    # NOTE: the floor finding quotes three KPIs; if any of them is NaN (present but not
+    # attributable) the finding is left out rather than printed with a gap.
+    floor_nan = any(k is not None and not _ok(k) for k in (cons, fisc, tar))
+    if _ok(cons) and cons is not None and cons.value > 0 and not floor_nan:
         fisc_text = fisc.text if _ok(fisc) and fisc is not None else "–"
         tar_text = tar.text if _ok(tar) and tar is not None else "–"
         out.append(
@@ -411,12 +433,32 @@ def findings(
 
 def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None = None) -> HTML:
     """KPI cards (label, value, P10–P90) as HTML (classes ``mb-kpis``/``mb-kpi``); default
-    cards: :func:`headline_ids`."""
+    cards: :func:`headline_ids`.
+
+    A KPI asked for by ``ids`` whose value is NaN (not attributable from the data) shows
+    "n/a" with a footnote marker; the footnote under the cards says why.
+    """
     ids = headline_ids(kpis) if ids is None else ids
     cards = []
+    notes: list[str] = []
     for kpi_id in ids:
         k = kpis.get(kpi_id)
-        if k is None or not math.isfinite(k.value):
+        if k is None:
+            continue
+        label = escape(i18n.t(f"kpi.{kpi_id}", language))
+        if not math.isfinite(k.value):
+            mark = "*" * (len(notes) + 1)
+            why = i18n.t("kpi.na_note", language, kpi=i18n.t(f"kpi.{kpi_id}", language))
+            # NOTE: the engine's reason is English; the English brief quotes it, the German
+            # brief keeps to the catalogue sentence.
+            if language == "en" and k.note:
+                why = f"{why} ({k.note})"
+            notes.append(f"<li>{escape(mark)} {escape(why)}</li>")
+            cards.append(
+                f'<div class="mb-kpi mb-kpi-na" data-kpi="{escape(kpi_id)}">'
+                f'<span class="mb-kpi-label">{label}</span>'
+                f'<span class="mb-kpi-value">{escape(k.text)}<sup>{escape(mark)}</sup></span></div>'
+            )
             continue
         band = ""
         if k.p10 is not None and k.p90 is not None and k.p10 != k.p90:
@@ -427,10 +469,13 @@ def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None 
             )
         cards.append(
             f'<div class="mb-kpi" data-kpi="{escape(kpi_id)}">'
-            f'<span class="mb-kpi-label">{escape(i18n.t(f"kpi.{kpi_id}", language))}</span>'
+            f'<span class="mb-kpi-label">{label}</span>'
             f'<span class="mb-kpi-value">{escape(k.text)}</span>{band}</div>'
         )
-    return HTML(f'<div class="mb-kpis">{"".join(cards)}</div>' if cards else "")
+    if not cards:
+        return HTML("")
+    foot = f'<ul class="mb-kpi-notes">{"".join(notes)}</ul>' if notes else ""
+    return HTML(f'<div class="mb-kpis">{"".join(cards)}</div>{foot}')
 
 
 # --------------------------------------------------------------------------- tables
@@ -472,14 +517,21 @@ def html_table(
     )
 
 
-def source_ref(source_ids: str | Iterable[str]) -> str:
-    """Escaped, compact source reference ``[USGS_MCS2026; IEA_CMD2025]`` for prose."""
+def source_ref(source_ids: str | Iterable[str], *, breakable: bool = False) -> str:
+    """Escaped, compact source reference ``[USGS_MCS2026; IEA_CMD2025]`` for prose.
+
+    ``breakable`` allows a line break after each underscore (``<wbr>``), for narrow table
+    cells: a long id then wraps at its parts instead of overflowing or breaking mid-word.
+    """
     ids = [
         s.strip()
         for s in (source_ids.split(";") if isinstance(source_ids, str) else source_ids)
         if str(s).strip()
     ]
-    return f'<span class="mb-src">{escape("; ".join(ids))}</span>' if ids else ""
+    text = escape("; ".join(ids))
+    if breakable:
+        text = text.replace("&#95;", "&#95;<wbr>")
+    return f'<span class="mb-src">{text}</span>' if ids else ""
 
 
 # --------------------------------------------------------------------------- situation

@@ -1,0 +1,259 @@
+"""Issue 4 follow-up: places where a reader of a brief would be misled.
+
+The what-if slider shows a KPI that responds to the lever, the levers table reports each
+instrument in its own accounting, the Sources section lists every source id the brief shows,
+the backtest table reads as prose, flag lines do not repeat ids, and a KPI that cannot be
+attributed (NaN) reads "n/a" with a footnote and builds no finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from toolkit import brief, i18n, narrative
+
+LANGUAGES = ("en", "de")
+_CACHE: dict[tuple[str, str], brief.Brief] = {}
+
+
+def prepared(sid: str, language: str) -> brief.Brief:
+    if (sid, language) not in _CACHE:
+        _CACHE[(sid, language)] = brief.prepare(sid, language)
+    return _CACHE[(sid, language)]
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+# ----------------------------------------------------------------------------- 1. what-if
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_whatif_slider_shows_a_kpi_that_responds_to_the_share(language: str) -> None:
+    b = prepared("ndpr_withhold_60", language)
+    grid, lever, kpi = b.whatif_grid()
+    assert lever == "share_withheld"
+    focal = grid[grid["mineral"] == b.mineral].sort_values("lever_value")
+    steps = focal["value"].diff().dropna().abs()
+    # the KPI must move over (nearly) every step of the slider, not only at 100 %
+    assert (steps > 0.01 * focal["value"].abs().max()).mean() >= 0.8, (kpi, focal)
+    assert kpi != "peak_price_multiple_outside"
+    # the title states the finding: the KPI at both ends of the range, as printed
+    spec = b.whatif_chart().to_dict()
+    title = spec["vconcat"][0]["title"]["text"]
+    title = " ".join(title) if isinstance(title, list) else title
+    assert focal.iloc[0]["value_label"] in title and focal.iloc[-1]["value_label"] in title
+    # the flat peak price is a second panel driven by the same slider, with its reason
+    assert [p["name"] for p in spec["params"]] == ["lever"]
+    assert spec["params"][0]["bind"]["input"] == "range"
+    days = max(c.licensing_delay_days for c in b.scenario.export_controls)
+    note = spec["vconcat"][1]["title"]["subtitle"]
+    note = " ".join(note) if isinstance(note, list) else note
+    assert days > 0 and i18n.fmt_number(days, language) in note
+
+
+def test_slider_hint_only_with_a_lever_grid() -> None:
+    b = prepared("ndpr_withhold_60", "en")
+    assert i18n.t("levers.whatif_hint", "en") in html.unescape(str(b.whatif_hint()))
+    empty = b.results.whatif.head(0)
+    nogrid = dataclasses.replace(b, results=dataclasses.replace(b.results, whatif=empty))
+    assert str(nogrid.whatif_hint()) == ""
+
+
+# ----------------------------------------------------------------------------- 2. levers
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_floor_and_stockpile_effects_read_their_own_market(language: str) -> None:
+    b = prepared("ndpr_withhold_60", language)
+    kp = b.results.kpis
+    floor = b.scenario.price_floors[0]
+    row = kp[
+        (kp["mineral"] == floor.mineral)
+        & (kp["stage"] == floor.stage)
+        & (kp["kpi"] == "fiscal_cost_usd")
+    ].iloc[0]
+    effect = b.floor_effect(floor)
+    if float(row["value"]) != 0:
+        fiscal = narrative.format_kpi("fiscal_cost_usd", float(row["value"]), "USD", language)
+        assert fiscal in effect
+    assert i18n.t("levers.effect.tariff_revenue_usd", language, value="").strip() in effect
+    stock = b.scenario.stockpiles[0]
+    used = kp[
+        (kp["mineral"] == stock.minerals[0])
+        & (kp["stage"] == stock.stage)
+        & (kp["kpi"] == "stockpile_days_used")
+    ].iloc[0]
+    assert float(used["value"]) > 0
+    expect = narrative.format_kpi("stockpile_days_used", float(used["value"]), "days", language)
+    assert b.stockpile_effect(stock) == i18n.t("levers.effect_stockpile", language, days=expect)
+
+
+def test_cfd_floor_reports_fiscal_cost_not_tariff_revenue() -> None:
+    b = prepared("ndpr_withhold_60", "en")
+    cfd = types.SimpleNamespace(mineral="magnet_rees", stage="refining", instrument="cfd")
+    effect = b.floor_effect(cfd)
+    assert effect.startswith("fiscal cost ") and "tariff revenue" not in effect
+    assert "0" != effect.removeprefix("fiscal cost ").strip()
+
+
+# ----------------------------------------------------------------------------- 3. sources
+
+
+def shown_ids(fragment: str) -> set[str]:
+    ids: set[str] = set()
+    for m in re.findall(r'class="mb-src">(.*?)</span>', fragment):
+        m = html.unescape(m.replace("<wbr>", ""))
+        ids |= {s.strip() for s in m.split(";") if s.strip()}
+    return ids
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("sid", ["ndpr_withhold_60", "alliance_floor"])
+def test_every_source_id_shown_is_in_the_sources_section(sid: str, language: str) -> None:
+    b = prepared(sid, language)
+    sections = {k: v for k, v in b.sections().items() if isinstance(v, str)}
+    listed = {html.unescape(m) for m in re.findall(r'<li id="src-([^"]+)"', sections["sources"])}
+    known = set(b.dataset.sources["source_id"])
+    page = "\n".join(v for k, v in sections.items() if k != "sources")
+    cited = shown_ids(page)
+    # ids quoted as plain words anywhere in the page text count too
+    words = set(re.findall(r"[A-Z][A-Z0-9_]{3,}", text_of(page)))
+    cited |= words & known
+    assert cited, "the brief cites no sources?"
+    assert cited <= listed, sorted(cited - listed)
+    # each source listed once
+    assert len(re.findall(r'<li id="src-', sections["sources"])) == len(listed)
+
+
+# ----------------------------------------------------------------------------- 4. backtest
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_backtest_table_reads_as_prose(language: str) -> None:
+    b = prepared("ndpr_withhold_60", language)
+    record = brief._backtest_record(b.dataset)
+    assert record is not None and len(record)
+    table = text_of(str(b.backtest()))
+    for metric in set(record["metric"]):
+        assert i18n.has(f"backtest.metric.{metric}", language), metric
+        assert i18n.t(f"backtest.metric.{metric}", language) in table
+        assert metric not in table
+    for episode in set(record["episode"]):
+        assert i18n.t(f"backtest.episode.{episode}", language) in table
+    assert i18n.t("backtest.yes", language) in table
+    if language == "de":
+        assert not re.search(r"\b(yes|no|within|outside)\b", table)
+    css = (Path(brief.__file__).parent / "templates/brief/brief.css").read_text()
+    rule = css[css.index(".mb-backtest .mb-src") :].split("}")[0]
+    assert "overflow-wrap: break-word" in rule and "white-space: normal" in rule
+    # long ids break after an underscore, not inside a word
+    assert "FASTMARKETS&#95;<wbr>2023&#95;<wbr>GA" in str(b.backtest())
+
+
+# ----------------------------------------------------------------------------- 5. flags
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_flag_lines_name_the_source_once(language: str) -> None:
+    b = prepared("ndpr_withhold_60", language)
+    flags = b.flag_rows()
+    assert len(flags)
+    for r in flags.itertuples(index=False):
+        assert r.source_id not in r.what, r.what
+    for line in b.meta_dict()["flags"]:
+        assert "ASSUMPTION" not in line and "()" not in line
+    items = re.findall(r'<li class="mb-flag[^"]*">(.*?)</li>', str(b.methods()))
+    for item in items:
+        for sid in shown_ids(item):
+            assert text_of(item).count(sid) == 1, text_of(item)
+
+
+# ----------------------------------------------------------------------------- 6. NaN KPIs
+
+
+def nan_kpis() -> pd.DataFrame:
+    rows = [
+        ("peak_price_multiple_outside", 2.6, "x base price", ""),
+        ("cumulative_shortfall_t", 5000.0, "t", ""),
+        ("cumulative_shortfall_pct", 7.6, "%", ""),
+        ("alliance_self_sufficiency", float("nan"), "%", "not attributable: split unknown"),
+        ("consumer_cost_usd", 1.0e9, "USD", ""),
+        ("fiscal_cost_usd", float("nan"), "USD", "not attributable"),
+        ("tariff_revenue_usd", 2.0e8, "USD", ""),
+        ("coverage_without_largest", 999.0, "%", ""),
+    ]
+    return pd.DataFrame(
+        [("magnet_rees", "magnets", r[0], r[1], r[2], None, None, r[3]) for r in rows],
+        columns=["mineral", "stage", "kpi", "value", "unit", "p10", "p90", "note"],
+    )
+
+
+@pytest.mark.parametrize(("language", "na"), [("en", "n/a"), ("de", "k. A.")])
+def test_nan_kpi_reads_na_with_a_footnote_and_builds_no_finding(language: str, na: str) -> None:
+    assert narrative.format_kpi("alliance_self_sufficiency", float("nan"), "%", language) == na
+    k = narrative.kpi_lookup(nan_kpis(), language, "magnet_rees", "magnets")
+    assert k["alliance_self_sufficiency"].text == na
+    assert k["coverage_without_largest"].text == na  # a capped 999 % is not a number to print
+    cards = str(narrative.kpi_cards(k, language, ids=["alliance_self_sufficiency"]))
+    shown = text_of(cards)
+    assert na in shown and "nan" not in shown.lower() and "999" not in shown
+    assert 'class="mb-kpi-notes"' in cards
+    assert (
+        i18n.t("kpi.na_note", language, kpi=i18n.t("kpi.alliance_self_sufficiency", language))
+        in shown
+    )
+    keys = {f.key for f in narrative.findings(k, language, mineral="magnet_rees")}
+    assert "self_sufficiency" not in keys and "coverage" not in keys
+    assert "floor" not in keys  # it would quote the NaN fiscal cost
+    assert {"price", "shortfall"} <= keys
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_nan_or_blank_kpi_in_a_real_brief(language: str) -> None:
+    b = prepared("ndpr_withhold_60", language)
+    for name in ("summary", "levers"):
+        out = str(getattr(b, name)())
+        assert not re.search(r"\bnan\b", text_of(out), re.IGNORECASE)
+        assert not re.search(r'class="mb-kpi-value">\s*<', out)
+
+
+# ----------------------------------------------------------------------------- 7. compare
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_comparison_reads_well(language: str) -> None:
+    comp = brief.prepare_comparison("ndpr_withhold_60, alliance_floor", language=language)
+    table = str(comp.kpi_table())
+    shown = text_of(table.replace("<wbr>", ""))
+    assert "ndpr_withhold_60" in shown and "alliance_floor" in shown
+    assert "&#95;<wbr>" in table  # ids break at underscores, not mid-word
+    assert not re.search(r"\bnan\b", shown, re.IGNORECASE)
+    spec = comp.small_multiples().to_dict()
+    layers = spec["spec"]["layer"]
+    marks = [
+        lyr["mark"]["type"] if isinstance(lyr["mark"], dict) else lyr["mark"] for lyr in layers
+    ]
+    assert "bar" in marks and "text" in marks  # each bar carries its formatted value
+    text = next(lyr for lyr in layers if "text" in str(lyr["mark"]))
+    assert text["encoding"]["text"]["field"] == "value_label"
+    assert '"~s"' not in json.dumps(spec)  # no SI axis ("1.2G" for USD 1.2 bn)
+    assert spec["columns"] <= 2
+    frame = comp.kpi_frame()
+    values = {r.value_label for r in frame.itertuples()}
+    data = json.dumps(spec.get("datasets", {}), ensure_ascii=False)
+    assert all(json.dumps(v, ensure_ascii=False) in data for v in values)
+    # the intro promises P10–P90 in the tooltips: they are there
+    tips = [t["title"] for t in text["encoding"]["tooltip"]]
+    assert "P10–P90" in tips and len(set(tips)) == len(tips)
+    css = (Path(brief.__file__).parent / "templates/brief/brief.css").read_text()
+    assert re.search(r"\.mb-table th\.mb-num[^{]*\{[^}]*white-space: normal", css)
