@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
     p.add_argument("--keep", type=int, default=None, help="keep the last N dated runs")
     p.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=0.0,
+        help="seconds to wait for another render writing the same folder (default: 0, fail)",
+    )
     p.set_defaults(handler=_cmd_render)
 
     p = sub.add_parser("data", help="manage the data tables")

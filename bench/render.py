@@ -1,0 +1,222 @@
+"""Rendering benchmark (issue 5 item 10): the whole built-in suite in one run.
+
+(a) naive: a sequential shell loop of the ``papermill`` CLI, then ``jupyter nbconvert --to html
+    --no-input``, per brief (every scenario × language, plus the comparison brief per language);
+(b) ``mineral-briefs render --all --force``;
+(c) the same with nothing changed;
+(d) the floor: the sum of the cell durations papermill records in (a)'s executed notebooks,
+    divided by the cores.
+
+Targets: (b) ≥ 5× faster than (a) and within 2× of (d); (c) < 3 s. Peak memory is the largest
+sum of RSS over the process tree (CLI + workers + kernels), sampled every 0.1 s.
+``MB_BENCH_SCENARIOS=baseline,alliance_floor`` restricts the suite (for a quick look).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench import register
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out" / "render"
+BIN = Path(sys.executable).parent
+LAST_STDOUT: list[str] = [""]
+
+
+def _run_measured(cmd: list[str], **kw: object) -> tuple[float, float, int]:
+    """Run ``cmd``; return (wall seconds, peak tree RSS in MB, exit code); stdout in LAST_STDOUT."""
+    import psutil
+
+    peak = 0
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)  # type: ignore[call-overload]
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            try:
+                root = psutil.Process(proc.pid)
+                procs = [root, *root.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            stop.wait(0.1)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    LAST_STDOUT[:] = [out.decode(errors="replace")]
+    wall = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return wall, peak / 1e6, proc.returncode
+
+
+def _suite() -> list[tuple[str, Path, dict[str, str]]]:
+    from toolkit.scenarios import list_scenarios
+
+    only = [s for s in os.environ.get("MB_BENCH_SCENARIOS", "").split(",") if s]
+    ids = [i.id for i in list_scenarios() if not only or i.id in only]
+    items = []
+    for sid in ids:
+        for lang in ("en", "de"):
+            items.append(
+                (
+                    f"{sid}-{lang}",
+                    REPO / "notebooks" / "brief.ipynb",
+                    {"scenario": sid, "language": lang},
+                )
+            )
+    for lang in ("en", "de"):
+        items.append(
+            (
+                f"compare-{lang}",
+                REPO / "notebooks" / "compare.ipynb",
+                {"scenarios": ",".join(ids) if only else "all", "language": lang},
+            )
+        )
+    return items
+
+
+def _naive(items: list[tuple[str, Path, dict[str, str]]], folder: Path) -> tuple[float, float]:
+    """(a): the papermill CLI then the nbconvert CLI per brief, one after another."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["set -e"]
+    for name, nb, params in items:
+        ps = " ".join(f"-p {k} {v}" for k, v in params.items())
+        lines.append(
+            f"{BIN}/papermill --no-progress-bar {nb} {folder}/{name}.ipynb {ps} > /dev/null 2>&1"
+        )
+        lines.append(
+            f"{BIN}/jupyter nbconvert --to html --no-input {folder}/{name}.ipynb > /dev/null 2>&1"
+        )
+    script = folder / "naive.sh"
+    script.write_text("\n".join(lines) + "\n")
+    wall, peak, code = _run_measured(["bash", str(script)])
+    if code != 0:
+        raise RuntimeError("the naive loop failed")
+    return wall, peak
+
+
+def _cells_seconds(folder: Path) -> float:
+    total = 0.0
+    for path in folder.glob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            d = cell.get("metadata", {}).get("papermill", {}).get("duration")
+            if isinstance(d, int | float):
+                total += float(d)
+    return total
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+@register("render")
+def bench_render() -> str:
+    """Run (a)–(d) and return the Markdown section for ``bench/results.md``."""
+    cores = os.cpu_count() or 1
+    load_start = os.getloadavg()[0]
+    items = _suite()
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    naive_dir, fast_dir = OUT / "naive", OUT / "pipeline"
+    only = os.environ.get("MB_BENCH_SCENARIOS", "")
+    sys.stderr.write(f"  (a) naive loop over {len(items)} briefs …\n")
+    t_a, mem_a = _naive(items, naive_dir)
+    floor = _cells_seconds(naive_dir) / cores
+    render_cmd = [
+        str(BIN / "mineral-briefs"),
+        "render",
+        "--out",
+        str(fast_dir),
+        "--jobs",
+        str(cores),
+        "--language",
+        "all",
+    ]
+    render_cmd += only.split(",") if only else ["--all"]
+    if only:  # the comparison brief comes with --all only; keep (b) comparable to (a)
+        items = [i for i in items if not i[0].startswith("compare-")]
+    sys.stderr.write("  (b) mineral-briefs render --force …\n")
+    t_b, mem_b, code_b = _run_measured([*render_cmd, "--force"])
+    sys.stderr.write("  (c) mineral-briefs render, nothing changed …\n")
+    # NOTE: in a shared development tree someone may edit toolkit/ between (b) and (c); that
+    # correctly re-renders (the source hash is in the key), so (c) is repeated until a run finds
+    # nothing changed (at most 3 tries) and the note says so.
+    retries = 0
+    t_c, mem_c, code_c = _run_measured(render_cmd)
+    while "nothing changed" not in LAST_STDOUT[0] and retries < 3:
+        retries += 1
+        t_c, mem_c, code_c = _run_measured(render_cmd)
+    briefs = sorted(p.name for p in fast_dir.glob("*.html") if p.name != "index.html")
+    sizes = [(fast_dir / b).stat().st_size for b in briefs]
+    load_end = os.getloadavg()[0]
+    size_range = f"{min(sizes) / 1e6:.2f}–{max(sizes) / 1e6:.2f}" if sizes else "n/a"
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows = [
+        ("(a) naive papermill + nbconvert CLI loop, sequential", t_a, mem_a, ""),
+        ("(b) `mineral-briefs render --all --force`", t_b, mem_b, f"exit {code_b}"),
+        (
+            "(c) same, nothing changed",
+            t_c,
+            mem_c,
+            f"exit {code_c}"
+            + (f"; repeated {retries}× (toolkit edited meanwhile)" if retries else ""),
+        ),
+        ("(d) floor: Σ papermill cell durations / cores", floor, float("nan"), ""),
+    ]
+    table = "\n".join(
+        f"| {label} | {sec:.1f} | {'' if mem != mem else f'{mem:.0f}'} | {note} |"
+        for label, sec, mem, note in rows
+    )
+    shown = [a if not a.startswith(str(REPO)) else os.path.relpath(a, REPO) for a in render_cmd[1:]]
+    target_b = "met" if t_a / t_b >= 5 else "missed"
+    target_floor = "met" if t_b <= 2 * floor else "missed"
+    target_c = "met" if t_c < 3 else "missed"
+    return f"""Machine: {_cpu_model()} · {platform.machine()} · {cores} cores ·
+Python {platform.python_version()} · {platform.system()} {platform.release()}; run {now};
+1-min load average {load_start:.1f} at start, {load_end:.1f} at end (other jobs share the box).
+Suite: {len(briefs)} briefs plus the index{f" (restricted to {only})" if only else ""}; brief size
+{size_range} MB.
+
+| run | wall [s] | peak RSS of the process tree [MB] | note |
+| --- | ---: | ---: | --- |
+{table}
+
+* speed-up (a)/(b): **{t_a / t_b:.1f}×** (target ≥ 5×: {target_b})
+* (b)/(d): **{t_b / floor:.2f}×** the floor (target ≤ 2×: {target_floor})
+* (c): **{t_c:.2f} s** (target < 3 s: {target_c})
+
+Commands: (a) `bench/out/render/naive/naive.sh` (`papermill --no-progress-bar NB OUT.ipynb -p …`
+then `jupyter nbconvert --to html --no-input OUT.ipynb`, per brief);
+(b) `mineral-briefs {" ".join(shown)} --force`;
+(c) the same without `--force`; (d) from the executed notebooks of (a).
+Reproduce: `make bench` or `python -m bench render`.
+"""

@@ -1,0 +1,94 @@
+"""Scheduled runs: ``{date}`` folders, the ``latest`` pointer, retention; and PDF printing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from render_fixtures import make_notebook
+
+from toolkit import render as rnd
+from toolkit.errors import RenderError
+
+NOW = dt.datetime(2026, 11, 23, 6, 15, tzinfo=dt.UTC)
+
+
+def test_dated_run_updates_latest_and_keeps_n(tmp_path: Path) -> None:
+    root = tmp_path / "briefs"
+    for day in ("2026-11-02", "2026-11-09", "2026-11-16"):
+        (root / day).mkdir(parents=True)
+        (root / day / "index.html").write_text(day)
+    (root / "notes").mkdir()  # not a dated run: never touched
+    (root / "2026-11-xx").mkdir()
+    (root / "README.md").write_text("keep me")
+
+    report = rnd.render([], str(root / "{date}"), keep=2, now=NOW)
+    assert report.exit_code == 0
+    assert (root / "2026-11-23" / "index.html").is_file()
+    assert (root / "latest").is_symlink()
+    assert os.readlink(root / "latest") == "2026-11-23"
+    assert sorted(p.name for p in root.iterdir()) == [
+        "2026-11-16",
+        "2026-11-23",
+        "2026-11-xx",
+        "README.md",
+        "latest",
+        "notes",
+    ]
+    # idempotent: same day again changes nothing
+    again = rnd.render([], str(root / "{date}"), keep=2, now=NOW)
+    assert again.exit_code == 0
+    assert os.readlink(root / "latest") == "2026-11-23"
+    assert (root / "2026-11-16").is_dir()
+
+
+def test_latest_pointer_file_when_symlinks_fail(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "2026-11-23"
+    out.mkdir()
+
+    def no_symlinks(*args: object, **kw: object) -> None:
+        raise OSError("symlinks not supported")
+
+    monkeypatch.setattr(rnd.os, "symlink", no_symlinks)
+    rnd.update_latest(out)
+    assert (tmp_path / "latest").read_text() == "2026-11-23\n"
+    rnd.update_latest(out)
+    assert (tmp_path / "latest").read_text() == "2026-11-23\n"
+
+
+def test_keep_requires_date_and_positive(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="dated runs"):
+        rnd.render([], tmp_path / "plain", keep=3)
+    with pytest.raises(RenderError, match="at least 1"):
+        rnd.apply_retention(tmp_path / "2026-11-23", 0)
+
+
+def test_pdf_without_chromium_fails_before_work(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("MINERAL_BRIEFS_CHROMIUM", raising=False)
+    with pytest.raises(RenderError, match="needs Chromium"):
+        rnd.render([], tmp_path / "out", pdf=True)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")
+def test_pdf_is_printed_beside_the_brief(tmp_path: Path) -> None:
+    nb = make_notebook(tmp_path / "nb" / "brief.ipynb", charts=2)
+    job = rnd.BriefJob(name="pdf-en", notebook=nb, parameters={"scenario": "pdf", "language": "en"})
+    report = rnd.render([job], tmp_path / "out", workers=1, pdf=True)
+    assert report.exit_code == 0, report.summary()
+    pdf = tmp_path / "out" / "pdf-en.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert pdf.stat().st_size > 10_000
+    manifest = rnd.load_manifest(tmp_path / "out")
+    assert manifest["briefs"]["pdf-en"]["files"]["pdf"] == "pdf-en.pdf"
+    assert 'href="pdf-en.pdf"' in (tmp_path / "out" / "index.html").read_text()
+    # a later run without the PDF present re-renders to produce it
+    pdf.unlink()
+    again = rnd.render([job], tmp_path / "out", workers=1, pdf=True)
+    assert [r.status for r in again.results] == ["ok"] and pdf.is_file()
