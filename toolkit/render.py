@@ -1325,6 +1325,18 @@ def _signals_raise() -> Iterator[None]:
             signal.signal(s, h)
 
 
+def _check_data(data_dir: Path | None) -> None:
+    """Validate every data table before any kernel starts.
+
+    A broken or hand-edited table raises :class:`~toolkit.errors.DataError` naming the file,
+    row and column (exit 2), so no brief is rendered from it and the previous briefs stay.
+    Only called when there is something to render: a run with nothing changed stays light.
+    """
+    from toolkit.data import load_dataset
+
+    load_dataset(Path(data_dir) if data_dir else default_data_dir())
+
+
 def _check_parameters(jobs: Sequence[BriefJob]) -> None:
     """Reject parameter names the notebook does not declare (papermill only warns)."""
     import papermill as pm
@@ -1528,6 +1540,7 @@ def _run_locked(
     )
     if todo:
         _check_parameters([j for j, _, _ in todo])
+        _check_data(data_dir)
         tasks = [
             RenderTask(
                 name=j.name,
