@@ -2,13 +2,15 @@
 
 ``run(scenario, dataset=None, *, draws=None, seed=None) -> Results`` (docs/architecture.md).
 Everything numeric lives in :mod:`toolkit.model`; this module reads nothing from disk itself
-(the dataset comes from :func:`toolkit.data.load_dataset`) and caches nothing between runs.
+(the dataset comes from :func:`toolkit.data.load_dataset`). Between runs it keeps only a memo
+of scenario-independent data look-ups per Dataset object (:func:`_memo`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -226,8 +228,62 @@ class _Params:
 # --------------------------------------------------------------------------------------------
 
 
-def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.DataFrame:
+_DATA_CACHE: dict[tuple[int, tuple[tuple[str, str], ...]], dict[tuple[Any, ...], Any]] = {}
+"""Per-Dataset memo of pure data look-ups (market base, base prices), keyed by the object's
+id *and* its file checksums, evicted when the Dataset is garbage-collected."""
+
+
+def _memo(dataset: Dataset) -> dict[tuple[Any, ...], Any]:
+    """The look-up memo of one Dataset object.
+
+    NOTE: keyed per object (plus checksums), not globally by checksum: a Dataset built from
+    the same files but with edited frames (tests, what-if data) never sees another's values,
+    and nothing leaks between scenarios because only scenario-independent look-ups are kept.
+    """
+    key = (id(dataset), tuple(sorted(dataset.checksums.items())))
+    memo = _DATA_CACHE.get(key)
+    if memo is None:
+        memo = _DATA_CACHE[key] = {}
+        weakref.finalize(dataset, _DATA_CACHE.pop, key, None)
+    return memo
+
+
+def _market_base(dataset: Dataset, year: int) -> pd.DataFrame:
+    """:func:`toolkit.data.market_base` memoised per Dataset (a copy is returned)."""
     from toolkit.data import market_base
+
+    memo = _memo(dataset)
+    key = ("market_base", year)
+    if key not in memo:
+        try:
+            memo[key] = market_base(dataset, year)
+        except DataError as exc:
+            memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, DataError):
+        raise hit
+    return hit.copy()
+
+
+def _base_price(dataset: Dataset, mineral: str, stage: str, year: int) -> tuple[float, str, str]:
+    """:func:`toolkit.data.base_price` memoised per Dataset."""
+    from toolkit.data import base_price
+
+    memo = _memo(dataset)
+    key = ("base_price", mineral, stage, year)
+    if key not in memo:
+        try:
+            memo[key] = base_price(dataset, mineral, stage, year)
+        except DataError as exc:
+            memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, DataError):
+        raise hit
+    return hit
+
+
+def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.DataFrame:
+    market_base = _market_base
 
     frames = []
     try:
@@ -441,8 +497,6 @@ def _months_of(scenario: Scenario) -> list[dt.date]:
 
 
 def _build(scenario: Scenario, dataset: Dataset) -> _Built:
-    from toolkit.data import base_price
-
     params = _Params(dataset.model_parameters)
     ov = scenario.base_overrides
     base_year = int(ov.base_year) if ov is not None and ov.base_year else DEFAULT_BASE_YEAR
@@ -495,7 +549,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         else:
             for year in dict.fromkeys((base_year, DEFAULT_BASE_YEAR)):
                 try:
-                    usd, src, _conf = base_price(dataset, mi, st, year)
+                    usd, src, _conf = _base_price(dataset, mi, st, year)
                 except DataError:
                     continue
                 p0[i] = usd
@@ -1219,33 +1273,37 @@ def _assemble(
         all_rows = _kpi_rows(b, tot, -1)
         mc = {k: v[n_path:] for k, v in all_rows.items()}
     conc = metrics.concentration_table(b.base).set_index(["mineral", "stage"])
+    # NOTE: P10/P90 of every simulated KPI in one vectorised call per KPI, and the
+    # concentration KPIs once per market (not one pandas look-up per market and KPI).
+    mc_q = (
+        {k: np.quantile(v, (0.1, 0.9), axis=0) for k, v in mc.items() if k in KPI_UNITS}
+        if mc is not None
+        else {}
+    )
+    share_of = {key: g["share"].to_numpy(float) for key, g in b.base.groupby(["mineral", "stage"])}
     kpi_recs = []
     for j in range(m):
         mi, st = mk.mineral[j], mk.stage[j]
+        conc_j: dict[str, float] | None = None
+        if (mi, st) in conc.index:
+            c = conc.loc[(mi, st)]
+            dshare = mk.demand_share[0, j] if str(c["largest_country"]) == "CHN" else 0.0
+            conc_j = {
+                "hhi": float(c["hhi"]),
+                "top1_share": 100 * float(c["top1_share"]),
+                "top3_share": 100 * float(c["top3_share"]),
+                "coverage_without_largest": 100
+                * metrics.coverage_without_largest(share_of[(mi, st)], dshare),
+            }
         for kpi in KPI_UNITS:
             if kpi in central:
                 val = float(central[kpi][0, j])
-                if mc is not None and np.isfinite(val):
-                    p10, p90 = np.quantile(mc[kpi][:, j], (0.1, 0.9))
+                if kpi in mc_q and np.isfinite(val):
+                    p10, p90 = mc_q[kpi][0, j], mc_q[kpi][1, j]
                 else:
                     p10 = p90 = val
             else:
-                if (mi, st) in conc.index:
-                    c = conc.loc[(mi, st)]
-                    largest = str(c["largest_country"])
-                    dshare = mk.demand_share[0, j] if largest == "CHN" else 0.0
-                    shares = b.base.loc[
-                        (b.base["mineral"] == mi) & (b.base["stage"] == st), "share"
-                    ].to_numpy(float)
-                    val = {
-                        "hhi": float(c["hhi"]),
-                        "top1_share": 100 * float(c["top1_share"]),
-                        "top3_share": 100 * float(c["top3_share"]),
-                        "coverage_without_largest": 100
-                        * metrics.coverage_without_largest(shares, dshare),
-                    }[kpi]
-                else:
-                    val = float("nan")
+                val = conc_j[kpi] if conc_j is not None else float("nan")
                 p10 = p90 = val
             kpi_recs.append(
                 {

@@ -46,10 +46,20 @@ class Cleared(NamedTuple):
     """Own-supply response min(P^ε_s, h) [-]."""
     ration: F
     """Share of demand served at P: 1 unless the choke price binds [0–1]."""
+    log_price: F
+    """ln P, returned so callers need not take the log again [-]."""
 
 
 def clear_market(
-    supply_scale: F, demand_scale: F, eps_d: F, eps_s: F, headroom: F, choke: F
+    supply_scale: F,
+    demand_scale: F,
+    eps_d: F,
+    eps_s: F,
+    headroom: F,
+    choke: F,
+    *,
+    log_headroom: F | None = None,
+    log_choke: F | None = None,
 ) -> Cleared:
     """Solve ``A·min(P^{ε_s}, h) = B·P^{ε_d}`` for P in closed form, capped at the choke price.
 
@@ -71,6 +81,8 @@ def clear_market(
         Capacity limit h on the own-supply multiplier (≥ 1) [-].
     choke : array
         Choke price multiple [-].
+    log_headroom, log_choke : array, optional
+        ``ln h`` and ``ln P_choke`` when the caller has them (static per market) [-].
 
     Returns
     -------
@@ -84,14 +96,16 @@ def clear_market(
     b = np.maximum(demand_scale, _TINY)
     la, lb = np.log(a), np.log(b)
     x = (lb - la) / (eps_s - eps_d)
-    lh = np.log(headroom)
+    lh = np.log(headroom) if log_headroom is None else log_headroom
+    lc = np.log(choke) if log_choke is None else log_choke
     capped = eps_s * x > lh
     x = np.where(capped, (la + lh - lb) / eps_d, x)
-    x = np.clip(x, math.log(MIN_PRICE_MULTIPLE), np.log(choke))
-    x = np.where(supply_scale <= _TINY, np.log(choke), x)
+    empty = supply_scale <= _TINY
+    x = np.minimum(np.maximum(x, math.log(MIN_PRICE_MULTIPLE)), lc)
+    x = np.where(empty, lc, x)
     price = np.exp(x)
     mult = np.minimum(np.exp(eps_s * x), headroom)
     served = a * mult
     wanted = b * np.exp(eps_d * x)
-    ration = np.where(supply_scale <= _TINY, 0.0, np.minimum(1.0, served / wanted))
-    return Cleared(price, mult, ration)
+    ration = np.where(empty, 0.0, np.minimum(1.0, served / wanted))
+    return Cleared(price, mult, ration, x)

@@ -311,6 +311,9 @@ def simulate(
     beta = np.where(has_up, markets.downstream_dependence, 0.0)
     theta = markets.inventory_release
     choke = np.broadcast_to(markets.choke, (n, m))
+    # static logs handed to every clearing call (not recomputed per month and row)
+    log_head = np.log(markets.headroom_sr)
+    log_choke = np.log(markets.choke)
 
     # controls
     k = controls.effective.size
@@ -319,7 +322,13 @@ def simulate(
     is_exp = (mode == MODE_CHINA_EXPORT).astype(fdt)
     is_world = (mode == MODE_WORLD_CUT).astype(fdt)
     is_ccut = (mode == MODE_CHINA_CUT).astype(fdt)
-    is_seg = ((mode == MODE_CHINA_EXPORT) | (mode == MODE_CHINA_CUT)).astype(fdt)
+    has_world = bool(is_world.any())
+    has_ccut = bool(is_ccut.any())
+    link_cols = np.unique(controls.link_market)
+    zeros = np.zeros((n, m), fdt)  # read-only stand-in for absent flows
+    zeros.flags.writeable = False
+    no_seg = np.zeros((n, m), dtype=bool)
+    no_seg.flags.writeable = False
     lc = controls.link_control
     link_leak = controls.leakage[lc] if k else _empty()
     coef = controls.link_coef * (1.0 - link_leak)
@@ -364,7 +373,10 @@ def simulate(
     inv_max = inv.copy()
     # China's home stocks (used while a control segments the market): start at the same months
     # of China's demand, with room to double ("stocks built up at home", backtests.md BT-02)
+    # plus room for every tonne withheld: unlicensed export volume waits in the exporters'
+    # warehouses (the licence queue) instead of being dumped on China's home market.
     inv_c = inv * d_c
+    inv_c0 = inv_c.copy()
     inv_c_max = 2.0 * inv_c
     prev_po = np.ones((n, m), fdt)
     u_o = np.zeros((n, m), fdt)
@@ -373,6 +385,9 @@ def simulate(
     # log prices of the last L months (ring buffer) for the lagged capacity response
     n_ring = int(markets.capacity_lag_months.max(initial=0)) + 1
     ring_o = np.zeros((n_ring, n, m), fdt)
+    uniform_lag = m > 0 and bool(
+        (markets.capacity_lag_months == markets.capacity_lag_months[0]).all()
+    )
     ring_c = np.zeros((n_ring, n, m), fdt)
     paths = {v: np.zeros((t_months, n_path, m)) for v in PATH_VARIABLES}
     n_mc = n - n_path
@@ -381,6 +396,39 @@ def simulate(
     # draws. KPI quantiles always use every draw.
     band_rows = slice(n_path, n_path + min(n_mc, BAND_DRAWS_MAX))
     bands = {v: np.zeros((t_months, 3, m)) for v in band_variables}
+    # NOTE: band quantiles by one in-place partition of a reused (series, B) buffer at the
+    # order statistics that linear interpolation needs (numpy's default "linear" method),
+    # instead of np.quantile on a freshly stacked copy every month. Series that are equal by
+    # construction are partitioned once: China's price differs from the outside price only
+    # in markets a control can separate, the alliance's only under a floor, stockpiles are
+    # zero without one, and the two shortfall shares are fixed fractions of the shortfall.
+    n_band = band_rows.stop - band_rows.start
+    all_cols = np.arange(m)
+    seg_links = (mode == MODE_CHINA_EXPORT) | (mode == MODE_CHINA_CUT)
+    own_cols = {
+        "price_china": np.unique(controls.link_market[seg_links]),
+        "price_alliance": np.unique(floors.market),
+        "stockpile": np.unique(stockpiles.market),
+    }
+    alias = {"price_china": "price_row", "price_alliance": "price_row"}
+    scaled = {"shortfall_alliance": alliance_part, "shortfall_row": 1.0 - alliance_part}
+    plan: list[tuple[str, I]] = []
+    for v in band_variables:
+        if v in scaled:
+            plan.append(("shortfall", all_cols))
+        else:
+            plan.append((v, own_cols.get(v, all_cols)))
+            if v in alias:
+                plan.append((alias[v], all_cols))
+    plan = list(dict((name, bc) for name, bc in plan).items())
+    plan_off = np.cumsum([0] + [c.size for _, c in plan])
+    plan_at = {name: (int(plan_off[j]), bc) for j, (name, bc) in enumerate(plan)}
+    band_buf = np.empty((int(plan_off[-1]), max(n_band, 1)), fdt)
+    q_pos = np.asarray(QUANTILES) * (n_band - 1)
+    q_lo = np.floor(q_pos).astype(np.int64)
+    q_hi = np.minimum(q_lo + 1, max(n_band - 1, 0))
+    q_frac = (q_pos - q_lo).astype(fdt)
+    q_kth = np.unique(np.concatenate([q_lo, q_hi]))
     tot = {
         "peak_price_outside": np.zeros((n, m)),
         "peak_price_inside": np.zeros((n, m)),
@@ -429,15 +477,22 @@ def simulate(
             )[None, :]
             wl = w[:, lc] * coef
             v_exp = ((wl * is_exp) @ e_link) * h_tr
-            v_world = np.minimum(((wl * is_world) @ e_link) * h_tr, 0.99 * h_tr)
-            v_ccut = ((wl * is_ccut) @ e_link) * h_tr
-            seg = (((w[:, lc] > 0) * is_seg) @ e_link) > 0
+            # a link separates China only while it withholds some volume (w·coef > 0)
+            seg_exp = (((wl > 0) * is_exp) @ e_link) > 0
+            if has_world:
+                v_world = np.minimum(((wl * is_world) @ e_link) * h_tr, 0.99 * h_tr)
+            else:
+                v_world = zeros
+            if has_ccut:
+                v_ccut = ((wl * is_ccut) @ e_link) * h_tr
+                seg_cut = (((wl > 0) * is_ccut) @ e_link) > 0
+            else:
+                v_ccut, seg_cut = zeros, no_seg
             pull_m = ((pull[:, lc] * coef * (is_exp + is_world)) @ e_link) * h_tr
             v_exp = np.minimum(v_exp, np.maximum(net_c, 0.0) * h_tr)
         else:
-            v_exp = v_world = v_ccut = pull_m = np.zeros((n, m), fdt)
-            seg = np.zeros((n, m), dtype=bool)
-        any_seg = bool(seg.any())
+            v_exp = v_world = v_ccut = pull_m = zeros
+            seg_exp = seg_cut = no_seg
 
         # --- supply side: trend, upstream pass-through, projects -------------------------
         cut_o = beta * u_o[:, up_safe]
@@ -488,7 +543,13 @@ def simulate(
 
         a_world = a_c + a_a + a_r + p_c_ + p_a_ + p_r_ - v_world
         b_world = b_c + b_a + b_r
-        x_seg = net_c * h_tr - v_exp
+        # China's exports while segmented: the licensed quota (1 − w)·X0 under its own control
+        # (X0 = base net exports, 0 for a net importer), base net trade under a cut by others.
+        x_seg = np.where(seg_exp, np.maximum(net_c, 0.0) * h_tr, net_c * h_tr) - v_exp
+        # candidate zones: every market a control withholds from; China's own controls are
+        # re-checked after clearing (the quota must bind)
+        seg = seg_cut | seg_exp
+        any_seg = bool(seg.any())
         a_out = a_a + a_r + p_a_ + p_r_ - v_world + x_seg
         a_chn = a_c + p_c_ - x_seg - v_ccut
         b_out = b_a + b_r
@@ -521,7 +582,9 @@ def simulate(
         # --- clearing -----------------------------------------------------------------------
         a_u = a_world + draw + rel_m
         b_u = b_world + restock + buy_m
-        cu = clear_market(a_u, b_u, eps_d, eps_s, head, choke)
+        cu = clear_market(
+            a_u, b_u, eps_d, eps_s, head, choke, log_headroom=log_head, log_choke=log_choke
+        )
         p_o, mult_o, ration_o = cu.price, cu.supply_multiplier, cu.ration
         p_c, mult_c, ration_c = p_o, mult_o, ration_o
         a_eff, b_eff = a_u, b_u
@@ -532,7 +595,8 @@ def simulate(
             a_so = (a_out + draw + rel_m)[:, sc]
             b_so = (b_out + restock + buy_m)[:, sc]
             ed_, es_, hd_, ch_ = eps_d[:, sc], eps_s[:, sc], head[:, sc], choke[:, sc]
-            co = clear_market(a_so, b_so, ed_, es_, hd_, ch_)
+            logs = {"log_headroom": log_head[sc], "log_choke": log_choke[sc]}
+            co = clear_market(a_so, b_so, ed_, es_, hd_, ch_, **logs)
             gap_c = b_c[:, sc] - a_chn[:, sc]
             ic = inv_c[:, sc]
             draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, theta[sc] * gap_c), 0.0)
@@ -540,11 +604,21 @@ def simulate(
                 gap_c < 0, np.minimum((inv_c_max[:, sc] - ic) * 12.0, theta[sc] * -gap_c), 0.0
             )
             stock_c = np.maximum(stock_c, 0.0)
+            cc = clear_market(
+                a_chn[:, sc] + draw_c, b_c[:, sc] + stock_c, ed_, es_, hd_, ch_, **logs
+            )
+            # NOTE: China's own control is a cap on exports, not a fixed export volume. It binds
+            # (complementarity) only where the segmented outside price is at least the inside
+            # price, i.e. China would export more than the quota at a unified price; otherwise
+            # the zones stay unified. Fixing exports at (1 − w)·X0 regardless pushed volume out
+            # of China when the world wanted less and kept China's price above the no-control
+            # path (a control that withheld nothing froze China at P0).
+            sg = sg & (seg_cut[:, sc] | (co.price >= cc.price))
+            seg[:, sc] = sg
             inv_c[:, sc] = np.where(sg, ic + (stock_c - draw_c) / 12.0, ic)
-            cc = clear_market(a_chn[:, sc] + draw_c, b_c[:, sc] + stock_c, ed_, es_, hd_, ch_)
-            p_o, mult_o, ration_o = p_o.copy(), mult_o.copy(), ration_o.copy()
+            # the unified results are this month's own arrays: overwrite the outside zone in
+            # place, copy only China's
             p_c, mult_c, ration_c = p_o.copy(), mult_o.copy(), ration_o.copy()
-            a_eff, b_eff = a_u.copy(), b_u.copy()
             p_o[:, sc] = np.where(sg, co.price, p_o[:, sc])
             mult_o[:, sc] = np.where(sg, co.supply_multiplier, mult_o[:, sc])
             ration_o[:, sc] = np.where(sg, co.ration, ration_o[:, sc])
@@ -553,6 +627,20 @@ def simulate(
             ration_c[:, sc] = np.where(sg, cc.ration, ration_c[:, sc])
             a_eff[:, sc] = np.where(sg, a_so, a_u[:, sc])
             b_eff[:, sc] = np.where(sg, b_so, b_u[:, sc])
+        # NOTE: stocks China built at home while segmented (above its base level) are export
+        # stock: once the control lifts (or is suspended) they rejoin the world's commercial
+        # stocks instead of staying stranded. Before this, the world market reopened with empty
+        # outside stocks and China's inside price spiked above the no-control path afterwards.
+        if k:
+            lk_ = link_cols
+            sl = seg[:, lk_]
+            ic, ic0 = inv_c[:, lk_], inv_c0[:, lk_]
+            back_home = np.where(sl, 0.0, np.maximum(ic - ic0, 0.0))
+            inv[:, lk_] += back_home  # inv is this month's fresh array
+            inv_c[:, lk_] = ic - back_home
+            inv_c_max[:, lk_] = np.where(
+                sl, inv_c_max[:, lk_] + v_exp[:, lk_] / 12.0, np.maximum(2.0 * ic0, ic - back_home)
+            )
         p_a = p_o
         mult_a = mult_o
         rev_m = np.zeros((n, m), fdt)
@@ -585,7 +673,16 @@ def simulate(
                     tariff, a_eff[:, fm_idx] - a_grp - imports, a_eff[:, fm_idx] + delta_s
                 )
                 b_rest = np.where(tariff, b_eff[:, fm_idx] - b_grp, b_eff[:, fm_idx])
-                cr = clear_market(a_rest, b_rest, ed_f, es_f, hd_f, choke[:, fm_idx])
+                cr = clear_market(
+                    a_rest,
+                    b_rest,
+                    ed_f,
+                    es_f,
+                    hd_f,
+                    choke[:, fm_idx],
+                    log_headroom=log_head[fm_idx],
+                    log_choke=log_choke[fm_idx],
+                )
                 p_rest = np.where(bind, cr.price, po_f)
                 p_cons = np.where(bind & tariff, np.maximum(p_rest, fmul), p_rest)
                 p_prod = np.where(bind, np.maximum(p_rest, fmul), p_rest)
@@ -621,91 +718,134 @@ def simulate(
                 mult_c = np.where(seg, mult_c, mult_o) if any_seg else mult_o
 
         # --- regional quantities ---------------------------------------------------------
-        sup_c = (a_c + p_c_) * mult_c
-        sup_a = (a_a + p_a_) * mult_a
-        sup_r = (a_r + p_r_) * mult_o
-        served_o = p_o**eps_d * ration_o  # demand multiplier at the outside price
-        dem_c = b_c * (served_o if p_c is p_o and ration_c is ration_o else p_c**eps_d * ration_c)
-        dem_r = b_r * served_o
-        if p_a is p_o:
-            dem_a = b_a * served_o
-        else:
-            dem_a = b_a * served_o
-            dem_a[:, fm_idx] = (b_a * p_a**eps_d * ration_o)[:, fm_idx]
+        # NOTE: Monte Carlo chunks that keep neither paths nor bands need only the shortfall
+        # and the pass-through state each month; the regional flows only in the last month.
+        full = n_path > 0 or bool(band_variables) or i == t_months - 1
+        # log prices once: demand multipliers P^ε_d = exp(ε_d·ln P), and the lag ring below
+        lp_o = np.log(p_o)
+        lp_c = lp_o if p_c is p_o else np.log(p_c)
+        served_o = np.exp(eps_d * lp_o) * ration_o  # demand multiplier at the outside price
+        dem_c = b_c * (
+            served_o if p_c is p_o and ration_c is ration_o else np.exp(eps_d * lp_c) * ration_c
+        )
         # NOTE: shortfall is scarcity on the outside market: demand at the base price minus
         # demand at the outside (RoW) price, rationed. Demand given up because a levy lifts the
         # members' price is a consumer cost of the floor, not a shortfall.
         short = ref_o - b_out * served_o
         short = np.where(short > 1e-9 * np.maximum(ref_o, 1e-12), short, 0.0)
-        exports = (np.where(seg, x_seg, sup_c - dem_c) if any_seg else sup_c - dem_c) + pull_m
         u_o = short / np.maximum(ref_o, 1e-12)
         u_c = np.maximum(b_c - dem_c, 0.0) / np.maximum(b_c, 1e-12)
         u_c = np.where(u_c > 1e-9, u_c, 0.0)
-        stock_m = (level @ e_stock) if ns else np.zeros((n, m), fdt)
+        if full:
+            sup_c = (a_c + p_c_) * mult_c
+            sup_a = (a_a + p_a_) * mult_a
+            sup_r = (a_r + p_r_) * mult_o
+            dem_r = b_r * served_o
+            dem_a = b_a * served_o
+            if p_a is not p_o:
+                dem_a[:, fm_idx] = (
+                    b_a[:, fm_idx] * p_a[:, fm_idx] ** eps_d[:, fm_idx] * ration_o[:, fm_idx]
+                )
+            exports = sup_c - dem_c
+            if any_seg:
+                exports = np.where(seg, x_seg, exports)
+            exports = exports + pull_m
+            stock_m = (level @ e_stock) if ns else np.zeros((n, m), fdt)
 
         # --- accumulate -----------------------------------------------------------------------
-        tot["peak_price_outside"] = np.maximum(tot["peak_price_outside"], p_o)
-        tot["peak_price_inside"] = np.maximum(tot["peak_price_inside"], p_c)
-        tot["min_price_inside"] = np.minimum(tot["min_price_inside"], p_c)
+        # in place: no new (N, M) arrays per month
+        np.maximum(tot["peak_price_outside"], p_o, out=tot["peak_price_outside"])
+        np.maximum(tot["peak_price_inside"], p_c, out=tot["peak_price_inside"])
+        np.minimum(tot["min_price_inside"], p_c, out=tot["min_price_inside"])
         above = p_o > RECOVERY_THRESHOLD
-        tot["first_above"] = np.where((tot["first_above"] < 0) & above, i, tot["first_above"])
-        tot["last_above"] = np.where(above, i, tot["last_above"])
-        tot["cum_shortfall_t"] += short * q0 / 12.0
-        tot["cum_reference_t"] += ref_o * q0 / 12.0
-        tot["max_shortfall_t_per_year"] = np.maximum(tot["max_shortfall_t_per_year"], short * q0)
-        tot["tariff_revenue_usd"] += rev_m
-        tot["consumer_cost_usd"] += cons_m
-        tot["fiscal_cost_usd"] += fisc_m
+        tot["first_above"][(tot["first_above"] < 0) & above] = i
+        tot["last_above"][above] = i
+        short_t = short * q0
+        tot["cum_shortfall_t"] += short_t / 12.0
+        tot["cum_reference_t"] += ref_o * (q0 / 12.0)
+        np.maximum(tot["max_shortfall_t_per_year"], short_t, out=tot["max_shortfall_t_per_year"])
+        if nf:
+            tot["tariff_revenue_usd"] += rev_m
+            tot["consumer_cost_usd"] += cons_m
+            tot["fiscal_cost_usd"] += fisc_m
         if i == t_months - 1:
             tot["end_supply_alliance"] = sup_a * q0
             tot["end_demand_alliance"] = dem_a * q0
             tot["end_demand_world"] = (dem_c + dem_a + dem_r) * q0
 
-        step = {
-            "price_china": p_c,
-            "price_alliance": p_a,
-            "price_row": p_o,
-            "supply_china": sup_c,
-            "supply_alliance": sup_a,
-            "supply_row": sup_r,
-            "demand_china": dem_c,
-            "demand_alliance": dem_a,
-            "demand_row": dem_r,
-            "shortfall": short,
-            "shortfall_alliance": short * alliance_part,
-            "shortfall_row": short * (1.0 - alliance_part),
-            "exports_china": exports,
-            "inventory": inv,
-            "inventory_china": inv_c,
-            "stockpile": stock_m,
-            "tariff_revenue_usd": rev_m,
-            "fiscal_cost_usd": fisc_m,
-            "supply_world": sup_c + sup_a + sup_r,
-            "demand_world": dem_c + dem_a + dem_r,
-        }
-        for v in PATH_VARIABLES:
-            paths[v][i] = step[v][:n_path]
-        if not band_variables:
-            pass
-        elif n_mc > 0:
-            stack = np.stack([step[v][band_rows].T for v in band_variables])  # (V, M, B)
-            q = np.quantile(stack, QUANTILES, axis=-1)  # (3, V, M)
-            for j, v in enumerate(band_variables):
-                bands[v][i] = q[:, j, :]
-        else:
-            for v in band_variables:
-                bands[v][i] = np.broadcast_to(step[v][:1], (3, m))
+        if full:
+            step = {
+                "price_china": p_c,
+                "price_alliance": p_a,
+                "price_row": p_o,
+                "supply_china": sup_c,
+                "supply_alliance": sup_a,
+                "supply_row": sup_r,
+                "demand_china": dem_c,
+                "demand_alliance": dem_a,
+                "demand_row": dem_r,
+                "shortfall": short,
+                "shortfall_alliance": short * alliance_part,
+                "shortfall_row": short * (1.0 - alliance_part),
+                "exports_china": exports,
+                "inventory": inv,
+                "inventory_china": inv_c,
+                "stockpile": stock_m,
+                "tariff_revenue_usd": rev_m,
+                "fiscal_cost_usd": fisc_m,
+                "supply_world": sup_c + sup_a + sup_r,
+                "demand_world": dem_c + dem_a + dem_r,
+            }
+            for v in PATH_VARIABLES:
+                paths[v][i] = step[v][:n_path]
+            if not band_variables:
+                pass
+            elif n_mc > 0:
+                for name, (off, bcols) in plan_at.items():
+                    src = step[name][band_rows]
+                    band_buf[off : off + bcols.size] = (src if bcols.size == m else src[:, bcols]).T
+                band_buf.partition(q_kth, axis=-1)
+                lo, hi = band_buf[:, q_lo], band_buf[:, q_hi]  # (series, 3)
+                q = (lo + q_frac * (hi - lo)).T  # (3, series)
+                for v in band_variables:
+                    out = bands[v][i]
+                    if v in scaled:
+                        off = plan_at["shortfall"][0]
+                        out[:] = q[:, off : off + m] * scaled[v]
+                        continue
+                    off, bcols = plan_at[v]
+                    if bcols.size == m:
+                        out[:] = q[:, off : off + m]
+                        continue
+                    if v in alias:
+                        off_a = plan_at[alias[v]][0]
+                        out[:] = q[:, off_a : off_a + m]
+                    else:
+                        out[:] = 0.0
+                    out[:, bcols] = q[:, off : off + bcols.size]
+            else:
+                for v in band_variables:
+                    bands[v][i] = np.broadcast_to(step[v][:1], (3, m))
         prev_po = p_o
-        lp_o, lp_c = np.log(p_o), np.log(p_c)
         # NOTE: lagged supply response: capacity reacts to the price of L months ago (projects
         # take `capacity_lag_months` to build), demand substitution (X) to today's price.
         ring_o[i % n_ring], ring_c[i % n_ring] = lp_o, lp_c
         back = i - markets.capacity_lag_months  # (M,)
-        slot = back % n_ring
-        lag_o = np.where(back >= 0, ring_o[slot, :, cols].T, 0.0)
-        lag_c = np.where(back >= 0, ring_c[slot, :, cols].T, 0.0)
+        if uniform_lag:  # one lag for every market: a view of the ring, no gather
+            lag_o = ring_o[back[0] % n_ring] if back[0] >= 0 else zeros
+            lag_c = ring_c[back[0] % n_ring] if back[0] >= 0 else zeros
+        else:
+            slot = back % n_ring
+            lag_o = np.where(back >= 0, ring_o[slot, :, cols].T, 0.0)
+            lag_c = np.where(back >= 0, ring_c[slot, :, cols].T, 0.0)
+        # NOTE: capacity below trend is idle (mothballed), not destroyed: it restarts as soon
+        # as today's price covers it, K ≥ min(P_t, 1)^{Δε_s}. Closures decided on the low price
+        # of L months ago no longer land after the price has recovered (they made China's price
+        # jump above the no-control path after a control, and the whole world's after a glut).
         lk_o = np.minimum(lk_o + alpha * (d_eps_s * lag_o - lk_o), lk_max)
+        lk_o = np.maximum(lk_o, d_eps_s * np.minimum(lp_o, 0.0))
         lk_c = np.minimum(lk_c + alpha * (d_eps_s * lag_c - lk_c), lk_max)
+        lk_c = np.maximum(lk_c, d_eps_s * np.minimum(lp_c, 0.0))
         lx_o = lx_o + alpha * (d_eps_d * lp_o - lx_o)
         lx_c = lx_c + alpha * (d_eps_d * lp_c - lx_c)
 
