@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from toolkit.errors import RenderError
 from toolkit.render import TMP_MARK, BriefJob, load_manifest, render
 
 pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _jobs(nb: Path, scenarios: list[str], tmp: Path, language: str = "en") -> list[BriefJob]:
@@ -89,10 +92,11 @@ def test_render_incremental_and_self_contained(tmp_path: Path, monkeypatch) -> N
         "beta-en": "ok",
         "gamma-en": "skipped",
     }
-    # a data file changes: every brief is marked
+    # a data file changes (still valid: the render validates data first): the brief is marked
     data = tmp_path / "data"
-    data.mkdir()
-    (data / "production.csv").write_text("a\n1\n")
+    shutil.copytree(REPO / "data", data)
+    prod = data / "production.csv"
+    prod.write_bytes(prod.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     forced = render(jobs[:1], out, workers=1, data_dir=data)
     assert [r.status for r in forced.results] == ["ok"]
     assert load_manifest(out)["briefs"]["alpha-en"]["inputs"]["data:production.csv"]

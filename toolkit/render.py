@@ -375,32 +375,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
     On any error the temp file is removed and the previous ``path`` is left untouched.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_MARK}{path.name}.", dir=path.parent)
-    tmp = Path(tmp_name)
-    with _TEMP_LOCK:
-        _TEMP_FILES.add(tmp)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        with contextlib.suppress(OSError):  # make the rename durable
-            dfd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    finally:
-        with _TEMP_LOCK:
-            _TEMP_FILES.discard(tmp)
+    atomic_write_many([(path, data)])
 
 
 def atomic_write_many(items: Sequence[tuple[Path, bytes | str]]) -> None:
@@ -426,6 +401,13 @@ def atomic_write_many(items: Sequence[tuple[Path, bytes | str]]) -> None:
             os.chmod(tmp, 0o644)
         for tmp, path in staged:
             os.replace(tmp, path)
+        for folder in {path.parent for _, path in staged}:
+            with contextlib.suppress(OSError):  # make the renames durable
+                dfd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
     finally:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
