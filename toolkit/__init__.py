@@ -1,4 +1,5 @@
 """mineral-briefs: critical-mineral supply-chain scenarios as briefing reports."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -42,14 +42,17 @@ IEA_SCENARIOS: Final[tuple[str, ...]] = ("STEPS", "APS", "NZE")
 
 CONFIDENCE: Final[tuple[str, ...]] = ("confirmed", "secondary", "unconfirmed", "assumption")
 
+# fmt: off
 EU27: Final[tuple[str, ...]] = (
     "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
     "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
     "SWE",
 )
+# fmt: on
 
 LANGUAGES: Final[tuple[str, ...]] = ("en", "de")
 
+# fmt: off
 ISO3: Final[frozenset[str]] = frozenset({
     "ABW", "AFG", "AGO", "AIA", "ALA", "ALB", "AND", "ARE", "ARG", "ARM", "ASM", "ATA", "ATF",
     "ATG", "AUS", "AUT", "AZE", "BDI", "BEL", "BEN", "BES", "BFA", "BGD", "BGR", "BHR", "BHS",
@@ -72,4 +75,5 @@ ISO3: Final[frozenset[str]] = frozenset({
     "USA", "UZB", "VAT", "VCT", "VEN", "VGB", "VIR", "VNM", "VUT", "WLF", "WSM", "YEM", "ZAF",
     "ZMB", "ZWE",
 })
+# fmt: on
 """ISO 3166-1 alpha-3 country codes (all 249 assigned codes, from the Debian ``iso-codes`` list)."""
