@@ -103,13 +103,6 @@ def bench_mc() -> str:
     ratio = rows[-1]["cpu_seconds"] / rows[0]["cpu_seconds"]
     lines += [
         "",
-        "Before the issue-3 follow-up (same workload): 10,000 draws 5.6–6.5 s CPU, 1,000 draws "
-        "1.26 s CPU. Changes: static logs of headroom and choke price out of the per-month "
-        "clearing, one log per price reused for demand and the capacity lag, in-place KPI "
-        "accumulators, regional flows only where paths or bands need them, band quantiles by "
-        "one partition of a reused buffer with series that are equal by construction done once, "
-        "and a per-Dataset memo of data look-ups.",
-        "",
         "CPU time is the figure to compare (wall time suffers when other jobs share the core). "
         f"Cost ratio {DRAWS[-1]:,} / {DRAWS[0]:,} draws: {ratio:.1f}x "
         f"(linear would be {DRAWS[-1] / DRAWS[0]:.0f}x): the fixed part is data, variants "

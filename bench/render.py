@@ -214,6 +214,10 @@ Suite: {len(briefs)} briefs plus the index{f" (restricted to {only})" if only el
 * (b)/(d): **{t_b / floor:.2f}×** the floor (target ≤ 2×: {target_floor})
 * (c): **{t_c:.2f} s** (target < 3 s: {target_c})
 
+(b) can beat (d): (d) sums the cell times of (a)'s cold kernels, whose setup cell pays the
+in-kernel imports of pandas, altair and the toolkit in every notebook; (b)'s warm kernels pay
+them once per worker.
+
 Commands: (a) `bench/out/render/naive/naive.sh` (`papermill --no-progress-bar NB OUT.ipynb -p …`
 then `jupyter nbconvert --to html --no-input OUT.ipynb`, per brief);
 (b) `mineral-briefs {" ".join(shown)} --force`;
