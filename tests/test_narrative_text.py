@@ -182,3 +182,16 @@ def test_sources_table_prints_urls_as_text(dataset) -> None:
     out = narrative.sources_html(dataset.sources_for(["USGS_MCS2026", "IEA_CMD2025"]), "de")
     assert "<a " not in out and "mb-url" in out
     assert "Lizenz" in out and "U.S. Geological Survey" in html.unescape(out)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_concentration_finding_does_not_invent_producers(language: str) -> None:
+    """Magnets: the data name China (90 %) and an unattributed rest, so no "top three" claim."""
+    from toolkit import brief
+
+    b = brief.prepare("ndpr_withhold_60", language=language, draws=20)
+    (finding,) = [f for f in b.findings() if f.key == "concentration"]
+    assert "top3_share" not in finding.kpis
+    text = finding.text
+    assert ("top three" not in text) and ("drei größten" not in text)
+    assert ("other" in text) if language == "en" else ("Sonstige" in text)

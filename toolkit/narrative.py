@@ -338,10 +338,14 @@ def findings(
     top1, top3, hhi = kpis.get("top1_share"), kpis.get("top3_share"), kpis.get("hhi")
     if _ok(top1) and _ok(top3) and _ok(hhi):
         assert top1 is not None and top3 is not None and hhi is not None
+        # NOTE: where the data name only the largest producer (the rest is an "Other" row, e.g.
+        # magnets: China 90 % + Other 10 %), top-3 equals top-1; saying "the top three hold 90 %"
+        # would invent two producers, so the sentence says the rest is not broken down instead.
+        single = abs(top3.value - top1.value) < 0.5
+        rest_key = "finding.concentration." + ("rest_single" if single else "rest_top3")
         fields = dict(
             share=top1.text,
-            top3=top3.text,
-            hhi=hhi.text,
+            rest=i18n.t(rest_key, language, top3=top3.text, hhi=hhi.text),
             stage_lower=i18n.t(f"stage_lower.{top1.stage}", language)
             if i18n.has(f"stage_lower.{top1.stage}", language)
             else top1.stage,
@@ -361,7 +365,9 @@ def findings(
             Finding(
                 "concentration",
                 text,
-                {"top1_share": top1.text, "top3_share": top3.text, "hhi": hhi.text},
+                {"top1_share": top1.text, "hhi": hhi.text}
+                if single
+                else {"top1_share": top1.text, "top3_share": top3.text, "hhi": hhi.text},
             )
         )
     stock = kpis.get("stockpile_days_used")
