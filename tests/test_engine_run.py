@@ -141,6 +141,11 @@ def test_write_parquet_and_xlsx(controls: engine.Results, tmp_path: Path) -> Non
     sheets = pd.read_excel(xl, sheet_name=None)
     assert {"data", "bands", "kpis", "sensitivity", "whatif", "meta"} <= set(sheets)
     assert len(sheets["data"]) == len(controls.timeseries)
+    # pyam's workbook layout: the meta sheet is indexed by the data's model and scenario
+    meta = sheets["meta"]
+    assert list(meta.columns[:2]) == ["model", "scenario"]
+    pairs = set(zip(sheets["data"]["model"], sheets["data"]["scenario"], strict=True))
+    assert set(zip(meta["model"], meta["scenario"], strict=True)) == pairs
     with pytest.raises(ScenarioError, match="extension"):
         controls.write(tmp_path / "r.json")
 

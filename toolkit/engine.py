@@ -121,7 +121,7 @@ class Results:
     def write(self, path: str | Path) -> Path:
         """Write the results to ``.csv`` (IAMC long table), ``.parquet`` (IAMC long table) or
         ``.xlsx`` (sheets ``data`` = IAMC, ``bands``, ``kpis``, ``sensitivity``, ``whatif``,
-        ``meta``).
+        ``meta`` = one row per model/scenario, as pyam reads it).
 
         Raises
         ------
@@ -137,18 +137,19 @@ class Results:
         elif suffix == ".parquet":
             self.timeseries.to_parquet(tmp, index=False)
         elif suffix == ".xlsx":
+            # NOTE: the meta sheet uses pyam's layout (one row per model/scenario, one column per
+            # indicator), so ``pyam.IamDataFrame("results.xlsx")`` reads the workbook unchanged.
             meta = pd.DataFrame(
-                {
-                    "key": ["model", "scenario", "title", "data_vintage", "sources", "digest"],
-                    "value": [
-                        MODEL_NAME,
-                        self.scenario.id,
-                        self.scenario.text("title"),
-                        self.data_vintage,
-                        ", ".join(self.sources),
-                        self.scenario.digest(),
-                    ],
-                }
+                [
+                    {
+                        "model": MODEL_NAME,
+                        "scenario": self.scenario.id,
+                        "title": self.scenario.text("title"),
+                        "data_vintage": self.data_vintage,
+                        "sources": ", ".join(self.sources),
+                        "digest": self.scenario.digest(),
+                    }
+                ]
             )
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 self.timeseries.to_excel(xw, sheet_name="data", index=False)
