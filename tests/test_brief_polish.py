@@ -190,7 +190,7 @@ def nan_kpis() -> pd.DataFrame:
         ("consumer_cost_usd", 1.0e9, "USD", ""),
         ("fiscal_cost_usd", float("nan"), "USD", "not attributable"),
         ("tariff_revenue_usd", 2.0e8, "USD", ""),
-        ("coverage_without_largest", 999.0, "%", ""),
+        ("coverage_without_largest", float("nan"), "%", "not attributable"),
     ]
     return pd.DataFrame(
         [("magnet_rees", "magnets", r[0], r[1], r[2], None, None, r[3]) for r in rows],
@@ -203,7 +203,7 @@ def test_nan_kpi_reads_na_with_a_footnote_and_builds_no_finding(language: str, n
     assert narrative.format_kpi("alliance_self_sufficiency", float("nan"), "%", language) == na
     k = narrative.kpi_lookup(nan_kpis(), language, "magnet_rees", "magnets")
     assert k["alliance_self_sufficiency"].text == na
-    assert k["coverage_without_largest"].text == na  # a capped 999 % is not a number to print
+    assert k["coverage_without_largest"].text == na
     cards = str(narrative.kpi_cards(k, language, ids=["alliance_self_sufficiency"]))
     shown = text_of(cards)
     assert na in shown and "nan" not in shown.lower() and "999" not in shown

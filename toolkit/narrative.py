@@ -208,11 +208,6 @@ def kpi_lookup(
         value = float(row.value) if not pd.isna(row.value) else float("nan")
         note = getattr(row, "note", "")
         note = "" if note is None or pd.isna(note) else str(note)
-        # NOTE: the engine caps ratios at 999 %; a capped share says only "the denominator is
-        # about zero", so it is shown as not attributable rather than as 999 %.
-        if kpi in SHARE_KPIS and math.isfinite(value) and as_percent(kpi, value, unit) >= 999:
-            value, p10, p90 = float("nan"), None, None
-            note = note or "ratio capped at 999 %"
         out[kpi] = KPI(
             kpi=kpi,
             mineral=str(row.mineral),
@@ -407,13 +402,9 @@ def findings(
             )
         )
     sself = kpis.get("alliance_self_sufficiency")
-    # NOTE: a self-sufficiency outside 0–100 % (the engine caps ratios at 999 %) is not a
-    # statement a reader can use; it is left out rather than printed.
-    if (
-        _ok(sself)
-        and sself is not None
-        and 0 < as_percent("alliance_self_sufficiency", sself.value, sself.unit) <= 100
-    ):
+    # NOTE: above 100 % the alliance is a net producer at this stage, which is worth saying;
+    # an unattributable share is NaN (with the engine's note) and never reaches a finding.
+    if _ok(sself) and sself is not None and sself.value > 0:
         out.append(
             Finding(
                 "self_sufficiency",
