@@ -284,6 +284,8 @@ def _base_price(dataset: Dataset, mineral: str, stage: str, year: int) -> tuple[
 
 
 def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.DataFrame:
+    from toolkit.data import MARKET_BASE_COLUMNS
+
     market_base = _market_base
 
     frames = []
@@ -302,22 +304,8 @@ def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.Data
             frames.append(other)
         except DataError:
             logger.info("no market base for %s: using %s shares", base_year, DEFAULT_BASE_YEAR)
-    base = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(
-            columns=[
-                "mineral",
-                "stage",
-                "country",
-                "quantity_t",
-                "share",
-                "source_id",
-                "confidence",
-            ]
-        )
-    )
-    base = base[["mineral", "stage", "country", "quantity_t", "share", "source_id", "confidence"]]
+    cols = list(MARKET_BASE_COLUMNS)
+    base = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     # NOTE: some stages have share data only (magnets: China ≈ 90 %; rare-earth refining:
     # China 91 %, FAS_2025). Such a market is sized by its upstream stage's world flow
     # (material-equivalent tonnes: one tonne of feed gives one tonne of product) and split by

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DATA_ENV_VAR",
     "Dataset",
+    "MARKET_BASE_COLUMNS",
     "ImportReport",
     "base_price",
     "check_totals",
@@ -59,6 +60,17 @@ DATA_ENV_VAR: Final[str] = "MINERAL_BRIEFS_DATA"
 """Environment variable that points at an alternative data folder."""
 
 MAX_PROBLEMS_SHOWN: Final[int] = 200
+
+MARKET_BASE_COLUMNS: Final[tuple[str, ...]] = (
+    "mineral",
+    "stage",
+    "country",
+    "quantity_t",
+    "share",
+    "source_id",
+    "confidence",
+)
+"""Columns of :func:`market_base`, the engine's input layout."""
 
 
 @dataclass(frozen=True)
