@@ -50,6 +50,9 @@ COLUMNS = [
     "source_id",
 ]
 
+REPORT_COLUMNS = [c for c in COLUMNS if c not in ("unit", "log_error")]
+"""The columns of the printed score table (``mineral-briefs backtest --out scores.md``)."""
+
 
 @dataclass(frozen=True)
 class Score:

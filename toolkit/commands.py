@@ -102,7 +102,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     """Replay the backtest episodes, print the score table; exit 0 (scores are reported)."""
     from pathlib import Path
 
-    from toolkit.backtest import run_backtests, summarise
+    from toolkit.backtest import REPORT_COLUMNS, run_backtests, summarise
 
     scores = run_backtests(args.episodes or None)
     head = f"{'episode':<22} {'metric':<34} {'kind':<8} {'predicted':>10} {'observed':>9}  result"
@@ -123,17 +123,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".md":
-            cols = [
-                "episode",
-                "metric",
-                "kind",
-                "predicted",
-                "observed",
-                "low",
-                "high",
-                "passed",
-                "source_id",
-            ]
+            cols = REPORT_COLUMNS
             lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
             for r in scores[cols].itertuples(index=False):
                 lines.append(
