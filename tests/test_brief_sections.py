@@ -15,6 +15,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import pytest
+from i18n_fixtures import english_only_fragments
 
 from toolkit import brief, i18n, narrative
 from toolkit.scenarios import list_scenarios
@@ -115,19 +116,6 @@ def test_executive_summary_numbers_equal_the_kpis(sid: str, language: str) -> No
     assert meta["kpis"]["peak_price_multiple_outside"] == pytest.approx(
         float(focal.loc["peak_price_multiple_outside", "value"])
     )
-
-
-def english_only_fragments() -> set[str]:
-    """Runs of >= 3 words of English catalogue text that never occur in the German one."""
-    en, de = i18n.catalogue("en"), i18n.catalogue("de")
-    german = "\n".join(de.values())
-    found: set[str] = set()
-    for value in en.values():
-        for frag in re.split(r"\{[^}]*\}|<[^>]+>", value):
-            frag = frag.strip(" .,;:()–—")
-            if len(frag.split()) >= 3 and frag not in german:
-                found.add(frag)
-    return found
 
 
 @pytest.mark.parametrize("sid", SCENARIOS)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import altair as alt
 import pytest
+from i18n_fixtures import english_only_fragments
 
 from toolkit import brief, i18n
 from toolkit.data import load_dataset
@@ -38,20 +39,6 @@ ENGLISH_WORDS_RE = re.compile(r"\b(the|and|of|with|from|until|between|which|will
 @cache
 def prepared(sid: str) -> brief.Brief:
     return brief.prepare(sid, "de", draws=DRAWS)
-
-
-@cache
-def english_only_fragments() -> frozenset[str]:
-    """Runs of >= 3 words of English catalogue text that never occur in the German catalogue."""
-    en, de = i18n.catalogue("en"), i18n.catalogue("de")
-    german = "\n".join(de.values())
-    found: set[str] = set()
-    for value in en.values():
-        for frag in re.split(r"\{[^}]*\}|<[^>]+>", value):
-            frag = frag.strip(" .,;:()–—")
-            if len(frag.split()) >= 3 and frag not in german:
-                found.add(frag)
-    return frozenset(found)
 
 
 @cache
