@@ -245,11 +245,34 @@ class Brief:
         wide.reset_index().to_csv(buf, index=False, float_format="%.6g")
         return buf.getvalue()
 
+    def kpis_csv(self) -> str:
+        """The key figures of every market: the one table the summary, cards, chart titles,
+        levers table and index read (``statistic`` = central estimate; P10/P90 over draws)."""
+        kp = self.results.kpis
+        if kp is None or kp.empty:
+            return ""
+        out = kp.copy()
+        if "flags" not in out:
+            out["flags"] = ""
+        out.insert(0, "scenario", self.scenario_id)
+        out["statistic"] = "central"
+        out["focal"] = (out["mineral"] == self.mineral) & (out["stage"] == self.stage)
+        cols = ["scenario", "mineral", "stage", "kpi", "statistic", "value", "unit", "p10", "p90"]
+        cols += ["flags", "note", "focal"]
+        buf = io.StringIO()
+        out[cols].to_csv(buf, index=False, float_format="%.10g")
+        return buf.getvalue()
+
     def data(self) -> None:
         """Display the IAMC results once (mimetype :data:`DATA_MIME`) for the download link."""
         from IPython.display import display
 
-        payload = {"filename": f"{self.scenario_id}-{self.language}.csv", "csv": self.iamc_csv()}
+        payload = {
+            "filename": f"{self.scenario_id}-{self.language}.csv",
+            "csv": self.iamc_csv(),
+            "kpis_filename": f"{self.scenario_id}-{self.language}-kpis.csv",
+            "kpis_csv": self.kpis_csv(),
+        }
         display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)
 
     # ------------------------------------------------------------------ sections
@@ -287,6 +310,7 @@ class Brief:
             mineral=self.mineral,
             top_country=top_country,
             horizon_months=self.horizon_months,
+            start=self.start,
         )
 
     def summary(self) -> HTML:
@@ -298,18 +322,7 @@ class Brief:
             listing = f'<ol class="mb-findings">{body}</ol>'
         else:
             listing = _p(escape(self.t("finding.none")))
-        rec = self.kpis.get("months_to_recovery")
-        note = ""
-        if rec is not None and math.isfinite(rec.value) and rec.value >= self.horizon_months:
-            note = _p(
-                escape(
-                    self.t(
-                        "finding.no_recovery",
-                        months=i18n.fmt_number(self.horizon_months, self.language),
-                    )
-                )
-            )
-        return HTML(_h2("section.summary", self.language, "mb-first") + cards + listing + note)
+        return HTML(_h2("section.summary", self.language, "mb-first") + cards + listing)
 
     def situation(self) -> HTML:
         """The situation: dated policy events with their sources."""
@@ -447,24 +460,24 @@ class Brief:
         return charts.flow_chart(fl, self.language, mineral=self.mineral)
 
     def price_bands(self) -> pd.DataFrame:
-        """Monthly P10/P50/P90 prices [USD/kg] by region (World left out)."""
-        bands = self.results.bands
+        """Monthly prices [USD/kg] by region: ``central`` (the central run, the path the KPIs
+        come from) and ``p10``/``p90`` over the Monte Carlo draws (World left out)."""
         var = self._variable("Price")
-        sel = bands[(bands["variable"] == var) & (bands["region"] != "World")]
-        sel = self._drop_duplicate_regions(sel)
-        if sel.empty:
-            ts = self.results.timeseries
-            sel = ts[(ts["variable"] == var) & (ts["region"] != "World")]
-            wide = sel[["time", "region", "value"]].assign(
-                p10=sel["value"], p50=sel["value"], p90=sel["value"]
-            )
-            return wide[["time", "region", "p10", "p50", "p90"]]
-        q = sel.assign(q=sel["quantile"].map(lambda v: f"p{round(float(v) * 100)}"))
-        wide = q.pivot_table(index=["time", "region"], columns="q", values="value").reset_index()
-        for col in ("p10", "p50", "p90"):
-            if col not in wide:
-                wide[col] = wide.get("p50", float("nan"))
-        return wide[["time", "region", "p10", "p50", "p90"]]
+        ts = self.results.timeseries
+        central = ts[(ts["variable"] == var) & (ts["region"] != "World")]
+        central = self._drop_duplicate_regions(central)
+        out = central[["time", "region", "value"]].rename(columns={"value": "central"})
+        bands = self.results.bands
+        sel = bands[(bands["variable"] == var) & bands["quantile"].isin([0.1, 0.9])]
+        if len(sel):
+            q = sel.assign(q=sel["quantile"].map(lambda v: f"p{round(float(v) * 100)}"))
+            wide = q.pivot_table(index=["time", "region"], columns="q", values="value")
+            out = out.merge(wide.reset_index(), on=["time", "region"], how="left")
+        for col in ("p10", "p90"):
+            if col not in out:
+                out[col] = out["central"]
+            out[col] = out[col].fillna(out["central"])
+        return out[["time", "region", "central", "p10", "p90"]].reset_index(drop=True)
 
     @staticmethod
     def _drop_duplicate_regions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -479,23 +492,51 @@ class Brief:
                 return frame[frame["region"] != "Rest of World"]
         return frame
 
+    def price_title(self) -> str:
+        """The price chart's finding, read from the KPI table (the summary's numbers)."""
+        k = self.kpis
+        peak, base = k.get("peak_price_multiple_outside"), k.get("base_price_usd_per_kg")
+        month = k.get("peak_month_outside")
+        if peak is None or not peak.available:
+            return self.t("chart.price.title_flat")
+        if peak.value <= 1.0 + 1e-3 and not peak.flagged("rising_at_end"):
+            return self.t("chart.price.title_flat")
+        usd = (
+            i18n.fmt_price(peak.value * base.value, self.language)
+            if base is not None and base.available
+            else "–"
+        )
+        when = (
+            narrative._month_text(self.start, month.value, self.language)
+            if month is not None and month.available
+            else ""
+        )
+        key = (
+            "chart.price.title_kpi_rising"
+            if peak.flagged("rising_at_end")
+            else ("chart.price.title_kpi")
+        )
+        title = self.t(key, usd=usd, multiple=peak.text, date=when)
+        if peak.flagged("at_guard"):
+            title += f" ({self.t('chart.cap_note')})"
+        return title
+
     def price_chart(self) -> Any:
-        """Chart: prices inside and outside China with the P10–P90 band."""
+        """Chart: prices by region, central estimate with the draws' P10–P90 band."""
         pb = self.price_bands()
         if pb.empty:
             return HTML("")
-        return charts.price_band_chart(pb, self.language, mineral=self.mineral)
+        return charts.price_band_chart(
+            pb, self.language, mineral=self.mineral, title=self.price_title()
+        )
 
     # ---------------------------------------------------------------- levers
 
     def lever_rows(self) -> list[tuple[str, str, str]]:
         """(lever, setting, effect) rows for every lever of the scenario."""
-        lang, sc, k = self.language, self.scenario, self.kpis
+        lang, sc = self.language, self.scenario
         rows: list[tuple[str, str, str]] = []
-
-        def kt(kpi_id: str) -> str:
-            return k[kpi_id].text if kpi_id in k else "–"
-
+        seen: set[tuple[str, ...]] = set()
         for ctrl in sc.export_controls:
             for mineral in ctrl.minerals:
                 stages = [s for s in ctrl.stages]
@@ -509,12 +550,9 @@ class Brief:
                     )
                     for s in stages
                 )
-                effect = (
-                    self.t("levers.effect_controls", multiple=kt("peak_price_multiple_outside"))
-                    if mineral == self.mineral
-                    else ""
+                rows.append(
+                    (self.t("levers.controls"), setting, self.control_effect(mineral, seen))
                 )
-                rows.append((self.t("levers.controls"), setting, effect))
         for floor in sc.price_floors:
             setting = self.t(
                 "levers.floor_setting",
@@ -544,48 +582,84 @@ class Brief:
                 capacity=i18n.fmt_tonnes(proj.capacity_t_per_year, lang),
                 date=i18n.fmt_date(proj.start, lang, "month"),
             )
-            rows.append(
-                (
-                    self.t("levers.projects"),
-                    setting,
-                    self.t("levers.effect_projects", n=kt("projects_needed")),
-                )
-            )
+            rows.append((self.t("levers.projects"), setting, self.projects_effect()))
         return rows
+
+    def control_effect(self, mineral: str, seen: set[tuple[str, ...]]) -> str:
+        """Effect of an export control: the peak outside price of the market it hits hardest.
+
+        The KPIs are the outcome of all the scenario's levers together, so a second control on
+        a market already named says that it acts together with the one above instead of
+        repeating the same figure as if it were its own effect.
+        """
+        kp = self.results.kpis
+        peak = kp[(kp["kpi"] == "peak_price_multiple_outside") & (kp["mineral"] == mineral)]
+        peak = peak[pd.notna(peak["value"])]
+        if peak.empty:
+            return ""
+        top = peak.sort_values("value", ascending=False, kind="stable").iloc[0]
+        key = (str(top["mineral"]), str(top["stage"]))
+        if key in seen:
+            return self.t("levers.effect_same")
+        seen.add(key)
+        k = self.market_kpis(*key)["peak_price_multiple_outside"]
+        market = f"{i18n.mineral_name(key[0], self.language)}, {self.t(f'stage_lower.{key[1]}')}"
+        text = self.t("levers.effect_controls_market", market=escape(market), multiple=k.text)
+        if k.flagged("at_guard"):
+            text += f" ({self.t('chart.cap_note')})"
+        return text
+
+    def projects_effect(self) -> str:
+        """Further projects of typical size still needed after the scenario's own projects."""
+        k = self.kpis
+        n, size = k.get("projects_needed"), k.get("project_size_t_per_year")
+        if n is None or not n.available:
+            return "–"
+        plural = "one" if n.value == 1 else "many"
+        return self.t(
+            "levers.effect_projects_sized",
+            n=n.text,
+            size=size.text if size is not None else "–",
+            projects=self.t(f"finding.projects.{plural}"),
+        )
 
     def market_kpis(self, mineral: str, stage: str) -> dict[str, KPI]:
         """KPIs of one market (mineral and stage), formatted in the brief's language."""
         return narrative.kpi_lookup(self.results.kpis, self.language, mineral, stage)
 
     def floor_effect(self, floor: Any) -> str:
-        """Effect of a price floor, in the accounting of its instrument, for its own market.
+        """Effect of a price floor in the accounting of its instrument, for its own market.
 
-        A variable tariff raises tariff revenue and costs consumers; a contract for difference
-        or an offtake costs the budget. Any other money KPI of the market that is not zero
-        (a tariff floor that also buys surplus at the floor) follows after a semicolon.
+        A variable levy raises tariff revenue and costs consumers; a contract for difference or
+        an offtake costs taxpayers. Each money figure gives its peak calendar year and the total
+        to the end of the horizon; any other money KPI of the market that is not zero follows.
         """
-        k = {
-            kid: v
-            for kid, v in self.market_kpis(floor.mineral, floor.stage).items()
-            if kid in narrative.MONEY_KPIS and v.mineral == floor.mineral
-        }
+        k = self.market_kpis(floor.mineral, floor.stage)
         own = (
-            ("tariff_revenue_usd", "consumer_cost_usd")
+            ("consumer_cost_usd", "tariff_revenue_usd")
             if floor.instrument == "variable_tariff"
             else ("fiscal_cost_usd",)
         )
-        # NOTE: the instrument's own KPIs are always shown (a tariff that never binds reads
+        # NOTE: the instrument's own KPIs are always shown (a levy that never binds reads
         # "USD 0"); other money KPIs only when they are not zero.
         shown = [*own] + [
             kid
-            for kid in ("fiscal_cost_usd", "tariff_revenue_usd", "consumer_cost_usd")
-            if kid not in own
-            and kid in k
-            and not (math.isfinite(k[kid].value) and k[kid].value == 0)
+            for kid in narrative.MONEY_FLOWS
+            if kid not in own and kid in k and k[kid].available and k[kid].value != 0
         ]
-        parts = [
-            self.t(f"levers.effect.{kid}", value=k[kid].text if kid in k else "–") for kid in shown
-        ]
+        end = narrative._month_text(self.start, self.horizon_months - 1, self.language)
+        parts = []
+        for kid in shown:
+            total, per_year = k.get(kid), k.get(f"{kid}_per_year")
+            parts.append(
+                self.t(
+                    "levers.effect.per_year",
+                    label=self.t(f"kpi.{kid}"),
+                    per_year=per_year.text if per_year is not None else "–",
+                    cumulative=total.text if total is not None else "–",
+                    date=end,
+                )
+            )
         return "; ".join(parts)
 
     def stockpile_effect(self, stock: Any) -> str:
@@ -619,8 +693,11 @@ class Brief:
         ids = [
             k
             for k in (
-                "tariff_revenue_usd",
+                "consumer_cost_usd_per_year",
                 "consumer_cost_usd",
+                "tariff_revenue_usd_per_year",
+                "tariff_revenue_usd",
+                "fiscal_cost_usd_per_year",
                 "fiscal_cost_usd",
                 "stockpile_days_used",
                 "projects_needed",
@@ -791,7 +868,7 @@ class Brief:
         """
         grid, lever, kpi = self.whatif_grid()
         if grid.empty:
-            return HTML(_p(escape(self.t("sensitivity.none")), "mb-note"))
+            return HTML(_p(escape(self.t("whatif.none")), "mb-note"))
         lever_label = self._lever_label(lever)
         fmt = ".1f" if kpi in narrative.MULTIPLE_KPIS else ",.0f"
         if kpi in narrative.SHARE_KPIS and float(grid["value"].abs().max()) < 20:
@@ -1288,27 +1365,59 @@ def _backtest_record(dataset: Any) -> pd.DataFrame | None:
     return _BACKTESTS[key]
 
 
-def _focal(scenario: Any, kpis: pd.DataFrame | None) -> tuple[str, str]:
-    """Focal mineral and stage of a brief.
+def _market_values(results: Any) -> dict[tuple[str, str], float]:
+    """Base-year value of each market [USD/yr]: world demand in the first month × its price."""
+    ts = results.timeseries
+    if ts is None or ts.empty:
+        return {}
+    first = ts[ts["time"] == ts["time"].min()]
+    out: dict[tuple[str, str], float] = {}
+    from toolkit.model.codelist import variable
 
-    # NOTE: among the markets the scenario acts on (all markets for a scenario without levers),
-    # the one with the highest P50 peak price outside China is the story; ties keep the order of
-    # the scenario file, and a quiet baseline falls back to magnet REE refining.
+    kp = results.kpis
+    for (mi, st), _ in kp.groupby(["mineral", "stage"], sort=False):
+        dem = first[
+            (first["variable"] == variable("Demand", mi, st)) & (first["region"] == "World")
+        ]
+        price = first[
+            (first["variable"] == variable("Price", mi, st)) & (first["region"] != "China")
+        ]
+        if len(dem) and len(price):
+            out[(str(mi), str(st))] = (
+                float(dem["value"].iloc[0]) * 1e3 * float(price["value"].max())
+            )
+    return out
+
+
+def _focal(scenario: Any, results: Any) -> tuple[str, str]:
+    """Focal market (mineral, stage) of a brief: the one the scenario's levers act on, with the
+    largest disruption weighted by the market's value.
+
+    # NOTE: score = base value [USD/yr] × (peak outside price multiple − 1 + shortfall share).
+    # Weighting by value keeps a cheap stand-in (the rare-earth basket priced as cerium, a few
+    # USD/kg) from heading a brief about NdPr and magnets because its multiple is larger.
+    # A scenario where nothing is disrupted (the baseline) is headed by its most valuable
+    # market among the minerals it names, else by magnet rare-earth refining.
     """
+    kpis = results.kpis if results is not None else None
     minerals = _minerals_of(scenario)
-    if kpis is not None and len(kpis):
-        peak = kpis[kpis["kpi"] == "peak_price_multiple_outside"]
-        cand = peak[peak["mineral"].isin(minerals)] if minerals else peak
-        if len(cand):
-            order = {m: i for i, m in enumerate(minerals)}
-            cand = cand.assign(_o=cand["mineral"].map(order).fillna(len(order)))
-            best = cand.sort_values(["value", "_o"], ascending=[False, True], kind="stable")
-            top = best.iloc[0]
-            if float(top["value"]) > 1.0 + 1e-6:
-                return str(top["mineral"]), str(top["stage"])
-            if minerals:
-                first = cand.sort_values("_o", kind="stable").iloc[0]
-                return str(first["mineral"]), str(first["stage"])
+    if kpis is None or not len(kpis):
+        return "magnet_rees", "refining"
+    value = _market_values(results)
+    wide = kpis.pivot_table(index=["mineral", "stage"], columns="kpi", values="value")
+    cand = wide[wide.index.get_level_values(0).isin(minerals)] if minerals else wide
+    if cand.empty:
+        return "magnet_rees", "refining"
+    peak = cand.get("peak_price_multiple_outside", pd.Series(1.0, index=cand.index)).fillna(1.0)
+    short = cand.get("cumulative_shortfall_pct", pd.Series(0.0, index=cand.index)).fillna(0.0)
+    worth = pd.Series([value.get((str(m), str(s)), 0.0) for m, s in cand.index], index=cand.index)
+    score = worth * ((peak - 1.0).clip(lower=0.0) + short / 100.0)
+    if float(score.max()) > 0:
+        mi, st = score.idxmax()
+        return str(mi), str(st)
+    if minerals and float(worth.max()) > 0:
+        mi, st = worth.idxmax()
+        return str(mi), str(st)
     return "magnet_rees", "refining"
 
 
@@ -1343,7 +1452,7 @@ def prepare(scenario: str, language: str = "en", draws: int = -1, seed: int = -1
     results = engine.run(sc, dataset, draws=n_draws, seed=n_seed)
     charts.register_theme()
     export.enable_offline_renderer()
-    mineral, stage = _focal(sc, results.kpis)
+    mineral, stage = _focal(sc, results)
     log.info("prepared brief %s/%s (%s draws, seed %s)", sc.id, language, n_draws, n_seed)
     return Brief(
         scenario=sc,
@@ -1362,7 +1471,7 @@ COMPARE_KPIS: Final[tuple[str, ...]] = (
     "cumulative_shortfall_pct",
     "months_to_recovery",
     "stockpile_days_used",
-    "consumer_cost_usd",
+    "consumer_cost_usd_per_year",
     "projects_needed",
 )
 """KPIs of the comparison table and small multiples."""

@@ -413,36 +413,33 @@ def flow_chart(flows: pd.DataFrame, language: str, *, mineral: str) -> alt.Layer
     return _finish(chart, language, kind="flow")
 
 
-def price_band_chart(bands: pd.DataFrame, language: str, *, mineral: str) -> alt.LayerChart:
-    """Prices inside and outside China: P50 lines with a shaded P10–P90 band.
+def price_band_chart(
+    bands: pd.DataFrame, language: str, *, mineral: str, title: str | None = None
+) -> alt.LayerChart:
+    """Prices by region: the central estimate as a line, the draws' P10–P90 band shaded.
 
     Parameters
     ----------
     bands : DataFrame
-        ``time`` (ISO month), ``region`` (model region), ``p10, p50, p90`` [USD/kg], and
-        optionally ``multiple`` (peak P50 / pre-shock price) per region.
+        ``time`` (ISO month), ``region`` (model region), ``central, p10, p90`` [USD/kg].
     language : str
         ``en`` or ``de``.
     mineral : str
         Mineral id.
+    title : str, optional
+        The finding the chart states; the caller builds it from the KPI table, so the title
+        quotes exactly the number of the executive summary. Default: the line's own peak.
     """
     df = bands.copy()
     df["time"] = pd.to_datetime(df["time"]).dt.strftime("%Y-%m-%d")
     df["region_name"] = [i18n.region_name(r, language) for r in df["region"]]
     df["month"] = [i18n.fmt_date(tm[:7], language) for tm in df["time"]]
-    for q in ("p10", "p50", "p90"):
+    for q in ("central", "p10", "p90"):
         df[f"{q}_label"] = [i18n.fmt_price(v, language) for v in df[q]]
-    outside = df[df["region"] != "China"]
-    if len(outside):
-        first = outside.sort_values("time").groupby("region")["p50"].first()
-        peak = outside.groupby("region")["p50"].max()
-        multiple = float((peak / first.replace(0, np.nan)).max())
-        peak_text = (
-            f"{i18n.fmt_price(float(peak.max()), language)} "
-            f"({i18n.fmt_multiple(multiple, language)})"
-        )
-    else:
-        peak_text = "–"
+    if title is None:
+        outside = df[df["region"] != "China"]
+        peak = float(outside["central"].max()) if len(outside) else float("nan")
+        title = i18n.t("chart.price.title", language, peak=i18n.fmt_price(peak, language))
     regions = [r for r in ("China", "Alliance", "Rest of World", "World") if r in set(df["region"])]
     scale = _region_scale(language, regions)
     base = alt.Chart(df).encode(
@@ -451,11 +448,11 @@ def price_band_chart(bands: pd.DataFrame, language: str, *, mineral: str) -> alt
     )
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("p10:Q"), y2="p90:Q")
     line = base.mark_line().encode(
-        y=alt.Y("p50:Q", title=i18n.t("chart.price.y", language), axis=alt.Axis(format=",.0f")),
+        y=alt.Y("central:Q", title=i18n.t("chart.price.y", language), axis=alt.Axis(format=",.0f")),
         tooltip=[
             alt.Tooltip("month:N", title=i18n.t("chart.month", language)),
             alt.Tooltip("region_name:N", title=i18n.t("chart.region", language)),
-            alt.Tooltip("p50_label:N", title=i18n.t("chart.price.p50", language)),
+            alt.Tooltip("central_label:N", title=i18n.t("chart.price.central", language)),
             alt.Tooltip("p10_label:N", title=i18n.t("chart.price.p10", language)),
             alt.Tooltip("p90_label:N", title=i18n.t("chart.price.p90", language)),
         ],
@@ -464,9 +461,11 @@ def price_band_chart(bands: pd.DataFrame, language: str, *, mineral: str) -> alt
         width=WIDTH,
         height=280,
         title=alt.TitleParams(
-            i18n.t("chart.price.title", language, peak=peak_text),
+            title,
             subtitle=i18n.t(
-                "chart.price.subtitle", language, mineral=i18n.mineral_name(mineral, language)
+                "chart.price.subtitle_central",
+                language,
+                mineral=i18n.mineral_name(mineral, language),
             ),
         ),
     )

@@ -847,10 +847,14 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
             # NOTE: no member has its own row, so members' output (e.g. Japan's magnets) may
             # hide in `Other`: reporting 0 % would claim a fact the data do not support. Below
             # 5 % of world output the residual is immaterial and members count as 0.
+            # NOTE: the note reaches the brief's readers: it names the sources, not a file.
             notes[(i, "alliance_self_sufficiency")] = (
-                f"not attributable: data/production.csv reports {mi}/{st} for "
+                "not attributable: the production data ("
+                + ", ".join(sorted(set(g["source_id"]) - {"scenario"}))
+                + ") name "
                 + ", ".join(sorted(reported - {"Other"}))
-                + f" and Other ({100 * other:.0f} %) only; alliance members' output is unknown"
+                + f" and an unattributed rest ({100 * other:.0f} %) only; "
+                "alliance members' output is unknown"
             )
         elif ally_end[i] <= 0:
             notes[(i, "alliance_self_sufficiency")] = (
@@ -1134,7 +1138,10 @@ def run(
     labels: list[tuple[str, ...]] = [("central",)]
     main_ctrl = next((c for c, hit in enumerate(b.ctrl_markets) if hit), None)
     if main_ctrl is not None:
-        for s in WHATIF_SHARES:
+        # NOTE: the scenario's own share is a grid point, so the slider at its starting
+        # position shows exactly the central estimate of the summary.
+        own = float(b.ctrl_share[main_ctrl])
+        for s in sorted({*WHATIF_SHARES, round(own, 6)}):
             variants.append({"share": (main_ctrl, s)})
             labels.append(("whatif", "share_withheld", str(s)))
     if b.floor_usd.size:

@@ -63,6 +63,10 @@ BRIEF_CSS = TEMPLATE_DIR / "brief" / "brief.css"
 
 _FILENAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 _DOWNLOAD_LABEL = {"en": "Download the data (IAMC CSV)", "de": "Daten herunterladen (IAMC-CSV)"}
+_KPI_LABEL = {
+    "en": "Download the key figures (CSV: central estimate, P10, P90, flags)",
+    "de": "Kennzahlen herunterladen (CSV: zentrale Schätzung, P10, P90, Hinweise)",
+}
 _TOC_LABEL = {"en": "Contents", "de": "Inhalt"}
 
 # --------------------------------------------------------------------------------------------
@@ -297,10 +301,22 @@ def _download_link(payload: dict[str, Any], mb: dict[str, Any]) -> str:
     language = str((mb.get("meta") or {}).get("language") or "en")
     label = _DOWNLOAD_LABEL.get(language, _DOWNLOAD_LABEL["en"])
     href = html_lib.escape(filename, quote=True)
-    return (
+    link = (
         f'<p class="mb-download"><a href="{href}" download="{href}">'
         f'{html_lib.escape(label)}</a> <span class="mb-filename">{href}</span></p>'
     )
+    kpis_name = payload.get("kpis_filename")
+    if kpis_name:
+        kpis_name = str(kpis_name)
+        if not _FILENAME_RE.match(kpis_name) or ".." in kpis_name:
+            raise RenderError(f"key-figure filename {kpis_name!r} is not a plain file name")
+        k_label = _KPI_LABEL.get(language, _KPI_LABEL["en"])
+        k_href = html_lib.escape(kpis_name, quote=True)
+        link += (
+            f'<p class="mb-download"><a href="{k_href}" download="{k_href}">'
+            f'{html_lib.escape(k_label)}</a> <span class="mb-filename">{k_href}</span></p>'
+        )
+    return link
 
 
 def brief_css() -> str:

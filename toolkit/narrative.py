@@ -55,7 +55,12 @@ class Safe(str):
 # --------------------------------------------------------------------------- KPI formatting
 
 MULTIPLE_KPIS: Final[frozenset[str]] = frozenset(
-    {"peak_price_multiple_outside", "peak_price_multiple_inside"}
+    {
+        "peak_price_multiple_outside",
+        "peak_price_multiple_inside",
+        "peak_price_multiple_alliance",
+        "min_price_multiple_inside",
+    }
 )
 SHARE_KPIS: Final[frozenset[str]] = frozenset(
     {
@@ -67,8 +72,27 @@ SHARE_KPIS: Final[frozenset[str]] = frozenset(
     }
 )
 MONEY_KPIS: Final[frozenset[str]] = frozenset(
-    {"tariff_revenue_usd", "consumer_cost_usd", "fiscal_cost_usd"}
+    {
+        "tariff_revenue_usd",
+        "consumer_cost_usd",
+        "fiscal_cost_usd",
+        "tariff_revenue_usd_per_year",
+        "consumer_cost_usd_per_year",
+        "fiscal_cost_usd_per_year",
+    }
 )
+TONNE_KPIS: Final[frozenset[str]] = frozenset(
+    {"cumulative_shortfall_t", "peak_shortfall_t_per_year", "project_size_t_per_year"}
+)
+MONEY_FLOWS: Final[tuple[str, ...]] = ("consumer_cost_usd", "tariff_revenue_usd", "fiscal_cost_usd")
+"""Money KPIs in the order a brief reports them: who pays, who receives, the budget."""
+FLAG_CODES: Final[tuple[str, ...]] = (
+    "at_guard",
+    "rising_at_end",
+    "open_at_horizon",
+    "outside_band",
+)
+"""Flags the engine sets on a KPI (``Results.kpis["flags"]``) that a brief must show."""
 
 HEADLINE_KPIS: Final[tuple[str, ...]] = (
     "peak_price_multiple_outside",
@@ -136,8 +160,10 @@ def format_kpi(kpi: str, value: float | None, unit: str | None, language: str) -
         return i18n.fmt_pct(as_percent(kpi, value, unit), language)
     if kpi in MONEY_KPIS:
         return i18n.fmt_money(value, language)
-    if kpi == "cumulative_shortfall_t":
+    if kpi in TONNE_KPIS:
         return i18n.fmt_tonnes(value, language)
+    if kpi == "base_price_usd_per_kg":
+        return i18n.fmt_price(value, language)
     if kpi == "hhi":
         hhi = value * 10_000 if value <= 1.0 else value
         return i18n.fmt_number(hhi, language, 0)
@@ -164,11 +190,17 @@ class KPI:
     p90_text: str
     note: str = ""
     """Why the value is NaN (the engine's note, English), else empty."""
+    flags: tuple[str, ...] = ()
+    """Engine flags (:data:`FLAG_CODES`): the value sits on a cap, is still rising, …"""
 
     @property
     def available(self) -> bool:
         """True when the value is a finite number."""
         return math.isfinite(self.value)
+
+    def flagged(self, code: str) -> bool:
+        """True when the engine set flag ``code`` on this KPI."""
+        return code in self.flags
 
 
 def kpi_lookup(
@@ -208,6 +240,15 @@ def kpi_lookup(
         value = float(row.value) if not pd.isna(row.value) else float("nan")
         note = getattr(row, "note", "")
         note = "" if note is None or pd.isna(note) else str(note)
+        raw_flags = getattr(row, "flags", "")
+        flags = tuple(
+            f
+            for f in ("" if raw_flags is None or pd.isna(raw_flags) else str(raw_flags)).split(";")
+            if f
+        )
+        text = format_kpi(kpi, value, unit, language)
+        if kpi == "months_to_recovery" and not math.isfinite(value) and "open_at_horizon" in flags:
+            text = i18n.t("kpi.months_to_recovery.open", language)
         out[kpi] = KPI(
             kpi=kpi,
             mineral=str(row.mineral),
@@ -216,10 +257,11 @@ def kpi_lookup(
             unit=unit,
             p10=p10,
             p90=p90,
-            text=format_kpi(kpi, value, unit, language),
+            text=text,
             p10_text=format_kpi(kpi, p10, unit, language),
             p90_text=format_kpi(kpi, p90, unit, language),
             note=note,
+            flags=flags,
         )
     return out
 
@@ -240,6 +282,107 @@ def _ok(k: KPI | None) -> bool:
     return k is not None and math.isfinite(k.value)
 
 
+def _month_text(start: dt.date | None, months_after: float, language: str) -> str:
+    """The calendar month ``months_after`` months after ``start`` (``""`` without a start)."""
+    if start is None or not math.isfinite(months_after):
+        return ""
+    total = start.year * 12 + start.month - 1 + int(round(months_after))
+    return i18n.fmt_date(f"{total // 12:04d}-{total % 12 + 1:02d}", language)
+
+
+def _price_finding(
+    kpis: Mapping[str, KPI], language: str, name: str, start: dt.date | None, end_text: str
+) -> Finding | None:
+    """Peak price outside China in USD/kg and as a multiple, when, flags, China, alliance."""
+    out_p = kpis.get("peak_price_multiple_outside")
+    if not _ok(out_p):
+        return None
+    assert out_p is not None
+    base = kpis.get("base_price_usd_per_kg")
+    month = kpis.get("peak_month_outside")
+    when = ""
+    if out_p.flagged("rising_at_end"):
+        when = i18n.t("finding.price.rising", language, date=end_text)
+    elif _ok(month) and month is not None and out_p.value > 1.0 + 1e-3:
+        when = i18n.t(
+            "finding.price.when", language, date=_month_text(start, month.value, language)
+        )
+    values = {"peak_price_multiple_outside": out_p.text}
+    if _ok(base) and base is not None:
+        usd = i18n.fmt_price(out_p.value * base.value, language)
+        values["base_price_usd_per_kg"] = base.text
+        text = i18n.t(
+            "finding.price_usd",
+            language,
+            mineral=name,
+            usd=usd,
+            outside=out_p.text,
+            base=base.text,
+            p10=out_p.p10_text,
+            p90=out_p.p90_text,
+            when=when,
+        )
+    else:
+        text = i18n.t(
+            "finding.price_multiple",
+            language,
+            mineral=name,
+            outside=out_p.text,
+            p10=out_p.p10_text,
+            p90=out_p.p90_text,
+            when=when,
+        )
+    if out_p.flagged("at_guard"):
+        text += i18n.t("finding.price.at_guard", language, cap=out_p.text)
+    ally = kpis.get("peak_price_multiple_alliance")
+    if _ok(ally) and ally is not None and ally.value > out_p.value * 1.01:
+        values["peak_price_multiple_alliance"] = ally.text
+        text += i18n.t("finding.price.alliance", language, alliance=ally.text)
+    hi, lo = kpis.get("peak_price_multiple_inside"), kpis.get("min_price_multiple_inside")
+    if _ok(hi) and hi is not None:
+        low = lo.value if _ok(lo) and lo is not None else hi.value
+        rises, falls = hi.value > 1.05, low < 0.95
+        if rises and falls and lo is not None:
+            key = "finding.inside.both"
+            values.update(peak_price_multiple_inside=hi.text, min_price_multiple_inside=lo.text)
+        elif rises:
+            key = "finding.inside.rises"
+            values["peak_price_multiple_inside"] = hi.text
+        elif falls and lo is not None:
+            key = "finding.inside.falls"
+            values["min_price_multiple_inside"] = lo.text
+        else:
+            key = "finding.inside.flat"
+        text += i18n.t(key, language, high=hi.text, low=lo.text if lo is not None else hi.text)
+    return Finding("price", text, values)
+
+
+def _money_finding(kpis: Mapping[str, KPI], language: str, end_text: str) -> Finding | None:
+    """Who pays what: per year at the peak and cumulative to the end of the horizon."""
+    parts, values = [], {}
+    for kid in MONEY_FLOWS:
+        total, per_year = kpis.get(kid), kpis.get(f"{kid}_per_year")
+        if not (_ok(total) and total is not None and total.value > 0):
+            continue
+        year_text = per_year.text if _ok(per_year) and per_year is not None else "–"
+        parts.append(
+            i18n.t(
+                "finding.money",
+                language,
+                who=i18n.t(f"finding.money.{kid}", language),
+                per_year=year_text,
+                cumulative=total.text,
+                date=end_text,
+            )
+        )
+        values[kid] = total.text
+        if per_year is not None and _ok(per_year):
+            values[f"{kid}_per_year"] = per_year.text
+    if not parts:
+        return None
+    return Finding("money", " ".join(parts), values)
+
+
 def findings(
     kpis: Mapping[str, KPI],
     language: str,
@@ -247,14 +390,20 @@ def findings(
     mineral: str,
     top_country: str | None = None,
     horizon_months: int | None = None,
-    max_findings: int = 5,
+    start: dt.date | None = None,
+    max_findings: int = 6,
 ) -> list[Finding]:
-    """The 3–5 findings of the executive summary, generated from the KPIs.
+    """The findings of the executive summary, generated from the KPIs.
+
+    Every number comes from the KPI table (the central estimate, with its P10–P90), so the
+    summary, the cards, the chart titles and the CSV of key figures agree. A KPI flagged by
+    the engine says so in its sentence: a peak on the model's price cap, a price still rising
+    when the horizon ends, a disruption not over by then.
 
     Parameters
     ----------
     kpis : mapping
-        Output of :func:`kpi_lookup` for the focal mineral.
+        Output of :func:`kpi_lookup` for the focal market.
     language : str
         ``en`` or ``de``.
     mineral : str
@@ -262,109 +411,59 @@ def findings(
     top_country : str, optional
         ISO3 code of the largest producer (named in the concentration finding).
     horizon_months : int, optional
-        Simulated months; a recovery time at or beyond it is reported as "no recovery".
+        Simulated months (the end of the horizon is named in open-ended findings).
+    start : date, optional
+        First simulated month (dates the peak and the end of the horizon).
     max_findings : int
         At most this many findings.
     """
     name = i18n.t(f"mineral_lower.{mineral}", language)
+    end_text = _month_text(start, (horizon_months or 1) - 1, language) if start else ""
     out: list[Finding] = []
-    out_p, in_p = kpis.get("peak_price_multiple_outside"), kpis.get("peak_price_multiple_inside")
-    if _ok(out_p):
-        assert out_p is not None
-        values = {"peak_price_multiple_outside": out_p.text}
-        if _ok(in_p) and in_p is not None and abs(in_p.value - 1.0) < 0.05:
-            text = i18n.t(
-                "finding.price_flat_inside",
-                language,
-                mineral=name,
-                outside=out_p.text,
-                p10=out_p.p10_text,
-                p90=out_p.p90_text,
-            )
-        elif _ok(in_p):
-            assert in_p is not None
-            values["peak_price_multiple_inside"] = in_p.text
-            text = i18n.t(
-                "finding.price",
-                language,
-                mineral=name,
-                outside=out_p.text,
-                p10=out_p.p10_text,
-                p90=out_p.p90_text,
-                inside=in_p.text,
-            )
-        else:
-            text = i18n.t(
-                "finding.price_outside_only",
-                language,
-                mineral=name,
-                outside=out_p.text,
-                p10=out_p.p10_text,
-                p90=out_p.p90_text,
-            )
-        out.append(Finding("price", text, values))
+    price = _price_finding(kpis, language, name, start, end_text)
+    if price is not None:
+        out.append(price)
     short_t, short_pct = kpis.get("cumulative_shortfall_t"), kpis.get("cumulative_shortfall_pct")
+    peak_short = kpis.get("peak_shortfall_t_per_year")
+    disrupted = False
     if _ok(short_t) and _ok(short_pct) and short_t is not None and short_t.value > 0:
         assert short_pct is not None
-        out.append(
-            Finding(
-                "shortfall",
-                i18n.t("finding.shortfall", language, tonnes=short_t.text, pct=short_pct.text),
-                {
-                    "cumulative_shortfall_t": short_t.text,
-                    "cumulative_shortfall_pct": short_pct.text,
-                },
-            )
-        )
-    rec = kpis.get("months_to_recovery")
-    if (
-        _ok(rec)
-        and rec is not None
-        and rec.value > 0
-        and (horizon_months is None or rec.value < horizon_months)
-    ):
-        out.append(
-            Finding(
-                "recovery",
-                i18n.t("finding.recovery", language, months=rec.text),
-                {"months_to_recovery": rec.text},
-            )
-        )
-    top1, top3, hhi = kpis.get("top1_share"), kpis.get("top3_share"), kpis.get("hhi")
-    if _ok(top1) and _ok(top3) and _ok(hhi):
-        assert top1 is not None and top3 is not None and hhi is not None
-        # NOTE: where the data name only the largest producer (the rest is an "Other" row, e.g.
-        # magnets: China 90 % + Other 10 %), top-3 equals top-1; saying "the top three hold 90 %"
-        # would invent two producers, so the sentence says the rest is not broken down instead.
-        single = abs(top3.value - top1.value) < 0.5
-        rest_key = "finding.concentration." + ("rest_single" if single else "rest_top3")
-        fields = dict(
-            share=top1.text,
-            rest=i18n.t(rest_key, language, top3=top3.text, hhi=hhi.text),
-            stage_lower=i18n.t(f"stage_lower.{top1.stage}", language)
-            if i18n.has(f"stage_lower.{top1.stage}", language)
-            else top1.stage,
-            mineral_of="" if top1.stage == "magnets" else i18n.t(f"mineral_of.{mineral}", language),
-        )
-        if top_country:
+        disrupted = True
+        values = {
+            "cumulative_shortfall_t": short_t.text,
+            "cumulative_shortfall_pct": short_pct.text,
+        }
+        if _ok(peak_short) and peak_short is not None:
+            values["peak_shortfall_t_per_year"] = peak_short.text
             text = i18n.t(
-                "finding.concentration",
+                "finding.shortfall_peak",
                 language,
-                country=i18n.country_name(top_country, language),
-                **fields,
+                peak=peak_short.text,
+                tonnes=short_t.text,
+                pct=short_pct.text,
             )
         else:
-            text = i18n.t("finding.concentration_nocountry", language, **fields)
-        text = re.sub(r"\s+([;,.])", r"\1", text)
-        out.append(
-            Finding(
-                "concentration",
-                text,
-                {"top1_share": top1.text, "hhi": hhi.text}
-                if single
-                else {"top1_share": top1.text, "top3_share": top3.text, "hhi": hhi.text},
+            text = i18n.t("finding.shortfall", language, tonnes=short_t.text, pct=short_pct.text)
+        out.append(Finding("shortfall", text, values))
+    rec = kpis.get("months_to_recovery")
+    out_p = kpis.get("peak_price_multiple_outside")
+    disrupted = disrupted or (_ok(out_p) and out_p is not None and out_p.value > 1.1)
+    if rec is not None and disrupted:
+        if rec.flagged("open_at_horizon") or not _ok(rec):
+            out.append(
+                Finding("recovery", i18n.t("finding.open_at_horizon", language, date=end_text), {})
             )
-        )
+        elif rec.value > 0:
+            out.append(
+                Finding(
+                    "recovery",
+                    i18n.t("finding.recovery_months", language, months=rec.text),
+                    {"months_to_recovery": rec.text},
+                )
+            )
+    money = _money_finding(kpis, language, end_text)
+    if money is not None:
+        out.append(money)
     stock = kpis.get("stockpile_days_used")
     if _ok(stock) and stock is not None and stock.value > 0:
         out.append(
@@ -374,33 +473,28 @@ def findings(
                 {"stockpile_days_used": stock.text},
             )
         )
-    cons, fisc, tar = (
-        kpis.get(k) for k in ("consumer_cost_usd", "fiscal_cost_usd", "tariff_revenue_usd")
-    )
-    # NOTE: the floor finding quotes three KPIs; if any of them is NaN (present but not
-    # attributable) the finding is left out rather than printed with a gap.
-    floor_nan = any(k is not None and not _ok(k) for k in (cons, fisc, tar))
-    if _ok(cons) and cons is not None and cons.value > 0 and not floor_nan:
-        fisc_text = fisc.text if _ok(fisc) and fisc is not None else "–"
-        tar_text = tar.text if _ok(tar) and tar is not None else "–"
-        out.append(
-            Finding(
-                "floor",
-                i18n.t(
-                    "finding.floor", language, consumer=cons.text, fiscal=fisc_text, tariff=tar_text
-                ),
-                {"consumer_cost_usd": cons.text},
-            )
-        )
-    proj = kpis.get("projects_needed")
-    if _ok(proj) and proj is not None and proj.value > 0:
+    proj, size = kpis.get("projects_needed"), kpis.get("project_size_t_per_year")
+    if _ok(proj) and proj is not None and proj.value > 0 and _ok(size) and size is not None:
+        gap = peak_short.text if _ok(peak_short) and peak_short is not None else "–"
+        plural = "one" if proj.value == 1 else "many"
         out.append(
             Finding(
                 "projects",
-                i18n.t("finding.projects", language, n=proj.text),
-                {"projects_needed": proj.text},
+                i18n.t(
+                    "finding.projects_sized" if size.note else "finding.projects_sized_nosource",
+                    language,
+                    n=proj.text,
+                    gap=gap,
+                    size=size.text,
+                    projects=i18n.t(f"finding.projects.{plural}", language),
+                    source=escape(size.note),
+                ),
+                {"projects_needed": proj.text, "project_size_t_per_year": size.text},
             )
         )
+    conc = _concentration_finding(kpis, language, mineral, top_country)
+    if conc is not None:
+        out.append(conc)
     sself = kpis.get("alliance_self_sufficiency")
     # NOTE: above 100 % the alliance is a net producer at this stage, which is worth saying;
     # an unattributable share is NaN (with the engine's note) and never reaches a finding.
@@ -428,6 +522,46 @@ def findings(
     return out[:max_findings]
 
 
+def _concentration_finding(
+    kpis: Mapping[str, KPI], language: str, mineral: str, top_country: str | None
+) -> Finding | None:
+    """Who holds the market: the largest producer, the top three and the HHI."""
+    top1, top3, hhi = kpis.get("top1_share"), kpis.get("top3_share"), kpis.get("hhi")
+    if not (_ok(top1) and _ok(top3) and _ok(hhi)):
+        return None
+    assert top1 is not None and top3 is not None and hhi is not None
+    # NOTE: where the data name only the largest producer (the rest is an "Other" row, e.g.
+    # magnets: China 90 % + Other 10 %), top-3 equals top-1; saying "the top three hold 90 %"
+    # would invent two producers, so the sentence says the rest is not broken down instead.
+    single = abs(top3.value - top1.value) < 0.5
+    rest_key = "finding.concentration." + ("rest_single" if single else "rest_top3")
+    fields = dict(
+        share=top1.text,
+        rest=i18n.t(rest_key, language, top3=top3.text, hhi=hhi.text),
+        stage_lower=i18n.t(f"stage_lower.{top1.stage}", language)
+        if i18n.has(f"stage_lower.{top1.stage}", language)
+        else top1.stage,
+        mineral_of="" if top1.stage == "magnets" else i18n.t(f"mineral_of.{mineral}", language),
+    )
+    if top_country:
+        text = i18n.t(
+            "finding.concentration",
+            language,
+            country=i18n.country_name(top_country, language),
+            **fields,
+        )
+    else:
+        text = i18n.t("finding.concentration_nocountry", language, **fields)
+    text = re.sub(r"\s+([;,.])", r"\1", text)
+    return Finding(
+        "concentration",
+        text,
+        {"top1_share": top1.text, "hhi": hhi.text}
+        if single
+        else {"top1_share": top1.text, "top3_share": top3.text, "hhi": hhi.text},
+    )
+
+
 def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None = None) -> HTML:
     """KPI cards (label, value, P10–P90) as HTML (classes ``mb-kpis``/``mb-kpi``); default
     cards: :func:`headline_ids`.
@@ -438,11 +572,19 @@ def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None 
     ids = headline_ids(kpis) if ids is None else ids
     cards = []
     notes: list[str] = []
+    any_band = False
     for kpi_id in ids:
         k = kpis.get(kpi_id)
         if k is None:
             continue
         label = escape(i18n.t(f"kpi.{kpi_id}", language))
+        if k.flagged("open_at_horizon") and not math.isfinite(k.value):
+            cards.append(
+                f'<div class="mb-kpi mb-kpi-open" data-kpi="{escape(kpi_id)}">'
+                f'<span class="mb-kpi-label">{label}</span>'
+                f'<span class="mb-kpi-value">{escape(k.text)}</span></div>'
+            )
+            continue
         if not math.isfinite(k.value):
             mark = "*" * (len(notes) + 1)
             why = i18n.t("kpi.na_note", language, kpi=i18n.t(f"kpi.{kpi_id}", language))
@@ -464,6 +606,11 @@ def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None 
                 f"{escape(i18n.t('kpi.note.band', language, p10=k.p10_text, p90=k.p90_text))}"
                 "</span>"
             )
+        shown = [c for c in ("at_guard", "rising_at_end", "outside_band") if k.flagged(c)]
+        if shown:
+            words = "; ".join(i18n.t(f"kpi.flag.{c}", language) for c in shown)
+            band += f'<span class="mb-kpi-flag">{escape(words)}</span>'
+        any_band = any_band or bool(band)
         cards.append(
             f'<div class="mb-kpi" data-kpi="{escape(kpi_id)}">'
             f'<span class="mb-kpi-label">{label}</span>'
@@ -471,6 +618,10 @@ def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None 
         )
     if not cards:
         return HTML("")
+    if any_band:
+        notes.append(
+            f'<li class="mb-kpi-statistic">{escape(i18n.t("kpi.statistic", language))}</li>'
+        )
     foot = f'<ul class="mb-kpi-notes">{"".join(notes)}</ul>' if notes else ""
     return HTML(f'<div class="mb-kpis">{"".join(cards)}</div>{foot}')
 

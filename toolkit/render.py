@@ -463,6 +463,8 @@ class RenderOutcome:
     html: bytes | None = None
     data_filename: str | None = None
     data_csv: str | None = None
+    kpis_filename: str | None = None
+    kpis_csv: str | None = None
     meta: dict[str, Any] | None = None
     charts: int = 0
     error: dict[str, Any] | None = None
@@ -789,6 +791,9 @@ def render_one(task: RenderTask) -> RenderOutcome:
                 if extras["data"]:
                     out.data_filename = str(extras["data"]["filename"])
                     out.data_csv = str(extras["data"].get("csv", ""))
+                    if extras["data"].get("kpis_filename"):
+                        out.kpis_filename = str(extras["data"]["kpis_filename"])
+                        out.kpis_csv = str(extras["data"].get("kpis_csv", ""))
                 out.status = "ok"
             except Exception as exc:  # noqa: BLE001
                 out.error = {
@@ -1642,6 +1647,9 @@ def _store_outcome(
             if outcome.data_filename:
                 group.append((out / outcome.data_filename, outcome.data_csv or ""))
                 files["data"] = outcome.data_filename
+            if outcome.kpis_filename:
+                group.append((out / outcome.kpis_filename, outcome.kpis_csv or ""))
+                files["kpis"] = outcome.kpis_filename
             atomic_write_many(group)
             if pdf_exe:
                 print_pdf(out / files["html"], out / f"{job.name}.pdf", chromium=pdf_exe)
