@@ -550,9 +550,12 @@ class Brief:
                     )
                     for s in stages
                 )
-                rows.append(
-                    (self.t("levers.controls"), setting, self.control_effect(mineral, seen))
+                effect = (
+                    self.t("levers.effect_technology")
+                    if set(stages) <= {"technology"}
+                    else self.control_effect(mineral, seen)
                 )
+                rows.append((self.t("levers.controls"), setting, effect))
         for floor in sc.price_floors:
             setting = self.t(
                 "levers.floor_setting",
