@@ -1,0 +1,388 @@
+"""Audit of the real rendered briefs, read as an adviser would before forwarding them.
+
+The built-in scenarios are rendered once through the real pipeline (papermill + nbconvert,
+``mineral-briefs render --all``) and every brief, in both languages, is checked against the
+files written beside it:
+
+* every number of the executive summary (cards and findings) is a value of the key-figure CSV
+  (``<brief>-kpis.csv``: central estimate, P10, P90) of the brief's focal market;
+* the price and shortfall chart titles quote the same KPI values as the summary;
+* no recovery is claimed while the IAMC CSV shows the shortfall still open at the end;
+* a KPI on the model's price cap says so; every money figure names its period;
+* none of the contradictory pairs found in review (a "no sensitivity runs" note beside a
+  sensitivity chart, "1 new projects", one effect repeated for two controls, China's price
+  "stays" while the CSV shows it moving, file paths in reader-facing text).
+
+Numbers are parsed from the text here, independently of the brief's own formatter, and compared
+within the rounding of the printed digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from toolkit.scenarios import list_scenarios
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("brief_audit")]
+
+REPO = Path(__file__).resolve().parents[1]
+LANGUAGES = ("en", "de")
+MONEY_PERIOD = {
+    "en": re.compile(r"peak year|to [A-Z][a-z]+ \d{4}"),
+    "de": re.compile(r"Jahr|bis [A-ZÄÖÜ][a-zäöü]+ \d{4}"),
+}
+CAP_WORDS = {"en": "price cap", "de": "Preisobergrenze"}
+NO_SENSITIVITY = {"en": "No sensitivity runs", "de": "Keine Sensitivitätsläufe"}
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number read from the page, with the half-width of its last printed digit."""
+
+    value: float
+    half_ulp: float
+    kind: str  # multiple, pct, tonnes, usd, usd_per_kg, plain
+
+
+_SCALE_WORD = {"m": 1e6, "bn": 1e9, "tn": 1e12, "Mio.": 1e6, "Mrd.": 1e9, "Bio.": 1e12}
+_TONNE_UNIT = {"t": 1.0, "kt": 1e3, "Mt": 1e6}
+
+
+def _number(text: str, language: str) -> tuple[float, float]:
+    """Value and half the unit of the last digit of a number printed in ``language``."""
+    text = text.replace("−", "-").strip()
+    thousands, decimal = (",", ".") if language == "en" else (".", ",")
+    text = text.replace(thousands, "")
+    digits = text.split(decimal)[1] if decimal in text else ""
+    value = float(text.replace(decimal, "."))
+    return value, 0.5 * 10 ** (-len(digits))
+
+
+_NUM = r"-?−?\d[\d.,]*"
+
+
+def quantities(text: str, language: str) -> list[Quantity]:
+    """Every number with a unit in ``text`` (dates and years are left out)."""
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    found: list[Quantity] = []
+    patterns = [
+        (rf"({_NUM})×", "multiple", lambda m: 1.0),
+        (rf"({_NUM}) ?%", "pct", lambda m: 1.0),
+        (rf"({_NUM}) (kt|Mt|t)\b", "tonnes", lambda m: _TONNE_UNIT[m.group(2)]),
+        (rf"USD ({_NUM}) (m|bn|tn)\b", "usd", lambda m: _SCALE_WORD[m.group(2)]),
+        (rf"({_NUM}) (Mio\.|Mrd\.|Bio\.) USD", "usd", lambda m: _SCALE_WORD[m.group(2)]),
+        (rf"USD ({_NUM})(?![\d.,]| ?(?:m|bn|tn)\b)", "usd", lambda m: 1.0),
+        (rf"({_NUM}) USD(?!/)", "usd", lambda m: 1.0),
+        (rf"({_NUM}) USD/kg", "usd_per_kg", lambda m: 1.0),
+        (rf"({_NUM}) (?:months|Monaten|Monate)\b", "months", lambda m: 1.0),
+        (rf"({_NUM}) (?:days|Tagen|Tage)\b", "days", lambda m: 1.0),
+    ]
+    for pattern, kind, scale in patterns:
+        for m in re.finditer(pattern, text):
+            value, half = _number(m.group(1), language)
+            f = scale(m)
+            found.append(Quantity(value * f, half * f, kind))
+    return found
+
+
+def _matches(q: Quantity, value: float) -> bool:
+    return math.isfinite(value) and abs(q.value - value) <= q.half_ulp * 1.0001 + 1e-9
+
+
+# --------------------------------------------------------------------------- the rendered set
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every built-in brief in both languages, rendered once through the real pipeline."""
+    out = tmp_path_factory.mktemp("audit")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "render", "--all", "--out", str(out), "--force"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+def _briefs() -> list[tuple[str, str]]:
+    return [(s.id, lang) for s in list_scenarios() for lang in LANGUAGES]
+
+
+@dataclass
+class Brief:
+    html: BeautifulSoup
+    kpis: list[dict[str, str]]
+    iamc: list[dict[str, str]]
+    language: str
+
+    def focal(self) -> dict[str, dict[str, str]]:
+        return {r["kpi"]: r for r in self.kpis if r["focal"] == "True"}
+
+    def summary_text(self) -> str:
+        cards = self.html.find("div", class_="mb-kpis")
+        items = self.html.find("ol", class_="mb-findings")
+        return " ".join(x.get_text(" ") for x in (cards, items) if x is not None)
+
+    def section(self, index_of_h2: int) -> str:
+        heads = self.html.find_all("h2")
+        start, stop = (
+            heads[index_of_h2],
+            (heads[index_of_h2 + 1] if index_of_h2 + 1 < len(heads) else None),
+        )
+        parts = []
+        for el in start.find_all_next(string=True):
+            if stop is not None and el.find_parent("h2") is stop:
+                break
+            if el.find_parent("script") is None:
+                parts.append(str(el))
+        return " ".join(parts)
+
+    def levers_table_text(self) -> str:
+        """The cells of the policy-levers table (the section headed by ``section.levers``)."""
+        from toolkit import i18n
+
+        head = next(
+            h
+            for h in self.html.find_all("h2")
+            if h.get_text() == i18n.t("section.levers", self.language)
+        )
+        table = head.find_next("table")
+        nxt = head.find_next("h2")
+        if table is None or (nxt is not None and nxt in table.find_all_previous("h2")):
+            return ""
+        return " ".join(td.get_text(" ") + "." for td in table.find_all("td"))
+
+    def chart_titles(self) -> list[str]:
+        titles = []
+        for script in self.html.find_all("script"):
+            src = script.string or ""
+            m = re.search(r'vegaEmbed\("#mb-chart-\d+", (\{.*\}), \{"mode"', src, re.S)
+            if not m:
+                continue
+            spec = json.loads(m.group(1))
+            title = spec.get("title")
+            text = title.get("text") if isinstance(title, dict) else title
+            if isinstance(text, list):
+                text = " ".join(text)
+            if text:
+                titles.append(str(text))
+        return titles
+
+
+def _load(out: Path, sid: str, lang: str) -> Brief:
+    name = f"{sid}-{lang}"
+    html = BeautifulSoup((out / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    kpis_path = out / f"{name}-kpis.csv"
+    assert kpis_path.is_file(), f"{name}: no key-figure CSV beside the brief"
+    kpis = list(csv.DictReader(io.StringIO(kpis_path.read_text(encoding="utf-8"))))
+    iamc = list(csv.DictReader(io.StringIO((out / f"{name}.csv").read_text(encoding="utf-8"))))
+    return Brief(html, kpis, iamc, lang)
+
+
+def _f(row: dict[str, str] | None, col: str = "value") -> float:
+    if row is None or row.get(col, "") in ("", "nan", "NaN"):
+        return float("nan")
+    return float(row[col])
+
+
+def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]:
+    """(kind, value) of every figure the summary may quote for the focal market."""
+    kinds = {
+        "peak_price_multiple": "multiple",
+        "min_price_multiple": "multiple",
+        "cumulative_shortfall_pct": "pct",
+        "alliance_self_sufficiency": "pct",
+        "top1_share": "pct",
+        "top3_share": "pct",
+        "coverage_without_largest": "pct",
+        "cumulative_shortfall_t": "tonnes",
+        "peak_shortfall_t_per_year": "tonnes",
+        "project_size_t_per_year": "tonnes",
+        "_usd": "usd",
+        "base_price_usd_per_kg": "usd_per_kg",
+        "months_to_recovery": "months",
+        "stockpile_days_used": "days",
+    }
+    out = []
+    for kpi, row in focal.items():
+        kind = next((k for prefix, k in kinds.items() if kpi.startswith(prefix)), "plain")
+        if kpi.endswith("_usd") or kpi.endswith("_usd_per_year"):
+            kind = "usd"
+        for col in ("value", "p10", "p90"):
+            v = _f(row, col)
+            if math.isfinite(v):
+                out.append((kind, v))
+    base = _f(focal.get("base_price_usd_per_kg"))
+    peak = _f(focal.get("peak_price_multiple_outside"))
+    if math.isfinite(base) and math.isfinite(peak):
+        out.append(("usd_per_kg", base * peak))
+    return out
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_summary_numbers_are_the_key_figures(rendered: Path, sid: str, lang: str) -> None:
+    """Every number with a unit in the summary is a central value or P10/P90 of the CSV."""
+    b = _load(rendered, sid, lang)
+    allowed = _allowed_values(b.focal())
+    stray = [
+        q
+        for q in quantities(b.summary_text(), lang)
+        if not any(kind == q.kind and _matches(q, v) for kind, v in allowed)
+    ]
+    assert not stray, f"{sid}-{lang}: summary numbers not in the key-figure CSV: {stray}"
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_price_chart_title_quotes_the_summary_peak(rendered: Path, sid: str, lang: str) -> None:
+    """The price chart's title states the same peak multiple as the key-figure CSV."""
+    b = _load(rendered, sid, lang)
+    peak = _f(b.focal().get("peak_price_multiple_outside"))
+    titles = [t for t in b.chart_titles() if "×" in t]
+    if not titles:  # a flat price: the title says so and quotes no peak
+        assert peak <= 1.001, f"{sid}-{lang}: no chart title states the {peak:.2f}× peak"
+        return
+    multiples = [q for t in titles for q in quantities(t, lang) if q.kind == "multiple"]
+    assert multiples and all(_matches(q, peak) for q in multiples), (sid, lang, titles, peak)
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_no_recovery_claimed_while_short(rendered: Path, sid: str, lang: str) -> None:
+    """A finite recovery time only where the IAMC CSV's last year has no shortfall left."""
+    b = _load(rendered, sid, lang)
+    focal = b.focal()
+    rec = focal.get("months_to_recovery")
+    if rec is None or not math.isfinite(_f(rec)):
+        assert (
+            rec is None
+            or "open_at_horizon" in rec["flags"]
+            or _f(focal.get("peak_price_multiple_outside")) <= 1.1
+        ), (sid, lang, rec)
+        return
+    mineral_stage = {r["kpi"]: r for r in b.kpis if r["focal"] == "True"}
+    any_row = next(iter(mineral_stage.values()))
+    years = [c for c in b.iamc[0] if c.isdigit()]
+    last = years[-1]
+    short = sum(
+        float(r[last] or 0)
+        for r in b.iamc
+        if r["variable"].startswith("Shortfall|")
+        and _market_of(r["variable"]) == (any_row["mineral"], any_row["stage"])
+    )
+    demand = sum(
+        float(r[last] or 0)
+        for r in b.iamc
+        if r["variable"].startswith("Demand|")
+        and r["region"] == "World"
+        and _market_of(r["variable"]) == (any_row["mineral"], any_row["stage"])
+    )
+    assert short <= 0.01 * demand, (
+        f"{sid}-{lang}: recovery after {rec['value']} months claimed, but the shortfall in "
+        f"{last} is {short:.0f} t/yr ({demand:.0f} t/yr demand)"
+    )
+
+
+def _market_of(variable: str) -> tuple[str, str]:
+    from toolkit.model.codelist import variable as var_name
+
+    for mineral in (
+        "rare_earths",
+        "magnet_rees",
+        "lithium",
+        "cobalt",
+        "nickel",
+        "graphite",
+        "gallium",
+        "germanium",
+        "antimony",
+        "tungsten",
+        "copper",
+    ):
+        for stage in ("mining", "refining", "magnets", "battery_materials"):
+            quantity = variable.split("|")[0]
+            if var_name(quantity, mineral, stage) == variable:
+                return mineral, stage
+    return "", ""
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_caps_are_flagged_where_they_bind(rendered: Path, sid: str, lang: str) -> None:
+    """A peak at the model's choke cap carries the flag and the summary says so in words."""
+    from toolkit.data import load_dataset
+
+    params = load_dataset().model_parameters
+    cap = float(params.loc[params["parameter"] == "choke_price_multiple", "value"].iloc[0])
+    b = _load(rendered, sid, lang)
+    peak = b.focal().get("peak_price_multiple_outside")
+    on_cap = _f(peak) >= cap * 0.999
+    assert on_cap <= ("at_guard" in (peak or {}).get("flags", "")), (sid, lang, peak)
+    if peak is not None and "at_guard" in peak["flags"]:
+        assert CAP_WORDS[lang] in b.summary_text(), f"{sid}-{lang}: capped peak not flagged"
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_every_money_figure_names_its_period(rendered: Path, sid: str, lang: str) -> None:
+    """Summary and levers-table sentences with an amount of money say for what period."""
+    b = _load(rendered, sid, lang)
+    text = b.summary_text() + " " + b.levers_table_text()
+    bad = []
+    sentences = re.split(r"(?<!Mio\.)(?<!Mrd\.)(?<!Bio\.)(?<=[.;])\s+", text.replace("\u00a0", " "))
+    for sentence in sentences:
+        has_money = any(q.kind == "usd" for q in quantities(sentence, lang))
+        if has_money and not MONEY_PERIOD[lang].search(sentence):
+            bad.append(sentence.strip()[:160])
+    assert not bad, f"{sid}-{lang}: money without a period: {bad}"
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_no_contradictory_pairs(rendered: Path, sid: str, lang: str) -> None:
+    """The pairs found in review never come back."""
+    b = _load(rendered, sid, lang)
+    page = b.html.get_text(" ").replace("\u00a0", " ")
+    problems = []
+    has_tornado = any("sensitiv" in t.lower() or "Sensitiv" in t for t in b.chart_titles())
+    if NO_SENSITIVITY[lang] in page and has_tornado:
+        problems.append("'no sensitivity runs' beside a sensitivity chart")
+    if re.search(r"\b1 (new |further |neue |weitere )?(projects|Projekte)\b", page):
+        problems.append("'1 … projects'")
+    if re.search(r"\bdata/[\w-]+\.csv\b", page):
+        problems.append("a file path in reader-facing text")
+    effects = [
+        tr.find_all("td")[-1].get_text(" ").strip()
+        for tr in b.html.find_all("tr")
+        if len(tr.find_all("td")) == 3 and "×" in tr.find_all("td")[-1].get_text()
+    ]
+    if len(effects) != len(set(effects)):
+        problems.append(f"one effect repeated for two levers: {effects}")
+    stays = {"en": "stays near its pre-shock", "de": "bleibt der Preis nahe"}[lang]
+    if stays in b.summary_text():
+        focal = b.focal()
+        lo, hi = (
+            _f(focal.get("min_price_multiple_inside")),
+            _f(focal.get("peak_price_multiple_inside")),
+        )
+        if not (lo >= 0.95 and hi <= 1.05):
+            problems.append(f"China's price 'stays' but moves {lo:.2f}–{hi:.2f}")
+    assert not problems, f"{sid}-{lang}: {problems}"
