@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from brief_numbers import matches, quantities
 from bs4 import BeautifulSoup
 
 from toolkit.scenarios import list_scenarios
@@ -48,60 +49,6 @@ NO_SENSITIVITY = {"en": "No sensitivity runs", "de": "Keine Sensitivitätsläufe
 
 
 # --------------------------------------------------------------------------- parsing
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A number read from the page, with the half-width of its last printed digit."""
-
-    value: float
-    half_ulp: float
-    kind: str  # multiple, pct, tonnes, usd, usd_per_kg, plain
-
-
-_SCALE_WORD = {"m": 1e6, "bn": 1e9, "tn": 1e12, "Mio.": 1e6, "Mrd.": 1e9, "Bio.": 1e12}
-_TONNE_UNIT = {"t": 1.0, "kt": 1e3, "Mt": 1e6}
-
-
-def _number(text: str, language: str) -> tuple[float, float]:
-    """Value and half the unit of the last digit of a number printed in ``language``."""
-    text = text.replace("−", "-").strip()
-    thousands, decimal = (",", ".") if language == "en" else (".", ",")
-    text = text.replace(thousands, "")
-    digits = text.split(decimal)[1] if decimal in text else ""
-    value = float(text.replace(decimal, "."))
-    return value, 0.5 * 10 ** (-len(digits))
-
-
-_NUM = r"-?−?\d[\d.,]*"
-
-
-def quantities(text: str, language: str) -> list[Quantity]:
-    """Every number with a unit in ``text`` (dates and years are left out)."""
-    text = text.replace("\u00a0", " ").replace("\u202f", " ")
-    found: list[Quantity] = []
-    patterns = [
-        (rf"({_NUM})×", "multiple", lambda m: 1.0),
-        (rf"({_NUM}) ?%", "pct", lambda m: 1.0),
-        (rf"({_NUM}) (kt|Mt|t)\b", "tonnes", lambda m: _TONNE_UNIT[m.group(2)]),
-        (rf"USD ({_NUM}) (m|bn|tn)\b", "usd", lambda m: _SCALE_WORD[m.group(2)]),
-        (rf"({_NUM}) (Mio\.|Mrd\.|Bio\.) USD", "usd", lambda m: _SCALE_WORD[m.group(2)]),
-        (rf"USD ({_NUM})(?![\d.,]| ?(?:m|bn|tn)\b)", "usd", lambda m: 1.0),
-        (rf"({_NUM}) USD(?!/)", "usd", lambda m: 1.0),
-        (rf"({_NUM}) USD/kg", "usd_per_kg", lambda m: 1.0),
-        (rf"({_NUM}) (?:months|Monaten|Monate)\b", "months", lambda m: 1.0),
-        (rf"({_NUM}) (?:days|Tagen|Tage)\b", "days", lambda m: 1.0),
-    ]
-    for pattern, kind, scale in patterns:
-        for m in re.finditer(pattern, text):
-            value, half = _number(m.group(1), language)
-            f = scale(m)
-            found.append(Quantity(value * f, half * f, kind))
-    return found
-
-
-def _matches(q: Quantity, value: float) -> bool:
-    return math.isfinite(value) and abs(q.value - value) <= q.half_ulp * 1.0001 + 1e-9
 
 
 # --------------------------------------------------------------------------- the rendered set
@@ -250,7 +197,7 @@ def test_summary_numbers_are_the_key_figures(rendered: Path, sid: str, lang: str
     stray = [
         q
         for q in quantities(b.summary_text(), lang)
-        if not any(kind == q.kind and _matches(q, v) for kind, v in allowed)
+        if not any(kind == q.kind and matches(q, v) for kind, v in allowed)
     ]
     assert not stray, f"{sid}-{lang}: summary numbers not in the key-figure CSV: {stray}"
 
@@ -265,7 +212,7 @@ def test_price_chart_title_quotes_the_summary_peak(rendered: Path, sid: str, lan
         assert peak <= 1.001, f"{sid}-{lang}: no chart title states the {peak:.2f}× peak"
         return
     multiples = [q for t in titles for q in quantities(t, lang) if q.kind == "multiple"]
-    assert multiples and all(_matches(q, peak) for q in multiples), (sid, lang, titles, peak)
+    assert multiples and all(matches(q, peak) for q in multiples), (sid, lang, titles, peak)
 
 
 @pytest.mark.parametrize(("sid", "lang"), _briefs())

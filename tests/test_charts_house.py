@@ -61,7 +61,7 @@ def bands() -> pd.DataFrame:
         p50 = np.r_[np.full(3, 60.0), np.linspace(150, 90, 21)] * f
         rows.append(
             pd.DataFrame(
-                {"time": t, "region": region, "p10": p50 * 0.8, "p50": p50, "p90": p50 * 1.3}
+                {"time": t, "region": region, "p10": p50 * 0.8, "central": p50, "p90": p50 * 1.3}
             )
         )
     return pd.concat(rows)

@@ -74,7 +74,7 @@ def test_findings_quote_the_kpis(language: str) -> None:
     items = narrative.findings(
         k, language, mineral="magnet_rees", top_country="CHN", horizon_months=36
     )
-    assert 3 <= len(items) <= 5
+    assert 3 <= len(items) <= 6
     for f in items:
         assert f.kpis, f.key
         for kpi_id, text in f.kpis.items():
@@ -84,12 +84,88 @@ def test_findings_quote_the_kpis(language: str) -> None:
     assert i18n.country_name("CHN", language) in " ".join(f.text for f in items)
 
 
-def test_no_recovery_within_the_horizon_is_not_a_finding() -> None:
-    frame = kpi_frame()
-    frame.loc[frame["kpi"] == "months_to_recovery", "value"] = 36.0
+def test_open_disruption_is_said_not_counted() -> None:
+    """The engine reports no recovery as NaN + ``open_at_horizon``: the summary says the
+    disruption is not over when the horizon ends, and never quotes a number of months."""
+    frame = kpi_frame().assign(flags="")
+    rec = frame["kpi"] == "months_to_recovery"
+    frame.loc[rec, ["value", "p10", "p90"]] = float("nan")
+    frame.loc[rec, "flags"] = "open_at_horizon"
     k = narrative.kpi_lookup(frame, "en", "magnet_rees", "refining")
-    keys = [f.key for f in narrative.findings(k, "en", mineral="magnet_rees", horizon_months=36)]
-    assert "recovery" not in keys
+    items = narrative.findings(
+        k, "en", mineral="magnet_rees", horizon_months=36, start=dt.date(2025, 10, 1)
+    )
+    recovery = next(f for f in items if f.key == "recovery")
+    assert "not ended" in recovery.text and "September 2028" in recovery.text
+    assert "months" not in recovery.text
+    assert k["months_to_recovery"].text == "not within the horizon"
+
+
+def test_a_finite_recovery_is_quoted_in_months() -> None:
+    k = narrative.kpi_lookup(kpi_frame(), "en", "magnet_rees", "refining")
+    items = narrative.findings(k, "en", mineral="magnet_rees", horizon_months=36)
+    recovery = next(f for f in items if f.key == "recovery")
+    assert "14 months" in recovery.text
+
+
+def test_capped_and_still_rising_peaks_say_so() -> None:
+    frame = kpi_frame().assign(flags="")
+    frame.loc[frame["kpi"] == "peak_price_multiple_outside", "flags"] = "at_guard;rising_at_end"
+    k = narrative.kpi_lookup(frame, "en", "magnet_rees", "refining")
+    items = narrative.findings(
+        k, "en", mineral="magnet_rees", horizon_months=36, start=dt.date(2025, 10, 1)
+    )
+    price = items[0].text
+    assert "price cap" in price and "still rising" in price and "September 2028" in price
+    plain_price = narrative.findings(
+        narrative.kpi_lookup(kpi_frame(), "en", "magnet_rees", "refining"),
+        "en",
+        mineral="magnet_rees",
+    )[0].text
+    assert "price cap" not in plain_price and "still rising" not in plain_price
+
+
+def test_money_findings_name_period_and_payer() -> None:
+    frame = pd.concat(
+        [
+            kpi_frame(),
+            pd.DataFrame(
+                [
+                    (
+                        "magnet_rees",
+                        "refining",
+                        "consumer_cost_usd_per_year",
+                        5.0e8,
+                        "USD",
+                        4e8,
+                        6e8,
+                    ),
+                    (
+                        "magnet_rees",
+                        "refining",
+                        "tariff_revenue_usd_per_year",
+                        2.0e8,
+                        "USD",
+                        1e8,
+                        3e8,
+                    ),
+                    ("magnet_rees", "refining", "fiscal_cost_usd_per_year", 1.0e8, "USD", 1e8, 1e8),
+                ],
+                columns=["mineral", "stage", "kpi", "value", "unit", "p10", "p90"],
+            ),
+        ],
+        ignore_index=True,
+    )
+    k = narrative.kpi_lookup(frame, "en", "magnet_rees", "refining")
+    items = narrative.findings(
+        k, "en", mineral="magnet_rees", horizon_months=36, start=dt.date(2025, 10, 1)
+    )
+    money = next(f for f in items if f.key == "money").text.replace("\u00a0", " ")
+    assert (
+        "consumers USD 500 m</strong> in the peak year; USD 1.2 bn in total to September 2028"
+        in (money.replace("<strong>", ""))
+    )
+    assert "taxpayers" in money and "tariff revenue" in money
 
 
 def test_html_table_escapes_cells_but_not_safe_markup() -> None:

@@ -657,7 +657,7 @@ class Brief:
             parts.append(
                 self.t(
                     "levers.effect.per_year",
-                    label=self.t(f"kpi.{kid}"),
+                    label=self.t(f"levers.label.{kid}"),
                     per_year=per_year.text if per_year is not None else "–",
                     cumulative=total.text if total is not None else "–",
                     date=end,

@@ -438,8 +438,16 @@ def price_band_chart(
         df[f"{q}_label"] = [i18n.fmt_price(v, language) for v in df[q]]
     if title is None:
         outside = df[df["region"] != "China"]
-        peak = float(outside["central"].max()) if len(outside) else float("nan")
-        title = i18n.t("chart.price.title", language, peak=i18n.fmt_price(peak, language))
+        first = outside.sort_values("time").groupby("region")["central"].first()
+        peak = outside.groupby("region")["central"].max()
+        multiple = float((peak / first.replace(0, np.nan)).max()) if len(outside) else np.nan
+        peak_text = (
+            f"{i18n.fmt_price(float(peak.max()), language)} "
+            f"({i18n.fmt_multiple(multiple, language)})"
+            if len(outside)
+            else "–"
+        )
+        title = i18n.t("chart.price.title", language, peak=peak_text)
     regions = [r for r in ("China", "Alliance", "Rest of World", "World") if r in set(df["region"])]
     scale = _region_scale(language, regions)
     base = alt.Chart(df).encode(

@@ -98,8 +98,9 @@ HEADLINE_KPIS: Final[tuple[str, ...]] = (
     "peak_price_multiple_outside",
     "cumulative_shortfall_pct",
     "months_to_recovery",
-    "consumer_cost_usd",
-    "tariff_revenue_usd",
+    "consumer_cost_usd_per_year",
+    "tariff_revenue_usd_per_year",
+    "fiscal_cost_usd_per_year",
     "stockpile_days_used",
     "projects_needed",
     "top1_share",
@@ -113,6 +114,9 @@ def headline_ids(kpis: Mapping[str, KPI], n: int = 4) -> list[str]:
     out = []
     for kpi_id in HEADLINE_KPIS:
         k = kpis.get(kpi_id)
+        if k is not None and k.flagged("open_at_horizon") and kpi_id == "months_to_recovery":
+            out.append(kpi_id)  # "not within the horizon" is a finding, not a missing value
+            continue
         if k is None or not math.isfinite(k.value):
             continue
         if kpi_id == "peak_price_multiple_outside" or abs(k.value) > 1e-9:
