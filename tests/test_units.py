@@ -29,7 +29,7 @@ from toolkit.model import codelist as cl
 from toolkit.scenarios import load_scenario, scenarios_dir
 
 # IUPAC 1995 standard atomic weights (IUPAC_ATW_1995), to recompute the stoichiometric rows
-LI, C, O, H, ND, PR, W = 6.940, 12.0107, 15.9994, 1.00794, 144.24, 140.90765, 183.84
+LI, C, OX, H, ND, PR, W = 6.940, 12.0107, 15.9994, 1.00794, 144.24, 140.90765, 183.84
 BUILTIN = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 MONEY = {"Tariff Revenue": "tariff_revenue_usd", "Fiscal Cost": "fiscal_cost_usd"}
 
@@ -66,11 +66,11 @@ def test_conversion_table_loads_with_sources_and_confidence(ds: Dataset) -> None
 @pytest.mark.parametrize(
     ("mineral", "frm", "to", "expected"),
     [
-        ("lithium", "Li content", "LCE", (2 * LI + C + 3 * O) / (2 * LI)),
-        ("lithium", "Li content", "LiOH·H2O", (LI + 2 * O + 3 * H) / LI),
-        ("magnet_rees", "Nd2O3", "Nd content", 2 * ND / (2 * ND + 3 * O)),
-        ("magnet_rees", "Pr6O11", "Pr content", 6 * PR / (6 * PR + 11 * O)),
-        ("tungsten", "WO3", "W content", W / (W + 3 * O)),
+        ("lithium", "Li content", "LCE", (2 * LI + C + 3 * OX) / (2 * LI)),
+        ("lithium", "Li content", "LiOH·H2O", (LI + 2 * OX + 3 * H) / LI),
+        ("magnet_rees", "Nd2O3", "Nd content", 2 * ND / (2 * ND + 3 * OX)),
+        ("magnet_rees", "Pr6O11", "Pr content", 6 * PR / (6 * PR + 11 * OX)),
+        ("tungsten", "WO3", "W content", W / (W + 3 * OX)),
         ("all", "kg", "lb", 1 / 0.45359237),
     ],
 )
@@ -201,7 +201,8 @@ def test_money_series_units_are_usd_per_month() -> None:
     money = ts[ts.variable.str.startswith(("Tariff Revenue|", "Fiscal Cost|"))]
     assert not money.empty
     assert set(money.unit) == {"USD/month"}
-    assert res.price_basis.set_index(["mineral", "stage"]).loc[
-        ("lithium", "refining"), "price_label"
-    ] == "LCE"
+    assert (
+        res.price_basis.set_index(["mineral", "stage"]).loc[("lithium", "refining"), "price_label"]
+        == "LCE"
+    )
     assert math.isfinite(res.kpi("lithium", "refining", "tariff_revenue_usd"))

@@ -431,8 +431,10 @@ def report_lines(scores: pd.DataFrame) -> list[str]:
     out: list[str] = []
     for role, title in (
         ("scored", "Scored criteria (the model could fail them)"),
-        ("check", "Checks (identities, construction, inputs that echo through; not in the "
-         "pass rate)"),
+        (
+            "check",
+            "Checks (identities, construction, inputs that echo through; not in the pass rate)",
+        ),
     ):
         part = scores.loc[scores["role"] == role]
         if part.empty:

@@ -469,7 +469,12 @@ def base_price(
 
 
 CONVERSIONS_FILE: Final[str] = "conversions.csv"
-_CONTENT_STAGE_ORDER: Final[tuple[str, ...]] = ("mining", "refining", "magnets", "battery_materials")
+_CONTENT_STAGE_ORDER: Final[tuple[str, ...]] = (
+    "mining",
+    "refining",
+    "magnets",
+    "battery_materials",
+)
 """Stage order of the supply chain: a share-only stage is sized by the stage before it."""
 
 
@@ -584,9 +589,7 @@ def conversion_factor(
     return factor, ";".join(dict.fromkeys(reversed(srcs))), weakest, tuple(reversed(path))
 
 
-def quantity_basis(
-    dataset: Dataset, mineral: str, stage: str, source_id: str | None = None
-) -> str:
+def quantity_basis(dataset: Dataset, mineral: str, stage: str, source_id: str | None = None) -> str:
     """What one tonne of a market is: the ``basis`` of the production rows that size it.
 
     Parameters
@@ -615,12 +618,14 @@ def quantity_basis(
         & (prod["stage"] == stage)
         & prod["unit"].isin(list(MASS_UNITS_T))
     ]
-    available = list(dict.fromkeys(grp["source_id"]))
+    available = [str(s) for s in dict.fromkeys(grp["source_id"])]
+    chosen: str | None
     if source_id in available:
         chosen = source_id
     else:
         prefs = [s for s in MARKET_SOURCE_PREFERENCE.get(stage, ()) if s in available]
-        chosen = (prefs or sorted(available) or [None])[0]
+        ordered = prefs or sorted(available)
+        chosen = ordered[0] if ordered else None
     if chosen is None:
         order = _CONTENT_STAGE_ORDER
         if stage in order and order.index(stage) > 0:
