@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -67,10 +69,86 @@ def test_bt02_wedge_and_front_running(scores: pd.DataFrame) -> None:
 
 def test_summary_reports_the_suite_honestly(scores: pd.DataFrame) -> None:
     s = summarise(scores)
-    assert s["criteria"] == len(scores)
+    scored = scores.loc[scores["role"] == "scored"]
+    assert s["criteria"] == len(scored) < len(scores)
+    assert s["passed"] == int(scored["passed"].sum())
+    assert s["checks"] == len(scores) - len(scored) and s["checks_hold"] is True
     assert s["sign_tests_passed"] is True
-    quant = scores.loc[~scores["kind"].isin(["sign", "exact"])]
+    quant = scored.loc[~scored["kind"].isin(["sign", "exact"])]
+    assert s["quantitative"] == len(quant)
     assert s["quantitative_pass_share"] == pytest.approx(quant["passed"].mean())
+
+
+CHECKS = {
+    "export_trough_month1",
+    "front_running_spike",
+    "exporter_code_path",
+    "cfd_cost_per_kg_at_63",
+    "cfd_cost_per_kg_at_88",
+    "cfd_consumer_price_unchanged",
+}
+
+
+def test_identities_and_input_echoes_are_checks_not_scores(scores: pd.DataFrame) -> None:
+    assert set(scores["role"]) == {"scored", "check"}
+    checks = scores.loc[scores["role"] == "check"]
+    assert set(checks["metric"]) == CHECKS
+    assert (checks["note"].str.len() > 20).all()  # every check says why it cannot fail
+    # the CfD arithmetic is a check; sign tests that rest on the market model stay scored
+    scored = scores.loc[scores["role"] == "scored"].set_index("metric")
+    for m in ("inside_price_change_month1", "hydroxide_minus_metal_rise_month1", "inventory_first"):
+        assert scored.loc[m, "kind"] == "sign"
+
+
+def test_a_failing_check_is_not_in_the_pass_rate_but_fails_the_suite(
+    scores: pd.DataFrame,
+) -> None:
+    broken = scores.copy()
+    broken.loc[broken["metric"] == "cfd_cost_per_kg_at_63", "passed"] = False
+    before, after = summarise(scores), summarise(broken)
+    assert after["criteria"] == before["criteria"] and after["passed"] == before["passed"]
+    assert after["quantitative_pass_share"] == before["quantitative_pass_share"]
+    assert after["checks_hold"] is False and after["suite_accepted"] is False
+
+
+def test_yes_no_measures_read_as_booleans_without_a_band(scores: pd.DataFrame) -> None:
+    yes_no = scores.loc[scores["measure"] == "boolean"]
+    assert set(yes_no["metric"]) == {
+        "inventory_first",
+        "exporter_code_path",
+        "cfd_consumer_price_unchanged",
+    }
+    assert yes_no["predicted"].isin([0.0, 1.0]).all()
+    assert (yes_no["observed"] == 1.0).all()
+    assert yes_no["low"].isna().all() and yes_no["high"].isna().all()
+    assert (yes_no["predicted"].astype(bool) == yes_no["passed"]).all()
+
+
+def test_checks_do_not_move_with_the_model_parameters(scores: pd.DataFrame) -> None:
+    """A check is an identity or an input echo: the parameter range cannot move it, while
+    every scored quantitative criterion moves at the low or the high parameter set."""
+    ds = load_dataset()
+    base = scores.set_index(["episode", "metric"])
+    moved = pd.Series(False, index=base.index)
+    for col in ("low", "high"):
+        mp = ds.model_parameters.copy()
+        ok = mp[col].notna()
+        mp.loc[ok, "value"] = mp.loc[ok, col]
+        other = run_backtests(dataset=dataclasses.replace(ds, model_parameters=mp))
+        other = other.set_index(["episode", "metric"])
+        moved |= ~np.isclose(other["predicted"], base["predicted"], rtol=1e-9)
+    checks = base["role"] == "check"
+    assert not moved[checks].any(), moved[checks]
+    quant = (base["role"] == "scored") & ~base["kind"].isin(["sign", "exact"])
+    assert moved[quant].all(), moved[quant]
+
+
+def test_a_multiple_on_the_choke_price_is_flagged(scores: pd.DataFrame) -> None:
+    bt07 = scores.loc[scores["episode"] == "bt07_lithium_2021"].set_index("metric")
+    assert bt07.loc["peak_price_multiple", "predicted"] == pytest.approx(6.0)
+    assert bt07.loc["peak_price_multiple", "flags"] == "at_guard"
+    others = scores.loc[scores["metric"] != "peak_price_multiple"]
+    assert (others["flags"] == "").all()
 
 
 def test_unknown_episode_is_rejected() -> None:
@@ -85,6 +163,10 @@ def test_cli_backtest_exits_zero_and_writes_table(
     assert main(["backtest", "bt12_ndpr_floor_2025", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "cfd_cost_per_kg_at_63" in text and "criteria pass" in text
+    scored_part, checks_part = text.split("Checks (")
+    assert "cfd_cost_per_kg_at_63" in checks_part and "cfd_cost_per_kg_at_63" not in scored_part
+    assert "china_price_change" in scored_part
+    assert "0/1 scored criteria pass" in text and "checks 3/3 hold" in text
     assert out.read_text().startswith("| episode |")
 
 

@@ -281,3 +281,23 @@ def test_engine_tables_absent_then_required(
     expected = "model_parameters.csv, row 1 (line 2), column 'high': must be a number (got 'abc')"
     assert expected in msg
     assert "source id 'NOPE' is not in sources.csv" in msg
+
+
+def test_conversions_table_contract(ds: Dataset, repo_root: Path, tmp_path: Path) -> None:
+    conv = ds.conversions
+    assert list(conv.columns) == TABLES["conversions"].column_names
+    assert not conv.duplicated(["mineral", "from_basis", "to_basis"]).any()
+    assert set(conv.mineral) <= set(MINERALS) | {"all"}
+    copy = tmp_path / "data"
+    shutil.copytree(repo_root / "data", copy)
+    with (copy / "conversions.csv").open("a") as fh:
+        fh.write("lithium,LCE,Li2CO3 tech grade,0,IUPAC_ATW_1995,confirmed,zero factor\n")
+        fh.write("cobalt,Co content,Co content,1,NOPE,confirmed,self loop\n")
+    clear_cache()
+    with pytest.raises(DataError) as err:
+        load_dataset(copy)
+    msg = str(err.value)
+    n = len(conv)
+    assert f"conversions.csv, row {n + 1} (line {n + 2}), column 'factor': must be > 0" in msg
+    assert f"conversions.csv, row {n + 2} (line {n + 3}), column 'to_basis': must differ" in msg
+    assert "source id 'NOPE' is not in sources.csv" in msg

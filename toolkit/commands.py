@@ -102,24 +102,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     """Replay the backtest episodes, print the score table; exit 0 (scores are reported)."""
     from pathlib import Path
 
-    from toolkit.backtest import REPORT_COLUMNS, run_backtests, summarise
+    from toolkit.backtest import REPORT_COLUMNS, report_lines, run_backtests
 
     scores = run_backtests(args.episodes or None)
-    head = f"{'episode':<22} {'metric':<34} {'kind':<8} {'predicted':>10} {'observed':>9}  result"
-    _write(head)
-    _write("-" * len(head))
-    for r in scores.itertuples(index=False):
-        _write(
-            f"{r.episode:<22} {r.metric:<34} {r.kind:<8} {r.predicted:>10.3g} "
-            f"{r.observed:>9.3g}  {'pass' if r.passed else 'FAIL'}"
-        )
-    s = summarise(scores)
-    _write(
-        f"{s['passed']}/{s['criteria']} criteria pass; sign tests "
-        f"{'all pass' if s['sign_tests_passed'] else 'FAIL'}; quantitative pass share "
-        f"{s['quantitative_pass_share']:.0%} (suite needs 70 %): "
-        f"{'accepted' if s['suite_accepted'] else 'not accepted'}"
-    )
+    for line in report_lines(scores):
+        _write(line)
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".md":

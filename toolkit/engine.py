@@ -44,7 +44,7 @@ from toolkit.model.uncertainty import draw_bernoulli, draw_uniform
 from toolkit.vocab import EU27
 
 if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.data import Dataset
+    from toolkit.data import Dataset, PriceBasis
     from toolkit.scenarios import Scenario
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,12 @@ class Results:
     whatif: pd.DataFrame
     sources: tuple[str, ...]
     data_vintage: str
+    price_basis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per market (:data:`PRICE_BASIS_COLUMNS`): what a tonne is (``content_label``,
+    e.g. ``Li content``), what the price is quoted on (``price_label``, e.g. ``LCE``), the
+    factor between them (``content_per_product_factor``: USD/kg content = USD/kg product ×
+    factor) and the base price both ways. ``Price|…`` series are per kg of the product; the
+    money series and KPIs are priced per kg of the quantity basis."""
 
     def to_iamc(self) -> pd.DataFrame:
         """The timeseries in IAMC long format (``model, scenario, region, variable, unit,
@@ -281,6 +287,46 @@ def _base_price(dataset: Dataset, mineral: str, stage: str, year: int) -> tuple[
     if isinstance(hit, DataError):
         raise hit
     return hit
+
+
+def _price_basis(
+    dataset: Dataset, mineral: str, stage: str, source_id: str | None
+) -> PriceBasis | None:
+    """:func:`toolkit.data.price_basis` memoised per Dataset; None when the market has no
+    default price (a missing *conversion* raises :class:`DataError`)."""
+    from toolkit.data import price_basis
+
+    memo = _memo(dataset)
+    key = ("price_basis", mineral, stage, source_id)
+    if key not in memo:
+        d = dataset.price_defaults
+        if not ((d["mineral"] == mineral) & (d["stage"] == stage)).any():
+            memo[key] = None
+        else:
+            try:
+                memo[key] = price_basis(dataset, mineral, stage, source_id)
+            except DataError as exc:
+                memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, DataError):
+        raise hit
+    return hit  # type: ignore[no-any-return]
+
+
+PRICE_BASIS_COLUMNS: tuple[str, ...] = (
+    "mineral",
+    "stage",
+    "quantity_basis",
+    "content_label",
+    "price_product",
+    "price_label",
+    "content_per_product_factor",
+    "p0_product_usd_per_kg",
+    "p0_content_usd_per_kg",
+    "source_id",
+    "confidence",
+)
+"""Columns of ``Results.price_basis`` / ``_Built.price_basis`` (docs/architecture.md)."""
 
 
 def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.DataFrame:
@@ -479,6 +525,12 @@ class _Built:
     """(M,) the alliance's share of the mineral's END-USE demand [0–1] (self-sufficiency)."""
     kpi_notes: dict[tuple[int, str], str] = field(default_factory=dict)
     """(market index, kpi) -> why the KPI is NaN (cannot be attributed)."""
+    p0_product_usd_per_kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(M,) base price per kg of the quoted product (Li₂CO₃, NdPr oxide …) [USD/kg product];
+    what charts and the brief show. ``markets.p0_usd_per_kg`` is per kg of the market's
+    quantity basis (Li content …) and is what money is computed with."""
+    price_basis: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+    """One row per market, columns :data:`PRICE_BASIS_COLUMNS`."""
 
 
 def _months_of(scenario: Scenario) -> list[dt.date]:
@@ -520,7 +572,12 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     alliance = scenario.alliance_members
 
     q0 = np.zeros(m)
+    # NOTE: p0 here is per kg of the *quoted product* (as prices.csv and every scenario price
+    # — overrides, floors, incentive prices — are written), so every ratio below stays as it
+    # was; the model's Markets get p0 × to_content, per kg of the market's quantity basis.
     p0 = np.full(m, np.nan)
+    to_content = np.full(m, np.nan)
+    basis_rows: list[dict[str, Any]] = []
     s_share = np.zeros((3, m))
     d_share = np.zeros((3, m))
     ally = _group_shares(base, alliance)
@@ -533,6 +590,17 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         s_share[0, i] = float(g.loc[g["country"] == "CHN", "share"].sum())
         s_share[1, i] = float(ally.get((mi, st), 0.0))
         s_share[2, i] = max(1.0 - s_share[0, i] - s_share[1, i], 0.0)
+        own_src = [x for x in dict.fromkeys(g["source_id"]) if x != "scenario"]
+        pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
+        if pb is None and (mi, st) in price_over:
+            raise DataError(
+                f"scenario {scenario.id}: base_overrides.prices sets {mi}/{st} but "
+                f"{dataset.data_dir.name}/price_defaults.csv names no product for it, so the "
+                "price basis (per kg of what) is unknown; add a price_defaults row"
+            )
+        if pb is not None:
+            to_content[i] = pb.factor
+            sources.update(x for x in pb.source_id.split(";") if x)
         if (mi, st) in price_over:
             p0[i] = price_over[(mi, st)]
         else:
@@ -544,6 +612,21 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
                 p0[i] = usd
                 sources.add(src)
                 break
+        basis_rows.append(
+            {
+                "mineral": mi,
+                "stage": st,
+                "quantity_basis": pb.quantity_basis if pb else "",
+                "content_label": pb.content_label if pb else "",
+                "price_product": pb.product if pb else "",
+                "price_label": pb.product_label if pb else "",
+                "content_per_product_factor": to_content[i],
+                "p0_product_usd_per_kg": p0[i],
+                "p0_content_usd_per_kg": p0[i] * to_content[i],
+                "source_id": pb.source_id if pb else "",
+                "confidence": pb.confidence if pb else "",
+            }
+        )
         # demand location: the downstream stage's production shares, else end-use parameters
         down = next(
             (
@@ -866,7 +949,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         mineral=tuple(k[0] for k in keys),
         stage=tuple(k[1] for k in keys),
         q0_t=q0,
-        p0_usd_per_kg=p0,
+        p0_usd_per_kg=p0 * to_content,  # per kg of the quantity basis (Li content …)
         supply_share=s_share,
         demand_share=d_share,
         log_growth=log_g,
@@ -900,6 +983,8 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         sources,
         ally_end,
         notes,
+        p0_product_usd_per_kg=p0,
+        price_basis=pd.DataFrame(basis_rows, columns=list(PRICE_BASIS_COLUMNS)),
     )
 
 
@@ -1192,7 +1277,9 @@ def _assemble(
         Bands carry prices, world supply and demand, shortfalls, exports and stocks (a
         quantile of a sum is not the sum of quantiles, so regional supply/demand have none).
         """
-        q0, p0 = mk.q0_t, mk.p0_usd_per_kg
+        # NOTE: prices are reported per kg of the quoted product (USD/kg Li₂CO₃, NdPr oxide),
+        # as the data and scenario prices are written; money uses the quantity basis.
+        q0, p0 = mk.q0_t, b.p0_product_usd_per_kg
         out = []
         for reg, key in (("China", "china"), ("Alliance", "alliance"), ("Rest of World", "row")):
             out.append(("Price", reg, pick(store[f"price_{key}"]) * p0))
@@ -1398,7 +1485,8 @@ def _assemble(
         whatif=whatif,
         sources=sources,
         data_vintage=str(ds.vintage),
+        price_basis=b.price_basis.copy(),
     )
 
 
-__all__ = ["MODEL_NAME", "KPI_UNITS", "Results", "run"]
+__all__ = ["MODEL_NAME", "KPI_UNITS", "PRICE_BASIS_COLUMNS", "Results", "run"]

@@ -215,6 +215,21 @@ def _check_low_high(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
         yield int(i), "value", "must lie between low and high"
 
 
+def _check_factor_positive(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A conversion factor is a mass ratio: strictly positive and finite."""
+    f = df["factor"]
+    bad = f.notna() & ~((f > 0) & np.isfinite(f))
+    for i in np.flatnonzero(bad.to_numpy()):
+        yield int(i), "factor", f"must be > 0 (a mass ratio; got {f.iat[i]:g})"
+
+
+def _check_conversion_ends(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """``from_basis`` and ``to_basis`` differ (a self-loop would hide a missing conversion)."""
+    bad = df["from_basis"] == df["to_basis"]
+    for i in np.flatnonzero(bad.to_numpy()):
+        yield int(i), "to_basis", "must differ from from_basis"
+
+
 TABLES: Final[dict[str, TableSpec]] = {
     spec.name: spec
     for spec in (
@@ -406,6 +421,21 @@ TABLES: Final[dict[str, TableSpec]] = {
                 _conf(),
             ),
             key=("claim_id",),
+        ),
+        TableSpec(
+            "conversions",
+            (
+                Col("mineral", allowed=_MINERALS | {"all"}),
+                Col("from_basis"),
+                Col("to_basis"),
+                Col("factor", "float"),
+                Col("source_id", multi=True),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "from_basis", "to_basis"),
+            optional_file=True,
+            row_checks=(_check_factor_positive, _check_conversion_ends),
         ),
         TableSpec(
             "price_defaults",
