@@ -1206,38 +1206,63 @@ class Brief:
         )
 
     def backtest(self) -> HTML:
-        """The backtest record (``toolkit.backtest``), or a note that it is not available."""
+        """The backtest record (``toolkit.backtest``), or a note that it is not available.
+
+        Only criteria the model could fail are scored; identities and inputs that echo through
+        (``role == "check"``) are listed apart and never counted in the pass rate.
+        """
         head = _h2("section.backtest", self.language)
         record = _backtest_record(self.dataset)
         if record is None or record.empty:
             return HTML(head + _p(escape(self.t("backtest.unavailable")), "mb-note"))
-        passed, total = int(record["passed"].sum()), len(record)
+        role = record["role"] if "role" in record else pd.Series("scored", index=record.index)
+        scored, checks = record[role == "scored"], record[role == "check"]
         summary = self.t(
-            "backtest.summary", passed=passed, total=total, episodes=record["episode"].nunique()
+            "backtest.summary_scored",
+            passed=int(scored["passed"].sum()),
+            total=len(scored),
+            episodes=record["episode"].nunique(),
+            checks=len(checks),
+            checks_ok=int(checks["passed"].sum()),
         )
-        rows = []
+        parts = [head, _p(escape(self.t("backtest.intro"))), _p(escape(summary))]
+        parts.append(self._backtest_table(scored))
+        if len(checks):
+            parts.append(_p(escape(self.t("backtest.checks_intro")), "mb-note"))
+            parts.append(self._backtest_table(checks))
+        return HTML("".join(parts))
+
+    def _backtest_table(self, record: pd.DataFrame) -> str:
+        """One row per criterion: modelled, observed (with its accepted range), verdict."""
         lang = self.language
+
+        def num(v: float) -> str:
+            return "–" if not math.isfinite(v) else i18n.fmt_number(v, lang, i18n.auto_decimals(v))
+
+        rows = []
         for r in record.itertuples(index=False):
-
-            def num(v: float) -> str:
-                return (
-                    "–" if not math.isfinite(v) else i18n.fmt_number(v, lang, i18n.auto_decimals(v))
-                )
-
-            band = ""
-            if math.isfinite(r.low) and math.isfinite(r.high):
-                band = f" ({num(r.low)}–{num(r.high)})"
-            elif math.isfinite(r.high):
-                band = f" ({self.t('backtest.at_most', v=num(r.high))})"
-            elif math.isfinite(r.low):
-                band = f" ({self.t('backtest.at_least', v=num(r.low))})"
+            boolean = str(getattr(r, "measure", "number")) == "boolean"
+            if boolean:
+                modelled = self.t("backtest.bool_yes" if r.predicted >= 0.5 else "backtest.bool_no")
+                observed = self.t("backtest.bool_yes" if r.observed >= 0.5 else "backtest.bool_no")
+            else:
+                band = ""
+                if math.isfinite(r.low) and math.isfinite(r.high):
+                    band = f" ({num(r.low)}–{num(r.high)})"
+                elif math.isfinite(r.high):
+                    band = f" ({self.t('backtest.at_most', v=num(r.high))})"
+                elif math.isfinite(r.low):
+                    band = f" ({self.t('backtest.at_least', v=num(r.low))})"
+                modelled, observed = num(r.predicted), num(r.observed) + band
+            if "at_guard" in str(getattr(r, "flags", "") or ""):
+                modelled += f" ({self.t('chart.cap_note')})"
             verdict = self.t("backtest.yes") if r.passed else self.t("backtest.no")
             rows.append(
                 (
                     self._catalogue_or("backtest.episode", str(r.episode)),
                     self._catalogue_or("backtest.metric", str(r.metric)),
-                    num(r.predicted),
-                    num(r.observed) + band,
+                    modelled,
+                    observed,
                     Safe(
                         f'<span class="mb-verdict mb-verdict-{"pass" if r.passed else "fail"}">'
                         f"{escape(verdict)}</span>"
@@ -1245,7 +1270,7 @@ class Brief:
                     Safe(narrative.source_ref(r.source_id, breakable=True)),
                 )
             )
-        table = html_table(
+        return html_table(
             [
                 self.t(f"backtest.col.{c}")
                 for c in ("episode", "metric", "modelled", "observed", "within", "source")
@@ -1254,7 +1279,6 @@ class Brief:
             css_class="mb-table mb-backtest",
             numeric=(2, 3),
         )
-        return HTML(head + _p(escape(self.t("backtest.intro"))) + _p(escape(summary)) + table)
 
     def _catalogue_or(self, prefix: str, ident: str) -> str:
         """Catalogue text ``<prefix>.<ident>``, else the identifier itself."""
