@@ -930,7 +930,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         sources,
         ally_end,
         notes,
-        *_kpi_inputs(dataset.model_parameters, params, keys, start, notes),
+        *_kpi_inputs(dataset.model_parameters, params, keys, start, notes, sources),
     )
 
 
@@ -1049,6 +1049,7 @@ def _kpi_inputs(
     keys: list[tuple[str, str]],
     start: dt.date,
     notes: dict[tuple[int, str], str],
+    sources: set[str],
 ) -> tuple[KpiSpec, np.ndarray, list[str]]:
     """Recovery tolerances and sourced project sizes from ``model_parameters.csv``.
 
@@ -1056,7 +1057,7 @@ def _kpi_inputs(
     -------
     (KpiSpec, project size per market [t/yr] (NaN where none is sourced), its
     ``source_id (confidence)``). Markets without a size get a note on ``projects_needed`` and
-    ``project_size_t_per_year``.
+    ``project_size_t_per_year``. The source ids used are added to ``sources``.
     """
     spec = KpiSpec(
         price_tolerance=params.value("recovery_price_tolerance"),
@@ -1076,9 +1077,11 @@ def _kpi_inputs(
                 f"no sourced typical project size for {mi}/{st} in data/model_parameters.csv"
             )
             continue
-        size[i] = params.value(name, mi)  # records the source id as used
+        size[i] = params.value(name, mi)
         row = hit.iloc[0]
         src.append(f"{row['source_id']} ({row['confidence']})")
+        sources.add(str(row["source_id"]))
+    sources.add("ASSUMPTION")  # the recovery tolerances
     return spec, size, src
 
 
