@@ -121,7 +121,9 @@ def test_inside_price_during_control_never_exceeds_no_control_path(
 
 @pytest.mark.parametrize("stage", ["refining", "magnets"])
 @pytest.mark.parametrize("share", [0.2, 0.6, 1.0])
-def test_whatif_inside_peak_does_not_climb_with_the_share_withheld(share: float, stage: str) -> None:
+def test_whatif_inside_peak_does_not_climb_with_the_share_withheld(
+    share: float, stage: str
+) -> None:
     """Regression for the defect: 1.03 at 0 % rose to 1.13 at 60 % and 3.05 at 100 %.
 
     Band: the inside peak with the control is at most the no-control peak × (1 + NOISE)

@@ -1413,7 +1413,9 @@ def _kpi_frame(
             if kpi == "months_to_recovery" and mc is not None:
                 open_share = float(np.mean(np.isnan(mc["months_to_recovery"][:, j])))
                 if open_share > 0:
-                    notes.append(f"still disrupted at the horizon end in {100 * open_share:.0f} % of draws")
+                    notes.append(
+                        f"still disrupted at the horizon end in {100 * open_share:.0f} % of draws"
+                    )
             if kpi == "peak_month_outside" and not np.isfinite(val):
                 notes.append("the outside price path is flat: no peak month")
             # --- money: period and who bears it

@@ -38,7 +38,6 @@ MODE_CHINA_CUT = 2
 """A non-China exporter withholds from China: China's zone loses it (segmented clearing)."""
 
 
-
 @dataclass(frozen=True)
 class KpiSpec:
     """How the month loop books the KPI accumulators (recovery tests, calendar years).
@@ -63,6 +62,7 @@ class KpiSpec:
     def n_years(self, t_months: int) -> int:
         """Number of calendar years the horizon touches [-]."""
         return (self.start_month - 1 + max(t_months, 1) - 1) // 12 + 1
+
 
 PATH_VARIABLES: tuple[str, ...] = (
     "price_china",
