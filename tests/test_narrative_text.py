@@ -85,11 +85,24 @@ def test_findings_quote_the_kpis(language: str) -> None:
 
 
 def test_no_recovery_within_the_horizon_is_not_a_finding() -> None:
+    # what the engine reports when nothing recovers: NaN, a dated note, open_at_horizon
     frame = kpi_frame()
-    frame.loc[frame["kpi"] == "months_to_recovery", "value"] = 36.0
+    rec = frame["kpi"] == "months_to_recovery"
+    frame.loc[rec, ["value", "p10", "p90"]] = float("nan")
+    frame["note"] = ""
+    frame.loc[rec, "note"] = "not within the horizon (ends 2028-09)"
+    frame["flags"] = ""
+    frame.loc[rec, "flags"] = "open_at_horizon"
     k = narrative.kpi_lookup(frame, "en", "magnet_rees", "refining")
     keys = [f.key for f in narrative.findings(k, "en", mineral="magnet_rees", horizon_months=36)]
     assert "recovery" not in keys
+    # the longest recovery the engine can report on 36 months (disrupted in months 0..34,
+    # normal in the last month) is a finding
+    frame.loc[rec, ["value", "p10", "p90"]] = 35.0
+    frame.loc[rec, ["note", "flags"]] = ""
+    k = narrative.kpi_lookup(frame, "en", "magnet_rees", "refining")
+    keys = [f.key for f in narrative.findings(k, "en", mineral="magnet_rees", horizon_months=36)]
+    assert "recovery" in keys
 
 
 def test_html_table_escapes_cells_but_not_safe_markup() -> None:
