@@ -133,6 +133,10 @@ def _check(r: engine.Results) -> None:
     rec = k.loc[k["kpi"] == "months_to_recovery"].set_index(["mineral", "stage"])
     assert (rec["value"].isna() == rec["flags"].str.contains("open_at_horizon")).all(), sid
     assert ((rec["value"] >= 0) | rec["value"].isna()).all(), sid
+    # recovery band: an open disruption (NaN) ranks above every number of months
+    open_ = rec[["value", "p10", "p90"]].fillna(np.inf)
+    out_rec = (open_["value"] < open_["p10"]) | (open_["value"] > open_["p90"])
+    assert (out_rec == rec["flags"].str.contains("outside_band")).all(), sid
     # --- conservation of tonnes across regions
     ts = r.timeseries
     for q in ("Supply", "Demand"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -1294,12 +1295,10 @@ def _quantiles(kpi: str, v: np.ndarray) -> np.ndarray:
     if kpi == "months_to_recovery":
         q = np.quantile(np.where(np.isnan(v), np.inf, v), (0.1, 0.9), axis=0, method="lower")
         return np.where(np.isfinite(q), q, np.nan)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanquantile(v.astype(float), (0.1, 0.9), axis=0)
+    # NOTE: a KPI that is NaN in every draw (not attributable) stays NaN without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanquantile(v.astype(float), (0.1, 0.9), axis=0)
 
 
 def _kpi_frame(
@@ -1367,12 +1366,15 @@ def _kpi_frame(
                 val = conc_j[kpi] if conc_j is not None else float("nan")
                 p10 = p90 = val
             # --- outside_band: the central run is not inside the spread of the draws
-            if kpi in mc_q and np.isfinite(p10) and np.isfinite(p90):
-                v = np.inf if (kpi == "months_to_recovery" and rec_open) else val
+            # (recovery: "not within the horizon" ranks above every number of months)
+            if kpi == "months_to_recovery" and kpi in mc_q:
+                v, lo, hi = (np.inf if np.isnan(x) else x for x in (val, p10, p90))
+                if v < lo or v > hi:
+                    flags.append("outside_band")
+            elif kpi in mc_q and np.isfinite(p10) and np.isfinite(p90) and np.isfinite(val):
                 slack = BAND_TOLERANCE * max(abs(p10), abs(p90), 1e-12)
-                if np.isfinite(v) or kpi == "months_to_recovery":
-                    if v < p10 - slack or v > p90 + slack:
-                        flags.append("outside_band")
+                if val < p10 - slack or val > p90 + slack:
+                    flags.append("outside_band")
             # --- at_guard / rising_at_end for peaks
             if kpi in peak_key:
                 zone = peak_key[kpi]
