@@ -119,15 +119,21 @@ def test_inside_price_during_control_never_exceeds_no_control_path(
     assert np.allclose(p_in[free], p_out[free], rtol=1e-9), where
 
 
-@pytest.mark.parametrize("share", [0.6, 1.0])
-def test_whatif_inside_peak_does_not_climb_with_the_share_withheld(share: float) -> None:
-    """Regression for the defect: 1.03 at 0 % rose to 1.13 at 60 % and 3.05 at 100 %."""
+@pytest.mark.parametrize("stage", ["refining", "magnets"])
+@pytest.mark.parametrize("share", [0.2, 0.6, 1.0])
+def test_whatif_inside_peak_does_not_climb_with_the_share_withheld(
+    share: float, stage: str
+) -> None:
+    """Regression for the defect: 1.03 at 0 % rose to 1.13 at 60 % and 3.05 at 100 %.
+
+    Band: the inside peak with the control is at most the no-control peak × (1 + NOISE)
+    (NOISE = 0.5 %, the state-memory tolerance documented above; worst seen +0.16 %, magnets
+    at 60 %). The old band (× 1.10) would have let a 10 % post-control rebound through.
+    """
     b = _controlled()["ndpr_withhold_60"]
     rows = engine._rows_from(b, [{"share": (0, 0.0)}, {"share": (0, share)}], None)
     stat = (b.controls, b.floors, b.stockpiles, b.projects)
     sim = simulate(b.markets, rows, *stat, n_path=2)
     peak = sim.totals["peak_price_inside"]
-    j = b.markets.stage.index("magnets")
-    # NOTE: China's lagged capacity response to the control-period discount lifts the inside
-    # price a few per cent ~18 months after the control ends; allow that, not a doubling.
-    assert peak[1, j] <= peak[0, j] * 1.10
+    j = [i for i, key in enumerate(b.keys) if key == ("magnet_rees", stage)][0]
+    assert peak[1, j] <= peak[0, j] * (1.0 + NOISE)

@@ -30,17 +30,39 @@ def _ss(r: engine.Results) -> pd.DataFrame:
     return k.loc[k["kpi"] == "alliance_self_sufficiency"].set_index(["mineral", "stage"])
 
 
-def test_self_sufficiency_is_plausible_and_never_a_cap(controls: engine.Results) -> None:
+def test_self_sufficiency_is_plausible_and_never_a_cap(controls: engine.Results, dataset) -> None:  # type: ignore[no-untyped-def]
+    """Self-sufficiency stays near its base-year ratio ``100 · s_A / e_A`` (alliance share of
+    production ÷ its share of end-use demand), never at a cap.
+
+    Documented band: where the controls do not move the price the run keeps base shares, so
+    the KPI equals the base ratio (rel 1e-6); elsewhere within [1/2, 2] × the base ratio:
+    the alliance's supply multiplier is capped by ``capacity_headroom_lr`` (2.0) and at the
+    prices of this run world demand moves by far less than a factor 2.
+    """
     ss = _ss(controls)
     finite = ss.loc[ss["value"].notna()]
+    b = engine._build(controls.scenario, dataset)
+    base = pd.Series(
+        100 * b.markets.supply_share[1] / b.ally_end_share,
+        index=pd.MultiIndex.from_tuples(b.keys, names=["mineral", "stage"]),
+    ).loc[finite.index]
+    k = controls.kpis.set_index(["mineral", "stage", "kpi"])["value"]
+    still = [
+        key
+        for key in finite.index
+        if abs(k.loc[(*key, "peak_price_multiple_outside")] - 1) < 1e-9
+        and abs(k.loc[(*key, "min_price_multiple_inside")] - 1) < 1e-9
+    ]
+    assert len(still) >= 10
+    np.testing.assert_allclose(finite.loc[still, "value"], base.loc[still], rtol=1e-6)
+    moved = base > 0
+    ratio = finite.loc[moved, "value"] / base.loc[moved]
+    assert ((ratio >= 0.5) & (ratio <= 2.0)).all(), ratio.to_dict()
+    assert (finite.loc[~moved, "value"] == 0).all()
     # the old definition gave 999 % (a cap) for lithium mining and magnet-REE refining
-    assert (finite["value"] < 500).all(), finite["value"].to_dict()
-    assert (finite["value"] >= 0).all()
     assert finite.loc[("lithium", "mining"), "value"] < 100
     assert finite.loc[("magnet_rees", "refining"), "value"] < 100
     assert finite.loc[("magnet_rees", "mining"), "value"] < 100
-    # P10 <= value <= P90 band exists for finite values
-    assert (finite["p10"] <= finite["p90"] + 1e-9).all()
 
 
 def test_self_sufficiency_follows_end_use_needs(controls: engine.Results, dataset) -> None:  # type: ignore[no-untyped-def]
@@ -70,11 +92,17 @@ def test_unattributable_self_sufficiency_is_nan_with_a_note(controls: engine.Res
     mag = ss.loc[("magnet_rees", "magnets")]
     assert np.isnan(mag["value"]) and np.isnan(mag["p10"]) and np.isnan(mag["p90"])
     assert "Other" in mag["note"] and "not attributable" in mag["note"]
-    # every other KPI is finite and has no note
+    # every other NaN is one of the stated kinds and carries its reason
     k = controls.kpis
     rest = k.loc[k["kpi"] != "alliance_self_sufficiency"]
-    assert rest["value"].notna().all()
-    assert (rest["note"] == "").all()
+    nan = rest.loc[rest["value"].isna()]
+    assert set(nan["kpi"]) <= {
+        "months_to_recovery",  # not within the horizon
+        "peak_month_outside",  # flat price path
+        "projects_needed",  # no sourced project size
+        "project_size_t_per_year",
+    }
+    assert (nan["note"] != "").all()
 
 
 def test_rare_earth_refining_is_simulated_and_the_control_bites(controls: engine.Results) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from toolkit.model.simulate import (
     MODE_WORLD_CUT,
     Controls,
     Floors,
+    KpiSpec,
     Markets,
     Projects,
     Rows,
@@ -71,10 +73,15 @@ TORNADO_PARAMETERS: tuple[str, ...] = (
 HEADLINE_KPIS: tuple[str, ...] = ("peak_price_multiple_outside", "cumulative_shortfall_pct")
 KPI_UNITS: dict[str, str] = {
     "peak_price_multiple_outside": "x base price",
+    "peak_price_multiple_alliance": "x base price",
     "peak_price_multiple_inside": "x base price",
+    "min_price_multiple_inside": "x base price",
+    "base_price_usd_per_kg": "USD/kg",
+    "peak_month_outside": "months after start",
     "months_to_recovery": "months",
     "cumulative_shortfall_t": "t",
     "cumulative_shortfall_pct": "%",
+    "peak_shortfall_t_per_year": "t/yr",
     "alliance_self_sufficiency": "%",
     "hhi": "0-10000",
     "top1_share": "%",
@@ -84,9 +91,31 @@ KPI_UNITS: dict[str, str] = {
     "tariff_revenue_usd": "USD",
     "consumer_cost_usd": "USD",
     "fiscal_cost_usd": "USD",
+    "tariff_revenue_usd_per_year": "USD/yr",
+    "consumer_cost_usd_per_year": "USD/yr",
+    "fiscal_cost_usd_per_year": "USD/yr",
     "projects_needed": "projects",
+    "project_size_t_per_year": "t/yr",
 }
-"""KPI id -> unit, in the order of docs/architecture.md."""
+"""KPI id -> unit, in the order of the shared KPI contract (docs/methodology.md, KPIs)."""
+KPI_FLAGS: tuple[str, ...] = ("outside_band", "at_guard", "rising_at_end", "open_at_horizon")
+"""Codes of the ``flags`` column (``;``-joined): the central value lies outside its P10–P90;
+it sits on a model guard (the choke price); the peak is in the last modelled month; the
+disruption has not ended by the end of the horizon."""
+MONEY_PAYERS: dict[str, str] = {
+    "tariff_revenue_usd": "collected by alliance governments on imports, paid by alliance buyers",
+    "consumer_cost_usd": "borne by alliance consumers (the levy on what they buy)",
+    "fiscal_cost_usd": "borne by alliance taxpayers",
+}
+"""Who bears each money KPI (stated in its note)."""
+BAND_TOLERANCE: float = 1e-4
+"""Relative slack of the ``outside_band`` test [-]: the draws run in float32, so a central
+value equal to every draw can differ from them by rounding (~1e-6 relative)."""
+FLAT_TOLERANCE: float = 1e-6
+"""Relative price rise below which a path counts as flat (no peak month) [-]; above the
+float32 rounding of the draws (~1e-7), far below any price move a brief reports."""
+GUARD_TOLERANCE: float = 1e-6
+"""Relative distance to the choke price under which a price counts as on the guard [-]."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -525,6 +554,12 @@ class _Built:
     """(M,) the alliance's share of the mineral's END-USE demand [0–1] (self-sufficiency)."""
     kpi_notes: dict[tuple[int, str], str] = field(default_factory=dict)
     """(market index, kpi) -> why the KPI is NaN (cannot be attributed)."""
+    kpi_spec: KpiSpec = field(default_factory=KpiSpec)
+    """Recovery tolerances and the calendar month of the horizon start."""
+    project_size_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(M,) sourced typical project size [t/yr], NaN where none is sourced."""
+    project_size_src: list[str] = field(default_factory=list)
+    """(M,) ``source_id (confidence)`` of each project size, empty where none."""
     p0_product_usd_per_kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """(M,) base price per kg of the quoted product (Li₂CO₃, NdPr oxide …) [USD/kg product];
     what charts and the brief show. ``markets.p0_usd_per_kg`` is per kg of the market's
@@ -983,6 +1018,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         sources,
         ally_end,
         notes,
+        *_kpi_inputs(dataset.model_parameters, params, keys, start, notes, sources),
         p0_product_usd_per_kg=p0,
         price_basis=pd.DataFrame(basis_rows, columns=list(PRICE_BASIS_COLUMNS)),
     )
@@ -1097,27 +1133,117 @@ def _monte_carlo(b: _Built, n: int, seed: int) -> dict[str, np.ndarray]:
     }
 
 
+def _kpi_inputs(
+    table: pd.DataFrame,
+    params: _Params,
+    keys: list[tuple[str, str]],
+    start: dt.date,
+    notes: dict[tuple[int, str], str],
+    sources: set[str],
+) -> tuple[KpiSpec, np.ndarray, list[str]]:
+    """Recovery tolerances and sourced project sizes from ``model_parameters.csv``.
+
+    Returns
+    -------
+    (KpiSpec, project size per market [t/yr] (NaN where none is sourced), its
+    ``source_id (confidence)``). Markets without a size get a note on ``projects_needed`` and
+    ``project_size_t_per_year``. The source ids used are added to ``sources``.
+    """
+    spec = KpiSpec(
+        price_tolerance=params.value("recovery_price_tolerance"),
+        shortfall_tolerance=params.value("recovery_shortfall_tolerance"),
+        start_month=start.month,
+    )
+    size = np.full(len(keys), np.nan)
+    src: list[str] = []
+    for i, (mi, st) in enumerate(keys):
+        name = f"project_size_t_per_year_{st}"
+        hit = table.loc[(table["mineral"] == mi) & (table["parameter"] == name)]
+        if hit.empty:
+            # NOTE: no share-of-world stand-in: a project count without a sourced project size
+            # would be a number nobody can check (issue 9).
+            src.append("")
+            notes[(i, "project_size_t_per_year")] = (
+                f"no sourced typical project size for {mi}/{st} in data/model_parameters.csv"
+            )
+            continue
+        size[i] = params.value(name, mi)
+        row = hit.iloc[0]
+        src.append(f"{row['source_id']} ({row['confidence']})")
+        sources.add(str(row["source_id"]))
+    sources.add("ASSUMPTION")  # the recovery tolerances
+    return spec, size, src
+
+
+def _simulate_kpi(b: _Built, rows: Rows, **kw: Any) -> SimResult:
+    """:func:`simulate` with the KPI spec and, where the scenario has export controls, each
+    row's no-shock outside price (the same rows without the controls) as the recovery
+    reference.
+
+    # NOTE: without export controls the scenario is its own no-shock path (a demand scenario's
+    # rising price is the scenario, not a disruption of it): the price test is switched off and
+    # the shortfall alone decides whether a month is disrupted.
+    """
+    stat = (b.controls, b.floors, b.stockpiles, b.projects)
+    if b.controls.effective.size == 0:
+        spec = replace(b.kpi_spec, price_tolerance=float("inf"))
+        return simulate(b.markets, rows, *stat, kpi=spec, **kw)
+    ref = simulate(
+        b.markets,
+        rows,
+        Controls(),
+        *stat[1:],
+        n_path=0,
+        band_variables=(),
+        kpi=replace(b.kpi_spec, keep_price_outside=True),
+    ).totals["price_outside_path"]
+    return simulate(b.markets, rows, *stat, kpi=b.kpi_spec, reference_price=ref, **kw)
+
+
 def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.ndarray]:
-    """KPIs of row ``r`` (or of every row when ``r`` is −1), per market."""
+    """KPIs of row ``r`` (or of every row when ``r`` is −1), per market.
+
+    Money KPIs: cumulative over the horizon [USD] and the peak calendar year [USD/yr] (a
+    horizon that starts or ends mid-year counts only its modelled months in that year).
+    """
     sl = slice(None) if r < 0 else slice(r, r + 1)
-    t_n = b.markets.log_growth.shape[0]
+    mk = b.markets
+    t_n = mk.log_growth.shape[0]
+    n = tot["peak_price_outside"][sl].shape[0]
     ref = np.maximum(tot["cum_reference_t"][sl], 1e-12)
-    typical = 0.02 * b.markets.q0_t
-    return {
-        "peak_price_multiple_outside": tot["peak_price_outside"][sl],
+    peak_o = tot["peak_price_outside"][sl]
+    flat = peak_o <= tot["min_price_outside"][sl] * (1.0 + FLAT_TOLERANCE)
+    size = b.project_size_t if b.project_size_t.size else np.full(mk.size, np.nan)
+    peak_short = tot["max_shortfall_t_per_year"][sl]
+    out = {
+        "peak_price_multiple_outside": peak_o,
+        "peak_price_multiple_alliance": tot["peak_price_alliance"][sl],
         "peak_price_multiple_inside": tot["peak_price_inside"][sl],
+        "min_price_multiple_inside": tot["min_price_inside"][sl],
+        "base_price_usd_per_kg": np.broadcast_to(mk.p0_usd_per_kg, (n, mk.size)),
+        # NOTE: a flat path has no peak month (any month would do): NaN with a note
+        "peak_month_outside": np.where(flat, np.nan, tot["peak_month_outside"][sl]),
         "months_to_recovery": metrics.months_to_recovery(
-            tot["first_above"][sl], tot["last_above"][sl], t_n
+            tot["first_disrupted"][sl], tot["last_disrupted"][sl], t_n
         ),
         "cumulative_shortfall_t": tot["cum_shortfall_t"][sl],
         "cumulative_shortfall_pct": 100.0 * tot["cum_shortfall_t"][sl] / ref,
+        "peak_shortfall_t_per_year": peak_short,
         "alliance_self_sufficiency": _self_sufficiency(b, tot, sl),
         "stockpile_days_used": tot["stockpile_days_used"][sl],
-        "tariff_revenue_usd": tot["tariff_revenue_usd"][sl],
-        "consumer_cost_usd": tot["consumer_cost_usd"][sl],
-        "fiscal_cost_usd": tot["fiscal_cost_usd"][sl],
-        "projects_needed": np.ceil(tot["max_shortfall_t_per_year"][sl] / typical - 1e-9),
+        # + 0.0: no "-0" where nothing is short
+        # NOTE: nothing short -> 0 projects whatever the size; a shortfall without a sourced
+        # project size -> NaN (with the note from _kpi_inputs)
+        "projects_needed": np.where(
+            peak_short > 0, np.maximum(np.ceil(peak_short / size - 1e-9), 0.0), 0.0
+        )
+        + 0.0,
+        "project_size_t_per_year": np.broadcast_to(size, (n, mk.size)),
     }
+    for money in MONEY_PAYERS:
+        out[money] = tot[money][sl]
+        out[f"{money}_per_year"] = tot[f"{money}_by_year"][sl].max(axis=1)
+    return out
 
 
 def _self_sufficiency(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> np.ndarray:
@@ -1151,24 +1277,22 @@ def _simulate_chunked(b: _Built, rows: Rows, n_path: int) -> SimResult:
     first of which also yields the monthly bands. KPI totals are concatenated in row order.
     """
     n = rows.n
-    stat = (b.controls, b.floors, b.stockpiles, b.projects)
 
     def part(lo: int, hi: int, dtype: Any = np.float64) -> Rows:
         return Rows(**{f.name: getattr(rows, f.name)[lo:hi].astype(dtype) for f in fields(Rows)})
 
     if n == n_path:  # deterministic only: bands collapse onto the central path
-        return simulate(b.markets, part(0, n), *stat, n_path=n_path)
-    head = simulate(b.markets, part(0, n_path), *stat, n_path=n_path, band_variables=())
+        return _simulate_kpi(b, part(0, n), n_path=n_path)
+    head = _simulate_kpi(b, part(0, n_path), n_path=n_path, band_variables=())
     totals = {k: [v] for k, v in head.totals.items()}
     bands: dict[str, np.ndarray] = {}
     first = True
     for lo in range(n_path, n, ROW_CHUNK):
         # NOTE: Monte Carlo draws run in float32: half the memory traffic; relative KPI
         # differences (~1e-5) are far below the Monte Carlo error (tested against float64).
-        chunk = simulate(
-            b.markets,
+        chunk = _simulate_kpi(
+            b,
             part(lo, min(n, lo + ROW_CHUNK), MC_DTYPE),
-            *stat,
             n_path=0,
             band_variables=BAND_VARIABLES if first else (),
         )
@@ -1251,6 +1375,182 @@ def run(
         n_draws,
     )
     return results
+
+
+def _quantiles(kpi: str, v: np.ndarray) -> np.ndarray:
+    """P10/P90 over the draws, ``(2, M)``; NaN where the quantile cannot be stated.
+
+    # NOTE: an open disruption (NaN recovery) ranks above every finite recovery time, so a
+    # P90 that falls among open draws is NaN ("not within the horizon"), never a number
+    # computed from the draws that happened to recover.
+    """
+    if kpi == "months_to_recovery":
+        q = np.quantile(np.where(np.isnan(v), np.inf, v), (0.1, 0.9), axis=0, method="lower")
+        return np.where(np.isfinite(q), q, np.nan)
+    # NOTE: a KPI that is NaN in every draw (not attributable) stays NaN without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanquantile(v.astype(float), (0.1, 0.9), axis=0)
+
+
+def _kpi_frame(
+    b: _Built,
+    central: dict[str, np.ndarray],
+    mc: dict[str, np.ndarray] | None,
+    tot: dict[str, np.ndarray],
+    months: list[dt.date],
+) -> pd.DataFrame:
+    """The ``kpis`` frame: central value, P10/P90 of the draws, note and flags per KPI.
+
+    ``value`` is the central run (row 0, the path of ``Results.timeseries``); ``p10``/``p90``
+    are over the Monte Carlo draws (equal to ``value`` without draws). Flags
+    (:data:`KPI_FLAGS`) are set, never hidden by clipping the value into its band.
+    """
+    mk = b.markets
+    m = mk.size
+    horizon = f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}"
+    end_label = f"{months[-1]:%Y-%m}"
+    year0 = months[0].year
+    conc = metrics.concentration_table(b.base).set_index(["mineral", "stage"])
+    mc_q = {k: _quantiles(k, v) for k, v in mc.items() if k in KPI_UNITS} if mc else {}
+    share_of = {key: g["share"].to_numpy(float) for key, g in b.base.groupby(["mineral", "stage"])}
+    choke = mk.choke
+    # central-row paths for the end-of-horizon and guard tests
+    peak_key = {
+        "peak_price_multiple_outside": "outside",
+        "peak_price_multiple_alliance": "alliance",
+        "peak_price_multiple_inside": "inside",
+        "peak_month_outside": "outside",
+    }
+
+    def rising_at_end(peak: float, end: float, before: float) -> bool:
+        """The highest value is reached in the last month, and that month is still above the
+        one before (a level held flat to the end, e.g. a floor or the choke, is not rising)."""
+        return end >= peak * (1.0 - FLAT_TOLERANCE) and end > before * (1.0 + FLAT_TOLERANCE)
+
+    recs = []
+    for j in range(m):
+        mi, st = mk.mineral[j], mk.stage[j]
+        conc_j: dict[str, float] | None = None
+        if (mi, st) in conc.index:
+            c = conc.loc[(mi, st)]
+            dshare = mk.demand_share[0, j] if str(c["largest_country"]) == "CHN" else 0.0
+            conc_j = {
+                "hhi": float(c["hhi"]),
+                "top1_share": 100 * float(c["top1_share"]),
+                "top3_share": 100 * float(c["top3_share"]),
+                "coverage_without_largest": 100
+                * metrics.coverage_without_largest(share_of[(mi, st)], dshare),
+            }
+        rec_open = not np.isfinite(central["months_to_recovery"][0, j])
+        for kpi in KPI_UNITS:
+            flags: list[str] = []
+            notes: list[str] = []
+            if b.kpi_notes.get((j, kpi)):
+                notes.append(b.kpi_notes[(j, kpi)])
+            if kpi in central:
+                val = float(central[kpi][0, j])
+                if kpi in mc_q:
+                    p10, p90 = float(mc_q[kpi][0, j]), float(mc_q[kpi][1, j])
+                else:
+                    p10 = p90 = val
+            else:
+                val = conc_j[kpi] if conc_j is not None else float("nan")
+                p10 = p90 = val
+            # --- outside_band: the central run is not inside the spread of the draws
+            # (recovery: "not within the horizon" ranks above every number of months)
+            if kpi == "months_to_recovery" and kpi in mc_q:
+                v, lo, hi = (np.inf if np.isnan(x) else x for x in (val, p10, p90))
+                if v < lo or v > hi:
+                    flags.append("outside_band")
+            elif kpi in mc_q and np.isfinite(p10) and np.isfinite(p90) and np.isfinite(val):
+                slack = BAND_TOLERANCE * max(abs(p10), abs(p90), 1e-12)
+                if val < p10 - slack or val > p90 + slack:
+                    flags.append("outside_band")
+            # --- at_guard / rising_at_end for peaks
+            if kpi in peak_key:
+                zone = peak_key[kpi]
+                peak = float(tot[f"peak_price_{zone}"][0, j])
+                on_cap = peak >= choke[j] * (1.0 - GUARD_TOLERANCE)
+                share_cap = (
+                    float(np.mean(mc[f"peak_price_multiple_{zone}"][:, j] >= choke[j] * (1 - 1e-6)))
+                    if mc
+                    else 0.0
+                )
+                band_cap = kpi != "peak_month_outside" and p90 >= choke[j] * (1 - GUARD_TOLERANCE)
+                if on_cap or band_cap:
+                    flags.append("at_guard")
+                    where = "the central run" if on_cap else "the upper band"
+                    notes.append(
+                        f"{where} sits on the choke price ({choke[j]:.1f}x base price, a model "
+                        f"guard, not a finding); {100 * share_cap:.0f} % of draws reach it"
+                    )
+                end = float(tot[f"end_price_{zone}"][0, j])
+                before = float(tot[f"pre_end_price_{zone}"][0, j])
+                if rising_at_end(peak, end, before):
+                    flags.append("rising_at_end")
+            if kpi == "peak_shortfall_t_per_year":
+                pk = float(tot["max_shortfall_t_per_year"][0, j])
+                end = float(tot["end_shortfall_t_per_year"][0, j])
+                before = float(tot["pre_end_shortfall_t_per_year"][0, j])
+                if pk > 0 and rising_at_end(pk, end, before):
+                    flags.append("rising_at_end")
+            # --- open_at_horizon: the disruption has not ended by the end of the horizon
+            if rec_open and kpi in (
+                "months_to_recovery",
+                "cumulative_shortfall_t",
+                "cumulative_shortfall_pct",
+            ):
+                flags.append("open_at_horizon")
+            if kpi == "months_to_recovery" and rec_open:
+                notes.insert(0, f"not within the horizon (ends {end_label})")
+            if kpi == "months_to_recovery" and mc is not None:
+                open_share = float(np.mean(np.isnan(mc["months_to_recovery"][:, j])))
+                if open_share > 0:
+                    notes.append(
+                        f"still disrupted at the horizon end in {100 * open_share:.0f} % of draws"
+                    )
+            if kpi == "peak_month_outside" and not np.isfinite(val):
+                notes.append("the outside price path is flat: no peak month")
+            # --- money: period and who bears it
+            base = kpi.removesuffix("_per_year")
+            if base in MONEY_PAYERS:
+                if kpi.endswith("_per_year"):
+                    by_year = tot[f"{base}_by_year"][0, :, j]
+                    if np.any(by_year != 0):
+                        yr = year0 + int(np.argmax(by_year))
+                        period = f"peak calendar year {yr} (in the horizon {horizon})"
+                    else:
+                        period = f"per calendar year, none in the horizon {horizon}"
+                else:
+                    period = f"cumulative {horizon}"
+                notes.append(f"{period}; {MONEY_PAYERS[base]}")
+            if kpi == "projects_needed" and not np.isfinite(val):
+                notes.append(b.kpi_notes.get((j, "project_size_t_per_year"), ""))
+            if kpi in ("projects_needed", "project_size_t_per_year") and b.project_size_src:
+                if b.project_size_src[j]:
+                    size = float(b.project_size_t[j])
+                    notes.append(
+                        f"typical project {size:,.0f} t/yr, source {b.project_size_src[j]}"
+                    )
+            if kpi == "base_price_usd_per_kg" and not np.isfinite(val):
+                notes.append("no base price in data/price_defaults.csv")
+            recs.append(
+                {
+                    "mineral": mi,
+                    "stage": st,
+                    "kpi": kpi,
+                    "value": val,
+                    "unit": KPI_UNITS[kpi],
+                    "p10": p10,
+                    "p90": p90,
+                    "note": "; ".join(dict.fromkeys(x for x in notes if x)),
+                    "flags": ";".join(flags),
+                }
+            )
+    return pd.DataFrame(
+        recs, columns=["mineral", "stage", "kpi", "value", "unit", "p10", "p90", "note", "flags"]
+    )
 
 
 def _assemble(
@@ -1355,52 +1655,7 @@ def _assemble(
     if n_draws > 0:
         all_rows = _kpi_rows(b, tot, -1)
         mc = {k: v[n_path:] for k, v in all_rows.items()}
-    conc = metrics.concentration_table(b.base).set_index(["mineral", "stage"])
-    # NOTE: P10/P90 of every simulated KPI in one vectorised call per KPI, and the
-    # concentration KPIs once per market (not one pandas look-up per market and KPI).
-    mc_q = (
-        {k: np.quantile(v, (0.1, 0.9), axis=0) for k, v in mc.items() if k in KPI_UNITS}
-        if mc is not None
-        else {}
-    )
-    share_of = {key: g["share"].to_numpy(float) for key, g in b.base.groupby(["mineral", "stage"])}
-    kpi_recs = []
-    for j in range(m):
-        mi, st = mk.mineral[j], mk.stage[j]
-        conc_j: dict[str, float] | None = None
-        if (mi, st) in conc.index:
-            c = conc.loc[(mi, st)]
-            dshare = mk.demand_share[0, j] if str(c["largest_country"]) == "CHN" else 0.0
-            conc_j = {
-                "hhi": float(c["hhi"]),
-                "top1_share": 100 * float(c["top1_share"]),
-                "top3_share": 100 * float(c["top3_share"]),
-                "coverage_without_largest": 100
-                * metrics.coverage_without_largest(share_of[(mi, st)], dshare),
-            }
-        for kpi in KPI_UNITS:
-            if kpi in central:
-                val = float(central[kpi][0, j])
-                if kpi in mc_q and np.isfinite(val):
-                    p10, p90 = mc_q[kpi][0, j], mc_q[kpi][1, j]
-                else:
-                    p10 = p90 = val
-            else:
-                val = conc_j[kpi] if conc_j is not None else float("nan")
-                p10 = p90 = val
-            kpi_recs.append(
-                {
-                    "mineral": mi,
-                    "stage": st,
-                    "kpi": kpi,
-                    "value": val,
-                    "unit": KPI_UNITS[kpi],
-                    "p10": float(p10),
-                    "p90": float(p90),
-                    "note": b.kpi_notes.get((j, kpi), ""),
-                }
-            )
-    kpis = pd.DataFrame(kpi_recs)
+    kpis = _kpi_frame(b, central, mc, tot, months)
 
     # sensitivity (tornado) and what-ifs
     per_row = _kpi_rows(b, tot, -1)

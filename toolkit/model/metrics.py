@@ -69,15 +69,37 @@ def concentration_table(base: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def months_to_recovery(first_above: F, last_above: F, n_months: int) -> F:
-    """Months from the first through the last month above the threshold [months].
+def months_to_recovery(first_disrupted: F, last_disrupted: F, n_months: int) -> F:
+    """Months from the first disrupted month until the market is back to normal for good
+    [months]; NaN while the disruption is still open at the end of the horizon.
+
+    Recovery is the month after the last disrupted month, provided that month lies inside the
+    horizon, so the market stays within tolerance for the rest of the horizon. A dip and a
+    relapse count as one disruption.
 
     Parameters
     ----------
-    first_above, last_above : array
-        Month index of the first and the last month above the threshold; −1 if never.
+    first_disrupted, last_disrupted : array
+        Month index (0-based, from the horizon start) of the first and the last disrupted
+        month; −1 if the market is never disrupted.
     n_months : int
-        Horizon length; still above at the end → censored at the horizon end.
+        Horizon length T [months]. A market disrupted in month ``T − 1`` has not recovered
+        within the horizon: NaN (the caller notes "not within the horizon" and flags
+        ``open_at_horizon``).
+
+    Returns
+    -------
+    array
+        ``last − first + 1`` [months]; 0 if never disrupted; NaN if still disrupted in the last
+        month.
     """
-    never = first_above < 0
-    return np.where(never, 0.0, (last_above + 1 - first_above).astype(float))
+    first = np.asarray(first_disrupted, float)
+    last = np.asarray(last_disrupted, float)
+    if n_months < 1:
+        raise ValueError(f"n_months must be >= 1, got {n_months}")
+    if np.any(last > n_months - 1):
+        raise ValueError(f"last_disrupted beyond the horizon of {n_months} months")
+    never = first < 0
+    open_end = ~never & (last >= n_months - 1)
+    out = np.where(never, 0.0, last + 1.0 - first)
+    return np.where(open_end, np.nan, out)

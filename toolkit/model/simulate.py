@@ -37,8 +37,32 @@ MODE_WORLD_CUT = 1
 MODE_CHINA_CUT = 2
 """A non-China exporter withholds from China: China's zone loses it (segmented clearing)."""
 
-RECOVERY_THRESHOLD: float = 1.1
-"""Outside price multiple above which a market counts as disrupted [-]."""
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """How the month loop books the KPI accumulators (recovery tests, calendar years).
+
+    The engine fills it from ``data/model_parameters.csv``; the defaults are the values of that
+    file (kept here so that :func:`simulate` also runs stand-alone in unit tests).
+    """
+
+    price_tolerance: float = 0.10
+    """A month is disrupted while the outside price exceeds ``(1 + tol)`` × its no-shock
+    level (``recovery_price_tolerance``) [-]; ``inf`` switches the price test off."""
+    shortfall_tolerance: float = 0.01
+    """… or while the outside shortfall exceeds this share of outside demand at the base price
+    (``recovery_shortfall_tolerance``) [0–1]."""
+    start_month: int = 1
+    """Calendar month of the horizon start (1 = January): months are booked to calendar years
+    ``(start_month − 1 + i) // 12`` after the start year."""
+    keep_price_outside: bool = False
+    """Keep the monthly outside price of every row in ``totals["price_outside_path"]``
+    ``(N, T, M)`` (the engine's no-shock reference run)."""
+
+    def n_years(self, t_months: int) -> int:
+        """Number of calendar years the horizon touches [-]."""
+        return (self.start_month - 1 + max(t_months, 1) - 1) // 12 + 1
+
 
 PATH_VARIABLES: tuple[str, ...] = (
     "price_china",
@@ -266,6 +290,8 @@ def simulate(
     *,
     n_path: int,
     band_variables: tuple[str, ...] = BAND_VARIABLES,
+    kpi: KpiSpec | None = None,
+    reference_price: F | None = None,
 ) -> SimResult:
     """Step every market month by month for all rows at once.
 
@@ -281,6 +307,12 @@ def simulate(
     band_variables : tuple of str
         Variables for which bands are computed (from :data:`PATH_VARIABLES` plus
         ``supply_world`` and ``demand_world``).
+    kpi : KpiSpec, optional
+        Recovery tolerances and the calendar month of the horizon start (default
+        :class:`KpiSpec`).
+    reference_price : array, optional
+        ``(N, T, M)`` no-shock outside price of each row [x P0] (the same rows run without the
+        scenario's export controls); default 1.0 (the base price).
 
     Returns
     -------
@@ -429,23 +461,42 @@ def simulate(
     q_hi = np.minimum(q_lo + 1, max(n_band - 1, 0))
     q_frac = (q_pos - q_lo).astype(fdt)
     q_kth = np.unique(np.concatenate([q_lo, q_hi]))
+    spec = kpi if kpi is not None else KpiSpec()
+    n_years = spec.n_years(t_months)
     tot = {
         "peak_price_outside": np.zeros((n, m)),
+        "peak_price_alliance": np.zeros((n, m)),
         "peak_price_inside": np.zeros((n, m)),
+        "min_price_outside": np.full((n, m), np.inf),
+        "min_price_alliance": np.full((n, m), np.inf),
         "min_price_inside": np.full((n, m), np.inf),
-        "first_above": np.full((n, m), -1.0),
-        "last_above": np.full((n, m), -1.0),
+        "end_price_outside": np.zeros((n, m)),
+        "end_price_alliance": np.zeros((n, m)),
+        "end_price_inside": np.zeros((n, m)),
+        "pre_end_price_outside": np.zeros((n, m)),
+        "pre_end_price_alliance": np.zeros((n, m)),
+        "pre_end_price_inside": np.zeros((n, m)),
+        "pre_end_shortfall_t_per_year": np.zeros((n, m)),
+        "peak_month_outside": np.zeros((n, m)),
+        "first_disrupted": np.full((n, m), -1.0),
+        "last_disrupted": np.full((n, m), -1.0),
         "cum_shortfall_t": np.zeros((n, m)),
         "cum_reference_t": np.zeros((n, m)),
         "max_shortfall_t_per_year": np.zeros((n, m)),
+        "end_shortfall_t_per_year": np.zeros((n, m)),
         "tariff_revenue_usd": np.zeros((n, m)),
         "consumer_cost_usd": np.zeros((n, m)),
         "fiscal_cost_usd": np.zeros((n, m)),
+        "tariff_revenue_usd_by_year": np.zeros((n, n_years, m)),
+        "consumer_cost_usd_by_year": np.zeros((n, n_years, m)),
+        "fiscal_cost_usd_by_year": np.zeros((n, n_years, m)),
         "stockpile_days_used": np.zeros((n, m)),
         "end_supply_alliance": np.zeros((n, m)),
         "end_demand_alliance": np.zeros((n, m)),
         "end_demand_world": np.zeros((n, m)),
     }
+    if spec.keep_price_outside:
+        tot["price_outside_path"] = np.zeros((n, t_months, m), fdt)
 
     for i in range(t_months):
         t = i + 0.5
@@ -754,21 +805,48 @@ def simulate(
 
         # --- accumulate -----------------------------------------------------------------------
         # in place: no new (N, M) arrays per month
+        # NOTE: the peak month is the first month of the highest price; a rise smaller than
+        # 1e-6 (float32 rounding of the draws) does not move it, so a flat top keeps its first
+        # month.
+        tot["peak_month_outside"][p_o > tot["peak_price_outside"] * (1.0 + 1e-6)] = i
         np.maximum(tot["peak_price_outside"], p_o, out=tot["peak_price_outside"])
+        np.maximum(tot["peak_price_alliance"], p_a, out=tot["peak_price_alliance"])
         np.maximum(tot["peak_price_inside"], p_c, out=tot["peak_price_inside"])
+        np.minimum(tot["min_price_outside"], p_o, out=tot["min_price_outside"])
+        np.minimum(tot["min_price_alliance"], p_a, out=tot["min_price_alliance"])
         np.minimum(tot["min_price_inside"], p_c, out=tot["min_price_inside"])
-        above = p_o > RECOVERY_THRESHOLD
-        tot["first_above"][(tot["first_above"] < 0) & above] = i
-        tot["last_above"][above] = i
+        if spec.keep_price_outside:
+            tot["price_outside_path"][:, i, :] = p_o
+        # NOTE: disrupted = scarcity: the outside price above (1 + tol) × its no-shock level
+        # (the same row without the export controls; a market with rising demand has a rising
+        # no-shock price) or the outside shortfall above tol × outside demand at the base price.
+        # A price below its no-shock level is a glut, not a supply disruption.
+        ref_p = 1.0 if reference_price is None else reference_price[:, i, :]
+        dis = (p_o > (1.0 + spec.price_tolerance) * ref_p) | (u_o > spec.shortfall_tolerance)
+        tot["first_disrupted"][(tot["first_disrupted"] < 0) & dis] = i
+        tot["last_disrupted"][dis] = i
         short_t = short * q0
         tot["cum_shortfall_t"] += short_t / 12.0
         tot["cum_reference_t"] += ref_o * (q0 / 12.0)
         np.maximum(tot["max_shortfall_t_per_year"], short_t, out=tot["max_shortfall_t_per_year"])
         if nf:
+            yr = (spec.start_month - 1 + i) // 12
             tot["tariff_revenue_usd"] += rev_m
             tot["consumer_cost_usd"] += cons_m
             tot["fiscal_cost_usd"] += fisc_m
+            tot["tariff_revenue_usd_by_year"][:, yr, :] += rev_m
+            tot["consumer_cost_usd_by_year"][:, yr, :] += cons_m
+            tot["fiscal_cost_usd_by_year"][:, yr, :] += fisc_m
+        if i == t_months - 2:
+            tot["pre_end_price_outside"] = p_o.astype(float)
+            tot["pre_end_price_alliance"] = p_a.astype(float)
+            tot["pre_end_price_inside"] = p_c.astype(float)
+            tot["pre_end_shortfall_t_per_year"] = short_t.astype(float)
         if i == t_months - 1:
+            tot["end_price_outside"] = p_o.astype(float)
+            tot["end_price_alliance"] = p_a.astype(float)
+            tot["end_price_inside"] = p_c.astype(float)
+            tot["end_shortfall_t_per_year"] = short_t.astype(float)
             tot["end_supply_alliance"] = sup_a * q0
             tot["end_demand_alliance"] = dem_a * q0
             tot["end_demand_world"] = (dem_c + dem_a + dem_r) * q0
