@@ -1220,7 +1220,12 @@ def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.nda
         "peak_price_multiple_alliance": tot["peak_price_alliance"][sl],
         "peak_price_multiple_inside": tot["peak_price_inside"][sl],
         "min_price_multiple_inside": tot["min_price_inside"][sl],
-        "base_price_usd_per_kg": np.broadcast_to(mk.p0_usd_per_kg, (n, mk.size)),
+        # NOTE: the price a reader knows is per kg of the quoted product (NdPr oxide, Li2CO3),
+        # the basis of the Price series and charts; money uses the content basis (units merge).
+        "base_price_usd_per_kg": np.broadcast_to(
+            b.p0_product_usd_per_kg if b.p0_product_usd_per_kg.size else mk.p0_usd_per_kg,
+            (n, mk.size),
+        ),
         # NOTE: a flat path has no peak month (any month would do): NaN with a note
         "peak_month_outside": np.where(flat, np.nan, tot["peak_month_outside"][sl]),
         "months_to_recovery": metrics.months_to_recovery(
