@@ -742,6 +742,7 @@ def simulate(
             # binds only where that is above the outside price. No state purchases: a levy
             # has no fiscal cost (the old surplus branch booked every member tonne as one).
             p_star = clear_market(a_grp, b_grp, ed_f, es_f, hd_f, ch_f, **logs_f).price
+            p_star = np.where(b_grp > 0, p_star, 0.0)  # no members' demand: nothing to lift
             p_in = np.where(tariff, np.minimum(fmul, p_star), fmul)
             bind = active & (p_in > po_f)
             if bind.any():
