@@ -753,9 +753,11 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         down = next((k for k in keys_all if k[0] == pf.mineral and _is_next(pf.stage, k[1])), None)
         if pf.members == "alliance" and down is not None:
             gdown = groups[down]
-            hidden = not (set(gdown["country"]) & set(members)) and float(
-                gdown.loc[gdown["country"] == "Other", "share"].sum()
-            ) >= UNATTRIBUTED_OTHER_SHARE
+            hidden = (
+                not (set(gdown["country"]) & set(members))
+                and float(gdown.loc[gdown["country"] == "Other", "share"].sum())
+                >= UNATTRIBUTED_OTHER_SHARE
+            )
             if hidden and params.has(f"floor_member_demand_share_{pf.stage}", pf.mineral):
                 gd = min(
                     params.value("floor_member_demand_share", pf.mineral, pf.stage),

@@ -61,9 +61,7 @@ def variable_levy(floor: F | float, world_price: F | float) -> F:
     return np.maximum(np.asarray(floor, float) - np.asarray(world_price, float), 0.0)
 
 
-def tariff_revenue(
-    levy_usd_per_kg: F | float, imports_t: F | float, leakage: F | float
-) -> F:
+def tariff_revenue(levy_usd_per_kg: F | float, imports_t: F | float, leakage: F | float) -> F:
     """Levy revenue ``T = τ·M·(1 − λ)`` [USD]: only dutiable imports pay.
 
     Parameters
@@ -80,7 +78,9 @@ def tariff_revenue(
     methods.md §9.2 (revenue ``T = τ·M``; leakage λ).
     """
     imports = np.maximum(np.asarray(imports_t, float), 0.0)
-    return np.asarray(levy_usd_per_kg, float) * imports * (1.0 - np.asarray(leakage, float)) * KG_PER_T
+    return (
+        np.asarray(levy_usd_per_kg, float) * imports * (1.0 - np.asarray(leakage, float)) * KG_PER_T
+    )
 
 
 def levy_consumer_cost(levy_usd_per_kg: F | float, consumption_t: F | float) -> F:

@@ -734,7 +734,9 @@ def simulate(
             ed_f, es_f, hd_f = eps_d[:, fm_idx], eps_s[:, fm_idx], head[:, fm_idx]
             ch_f = choke[:, fm_idx]
             logs_f = {"log_headroom": log_head[fm_idx], "log_choke": log_choke[fm_idx]}
-            a_grp = floors.group_supply * h_tr[:, fm_idx] * (1.0 - cut_o[:, fm_idx]) * k_o[:, fm_idx]
+            a_grp = (
+                floors.group_supply * h_tr[:, fm_idx] * (1.0 - cut_o[:, fm_idx]) * k_o[:, fm_idx]
+            )
             b_grp = floors.group_demand * g[:, fm_idx] * x_o[:, fm_idx]
             # NOTE: a variable levy can lift the members' price only up to their own autarky
             # price P* (members' supply = members' demand): above it members would have to
