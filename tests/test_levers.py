@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from toolkit import engine
@@ -367,6 +367,13 @@ def _floor_built() -> tuple[engine._Built, object]:
     return b, engine._rows_from(b, [{}], None)
 
 
+# the edge cases issue 17 names, always run on top of the drawn ones
+@example(instrument=0, member_supply=0.2, member_demand=0.0, floor=2.0, leakage=0.05)
+@example(instrument=0, member_supply=0.2, member_demand=0.05, floor=2.0, leakage=0.05)
+@example(instrument=0, member_supply=0.01, member_demand=0.1, floor=0.8, leakage=0.05)
+@example(instrument=0, member_supply=0.01, member_demand=0.1, floor=2.0, leakage=1.0)
+@example(instrument=1, member_supply=0.1, member_demand=0.0, floor=2.0, leakage=0.0)
+@example(instrument=2, member_supply=0.1, member_demand=0.3, floor=2.0, leakage=0.0)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     instrument=st.sampled_from([0, 1, 2]),
@@ -415,16 +422,17 @@ def test_floor_money_flows_obey_their_identities(
         np.testing.assert_allclose(cons, levy * demand_t * 1000.0, rtol=1e-9, atol=1e-3)
         assert np.all(pa >= pr * (1 - TOL))
         assert np.all(pa <= np.maximum(floor, pr) * (1 + TOL))
+        # clearly binding: money flows; not binding at all (same price): none
         binding = pa > pr * (1 + 1e-9)
         assert np.all(rev[binding] + cons[binding] > 0)
-        assert np.all(rev[~binding] == 0) and np.all(cons[~binding] == 0)
+        assert np.all(rev[pa == pr] == 0) and np.all(cons[pa == pr] == 0)
     else:
         np.testing.assert_array_equal(pa, pr)  # consumers pay the world price
         assert np.all(rev == 0.0) and np.all(cons == 0.0)
-        if instrument == 1:
-            assert np.all(fisc >= 0.0)
-        binding = (floor > pr * (1 + 1e-9)) & (
-            np.arange(pr.shape[0])[:, None] + 0.5 >= b.floors.start
-        )
-        # the budget pays exactly where the floor is above the world price and members produce
-        np.testing.assert_array_equal(fisc > 0, binding & (member_supply > 0))
+        assert np.all(fisc >= 0.0)  # both pay only while the floor is above the world price
+        active = np.arange(pr.shape[0])[:, None] + 0.5 >= b.floors.start
+        # the budget pays where the floor is clearly above the world price and members
+        # produce, and nothing where the floor is below it or not yet in force
+        pays = active & (floor > pr * (1 + 1e-6)) & (member_supply > 0)
+        assert np.all(fisc[pays] > 0)
+        assert np.all(fisc[~active | (floor < pr * (1 - 1e-6))] == 0.0)
