@@ -194,18 +194,25 @@ def test_every_builtin_scenario_runs(dataset) -> None:  # type: ignore[no-untype
 
 
 def test_floor_scenario_reports_policy_costs(dataset) -> None:  # type: ignore[no-untyped-def]
-    sc = load_scenario("alliance_floor")
-    r = engine.run(sc, dataset, draws=0)
-    pf = sc.price_floors[0]
-    ts = r.timeseries
+    """alliance_floor: every floor is a variable levy; each reports revenue and consumer cost,
+    no fiscal cost, and its alliance price holds the floor while the RoW price stays apart."""
     from toolkit.model.codelist import variable
 
-    price = ts.loc[
-        (ts["variable"] == variable("Price", pf.mineral, pf.stage)) & (ts["region"] == "Alliance")
-    ]
-    active = price["time"] >= pf.start.strftime("%Y-%m-01")
-    if pf.instrument == "variable_tariff":
-        assert (price.loc[active, "value"] >= pf.floor.usd_per_kg() - 1e-6).all()
+    sc = load_scenario("alliance_floor")
+    r = engine.run(sc, dataset, draws=0)
+    ts = r.timeseries
+    assert sc.price_floors and {pf.instrument for pf in sc.price_floors} == {"variable_tariff"}
+    for pf in sc.price_floors:
+        where = f"{pf.mineral}/{pf.stage}"
+        assert r.kpi(pf.mineral, pf.stage, "tariff_revenue_usd") > 0, where
+        assert r.kpi(pf.mineral, pf.stage, "consumer_cost_usd") > 0, where
+        assert r.kpi(pf.mineral, pf.stage, "fiscal_cost_usd") == 0.0, where
+        price = ts.loc[ts["variable"] == variable("Price", pf.mineral, pf.stage)]
+        ally = price.loc[price["region"] == "Alliance"].set_index("time")["value"]
+        row = price.loc[price["region"] == "Rest of World"].set_index("time")["value"]
+        active = ally.index >= pf.start.strftime("%Y-%m-01")
+        assert (ally[active] >= pf.floor.usd_per_kg() - 1e-6).all(), where
+        assert (row[active] < ally[active]).all(), where  # the floor shows in one region only
     w = r.whatif
     assert (w["lever"] == "floor_usd_per_kg").any()
 

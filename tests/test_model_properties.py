@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,15 +91,17 @@ def _china_control(mode: int = MODE_CHINA_EXPORT, coef: float = 0.3) -> Controls
     )
 
 
-def _floor(instrument: int) -> Floors:
+def _floor(
+    instrument: int, supply: float = 0.2, demand: float = 0.3, leakage: float = 0.0
+) -> Floors:
     return Floors(
         market=np.array([1]),
         instrument=np.array([instrument]),
         start=np.array([2.0]),
         end=np.array([np.nan]),
-        leakage=np.array([0.0]),
-        group_supply=np.array([0.2]),
-        group_demand=np.array([0.3]),
+        leakage=np.array([leakage]),
+        group_supply=np.array([supply]),
+        group_demand=np.array([demand]),
         covered=np.array([1.0]),
     )
 
@@ -191,6 +196,7 @@ def test_more_withholding_never_lowers_the_outside_price(
 def test_variable_tariff_keeps_members_price_at_or_above_floor(
     s_c: float, d_c: float, w: float, floor: float
 ) -> None:
+    """Members import (demand 0.3 > supply 0.2 at any price here): the levy holds the floor."""
     res = simulate(
         _markets(s_c, d_c),
         _rows(1, np.array([w]), np.array([floor])),
@@ -204,6 +210,40 @@ def test_variable_tariff_keeps_members_price_at_or_above_floor(
     pa = res.paths["price_alliance"][active, 0, 1]
     assert np.all(pa >= floor * (1 - 1e-12))
     assert np.all(res.paths["tariff_revenue_usd"] >= 0)
+    assert np.all(res.paths["fiscal_cost_usd"] == 0.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    s_c=china_supply,
+    d_c=china_demand,
+    w=shares,
+    floor=st.floats(1.2, 4.0),
+    demand=st.sampled_from([0.0, 0.02, 0.05]),
+)
+def test_variable_tariff_with_members_in_surplus_books_no_fiscal_cost(
+    s_c: float, d_c: float, w: float, floor: float, demand: float
+) -> None:
+    """The surplus branch: members' supply (0.2) far above their demand at the floor.
+
+    Before the fix every member tonne was booked as bought at the floor (fiscal cost); a
+    levy buys nothing: no fiscal cost, no imports, no revenue, and the members' price stops
+    at their own autarky price (never above the floor)."""
+    res = simulate(
+        _markets(s_c, d_c),
+        _rows(1, np.array([w]), np.array([floor])),
+        _china_control(),
+        _floor(0, supply=0.2, demand=demand),
+        Stockpiles(),
+        Projects(),
+        n_path=1,
+    )
+    p = res.paths
+    assert np.all(p["fiscal_cost_usd"] == 0.0)
+    assert np.all(p["tariff_revenue_usd"] == 0.0)
+    assert np.all(p["floor_imports"] == 0.0)
+    assert np.all(p["price_alliance"][:, 0, 1] <= np.maximum(floor, p["price_row"][:, 0, 1]))
+    assert np.all(res.totals["fiscal_cost_usd"] == 0.0)
 
 
 @settings(max_examples=25, deadline=None)
@@ -300,6 +340,38 @@ def test_stockpile_release_holds_the_price_down_while_it_lasts() -> None:
     assert np.all(p_with <= p_without * (1 + 1e-12))
     assert np.any(p_with < p_without * (1 - 1e-3))
     assert with_sp.totals["stockpile_days_used"][0, 0] > 0
+
+
+def test_upstream_stockpile_relieves_a_downstream_shortfall() -> None:
+    """Stocks held at mining (market 0) serve the short refining stage (market 1) downstream.
+
+    The control withholds refined output only, so mining is never short: the old rule (a
+    stockpile serves its own market only) never fired here (the stockpile_response defect)."""
+    sp = Stockpiles(
+        market=np.array([0]),
+        holder_share=np.array([0.3]),
+        level0=np.array([90 / 365 * 0.3]),
+        price_trigger=np.array([False]),
+        price_multiple=np.array([np.inf]),
+        max_share=np.array([1.0]),
+        refill_below=np.array([0.0]),
+        refill_months=np.array([0.0]),
+        serve_market=np.array([[0, 1]]),
+        serve_yield=np.array([[1.0, 1.0]]),
+    )
+    ctl = dataclasses.replace(_china_control(), link_market=np.array([1]))
+    args = (_markets(0.8, 0.3), _rows(1, np.array([0.8])), ctl)
+    without = simulate(*args, Floors(), Stockpiles(), Projects(), n_path=1)
+    with_sp = simulate(*args, Floors(), sp, Projects(), n_path=1)
+    assert without.totals["cum_shortfall_t"][0, 0] == 0.0  # the stock's own market is fine
+    assert without.totals["cum_shortfall_t"][0, 1] > 0
+    assert with_sp.totals["cum_shortfall_t"][0, 1] < without.totals["cum_shortfall_t"][0, 1]
+    assert with_sp.totals["stockpile_days_used"][0, 0] == pytest.approx(90.0)
+    # every tonne that left the stock arrived downstream (yield 1, both markets in tonnes)
+    q0 = _markets(0.8, 0.3).q0_t
+    released_t = with_sp.paths["stockpile_release"][:, 0, 1].sum() / 12.0 * q0[1]
+    assert released_t == pytest.approx(90 / 365 * 0.3 * q0[0], rel=1e-9)
+    assert np.all(with_sp.paths["stockpile_release"][:, 0, 0] == 0.0)
 
 
 def test_project_needs_incentive_price_unless_a_floor_covers_it() -> None:

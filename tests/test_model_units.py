@@ -13,6 +13,7 @@ from toolkit.model.demand import growth_multiple, interpolate_series
 from toolkit.model.metrics import coverage_without_largest, hhi, top_k_share
 from toolkit.model.policy import (
     cfd_fiscal_cost,
+    levy_consumer_cost,
     offtake_fiscal_cost,
     stockpile_release,
     tariff_revenue,
@@ -134,11 +135,16 @@ def test_policy_arithmetic() -> None:
     assert cfd_fiscal_cost(110.0, 88.0, 1300.0) == pytest.approx(28_600_000.0)
     assert cfd_fiscal_cost(110.0, 120.0, 1300.0) == 0.0  # no payment above the floor
     assert offtake_fiscal_cost(110.0, 120.0, 10.0) == pytest.approx(-100_000.0)
+    # variable levy: 0.5 USD/kg on 4 t of imports, a quarter of them leaking in levy-free
     levy = variable_levy(np.array([2.0, 2.0]), np.array([1.5, 2.5]))
     np.testing.assert_allclose(levy, [0.5, 0.0])
     np.testing.assert_allclose(
-        tariff_revenue(levy, np.array([4.0, 4.0]), np.array([0.25, 0.0])), [1.5, 0.0]
+        tariff_revenue(levy, np.array([4.0, 4.0]), np.array([0.25, 0.0])), [1_500.0, 0.0]
     )
+    np.testing.assert_allclose(tariff_revenue(0.5, 4.0, 1.0), 0.0)  # all imports leak
+    np.testing.assert_allclose(tariff_revenue(0.5, -4.0, 0.0), 0.0)  # exports pay no levy
+    # consumers pay the levy on every tonne they consume (imported, leaked or made at home)
+    np.testing.assert_allclose(levy_consumer_cost(levy, np.array([10.0, 10.0])), [5_000.0, 0.0])
     rel = stockpile_release(
         np.array([1.0, 1.0, 0.2]),
         np.array([0.5, -1.0, 0.5]),

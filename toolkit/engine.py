@@ -466,6 +466,15 @@ def _demand_share_of(params: _Params, countries: Sequence[str], mineral: str) ->
     return total
 
 
+def _is_next(stage: str, other: str) -> bool:
+    """True when ``other`` is the stage right after ``stage`` in :data:`STAGE_ORDER`."""
+    return (
+        stage in STAGE_ORDER
+        and other in STAGE_ORDER
+        and STAGE_ORDER.index(other) == STAGE_ORDER.index(stage) + 1
+    )
+
+
 def _check_lever_markets(
     scenario: Scenario, keys: Sequence[tuple[str, str]], keys_all: Sequence[tuple[str, str]]
 ) -> None:
@@ -853,6 +862,25 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
             if pf.members == "alliance"
             else _demand_share_of(params, members, pf.mineral)
         )
+        # NOTE: members' demand for the floored product is where they consume it: the
+        # alliance's share of the next stage's output (oxide is bought by magnet plants).
+        # Where the data hide members' output of that stage in `Other` (magnets: CHN 90 %,
+        # Other 10 %), the zero is missing data, not a fact; the stated assumption
+        # `floor_member_demand_share` (model_parameters.csv) is used instead, capped at the
+        # outside zone's demand. Without it a levy on NdPr oxide had no base at all.
+        down = next((k for k in keys_all if k[0] == pf.mineral and _is_next(pf.stage, k[1])), None)
+        if pf.members == "alliance" and down is not None:
+            gdown = groups[down]
+            hidden = (
+                not (set(gdown["country"]) & set(members))
+                and float(gdown.loc[gdown["country"] == "Other", "share"].sum())
+                >= UNATTRIBUTED_OTHER_SHARE
+            )
+            if hidden and params.has(f"floor_member_demand_share_{pf.stage}", pf.mineral):
+                gd = min(
+                    params.value("floor_member_demand_share", pf.mineral, pf.stage),
+                    d_share[1, i] + d_share[2, i],
+                )
         usd = pf.floor.usd_per_kg()
         covered = 1.0
         if pf.instrument == "offtake":
@@ -894,9 +922,23 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
             hs = d_share[1, i] if holder == "alliance" else _demand_share_of(params, [holder], mi)
             if hs <= 0:
                 hs = params.value(f"demand_share_{holder}", mi, default=0.02)
+            # NOTE: stocks serve the stage chain: the own market, then every downstream stage
+            # of the same mineral along the model's upstream links (oxide stocks relieve a
+            # magnet shortfall through the refining→magnet link). A tonne of stock relieves
+            # `stockpile_conversion_yield` tonnes of the downstream product in that stage's
+            # units (material-equivalent tonnes, e.g. REO-equivalent for magnets: 1.0).
+            chain, yields = [i], [1.0]
+            while True:
+                nxt = [j for j in range(m) if upstream[j] == chain[-1]]
+                if not nxt:
+                    break
+                chain.append(nxt[0])
+                yields.append(params.value("stockpile_conversion_yield", mi, keys[nxt[0]][1]))
             st_rows.append(
                 {
                     "market": i,
+                    "serve": chain,
+                    "serve_yield": yields,
                     "holder_share": hs,
                     "level0": sp.days_of_cover / 365.0 * hs,
                     "price_trigger": sp.release.trigger == "price",
@@ -906,6 +948,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
                     "refill_months": float(sp.refill.months) if sp.refill else 0.0,
                 }
             )
+    depth = max((len(r["serve"]) for r in st_rows), default=1)
     stockpiles = Stockpiles(
         market=np.array([r["market"] for r in st_rows], dtype=np.int64),
         holder_share=np.array([r["holder_share"] for r in st_rows], float),
@@ -915,6 +958,12 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         max_share=np.array([r["max_share"] for r in st_rows], float),
         refill_below=np.array([r["refill_below"] for r in st_rows], float),
         refill_months=np.array([r["refill_months"] for r in st_rows], float),
+        serve_market=np.array(
+            [r["serve"] + [-1] * (depth - len(r["serve"])) for r in st_rows], dtype=np.int64
+        ).reshape(len(st_rows), depth),
+        serve_yield=np.array(
+            [r["serve_yield"] + [0.0] * (depth - len(r["serve"])) for r in st_rows], float
+        ).reshape(len(st_rows), depth),
     )
 
     # projects

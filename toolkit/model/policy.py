@@ -47,14 +47,60 @@ def offtake_fiscal_cost(
     )
 
 
-def variable_levy(floor: F, world_price: F) -> F:
-    """Specific levy ``τ = max(0, P_f − P_w)`` [same unit as the prices]. methods.md §9.2."""
-    return np.maximum(floor - world_price, 0.0)
+def variable_levy(floor: F | float, world_price: F | float) -> F:
+    """Specific levy ``τ = max(0, P_f − P_w)`` [same unit as the prices]. methods.md §9.2.
+
+    Parameters
+    ----------
+    floor : float or array
+        Price the levy lifts imports to (the floor, or the members' price when that is
+        lower) [USD/kg].
+    world_price : float or array
+        Outside (world) price the imports arrive at [USD/kg].
+    """
+    return np.maximum(np.asarray(floor, float) - np.asarray(world_price, float), 0.0)
 
 
-def tariff_revenue(levy: F, imports: F, leakage: F) -> F:
-    """Levy revenue ``T = τ·M·(1 − λ)`` [price unit × quantity unit]; λ leaks in levy-free."""
-    return levy * np.maximum(imports, 0.0) * (1.0 - leakage)
+def tariff_revenue(levy_usd_per_kg: F | float, imports_t: F | float, leakage: F | float) -> F:
+    """Levy revenue ``T = τ·M·(1 − λ)`` [USD]: only dutiable imports pay.
+
+    Parameters
+    ----------
+    levy_usd_per_kg : float or array
+        Specific levy τ [USD/kg].
+    imports_t : float or array
+        Members' imports of the floored product M ≥ 0 [t].
+    leakage : float or array
+        Share λ of the imports that enters levy-free through third countries [0–1].
+
+    References
+    ----------
+    methods.md §9.2 (revenue ``T = τ·M``; leakage λ).
+    """
+    imports = np.maximum(np.asarray(imports_t, float), 0.0)
+    return (
+        np.asarray(levy_usd_per_kg, float) * imports * (1.0 - np.asarray(leakage, float)) * KG_PER_T
+    )
+
+
+def levy_consumer_cost(levy_usd_per_kg: F | float, consumption_t: F | float) -> F:
+    """Extra cost of a variable levy to members' consumers ``τ·D_A`` [USD].
+
+    Every tonne the members consume is bought at the levy-inclusive price, whether imported
+    (dutiable or leaked) or made at home; the levy part of it is the consumers' cost.
+
+    Parameters
+    ----------
+    levy_usd_per_kg : float or array
+        Rise of the members' price over the outside price τ [USD/kg].
+    consumption_t : float or array
+        Members' consumption of the floored product D_A ≥ 0 [t].
+    """
+    return (
+        np.asarray(levy_usd_per_kg, float)
+        * np.maximum(np.asarray(consumption_t, float), 0.0)
+        * KG_PER_T
+    )
 
 
 def stockpile_release(level: F, gap: F, max_share: F, triggered: F) -> F:

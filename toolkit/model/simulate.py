@@ -21,7 +21,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.model.clearing import clear_market
-from toolkit.model.policy import KG_PER_T, stockpile_refill, stockpile_release
+from toolkit.model.policy import (
+    cfd_fiscal_cost,
+    levy_consumer_cost,
+    offtake_fiscal_cost,
+    stockpile_refill,
+    stockpile_release,
+    tariff_revenue,
+    variable_levy,
+)
 from toolkit.model.timeline import front_running, ramp_share, regime_share
 from toolkit.model.uncertainty import QUANTILES
 
@@ -81,10 +89,20 @@ PATH_VARIABLES: tuple[str, ...] = (
     "inventory",
     "inventory_china",
     "stockpile",
+    "stockpile_release",
+    "floor_member_demand",
+    "floor_imports",
     "tariff_revenue_usd",
+    "consumer_cost_usd",
     "fiscal_cost_usd",
 )
-"""Variables kept per month for path rows."""
+"""Variables kept per month for path rows.
+
+``stockpile_release`` is the strategic release *received* by each market (fraction of that
+market's Q0 per year; a stock held upstream shows up at the stage it serves);
+``floor_member_demand`` and ``floor_imports`` are the floor members' consumption of the
+floored product and their imports of it at the members' price (before leakage), both in
+fractions of Q0 per year (zero where no floor binds); the three money flows are USD/month."""
 
 BAND_VARIABLES: tuple[str, ...] = (
     "price_china",
@@ -200,6 +218,12 @@ class Stockpiles:
     refill_below: F = field(default_factory=_empty)
     """Refill while the outside price multiple is below this (0 = never) [-]."""
     refill_months: F = field(default_factory=_empty)
+    serve_market: I = field(default_factory=lambda: np.zeros((0, 1), np.int64))
+    """(S, D): markets a stockpile can serve, in priority order: its own market first, then
+    the downstream stages of the same mineral (−1 pads). Empty: only its own market."""
+    serve_yield: F = field(default_factory=lambda: np.zeros((0, 1)))
+    """(S, D): tonnes of the served market's product relieved per tonne of stock [t/t]
+    (1 for the own market; material-equivalent tonnes downstream, see methodology §7)."""
 
 
 @dataclass(frozen=True)
@@ -328,7 +352,6 @@ def simulate(
     t_months = markets.log_growth.shape[0]
     q0 = markets.q0_t
     p0 = np.nan_to_num(markets.p0_usd_per_kg, nan=0.0)
-    usd_month = p0 * q0 * KG_PER_T / 12.0  # USD per (price multiple × fraction of Q0 per yr)
     s_c, s_a, s_r = markets.supply_share
     d_c, d_a, d_r = markets.demand_share
     # outside shortfall is shared pro rata to base demand (same price and rationing outside)
@@ -372,10 +395,29 @@ def simulate(
     # stockpiles
     ns = stockpiles.market.size
     e_stock = _onehot(stockpiles.market, m, fdt)
-    per_market = e_stock.sum(axis=0)
-    stock_share_of_gap = 1.0 / np.maximum(per_market[stockpiles.market], 1.0) if ns else _empty()
+    if stockpiles.serve_market.shape[0] == ns and ns:
+        serve = stockpiles.serve_market
+        serve_yield = stockpiles.serve_yield
+    else:  # no chain given: a stockpile serves its own market only
+        serve = stockpiles.market[:, None].astype(np.int64)
+        serve_yield = np.ones((ns, 1), fdt)
+    # served-market units (fraction of the served market's Q0) per stock unit (fraction of
+    # the stock's own Q0): tonnes convert through the two base flows and the yield
+    serve_conv = np.where(
+        serve >= 0,
+        serve_yield
+        * q0[stockpiles.market][:, None]
+        / q0[np.where(serve >= 0, serve, 0)].reshape(serve.shape),
+        0.0,
+    )
+    serve_list = [
+        [(int(serve[s_, d_]), float(serve_conv[s_, d_])) for d_ in range(serve.shape[1])]
+        for s_ in range(ns)
+    ]
+    serve_list = [[(j, c) for j, c in row if j >= 0 and c > 0] for row in serve_list]
     level = np.broadcast_to(stockpiles.level0, (n, ns)).copy()
     stock_min = level.copy()
+    releasing = np.zeros((n, ns), dtype=bool)  # a price-triggered release episode is open
     refill_rate = np.where(
         stockpiles.refill_months > 0,
         stockpiles.level0 / np.maximum(stockpiles.refill_months, 1.0),
@@ -613,20 +655,51 @@ def simulate(
         inv = inv + (restock - draw + pull_m) / 12.0
 
         # --- strategic stockpiles -----------------------------------------------------------
+        # NOTE: a stockpile serves the stage chain: its own market first, then the downstream
+        # stages of the same mineral (oxide stocks relieve a magnet shortfall through the
+        # refining→magnet link). Each served market triggers on its own gap (or its own
+        # price), and stockpiles act in the order listed on the gap the earlier ones left.
         if ns:
-            sm = stockpiles.market
-            gap_s = (gap - draw)[:, sm] * stock_share_of_gap
-            trig = np.where(
-                stockpiles.price_trigger, prev_po[:, sm] > stockpiles.price_multiple, gap_s > 0
-            )
-            rel = stockpile_release(level * 12.0, gap_s, stockpiles.max_share, trig)
-            buy = stockpile_refill(
-                level, stockpiles.level0, refill_rate, prev_po[:, sm], stockpiles.refill_below
-            ) * np.logical_not(trig)
-            level = level + buy - rel / 12.0
+            resid = np.maximum(gap - draw, 0.0)
+            short_any = resid > 0  # served markets short before any release this month
+            rel_m = np.zeros((n, m), fdt)
+            buy_m = np.zeros((n, m), fdt)
+            for s_, targets in enumerate(serve_list):
+                avail = level[:, s_] * 12.0  # annual rate of the stock's own Q0
+                fired = np.zeros(n, dtype=bool)
+                short_s = np.zeros(n, dtype=bool)
+                p_served = np.zeros(n, fdt)
+                for j, conv in targets:
+                    # NOTE: a price trigger opens a release episode that lasts while the served
+                    # market is short (hysteresis); re-testing the lagged price every month
+                    # made the stock release and buy back in alternate months.
+                    trig = (
+                        (prev_po[:, j] > stockpiles.price_multiple[s_])
+                        | (releasing[:, s_] & (resid[:, j] > 0))
+                        if stockpiles.price_trigger[s_]
+                        else resid[:, j] > 0
+                    )
+                    r_ = stockpile_release(
+                        avail, resid[:, j] / conv, stockpiles.max_share[s_], trig
+                    )
+                    avail = avail - r_
+                    resid[:, j] -= r_ * conv
+                    rel_m[:, j] += r_ * conv
+                    fired |= trig
+                    short_s |= short_any[:, j]
+                    p_served = np.maximum(p_served, prev_po[:, j])
+                releasing[:, s_] = fired
+                # refill only while every served market is calm: no gap and a low price
+                buy = stockpile_refill(
+                    level[:, s_],
+                    stockpiles.level0[s_],
+                    refill_rate[s_],
+                    p_served,
+                    stockpiles.refill_below[s_],
+                ) * np.logical_not(fired | short_s)
+                level[:, s_] = avail / 12.0 + buy
+                buy_m[:, stockpiles.market[s_]] += buy * 12.0
             stock_min = np.minimum(stock_min, level)
-            rel_m = rel @ e_stock
-            buy_m = (buy * 12.0) @ e_stock
         else:
             rel_m = buy_m = np.zeros((n, m), fdt)
 
@@ -697,59 +770,71 @@ def simulate(
         rev_m = np.zeros((n, m), fdt)
         cons_m = np.zeros((n, m), fdt)
         fisc_m = np.zeros((n, m), fdt)
+        fdem_m = np.zeros((n, m), fdt)
+        fimp_m = np.zeros((n, m), fdt)
 
         # --- price floors -------------------------------------------------------------------
+        # Money flows go through the functions of toolkit.model.policy (one implementation):
+        # prices in USD/kg, quantities in t per month, results in USD per month.
         if nf:
             active = (t >= floors.start) & (t < np.where(np.isnan(floors.end), np.inf, floors.end))
             fmul = rows.floor_multiple
             po_f = p_o[:, fm_idx]
-            bind = active & (fmul > po_f)
+            tariff = floors.instrument == 0
+            ed_f, es_f, hd_f = eps_d[:, fm_idx], eps_s[:, fm_idx], head[:, fm_idx]
+            ch_f = choke[:, fm_idx]
+            logs_f = {"log_headroom": log_head[fm_idx], "log_choke": log_choke[fm_idx]}
+            a_grp = (
+                floors.group_supply * h_tr[:, fm_idx] * (1.0 - cut_o[:, fm_idx]) * k_o[:, fm_idx]
+            )
+            b_grp = floors.group_demand * g[:, fm_idx] * x_o[:, fm_idx]
+            # NOTE: a variable levy can lift the members' price only up to their own autarky
+            # price P* (members' supply = members' demand): above it members would have to
+            # export a surplus, and a levy buys nothing. Members' price P_A = min(P_f, P*); it
+            # binds only where that is above the outside price. No state purchases: a levy
+            # has no fiscal cost (the old surplus branch booked every member tonne as one).
+            p_star = clear_market(a_grp, b_grp, ed_f, es_f, hd_f, ch_f, **logs_f).price
+            p_star = np.where(b_grp > 0, p_star, 0.0)  # no members' demand: nothing to lift
+            p_in = np.where(tariff, np.minimum(fmul, p_star), fmul)
+            bind = active & (p_in > po_f)
             if bind.any():
-                ed_f, es_f, hd_f = eps_d[:, fm_idx], eps_s[:, fm_idx], head[:, fm_idx]
-                a_grp = (
-                    floors.group_supply
-                    * h_tr[:, fm_idx]
-                    * (1.0 - cut_o[:, fm_idx])
-                    * k_o[:, fm_idx]
-                )
-                b_grp = floors.group_demand * g[:, fm_idx] * x_o[:, fm_idx]
-                m_floor = np.minimum(fmul**es_f, hd_f)
-                tariff = floors.instrument == 0
-                s_grp = a_grp * m_floor
-                d_grp = b_grp * fmul**ed_f
+                s_grp = a_grp * np.minimum(p_in**es_f, hd_f)
+                d_grp = np.where(tariff, b_grp * p_in**ed_f, 0.0)
                 imports = np.maximum(d_grp - s_grp, 0.0)
-                surplus = np.maximum(s_grp - d_grp, 0.0)
+                m_floor = np.minimum(fmul**es_f, hd_f)
                 delta_s = np.maximum(a_grp * floors.covered * (m_floor - mult_o[:, fm_idx]), 0.0)
                 a_rest = np.where(
                     tariff, a_eff[:, fm_idx] - a_grp - imports, a_eff[:, fm_idx] + delta_s
                 )
                 b_rest = np.where(tariff, b_eff[:, fm_idx] - b_grp, b_eff[:, fm_idx])
-                cr = clear_market(
-                    a_rest,
-                    b_rest,
-                    ed_f,
-                    es_f,
-                    hd_f,
-                    choke[:, fm_idx],
-                    log_headroom=log_head[fm_idx],
-                    log_choke=log_choke[fm_idx],
-                )
+                cr = clear_market(a_rest, b_rest, ed_f, es_f, hd_f, ch_f, **logs_f)
                 p_rest = np.where(bind, cr.price, po_f)
-                p_cons = np.where(bind & tariff, np.maximum(p_rest, fmul), p_rest)
-                p_prod = np.where(bind, np.maximum(p_rest, fmul), p_rest)
-                usd = usd_month[fm_idx]
-                levy = np.maximum(p_cons - p_rest, 0.0)
-                rev = np.where(bind & tariff, levy * imports * (1.0 - floors.leakage) * usd, 0.0)
-                cons = np.where(bind & tariff, levy * d_grp * usd, 0.0)
-                covered_q = floors.covered * a_grp * m_floor
-                gap_p = fmul - p_rest
+                if any_seg:
+                    # NOTE: China's own control caps its exports; it does not force them. Where
+                    # the floor's demand cut pushes the rest of a segmented outside zone below
+                    # China's inside price, China's exporters sell at home instead, so the
+                    # outside price cannot fall below the inside price (arbitrage bound).
+                    own = seg[:, fm_idx] & ~seg_cut[:, fm_idx] & bind
+                    p_rest = np.where(own, np.maximum(p_rest, p_c[:, fm_idx]), p_rest)
+                bind_t = bind & tariff
+                bind_s = bind & ~tariff
+                p_cons = np.where(bind_t, np.maximum(p_rest, p_in), p_rest)
+                p_prod = np.where(bind_t, p_cons, np.where(bind, np.maximum(p_rest, fmul), p_rest))
+                p0_f = p0[fm_idx]
+                t_month = q0[fm_idx] / 12.0  # t per month per unit of (fraction of Q0 per yr)
+                levy = variable_levy(p_cons * p0_f, p_rest * p0_f)  # USD/kg
+                dem_m = np.where(bind_t, d_grp, 0.0)
+                imp_m = np.where(bind_t, imports, 0.0)
+                rev = tariff_revenue(levy, imp_m * t_month, floors.leakage)
+                cons = levy_consumer_cost(levy, dem_m * t_month)
+                covered_t = floors.covered * a_grp * m_floor * t_month
                 fisc = np.where(
-                    bind & tariff,
-                    surplus * fmul * usd,
+                    bind_s & (floors.instrument == 1),
+                    cfd_fiscal_cost(fmul * p0_f, p_rest * p0_f, covered_t),
                     np.where(
-                        bind & (floors.instrument == 1),
-                        np.maximum(gap_p, 0.0) * covered_q * usd,
-                        np.where(bind, gap_p * covered_q * usd, 0.0),
+                        bind_s & (floors.instrument == 2),
+                        offtake_fiscal_cost(fmul * p0_f, p_rest * p0_f, covered_t),
+                        0.0,
                     ),
                 )
                 p_o[:, fm_idx] = p_rest
@@ -766,6 +851,8 @@ def simulate(
                 rev_m[:, fm_idx] = rev
                 cons_m[:, fm_idx] = cons
                 fisc_m[:, fm_idx] = fisc
+                fdem_m[:, fm_idx] = dem_m
+                fimp_m[:, fm_idx] = imp_m
                 mult_c = np.where(seg, mult_c, mult_o) if any_seg else mult_o
 
         # --- regional quantities ---------------------------------------------------------
@@ -869,7 +956,11 @@ def simulate(
                 "inventory": inv,
                 "inventory_china": inv_c,
                 "stockpile": stock_m,
+                "stockpile_release": rel_m,
+                "floor_member_demand": fdem_m,
+                "floor_imports": fimp_m,
                 "tariff_revenue_usd": rev_m,
+                "consumer_cost_usd": cons_m,
                 "fiscal_cost_usd": fisc_m,
                 "supply_world": sup_c + sup_a + sup_r,
                 "demand_world": dem_c + dem_a + dem_r,
