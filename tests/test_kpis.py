@@ -201,14 +201,16 @@ def test_shortfall_test_alone_decides_when_the_price_test_is_off() -> None:
 
 
 def _floor_run(instrument: int, start_month: int, t_months: int):  # type: ignore[no-untyped-def]
+    # NOTE: members import (10 % of supply, 30 % of demand), so a variable levy binds at the
+    # floor; self-sufficient members would settle at their own autarky price instead.
     floors = Floors(
         market=np.array([0]),
         instrument=np.array([instrument]),
         start=np.array([0.0]),
         end=np.array([np.nan]),
         leakage=np.array([0.0]),
-        group_supply=np.array([0.2]),
-        group_demand=np.array([0.2]),
+        group_supply=np.array([0.1]),
+        group_demand=np.array([0.3]),
         covered=np.array([1.0]),
     )
     return simulate(
@@ -240,13 +242,12 @@ def test_money_is_booked_to_calendar_years_from_the_horizon_start() -> None:
 
 
 def test_alliance_peak_is_the_levy_inclusive_floor_price() -> None:
-    """A binding variable tariff at 1.5×: alliance buyers pay exactly 1.5× every month. The
-    members hold 20 % of supply and 20 % of demand, so the rest of the world keeps 0.8 of each
-    and clears at the base price: the outside peak stays 1.0 while the alliance's is 1.5."""
+    """A binding variable tariff at 1.5×: alliance buyers (net importers) pay exactly 1.5×
+    every month, while the outside price stays at or below its base: the levy separates them."""
     tot = _floor_run(0, start_month=1, t_months=6).totals
     assert tot["peak_price_alliance"][0, 0] == pytest.approx(1.5, rel=1e-12)
     assert tot["min_price_alliance"][0, 0] == pytest.approx(1.5, rel=1e-12)
-    assert tot["peak_price_outside"][0, 0] == pytest.approx(1.0, rel=1e-12)
+    assert tot["peak_price_outside"][0, 0] <= 1.0 + 1e-12
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from toolkit import engine
 from toolkit.data import load_dataset
 from toolkit.model.codelist import variable
-from toolkit.model.simulate import RECOVERY_THRESHOLD, SimResult, simulate
+from toolkit.model.simulate import SimResult, simulate
 from toolkit.scenarios import Scenario, load_scenario, parse_scenario, scenarios_dir
 
 LEVERS: tuple[str, ...] = ("stockpiles", "price_floors", "projects")
@@ -322,7 +322,9 @@ def _disrupted_months(share: float, delay_days: int) -> int:
     """Months the outside magnet price sits above the model's disruption threshold."""
     r = _run(_control_variant(share=share, delay_days=delay_days))
     p = _series(r, "Price", "magnet_rees", "magnets", "Rest of World")
-    return int((p > RECOVERY_THRESHOLD * p.iloc[0]).sum())
+    params = load_dataset().model_parameters
+    tol = float(params.loc[params["parameter"] == "recovery_price_tolerance", "value"].iloc[0])
+    return int((p > (1.0 + tol) * p.iloc[0]).sum())
 
 
 def test_longer_licensing_delay_never_shortens_the_disruption() -> None:

@@ -91,7 +91,7 @@ def test_unattributable_self_sufficiency_is_nan_with_a_note(controls: engine.Res
     ss = _ss(controls)
     mag = ss.loc[("magnet_rees", "magnets")]
     assert np.isnan(mag["value"]) and np.isnan(mag["p10"]) and np.isnan(mag["p90"])
-    assert "Other" in mag["note"] and "not attributable" in mag["note"]
+    assert "unattributed rest" in mag["note"] and "not attributable" in mag["note"]
     # every other NaN is one of the stated kinds and carries its reason
     k = controls.kpis
     rest = k.loc[k["kpi"] != "alliance_self_sufficiency"]
