@@ -101,15 +101,7 @@ def _chain(mineral: str, stage: str, keys: list[tuple[str, str]]) -> list[tuple[
     return [k for k in keys if k[0] == mineral and order.index(k[1]) >= order.index(stage)]
 
 
-NEVER_BINDS: dict[tuple[str, str], str] = {
-    ("combined_stress", "projects"): (
-        "MP Materials 10X (magnets, incentive 90 USD/kg) is judged once at its start, Jan 2028, "
-        "on the magnet price of the month before (~74 USD/kg): never viable, never built. The "
-        "scenario words the incentive as an NdPr price, which the alliance's NdPr floor "
-        "(110 USD/kg, a different market) would meet; the scenario or the viability rule "
-        "must change (reported, issue 9)."
-    ),
-}
+NEVER_BINDS: dict[tuple[str, str], str] = {}
 """Lever cases known to fail this test today; strict: they turn red once fixed."""
 
 
