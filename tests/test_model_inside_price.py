@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from toolkit import engine
 from toolkit.data import load_dataset
-from toolkit.model.simulate import MODE_CHINA_EXPORT, Controls, simulate
+from toolkit.model.simulate import MODE_CHINA_EXPORT, Controls, Projects, simulate
 from toolkit.model.timeline import regime_share
 from toolkit.scenarios import list_scenarios, load_scenario
 
@@ -80,7 +80,11 @@ def test_inside_price_during_control_never_exceeds_no_control_path(
     k = b.ctrl_share.size
     rows = replace(engine._rows_from(b, [{}], None), share=np.full((1, k), share))
     ctl = b.controls if all_stages else _only_link(b.controls, li)
-    stat = (b.floors, b.stockpiles, b.projects)
+    # NOTE: without projects: new capacity outside China (combined_stress's 10X plant) lowers
+    # the no-control world price for everyone, China included, while under a binding control
+    # China's zone is walled off from that outside glut — a real effect, not a control pushing
+    # China's price up. The property is about the control itself.
+    stat = (b.floors, b.stockpiles, Projects())
     with_ctl = simulate(b.markets, rows, ctl, *stat, n_path=1)
     without = simulate(b.markets, rows, Controls(), *stat, n_path=1)
     j = int(b.controls.link_market[li])

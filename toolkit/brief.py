@@ -517,7 +517,7 @@ class Brief:
             else ("chart.price.title_kpi")
         )
         title = self.t(key, usd=usd, multiple=peak.text, date=when)
-        if peak.flagged("at_guard"):
+        if peak.central_on_guard:
             title += f" ({self.t('chart.cap_note')})"
         return title
 
@@ -608,7 +608,7 @@ class Brief:
         k = self.market_kpis(*key)["peak_price_multiple_outside"]
         market = f"{i18n.mineral_name(key[0], self.language)}, {self.t(f'stage_lower.{key[1]}')}"
         text = self.t("levers.effect_controls_market", market=escape(market), multiple=k.text)
-        if k.flagged("at_guard"):
+        if k.central_on_guard:
             text += f" ({self.t('chart.cap_note')})"
         return text
 
@@ -666,13 +666,38 @@ class Brief:
         return "; ".join(parts)
 
     def stockpile_effect(self, stock: Any) -> str:
-        """Days of cover used, read in the market the stockpile holds (its minerals, stage)."""
+        """Days of the holder's own demand used from this stockpile (``Results.stockpile_use``),
+        with the P10–P90 over the draws."""
         lang = self.language
+        use = self.results.stockpile_use
         parts = []
         for mineral in stock.minerals:
-            k = self.market_kpis(mineral, stock.stage).get("stockpile_days_used")
-            used = k.text if k is not None and k.stage == stock.stage else "–"
-            text = self.t("levers.effect_stockpile", days=used)
+            row = use[
+                (use["holder"] == stock.holder)
+                & (use["mineral"] == mineral)
+                & (use["stage"] == stock.stage)
+                & (use["days_of_cover"] == float(stock.days_of_cover))
+            ]
+            if row.empty:
+                text = self.t("levers.effect_stockpile", days="–")
+            else:
+                r = row.iloc[0]
+                days = i18n.fmt_number(float(r["value"]), lang, 0)
+                text = self.t(
+                    "levers.effect_stockpile_of",
+                    days=days,
+                    total=i18n.fmt_number(float(r["days_of_cover"]), lang, 0),
+                )
+                if float(r["p10"]) != float(r["p90"]):
+                    text += (
+                        " ("
+                        + self.t(
+                            "kpi.note.band",
+                            p10=i18n.fmt_number(float(r["p10"]), lang, 0),
+                            p90=i18n.fmt_number(float(r["p90"]), lang, 0),
+                        )
+                        + ")"
+                    )
             if len(stock.minerals) > 1:
                 text = f"{i18n.mineral_name(mineral, lang)}: {text}"
             parts.append(text)

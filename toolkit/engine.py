@@ -135,6 +135,9 @@ class Results:
     whatif: pd.DataFrame
     sources: tuple[str, ...]
     data_vintage: str
+    stockpile_use: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per stockpile and mineral: ``holder, mineral, stage, days_of_cover, value, p10,
+    p90`` — days of the holder's own demand used (central run; P10/P90 over the draws)."""
     price_basis: pd.DataFrame = field(default_factory=pd.DataFrame)
     """One row per market (:data:`PRICE_BASIS_COLUMNS`): what a tonne is (``content_label``,
     e.g. ``Li content``), what the price is quoted on (``price_label``, e.g. ``LCE``), the
@@ -575,6 +578,8 @@ class _Built:
     quantity basis (Li content …) and is what money is computed with."""
     price_basis: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
     """One row per market, columns :data:`PRICE_BASIS_COLUMNS`."""
+    stockpile_labels: list[tuple[str, str, str, float]] = field(default_factory=list)
+    """(holder, mineral, stage, days of cover) of each stockpile entry, in simulation order."""
 
 
 def _months_of(scenario: Scenario) -> list[dt.date]:
@@ -936,6 +941,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
                 yields.append(params.value("stockpile_conversion_yield", mi, keys[nxt[0]][1]))
             st_rows.append(
                 {
+                    "label": (holder, mi, sp.stage, float(sp.days_of_cover)),
                     "market": i,
                     "serve": chain,
                     "serve_yield": yields,
@@ -1068,6 +1074,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         ally_end,
         notes,
         *_kpi_inputs(dataset.model_parameters, params, keys, start, notes, sources),
+        stockpile_labels=[r["label"] for r in st_rows],
         p0_product_usd_per_kg=p0,
         price_basis=pd.DataFrame(basis_rows, columns=list(PRICE_BASIS_COLUMNS)),
     )
@@ -1785,8 +1792,28 @@ def _assemble(
     whatif = pd.DataFrame(wi, columns=["lever", "lever_value", "mineral", "stage", "kpi", "value"])
 
     sources = tuple(sorted(set(b.sources) | set(scenario.source_ids)))
+    each = tot.get("stockpile_days_used_each")
+    st_recs = []
+    for e, (holder, mi, st, days) in enumerate(b.stockpile_labels):
+        col = each[:, e] if each is not None else np.zeros(1)
+        mc_e = col[n_path:] if n_draws > 0 and col.size > n_path else col[:1]
+        st_recs.append(
+            {
+                "holder": holder,
+                "mineral": mi,
+                "stage": st,
+                "days_of_cover": days,
+                "value": float(col[0]),
+                "p10": float(np.quantile(mc_e, 0.1)),
+                "p90": float(np.quantile(mc_e, 0.9)),
+            }
+        )
+    stockpile_use = pd.DataFrame(
+        st_recs, columns=["holder", "mineral", "stage", "days_of_cover", "value", "p10", "p90"]
+    )
     return Results(
         scenario=scenario,
+        stockpile_use=stockpile_use,
         timeseries=ts,
         bands=bands,
         kpis=kpis,

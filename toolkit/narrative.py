@@ -206,6 +206,13 @@ class KPI:
         """True when the engine set flag ``code`` on this KPI."""
         return code in self.flags
 
+    @property
+    def central_on_guard(self) -> bool:
+        """True when the central value itself (not only its P90) sits on the model's cap."""
+        return self.flagged("at_guard") and (
+            self.p90 is None or self.value >= self.p90 * (1 - 1e-6)
+        )
+
 
 def kpi_lookup(
     kpis: pd.DataFrame, language: str, mineral: str | None = None, stage: str | None = None
@@ -337,7 +344,13 @@ def _price_finding(
             when=when,
         )
     if out_p.flagged("at_guard"):
-        text += i18n.t("finding.price.at_guard", language, cap=out_p.text)
+        # NOTE: the flag is set when the central value or the P90 sits on the choke cap; the
+        # sentence says which, and the cap is then the P90 as printed.
+        text += (
+            i18n.t("finding.price.at_guard", language, cap=out_p.text)
+            if out_p.central_on_guard
+            else i18n.t("finding.price.at_guard_p90", language, cap=out_p.p90_text)
+        )
     ally = kpis.get("peak_price_multiple_alliance")
     if _ok(ally) and ally is not None and ally.value > out_p.value * 1.01:
         values["peak_price_multiple_alliance"] = ally.text
@@ -611,6 +624,8 @@ def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None 
                 "</span>"
             )
         shown = [c for c in ("at_guard", "rising_at_end", "outside_band") if k.flagged(c)]
+        if "at_guard" in shown and not k.central_on_guard:
+            shown[shown.index("at_guard")] = "at_guard_p90"
         if shown:
             words = "; ".join(i18n.t(f"kpi.flag.{c}", language) for c in shown)
             band += f'<span class="mb-kpi-flag">{escape(words)}</span>'

@@ -1019,6 +1019,13 @@ def simulate(
         lx_c = lx_c + alpha * (d_eps_d * lp_c - lx_c)
 
     if ns:
-        used = (stockpiles.level0 - stock_min) * 365.0 / np.maximum(stockpiles.holder_share, 1e-12)
-        tot["stockpile_days_used"] = used @ e_stock
+        # NOTE: per stockpile, days of its holder's own demand; per market, days of the
+        # holders' combined demand (a volume ratio: two 60-day stocks used up are 60 days,
+        # not 120).
+        used_vol = stockpiles.level0 - stock_min  # [years of Q0]
+        tot["stockpile_days_used_each"] = (
+            used_vol * 365.0 / np.maximum(stockpiles.holder_share, 1e-12)
+        )
+        holders = np.maximum(stockpiles.holder_share @ e_stock, 1e-12)
+        tot["stockpile_days_used"] = (used_vol @ e_stock) * 365.0 / holders
     return SimResult(paths=paths, bands=bands, totals=tot)
