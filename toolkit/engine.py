@@ -1220,7 +1220,7 @@ def _kpi_inputs(
             # would be a number nobody can check (issue 9).
             src.append("")
             notes[(i, "project_size_t_per_year")] = (
-                f"no sourced typical project size for {mi}/{st} in data/model_parameters.csv"
+                f"no sourced typical project size for {mi}/{st} in the model parameters"
             )
             continue
         size[i] = params.value(name, mi)
@@ -1595,7 +1595,7 @@ def _kpi_frame(
                         f"typical project {size:,.0f} t/yr, source {b.project_size_src[j]}"
                     )
             if kpi == "base_price_usd_per_kg" and not np.isfinite(val):
-                notes.append("no base price in data/price_defaults.csv")
+                notes.append("no sourced base price for this market")
             recs.append(
                 {
                     "mineral": mi,

@@ -400,6 +400,12 @@ def _money_finding(kpis: Mapping[str, KPI], language: str, end_text: str) -> Fin
     return Finding("money", " ".join(parts), values)
 
 
+def _source_of(note: str) -> str:
+    """The source reference (``source ID (confidence)``) of a KPI note, as a source link."""
+    m = re.search(r"source ([A-Za-z0-9_]+)", note or "")
+    return source_ref(m.group(1)) if m else ""
+
+
 def findings(
     kpis: Mapping[str, KPI],
     language: str,
@@ -498,13 +504,15 @@ def findings(
             Finding(
                 "projects",
                 i18n.t(
-                    "finding.projects_sized" if size.note else "finding.projects_sized_nosource",
+                    "finding.projects_sized"
+                    if _source_of(size.note)
+                    else "finding.projects_sized_nosource",
                     language,
                     n=proj.text,
                     gap=gap,
                     size=size.text,
                     projects=i18n.t(f"finding.projects.{plural}", language),
-                    source=escape(size.note),
+                    source=_source_of(size.note),
                 ),
                 {"projects_needed": proj.text, "project_size_t_per_year": size.text},
             )
