@@ -557,9 +557,15 @@ class Brief:
                 )
                 rows.append((self.t("levers.controls"), setting, effect))
         for floor in sc.price_floors:
+            quoted = i18n.fmt_price(floor.floor.usd_per_kg(), lang)
+            if floor.floor.unit != "USD/kg":  # the unit the scenario was written in, first
+                number = i18n.fmt_number(
+                    float(floor.floor.value), lang, i18n.auto_decimals(float(floor.floor.value))
+                )
+                quoted = f"{number}\u00a0{floor.floor.unit} ({quoted})"
             setting = self.t(
                 "levers.floor_setting",
-                price=i18n.fmt_price(floor.floor.usd_per_kg(), lang),
+                price=quoted,
                 mineral=self.t(f"mineral_lower.{floor.mineral}"),
                 stage_lower=self.t(f"stage_lower.{floor.stage}"),
             )
@@ -1441,36 +1447,54 @@ def _market_values(results: Any) -> dict[tuple[str, str], float]:
     return out
 
 
-def _focal(scenario: Any, results: Any) -> tuple[str, str]:
-    """Focal market (mineral, stage) of a brief: the one the scenario's levers act on, with the
-    largest disruption weighted by the market's value.
+def _lever_markets(scenario: Any) -> set[tuple[str, str | None]]:
+    """(mineral, stage) pairs the scenario's levers act on; stage ``None`` = every stage."""
+    out: set[tuple[str, str | None]] = set()
+    for ctrl in getattr(scenario, "export_controls", ()):
+        out |= {(m, s) for m in ctrl.minerals for s in ctrl.stages if s != "technology"}
+    for item in (*getattr(scenario, "price_floors", ()), *getattr(scenario, "projects", ())):
+        out.add((item.mineral, item.stage))
+    for stock in getattr(scenario, "stockpiles", ()):
+        out |= {(m, None) for m in stock.minerals}  # stocks serve the downstream chain
+    for dem in getattr(scenario, "demand", ()):
+        out.add((dem.mineral, None))
+    return out
 
-    # NOTE: score = base value [USD/yr] × (peak outside price multiple − 1 + shortfall share).
-    # Weighting by value keeps a cheap stand-in (the rare-earth basket priced as cerium, a few
-    # USD/kg) from heading a brief about NdPr and magnets because its multiple is larger.
-    # A scenario where nothing is disrupted (the baseline) is headed by its most valuable
-    # market among the minerals it names, else by magnet rare-earth refining.
+
+def _focal(scenario: Any, results: Any) -> tuple[str, str]:
+    """Focal market (mineral, stage) of a brief: among the markets the scenario's levers act
+    on, the one with the most at stake, weighted by the market's value.
+
+    # NOTE: stake [USD] = base value [USD/yr] × (peak outside price multiple − 1 + shortfall
+    # share) + the money the levers move (consumer and fiscal cost). Weighting by value keeps
+    # a cheap stand-in (the rare-earth basket priced as cerium, a few USD/kg) from heading a
+    # brief about NdPr and magnets because its multiple is larger; counting the money makes a
+    # floor scenario lead with the floor that costs most. A scenario without levers (the
+    # baseline) is headed by magnet rare-earth refining.
     """
     kpis = results.kpis if results is not None else None
-    minerals = _minerals_of(scenario)
-    if kpis is None or not len(kpis):
+    levers = _lever_markets(scenario)
+    if kpis is None or not len(kpis) or not levers:
         return "magnet_rees", "refining"
     value = _market_values(results)
     wide = kpis.pivot_table(index=["mineral", "stage"], columns="kpi", values="value")
-    cand = wide[wide.index.get_level_values(0).isin(minerals)] if minerals else wide
+    keep = [(m, s) in levers or (m, None) in levers for m, s in wide.index]
+    cand = wide[keep]
     if cand.empty:
         return "magnet_rees", "refining"
-    peak = cand.get("peak_price_multiple_outside", pd.Series(1.0, index=cand.index)).fillna(1.0)
-    short = cand.get("cumulative_shortfall_pct", pd.Series(0.0, index=cand.index)).fillna(0.0)
+
+    def col(name: str, default: float) -> pd.Series:
+        return cand[name].fillna(default) if name in cand else pd.Series(default, cand.index)
+
     worth = pd.Series([value.get((str(m), str(s)), 0.0) for m, s in cand.index], index=cand.index)
-    score = worth * ((peak - 1.0).clip(lower=0.0) + short / 100.0)
-    if float(score.max()) > 0:
-        mi, st = score.idxmax()
-        return str(mi), str(st)
-    if minerals and float(worth.max()) > 0:
-        mi, st = worth.idxmax()
-        return str(mi), str(st)
-    return "magnet_rees", "refining"
+    stake = worth * (
+        (col("peak_price_multiple_outside", 1.0) - 1.0).clip(lower=0.0)
+        + col("cumulative_shortfall_pct", 0.0) / 100.0
+    )
+    stake = stake + col("consumer_cost_usd", 0.0) + col("fiscal_cost_usd", 0.0)
+    best = stake if float(stake.max()) > 0 else worth
+    mi, st = best.idxmax()
+    return str(mi), str(st)
 
 
 def prepare(scenario: str, language: str = "en", draws: int = -1, seed: int = -1) -> Brief:
