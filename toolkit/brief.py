@@ -499,6 +499,21 @@ class Brief:
         month = k.get("peak_month_outside")
         if peak is None or not peak.available:
             return self.t("chart.price.title_flat")
+        ally = k.get("peak_price_multiple_alliance")
+        if (
+            ally is not None
+            and ally.available
+            and ally.value > peak.value * 1.01
+            and base is not None
+            and base.available
+        ):
+            return self.t(
+                "chart.price.title_alliance",
+                usd=i18n.fmt_price(ally.value * base.value, self.language),
+                multiple=ally.text,
+                usd_row=i18n.fmt_price(peak.value * base.value, self.language),
+                multiple_row=peak.text,
+            )
         if peak.value <= 1.0 + 1e-3 and not peak.flagged("rising_at_end"):
             return self.t("chart.price.title_flat")
         usd = (

@@ -319,7 +319,15 @@ def _price_finding(
             "finding.price.when", language, date=_month_text(start, month.value, language)
         )
     values = {"peak_price_multiple_outside": out_p.text}
-    if _ok(base) and base is not None:
+    if out_p.value <= 1.0 + 1e-3 and not out_p.flagged("rising_at_end"):
+        values = {}
+        key = (
+            "finding.price_no_rise" if _ok(base) and base is not None else "finding.price_no_rise_x"
+        )
+        if base is not None and _ok(base):
+            values["base_price_usd_per_kg"] = base.text
+        text = i18n.t(key, language, mineral=name, base=base.text if base is not None else "")
+    elif _ok(base) and base is not None:
         usd = i18n.fmt_price(out_p.value * base.value, language)
         values["base_price_usd_per_kg"] = base.text
         text = i18n.t(
@@ -354,7 +362,17 @@ def _price_finding(
     ally = kpis.get("peak_price_multiple_alliance")
     if _ok(ally) and ally is not None and ally.value > out_p.value * 1.01:
         values["peak_price_multiple_alliance"] = ally.text
-        text += i18n.t("finding.price.alliance", language, alliance=ally.text)
+        usd_a = (
+            i18n.fmt_price(ally.value * base.value, language)
+            if base is not None and _ok(base)
+            else ""
+        )
+        text += i18n.t(
+            "finding.price.alliance_usd" if usd_a else "finding.price.alliance",
+            language,
+            alliance=ally.text,
+            usd=usd_a,
+        )
     hi, lo = kpis.get("peak_price_multiple_inside"), kpis.get("min_price_multiple_inside")
     if _ok(hi) and hi is not None:
         low = lo.value if _ok(lo) and lo is not None else hi.value
