@@ -230,3 +230,30 @@ def test_comparison_brief(language: str) -> None:
     )
     meta = comp.meta_dict()
     assert meta["scenario_id"] == "compare" and meta["language"] == language
+
+
+@pytest.mark.parametrize("sid", SCENARIOS)
+def test_whatif_grid_holds_the_central_estimate_at_the_scenarios_own_setting(sid: str) -> None:
+    """Every what-if line passes through the summary's value at the scenario's own setting, so
+    the slider starts on the number of the executive summary."""
+    from toolkit import engine
+    from toolkit.scenarios import load_scenario
+
+    sc = load_scenario(sid)
+    r = engine.run(sc, draws=0)
+    own: dict[str, list[float]] = {
+        "share_withheld": [c.share_withheld for c in sc.export_controls[:1]],
+        "floor_usd_per_kg": [f.floor.usd_per_kg() for f in sc.price_floors],
+    }
+    kp = r.kpis.set_index(["mineral", "stage", "kpi"])["value"]
+    checked = 0
+    for (lever, mineral, stage, kpi), g in r.whatif.groupby(["lever", "mineral", "stage", "kpi"]):
+        mine = own[str(lever)]
+        at = g[g["lever_value"].apply(lambda v, mine=mine: any(abs(v - o) < 1e-6 for o in mine))]
+        assert len(at) >= 1, (sid, lever, mineral, stage, sorted(g["lever_value"]))
+        central = kp[(mineral, stage, kpi)]
+        assert any(
+            float(v) == pytest.approx(central, rel=1e-9, nan_ok=True) for v in at["value"]
+        ), (sid, lever, mineral, stage, kpi, list(at["value"]), central)
+        checked += 1
+    assert (checked > 0) == (bool(sc.export_controls) or bool(sc.price_floors))

@@ -769,7 +769,13 @@ class Brief:
             return "", pd.DataFrame()
         levers = list(dict.fromkeys(grid["lever"]))
         lever = next((lv for lv in WHATIF_LEVERS if lv in levers), levers[0])
-        return lever, grid[grid["lever"] == lever]
+        sel = grid[grid["lever"] == lever]
+        if lever in ("floor_usd_per_kg", "floor_price"):
+            # NOTE: one floor per slider: the floor of the market heading the brief, else the
+            # scenario's first floor (each floor has its own what-if line in the engine).
+            own = sel[sel["mineral"] == self.mineral]
+            sel = own if len(own) else sel[sel["mineral"] == sel["mineral"].iloc[0]]
+        return lever, sel
 
     @staticmethod
     def _response(values: pd.Series) -> float:
@@ -803,9 +809,8 @@ class Brief:
             return ""
         focal = sel[sel["mineral"] == self.mineral]
         focal = focal if len(focal) else sel
-        cands = [k for k in SENSITIVITY_KPIS if k in set(focal["kpi"])] or list(
-            dict.fromkeys(focal["kpi"])
-        )
+        wanted = (*SENSITIVITY_KPIS, "peak_price_multiple_alliance", "consumer_cost_usd_per_year")
+        cands = [k for k in wanted if k in set(focal["kpi"])] or list(dict.fromkeys(focal["kpi"]))
         scores = {
             k: max(
                 self._response(g.sort_values("lever_value")["value"])
@@ -968,9 +973,9 @@ class Brief:
                 if self.mineral in ctrl.minerals and "technology" not in ctrl.stages:
                     return float(ctrl.share_withheld) * 100.0
         if lever in ("floor_usd_per_kg", "floor_price"):
-            for floor in self.scenario.price_floors:
-                if floor.mineral == self.mineral:
-                    return float(floor.floor.usd_per_kg())
+            floors = list(self.scenario.price_floors)
+            own = [f for f in floors if f.mineral == self.mineral] or floors[:1]
+            return float(own[0].floor.usd_per_kg()) if own else None
         return None
 
     def whatif_hint(self) -> HTML:

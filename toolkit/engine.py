@@ -1414,10 +1414,12 @@ def run(
         for s in sorted({*WHATIF_SHARES, round(own, 6)}):
             variants.append({"share": (main_ctrl, s)})
             labels.append(("whatif", "share_withheld", str(s)))
-    if b.floor_usd.size:
+    # NOTE: every floor gets its own what-if line (the others held), so the slider of a brief
+    # can show the floor of whichever market heads it.
+    for fi in range(b.floor_usd.size):
         for f in WHATIF_FLOOR_FACTORS:
-            variants.append({"floor": (0, b.floor_mult[0] * f)})
-            labels.append(("whatif", "floor_usd_per_kg", str(b.floor_usd[0] * f)))
+            variants.append({"floor": (fi, b.floor_mult[fi] * f)})
+            labels.append(("whatif", "floor_usd_per_kg", str(b.floor_usd[fi] * f), str(fi)))
     tornado = [p for p in TORNADO_PARAMETERS if not p.startswith("licensing") or b.ctrl_share.size]
     for p in tornado:
         for end in ("low", "high"):
@@ -1769,9 +1771,13 @@ def _assemble(
                 "months_to_recovery",
             )
         else:
-            cols = [int(b.floors.market[0])]
+            cols = [int(b.floors.market[int(lab[3])])]
             kpis_w = (
+                "peak_price_multiple_alliance",
                 "peak_price_multiple_outside",
+                "consumer_cost_usd_per_year",
+                "tariff_revenue_usd_per_year",
+                "fiscal_cost_usd_per_year",
                 "fiscal_cost_usd",
                 "tariff_revenue_usd",
                 "consumer_cost_usd",
