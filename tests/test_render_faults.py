@@ -411,6 +411,7 @@ def test_second_render_waits_or_fails_clearly(tmp_path: Path) -> None:
         # the holder still holds the lock, so the second run cannot have got past it
         assert waiter.is_alive() and result == {}
         # ... and goes ahead once the holder lets go
+        events.append(("released", {}))
         holder.stdin.write("release\n")
         holder.stdin.flush()
         assert holder.stdout.readline().strip() == "released"
@@ -418,7 +419,7 @@ def test_second_render_waits_or_fails_clearly(tmp_path: Path) -> None:
         assert not waiter.is_alive(), "the second run did not finish after the lock was freed"
         assert "error" not in result, result.get("error")
         assert result["report"].exit_code == 0
-        assert [e for e, _ in events] == ["wait", "plan", "finish"]
+        assert [e for e, _ in events] == ["wait", "released", "plan", "finish"]
     finally:
         holder.kill()
         holder.wait()
