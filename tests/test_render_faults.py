@@ -367,6 +367,17 @@ print("released", flush=True)
 """
 
 
+def _in_lock_wait(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is inside ``filelock``'s acquire (waiting for the lock) right now."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        code = frame.f_code
+        if "filelock" in code.co_filename and code.co_name == "acquire":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def test_second_render_waits_or_fails_clearly(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -408,8 +419,13 @@ def test_second_render_waits_or_fails_clearly(tmp_path: Path) -> None:
         waiter.start()
         assert waiting.wait(SAFETY_S), f"the second run never waited: {result}"
         assert events[0] == ("wait", {"out": out, "pid": str(holder.pid)})
-        # the holder still holds the lock, so the second run cannot have got past it
-        assert waiter.is_alive() and result == {}
+        # it is now either blocked in the lock (right) or past it (wrong): find out which,
+        # by looking at where the thread is, not by giving it time
+        _wait_for(
+            lambda: _in_lock_wait(waiter) or len(events) > 1 or not waiter.is_alive(),
+            "the second run neither waited for the lock nor went on",
+        )
+        assert _in_lock_wait(waiter), f"the second run did not wait for the lock: {events}"
         # ... and goes ahead once the holder lets go
         events.append(("released", {}))
         holder.stdin.write("release\n")
