@@ -465,6 +465,17 @@ if __name__ == "__main__":
 """
 
 
+def _kill_tree(proc: subprocess.Popen[str]) -> None:
+    """Kill a process this test started and every process below it (by pid)."""
+    with contextlib.suppress(psutil.Error):
+        family = psutil.Process(proc.pid).children(recursive=True)
+        for p in family:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+    proc.kill()
+    proc.wait()
+
+
 def _running(pids: list[int]) -> list[int]:
     """The pids that still run (zombies count as gone: they hold no resources)."""
     alive = []
@@ -499,13 +510,14 @@ def test_signal_mid_run_stops_cleanly(
     make_notebook(quick, charts=1, before_cells=[hanging_cell.source()])
     driver = tmp_path / "driver.py"
     driver.write_text(_DRIVER)
-    # NOTE: stderr goes to a file: a pipe nobody reads while the kernels start could fill up
-    # and stall the driver
-    err_log = tmp_path / "driver.stderr"
-    with open(err_log, "w") as err_fh:
+    # NOTE: output goes to files, not pipes: a pipe nobody reads while the kernels start could
+    # fill up and stall the driver, and a worker orphaned by a broken run would hold a pipe
+    # open for ever (reading it to the end would then hang the test instead of failing it)
+    out_log, err_log = tmp_path / "driver.stdout", tmp_path / "driver.stderr"
+    with open(out_log, "w") as out_fh, open(err_log, "w") as err_fh:
         proc = subprocess.Popen(
             [sys.executable, str(driver), str(out), str(quick)],
-            stdout=subprocess.PIPE,
+            stdout=out_fh,
             stderr=err_fh,
             text=True,
             cwd=REPO,
@@ -515,9 +527,9 @@ def test_signal_mid_run_stops_cleanly(
         # signal, whatever the machine's speed
         reports = hanging_cell.wait_for(2, proc)
         proc.send_signal(sig)
-        stdout, _ = proc.communicate(timeout=SAFETY_S)
+        proc.wait(timeout=SAFETY_S)
         assert proc.returncode == (130 if sig == signal.SIGINT else 143), err_log.read_text()
-        assert f"interrupted by {sig.name}" in stdout
+        assert f"interrupted by {sig.name}" in out_log.read_text()
         for s in "ab":
             assert (out / f"{s}-en.html").read_bytes() == previous[s]
         assert not (out / "c-en.html").exists() and not (out / "d-en.html").exists()
@@ -527,9 +539,8 @@ def test_signal_mid_run_stops_cleanly(
         _wait_for(lambda: _running(pids) == [], f"kernels {pids} outlived the interrupted run")
         assert "interrupted" in (out / "render.log").read_text()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        if proc.poll() is None:  # a failed run: take its workers and kernels down with it
+            _kill_tree(proc)
 
 
 @pytest.mark.slow
