@@ -72,38 +72,99 @@ def test_slider_hint_only_with_a_lever_grid() -> None:
 # ----------------------------------------------------------------------------- 2. levers
 
 
+def with_kpis(b: brief.Brief, values: dict[tuple[str, str, str], float]) -> brief.Brief:
+    """The brief with chosen KPI values (``(mineral, stage, kpi) -> value``), all else real.
+
+    The lever texts are checked against values the test picks, so the expected text does not
+    come from the code under test and does not move with the model.
+    """
+    kp = b.results.kpis.copy()
+    for (mineral, stage, kpi), value in values.items():
+        mask = (kp["mineral"] == mineral) & (kp["stage"] == stage) & (kp["kpi"] == kpi)
+        assert mask.sum() == 1, (mineral, stage, kpi)
+        kp.loc[mask, "value"] = value
+    return dataclasses.replace(b, results=dataclasses.replace(b.results, kpis=kp))
+
+
+# the money values the tests below choose, as the brief must print them (NBSP-separated)
+MONEY_TEXT = {
+    "en": {
+        1.5e9: "USD\u00a01.5\u00a0bn",
+        2.4e9: "USD\u00a02.4\u00a0bn",
+        3.2e8: "USD\u00a0320\u00a0m",
+        0.0: "USD\u00a00",
+    },
+    "de": {
+        1.5e9: "1,5\u00a0Mrd.\u00a0USD",
+        2.4e9: "2,4\u00a0Mrd.\u00a0USD",
+        3.2e8: "320\u00a0Mio.\u00a0USD",
+        0.0: "0\u00a0USD",
+    },
+}
+# the same mineral's other stage gets values the floor's own market does not have
+OTHER_STAGE = {
+    ("magnet_rees", "magnets", "tariff_revenue_usd"): 7.7e9,
+    ("magnet_rees", "magnets", "consumer_cost_usd"): 8.8e9,
+    ("magnet_rees", "magnets", "fiscal_cost_usd"): 9.9e9,
+    ("magnet_rees", "magnets", "stockpile_days_used"): 7.0,
+}
+
+
+def effect_text(language: str, *parts: tuple[str, float]) -> str:
+    return "; ".join(
+        i18n.t(f"levers.effect.{kid}", language, value=MONEY_TEXT[language][value])
+        for kid, value in parts
+    )
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_floor_and_stockpile_effects_read_their_own_market(language: str) -> None:
-    b = prepared("ndpr_withhold_60", language)
-    kp = b.results.kpis
-    floor = b.scenario.price_floors[0]
-    row = kp[
-        (kp["mineral"] == floor.mineral)
-        & (kp["stage"] == floor.stage)
-        & (kp["kpi"] == "fiscal_cost_usd")
-    ].iloc[0]
-    effect = b.floor_effect(floor)
-    if float(row["value"]) != 0:
-        fiscal = narrative.format_kpi("fiscal_cost_usd", float(row["value"]), "USD", language)
-        assert fiscal in effect
-    assert i18n.t("levers.effect.tariff_revenue_usd", language, value="").strip() in effect
-    stock = b.scenario.stockpiles[0]
+    real = prepared("ndpr_withhold_60", language)
+    floor = real.scenario.price_floors[0]
+    stock = real.scenario.stockpiles[0]
+    assert floor.instrument == "variable_tariff"
+    assert (floor.mineral, floor.stage) == (stock.minerals[0], stock.stage)
+    own = (floor.mineral, floor.stage)
+    levy = {
+        (*own, "tariff_revenue_usd"): 1.5e9,
+        (*own, "consumer_cost_usd"): 2.4e9,
+        (*own, "stockpile_days_used"): 42.4,
+        **OTHER_STAGE,
+    }
+    # a levy that books no fiscal cost shows its revenue and the consumers' cost, nothing else
+    b = with_kpis(real, {**levy, (*own, "fiscal_cost_usd"): 0.0})
+    assert b.floor_effect(floor) == effect_text(
+        language, ("tariff_revenue_usd", 1.5e9), ("consumer_cost_usd", 2.4e9)
+    )
+    # a fiscal cost in the floor's own market (buying surplus at the floor) follows
+    b = with_kpis(real, {**levy, (*own, "fiscal_cost_usd"): 3.2e8})
+    assert b.floor_effect(floor) == effect_text(
+        language,
+        ("tariff_revenue_usd", 1.5e9),
+        ("consumer_cost_usd", 2.4e9),
+        ("fiscal_cost_usd", 3.2e8),
+    )
+    assert b.stockpile_effect(stock) == i18n.t("levers.effect_stockpile", language, days="42")
+    # and in the real run the stockpile is drawn in its own market
+    kp = real.results.kpis
     used = kp[
         (kp["mineral"] == stock.minerals[0])
         & (kp["stage"] == stock.stage)
         & (kp["kpi"] == "stockpile_days_used")
     ].iloc[0]
     assert float(used["value"]) > 0
-    expect = narrative.format_kpi("stockpile_days_used", float(used["value"]), "days", language)
-    assert b.stockpile_effect(stock) == i18n.t("levers.effect_stockpile", language, days=expect)
 
 
 def test_cfd_floor_reports_fiscal_cost_not_tariff_revenue() -> None:
-    b = prepared("ndpr_withhold_60", "en")
+    real = prepared("ndpr_withhold_60", "en")
     cfd = types.SimpleNamespace(mineral="magnet_rees", stage="refining", instrument="cfd")
-    effect = b.floor_effect(cfd)
-    assert effect.startswith("fiscal cost ") and "tariff revenue" not in effect
-    assert "0" != effect.removeprefix("fiscal cost ").strip()
+    own = (cfd.mineral, cfd.stage)
+    no_levy = {(*own, "tariff_revenue_usd"): 0.0, (*own, "consumer_cost_usd"): 0.0, **OTHER_STAGE}
+    b = with_kpis(real, {**no_levy, (*own, "fiscal_cost_usd"): 3.2e8})
+    assert b.floor_effect(cfd) == "fiscal cost USD\u00a0320\u00a0m"
+    # its own KPI is shown even when the contract never pays out
+    b = with_kpis(real, {**no_levy, (*own, "fiscal_cost_usd"): 0.0})
+    assert b.floor_effect(cfd) == "fiscal cost USD\u00a00"
 
 
 # ----------------------------------------------------------------------------- 3. sources
@@ -138,6 +199,12 @@ def test_every_source_id_shown_is_in_the_sources_section(sid: str, language: str
 # ----------------------------------------------------------------------------- 4. backtest
 
 
+FOREIGN_VERDICTS = {
+    "en": r"\b(ja|nein|innerhalb|außerhalb)\b",
+    "de": r"\b(yes|no|within|outside)\b",
+}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_backtest_table_reads_as_prose(language: str) -> None:
     b = prepared("ndpr_withhold_60", language)
@@ -151,8 +218,8 @@ def test_backtest_table_reads_as_prose(language: str) -> None:
     for episode in set(record["episode"]):
         assert i18n.t(f"backtest.episode.{episode}", language) in table
     assert i18n.t("backtest.yes", language) in table
-    if language == "de":
-        assert not re.search(r"\b(yes|no|within|outside)\b", table)
+    # no word of the other language's verdicts
+    assert not re.search(FOREIGN_VERDICTS[language], table), table
     css = (Path(brief.__file__).parent / "templates/brief/brief.css").read_text()
     rule = css[css.index(".mb-backtest .mb-src") :].split("}")[0]
     assert "overflow-wrap: break-word" in rule and "white-space: normal" in rule
@@ -173,6 +240,7 @@ def test_flag_lines_name_the_source_once(language: str) -> None:
     for line in b.meta_dict()["flags"]:
         assert "ASSUMPTION" not in line and "()" not in line
     items = re.findall(r'<li class="mb-flag[^"]*">(.*?)</li>', str(b.methods()))
+    assert items and all(shown_ids(item) for item in items), items
     for item in items:
         for sid in shown_ids(item):
             assert text_of(item).count(sid) == 1, text_of(item)

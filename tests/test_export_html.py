@@ -197,8 +197,26 @@ def test_bundle_disk_cache_and_unwritable_cache(tmp_path: Path, monkeypatch) -> 
     assert export.vega_bundle() == first
 
 
+def _inlined_css(html: str) -> str:
+    """Text of the brief's ``<style id="mb-brief-css">`` up to where a browser would close it."""
+    found = re.findall(r'<style\b[^>]*\bid="mb-brief-css"[^>]*>(.*?)</style', html, re.S | re.I)
+    assert len(found) == 1, "the brief stylesheet must be inlined exactly once"
+    return found[0]
+
+
 def test_brief_css_is_inlined_verbatim() -> None:
     html, _ = export.export_html(_executed_nb(), rendered_at="now")
     css = export.BRIEF_CSS.read_text(encoding="utf-8")
-    if "</style" not in css.lower():
-        assert css.strip() in html
+    # the shipped stylesheet has nothing that could close its <style>: it goes in unchanged
+    assert "</style" not in css.lower()
+    assert _inlined_css(html).strip() == css.strip()
+    assert not [r for r in scan(html).refs if r[2].endswith(".css")]  # no stylesheet link
+
+
+def test_brief_css_cannot_close_the_style_element(tmp_path: Path, monkeypatch) -> None:
+    hostile = tmp_path / "brief.css"
+    hostile.write_text("h1 { color: red }\n</STYLE><script>alert(1)</script>\n", encoding="utf-8")
+    monkeypatch.setattr(export, "BRIEF_CSS", hostile)
+    html, _ = export.export_html(_executed_nb(), rendered_at="now")
+    # the whole file, script tag included, stays inert text inside the one style element
+    assert _inlined_css(html).strip() == "h1 { color: red }\n<\\/STYLE><script>alert(1)</script>"

@@ -1012,20 +1012,47 @@ def load_manifest(out: Path) -> dict[str, Any]:
     return {"schema": 1, "briefs": {}}
 
 
+def _lock_holder(out: Path) -> str:
+    """The pid recorded by the run holding ``out``'s lock (``unknown`` when not readable)."""
+    pid = "unknown"
+    with contextlib.suppress(OSError):
+        pid = (out / PID_FILE).read_text().strip() or pid
+    return pid
+
+
 @contextlib.contextmanager
-def output_lock(out: Path, timeout: float) -> Iterator[None]:
-    """Hold ``<out>/.render.lock``; wait up to ``timeout`` s, else raise a clear RenderError."""
+def output_lock(
+    out: Path, timeout: float, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold ``<out>/.render.lock``; wait up to ``timeout`` s, else raise a clear RenderError.
+
+    Parameters
+    ----------
+    out
+        The output folder.
+    timeout
+        Seconds to wait for another holder [s] (0: fail at once; negative: wait for ever).
+    on_wait
+        Called once, with the holder's pid, when the lock is busy and this call starts waiting
+        (never with ``timeout == 0``). Lets a caller say "waiting for …" (and tests know the
+        second run really is waiting, without guessing with sleeps).
+    """
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(out / LOCK_FILE), timeout=timeout)
     try:
-        lock.acquire()
+        if on_wait is not None and timeout != 0:
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                on_wait(_lock_holder(out))
+                lock.acquire()
+        else:
+            lock.acquire()
     except Timeout:
-        pid = "unknown"
-        with contextlib.suppress(OSError):
-            pid = (out / PID_FILE).read_text().strip() or pid
         raise RenderError(
-            f"another render is writing {out} (pid {pid}); wait for it or pass --lock-timeout"
+            f"another render is writing {out} (pid {_lock_holder(out)}); "
+            "wait for it or pass --lock-timeout"
         ) from None
     try:
         with contextlib.suppress(OSError):
@@ -1224,7 +1251,8 @@ class RunReport:
 
 
 Reporter = Callable[[str, Mapping[str, Any]], None]
-"""Progress callback: ``(event, info)`` with events ``plan``, ``start``, ``done``, ``finish``."""
+"""Progress callback: ``(event, info)`` with events ``wait`` (another run holds the output
+folder: ``out``, ``pid``), ``plan``, ``start``, ``done``, ``finish``."""
 
 
 def expand_out(out: str | Path, now: dt.datetime | None = None) -> Path:
@@ -1419,8 +1447,12 @@ def render(
         logger.propagate = False
         forward = _ForwardHandler(effective)
         logger.addHandler(forward)
+
+    def waiting(pid: str) -> None:
+        emit("wait", {"out": out_dir, "pid": pid})
+
     try:
-        with output_lock(out_dir, lock_timeout), _signals_raise():
+        with output_lock(out_dir, lock_timeout, on_wait=waiting), _signals_raise():
             _remove_temp_files(out_dir)  # stale temp files of a killed run (we hold the lock)
             try:
                 _run_locked(
