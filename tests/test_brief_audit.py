@@ -180,9 +180,10 @@ def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]
             if math.isfinite(v):
                 out.append((kind, v))
     base = _f(focal.get("base_price_usd_per_kg"))
-    peak = _f(focal.get("peak_price_multiple_outside"))
-    if math.isfinite(base) and math.isfinite(peak):
-        out.append(("usd_per_kg", base * peak))
+    for kpi in ("peak_price_multiple_outside", "peak_price_multiple_alliance"):
+        peak = _f(focal.get(kpi))
+        if math.isfinite(base) and math.isfinite(peak):
+            out.append(("usd_per_kg", base * peak))
     return out
 
 

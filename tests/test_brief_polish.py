@@ -52,13 +52,16 @@ def test_whatif_slider_shows_a_kpi_that_responds_to_the_share(language: str) -> 
     title = spec["vconcat"][0]["title"]["text"]
     title = " ".join(title) if isinstance(title, list) else title
     assert focal.iloc[0]["value_label"] in title and focal.iloc[-1]["value_label"] in title
-    # the flat peak price is a second panel driven by the same slider, with its reason
+    # the peak price is a second panel driven by the same slider; it now rises with the share
+    # (no longer a step set by the licensing delay), so its note says it moves with the lever
     assert [p["name"] for p in spec["params"]] == ["lever"]
     assert spec["params"][0]["bind"]["input"] == "range"
-    days = max(c.licensing_delay_days for c in b.scenario.export_controls)
+    peak, _, _ = b.whatif_grid("peak_price_multiple_outside")
+    peak = peak[peak["mineral"] == b.mineral].sort_values("lever_value")["value"]
+    assert peak.is_monotonic_increasing and peak.iloc[-1] > peak.iloc[0]
     note = spec["vconcat"][1]["title"]["subtitle"]
     note = " ".join(note) if isinstance(note, list) else note
-    assert days > 0 and i18n.fmt_number(days, language) in note
+    assert note == i18n.t("chart.whatif.peak_note", language)
 
 
 def test_slider_hint_only_with_a_lever_grid() -> None:
@@ -86,21 +89,6 @@ def with_kpis(b: brief.Brief, values: dict[tuple[str, str, str], float]) -> brie
     return dataclasses.replace(b, results=dataclasses.replace(b.results, kpis=kp))
 
 
-# the money values the tests below choose, as the brief must print them (NBSP-separated)
-MONEY_TEXT = {
-    "en": {
-        1.5e9: "USD\u00a01.5\u00a0bn",
-        2.4e9: "USD\u00a02.4\u00a0bn",
-        3.2e8: "USD\u00a0320\u00a0m",
-        0.0: "USD\u00a00",
-    },
-    "de": {
-        1.5e9: "1,5\u00a0Mrd.\u00a0USD",
-        2.4e9: "2,4\u00a0Mrd.\u00a0USD",
-        3.2e8: "320\u00a0Mio.\u00a0USD",
-        0.0: "0\u00a0USD",
-    },
-}
 # the same mineral's other stage gets values the floor's own market does not have
 OTHER_STAGE = {
     ("magnet_rees", "magnets", "tariff_revenue_usd"): 7.7e9,
@@ -108,13 +96,6 @@ OTHER_STAGE = {
     ("magnet_rees", "magnets", "fiscal_cost_usd"): 9.9e9,
     ("magnet_rees", "magnets", "stockpile_days_used"): 7.0,
 }
-
-
-def effect_text(language: str, *parts: tuple[str, float]) -> str:
-    return "; ".join(
-        i18n.t(f"levers.effect.{kid}", language, value=MONEY_TEXT[language][value])
-        for kid, value in parts
-    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -131,28 +112,41 @@ def test_floor_and_stockpile_effects_read_their_own_market(language: str) -> Non
         (*own, "stockpile_days_used"): 42.4,
         **OTHER_STAGE,
     }
-    # a levy that books no fiscal cost shows its revenue and the consumers' cost, nothing else
+    levy.update(
+        {
+            (*own, "consumer_cost_usd_per_year"): 9.0e8,
+            (*own, "tariff_revenue_usd_per_year"): 6.0e8,
+            (*own, "fiscal_cost_usd_per_year"): 0.0,
+        }
+    )
+    # a levy that books no fiscal cost shows the consumers' cost and its revenue, nothing else,
+    # each per peak year and to the end of the horizon
     b = with_kpis(real, {**levy, (*own, "fiscal_cost_usd"): 0.0})
-    assert b.floor_effect(floor) == effect_text(
-        language, ("tariff_revenue_usd", 1.5e9), ("consumer_cost_usd", 2.4e9)
+    expected = {
+        "en": "extra cost to consumers USD 900 m in the peak year, USD 2.4 bn to September 2028; "
+        "tariff revenue USD 600 m in the peak year, USD 1.5 bn to September 2028",
+        "de": "Mehrkosten der Abnehmer 900 Mio. USD im stärksten Jahr, 2,4 Mrd. USD bis "
+        "September 2028; Zolleinnahmen 600 Mio. USD im stärksten Jahr, 1,5 Mrd. USD bis "
+        "September 2028",
+    }[language]
+    assert b.floor_effect(floor).replace("\u00a0", " ") == expected
+    # a fiscal cost in the floor's own market follows
+    b = with_kpis(
+        real,
+        {**levy, (*own, "fiscal_cost_usd"): 3.2e8, (*own, "fiscal_cost_usd_per_year"): 1.0e8},
     )
-    # a fiscal cost in the floor's own market (buying surplus at the floor) follows
-    b = with_kpis(real, {**levy, (*own, "fiscal_cost_usd"): 3.2e8})
-    assert b.floor_effect(floor) == effect_text(
-        language,
-        ("tariff_revenue_usd", 1.5e9),
-        ("consumer_cost_usd", 2.4e9),
-        ("fiscal_cost_usd", 3.2e8),
-    )
-    assert b.stockpile_effect(stock) == i18n.t("levers.effect_stockpile", language, days="42")
-    # and in the real run the stockpile is drawn in its own market
-    kp = real.results.kpis
-    used = kp[
-        (kp["mineral"] == stock.minerals[0])
-        & (kp["stage"] == stock.stage)
-        & (kp["kpi"] == "stockpile_days_used")
-    ].iloc[0]
-    assert float(used["value"]) > 0
+    tail = {
+        "en": "; fiscal cost to taxpayers USD 100 m in the peak year, USD 320 m to September 2028",
+        "de": "; Kosten für die Steuerzahler 100 Mio. USD im stärksten Jahr, 320 Mio. USD bis "
+        "September 2028",
+    }[language]
+    assert b.floor_effect(floor).replace("\u00a0", " ") == expected + tail
+    # the stockpile row reads its own holder's use in the real run: Japan's 60 days, all used
+    use = real.results.stockpile_use
+    row = use[(use["holder"] == stock.holder) & (use["stage"] == stock.stage)].iloc[0]
+    assert float(row["value"]) > 0
+    words = {"en": "60 of 60 days of cover used", "de": "60 von 60 Tagen Reichweite genutzt"}
+    assert b.stockpile_effect(stock).startswith(words[language])
 
 
 def test_cfd_floor_reports_fiscal_cost_not_tariff_revenue() -> None:
@@ -160,11 +154,23 @@ def test_cfd_floor_reports_fiscal_cost_not_tariff_revenue() -> None:
     cfd = types.SimpleNamespace(mineral="magnet_rees", stage="refining", instrument="cfd")
     own = (cfd.mineral, cfd.stage)
     no_levy = {(*own, "tariff_revenue_usd"): 0.0, (*own, "consumer_cost_usd"): 0.0, **OTHER_STAGE}
-    b = with_kpis(real, {**no_levy, (*own, "fiscal_cost_usd"): 3.2e8})
-    assert b.floor_effect(cfd) == "fiscal cost USD\u00a0320\u00a0m"
+    no_levy.update(
+        {(*own, "tariff_revenue_usd_per_year"): 0.0, (*own, "consumer_cost_usd_per_year"): 0.0}
+    )
+    b = with_kpis(
+        real,
+        {**no_levy, (*own, "fiscal_cost_usd"): 3.2e8, (*own, "fiscal_cost_usd_per_year"): 1.2e8},
+    )
+    assert b.floor_effect(cfd).replace("\u00a0", " ") == (
+        "fiscal cost to taxpayers USD 120 m in the peak year, USD 320 m to September 2028"
+    )
     # its own KPI is shown even when the contract never pays out
-    b = with_kpis(real, {**no_levy, (*own, "fiscal_cost_usd"): 0.0})
-    assert b.floor_effect(cfd) == "fiscal cost USD\u00a00"
+    b = with_kpis(
+        real, {**no_levy, (*own, "fiscal_cost_usd"): 0.0, (*own, "fiscal_cost_usd_per_year"): 0.0}
+    )
+    assert b.floor_effect(cfd).replace("\u00a0", " ") == (
+        "fiscal cost to taxpayers USD 0 in the peak year, USD 0 to September 2028"
+    )
 
 
 # ----------------------------------------------------------------------------- 3. sources
