@@ -152,6 +152,7 @@ def _note_unbalanced_worlds(out: pd.DataFrame) -> None:
 
 
 def build_reserves(ref: Path) -> pd.DataFrame:
+    """USGS reserves by country (rows without a figure are left out)."""
     src = pd.read_csv(ref / "data" / "reserves.csv", dtype=str, keep_default_na=False)
     recs = []
     for i, r in enumerate(src.itertuples(index=False), start=2):
@@ -198,6 +199,7 @@ def _usd_per_kg(value: float, unit: str) -> float:
 
 
 def build_prices(ref: Path) -> pd.DataFrame:
+    """Price points and annual averages with their period and a USD/kg value."""
     src = pd.read_csv(ref / "data" / "prices.csv", dtype=str, keep_default_na=False)
     recs = []
     for r in src.itertuples(index=False):
@@ -311,6 +313,7 @@ def build_demand_multiples(iea_demand: pd.DataFrame, curated: Path = CURATED_DIR
 
 
 def build_import_reliance(ref: Path) -> pd.DataFrame:
+    """US net import reliance [%] per mineral and year (USGS salient statistics)."""
     src = pd.read_csv(ref / "data" / "net_import_reliance.csv", dtype=str, keep_default_na=False)
     recs = []
     for r in src.itertuples(index=False):

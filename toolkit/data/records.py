@@ -53,7 +53,7 @@ def _typed(raw: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
         raise DataError(
             f"{where}: columns differ from table {table!r}: missing {missing}, unexpected {extra}"
         )
-    out = {}
+    out: dict[str, list[object]] = {}
     for col in spec.columns:
         cells = raw[col.name].tolist()
         try:
