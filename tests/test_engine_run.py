@@ -233,7 +233,7 @@ def test_float32_monte_carlo_chunks_match_float64(dataset, monkeypatch) -> None:
     sc = load_backtest("bt02_gallium_2023")
     n = engine.ROW_CHUNK + 500  # two Monte Carlo chunks
     fast = engine.run(sc, dataset, draws=n, seed=3)
-    monkeypatch.setattr(engine, "MC_DTYPE", np.float64)
+    monkeypatch.setattr(engine.simulation, "MC_DTYPE", np.float64)
     exact = engine.run(sc, dataset, draws=n, seed=3)
     pd.testing.assert_frame_equal(fast.timeseries, exact.timeseries)  # central path: float64
     pd.testing.assert_frame_equal(fast.bands, exact.bands, check_exact=False, rtol=1e-4)

@@ -1,0 +1,99 @@
+"""What one run hands back: the :class:`Results` dataclass and its IAMC export/writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from toolkit import __version__
+from toolkit.errors import ScenarioError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.scenarios import Scenario
+
+MODEL_NAME = f"mineral-briefs {__version__}"
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run produces (docs/architecture.md, Engine)."""
+
+    scenario: Scenario
+    timeseries: pd.DataFrame
+    bands: pd.DataFrame
+    kpis: pd.DataFrame
+    sensitivity: pd.DataFrame
+    whatif: pd.DataFrame
+    sources: tuple[str, ...]
+    data_vintage: str
+    stockpile_use: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per stockpile and mineral: ``holder, mineral, stage, days_of_cover, value, p10,
+    p90`` — days of the holder's own demand used (central run; P10/P90 over the draws)."""
+    price_basis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per market (:data:`PRICE_BASIS_COLUMNS`): what a tonne is (``content_label``,
+    e.g. ``Li content``), what the price is quoted on (``price_label``, e.g. ``LCE``), the
+    factor between them (``content_per_product_factor``: USD/kg content = USD/kg product ×
+    factor) and the base price both ways. ``Price|…`` series are per kg of the product; the
+    money series and KPIs are priced per kg of the quantity basis."""
+
+    def to_iamc(self) -> pd.DataFrame:
+        """The timeseries in IAMC long format (``model, scenario, region, variable, unit,
+        time, value``), readable by ``pyam.IamDataFrame`` unchanged."""
+        return self.timeseries.copy()
+
+    def kpi(self, mineral: str, stage: str, kpi: str) -> float:
+        """Central value of one KPI (NaN if absent)."""
+        k = self.kpis
+        hit = k.loc[(k["mineral"] == mineral) & (k["stage"] == stage) & (k["kpi"] == kpi), "value"]
+        return float(hit.iloc[0]) if len(hit) else float("nan")
+
+    def write(self, path: str | Path) -> Path:
+        """Write the results to ``.csv`` (IAMC long table), ``.parquet`` (IAMC long table) or
+        ``.xlsx`` (sheets ``data`` = IAMC, ``bands``, ``kpis``, ``sensitivity``, ``whatif``,
+        ``meta`` = one row per model/scenario, as pyam reads it).
+
+        Raises
+        ------
+        ScenarioError
+            For any other extension.
+        """
+        out = Path(path)
+        suffix = out.suffix.lower()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        if suffix == ".csv":
+            self.timeseries.to_csv(tmp, index=False)
+        elif suffix == ".parquet":
+            self.timeseries.to_parquet(tmp, index=False)
+        elif suffix == ".xlsx":
+            # NOTE: the meta sheet uses pyam's layout (one row per model/scenario, one column per
+            # indicator), so ``pyam.IamDataFrame("results.xlsx")`` reads the workbook unchanged.
+            meta = pd.DataFrame(
+                [
+                    {
+                        "model": MODEL_NAME,
+                        "scenario": self.scenario.id,
+                        "title": self.scenario.text("title"),
+                        "data_vintage": self.data_vintage,
+                        "sources": ", ".join(self.sources),
+                        "digest": self.scenario.digest(),
+                    }
+                ]
+            )
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                self.timeseries.to_excel(xw, sheet_name="data", index=False)
+                self.bands.to_excel(xw, sheet_name="bands", index=False)
+                self.kpis.to_excel(xw, sheet_name="kpis", index=False)
+                self.sensitivity.to_excel(xw, sheet_name="sensitivity", index=False)
+                self.whatif.to_excel(xw, sheet_name="whatif", index=False)
+                meta.to_excel(xw, sheet_name="meta", index=False)
+        else:
+            raise ScenarioError(
+                f"cannot write results to {out.name!r}: the extension must be .csv, .parquet "
+                "or .xlsx"
+            )
+        tmp.replace(out)
+        return out
