@@ -45,9 +45,9 @@ class BriefBase:
     seed: int
     mineral: str = "magnet_rees"
     stage: str = "refining"
+    # NOTE: read only by ExportsSection.meta, but a dataclass field must be declared here,
+    # on the one dataclass the sections share.
     _displayed_meta: bool = field(default=False, repr=False)
-
-    # ------------------------------------------------------------------ basics
 
     def t(self, key: str, **values: Any) -> str:
         """Translate a catalogue key into the brief's language."""

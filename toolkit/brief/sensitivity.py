@@ -54,7 +54,6 @@ class SensitivitySection(BriefBase):
             "swing", ascending=False
         )
         top = frame.iloc[0]
-        lo, hi = sorted([top["low_label"], top["high_label"]], key=lambda s: s)
         text = self.t(
             "sensitivity.intro",
             kpi=escape(self.t(f"kpi.{kpi}")),
@@ -66,7 +65,6 @@ class SensitivitySection(BriefBase):
             low=escape(top["low_label"]),
             high=escape(top["high_label"]),
         )
-        del lo, hi
         return HTML(head + _p(text) + _p(top_text))
 
     def tornado_chart(self) -> Any:

@@ -42,7 +42,6 @@ class StructureSection(BriefBase):
             named = grp[grp["country"] != "Other"].sort_values("share_pct", ascending=False)
             if named.empty:
                 continue
-            shares = grp["share_pct"].to_numpy()
             hhi = float((named["share_pct"] ** 2).sum())
             top = named.iloc[0]
             rows.append(
@@ -56,7 +55,6 @@ class StructureSection(BriefBase):
                     Safe(narrative.source_ref(str(top["source_id"]), breakable=True)),
                 )
             )
-            del shares
         table = html_table(
             [
                 self.t(f"market.col.{c}")
