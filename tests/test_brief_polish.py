@@ -226,7 +226,7 @@ def test_backtest_table_reads_as_prose(language: str) -> None:
     assert i18n.t("backtest.yes", language) in table
     # no word of the other language's verdicts
     assert not re.search(FOREIGN_VERDICTS[language], table), table
-    css = (Path(brief.__file__).parent / "templates/brief/brief.css").read_text()
+    css = (Path(brief.__file__).parents[1] / "templates/brief/brief.css").read_text()
     rule = css[css.index(".mb-backtest .mb-src") :].split("}")[0]
     assert "overflow-wrap: break-word" in rule and "white-space: normal" in rule
     # long ids break after an underscore, not inside a word
@@ -329,5 +329,5 @@ def test_comparison_reads_well(language: str) -> None:
     # the intro promises P10–P90 in the tooltips: they are there
     tips = [t["title"] for t in text["encoding"]["tooltip"]]
     assert "P10–P90" in tips and len(set(tips)) == len(tips)
-    css = (Path(brief.__file__).parent / "templates/brief/brief.css").read_text()
+    css = (Path(brief.__file__).parents[1] / "templates/brief/brief.css").read_text()
     assert re.search(r"\.mb-table th\.mb-num[^{]*\{[^}]*white-space: normal", css)

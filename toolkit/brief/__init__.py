@@ -1,0 +1,46 @@
+"""One brief: run the scenario once, then one method per notebook section.
+
+``notebooks/brief.ipynb`` calls :func:`prepare` in its setup cell; every other cell is one call
+such as ``brief.summary()`` or ``brief.price_chart()`` returning a chart, a table or text.
+Section methods return :class:`toolkit.narrative.HTML` / :class:`~toolkit.narrative.Markdown`
+(``str`` subclasses Jupyter displays) or Altair charts built by :mod:`toolkit.charts`.
+
+The brief displays exactly one meta output (:data:`META_MIME`, read by the exporter for the page
+header and the index) and one data output (:data:`DATA_MIME`, the IAMC results as CSV, written
+beside the brief by the render pipeline).
+
+Each section lives in its own module (``summary``, ``situation``, ``structure``, ``shock``,
+``levers``, ``whatif``, ``sensitivity``, ``watch``, ``methods``, ``sources``, ``exports``);
+``compose`` joins them into :class:`Brief`, ``prepare`` builds one, ``compare`` sets several
+side by side.
+"""
+
+from __future__ import annotations
+
+from toolkit.brief.compare import COMPARE_KPIS, Comparison, prepare_comparison
+from toolkit.brief.compose import Brief
+from toolkit.brief.exports import DATA_MIME, META_MIME
+from toolkit.brief.methods import FLAG_LEVELS
+from toolkit.brief.methods import _backtest_record as _backtest_record  # read by tests
+
+# NOTE: ``toolkit.brief.prepare`` stays the function: the submodule of that name is loaded
+# (by ``compare``) before this line rebinds the name, and a loaded module never rebinds it.
+from toolkit.brief.prepare import _focal as _focal
+from toolkit.brief.prepare import prepare
+from toolkit.brief.sensitivity import SENSITIVITY_KPIS
+from toolkit.brief.structure import CONCENTRATION_PAIRS
+from toolkit.brief.whatif import WHATIF_LEVERS
+
+__all__ = [
+    "CONCENTRATION_PAIRS",
+    "COMPARE_KPIS",
+    "DATA_MIME",
+    "FLAG_LEVELS",
+    "META_MIME",
+    "SENSITIVITY_KPIS",
+    "WHATIF_LEVERS",
+    "Brief",
+    "Comparison",
+    "prepare",
+    "prepare_comparison",
+]
