@@ -168,7 +168,7 @@ def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]
         "_usd": "usd",
         "base_price_usd_per_kg": "usd_per_kg",
         "months_to_recovery": "months",
-        "stockpile_days_used": "days",
+        "stockpile_days": "days",
     }
     out = []
     for kpi, row in focal.items():

@@ -83,6 +83,33 @@ class ExportsSection(BriefBase):
         wide.reset_index().to_csv(buf, index=False, float_format="%.6g")
         return buf.getvalue()
 
+    def _stockpile_rows(self) -> pd.DataFrame:
+        """Each stockpile's use (days of its holder's own demand) and its size, as quoted in
+        the summary; ``focal`` where the stock serves the brief's mineral."""
+        rows = []
+        for r in self.results.stockpile_use.itertuples(index=False):
+            for kpi, val, lo, hi, stat in (
+                (f"stockpile_days_used|{r.holder}", r.value, r.p10, r.p90, "central"),
+                (f"stockpile_days_of_cover|{r.holder}", r.days_of_cover, None, None, "input"),
+            ):
+                rows.append(
+                    {
+                        "scenario": self.scenario_id,
+                        "mineral": r.mineral,
+                        "stage": r.stage,
+                        "kpi": kpi,
+                        "statistic": stat,
+                        "value": val,
+                        "unit": "days",
+                        "p10": val if lo is None else lo,
+                        "p90": val if hi is None else hi,
+                        "flags": "",
+                        "note": f"days of {r.holder}'s own demand",
+                        "focal": r.mineral == self.mineral,
+                    }
+                )
+        return pd.DataFrame(rows)
+
     def kpis_csv(self) -> str:
         """The key figures of every market: the one table the summary, cards, chart titles,
         levers table and index read (``statistic`` = central estimate; P10/P90 over draws)."""
@@ -95,6 +122,9 @@ class ExportsSection(BriefBase):
         out.insert(0, "scenario", self.scenario_id)
         out["statistic"] = "central"
         out["focal"] = (out["mineral"] == self.mineral) & (out["stage"] == self.stage)
+        extra = self._stockpile_rows()
+        if len(extra):
+            out = pd.concat([out, extra], ignore_index=True)
         cols = ["scenario", "mineral", "stage", "kpi", "statistic", "value", "unit", "p10", "p90"]
         cols += ["flags", "note", "focal"]
         buf = io.StringIO()

@@ -46,6 +46,17 @@ class SummarySection(BriefBase):
             top_country=top_country,
             horizon_months=self.horizon_months,
             start=self.start,
+            stockpiles=[
+                (
+                    escape(self.scenario.alliance_name)
+                    if r.holder == "alliance"
+                    else i18n.country_name(r.holder, self.language),
+                    float(r.value),
+                    float(r.days_of_cover),
+                )
+                for r in self.results.stockpile_use.itertuples(index=False)
+                if r.mineral == self.mineral
+            ],
         )
 
     def summary(self) -> HTML:

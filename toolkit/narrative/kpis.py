@@ -82,6 +82,13 @@ def headline_ids(kpis: Mapping[str, KPI], n: int = 4) -> list[str]:
             continue
         if k is None or not math.isfinite(k.value):
             continue
+        if kpi_id == "peak_price_multiple_outside":
+            # NOTE: under a floor the alliance pays more than the rest of the world: the card
+            # shows the price the alliance's own buyers face.
+            ally = kpis.get("peak_price_multiple_alliance")
+            if ally is not None and ally.available and ally.value > k.value * 1.01:
+                out.append("peak_price_multiple_alliance")
+                continue
         if kpi_id == "peak_price_multiple_outside" or abs(k.value) > 1e-9:
             out.append(kpi_id)
     return out[:n]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from toolkit import i18n
@@ -42,6 +42,7 @@ def findings(
     top_country: str | None = None,
     horizon_months: int | None = None,
     start: dt.date | None = None,
+    stockpiles: Sequence[tuple[str, float, float]] = (),
     max_findings: int = 6,
 ) -> list[Finding]:
     """The findings of the executive summary, generated from the KPIs.
@@ -65,6 +66,9 @@ def findings(
         Simulated months (the end of the horizon is named in open-ended findings).
     start : date, optional
         First simulated month (dates the peak and the end of the horizon).
+    stockpiles : sequence of (holder name, days used, days of cover)
+        Use of each stockpile in the central run (``Results.stockpile_use``); a stockpile held
+        at another stage than the focal one (oxide stocks serving magnets) is reported too.
     max_findings : int
         At most this many findings.
     """
@@ -81,7 +85,7 @@ def findings(
         shortfall,
         _recovery_finding(kpis, language, end_text) if disrupted else None,
         _money_finding(kpis, language, end_text),
-        _stockpile_finding(kpis, language),
+        _stockpile_finding(stockpiles, language),
         _projects_finding(kpis, language),
         _concentration_finding(kpis, language, mineral, top_country),
         _self_sufficiency_finding(kpis, language),
@@ -296,16 +300,24 @@ def _source_of(note: str) -> str:
     return source_ref(m.group(1)) if m else ""
 
 
-def _stockpile_finding(kpis: Mapping[str, KPI], language: str) -> Finding | None:
-    """Days of consumption drawn from stockpiles."""
-    stock = kpis.get("stockpile_days_used")
-    if not (_ok(stock) and stock is not None and stock.value > 0):
+def _stockpile_finding(
+    stockpiles: Sequence[tuple[str, float, float]], language: str
+) -> Finding | None:
+    """Days of cover each holder draws (days of its own demand), from the central run."""
+    used = [(h, u, c) for h, u, c in stockpiles if u > 0]
+    if not used:
         return None
-    return Finding(
-        "stockpile",
-        i18n.t("finding.stockpile", language, days=stock.text),
-        {"stockpile_days_used": stock.text},
-    )
+    parts = [
+        i18n.t(
+            "finding.stockpile_holder",
+            language,
+            holder=h,
+            used=i18n.fmt_number(u, language, 0),
+            cover=i18n.fmt_number(c, language, 0),
+        )
+        for h, u, c in used
+    ]
+    return Finding("stockpile", i18n.t("finding.stockpiles", language, holders="; ".join(parts)))
 
 
 def _projects_finding(kpis: Mapping[str, KPI], language: str) -> Finding | None:
