@@ -19,8 +19,8 @@ from pydantic_core import PydanticCustomError
 from toolkit.errors import ScenarioError
 
 TAG = "~"
-"""Prefix of union tags (see :func:`toolkit.scenarios.base.union_tag`); such loc items are dropped
-from key paths."""
+"""Prefix of the tags of tagged unions (:func:`toolkit.scenarios.base.union_tag`). Pydantic puts the
+tag into an error's ``loc``, but the author never wrote it, so key paths leave such items out."""
 
 
 def suggest(value: str, allowed: Iterable[str]) -> str:
@@ -44,6 +44,8 @@ def unknown_error(what: str, value: Any, allowed: Sequence[str], *, show: bool =
     return PydanticCustomError("unknown_id", msg)
 
 
+# pydantic error type -> wording for a scenario author (other types keep pydantic's message,
+# reworded in format_error)
 _MESSAGES = {
     "missing": "required key is missing",
     "model_type": "must be a mapping (key: value)",
