@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TOOLKIT_DIR = Path(__file__).resolve().parent.parent
+TOOLKIT_DIR = Path(__file__).resolve().parent.parent  # toolkit/ (this file: toolkit/render/)
 REPO_DIR = TOOLKIT_DIR.parent
 NOTEBOOK_DIR = REPO_DIR / "notebooks"
 BRIEF_NOTEBOOK = NOTEBOOK_DIR / "brief.ipynb"

@@ -81,21 +81,18 @@ def _store_outcome(
     }
     error = outcome.error
     if outcome.status == "ok" and outcome.html is not None:
-        files = {"html": f"{job.name}.html"}
         try:
-            group: list[tuple[Path, bytes | str]] = [(out / files["html"], outcome.html)]
-            if outcome.data_filename:
-                group.append((out / outcome.data_filename, outcome.data_csv or ""))
-                files["data"] = outcome.data_filename
-            if outcome.kpis_filename:
-                group.append((out / outcome.kpis_filename, outcome.kpis_csv or ""))
-                files["kpis"] = outcome.kpis_filename
-            atomic_write_many(group)
-            if pdf_exe:
-                print_pdf(out / files["html"], out / f"{job.name}.pdf", chromium=pdf_exe)
-                files["pdf"] = f"{job.name}.pdf"
-            with contextlib.suppress(OSError):
-                (out / FAILED_DIR / f"{job.name}.ipynb").unlink()
+            files = _write_brief(out, job.name, outcome.html, outcome, pdf_exe)
+        except OSError as exc:
+            error = {
+                "kind": "write",
+                "cell": None,
+                "ename": type(exc).__name__,
+                "evalue": f"{exc.strerror or exc} (previous brief kept)",
+            }
+        except RenderError as exc:
+            error = {"kind": "pdf", "cell": None, "ename": "RenderError", "evalue": str(exc)}
+        else:
             entry.update(
                 status="ok",
                 key=key,
@@ -107,15 +104,6 @@ def _store_outcome(
             )
             entries[job.name] = entry
             return BriefResult(job.name, "ok", seconds)
-        except OSError as exc:
-            error = {
-                "kind": "write",
-                "cell": None,
-                "ename": type(exc).__name__,
-                "evalue": f"{exc.strerror or exc} (previous brief kept)",
-            }
-        except RenderError as exc:
-            error = {"kind": "pdf", "cell": None, "ename": "RenderError", "evalue": str(exc)}
     # failure: keep the previous good brief (files, meta, render time) and say what happened
     if outcome.failed_notebook:
         with contextlib.suppress(OSError):
@@ -132,3 +120,27 @@ def _store_outcome(
     )
     entries[job.name] = entry
     return BriefResult(job.name, "failed", seconds, entry["error"])
+
+
+def _write_brief(
+    out: Path, name: str, html: bytes, outcome: RenderOutcome, pdf_exe: str | None
+) -> dict[str, str]:
+    """Write a rendered brief and its downloads together (then its PDF); return their names.
+
+    Raises ``OSError`` (a write failed; nothing was replaced) or ``RenderError`` (no PDF).
+    """
+    files = {"html": f"{name}.html"}
+    group: list[tuple[Path, bytes | str]] = [(out / files["html"], html)]
+    if outcome.data_filename:
+        group.append((out / outcome.data_filename, outcome.data_csv or ""))
+        files["data"] = outcome.data_filename
+    if outcome.kpis_filename:
+        group.append((out / outcome.kpis_filename, outcome.kpis_csv or ""))
+        files["kpis"] = outcome.kpis_filename
+    atomic_write_many(group)
+    if pdf_exe:
+        print_pdf(out / files["html"], out / f"{name}.pdf", chromium=pdf_exe)
+        files["pdf"] = f"{name}.pdf"
+    with contextlib.suppress(OSError):
+        (out / FAILED_DIR / f"{name}.ipynb").unlink()
+    return files

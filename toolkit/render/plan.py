@@ -90,18 +90,46 @@ def plan_briefs(
     RenderError
         If a notebook is missing, or no scenario was given.
     """
+    langs = _languages(language)
+    refs = _scenario_refs(scenarios, all_scenarios)
+    nb = Path(notebook) if notebook else BRIEF_NOTEBOOK
+    if not nb.is_file():
+        raise RenderError(f"notebook {nb} not found")
+    jobs, ids, all_files = _scenario_jobs(refs, langs, nb)
+    if include_compare is None:
+        include_compare = all_scenarios
+    if include_compare:
+        cnb = Path(compare_notebook) if compare_notebook else COMPARE_NOTEBOOK
+        if not cnb.is_file():
+            raise RenderError(f"comparison notebook {cnb} not found")
+        which = "all" if all_scenarios else ",".join(ids)
+        jobs.extend(_compare_jobs(which, langs, cnb, all_files))
+    return jobs
+
+
+def _scenario_refs(scenarios: Sequence[str], all_scenarios: bool) -> list[str]:
+    """The scenario references to plan: the built-ins first with ``--all``, then the others."""
     from toolkit import scenarios as sc
 
-    langs = _languages(language)
     refs: list[str] = list(scenarios)
     if all_scenarios:
         builtin = [info.id for info in sc.list_scenarios()]
         refs = builtin + [r for r in refs if r not in builtin]
     if not refs:
         raise RenderError("no scenario given: name scenario ids or paths, or use --all")
-    nb = Path(notebook) if notebook else BRIEF_NOTEBOOK
-    if not nb.is_file():
-        raise RenderError(f"notebook {nb} not found")
+    return refs
+
+
+def _scenario_jobs(
+    refs: Sequence[str], langs: Sequence[str], nb: Path
+) -> tuple[list[BriefJob], list[str], list[tuple[str, Path]]]:
+    """Load every scenario (a bad one raises here) and make one job per scenario and language.
+
+    Returns the jobs, the scenario ids in order (a scenario named twice counts once) and every
+    scenario file as a ``(label, path)`` input.
+    """
+    from toolkit import scenarios as sc
+
     jobs: list[BriefJob] = []
     all_files: list[tuple[str, Path]] = []
     seen: dict[str, None] = {}
@@ -129,26 +157,23 @@ def plan_briefs(
                     language=lang,
                 )
             )
-    if include_compare is None:
-        include_compare = all_scenarios
-    if include_compare:
-        cnb = Path(compare_notebook) if compare_notebook else COMPARE_NOTEBOOK
-        if not cnb.is_file():
-            raise RenderError(f"comparison notebook {cnb} not found")
-        uniq = tuple(dict.fromkeys(all_files))
-        for lang in langs:
-            jobs.append(
-                BriefJob(
-                    name=f"compare-{lang}",
-                    notebook=cnb,
-                    parameters={
-                        "scenarios": "all" if all_scenarios else ",".join(seen),
-                        "language": lang,
-                    },
-                    inputs=((f"notebook:{cnb.name}", cnb), *uniq),
-                    kind="compare",
-                    scenario="all",
-                    language=lang,
-                )
-            )
-    return jobs
+    return jobs, list(seen), all_files
+
+
+def _compare_jobs(
+    which: str, langs: Sequence[str], cnb: Path, all_files: Sequence[tuple[str, Path]]
+) -> list[BriefJob]:
+    """One comparison brief per language over ``which`` (``all`` or comma-joined scenario ids)."""
+    uniq = tuple(dict.fromkeys(all_files))
+    return [
+        BriefJob(
+            name=f"compare-{lang}",
+            notebook=cnb,
+            parameters={"scenarios": which, "language": lang},
+            inputs=((f"notebook:{cnb.name}", cnb), *uniq),
+            kind="compare",
+            scenario="all",
+            language=lang,
+        )
+        for lang in langs
+    ]

@@ -9,7 +9,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.render.kernel import _LAST, KERNEL_NAME, _kernel_pid, _register_engine, _state
+from toolkit.render.kernel import (
+    _LAST,
+    KERNEL_NAME,
+    _kernel_pid,
+    _register_engine,
+    _state,
+    _WorkerState,
+)
 
 RESET_SOURCE = """\
 get_ipython().run_line_magic('reset', '-f')
@@ -129,11 +136,6 @@ def render_one(task: RenderTask) -> RenderOutcome:
     summary and the executed notebook.
     """
     import nbformat
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    from toolkit.export import RESET_CELL_TAG, export_html
 
     st = _state()
     with st.lock:
@@ -142,69 +144,16 @@ def render_one(task: RenderTask) -> RenderOutcome:
             name=task.name, status="failed", worker=f"{socket.gethostname()}:{os.getpid()}"
         )
         engine = _register_engine()
-        nb = nbformat.read(task.notebook, as_version=4)
-        reset = nbformat.v4.new_code_cell(RESET_SOURCE, metadata={"tags": [RESET_CELL_TAG]})
-        nb.cells.insert(0, reset)
+        nb = _with_reset_cell(task.notebook)
         _LAST.data.clear()
-        executed = None
         restarts_before = st.restarts
-        try:
-            km = st.kernel(task.cwd, task.kernel_name, task.startup_timeout)
-            out.kernel_pid = _kernel_pid(km)
-            st.runs += 1
-            executed = pm.execute_notebook(
-                nb,
-                None,
-                parameters=dict(task.parameters),
-                engine_name=engine,
-                kernel_name=task.kernel_name,
-                km=km,
-                execution_timeout=task.timeout,
-                start_timeout=task.startup_timeout,
-                progress_bar=False,
-                log_output=False,
-                report_mode=False,
-            )
-        except PapermillExecutionError as exc:
-            out.error = _failure_summary(_LAST.data.get("nb"), "exception", exc)
-        except CellTimeoutError as exc:
-            out.error = _failure_summary(_LAST.data.get("nb"), "timeout", exc)
-            out.error["evalue"] = f"a cell ran longer than the {task.timeout:g} s timeout"
-            st.shutdown()
-        except DeadKernelError as exc:
-            out.error = _failure_summary(_LAST.data.get("nb"), "kernel_died", exc)
-            out.error["evalue"] = "the kernel died while executing this cell"
-            st.shutdown()
-        except Exception as exc:  # noqa: BLE001 - anything else: report, restart the kernel
-            out.error = _failure_summary(_LAST.data.get("nb"), "error", exc)
-            st.shutdown()
+        executed = _execute(st, task, nb, engine, out)
         out.execute_s = time.perf_counter() - t0
         if executed is None and st.km is not None and not st.alive():
             st.shutdown()
         out.kernel_restarts = st.restarts - restarts_before
         if executed is not None:
-            out.cells_s = _cells_seconds(executed)
-            t1 = time.perf_counter()
-            try:
-                page, extras = export_html(executed, rendered_at=task.rendered_at, name=task.name)
-                out.html = page.encode("utf-8")
-                out.meta = extras["meta"]
-                out.charts = int(extras["charts"])
-                if extras["data"]:
-                    out.data_filename = str(extras["data"]["filename"])
-                    out.data_csv = str(extras["data"].get("csv", ""))
-                    if extras["data"].get("kpis_filename"):
-                        out.kpis_filename = str(extras["data"]["kpis_filename"])
-                        out.kpis_csv = str(extras["data"].get("kpis_csv", ""))
-                out.status = "ok"
-            except Exception as exc:  # noqa: BLE001
-                out.error = {
-                    "kind": "export",
-                    "cell": None,
-                    "ename": type(exc).__name__,
-                    "evalue": str(exc)[:500],
-                }
-            out.export_s = time.perf_counter() - t1
+            _export(executed, task, out)
         failed_nb = (
             executed if out.status != "ok" and executed is not None else _LAST.data.get("nb")
         )
@@ -213,3 +162,86 @@ def render_one(task: RenderTask) -> RenderOutcome:
                 out.failed_notebook = nbformat.writes(failed_nb)
         _LAST.data.clear()
         return out
+
+
+def _with_reset_cell(path: str) -> Any:
+    """The notebook at ``path`` with :data:`RESET_SOURCE` as its hidden, tagged first cell."""
+    import nbformat
+
+    from toolkit.export import RESET_CELL_TAG
+
+    nb = nbformat.read(path, as_version=4)
+    reset = nbformat.v4.new_code_cell(RESET_SOURCE, metadata={"tags": [RESET_CELL_TAG]})
+    nb.cells.insert(0, reset)
+    return nb
+
+
+def _execute(st: _WorkerState, task: RenderTask, nb: Any, engine: str, out: RenderOutcome) -> Any:
+    """Run ``nb`` with papermill on the warm kernel; the executed notebook, or None on failure.
+
+    A failure is summarised in ``out.error``; after a timeout, a dead kernel or any unexpected
+    error the kernel is shut down so that the next brief starts a fresh one.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        km = st.kernel(task.cwd, task.kernel_name, task.startup_timeout)
+        out.kernel_pid = _kernel_pid(km)
+        st.runs += 1
+        return pm.execute_notebook(
+            nb,
+            None,
+            parameters=dict(task.parameters),
+            engine_name=engine,
+            kernel_name=task.kernel_name,
+            km=km,
+            execution_timeout=task.timeout,
+            start_timeout=task.startup_timeout,
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+        )
+    except PapermillExecutionError as exc:
+        out.error = _failure_summary(_LAST.data.get("nb"), "exception", exc)
+    except CellTimeoutError as exc:
+        out.error = _failure_summary(_LAST.data.get("nb"), "timeout", exc)
+        out.error["evalue"] = f"a cell ran longer than the {task.timeout:g} s timeout"
+        st.shutdown()
+    except DeadKernelError as exc:
+        out.error = _failure_summary(_LAST.data.get("nb"), "kernel_died", exc)
+        out.error["evalue"] = "the kernel died while executing this cell"
+        st.shutdown()
+    except Exception as exc:  # noqa: BLE001 - anything else: report, restart the kernel
+        out.error = _failure_summary(_LAST.data.get("nb"), "error", exc)
+        st.shutdown()
+    return None
+
+
+def _export(executed: Any, task: RenderTask, out: RenderOutcome) -> None:
+    """Export the executed notebook to the page and its downloads; ``out.status`` is ok if so."""
+    from toolkit.export import export_html
+
+    out.cells_s = _cells_seconds(executed)
+    t1 = time.perf_counter()
+    try:
+        page, extras = export_html(executed, rendered_at=task.rendered_at, name=task.name)
+        out.html = page.encode("utf-8")
+        out.meta = extras["meta"]
+        out.charts = int(extras["charts"])
+        if extras["data"]:
+            out.data_filename = str(extras["data"]["filename"])
+            out.data_csv = str(extras["data"].get("csv", ""))
+            if extras["data"].get("kpis_filename"):
+                out.kpis_filename = str(extras["data"]["kpis_filename"])
+                out.kpis_csv = str(extras["data"].get("kpis_csv", ""))
+        out.status = "ok"
+    except Exception as exc:  # noqa: BLE001
+        out.error = {
+            "kind": "export",
+            "cell": None,
+            "ename": type(exc).__name__,
+            "evalue": str(exc)[:500],
+        }
+    out.export_s = time.perf_counter() - t1
