@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def test_dask_local_cluster_renders_and_reports_failures(tmp_path: Path, monkeypatch) -> None:
     from distributed import LocalCluster
 
-    import toolkit.render as rnd
+    import toolkit.render.keys as rnd
 
     # NOTE: edits to toolkit/ by others while the test runs must not count as "changed"
     monkeypatch.setattr(rnd, "toolkit_source_hash", lambda: "pinned")

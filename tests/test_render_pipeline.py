@@ -47,7 +47,7 @@ def _temp_files(folder: Path) -> list[Path]:
 def test_render_incremental_and_self_contained(tmp_path: Path, monkeypatch) -> None:
     # NOTE: pin the toolkit-source part of the key: other edits to toolkit/ while the test runs
     # (a shared dev tree) must not count as "changed"; its own effect is checked at the end.
-    import toolkit.render as rnd
+    import toolkit.render.keys as rnd
 
     monkeypatch.setattr(rnd, "toolkit_source_hash", lambda: "pinned")
     nb = make_notebook(tmp_path / "nb" / "brief.ipynb", charts=3)

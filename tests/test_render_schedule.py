@@ -52,7 +52,7 @@ def test_latest_pointer_file_when_symlinks_fail(tmp_path: Path, monkeypatch) -> 
     def no_symlinks(*args: object, **kw: object) -> None:
         raise OSError("symlinks not supported")
 
-    monkeypatch.setattr(rnd.os, "symlink", no_symlinks)
+    monkeypatch.setattr(rnd.retention.os, "symlink", no_symlinks)
     rnd.update_latest(out)
     assert (tmp_path / "latest").read_text() == "2026-11-23\n"
     rnd.update_latest(out)

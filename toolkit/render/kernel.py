@@ -1,0 +1,207 @@
+"""One warm Jupyter kernel per worker thread, and the papermill engine that runs briefs on it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+RESTART_AFTER = 25
+"""A worker restarts its kernel after this many briefs (bounds memory growth in the kernel)."""
+KERNEL_NAME = "python3"
+
+
+def _kernel_pid(km: Any) -> int | None:
+    prov = getattr(km, "provisioner", None)
+    proc = getattr(prov, "process", None)
+    return getattr(proc, "pid", None)
+
+
+class _WorkerState:
+    """One warm kernel (``KernelManager``) reused across briefs, restarted when needed."""
+
+    def __init__(self) -> None:
+        self.km: Any = None
+        self.kc: Any = None
+        self.cwd: str | None = None
+        self.runs = 0
+        self.restarts = 0
+        self.lock = threading.Lock()
+
+    def kernel(self, cwd: str, kernel_name: str, startup_timeout: float) -> Any:
+        from jupyter_client.manager import AsyncKernelManager
+
+        alive = self.alive()
+        if alive and (self.cwd != cwd or self.runs >= RESTART_AFTER):
+            self.shutdown()
+            alive = False
+        if not alive:
+            if self.km is not None:
+                self.restarts += 1
+                self.shutdown()
+            # NOTE: an *async* manager: with a blocking KernelManager, nbclient polls IOPub with a
+            # blocking get_msg(timeout=None) and never notices a dead or hung kernel.
+            km = AsyncKernelManager(kernel_name=kernel_name)
+            # NOTE: the kernel's cwd is fixed at start (papermill's cwd= chdir()s the whole
+            # process, which is not thread-safe under Dask threads).
+            _sync(
+                km.start_kernel,
+                cwd=cwd,
+                # silences ipykernel's per-start "running over TCP without encryption" warning
+                # (tooling.md §6.9); errors still reach the worker's stderr.
+                extra_arguments=["--HistoryManager.enabled=False", "--IPKernelApp.log_level=40"],
+            )
+            self.km, self.cwd, self.runs = km, cwd, 0
+        return self.km
+
+    def alive(self) -> bool:
+        if self.km is None:
+            return False
+        try:
+            return bool(_sync(self.km.is_alive))
+        except Exception:  # noqa: BLE001
+            return False
+
+    def drop_client(self) -> None:
+        kc, self.kc = self.kc, None
+        if kc is not None:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+
+    def shutdown(self) -> None:
+        self.drop_client()
+        km, self.km = self.km, None
+        if km is None:
+            return
+        with contextlib.suppress(Exception):
+            _sync(km.shutdown_kernel, now=True)
+        with contextlib.suppress(Exception):
+            _sync(km.cleanup_resources)
+
+
+def _sync(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a possibly-async jupyter_client method from sync code (nbclient's event loop)."""
+    import inspect
+
+    from jupyter_core.utils import run_sync
+
+    if inspect.iscoroutinefunction(fn):
+        return run_sync(fn)(*args, **kwargs)
+    result = fn(*args, **kwargs)
+    if inspect.isawaitable(result):
+
+        async def _await() -> Any:
+            return await result
+
+        return run_sync(_await)()
+    return result
+
+
+_STATES: dict[int, _WorkerState] = {}
+_STATES_LOCK = threading.Lock()
+
+
+def _state() -> _WorkerState:
+    tid = threading.get_ident()
+    with _STATES_LOCK:
+        st = _STATES.get(tid)
+        if st is None:
+            st = _STATES[tid] = _WorkerState()
+            if len(_STATES) == 1:
+                import atexit
+                from multiprocessing import util
+
+                # NOTE: multiprocessing children leave through os._exit (atexit does not run);
+                # Finalize does. Register both so kernels never outlive their worker.
+                util.Finalize(None, _shutdown_all_kernels, exitpriority=100)
+                atexit.register(_shutdown_all_kernels)
+        return st
+
+
+def _shutdown_all_kernels() -> None:
+    with _STATES_LOCK:
+        states = list(_STATES.values())
+    for st in states:
+        st.shutdown()
+
+
+def _register_engine() -> str:
+    """Register (once) the papermill engine that runs on the worker's warm kernel."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    name = "mineral-briefs-warm"
+    if name in papermill_engines._engines:
+        return name
+
+    class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]
+        """nbclient engine on an existing kernel; stops its client channels after every run."""
+
+        @classmethod
+        def execute_managed_notebook(  # type: ignore[override]
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: float = 60,
+            execution_timeout: float | None = None,
+            km: Any = None,
+            **kwargs: Any,
+        ) -> Any:
+            kwargs.pop("input_path", None)
+            kwargs.pop("timeout", None)
+            kwargs.pop("startup_timeout", None)
+            _LAST.data["nb"] = nb_man.nb
+
+            def on_cell_start(cell: Any = None, cell_index: int | None = None, **_: Any) -> None:
+                _LAST.data["cell"] = cell_index
+
+            client = PapermillNotebookClient(
+                nb_man,
+                km=km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                on_cell_start=on_cell_start,
+                **kwargs,
+            )
+            st = _state()
+            # NOTE: keep one kernel client per warm kernel: a new client per brief costs a
+            # wait_for_ready round trip (≈0.2 s); it is dropped whenever the kernel is.
+            if st.kc is not None and st.km is km:
+                client.kc = st.kc
+            ok = False
+            try:
+                nb = client.execute()
+                ok = True
+                return nb
+            finally:
+                kc = getattr(client, "kc", None)
+                if ok and kc is not None and st.km is km:
+                    st.kc = kc
+                else:
+                    if kc is not None and kc is not st.kc:
+                        with contextlib.suppress(Exception):
+                            kc.stop_channels()
+                    st.drop_client()
+
+    papermill_engines.register(name, WarmKernelEngine)
+    return name
+
+
+class _Last(threading.local):
+    """Per-thread record of the notebook being executed and its running cell (Dask threads)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+
+
+_LAST = _Last()
