@@ -338,3 +338,18 @@ def test_no_contradictory_pairs(rendered: Path, sid: str, lang: str) -> None:
         if not (lo >= 0.95 and hi <= 1.05):
             problems.append(f"China's price 'stays' but moves {lo:.2f}–{hi:.2f}")
     assert not problems, f"{sid}-{lang}: {problems}"
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_a_shortfall_still_rising_at_the_end_is_not_called_a_peak(
+    rendered: Path, sid: str, lang: str
+) -> None:
+    """When the engine flags the peak shortfall ``rising_at_end``, the summary and the flow
+    chart's title say it is still rising; otherwise neither does."""
+    b = _load(rendered, sid, lang)
+    row = b.focal().get("peak_shortfall_t_per_year")
+    rising = row is not None and "rising_at_end" in row["flags"]
+    words = {"en": "still rising", "de": "noch"}[lang]
+    flow = [t for t in b.chart_titles() if any(q.kind == "tonnes" for q in quantities(t, lang))]
+    said = words in b.summary_text() and any(words in t for t in flow)
+    assert rising == said, (sid, lang, row, flow)

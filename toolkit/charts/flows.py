@@ -35,8 +35,14 @@ def flow_chart(flows: pd.DataFrame, language: str, *, mineral: str) -> alt.Layer
     short = df[df["series"] == "shortfall"]
     if len(short) and short["value"].max() > 0:
         peak = short.loc[short["value"].idxmax()]
+        ordered = short.sort_values("time")["value"].to_numpy()
+        # NOTE: a peak in the last month that is still above the month before is no peak:
+        # the shortfall is still growing when the horizon ends (the engine's rising_at_end).
+        rising = (
+            peak["time"] == short["time"].max() and len(ordered) > 1 and (ordered[-1] > ordered[-2])
+        )
         title = i18n.t(
-            "chart.flow.title",
+            "chart.flow.title_rising" if rising else "chart.flow.title",
             language,
             peak=i18n.fmt_tonnes(peak["value"], language),
             date=i18n.fmt_date(str(peak["time"])[:7], language),

@@ -241,7 +241,9 @@ def _shortfall_finding(kpis: Mapping[str, KPI], language: str) -> Finding | None
     if _ok(peak_short) and peak_short is not None:
         values["peak_shortfall_t_per_year"] = peak_short.text
         text = i18n.t(
-            "finding.shortfall_peak",
+            "finding.shortfall_rising"
+            if peak_short.flagged("rising_at_end")
+            else "finding.shortfall_peak",
             language,
             peak=peak_short.text,
             tonnes=short_t.text,
