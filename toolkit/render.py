@@ -156,6 +156,16 @@ def _languages(language: str | Sequence[str]) -> list[str]:
     return langs
 
 
+def _as_of_text(as_of: str | None) -> str:
+    """The as-of date as ISO text: today when not given; a bad date is a :class:`RenderError`."""
+    if as_of is None or as_of == "":
+        return dt.date.today().isoformat()
+    try:
+        return dt.date.fromisoformat(str(as_of)).isoformat()
+    except ValueError:
+        raise RenderError(f"as_of {as_of!r}: expected a date in the form YYYY-MM-DD") from None
+
+
 def plan_briefs(
     scenarios: Sequence[str] = (),
     *,
@@ -164,6 +174,7 @@ def plan_briefs(
     notebook: Path | None = None,
     compare_notebook: Path | None = None,
     include_compare: bool | None = None,
+    as_of: str | None = None,
 ) -> list[BriefJob]:
     """Validate the scenarios and list the briefs to render.
 
@@ -179,6 +190,9 @@ def plan_briefs(
         Notebooks to run (default ``notebooks/brief.ipynb`` and ``notebooks/compare.ipynb``).
     include_compare
         Render the comparison brief (default: with ``all_scenarios`` only).
+    as_of
+        Date the briefs speak from, ``YYYY-MM-DD`` (default: today). It is a notebook
+        parameter, so it enters each brief's cache key.
 
     Raises
     ------
@@ -190,6 +204,7 @@ def plan_briefs(
     from toolkit import scenarios as sc
 
     langs = _languages(language)
+    as_of = _as_of_text(as_of)
     refs: list[str] = list(scenarios)
     if all_scenarios:
         builtin = [info.id for info in sc.list_scenarios()]
@@ -219,7 +234,7 @@ def plan_briefs(
                 BriefJob(
                     name=f"{sid}-{lang}",
                     notebook=nb,
-                    parameters={"scenario": param_ref, "language": lang},
+                    parameters={"scenario": param_ref, "language": lang, "as_of": as_of},
                     inputs=((f"notebook:{nb.name}", nb), *scen_inputs),
                     kind="brief",
                     scenario=sid,
