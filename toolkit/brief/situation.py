@@ -7,7 +7,7 @@ from typing import Any, Final
 from toolkit import i18n, narrative
 from toolkit.brief.base import BriefBase
 from toolkit.i18n import escape
-from toolkit.narrative import HTML, Safe, html_table
+from toolkit.narrative import HTML, html_table
 from toolkit.narrative.situation import decisive_suspension_end, suspension_state
 
 BRANCH_SCENARIOS: Final[dict[str, str]] = {

@@ -146,9 +146,9 @@ def _event_item(row: Any, language: str, as_of: dt.date) -> str:
     when = i18n.fmt_date(row.when_, language, str(precision))
     key = f"event.{row.event_id}"
     # NOTE: an event whose date has passed reads in the past tense where the catalogue has a
-    # past-tense summary (``event.<id>.past``); the stored summary is written as announced.
-    if row.when_ <= as_of and i18n.has(f"{key}.past", language):
-        key = f"{key}.past"
+    # past-tense summary (``event_past.<id>``); the stored summary is written as announced.
+    if row.when_ <= as_of and i18n.has(f"event_past.{row.event_id}", language):
+        key = f"event_past.{row.event_id}"
     if i18n.has(key, language):
         text = i18n.t(key, language)
     else:
