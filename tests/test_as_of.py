@@ -65,6 +65,26 @@ def test_as_of_2026_12_01_no_brief_speaks_of_10_nov_2026_as_future(briefs_after)
         assert "snaps back" not in _text(b.watch()), sid
 
 
+FUTURE_FORMS = (
+    "are suspended until",
+    "runs until 10 November 2026",
+    "withheld from 10 November 2026",
+    "snaps back",
+    "sind bis zum 10. November 2026 ausgesetzt",
+    "endet planmäßig",
+    "werden ab 10. November 2026 zurückgehalten",
+)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_as_of_2026_12_01_no_section_of_the_snapback_brief_has_a_future_form(language) -> None:
+    b = _prepare("suspension_snapback", AFTER, language=language)
+    texts = [getattr(b, name)() for name in b.SECTIONS]
+    whole = _text(" ".join(t for t in texts if isinstance(t, str)))
+    assert "10 November 2026" in whole or "10. November 2026" in whole
+    assert [f for f in FUTURE_FORMS if f in whole] == []
+
+
 def test_as_of_2026_12_01_what_to_watch_holds_only_later_dates(briefs_after) -> None:
     for sid, b in briefs_after.items():
         dates = [r[0] for r in b.watch_rows()]
