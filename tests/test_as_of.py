@@ -109,6 +109,9 @@ def test_as_of_2026_12_01_german_brief_reads_the_suspension_in_the_past() -> Non
     assert "lief bis zum 10. November 2026; ob die Kontrollen wieder gelten" in situation
     assert "ausgesetzt." not in situation.split("Die Aussetzung")[0]
     assert "Ausgang nicht erfasst" in situation
+    assert (
+        "Die Aussetzung von Chinas Exportkontrollpaket vom Oktober 2025 sollte enden." in situation
+    )
     assert "Zwei Verläufe ab dem 10. November 2026" in situation
 
 
@@ -174,6 +177,8 @@ def test_recorded_outcome_replaces_the_unknown_note(data_copy, briefs_after) -> 
     snap = dataclasses.replace(briefs_after["suspension_snapback"], dataset=load_dataset(data))
     text = _text(snap.situation())
     assert "ended on 10 November 2026; the controls are back in force" in text
+    assert "10 November 2026 — China: The suspension of the October 2025 export-control " \
+        "package ended." in text  # fmt: skip
     assert "Two branches" not in text and "not recorded in the data" not in text
 
 

@@ -146,9 +146,14 @@ def _event_item(row: Any, language: str, as_of: dt.date) -> str:
     when = i18n.fmt_date(row.when_, language, str(precision))
     key = f"event.{row.event_id}"
     # NOTE: an event whose date has passed reads in the past tense where the catalogue has a
-    # past-tense summary (``event_past.<id>``); the stored summary is written as announced.
-    if row.when_ <= as_of and i18n.has(f"event_past.{row.event_id}", language):
-        key = f"event_past.{row.event_id}"
+    # past-tense summary: ``event_done.<id>`` once it is recorded as happened, else
+    # ``event_past.<id>`` (it was due); the stored summary is written as announced.
+    if row.when_ <= as_of:
+        done = str(getattr(row, "status", "")) == "happened"
+        for prefix in ("event_done", "event_past") if done else ("event_past",):
+            if i18n.has(f"{prefix}.{row.event_id}", language):
+                key = f"{prefix}.{row.event_id}"
+                break
     if i18n.has(key, language):
         text = i18n.t(key, language)
     else:
