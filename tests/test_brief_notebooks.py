@@ -21,6 +21,7 @@ EXPECTED_PARAMETERS = {
         "language": ("str", "en"),
         "draws": ("int", -1),
         "seed": ("int", -1),
+        "as_of": ("str", ""),
     },
     "compare.ipynb": {
         "scenarios": ("str", "all"),

@@ -58,6 +58,27 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     return cmd_data_import(args)
 
 
+def _cmd_events_set_status(args: argparse.Namespace) -> int:
+    from toolkit.events_cli import cmd_events_set_status
+
+    return cmd_events_set_status(args)
+
+
+def _as_of(text: str) -> str:
+    """``--as-of`` value: an ISO date ``YYYY-MM-DD`` (argparse turns the error into exit 2)."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise argparse.ArgumentTypeError(
+            f"--as-of {text!r}: expected a date in the form YYYY-MM-DD (e.g. 2026-12-01)"
+        )
+    return day.isoformat()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mineral-briefs",
@@ -100,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", type=int, default=None, help="keep the last N dated runs")
     p.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
     p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date the briefs speak from: earlier events in the past tense (default: today)",
+    )
+    p.add_argument(
         "--lock-timeout",
         type=float,
         default=0.0,
@@ -115,6 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--kind", choices=["iea", "usgs"], default=None, help="default: by extension")
     pi.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
     pi.set_defaults(handler=_cmd_data_import)
+
+    p = sub.add_parser("events", help="record what became of a policy event")
+    esub = p.add_subparsers(dest="events_command", metavar="ACTION")
+    esub.required = True
+    pe = esub.add_parser(
+        "set-status", help="set an event's status (scheduled, happened, cancelled, …)"
+    )
+    pe.add_argument("event_id", metavar="EVENT_ID", help="event_id in policy_events.yaml")
+    pe.add_argument(
+        "status", metavar="STATUS", help="scheduled|happened|cancelled|extended|unknown"
+    )
+    pe.add_argument("--source", required=True, help="source id that reports the outcome")
+    pe.add_argument("--curated", default=None, help="hand-written records (default: data/curated)")
+    pe.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pe.set_defaults(handler=_cmd_events_set_status)
     return parser
 
 

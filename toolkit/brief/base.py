@@ -45,6 +45,9 @@ class BriefBase:
     seed: int
     mineral: str = "magnet_rees"
     stage: str = "refining"
+    # NOTE: the date the brief speaks from (render date by default); a field with a default
+    # so that briefs built without it (comparisons, tests) read as of today.
+    as_of: dt.date = field(default_factory=dt.date.today)
     # NOTE: read only by ExportsSection.meta, but a dataclass field must be declared here,
     # on the one dataclass the sections share.
     _displayed_meta: bool = field(default=False, repr=False)

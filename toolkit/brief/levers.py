@@ -13,6 +13,18 @@ from toolkit.i18n import escape
 from toolkit.narrative import HTML, Safe, html_table
 
 
+def control_in_force(ctrl: Any) -> tuple[Any, Any]:
+    """``(date the control bites, suspension start or None)`` of an export control.
+
+    A control suspended on or before its effective date and snapping back bites from the
+    snap-back (the model withholds nothing before it); otherwise from its effective date.
+    """
+    suspended, snap = getattr(ctrl, "suspended", None), getattr(ctrl, "snap_back", None)
+    if suspended is not None and snap is not None and suspended <= ctrl.effective:
+        return snap, suspended
+    return ctrl.effective, None
+
+
 class LeversSection(BriefBase):
     """``levers``: the table of levers (``lever_rows`` and one ``*_effect`` per lever kind)."""
 
@@ -24,16 +36,28 @@ class LeversSection(BriefBase):
         for ctrl in sc.export_controls:
             for mineral in ctrl.minerals:
                 stages = [s for s in ctrl.stages]
+                start, suspended = control_in_force(ctrl)
+                # NOTE: a date on or before the as-of date reads "applied from", a later one
+                # "withheld from" (scheduled in the scenario).
+                key = (
+                    "levers.controls_setting_past"
+                    if start <= self.as_of
+                    else "levers.controls_setting"
+                )
                 setting = "; ".join(
                     self.t(
-                        "levers.controls_setting",
+                        key,
                         share=i18n.fmt_pct(ctrl.share_withheld * 100, lang),
                         stage_lower=self.t(f"stage_lower.{s}"),
                         mineral_of=self.t(f"mineral_of.{mineral}"),
-                        start=i18n.fmt_date(ctrl.effective, lang),
+                        start=i18n.fmt_date(start, lang),
                     )
                     for s in stages
                 )
+                if suspended is not None:
+                    setting += " " + self.t(
+                        "levers.controls_snapback", suspended=i18n.fmt_date(suspended, lang)
+                    )
                 effect = (
                     self.t("levers.effect_technology")
                     if set(stages) <= {"technology"}

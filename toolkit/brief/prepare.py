@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -87,7 +88,38 @@ def _focal(scenario: Any, results: Any) -> tuple[str, str]:
     return str(mi), str(st)
 
 
-def prepare(scenario: str, language: str = "en", draws: int = -1, seed: int = -1) -> Brief:
+def as_of_date(as_of: str | dt.date | None) -> dt.date:
+    """The date a brief speaks from: ``as_of`` as a date; ``None`` or ``""`` is today.
+
+    Raises
+    ------
+    ScenarioError
+        If ``as_of`` is not an ISO date ``YYYY-MM-DD``.
+    """
+    from toolkit.errors import ScenarioError
+
+    if as_of is None or as_of == "":
+        return dt.date.today()
+    if isinstance(as_of, dt.date):
+        return as_of
+    text = str(as_of).strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ScenarioError(
+        f"as_of {as_of!r}: expected a date in the form YYYY-MM-DD (e.g. 2026-12-01)"
+    )
+
+
+def prepare(
+    scenario: str,
+    language: str = "en",
+    draws: int = -1,
+    seed: int = -1,
+    as_of: str | dt.date | None = None,
+) -> Brief:
     """Load the scenario and data, run the engine once, and return the :class:`Brief`.
 
     Parameters
@@ -100,6 +132,9 @@ def prepare(scenario: str, language: str = "en", draws: int = -1, seed: int = -1
         Monte Carlo draws; ``-1`` uses the scenario's own setting.
     seed : int
         Random seed; ``-1`` uses the scenario's own seed.
+    as_of : str or date, optional
+        Date the brief speaks from (``YYYY-MM-DD``; ``None`` or ``""``: today). Events before
+        it read in the past tense, later ones as scheduled; "What to watch" lists later ones.
 
     Raises
     ------
@@ -111,6 +146,7 @@ def prepare(scenario: str, language: str = "en", draws: int = -1, seed: int = -1
     from toolkit.scenarios import load_scenario
 
     i18n.check_language(language)
+    day = as_of_date(as_of)
     sc = load_scenario(scenario)
     dataset = load_dataset()
     n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
@@ -129,4 +165,5 @@ def prepare(scenario: str, language: str = "en", draws: int = -1, seed: int = -1
         seed=n_seed,
         mineral=mineral,
         stage=stage,
+        as_of=day,
     )

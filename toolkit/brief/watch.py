@@ -10,6 +10,7 @@ import pandas as pd
 from toolkit import i18n, narrative
 from toolkit.brief._html import _h2, _p
 from toolkit.brief.base import BriefBase
+from toolkit.brief.levers import control_in_force
 from toolkit.i18n import escape
 from toolkit.narrative import HTML, Safe, html_table
 
@@ -23,6 +24,21 @@ class WatchSection(BriefBase):
         rows: list[tuple[Any, ...]] = []
         for ctrl in sc.export_controls:
             names = ", ".join(self.t(f"mineral_lower.{m}") for m in ctrl.minerals)
+            start, suspended = control_in_force(ctrl)
+            if suspended is not None:
+                key = "watch.snap_back"
+                if "technology" in ctrl.stages:
+                    key = "watch.tech_control"
+                rows.append(
+                    (
+                        start,
+                        self.t(
+                            key, mineral=names, share=i18n.fmt_pct(ctrl.share_withheld * 100, lang)
+                        ),
+                        "",
+                    )
+                )
+                continue
             if "technology" in ctrl.stages:
                 text = self.t("watch.tech_control", mineral=names)
             else:
@@ -55,11 +71,14 @@ class WatchSection(BriefBase):
             susp = ev[ev["kind"] == "suspension"]
             if len(susp):
                 last = susp.loc[susp["when_"].idxmax()]
-                if last["when_"] >= self.start:
+                if last["when_"] > self.as_of:
                     rows.append(
                         (last["when_"], self.t("watch.suspension_end"), str(last["source_id"]))
                     )
-            future = ev[(ev["when_"] >= self.start) & (ev["kind"] == "deadline")]
+            status = ev["status"] if "status" in ev else pd.Series("scheduled", index=ev.index)
+            future = ev[
+                (ev["when_"] > self.as_of) & (ev["kind"] == "deadline") & (status != "cancelled")
+            ]
             for row in future.itertuples(index=False):
                 key = f"event.{row.event_id}"
                 text = (
@@ -79,17 +98,23 @@ class WatchSection(BriefBase):
                         str(getattr(row, "date_precision", "day")),
                     )
                 )
-        rows.append((sc.horizon.end, self.t("watch.horizon_end"), "", "month"))
+        # NOTE: only triggers after the as-of date are something to watch; a past date is
+        # never listed as a future trigger (the situation section tells what happened). The
+        # end of the modelled horizon is no trigger and is left out.
         seen: set[tuple[dt.date, str]] = set()
         unique: list[tuple[Any, ...]] = []
-        for r in sorted(rows, key=lambda r: r[0]):
+        for r in sorted((r for r in rows if r[0] > self.as_of), key=lambda r: r[0]):
             if (r[0], r[1]) not in seen:
                 seen.add((r[0], r[1]))
                 unique.append(r)
         return unique
 
     def watch(self) -> HTML:
-        """What to watch: dates and triggers."""
+        """What to watch: dates and triggers after the as-of date."""
+        head = _h2("section.watch", self.language)
+        if not self.watch_rows():
+            none = self.t("watch.none_left", date=i18n.fmt_date(self.as_of, self.language))
+            return HTML(head + _p(escape(none)))
         rows = [
             (
                 i18n.fmt_date(r[0], self.language, r[3] if len(r) > 3 else "day"),
@@ -103,4 +128,4 @@ class WatchSection(BriefBase):
             rows,
             css_class="mb-table mb-watch",
         )
-        return HTML(_h2("section.watch", self.language) + _p(escape(self.t("watch.intro"))) + table)
+        return HTML(head + _p(escape(self.t("watch.intro"))) + table)

@@ -207,24 +207,26 @@ def _load_uncached(folder: Path) -> Dataset:
         frames[name] = frame
 
     known = set(frames["sources"]["source_id"].dropna())
+    # NOTE: status_source (policy_events) names a source exactly as source_id does.
     for name, spec in TABLES.items():
-        if name == "sources" or "source_id" not in frames[name].columns:
-            continue
-        col = frames[name]["source_id"]
-        label = _label(folder, spec.file)
-        for i, cell in enumerate(col.tolist()):
-            if cell is None or pd.isna(cell):
+        for col_name in ("source_id", "status_source"):
+            if name == "sources" or col_name not in frames[name].columns:
                 continue
-            for sid in split_multi(cell):
-                if sid not in known:
-                    problems.append(
-                        Problem(
-                            label,
-                            i + 1,
-                            "source_id",
-                            f"source id '{sid}' is not in sources.csv (add it there first)",
+            col = frames[name][col_name]
+            label = _label(folder, spec.file)
+            for i, cell in enumerate(col.tolist()):
+                if cell is None or pd.isna(cell) or cell == "":
+                    continue
+                for sid in split_multi(cell):
+                    if sid not in known:
+                        problems.append(
+                            Problem(
+                                label,
+                                i + 1,
+                                col_name,
+                                f"source id '{sid}' is not in sources.csv (add it there first)",
+                            )
                         )
-                    )
 
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]

@@ -41,12 +41,17 @@ def _read_rows(path: Path) -> pd.DataFrame:
     rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise DataError(f"{path}: expected a YAML list of records (one mapping per record)")
-    return pd.DataFrame(rows)
+    # NOTE: a key that only some records carry (an optional column such as status_source)
+    # reads as empty text in the others, never as NaN.
+    frame = pd.DataFrame(rows)
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def _typed(raw: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
     """Cast each column to its kind in the table contract (empty text stays '')."""
     spec = TABLES[table]
+    # NOTE: an optional column may be left out of the records altogether (read as empty).
+    raw = raw.assign(**{c.name: "" for c in spec.columns if not c.required and c.name not in raw})
     missing = [c for c in spec.column_names if c not in raw.columns]
     extra = [c for c in raw.columns if c not in spec.column_names]
     if missing or extra:

@@ -67,6 +67,7 @@ def plan_briefs(
     notebook: Path | None = None,
     compare_notebook: Path | None = None,
     include_compare: bool | None = None,
+    as_of: str | None = None,
 ) -> list[BriefJob]:
     """Validate the scenarios and list the briefs to render.
 
@@ -82,6 +83,9 @@ def plan_briefs(
         Notebooks to run (default ``notebooks/brief.ipynb`` and ``notebooks/compare.ipynb``).
     include_compare
         Render the comparison brief (default: with ``all_scenarios`` only).
+    as_of
+        Date the briefs speak from, ``YYYY-MM-DD`` (default: today). It is a notebook
+        parameter, so it enters each brief's cache key.
 
     Raises
     ------
@@ -91,11 +95,12 @@ def plan_briefs(
         If a notebook is missing, or no scenario was given.
     """
     langs = _languages(language)
+    as_of_text = _as_of_text(as_of)
     refs = _scenario_refs(scenarios, all_scenarios)
     nb = Path(notebook) if notebook else BRIEF_NOTEBOOK
     if not nb.is_file():
         raise RenderError(f"notebook {nb} not found")
-    jobs, ids, all_files = _scenario_jobs(refs, langs, nb)
+    jobs, ids, all_files = _scenario_jobs(refs, langs, nb, as_of_text)
     if include_compare is None:
         include_compare = all_scenarios
     if include_compare:
@@ -120,8 +125,20 @@ def _scenario_refs(scenarios: Sequence[str], all_scenarios: bool) -> list[str]:
     return refs
 
 
+def _as_of_text(as_of: str | None) -> str:
+    """The as-of date as ISO text: today when not given; a bad date is a :class:`RenderError`."""
+    import datetime as dt
+
+    if as_of is None or as_of == "":
+        return dt.date.today().isoformat()
+    try:
+        return dt.date.fromisoformat(str(as_of)).isoformat()
+    except ValueError:
+        raise RenderError(f"as_of {as_of!r}: expected a date in the form YYYY-MM-DD") from None
+
+
 def _scenario_jobs(
-    refs: Sequence[str], langs: Sequence[str], nb: Path
+    refs: Sequence[str], langs: Sequence[str], nb: Path, as_of: str
 ) -> tuple[list[BriefJob], list[str], list[tuple[str, Path]]]:
     """Load every scenario (a bad one raises here) and make one job per scenario and language.
 
@@ -150,7 +167,7 @@ def _scenario_jobs(
                 BriefJob(
                     name=f"{sid}-{lang}",
                     notebook=nb,
-                    parameters={"scenario": param_ref, "language": lang},
+                    parameters={"scenario": param_ref, "language": lang, "as_of": as_of},
                     inputs=((f"notebook:{nb.name}", nb), *scen_inputs),
                     kind="brief",
                     scenario=sid,

@@ -26,6 +26,7 @@ from toolkit.data.schemas.validate import schema_for, validate_table
 from toolkit.data.schemas.values import (
     DATE_PRECISION,
     EVENT_KINDS,
+    EVENT_STATUS,
     MASS_UNITS_T,
     MULTIPLE_SCENARIOS,
     PERIOD_TYPES,
@@ -39,6 +40,7 @@ from toolkit.data.schemas.values import (
 __all__ = [
     "DATE_PRECISION",
     "EVENT_KINDS",
+    "EVENT_STATUS",
     "MASS_UNITS_T",
     "MULTIPLE_SCENARIOS",
     "PERIOD_TYPES",

@@ -19,6 +19,7 @@ from toolkit.data.schemas.row_checks import (
 from toolkit.data.schemas.values import (
     DATE_PRECISION,
     EVENT_KINDS,
+    EVENT_STATUS,
     MASS_UNITS_T,
     MULTIPLE_SCENARIOS,
     PERIOD_TYPES,
@@ -184,6 +185,10 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("summary"),
                 _src(),
                 _conf(),
+                # NOTE: what became of the event; status_source names the source that records
+                # it (empty: the event's own source_id). See data/README.md.
+                Col("status", allowed=frozenset(EVENT_STATUS)),
+                Col("status_source", required=False),
             ),
             key=("event_id",),
         ),

@@ -38,6 +38,10 @@ EVENT_KINDS: Final[tuple[str, ...]] = (
     "critical_list",
     "capacity",
 )
+EVENT_STATUS: Final[tuple[str, ...]] = ("scheduled", "happened", "cancelled", "extended", "unknown")
+"""What became of a policy event: ``scheduled`` (still ahead), ``happened`` (took place as
+dated), ``cancelled``, ``extended`` (a deadline or suspension moved later) or ``unknown`` (its
+date has passed and no stored source says what happened)."""
 MULTIPLE_SCENARIOS: Final[tuple[str, ...]] = (*IEA_SCENARIOS, "SDS", "2DS")
 VERDICTS: Final[tuple[str, ...]] = (
     "confirmed",
