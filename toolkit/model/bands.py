@@ -79,6 +79,7 @@ def init_recorder(s: Static) -> Recorder:
     plan_off = np.cumsum([0] + [c.size for _, c in plan])
     q_pos = np.asarray(QUANTILES) * (n_band - 1)
     q_lo = np.floor(q_pos).astype(np.int64)
+    q_hi = np.minimum(q_lo + 1, max(n_band - 1, 0))
     return Recorder(
         paths={v: np.zeros((t_months, n_path, m)) for v in PATH_VARIABLES},
         bands={v: np.zeros((t_months, 3, m)) for v in s.band_variables},
@@ -89,9 +90,9 @@ def init_recorder(s: Static) -> Recorder:
         scaled=scaled,
         band_buf=np.empty((int(plan_off[-1]), max(n_band, 1)), s.fdt),
         q_lo=q_lo,
-        q_hi=np.minimum(q_lo + 1, max(n_band - 1, 0)),
+        q_hi=q_hi,
         q_frac=(q_pos - q_lo).astype(s.fdt),
-        q_kth=np.unique(np.concatenate([q_lo, np.minimum(q_lo + 1, max(n_band - 1, 0))])),
+        q_kth=np.unique(np.concatenate([q_lo, q_hi])),
     )
 
 
@@ -128,11 +129,9 @@ def record_step(s: Static, st: State, mo: Month, rec: Recorder) -> None:
     }
     for v in PATH_VARIABLES:
         rec.paths[v][mo.i] = step[v][: s.n_path]
-    if not s.band_variables:
-        pass
-    elif rec.n_mc > 0:
+    if s.band_variables and rec.n_mc > 0:
         _band_quantiles(s, mo.i, rec, step)
-    else:
+    elif s.band_variables:  # no Monte Carlo rows: the bands collapse onto the first row
         for v in s.band_variables:
             rec.bands[v][mo.i] = np.broadcast_to(step[v][:1], (3, s.m))
 

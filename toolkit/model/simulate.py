@@ -8,7 +8,13 @@ and Rest of World (R); A and R share the outside price unless a variable-tariff 
 Clearing mode per market and month: *unified* (one world price; trade arbitrages) unless an
 export control that separates China from the outside is in force, then *segmented* (China's
 net exports are fixed by the control and each zone clears on its own: the price wedge).
-Equations: ``docs/methodology.md``.
+
+Each month is a fixed sequence of named steps, one module per mechanism (pvlib ModelChain
+style): export controls → supply → zone balance → stocks → clearing → price floors → flows →
+accumulators → paths and bands → partial adjustment. The steps read the static set-up and
+update the persistent state of :mod:`toolkit.model.state`. The input and result dataclasses
+live in :mod:`toolkit.model.inputs` and are re-exported here. Equations:
+``docs/methodology.md``.
 """
 
 from __future__ import annotations
@@ -116,7 +122,7 @@ def simulate(
     for i in range(s.t_months):
         mo = start_month(s, st, i)
         controls_step(s, mo)  # withheld volumes, segmentation (§5)
-        supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2, §9)
+        supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
         balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
         stocks_step(s, st, mo)  # commercial stocks, strategic stockpiles (§6–7)
         clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)

@@ -73,60 +73,89 @@ class Static:
     n_path: int
     """Leading rows whose monthly paths are kept."""
     band_variables: tuple[str, ...]
+    """Variables summarised by monthly bands (empty: none)."""
     n: int
     m: int
     fdt: Any
+    """Working float dtype (the rows' dtype)."""
     t_months: int
     q0: F
+    """(M,) base world flow Q0 [t/yr]."""
     p0: F
+    """(M,) base price P0 [USD/kg], 0 where unknown."""
     s_c: F
     s_a: F
     s_r: F
+    """(M,) China, Alliance, RoW shares of base production [0–1]."""
     d_c: F
     d_a: F
     d_r: F
+    """(M,) China, Alliance, RoW shares of base demand [0–1]."""
     alliance_part: F
+    """(M,) Alliance share of the outside shortfall (pro rata to base demand) [0–1]."""
     net_c: F
+    """(M,) China's base net exports (< 0: net importer) [fraction of Q0]."""
     cols: I
     log_h: F
     """(T, M): ln of the central demand multiple L months back (the supply trend)."""
     up_safe: I
+    """(M,) upstream market index (0 where none; then ``beta`` is 0)."""
     beta: F
+    """(M,) share β of an upstream shortfall passed to this stage's supply [0–1]."""
     theta: F
+    """(M,) share θ of the base-price gap met from commercial stocks [0–1]."""
     choke: F
     log_head: F
     log_choke: F
+    """(M,) ln of the short-run headroom and of the choke price, for clearing."""
     k: int
+    """Number of export controls K."""
     e_link: F
+    """(L, M) one-hot market of each control link."""
     is_exp: F
     is_world: F
     is_ccut: F
+    """(L,) 1 where the link's mode is China export / world cut / China cut."""
     has_world: bool
     has_ccut: bool
     link_cols: I
+    """Markets some control link touches."""
     zeros: F
     """Read-only (N, M) zeros: the stand-in for absent flows."""
     no_seg: B
     lc: I
+    """(L,) control of each link."""
     coef: F
+    """(L,) base flow the link affects, net of leakage [fraction of Q0]."""
     nf: int
     fm_idx: I
+    """(F,) market of each floor."""
     ns: int
     e_stock: F
+    """(S, M) one-hot market of each stockpile."""
     serve_list: list[list[tuple[int, float]]]
+    """Per stockpile: (served market, served-market units per stock unit), in order."""
     refill_rate: F
+    """(S,) refill rate [years of Q0 per month]."""
     nj: int
     e_proj: list[F]
     zone_sel: list[B]
+    """Per zone (China, Alliance, RoW): one-hot markets and mask of its projects."""
     eps_d: F
     eps_s: F
     d_eps_d: F
     d_eps_s: F
+    """(N, M) short-run elasticities and the long-run minus short-run gaps [-]."""
     alpha: F
+    """(N, M) monthly adjustment rate 1 − e^{−1/τ} [-]."""
     head: F
+    """(N, M) short-run capacity limit on the supply multiplier [-]."""
     lk_max: F
+    """(M,) ln of the long-run limit on K."""
     n_ring: int
+    """Slots of the lag ring (largest capacity lag + 1) [months]."""
     uniform_lag: bool
+    """Every market has the same capacity lag (the ring is read without a gather)."""
 
 
 def init_static(
@@ -154,18 +183,13 @@ def init_static(
     cols = np.arange(m)
     lag_idx = np.maximum(np.arange(t_months)[:, None] - markets.capacity_lag_months[None, :], 0)
     has_up = markets.upstream >= 0
-    mode = controls.link_mode
     zeros = np.zeros((n, m), fdt)
     zeros.flags.writeable = False
     no_seg = np.zeros((n, m), dtype=bool)
     no_seg.flags.writeable = False
-    k = controls.effective.size
-    link_leak = controls.leakage[controls.link_control] if k else _empty()
     nf = floors.market.size
     if nf and np.unique(floors.market).size != nf:
         raise ValueError("at most one price floor per market")
-    is_world = (mode == MODE_WORLD_CUT).astype(fdt)
-    is_ccut = (mode == MODE_CHINA_CUT).astype(fdt)
     return Static(
         markets=markets,
         rows=rows,
@@ -201,18 +225,9 @@ def init_static(
         # static logs handed to every clearing call (not recomputed per month and row)
         log_head=np.log(markets.headroom_sr),
         log_choke=np.log(markets.choke),
-        k=k,
-        e_link=_onehot(controls.link_market, m, fdt),
-        is_exp=(mode == MODE_CHINA_EXPORT).astype(fdt),
-        is_world=is_world,
-        is_ccut=is_ccut,
-        has_world=bool(is_world.any()),
-        has_ccut=bool(is_ccut.any()),
-        link_cols=np.unique(controls.link_market),
+        **_controls_static(controls, m, fdt),
         zeros=zeros,
         no_seg=no_seg,
-        lc=controls.link_control,
-        coef=controls.link_coef * (1.0 - link_leak),
         nf=nf,
         fm_idx=floors.market,
         **_stockpile_static(stockpiles, markets.q0_t, m, fdt),
@@ -221,6 +236,28 @@ def init_static(
         zone_sel=[projects.zone == z for z in range(3)],
         **_adjustment_static(markets, rows),
     )
+
+
+def _controls_static(controls: Controls, m: int, fdt: Any) -> dict[str, Any]:
+    """The control links' one-hot market matrix, mode masks and leakage-net coefficients
+    (methodology §5)."""
+    mode = controls.link_mode
+    k = controls.effective.size
+    link_leak = controls.leakage[controls.link_control] if k else _empty()
+    is_world = (mode == MODE_WORLD_CUT).astype(fdt)
+    is_ccut = (mode == MODE_CHINA_CUT).astype(fdt)
+    return {
+        "k": k,
+        "e_link": _onehot(controls.link_market, m, fdt),
+        "is_exp": (mode == MODE_CHINA_EXPORT).astype(fdt),
+        "is_world": is_world,
+        "is_ccut": is_ccut,
+        "has_world": bool(is_world.any()),
+        "has_ccut": bool(is_ccut.any()),
+        "link_cols": np.unique(controls.link_market),
+        "lc": controls.link_control,
+        "coef": controls.link_coef * (1.0 - link_leak),
+    }
 
 
 def _stockpile_static(stockpiles: Stockpiles, q0: F, m: int, fdt: Any) -> dict[str, Any]:

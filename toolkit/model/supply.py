@@ -14,7 +14,8 @@ def supply_step(s: Static, st: State, mo: Month) -> None:
     """Zone supply at the base price ``a_c``, ``a_a``, ``a_r`` and project output ``p_c_``,
     ``p_a_``, ``p_r_`` [fraction of Q0 per year].
 
-    Methodology §2 (trend), §1 (upstream shortfall passed on with share β), §9 (projects).
+    Methodology §2 (trend), §3 and §5 (upstream shortfall passed on: ``cut = β·u_up``),
+    §9 (projects).
     """
     cut_o = s.beta * st.u_o[:, s.up_safe]
     cut_c = s.beta * st.u_c[:, s.up_safe]
@@ -53,7 +54,7 @@ def _projects_online(s: Static, st: State, t: float) -> F:
                     >= np.where(np.isnan(floors.end[fl_safe]), np.inf, floors.end[fl_safe])
                 )
             )
-            f_level = s.rows.floor_multiple[:, fl_safe] if nf else 0.0
+            f_level = s.rows.floor_multiple[:, fl_safe]
             expected = np.where(f_active, np.maximum(expected, f_level), expected)
         ok = np.where(
             np.isnan(projects.incentive),
