@@ -64,6 +64,22 @@ class WatchSection(BriefBase):
             rows.append(
                 (proj.start, self.t("watch.project_start", name=escape(proj.name)), "", "month")
             )
+        rows.extend(self._timeline_rows())
+        # NOTE: only triggers after the as-of date are something to watch; a past date is
+        # never listed as a future trigger (the situation section tells what happened). The
+        # end of the modelled horizon is no trigger and is left out.
+        seen: set[tuple[dt.date, str]] = set()
+        unique: list[tuple[Any, ...]] = []
+        for r in sorted((r for r in rows if r[0] > self.as_of), key=lambda r: r[0]):
+            if (r[0], r[1]) not in seen:
+                seen.add((r[0], r[1]))
+                unique.append(r)
+        return unique
+
+    def _timeline_rows(self) -> list[tuple[Any, ...]]:
+        """Triggers from the policy timeline: the suspension's end and future deadlines."""
+        lang = self.language
+        rows: list[tuple[Any, ...]] = []
         events = self.dataset.policy_events
         if events is not None and len(events):
             ev = events.copy()
@@ -98,16 +114,7 @@ class WatchSection(BriefBase):
                         str(getattr(row, "date_precision", "day")),
                     )
                 )
-        # NOTE: only triggers after the as-of date are something to watch; a past date is
-        # never listed as a future trigger (the situation section tells what happened). The
-        # end of the modelled horizon is no trigger and is left out.
-        seen: set[tuple[dt.date, str]] = set()
-        unique: list[tuple[Any, ...]] = []
-        for r in sorted((r for r in rows if r[0] > self.as_of), key=lambda r: r[0]):
-            if (r[0], r[1]) not in seen:
-                seen.add((r[0], r[1]))
-                unique.append(r)
-        return unique
+        return rows
 
     def watch(self) -> HTML:
         """What to watch: dates and triggers after the as-of date."""
