@@ -81,13 +81,12 @@ def _assemble(
     months = _months_of(scenario)
     ts, bands = _iamc_frames(scenario, b, sim, [d.strftime("%Y-%m-01") for d in months])
     tot = sim.totals
-    central = _kpi_rows(b, tot, 0)
-    mc = None
-    if n_draws > 0:
-        all_rows = _kpi_rows(b, tot, -1)
-        mc = {k: v[n_path:] for k, v in all_rows.items()}
-    kpis = _kpi_frame(b, central, mc, tot, months)
+    # NOTE: the KPIs of every row once; the central run, the draws, the tornado and the
+    # what-if grid are slices of it (each KPI is computed row by row).
     per_row = _kpi_rows(b, tot, -1)
+    central = {k: v[0:1] for k, v in per_row.items()}
+    mc = {k: v[n_path:] for k, v in per_row.items()} if n_draws > 0 else None
+    kpis = _kpi_frame(b, central, mc, tot, months)
     return Results(
         scenario=scenario,
         stockpile_use=_stockpile_use(b, tot, n_path, n_draws),
