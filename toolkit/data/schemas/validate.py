@@ -167,22 +167,36 @@ def _typed_frame(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> pd.Dat
     return out
 
 
+def _excerpt(cell: str, limit: int = 40) -> str:
+    """A cell quoted in an error: escaped (``repr``) and cut to ``limit`` characters, so a
+    message never prints back the content of a file it cannot parse."""
+    return repr(cell[:limit] + "…") if len(cell) > limit else repr(cell)
+
+
 def _parse_numbers(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) -> pd.Series:
     # NOTE: thousands separators ("1,000" and "1_000") are accepted as people type them.
     cleaned = text.str.replace(",", "", regex=False).str.replace("_", "", regex=False)
     num = pd.to_numeric(cleaned.where(~empty, None), errors="coerce")
     bad = (~empty) & num.isna()
+    # NOTE: "1e400" parses as inf and "inf" as inf: no figure in data/ is infinite, and an
+    # infinite tonnage or price would poison every sum downstream, so it is refused here.
+    infinite = num.notna() & ~np.isfinite(num.astype(float))
     if col.kind == "int":
-        nonint = num.notna() & (num != np.round(num))
-        bad |= nonint
+        # beyond 2**53 a float no longer holds every whole number (and Int64 overflows)
+        huge = num.notna() & ~infinite & (num.abs() >= 2.0**53)
+        nonint = num.notna() & ~infinite & ~huge & (num != np.round(num))
+        bad |= nonint | huge
     for i in map(int, np.flatnonzero(bad.to_numpy())):
         found.add(
             i + 1,
             col.name,
-            f"must be a number (got {text.iat[i]!r})"
+            f"must be a number (got {_excerpt(text.iat[i])})"
             if col.kind == "float"
-            else f"must be a whole number (got {text.iat[i]!r})",
+            else f"must be a whole number (got {_excerpt(text.iat[i])})",
         )
+    for i in map(int, np.flatnonzero((infinite & ~bad).to_numpy())):
+        found.add(i + 1, col.name, f"must be a finite number (got {_excerpt(text.iat[i])})")
+    bad |= infinite
     if col.kind == "int":
         return num.where(~bad).round().astype("Int64")
     return num.where(~bad).astype(float)
@@ -192,7 +206,7 @@ def _parse_dates(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) 
     parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
     bad = (~empty) & parsed.isna()
     for i in map(int, np.flatnonzero(bad.to_numpy())):
-        found.add(i + 1, col.name, f"must be a date YYYY-MM-DD (got {text.iat[i]!r})")
+        found.add(i + 1, col.name, f"must be a date YYYY-MM-DD (got {_excerpt(text.iat[i])})")
     return parsed.astype("datetime64[ns]")
 
 
