@@ -79,6 +79,38 @@ def _as_of(text: str) -> str:
     return day.isoformat()
 
 
+def _ranged(kind: type, low: float | None, high: float | None, what: str):  # type: ignore[no-untyped-def]
+    """An argparse ``type=`` that parses ``kind`` and checks ``low <= value <= high``.
+
+    Every numeric option is range-checked before any work starts (exit 2 naming the option
+    and the allowed range), instead of failing deep inside a run or allocating for ever.
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text[:40]!r}") from None
+        if (
+            value != value
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
+            span = f"{low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+            raise argparse.ArgumentTypeError(f"{what} from {span}, got {text[:40]!r}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def _out_folder(text: str) -> str:
+    """``--out``: a non-empty folder path (an empty one would write into the working dir)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mineral-briefs",
@@ -99,8 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="run one scenario and write its results table")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
     p.add_argument("--out", required=True, help="results file: .csv, .parquet or .xlsx")
-    p.add_argument("--draws", type=int, default=None, help="Monte Carlo draws (default: scenario)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: scenario)")
+    p.add_argument(
+        "--draws",
+        type=_ranged(int, 0, 100_000, "a whole number of draws"),
+        default=None,
+        help="Monte Carlo draws, 0-100000 (default: scenario)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_ranged(int, 0, 2**63 - 1, "a whole-number seed"),
+        default=None,
+        help="random seed, >= 0 (default: scenario)",
+    )
     p.set_defaults(handler=_cmd_simulate)
 
     p = sub.add_parser("backtest", help="replay historical episodes and score the model")
@@ -111,15 +153,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="render scenario briefs to HTML")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="built-in ids or YAML paths")
     p.add_argument("--all", action="store_true", help="every built-in scenario")
-    p.add_argument("--out", default="reports", help="output folder; '{date}' is expanded")
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument(
+        "--out", type=_out_folder, default="reports", help="output folder; '{date}' is expanded"
+    )
+    p.add_argument(
+        "--jobs",
+        type=_ranged(int, 1, 256, "a whole number of workers"),
+        default=None,
+        help="parallel workers, 1-256 (default: cores)",
+    )
     p.add_argument("--language", choices=["en", "de", "all"], default="all")
     p.add_argument("--force", action="store_true", help="re-render even when nothing changed")
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, help="dask scheduler address (tcp://host:8786)")
     p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
-    p.add_argument("--keep", type=int, default=None, help="keep the last N dated runs")
-    p.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
+    p.add_argument(
+        "--keep",
+        type=_ranged(int, 1, None, "a whole number of runs"),
+        default=None,
+        help="keep the last N (>= 1) dated runs",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_ranged(float, 1.0, 86_400.0, "seconds"),
+        default=None,
+        help="per-cell timeout in seconds, 1-86400",
+    )
     p.add_argument(
         "--as-of",
         type=_as_of,
@@ -129,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--lock-timeout",
-        type=float,
+        type=_ranged(float, 0.0, 86_400.0, "seconds"),
         default=0.0,
         help="seconds to wait for another render writing the same folder (default: 0, fail)",
     )
