@@ -41,8 +41,8 @@ class Brief(
     """
 
     SECTIONS: ClassVar[tuple[str, ...]] = (
-        "header",
         "summary",
+        "header",
         "situation",
         "news_vs_data",
         "market",
