@@ -13,6 +13,7 @@ from toolkit.brief._html import _h2, _p
 from toolkit.brief.compose import Brief
 from toolkit.brief.exports import DATA_MIME, META_MIME
 from toolkit.brief.prepare import prepare
+from toolkit.engine.results import neutralise_formulas
 from toolkit.i18n import escape
 from toolkit.narrative import HTML, Safe, html_table
 
@@ -195,7 +196,9 @@ class Comparison:
         """Display the KPI table as CSV for the download link."""
         from IPython.display import display
 
-        csv = self.kpi_frame()[["scenario", "mineral", "kpi", "value"]].to_csv(index=False)
+        csv = neutralise_formulas(self.kpi_frame()[["scenario", "mineral", "kpi", "value"]]).to_csv(
+            index=False
+        )
         payload = {"filename": f"compare-{self.language}.csv", "csv": csv}
         display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)
 

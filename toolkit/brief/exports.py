@@ -11,6 +11,7 @@ import pandas as pd
 
 from toolkit import __version__, narrative
 from toolkit.brief.base import BriefBase
+from toolkit.engine.results import neutralise_formulas
 
 log = logging.getLogger("toolkit.brief")
 
@@ -80,7 +81,7 @@ class ExportsSection(BriefBase):
         )
         wide.columns = [str(c) for c in wide.columns]
         buf = io.StringIO()
-        wide.reset_index().to_csv(buf, index=False, float_format="%.6g")
+        neutralise_formulas(wide.reset_index()).to_csv(buf, index=False, float_format="%.6g")
         return buf.getvalue()
 
     def _stockpile_rows(self) -> pd.DataFrame:
@@ -128,7 +129,7 @@ class ExportsSection(BriefBase):
         cols = ["scenario", "mineral", "stage", "kpi", "statistic", "value", "unit", "p10", "p90"]
         cols += ["flags", "note", "focal"]
         buf = io.StringIO()
-        out[cols].to_csv(buf, index=False, float_format="%.10g")
+        neutralise_formulas(out[cols]).to_csv(buf, index=False, float_format="%.10g")
         return buf.getvalue()
 
     def data(self) -> None:

@@ -17,6 +17,28 @@ if TYPE_CHECKING:  # pragma: no cover
 MODEL_NAME = f"mineral-briefs {__version__}"
 
 
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""First characters with which a spreadsheet reads a text cell as a formula (OWASP CSV
+injection)."""
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+    apostrophe (it then shows as text in Excel and LibreOffice); numbers are left alone. Every
+    CSV and XLSX the project writes goes through this, so a scenario title such as
+    ``=HYPERLINK(…)`` or a data note like ``=cmd|' /C calc'!A0`` stays inert.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+            risky = out[col].str.startswith(FORMULA_STARTS, na=False).astype(bool)
+            if risky.any():
+                out.loc[risky, col] = "'" + out.loc[risky, col].astype(str)
+    return out
+
+
 @dataclass(frozen=True)
 class Results:
     """Everything one run produces (docs/architecture.md, Engine)."""
@@ -65,7 +87,7 @@ class Results:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
         if suffix == ".csv":
-            self.timeseries.to_csv(tmp, index=False)
+            neutralise_formulas(self.timeseries).to_csv(tmp, index=False)
         elif suffix == ".parquet":
             self.timeseries.to_parquet(tmp, index=False)
         elif suffix == ".xlsx":
@@ -84,12 +106,16 @@ class Results:
                 ]
             )
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                self.timeseries.to_excel(xw, sheet_name="data", index=False)
-                self.bands.to_excel(xw, sheet_name="bands", index=False)
-                self.kpis.to_excel(xw, sheet_name="kpis", index=False)
-                self.sensitivity.to_excel(xw, sheet_name="sensitivity", index=False)
-                self.whatif.to_excel(xw, sheet_name="whatif", index=False)
-                meta.to_excel(xw, sheet_name="meta", index=False)
+                sheets = {
+                    "data": self.timeseries,
+                    "bands": self.bands,
+                    "kpis": self.kpis,
+                    "sensitivity": self.sensitivity,
+                    "whatif": self.whatif,
+                    "meta": meta,
+                }
+                for name, frame in sheets.items():
+                    neutralise_formulas(frame).to_excel(xw, sheet_name=name, index=False)
         else:
             raise ScenarioError(
                 f"cannot write results to {out.name!r}: the extension must be .csv, .parquet "
