@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from toolkit import __version__
 from toolkit.errors import DataError, MineralBriefsError, RenderError, ScenarioError
@@ -150,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="write the score table (.csv or .md)")
     p.set_defaults(handler=_cmd_backtest)
 
+    _add_render(sub)
+
+    _add_data_and_events(sub)
+    return parser
+
+
+def _add_render(sub: Any) -> None:
+    """``render``: every option range-checked by argparse before any work starts."""
     p = sub.add_parser("render", help="render scenario briefs to HTML")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="built-in ids or YAML paths")
     p.add_argument("--all", action="store_true", help="every built-in scenario")
@@ -194,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_render)
 
+
+def _add_data_and_events(sub: Any) -> None:
+    """``data import`` and ``events set-status``: the commands that change the data folder."""
     p = sub.add_parser("data", help="manage the data tables")
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
@@ -217,7 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--curated", default=None, help="hand-written records (default: data/curated)")
     pe.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
     pe.set_defaults(handler=_cmd_events_set_status)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
