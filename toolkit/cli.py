@@ -67,17 +67,14 @@ def _cmd_events_set_status(args: argparse.Namespace) -> int:
 
 def _as_of(text: str) -> str:
     """``--as-of`` value: an ISO date ``YYYY-MM-DD`` (argparse turns the error into exit 2)."""
-    import datetime as dt
+    from toolkit.asof import AS_OF_FORM, parse_as_of
 
     try:
-        day = dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise argparse.ArgumentTypeError(
-            f"--as-of {text!r}: expected a date in the form YYYY-MM-DD (e.g. 2026-12-01)"
-        )
-    return day.isoformat()
+        if not text.strip():  # on the command line an empty value is a mistake, not "today"
+            raise ValueError(AS_OF_FORM)
+        return parse_as_of(text).isoformat()
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"--as-of {text[:40]!r}: {err}") from None
 
 
 def _ranged(kind: type, low: float | None, high: float | None, what: str):  # type: ignore[no-untyped-def]

@@ -160,7 +160,7 @@ class LeversSection(BriefBase):
             for kid in narrative.MONEY_FLOWS
             if kid not in own and kid in k and k[kid].available and k[kid].value != 0
         ]
-        end = narrative._month_text(self.start, self.horizon_months - 1, self.language)
+        end = narrative.month_text(self.start, self.horizon_months - 1, self.language)
         parts = []
         for kid in shown:
             total, per_year = k.get(kid), k.get(f"{kid}_per_year")

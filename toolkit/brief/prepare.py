@@ -96,21 +96,13 @@ def as_of_date(as_of: str | dt.date | None) -> dt.date:
     ScenarioError
         If ``as_of`` is not an ISO date ``YYYY-MM-DD``.
     """
+    from toolkit.asof import parse_as_of
     from toolkit.errors import ScenarioError
 
-    if as_of is None or as_of == "":
-        return dt.date.today()
-    if isinstance(as_of, dt.date):
-        return as_of
-    text = str(as_of).strip()
     try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise ScenarioError(
-        f"as_of {as_of!r}: expected a date in the form YYYY-MM-DD (e.g. 2026-12-01)"
-    )
+        return parse_as_of(as_of)
+    except ValueError as err:
+        raise ScenarioError(f"as_of {as_of!r}: {err}") from None
 
 
 def prepare(

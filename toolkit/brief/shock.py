@@ -124,7 +124,7 @@ class ShockSection(BriefBase):
             else "–"
         )
         when = (
-            narrative._month_text(self.start, month.value, self.language)
+            narrative.month_text(self.start, month.value, self.language)
             if month is not None and month.available
             else ""
         )

@@ -50,9 +50,6 @@ from toolkit.narrative.situation import EVENT_KEYS, situation_html
 from toolkit.narrative.sources import flags_html, sources_html
 from toolkit.narrative.summary import Finding, findings
 
-_month_text = month_text
-"""The name :func:`month_text` had when it was private; ``toolkit.brief`` still calls it."""
-
 __all__ = [
     "CLAIM_IDS",
     "EVENT_KEYS",

@@ -127,14 +127,12 @@ def _scenario_refs(scenarios: Sequence[str], all_scenarios: bool) -> list[str]:
 
 def _as_of_text(as_of: str | None) -> str:
     """The as-of date as ISO text: today when not given; a bad date is a :class:`RenderError`."""
-    import datetime as dt
+    from toolkit.asof import parse_as_of
 
-    if as_of is None or as_of == "":
-        return dt.date.today().isoformat()
     try:
-        return dt.date.fromisoformat(str(as_of)).isoformat()
-    except ValueError:
-        raise RenderError(f"as_of {as_of!r}: expected a date in the form YYYY-MM-DD") from None
+        return parse_as_of(as_of).isoformat()
+    except ValueError as err:
+        raise RenderError(f"as_of {as_of!r}: {err}") from None
 
 
 def _scenario_jobs(
