@@ -41,9 +41,9 @@ bench: install ## run the benchmarks and write bench/results.md
 	$(BIN)/python -m bench
 
 check: install ## lint and type-check
-	$(BIN)/ruff check toolkit tests bench
+	$(BIN)/ruff check toolkit tests bench hatch_build.py
 	$(BIN)/ruff format --check toolkit tests bench
-	$(BIN)/mypy toolkit
+	$(BIN)/mypy toolkit/mineral_briefs
 
 clean: ## remove the virtualenv, caches and rendered briefs
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -24,9 +24,9 @@ END_YEAR = 2040
 
 _CHILD = r"""
 import json, resource, sys, time, tracemalloc
-from toolkit.data import load_dataset
-from toolkit.engine import run
-from toolkit.scenarios import load_scenario
+from mineral_briefs.data import load_dataset
+from mineral_briefs.engine import run
+from mineral_briefs.scenarios import load_scenario
 draws = int(sys.argv[1]); sid = sys.argv[2]; start = sys.argv[3]; months = int(sys.argv[4])
 ds = load_dataset()
 sc = load_scenario(sid)

@@ -72,7 +72,7 @@ def _run_measured(cmd: list[str], **kw: object) -> tuple[float, float, int]:
 
 
 def _suite() -> list[tuple[str, Path, dict[str, str]]]:
-    from toolkit.scenarios import list_scenarios
+    from mineral_briefs.scenarios import list_scenarios
 
     only = [s for s in os.environ.get("MB_BENCH_SCENARIOS", "").split(",") if s]
     ids = [i.id for i in list_scenarios() if not only or i.id in only]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from toolkit import i18n
+from mineral_briefs import i18n
 
 
 @cache

@@ -1,7 +1,8 @@
 """Small brief-like notebooks for the export/render tests, built with nbformat in tmp_path.
 
 They follow the notebook contract (annotated ``parameters`` cell, one meta output, one data output,
-Altair charts through ``toolkit.export.enable_offline_renderer``) without needing the engine, so
+Altair charts through ``mineral_briefs.export.enable_offline_renderer``) without needing the engine,
+so
 the pipeline can be tested — and broken on purpose — independently of the real briefs.
 """
 
@@ -45,7 +46,7 @@ def make_notebook(
     setup = (
         "import altair as alt\nimport pandas as pd\n"
         "from IPython.display import Markdown, display\n"
-        "from toolkit.export import DATA_MIME, META_MIME, enable_offline_renderer\n"
+        "from mineral_briefs.export import DATA_MIME, META_MIME, enable_offline_renderer\n"
         "enable_offline_renderer()\n"
         f"TITLE = {json.dumps(title)}.replace('{{scenario}}', scenario)\n"
         "df = pd.DataFrame({'year': [2025, 2026, 2027, 2028], 'value': [1.0, 2.5, 1.8, 1.2]})\n"

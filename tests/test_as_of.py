@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from toolkit import brief as brief_mod
-from toolkit.cli import main as cli_main
-from toolkit.data import load_dataset
-from toolkit.errors import DataError, ScenarioError
-from toolkit.events_cli import set_event_status
-from toolkit.scenarios import list_scenarios
+from mineral_briefs import brief as brief_mod
+from mineral_briefs.cli import main as cli_main
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import DataError, ScenarioError
+from mineral_briefs.events_cli import set_event_status
+from mineral_briefs.scenarios import list_scenarios
 
 AFTER = "2026-12-01"
 BEFORE = "2026-06-01"
@@ -232,8 +231,7 @@ def test_bad_as_of_in_the_notebook_parameter_raises_a_scenario_error() -> None:
 
 def test_as_of_is_a_notebook_parameter_and_part_of_the_cache_key(repo_root: Path) -> None:
     import papermill
-
-    from toolkit.render import cache_key, key_context, plan_briefs
+    from mineral_briefs.render import cache_key, key_context, plan_briefs
 
     declared = papermill.inspect_notebook(str(repo_root / "notebooks" / "brief.ipynb"))
     assert declared["as_of"]["default"] == '""'

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from toolkit.backtest import (
+from mineral_briefs.backtest import (
     EPISODES,
     run_backtests,
     score_band,
@@ -18,9 +17,9 @@ from toolkit.backtest import (
     score_timing,
     summarise,
 )
-from toolkit.cli import main
-from toolkit.data import load_dataset
-from toolkit.errors import ScenarioError
+from mineral_briefs.cli import main
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import ScenarioError
 
 
 @pytest.fixture(scope="module")

@@ -33,8 +33,7 @@ from pathlib import Path
 import pytest
 from brief_numbers import matches, quantities
 from bs4 import BeautifulSoup
-
-from toolkit.scenarios import list_scenarios
+from mineral_briefs.scenarios import list_scenarios
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("brief_audit")]
 
@@ -58,9 +57,9 @@ NO_SENSITIVITY = {"en": "No sensitivity runs", "de": "Keine Sensitivitätsläufe
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every built-in brief in both languages, rendered once through the real pipeline."""
     out = tmp_path_factory.mktemp("audit")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO / "toolkit")}
     proc = subprocess.run(
-        [sys.executable, "-m", "toolkit", "render", "--all", "--out", str(out), "--force"],
+        [sys.executable, "-m", "mineral_briefs", "render", "--all", "--out", str(out), "--force"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -106,7 +105,7 @@ class Brief:
 
     def levers_table_text(self) -> str:
         """The cells of the policy-levers table (the section headed by ``section.levers``)."""
-        from toolkit import i18n
+        from mineral_briefs import i18n
 
         head = next(
             h
@@ -257,7 +256,7 @@ def test_no_recovery_claimed_while_short(rendered: Path, sid: str, lang: str) ->
 
 
 def _market_of(variable: str) -> tuple[str, str]:
-    from toolkit.model.codelist import variable as var_name
+    from mineral_briefs.model.codelist import variable as var_name
 
     for mineral in (
         "rare_earths",
@@ -282,7 +281,7 @@ def _market_of(variable: str) -> tuple[str, str]:
 @pytest.mark.parametrize(("sid", "lang"), _briefs())
 def test_caps_are_flagged_where_they_bind(rendered: Path, sid: str, lang: str) -> None:
     """A peak at the model's choke cap carries the flag and the summary says so in words."""
-    from toolkit.data import load_dataset
+    from mineral_briefs.data import load_dataset
 
     params = load_dataset().model_parameters
     cap = float(params.loc[params["parameter"] == "choke_price_multiple", "value"].iloc[0])

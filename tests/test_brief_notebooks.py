@@ -8,8 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from toolkit import brief
+from mineral_briefs import brief
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 META_MIME = "application/vnd.mineral-briefs.meta+json"
@@ -66,7 +65,7 @@ def test_committed_without_outputs_and_thin(name: str) -> None:
         assert cell.outputs == [] and cell.execution_count is None
     setup = code[1].source
     imports = [n for n in ast.walk(ast.parse(setup)) if isinstance(n, ast.Import | ast.ImportFrom)]
-    assert [a.name for n in imports for a in n.names] == ["toolkit.brief"]
+    assert [a.name for n in imports for a in n.names] == ["mineral_briefs.brief"]
     assert "prepare" in setup and "reset" not in setup
     for cell in code[2:]:
         tree = ast.parse(cell.source)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from toolkit import brief, i18n, narrative
+from mineral_briefs import brief, i18n, narrative
 
 LANGUAGES = ("en", "de")
 _CACHE: dict[tuple[str, str], brief.Brief] = {}

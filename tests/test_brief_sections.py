@@ -17,9 +17,8 @@ import pandas as pd
 import pytest
 from brief_numbers import matches, quantities
 from i18n_fixtures import english_only_fragments
-
-from toolkit import brief, i18n
-from toolkit.scenarios import list_scenarios
+from mineral_briefs import brief, i18n
+from mineral_briefs.scenarios import list_scenarios
 
 SCENARIOS = [info.id for info in list_scenarios()]
 LANGUAGES = ("en", "de")
@@ -236,8 +235,8 @@ def test_comparison_brief(language: str) -> None:
 def test_whatif_grid_holds_the_central_estimate_at_the_scenarios_own_setting(sid: str) -> None:
     """Every what-if line passes through the summary's value at the scenario's own setting, so
     the slider starts on the number of the executive summary."""
-    from toolkit import engine
-    from toolkit.scenarios import load_scenario
+    from mineral_briefs import engine
+    from mineral_briefs.scenarios import load_scenario
 
     sc = load_scenario(sid)
     r = engine.run(sc, draws=0)

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mineral_briefs.render import BriefJob, plan_briefs, render
 from render_fixtures import make_notebook
-
-from toolkit.render import BriefJob, plan_briefs, render
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

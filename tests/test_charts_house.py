@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import vl_convert as vlc
-
-from toolkit import charts, i18n
-from toolkit.vocab import MINERALS, MODEL_REGIONS
+from mineral_briefs import charts, i18n
+from mineral_briefs.vocab import MINERALS, MODEL_REGIONS
 
 HOUSE = {
     c.upper()

@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from toolkit.cli import main
+from mineral_briefs.cli import main
 
 
 @pytest.mark.parametrize(

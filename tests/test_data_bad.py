@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from toolkit.data import load_dataset
-from toolkit.errors import DataError
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import DataError
 
 
 @pytest.fixture

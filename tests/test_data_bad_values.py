@@ -13,9 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from toolkit.data import load_dataset
-from toolkit.errors import DataError
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import DataError
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from toolkit.data import check_totals, import_release, load_dataset
-from toolkit.data.readers import read_iea_cmd_workbook, read_usgs_mcs_csv
-from toolkit.errors import DataError
+from mineral_briefs.data import check_totals, import_release, load_dataset
+from mineral_briefs.data.readers import read_iea_cmd_workbook, read_usgs_mcs_csv
+from mineral_briefs.errors import DataError
 
 REAL_WORKBOOK = (
     Path(__file__).resolve().parents[2]

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from toolkit.data import (
+from mineral_briefs.data import (
     DATA_ENV_VAR,
     Dataset,
     base_price,
@@ -18,10 +17,10 @@ from toolkit.data import (
     load_dataset,
     market_base,
 )
-from toolkit.data.countries import COUNTRY_IDS
-from toolkit.data.schemas import TABLES, split_multi
-from toolkit.errors import DataError
-from toolkit.vocab import CONFIDENCE, IEA_SCENARIOS, MINERALS
+from mineral_briefs.data.countries import COUNTRY_IDS
+from mineral_briefs.data.schemas import TABLES, split_multi
+from mineral_briefs.errors import DataError
+from mineral_briefs.vocab import CONFIDENCE, IEA_SCENARIOS, MINERALS
 
 # IEA publishes nickel blocks whose countries + "Rest of world" exceed "Total" (2.6-3.2 %);
 # the rows are kept as published and their World rows say so.
@@ -266,7 +265,7 @@ def test_engine_tables_absent_then_required(
     for f in ("model_parameters.csv", "observations.csv"):
         (copy / f).unlink(missing_ok=True)
     clear_cache()
-    with caplog.at_level(logging.WARNING, logger="toolkit.data"):
+    with caplog.at_level(logging.WARNING, logger="mineral_briefs.data"):
         ds = load_dataset(copy)
     assert ds.model_parameters.empty
     assert list(ds.model_parameters.columns) == TABLES["model_parameters"].column_names

@@ -6,10 +6,9 @@ import dataclasses
 import gc
 
 import pandas as pd
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.scenarios import load_scenario
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.scenarios import load_scenario
 
 
 def test_memo_reuses_lookups_but_not_across_datasets() -> None:

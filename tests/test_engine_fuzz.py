@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.model.clearing import MIN_PRICE_MULTIPLE
-from toolkit.model.codelist import variable
-from toolkit.scenarios import Scenario, load_scenario
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.model.clearing import MIN_PRICE_MULTIPLE
+from mineral_briefs.model.codelist import variable
+from mineral_briefs.scenarios import Scenario, load_scenario
 
 # NOTE: each example is one engine run (with its no-shock reference run) of about 0.3–1 s on
 # one core; 30 examples keep this file well under a minute on the 2-core CI runner.

@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.errors import ScenarioError
-from toolkit.scenarios import list_scenarios, load_scenario
-from toolkit.vocab import MODEL_REGIONS
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import ScenarioError
+from mineral_briefs.scenarios import list_scenarios, load_scenario
+from mineral_briefs.vocab import MODEL_REGIONS
 
 IAMC = ["model", "scenario", "region", "variable", "unit", "time", "value"]
 KPI_IDS = list(engine.KPI_UNITS)
@@ -196,7 +195,7 @@ def test_every_builtin_scenario_runs(dataset) -> None:  # type: ignore[no-untype
 def test_floor_scenario_reports_policy_costs(dataset) -> None:  # type: ignore[no-untyped-def]
     """alliance_floor: every floor is a variable levy; each reports revenue and consumer cost,
     no fiscal cost, and its alliance price holds the floor while the RoW price stays apart."""
-    from toolkit.model.codelist import variable
+    from mineral_briefs.model.codelist import variable
 
     sc = load_scenario("alliance_floor")
     r = engine.run(sc, dataset, draws=0)
@@ -218,7 +217,7 @@ def test_floor_scenario_reports_policy_costs(dataset) -> None:  # type: ignore[n
 
 
 def test_market_without_base_data_is_a_scenario_error(dataset) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.scenarios import Market
+    from mineral_briefs.scenarios import Market
 
     sc = load_scenario("baseline").model_copy(
         update={"markets": (Market(mineral="germanium", stage="refining"),)}
@@ -228,7 +227,7 @@ def test_market_without_base_data_is_a_scenario_error(dataset) -> None:  # type:
 
 
 def test_float32_monte_carlo_chunks_match_float64(dataset, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.scenarios import load_backtest
+    from mineral_briefs.scenarios import load_backtest
 
     sc = load_backtest("bt02_gallium_2023")
     n = engine.ROW_CHUNK + 500  # two Monte Carlo chunks

@@ -1,4 +1,4 @@
-"""toolkit.export: offline renderer, Vega bundle cache, brief template (no kernel needed)."""
+"""mineral_briefs.export: offline renderer, Vega bundle cache, brief template (no kernel needed)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from mineral_briefs import export
+from mineral_briefs.errors import RenderError
 from render_fixtures import XSS_TITLE, network_refs, scan
-
-from toolkit import export
-from toolkit.errors import RenderError
 
 
 def _spec(mark: str = "line") -> dict:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-
-from toolkit import engine
-from toolkit.engine.results import neutralise_formulas
-from toolkit.scenarios import parse_scenario
+from mineral_briefs import engine
+from mineral_briefs.engine.results import neutralise_formulas
+from mineral_briefs.scenarios import parse_scenario
 
 HOSTILE = '=HYPERLINK("http://x.invalid","click")'
 

@@ -7,8 +7,7 @@ import re
 import string
 
 import pytest
-
-from toolkit import i18n
+from mineral_briefs import i18n
 
 NBSP_RE = re.compile("[\u00a0\u202f]")
 
@@ -130,7 +129,7 @@ def test_vega_locale_follows_the_language() -> None:
 
 
 def test_names_of_minerals_stages_regions() -> None:
-    from toolkit.vocab import MINERALS, MODEL_REGIONS, STAGES
+    from mineral_briefs.vocab import MINERALS, MODEL_REGIONS, STAGES
 
     for lang in ("en", "de"):
         for m in MINERALS:

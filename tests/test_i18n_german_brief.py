@@ -16,11 +16,10 @@ from pathlib import Path
 import altair as alt
 import pytest
 from i18n_fixtures import english_only_fragments
-
-from toolkit import brief, i18n
-from toolkit.data import load_dataset
-from toolkit.errors import ScenarioError
-from toolkit.scenarios import list_backtests, list_scenarios, load_backtest, load_scenario
+from mineral_briefs import brief, i18n
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import ScenarioError
+from mineral_briefs.scenarios import list_backtests, list_scenarios, load_backtest, load_scenario
 
 SCENARIOS = [info.id for info in list_scenarios()]
 BACKTESTS = [info.id for info in list_backtests()]

@@ -9,12 +9,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.model import metrics
-from toolkit.model.codelist import variable
-from toolkit.model.simulate import (
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.model import metrics
+from mineral_briefs.model.codelist import variable
+from mineral_briefs.model.simulate import (
     MODE_WORLD_CUT,
     Controls,
     Floors,
@@ -25,7 +24,7 @@ from toolkit.model.simulate import (
     Stockpiles,
     simulate,
 )
-from toolkit.scenarios import load_scenario
+from mineral_briefs.scenarios import load_scenario
 
 # --------------------------------------------------------------------------------------------
 # metrics.months_to_recovery: boundary cases
@@ -336,7 +335,7 @@ def test_peak_shortfall_and_projects_follow_the_table_and_the_sourced_size(
 
 def test_projects_needed_is_nan_without_a_sourced_size(dataset) -> None:  # type: ignore[no-untyped-def]
     """No share-of-world stand-in: a short market without a sourced size says so."""
-    from toolkit.scenarios import ExportControl
+    from mineral_briefs.scenarios import ExportControl
 
     sc = load_scenario("baseline")
     ctl = ExportControl(

@@ -26,12 +26,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.model.codelist import variable
-from toolkit.model.simulate import SimResult, simulate
-from toolkit.scenarios import Scenario, load_scenario, parse_scenario, scenarios_dir
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.model.codelist import variable
+from mineral_briefs.model.simulate import SimResult, simulate
+from mineral_briefs.scenarios import Scenario, load_scenario, parse_scenario, scenarios_dir
 
 LEVERS: tuple[str, ...] = ("stockpiles", "price_floors", "projects")
 """Scenario keys that are the alliance's policy levers (export controls are the shock)."""

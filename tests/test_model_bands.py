@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.model.simulate import BAND_VARIABLES, simulate
-from toolkit.model.uncertainty import QUANTILES
-from toolkit.scenarios import load_scenario
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.model.simulate import BAND_VARIABLES, simulate
+from mineral_briefs.model.uncertainty import QUANTILES
+from mineral_briefs.scenarios import load_scenario
 
 
 @pytest.mark.parametrize("sid", ["ndpr_withhold_60", "combined_stress", "baseline"])

@@ -15,12 +15,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from toolkit import engine
-from toolkit.data import load_dataset
-from toolkit.model.simulate import MODE_CHINA_EXPORT, Controls, Projects, simulate
-from toolkit.model.timeline import regime_share
-from toolkit.scenarios import list_scenarios, load_scenario
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.model.simulate import MODE_CHINA_EXPORT, Controls, Projects, simulate
+from mineral_briefs.model.timeline import regime_share
+from mineral_briefs.scenarios import list_scenarios, load_scenario
 
 NOISE = 5e-3
 """Relative tolerance while the quota binds (zones separated) [-]. Not only rounding: at small

@@ -6,13 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from toolkit import engine
-from toolkit.backtest import run_backtests, summarise
-from toolkit.data import load_dataset
-from toolkit.errors import ScenarioError
-from toolkit.model.codelist import variable
-from toolkit.scenarios import Market, Stockpile, load_scenario
+from mineral_briefs import engine
+from mineral_briefs.backtest import run_backtests, summarise
+from mineral_briefs.data import load_dataset
+from mineral_briefs.errors import ScenarioError
+from mineral_briefs.model.codelist import variable
+from mineral_briefs.scenarios import Market, Stockpile, load_scenario
 
 
 @pytest.fixture(scope="module")

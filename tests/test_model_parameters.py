@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.backtest import EPISODES
-from toolkit.data import load_dataset
+from mineral_briefs.backtest import EPISODES
+from mineral_briefs.data import load_dataset
 
 
 def test_parameters_are_sourced_and_documented(repo_root: Path) -> None:

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from toolkit.model.simulate import (
+from mineral_briefs.model.simulate import (
     MODE_CHINA_EXPORT,
     MODE_WORLD_CUT,
     PATH_VARIABLES,

@@ -6,12 +6,11 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
-from toolkit.model import codelist
-from toolkit.model.clearing import clear_market
-from toolkit.model.demand import growth_multiple, interpolate_series
-from toolkit.model.metrics import coverage_without_largest, hhi, top_k_share
-from toolkit.model.policy import (
+from mineral_briefs.model import codelist
+from mineral_briefs.model.clearing import clear_market
+from mineral_briefs.model.demand import growth_multiple, interpolate_series
+from mineral_briefs.model.metrics import coverage_without_largest, hhi, top_k_share
+from mineral_briefs.model.policy import (
     cfd_fiscal_cost,
     levy_consumer_cost,
     offtake_fiscal_cost,
@@ -19,7 +18,7 @@ from toolkit.model.policy import (
     tariff_revenue,
     variable_levy,
 )
-from toolkit.model.timeline import front_running, month_offset, ramp_share, regime_share
+from mineral_briefs.model.timeline import front_running, month_offset, ramp_share, regime_share
 
 
 def test_clearing_matches_closed_form_and_solves_the_market() -> None:

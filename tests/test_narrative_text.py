@@ -7,9 +7,8 @@ import html
 
 import pandas as pd
 import pytest
-
-from toolkit import i18n, narrative
-from toolkit.data import load_dataset, market_base
+from mineral_briefs import i18n, narrative
+from mineral_briefs.data import load_dataset, market_base
 
 
 def plain(text: str) -> str:
@@ -263,7 +262,7 @@ def test_sources_table_prints_urls_as_text(dataset) -> None:
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_concentration_finding_does_not_invent_producers(language: str) -> None:
     """Magnets: the data name China (90 %) and an unattributed rest, so no "top three" claim."""
-    from toolkit import brief
+    from mineral_briefs import brief
 
     b = brief.prepare("ndpr_withhold_60", language=language, draws=20)
     (finding,) = [f for f in b.findings() if f.key == "concentration"]

@@ -33,7 +33,7 @@ def test_broken_data_table_stops_the_render_and_keeps_previous_briefs(tmp_path: 
         [
             sys.executable,
             "-m",
-            "toolkit",
+            "mineral_briefs",
             "render",
             "baseline",
             "--language",

@@ -11,16 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from toolkit.cli import main
-from toolkit.render import output_lock
+from mineral_briefs.cli import main
+from mineral_briefs.render import output_lock
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _cli(*args: str, **kw) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "toolkit", *args],
+        [sys.executable, "-m", "mineral_briefs", *args],
         capture_output=True,
         text=True,
         cwd=kw.pop("cwd", REPO),
@@ -39,7 +38,7 @@ def _snapshot(root: Path) -> tuple[Path, dict[str, str]]:
     for name in ("toolkit", "notebooks", "scenarios", "data"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINERAL_BRIEFS_")}
-    env["PYTHONPATH"] = str(root)
+    env["PYTHONPATH"] = str(root / "toolkit")
     return root, env
 
 
@@ -95,10 +94,12 @@ def test_real_brief_then_nothing_changed_without_heavy_imports(tmp_path: Path) -
     assert "baseline-en" in (dated[0] / "render.log").read_text()
 
     probe = (
-        "import sys, toolkit; from toolkit.cli import main; code = main(sys.argv[1:]);"
+        "import sys, mineral_briefs; from mineral_briefs.cli import main;"
+        " code = main(sys.argv[1:]);"
         "heavy = sorted(m for m in ('papermill', 'nbconvert', 'pandas', 'altair', 'nbclient',"
         " 'jupyter_client', 'distributed') if m in sys.modules);"
-        "print('TOOLKIT=' + toolkit.__file__); print('HEAVY=' + ','.join(heavy)); sys.exit(code)"
+        "print('TOOLKIT=' + mineral_briefs.__file__); print('HEAVY=' + ','.join(heavy));"
+        " sys.exit(code)"
     )
     second = subprocess.run(
         [sys.executable, "-c", probe, "render", "baseline", "--language", "en", "--out", str(out)],
@@ -109,7 +110,9 @@ def test_real_brief_then_nothing_changed_without_heavy_imports(tmp_path: Path) -
         timeout=120,
     )
     assert second.returncode == 0, second.stderr
-    assert f"TOOLKIT={repo / 'toolkit' / '__init__.py'}\n" in second.stdout  # the copy ran
+    assert (
+        f"TOOLKIT={repo / 'toolkit' / 'mineral_briefs' / '__init__.py'}\n" in second.stdout
+    )  # the copy ran
     assert "nothing changed: 1 briefs up to date" in second.stdout
     assert "HEAVY=\n" in second.stdout  # no kernel, no papermill/nbconvert/pandas import
     manifest = json.loads((dated[0] / "manifest.json").read_text())
@@ -122,9 +125,8 @@ def test_real_brief_then_nothing_changed_without_heavy_imports(tmp_path: Path) -
 def test_data_import_marks_briefs_for_re_rendering(tmp_path: Path, capsys) -> None:
     import shutil
 
+    from mineral_briefs.render import BriefJob, cache_key, key_context
     from test_data_readers import USGS_ROWS, make_usgs_csv
-
-    from toolkit.render import BriefJob, cache_key, key_context
 
     data = tmp_path / "data"
     shutil.copytree(REPO / "data", data)

@@ -5,18 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mineral_briefs.errors import RenderError
+from mineral_briefs.render import TMP_MARK, BriefJob, load_manifest, render
 from render_fixtures import make_notebook, network_refs
-
-from toolkit.errors import RenderError
-from toolkit.render import TMP_MARK, BriefJob, load_manifest, render
 
 pytestmark = pytest.mark.slow
 
 
 def test_dask_local_cluster_renders_and_reports_failures(tmp_path: Path, monkeypatch) -> None:
+    import mineral_briefs.render.keys as rnd
     from distributed import LocalCluster
-
-    import toolkit.render.keys as rnd
 
     # NOTE: edits to toolkit/ by others while the test runs must not count as "changed"
     monkeypatch.setattr(rnd, "toolkit_source_hash", lambda: "pinned")

@@ -19,10 +19,8 @@ from typing import Any
 
 import psutil
 import pytest
-from render_fixtures import make_notebook
-
-from toolkit.errors import RenderError
-from toolkit.render import (
+from mineral_briefs.errors import RenderError
+from mineral_briefs.render import (
     DEFAULT_TIMEOUT_S,
     TMP_MARK,
     BriefJob,
@@ -32,6 +30,7 @@ from toolkit.render import (
     render,
     run_local,
 )
+from render_fixtures import make_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -359,7 +358,7 @@ def test_full_disk_keeps_previous_brief(tmp_path: Path) -> None:
 _HOLDER = """
 import sys
 from pathlib import Path
-from toolkit.render import output_lock
+from mineral_briefs.render import output_lock
 with output_lock(Path(sys.argv[1]), 0):
     print("locked", flush=True)
     sys.stdin.readline()  # hold the lock until the test says so (or closes the pipe)
@@ -448,7 +447,7 @@ def test_second_render_waits_or_fails_clearly(tmp_path: Path) -> None:
 _DRIVER = """
 import sys
 from pathlib import Path
-from toolkit.render import BriefJob, render
+from mineral_briefs.render import BriefJob, render
 
 def main():
     out, nb = Path(sys.argv[1]), Path(sys.argv[2])

@@ -1,4 +1,4 @@
-"""toolkit.render end to end on fixture notebooks: real papermill, nbconvert and kernels."""
+"""mineral_briefs.render end to end on fixture notebooks: real papermill, nbconvert and kernels."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mineral_briefs.errors import RenderError
+from mineral_briefs.render import TMP_MARK, BriefJob, load_manifest, render
 from render_fixtures import XSS_TITLE, make_notebook, network_refs, scan
-
-from toolkit.errors import RenderError
-from toolkit.render import TMP_MARK, BriefJob, load_manifest, render
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +46,7 @@ def _temp_files(folder: Path) -> list[Path]:
 def test_render_incremental_and_self_contained(tmp_path: Path, monkeypatch) -> None:
     # NOTE: pin the toolkit-source part of the key: other edits to toolkit/ while the test runs
     # (a shared dev tree) must not count as "changed"; its own effect is checked at the end.
-    import toolkit.render.keys as rnd
+    import mineral_briefs.render.keys as rnd
 
     monkeypatch.setattr(rnd, "toolkit_source_hash", lambda: "pinned")
     nb = make_notebook(tmp_path / "nb" / "brief.ipynb", charts=3)

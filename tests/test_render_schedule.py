@@ -8,10 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mineral_briefs import render as rnd
+from mineral_briefs.errors import RenderError
 from render_fixtures import make_notebook
-
-from toolkit import render as rnd
-from toolkit.errors import RenderError
 
 NOW = dt.datetime(2026, 11, 23, 6, 15, tzinfo=dt.UTC)
 

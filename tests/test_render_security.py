@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from mineral_briefs.render import load_manifest, plan_briefs, render
 from render_fixtures import network_refs, scan
-
-from toolkit.render import load_manifest, plan_briefs, render
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [

@@ -8,10 +8,9 @@ from pathlib import Path
 import pydantic
 import pytest
 import yaml
-
-from toolkit import scenarios as sc
-from toolkit.cli import main
-from toolkit.vocab import EU27, ISO3
+from mineral_briefs import scenarios as sc
+from mineral_briefs.cli import main
+from mineral_briefs.vocab import EU27, ISO3
 
 REPO = Path(__file__).resolve().parents[1]
 BUILTINS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))

@@ -1,6 +1,6 @@
 """Bad scenario input: exit 2, one clear message per problem, no traceback (issue 6 item 1).
 
-Every case runs through the real CLI entry point ``toolkit.cli.main(["validate", …])``.
+Every case runs through the real CLI entry point ``mineral_briefs.cli.main(["validate", …])``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-
-from toolkit import scenarios as sc
-from toolkit.cli import main
-from toolkit.errors import ScenarioError
+from mineral_briefs import scenarios as sc
+from mineral_briefs.cli import main
+from mineral_briefs.errors import ScenarioError
 
 VALID: dict[str, Any] = {
     "id": "case",

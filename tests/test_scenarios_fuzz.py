@@ -14,10 +14,9 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from toolkit.errors import ScenarioError
-from toolkit.scenarios import Scenario, load_scenario, parse_scenario
-from toolkit.vocab import IEA_SCENARIOS, MINERALS, STAGES
+from mineral_briefs.errors import ScenarioError
+from mineral_briefs.scenarios import Scenario, load_scenario, parse_scenario
+from mineral_briefs.vocab import IEA_SCENARIOS, MINERALS, STAGES
 
 FUZZ = settings(
     max_examples=2000,

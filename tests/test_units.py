@@ -14,19 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from toolkit.data import (
+from mineral_briefs.data import (
     Dataset,
     base_price,
     conversion_factor,
     load_dataset,
     price_basis,
 )
-from toolkit.data.curate import W_PER_MTU_WO3_KG
-from toolkit.engine import PRICE_BASIS_COLUMNS, _build, run
-from toolkit.errors import DataError
-from toolkit.model import codelist as cl
-from toolkit.scenarios import load_scenario, scenarios_dir
+from mineral_briefs.data.curate import W_PER_MTU_WO3_KG
+from mineral_briefs.engine import PRICE_BASIS_COLUMNS, _build, run
+from mineral_briefs.errors import DataError
+from mineral_briefs.model import codelist as cl
+from mineral_briefs.scenarios import load_scenario, scenarios_dir
 
 # IUPAC 1995 standard atomic weights (IUPAC_ATW_1995), to recompute the stoichiometric rows
 LI, C, OX, H, ND, PR, W = 6.940, 12.0107, 15.9994, 1.00794, 144.24, 140.90765, 183.84

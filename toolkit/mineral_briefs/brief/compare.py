@@ -1,0 +1,235 @@
+"""The comparison page: several prepared briefs side by side (``notebooks/compare.ipynb``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Final
+
+import pandas as pd
+
+from mineral_briefs import __version__, charts, i18n, narrative
+from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.compose import Brief
+from mineral_briefs.brief.exports import DATA_MIME, META_MIME
+from mineral_briefs.brief.prepare import prepare
+from mineral_briefs.engine.results import neutralise_formulas
+from mineral_briefs.i18n import escape
+from mineral_briefs.narrative import HTML, Safe, html_table
+
+COMPARE_KPIS: Final[tuple[str, ...]] = (
+    "peak_price_multiple_outside",
+    "cumulative_shortfall_pct",
+    "months_to_recovery",
+    "stockpile_days_used",
+    "consumer_cost_usd_per_year",
+    "projects_needed",
+)
+"""KPIs of the comparison table and small multiples."""
+
+
+@dataclass
+class Comparison:
+    """Several prepared briefs side by side (``notebooks/compare.ipynb``)."""
+
+    briefs: list[Brief]
+    language: str
+    _displayed_meta: bool = field(default=False, repr=False)
+
+    def t(self, key: str, **values: Any) -> str:
+        """Translate a catalogue key into the comparison's language."""
+        return i18n.t(key, self.language, **values)
+
+    def kpi_frame(self) -> pd.DataFrame:
+        """``scenario, kpi, kpi_label, value, value_label, band_label, mineral`` per brief.
+
+        ``band_label`` is the P10–P90 range as printed (``–`` for a deterministic KPI).
+        """
+        rows = []
+        for b in self.briefs:
+            for kpi in COMPARE_KPIS:
+                k = b.kpis.get(kpi)
+                if k is None or not math.isfinite(k.value):
+                    continue
+                value = (
+                    narrative.as_percent(kpi, k.value, k.unit)
+                    if kpi in narrative.SHARE_KPIS
+                    else k.value
+                )
+                band = (
+                    f"{k.p10_text}–{k.p90_text}"
+                    if k.p10 is not None and k.p90 is not None and k.p10 != k.p90
+                    else "–"
+                )
+                rows.append(
+                    (b.scenario_id, kpi, self.t(f"kpi.{kpi}"), value, k.text, band, b.mineral)
+                )
+        df = pd.DataFrame(
+            rows,
+            columns=[
+                "scenario",
+                "kpi",
+                "kpi_label",
+                "value",
+                "value_label",
+                "band_label",
+                "mineral",
+            ],
+        )
+        # NOTE: a KPI that is zero in every scenario (no floor anywhere, say) is left out.
+        moving = df.groupby("kpi")["value"].transform(lambda v: (v.abs() > 1e-9).any())
+        return df[moving.astype(bool)].reset_index(drop=True)
+
+    def meta_dict(self) -> dict[str, Any]:
+        """The meta record of the comparison page."""
+        ids = [b.scenario_id for b in self.briefs]
+        vintage = str(self.briefs[0].results.data_vintage) if self.briefs else ""
+        import hashlib
+
+        digest = hashlib.sha256(
+            "|".join(str(b.scenario.digest()) for b in self.briefs).encode()
+        ).hexdigest()
+        return {
+            "title": self.t("brief.compare_title", n=len(ids)),
+            "scenario_id": "compare",
+            "language": self.language,
+            "data_vintage": vintage,
+            "toolkit_version": __version__,
+            "scenario_digest": digest,
+            "headline": [{"label": self.t("chart.scenario"), "value": ", ".join(ids)}],
+            "flags": [],
+            "kpis": {},
+        }
+
+    def meta(self) -> None:
+        """Display the meta output once."""
+        from IPython.display import display
+
+        if not self._displayed_meta:
+            self._displayed_meta = True
+            display({META_MIME: self.meta_dict(), "text/plain": "meta"}, raw=True)
+
+    def header(self) -> HTML:
+        """One line per scenario: id and title (escaped)."""
+        items = "".join(
+            f"<li><strong>{escape(b.scenario_id)}</strong> — {escape(b.title)}</li>"
+            for b in self.briefs
+        )
+        return HTML(
+            f'<div class="mb-lede"><p>{escape(self.t("compare.intro"))}</p><ul>{items}</ul></div>'
+        )
+
+    def kpi_table(self) -> HTML:
+        """The KPI table: one row per scenario, one column per KPI."""
+        df = self.kpi_frame()
+        head = _h2("section.compare_kpis", self.language, "mb-first")
+        if df.empty:
+            return HTML(head + _p(escape(self.t("compare.none"))))
+        cols = [k for k in COMPARE_KPIS if k in set(df["kpi"])]
+        rows = []
+        for b in self.briefs:
+            sel = df[df["scenario"] == b.scenario_id].set_index("kpi")["value_label"]
+            # NOTE: a KPI the engine could not attribute (NaN) reads "n/a", not a dash;
+            # scenario ids may break after an underscore, never inside a word.
+            rows.append(
+                [
+                    Safe(escape(b.scenario_id).replace("&#95;", "&#95;<wbr>")),
+                    i18n.mineral_name(b.mineral, self.language),
+                    *[sel.get(k, b.kpis[k].text if k in b.kpis else "–") for k in cols],
+                ]
+            )
+        headers = [
+            self.t("compare.col.scenario"),
+            self.t("chart.mineral"),
+            *[self.t(f"kpi.{k}") for k in cols],
+        ]
+        table = html_table(
+            headers, rows, numeric=tuple(range(2, 2 + len(cols))), css_class="mb-table mb-compare"
+        )
+        return HTML(head + table + _h2("section.compare_multiples", self.language))
+
+    def small_multiples(self) -> Any:
+        """Chart: one panel per KPI, one bar per scenario."""
+        df = self.kpi_frame()
+        if df.empty:
+            return HTML("")
+        return charts.small_multiples(
+            df, self.language, mineral_of_scenario={b.scenario_id: b.mineral for b in self.briefs}
+        )
+
+    def sources(self) -> HTML:
+        """Every source used by any of the scenarios."""
+        ids: set[str] = set()
+        for b in self.briefs:
+            ids |= set(getattr(b.results, "sources", ()) or ()) | set(b.scenario.source_ids)
+        ds = self.briefs[0].dataset if self.briefs else None
+        if ds is None:
+            return HTML("")
+        return narrative.sources_html(ds.sources_for(sorted(ids)), self.language)
+
+    def parameters(self) -> HTML:
+        """Run parameters of every scenario."""
+        rows = [
+            (
+                b.scenario_id,
+                i18n.fmt_number(b.draws, self.language),
+                str(b.seed),
+                str(b.scenario.digest())[:16],
+            )
+            for b in self.briefs
+        ]
+        return HTML(
+            _h2("section.parameters", self.language)
+            + html_table(
+                [
+                    self.t("params.scenario"),
+                    self.t("params.draws"),
+                    self.t("params.seed"),
+                    self.t("params.digest"),
+                ],
+                rows,
+                css_class="mb-table mb-params",
+            )
+        )
+
+    def data(self) -> None:
+        """Display the KPI table as CSV for the download link."""
+        from IPython.display import display
+
+        csv = neutralise_formulas(self.kpi_frame()[["scenario", "mineral", "kpi", "value"]]).to_csv(
+            index=False
+        )
+        payload = {"filename": f"compare-{self.language}.csv", "csv": csv}
+        display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)
+
+    SECTIONS: ClassVar[tuple[str, ...]] = (
+        "header",
+        "kpi_table",
+        "small_multiples",
+        "sources",
+        "parameters",
+    )
+
+
+def prepare_comparison(
+    scenarios: str = "all", language: str = "en", draws: int = -1, seed: int = -1
+) -> Comparison:
+    """Prepare several scenarios for the comparison brief.
+
+    Parameters
+    ----------
+    scenarios : str
+        Comma-separated scenario ids, or ``all`` (every built-in scenario).
+    language : str
+        ``en`` or ``de``.
+    draws, seed : int
+        As in :func:`prepare` (``-1``: each scenario's own setting).
+    """
+    from mineral_briefs.scenarios import list_scenarios
+
+    if scenarios.strip() in ("", "all"):
+        ids = [info.id for info in list_scenarios()]
+    else:
+        ids = [s.strip() for s in scenarios.split(",") if s.strip()]
+    briefs = [prepare(sid, language=language, draws=draws, seed=seed) for sid in ids]
+    return Comparison(briefs=briefs, language=language)

@@ -1,0 +1,145 @@
+"""The brief's two machine outputs: the meta record (page header, index) and the data downloads."""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from mineral_briefs import __version__, narrative
+from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.engine.results import neutralise_formulas
+
+log = logging.getLogger("mineral_briefs.brief")
+
+META_MIME: Final[str] = "application/vnd.mineral-briefs.meta+json"
+DATA_MIME: Final[str] = "application/vnd.mineral-briefs.data+json"
+
+
+class ExportsSection(BriefBase):
+    """``meta`` and ``data`` (displayed once each), with the records and CSVs they carry."""
+
+    if TYPE_CHECKING:  # provided by MethodsSection in the composed Brief
+
+        def flag_rows(self) -> pd.DataFrame: ...
+
+    def meta_dict(self) -> dict[str, Any]:
+        """The meta record (no timestamps, no paths, no environment)."""
+        headline = [
+            {"label": self.t(f"kpi.{k}"), "value": self.kpis[k].text}
+            for k in narrative.headline_ids(self.kpis)
+        ]
+        kpi_values = {k: float(v.value) for k, v in self.kpis.items() if math.isfinite(v.value)}
+        rows = self.flag_rows()
+        flags = [
+            f"{self.t('confidence.' + r.confidence)}: {r.short}"
+            for r in rows.head(4).itertuples(index=False)
+        ]
+        if len(rows) > 4:
+            flags.append(self.t("flag.more", n=len(rows) - 4))
+        return {
+            "title": self.title,
+            "scenario_id": self.scenario_id,
+            "language": self.language,
+            "data_vintage": str(self.results.data_vintage),
+            "toolkit_version": __version__,
+            "scenario_digest": str(self.scenario.digest()),
+            "headline": headline,
+            "flags": flags,
+            "kpis": kpi_values,
+        }
+
+    def meta(self) -> None:
+        """Display the meta output (mimetype :data:`META_MIME`) exactly once."""
+        from IPython.display import display
+
+        if self._displayed_meta:
+            log.warning("meta() called twice; the second call displays nothing")
+            return
+        self._displayed_meta = True
+        display({META_MIME: self.meta_dict(), "text/plain": self.title}, raw=True)
+
+    def iamc_csv(self) -> str:
+        """The results in IAMC wide format at annual resolution (mean of monthly values).
+
+        # NOTE: annual means keep the download small (< 1 MB); flows are annualised rates, so
+        # their mean is the year's quantity; stocks become average stock levels.
+        """
+        ts = self.results.timeseries
+        if ts is None or ts.empty:
+            return ""
+        df = ts.copy()
+        df["year"] = pd.to_datetime(df["time"]).dt.year
+        wide = df.pivot_table(
+            index=["model", "scenario", "region", "variable", "unit"],
+            columns="year",
+            values="value",
+            aggfunc="mean",
+        )
+        wide.columns = [str(c) for c in wide.columns]
+        buf = io.StringIO()
+        neutralise_formulas(wide.reset_index()).to_csv(buf, index=False, float_format="%.6g")
+        return buf.getvalue()
+
+    def _stockpile_rows(self) -> pd.DataFrame:
+        """Each stockpile's use (days of its holder's own demand) and its size, as quoted in
+        the summary; ``focal`` where the stock serves the brief's mineral."""
+        rows = []
+        for r in self.results.stockpile_use.itertuples(index=False):
+            for kpi, val, lo, hi, stat in (
+                (f"stockpile_days_used|{r.holder}", r.value, r.p10, r.p90, "central"),
+                (f"stockpile_days_of_cover|{r.holder}", r.days_of_cover, None, None, "input"),
+            ):
+                rows.append(
+                    {
+                        "scenario": self.scenario_id,
+                        "mineral": r.mineral,
+                        "stage": r.stage,
+                        "kpi": kpi,
+                        "statistic": stat,
+                        "value": val,
+                        "unit": "days",
+                        "p10": val if lo is None else lo,
+                        "p90": val if hi is None else hi,
+                        "flags": "",
+                        "note": f"days of {r.holder}'s own demand",
+                        "focal": r.mineral == self.mineral,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def kpis_csv(self) -> str:
+        """The key figures of every market: the one table the summary, cards, chart titles,
+        levers table and index read (``statistic`` = central estimate; P10/P90 over draws)."""
+        kp = self.results.kpis
+        if kp is None or kp.empty:
+            return ""
+        out = kp.copy()
+        if "flags" not in out:
+            out["flags"] = ""
+        out.insert(0, "scenario", self.scenario_id)
+        out["statistic"] = "central"
+        out["focal"] = (out["mineral"] == self.mineral) & (out["stage"] == self.stage)
+        extra = self._stockpile_rows()
+        if len(extra):
+            out = pd.concat([out, extra], ignore_index=True)
+        cols = ["scenario", "mineral", "stage", "kpi", "statistic", "value", "unit", "p10", "p90"]
+        cols += ["flags", "note", "focal"]
+        buf = io.StringIO()
+        neutralise_formulas(out[cols]).to_csv(buf, index=False, float_format="%.10g")
+        return buf.getvalue()
+
+    def data(self) -> None:
+        """Display the IAMC results once (mimetype :data:`DATA_MIME`) for the download link."""
+        from IPython.display import display
+
+        payload = {
+            "filename": f"{self.scenario_id}-{self.language}.csv",
+            "csv": self.iamc_csv(),
+            "kpis_filename": f"{self.scenario_id}-{self.language}-kpis.csv",
+            "kpis_csv": self.kpis_csv(),
+        }
+        display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)

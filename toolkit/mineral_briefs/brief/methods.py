@@ -1,0 +1,210 @@
+"""Methods sections: assumptions, flagged inputs and the backtest record."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any, Final
+
+import pandas as pd
+
+from mineral_briefs import i18n, narrative
+from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.i18n import escape
+from mineral_briefs.narrative import HTML, Safe, html_table
+
+# NOTE: one logger for the whole brief layer, named as before the split.
+log = logging.getLogger("mineral_briefs.brief")
+
+FLAG_LEVELS: Final[tuple[str, ...]] = ("unconfirmed", "assumption")
+
+
+class MethodsSection(BriefBase):
+    """``methods`` (with ``flag_rows``) and ``backtest``."""
+
+    def flag_rows(self) -> pd.DataFrame:
+        """Every input used whose confidence is ``unconfirmed`` or ``assumption``.
+
+        Returns
+        -------
+        DataFrame
+            ``what, confidence, source_id, short`` (``short``: the header's compact wording) —
+            market-share rows of the scenario's minerals,
+            model parameters, sources cited by the results, and scenario assumptions whose
+            source is so labelled.
+        """
+        lang = self.language
+        out: list[tuple[str, str, str, str]] = []
+        sh = self.shares[self.shares["mineral"].isin(self.minerals)]
+        for r in sh[sh["confidence"].isin(FLAG_LEVELS)].itertuples(index=False):
+            what = (
+                f"{i18n.mineral_name(r.mineral, lang)} · {i18n.stage_name(r.stage, lang)}"
+                f" · {i18n.country_name(r.country, lang)}"
+            )
+            out.append((what, r.confidence, r.source_id, what))
+        mp = getattr(self.dataset, "model_parameters", None)
+        if mp is not None and len(mp):
+            sel = mp[
+                mp["mineral"].isin([*self.minerals, "all"]) & mp["confidence"].isin(FLAG_LEVELS)
+            ]
+            # NOTE: one flag line per (confidence, source) listing every parameter by name, so
+            # a long list of assumed coefficients stays readable.
+            for (conf, sid), grp in sel.groupby(["confidence", "source_id"], sort=False):
+                labels = list(dict.fromkeys(self.parameter_label(str(p)) for p in grp["parameter"]))
+                out.append(
+                    (
+                        self.t("flag.params", names=", ".join(labels)),
+                        conf,
+                        sid,
+                        self.t("flag.params_short", n=len(labels)),
+                    )
+                )
+        src = self.dataset.sources
+        used = set(getattr(self.results, "sources", ()) or ()) | set(self.scenario.source_ids)
+        flagged = src[src["source_id"].isin(used) & src["confidence"].isin(FLAG_LEVELS)]
+        for r in flagged.itertuples(index=False):
+            # NOTE: titles in the sources table are English; the flag line is catalogue text
+            # naming the publisher, and the source id follows once, as a reference.
+            what = self.t(f"flag.source_{r.confidence}", publisher=str(r.publisher))
+            out.append((what, r.confidence, r.source_id, what))
+        df = pd.DataFrame(out, columns=["what", "confidence", "source_id", "short"])
+        df = df.drop_duplicates(["what", "confidence", "source_id"])
+        return df.reset_index(drop=True)
+
+    def methods(self) -> HTML:
+        """Methods and assumptions, with the visible data flags."""
+        src = self.dataset.sources
+        rows = []
+        english_only = False
+        for a in self.scenario.assumptions:
+            conf = src.loc[src["source_id"] == a.source_id, "confidence"]
+            conf_text = self.t(f"confidence.{conf.iloc[0]}") if len(conf) else "–"
+            # NOTE: a claim given as {en, de} is shown in the brief's language; a plain-text
+            # claim (user scenarios) is one language only, so a non-English brief shows it
+            # marked as English (lang="en") with a note, instead of translating silently.
+            claim: Any
+            if a.is_localized or self.language == "en":
+                claim = a.text(self.language)
+            else:
+                claim = Safe(f'<span lang="en">{escape(a.text(self.language))}</span>')
+                english_only = True
+            rows.append((claim, conf_text, Safe(narrative.source_ref(a.source_id, breakable=True))))
+        note = _p(escape(self.t("methods.assumptions_english")), "mb-note") if english_only else ""
+        table = (
+            (
+                f"<h3>{escape(self.t('methods.assumptions'))}</h3>"
+                + html_table(
+                    [
+                        self.t("methods.col.assumption"),
+                        self.t("methods.col.confidence"),
+                        self.t("methods.col.source"),
+                    ],
+                    rows,
+                )
+                + note
+            )
+            if rows
+            else ""
+        )
+        return HTML(
+            _h2("section.methods", self.language)
+            + _p(escape(self.t("methods.intro")))
+            + table
+            + narrative.flags_html(self.flag_rows(), self.language)
+        )
+
+    def backtest(self) -> HTML:
+        """The backtest record (``mineral_briefs.backtest``), or a note that it is not available.
+
+        Only criteria the model could fail are scored; identities and inputs that echo through
+        (``role == "check"``) are listed apart and never counted in the pass rate.
+        """
+        head = _h2("section.backtest", self.language)
+        record = _backtest_record(self.dataset)
+        if record is None or record.empty:
+            return HTML(head + _p(escape(self.t("backtest.unavailable")), "mb-note"))
+        role = record["role"] if "role" in record else pd.Series("scored", index=record.index)
+        scored, checks = record[role == "scored"], record[role == "check"]
+        summary = self.t(
+            "backtest.summary_scored",
+            passed=int(scored["passed"].sum()),
+            total=len(scored),
+            episodes=record["episode"].nunique(),
+            checks=len(checks),
+            checks_ok=int(checks["passed"].sum()),
+        )
+        parts = [head, _p(escape(self.t("backtest.intro"))), _p(escape(summary))]
+        parts.append(self._backtest_table(scored))
+        if len(checks):
+            parts.append(_p(escape(self.t("backtest.checks_intro")), "mb-note"))
+            parts.append(self._backtest_table(checks))
+        return HTML("".join(parts))
+
+    def _backtest_table(self, record: pd.DataFrame) -> str:
+        """One row per criterion: modelled, observed (with its accepted range), verdict."""
+        lang = self.language
+
+        def num(v: float) -> str:
+            return "–" if not math.isfinite(v) else i18n.fmt_number(v, lang, i18n.auto_decimals(v))
+
+        rows = []
+        for r in record.itertuples(index=False):
+            boolean = str(getattr(r, "measure", "number")) == "boolean"
+            if boolean:
+                modelled = self.t("backtest.bool_yes" if r.predicted >= 0.5 else "backtest.bool_no")
+                observed = self.t("backtest.bool_yes" if r.observed >= 0.5 else "backtest.bool_no")
+            else:
+                band = ""
+                if math.isfinite(r.low) and math.isfinite(r.high):
+                    band = f" ({num(r.low)}–{num(r.high)})"
+                elif math.isfinite(r.high):
+                    band = f" ({self.t('backtest.at_most', v=num(r.high))})"
+                elif math.isfinite(r.low):
+                    band = f" ({self.t('backtest.at_least', v=num(r.low))})"
+                modelled, observed = num(r.predicted), num(r.observed) + band
+            if "at_guard" in str(getattr(r, "flags", "") or ""):
+                modelled += f" ({self.t('chart.cap_note')})"
+            verdict = self.t("backtest.yes") if r.passed else self.t("backtest.no")
+            rows.append(
+                (
+                    self._catalogue_or("backtest.episode", str(r.episode)),
+                    self._catalogue_or("backtest.metric", str(r.metric)),
+                    modelled,
+                    observed,
+                    Safe(
+                        f'<span class="mb-verdict mb-verdict-{"pass" if r.passed else "fail"}">'
+                        f"{escape(verdict)}</span>"
+                    ),
+                    Safe(narrative.source_ref(r.source_id, breakable=True)),
+                )
+            )
+        return html_table(
+            [
+                self.t(f"backtest.col.{c}")
+                for c in ("episode", "metric", "modelled", "observed", "within", "source")
+            ],
+            rows,
+            css_class="mb-table mb-backtest",
+            numeric=(2, 3),
+        )
+
+
+_BACKTESTS: dict[tuple[Any, ...], pd.DataFrame | None] = {}
+
+
+def _backtest_record(dataset: Any) -> pd.DataFrame | None:
+    """Backtest scores for a dataset, computed once per process (about 1 s)."""
+    key = tuple(sorted(getattr(dataset, "checksums", {}).items()))
+    if key not in _BACKTESTS:
+        try:
+            from mineral_briefs import backtest
+        except ImportError:  # pragma: no cover - backtest module absent in an old install
+            _BACKTESTS[key] = None
+        else:
+            try:
+                _BACKTESTS[key] = backtest.run_backtests(dataset=dataset)
+            except Exception as exc:  # noqa: BLE001 - a failing backtest must not kill a brief
+                log.warning("backtests failed: %s", exc)
+                _BACKTESTS[key] = None
+    return _BACKTESTS[key]

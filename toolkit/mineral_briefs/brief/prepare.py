@@ -1,0 +1,161 @@
+"""Prepare a brief: load the scenario and data, run the engine once, pick the focal market."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import pandas as pd
+
+from mineral_briefs import charts, i18n
+from mineral_briefs.brief.compose import Brief
+
+log = logging.getLogger("mineral_briefs.brief")
+
+
+def _market_values(results: Any) -> dict[tuple[str, str], float]:
+    """Base-year value of each market [USD/yr]: world demand in the first month × its price."""
+    ts = results.timeseries
+    if ts is None or ts.empty:
+        return {}
+    first = ts[ts["time"] == ts["time"].min()]
+    out: dict[tuple[str, str], float] = {}
+    from mineral_briefs.model.codelist import variable
+
+    kp = results.kpis
+    for (mi, st), _ in kp.groupby(["mineral", "stage"], sort=False):
+        dem = first[
+            (first["variable"] == variable("Demand", mi, st)) & (first["region"] == "World")
+        ]
+        price = first[
+            (first["variable"] == variable("Price", mi, st)) & (first["region"] != "China")
+        ]
+        if len(dem) and len(price):
+            out[(str(mi), str(st))] = (
+                float(dem["value"].iloc[0]) * 1e3 * float(price["value"].max())
+            )
+    return out
+
+
+def _lever_markets(scenario: Any) -> set[tuple[str, str | None]]:
+    """(mineral, stage) pairs the scenario's levers act on; stage ``None`` = every stage."""
+    out: set[tuple[str, str | None]] = set()
+    for ctrl in getattr(scenario, "export_controls", ()):
+        out |= {(m, s) for m in ctrl.minerals for s in ctrl.stages if s != "technology"}
+    for item in (*getattr(scenario, "price_floors", ()), *getattr(scenario, "projects", ())):
+        out.add((item.mineral, item.stage))
+    for stock in getattr(scenario, "stockpiles", ()):
+        out |= {(m, None) for m in stock.minerals}  # stocks serve the downstream chain
+    for dem in getattr(scenario, "demand", ()):
+        out.add((dem.mineral, None))
+    return out
+
+
+def _focal(scenario: Any, results: Any) -> tuple[str, str]:
+    """Focal market (mineral, stage) of a brief: among the markets the scenario's levers act
+    on, the one with the most at stake, weighted by the market's value.
+
+    # NOTE: stake [USD] = base value [USD/yr] × (peak outside price multiple − 1 + shortfall
+    # share) + the money the levers move (consumer and fiscal cost). Weighting by value keeps
+    # a cheap stand-in (the rare-earth basket priced as cerium, a few USD/kg) from heading a
+    # brief about NdPr and magnets because its multiple is larger; counting the money makes a
+    # floor scenario lead with the floor that costs most. A scenario without levers (the
+    # baseline) is headed by magnet rare-earth refining.
+    """
+    kpis = results.kpis if results is not None else None
+    levers = _lever_markets(scenario)
+    if kpis is None or not len(kpis) or not levers:
+        return "magnet_rees", "refining"
+    value = _market_values(results)
+    wide = kpis.pivot_table(index=["mineral", "stage"], columns="kpi", values="value")
+    keep = [(m, s) in levers or (m, None) in levers for m, s in wide.index]
+    cand = wide[keep]
+    if cand.empty:
+        return "magnet_rees", "refining"
+
+    def col(name: str, default: float) -> pd.Series:
+        return cand[name].fillna(default) if name in cand else pd.Series(default, cand.index)
+
+    worth = pd.Series([value.get((str(m), str(s)), 0.0) for m, s in cand.index], index=cand.index)
+    stake = worth * (
+        (col("peak_price_multiple_outside", 1.0) - 1.0).clip(lower=0.0)
+        + col("cumulative_shortfall_pct", 0.0) / 100.0
+    )
+    stake = stake + col("consumer_cost_usd", 0.0) + col("fiscal_cost_usd", 0.0)
+    best = stake if float(stake.max()) > 0 else worth
+    mi, st = best.idxmax()
+    return str(mi), str(st)
+
+
+def as_of_date(as_of: str | dt.date | None) -> dt.date:
+    """The date a brief speaks from: ``as_of`` as a date; ``None`` or ``""`` is today.
+
+    Raises
+    ------
+    ScenarioError
+        If ``as_of`` is not an ISO date ``YYYY-MM-DD``.
+    """
+    from mineral_briefs.asof import parse_as_of
+    from mineral_briefs.errors import ScenarioError
+
+    try:
+        return parse_as_of(as_of)
+    except ValueError as err:
+        raise ScenarioError(f"as_of {as_of!r}: {err}") from None
+
+
+def prepare(
+    scenario: str,
+    language: str = "en",
+    draws: int = -1,
+    seed: int = -1,
+    as_of: str | dt.date | None = None,
+) -> Brief:
+    """Load the scenario and data, run the engine once, and return the :class:`Brief`.
+
+    Parameters
+    ----------
+    scenario : str
+        Built-in scenario id or path to a scenario YAML.
+    language : str
+        ``en`` or ``de``.
+    draws : int
+        Monte Carlo draws; ``-1`` uses the scenario's own setting.
+    seed : int
+        Random seed; ``-1`` uses the scenario's own seed.
+    as_of : str or date, optional
+        Date the brief speaks from (``YYYY-MM-DD``; ``None`` or ``""``: today). Events before
+        it read in the past tense, later ones as scheduled; "What to watch" lists later ones.
+
+    Raises
+    ------
+    ScenarioError, DataError
+        From the scenario and data layers, with the file and key to fix.
+    """
+    from mineral_briefs import engine, export
+    from mineral_briefs.data import load_dataset
+    from mineral_briefs.scenarios import load_scenario
+
+    i18n.check_language(language)
+    day = as_of_date(as_of)
+    sc = load_scenario(scenario)
+    dataset = load_dataset()
+    n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
+    n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
+    results = engine.run(sc, dataset, draws=n_draws, seed=n_seed)
+    charts.register_theme()
+    export.enable_offline_renderer()
+    mineral, stage = _focal(sc, results)
+    log.info("prepared brief %s/%s (%s draws, seed %s)", sc.id, language, n_draws, n_seed)
+    return Brief(
+        scenario=sc,
+        results=results,
+        dataset=dataset,
+        language=language,
+        draws=n_draws,
+        seed=n_seed,
+        mineral=mineral,
+        stage=stage,
+        as_of=day,
+    )

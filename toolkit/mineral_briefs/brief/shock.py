@@ -1,0 +1,148 @@
+"""Shock sections: the shortfall path outside China and the price bands by region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mineral_briefs import charts, i18n, narrative
+from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.i18n import escape
+from mineral_briefs.narrative import HTML
+
+
+class ShockSection(BriefBase):
+    """``shock``, ``flow_chart`` and ``price_chart`` with the frames and title they draw."""
+
+    def flows(self) -> pd.DataFrame:
+        """Supply, demand and shortfall outside China [t/yr], monthly (P50 path)."""
+        ts = self.results.timeseries
+        out = []
+        for quantity in ("Supply", "Demand", "Shortfall"):
+            var = self._variable(quantity)
+            sel = ts[(ts["variable"] == var) & ts["region"].isin(["Alliance", "Rest of World"])]
+            if sel.empty:
+                continue
+            agg = sel.groupby("time", as_index=False)["value"].sum()
+            out.append(agg.assign(series=quantity.lower()))
+        if not out:
+            return pd.DataFrame(columns=["time", "series", "value"])
+        return pd.concat(out, ignore_index=True)[["time", "series", "value"]]
+
+    def shock(self) -> HTML:
+        """The shock and its path: how the bands were made, and the peak of the shortfall."""
+        intro = (
+            self.t("shock.intro", draws=i18n.fmt_number(self.draws, self.language))
+            if self.draws > 0
+            else self.t("shock.deterministic")
+        )
+        text = _p(escape(intro))
+        fl = self.flows()
+        short = fl[fl["series"] == "shortfall"]
+        if len(short) and short["value"].max() > 0:
+            peak = short.loc[short["value"].idxmax()]
+            text += _p(
+                escape(
+                    self.t(
+                        "shock.shortfall_peak",
+                        date=i18n.fmt_date(str(peak["time"])[:7], self.language),
+                        tonnes=i18n.fmt_tonnes(float(peak["value"]), self.language),
+                    )
+                )
+            )
+        return HTML(_h2("section.shock", self.language) + text)
+
+    def flow_chart(self) -> Any:
+        """Chart: supply, demand and shortfall outside China."""
+        fl = self.flows()
+        if fl.empty:
+            return HTML(_p(escape(self.t("chart.flow.title_none")), "mb-note"))
+        return charts.flow_chart(fl, self.language, mineral=self.mineral)
+
+    def price_bands(self) -> pd.DataFrame:
+        """Monthly prices [USD/kg] by region: ``central`` (the central run, the path the KPIs
+        come from) and ``p10``/``p90`` over the Monte Carlo draws (World left out)."""
+        var = self._variable("Price")
+        ts = self.results.timeseries
+        central = ts[(ts["variable"] == var) & (ts["region"] != "World")]
+        central = self._drop_duplicate_regions(central)
+        out = central[["time", "region", "value"]].rename(columns={"value": "central"})
+        bands = self.results.bands
+        sel = bands[(bands["variable"] == var) & bands["quantile"].isin([0.1, 0.9])]
+        if len(sel):
+            q = sel.assign(q=sel["quantile"].map(lambda v: f"p{round(float(v) * 100)}"))
+            wide = q.pivot_table(index=["time", "region"], columns="q", values="value")
+            out = out.merge(wide.reset_index(), on=["time", "region"], how="left")
+        for col in ("p10", "p90"):
+            if col not in out:
+                out[col] = out["central"]
+            out[col] = out[col].fillna(out["central"])
+        return out[["time", "region", "central", "p10", "p90"]].reset_index(drop=True)
+
+    @staticmethod
+    def _drop_duplicate_regions(frame: pd.DataFrame) -> pd.DataFrame:
+        """Leave out ``Rest of World`` when its prices equal the alliance's (within 1 %)."""
+        regions = set(frame["region"])
+        if {"Alliance", "Rest of World"} <= regions:
+            key = [c for c in ("time", "quantile") if c in frame]
+            a = frame[frame["region"] == "Alliance"].set_index(key)["value"]
+            r = frame[frame["region"] == "Rest of World"].set_index(key)["value"]
+            gap = ((r - a).abs() / a.abs().clip(lower=1e-9)).max()
+            if not gap > 0.01:
+                return frame[frame["region"] != "Rest of World"]
+        return frame
+
+    def price_title(self) -> str:
+        """The price chart's finding, read from the KPI table (the summary's numbers)."""
+        k = self.kpis
+        peak, base = k.get("peak_price_multiple_outside"), k.get("base_price_usd_per_kg")
+        month = k.get("peak_month_outside")
+        if peak is None or not peak.available:
+            return self.t("chart.price.title_flat")
+        ally = k.get("peak_price_multiple_alliance")
+        if (
+            ally is not None
+            and ally.available
+            and ally.value > peak.value * 1.01
+            and base is not None
+            and base.available
+        ):
+            return self.t(
+                "chart.price.title_alliance",
+                usd=i18n.fmt_price(ally.value * base.value, self.language),
+                multiple=ally.text,
+                usd_row=i18n.fmt_price(peak.value * base.value, self.language),
+                multiple_row=peak.text,
+            )
+        if peak.value <= 1.0 + 1e-3 and not peak.flagged("rising_at_end"):
+            return self.t("chart.price.title_flat")
+        usd = (
+            i18n.fmt_price(peak.value * base.value, self.language)
+            if base is not None and base.available
+            else "–"
+        )
+        when = (
+            narrative.month_text(self.start, month.value, self.language)
+            if month is not None and month.available
+            else ""
+        )
+        key = (
+            "chart.price.title_kpi_rising"
+            if peak.flagged("rising_at_end")
+            else ("chart.price.title_kpi")
+        )
+        title = self.t(key, usd=usd, multiple=peak.text, date=when)
+        if peak.central_on_guard:
+            title += f" ({self.t('chart.cap_note')})"
+        return title
+
+    def price_chart(self) -> Any:
+        """Chart: prices by region, central estimate with the draws' P10–P90 band."""
+        pb = self.price_bands()
+        if pb.empty:
+            return HTML("")
+        return charts.price_band_chart(
+            pb, self.language, mineral=self.mineral, title=self.price_title()
+        )

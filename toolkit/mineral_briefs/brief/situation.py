@@ -1,0 +1,119 @@
+"""Situation sections: dated policy events, and the news claims set against the data."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from mineral_briefs import i18n, narrative
+from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.i18n import escape
+from mineral_briefs.narrative import HTML, html_table
+from mineral_briefs.narrative.situation import decisive_suspension_end, suspension_state
+
+BRANCH_SCENARIOS: Final[dict[str, str]] = {
+    "suspension_snapback": "back",
+    "controls_oct2025": "in_force",
+}
+"""Scenarios that model the end of China's suspension on 10 Nov 2026, and the branch each
+follows. Their counterpart is ``suspension_snapback`` with the snap-back removed (the
+suspension extended beyond the horizon).
+
+# NOTE: named, not inferred: scenarios that extend these (stockpile_response,
+# combined_stress) add other levers, so a counterpart without them would not be like for like.
+"""
+COUNTERPART_BASE: Final[str] = "suspension_snapback"
+BRANCH_KPIS: Final[tuple[str, ...]] = (
+    "peak_price_multiple_outside",
+    "cumulative_shortfall_pct",
+    "cumulative_shortfall_t",
+    "months_to_recovery",
+)
+
+
+def suspension_extended_variant(dataset: Any) -> Any:
+    """``suspension_snapback`` with the snap-back removed: the controls stay suspended."""
+    from mineral_briefs.scenarios import load_scenario
+
+    base = load_scenario(COUNTERPART_BASE)
+    controls = [c.model_copy(update={"snap_back": None}) for c in base.export_controls]
+    return base.model_copy(
+        update={"id": f"{COUNTERPART_BASE}_extended", "export_controls": controls}
+    )
+
+
+class SituationSection(BriefBase):
+    """``situation`` and ``news_vs_data``."""
+
+    def situation(self) -> HTML:
+        """The situation: dated policy events with their sources, as of the brief's date; when
+        the end of the suspension has passed unrecorded, both branches side by side."""
+        html = narrative.situation_html(
+            self.dataset.policy_events, self.language, minerals=self.minerals, as_of=self.as_of
+        )
+        return HTML(html + self.branches())
+
+    def branches(self) -> str:
+        """Both branches from the end of the suspension (``""`` unless its outcome is unknown,
+        its date has passed and this scenario models it).
+
+        Each column is a full engine run with the brief's draws and seed: this scenario's own
+        results, and the counterpart (suspension extended).
+        """
+        events = self.dataset.policy_events
+        own = BRANCH_SCENARIOS.get(self.scenario_id)
+        if own is None or suspension_state(events, self.as_of) != "unknown":
+            return ""
+        found = decisive_suspension_end(events)
+        assert found is not None  # suspension_state found it
+        end = i18n.fmt_date(found[0], self.language)
+        from mineral_briefs import engine
+
+        other = engine.run(
+            suspension_extended_variant(self.dataset),
+            self.dataset,
+            draws=self.draws,
+            seed=self.seed,
+        )
+        mine = self.market_kpis(self.mineral, self.stage)
+        theirs = narrative.kpi_lookup(other.kpis, self.language, self.mineral, self.stage)
+        own_label = self.t(f"branches.{own}", date=end)
+        other_label = self.t("branches.extended")
+        rows = []
+        for kid in BRANCH_KPIS:
+            a, b = mine.get(kid), theirs.get(kid)
+            if a is None and b is None:
+                continue
+            rows.append(
+                (
+                    self.t(f"kpi.{kid}"),
+                    a.text if a is not None else "–",
+                    b.text if b is not None else "–",
+                )
+            )
+        market = (
+            f"{i18n.mineral_name(self.mineral, self.language)}, "
+            f"{self.t(f'stage_lower.{self.stage}')}"
+        )
+        table = html_table(
+            [self.t("branches.col.kpi"), f"{own_label} ◆", other_label],
+            rows,
+            css_class="mb-table mb-branches",
+            numeric=(1, 2),
+        )
+        follows = self.t("branches.follows", branch=escape(own_label), other=escape(other_label))
+        return (
+            f"<h3>{escape(self.t('branches.title', date=end))}</h3>"
+            f"<p>{escape(self.t('branches.intro', date=end, market=market))}</p>"
+            f"{table}<p>◆ {follows}</p>"
+        )
+
+    def news_vs_data(self) -> HTML:
+        """The seed articles' claims against the primary figures."""
+        rows = narrative.news_vs_data_rows(
+            self.shares,
+            self.dataset.demand_multiples,
+            self.dataset.sources,
+            self.language,
+            self.dataset.seed_claims,
+        )
+        return narrative.news_vs_data_html(rows, self.language)

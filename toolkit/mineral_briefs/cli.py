@@ -1,0 +1,256 @@
+"""Command-line front: ``mineral-briefs …`` and ``python -m mineral_briefs``.
+
+Thin by design: parse arguments, call the toolkit, map typed errors to exit codes.
+Scenario and data errors exit 2 with one clear message and no traceback; render failures exit 1.
+Heavy modules are imported inside the handlers so that ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mineral_briefs import __version__
+from mineral_briefs.errors import DataError, MineralBriefsError, RenderError, ScenarioError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_list
+
+    return cmd_list(args)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_validate
+
+    return cmd_validate(args)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_simulate
+
+    return cmd_simulate(args)
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_backtest
+
+    return cmd_backtest(args)
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from mineral_briefs.render_cli import cmd_render
+
+    return cmd_render(args)
+
+
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from mineral_briefs.render_cli import cmd_data_import
+
+    return cmd_data_import(args)
+
+
+def _cmd_events_set_status(args: argparse.Namespace) -> int:
+    from mineral_briefs.events_cli import cmd_events_set_status
+
+    return cmd_events_set_status(args)
+
+
+def _as_of(text: str) -> str:
+    """``--as-of`` value: an ISO date ``YYYY-MM-DD`` (argparse turns the error into exit 2)."""
+    from mineral_briefs.asof import AS_OF_FORM, parse_as_of
+
+    try:
+        if not text.strip():  # on the command line an empty value is a mistake, not "today"
+            raise ValueError(AS_OF_FORM)
+        return parse_as_of(text).isoformat()
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"--as-of {text[:40]!r}: {err}") from None
+
+
+def _ranged(kind: type, low: float | None, high: float | None, what: str):  # type: ignore[no-untyped-def]
+    """An argparse ``type=`` that parses ``kind`` and checks ``low <= value <= high``.
+
+    Every numeric option is range-checked before any work starts (exit 2 naming the option
+    and the allowed range), instead of failing deep inside a run or allocating for ever.
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text[:40]!r}") from None
+        if (
+            value != value
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
+            span = f"{low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+            raise argparse.ArgumentTypeError(f"{what} from {span}, got {text[:40]!r}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def _out_folder(text: str) -> str:
+    """``--out``: a non-empty folder path (an empty one would write into the working dir)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mineral-briefs",
+        description="Critical-mineral supply-chain scenarios rendered as briefing reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("list", help="list the built-in scenarios")
+    p.set_defaults(handler=_cmd_list)
+
+    p = sub.add_parser("validate", help="validate scenario files (exit 2 on any problem)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files or built-in ids")
+    p.set_defaults(handler=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="run one scenario and write its results table")
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
+    p.add_argument("--out", required=True, help="results file: .csv, .parquet or .xlsx")
+    p.add_argument(
+        "--draws",
+        type=_ranged(int, 0, 100_000, "a whole number of draws"),
+        default=None,
+        help="Monte Carlo draws, 0-100000 (default: scenario)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_ranged(int, 0, 2**63 - 1, "a whole-number seed"),
+        default=None,
+        help="random seed, >= 0 (default: scenario)",
+    )
+    p.set_defaults(handler=_cmd_simulate)
+
+    p = sub.add_parser("backtest", help="replay historical episodes and score the model")
+    p.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode ids (default: all)")
+    p.add_argument("--out", default=None, help="write the score table (.csv or .md)")
+    p.set_defaults(handler=_cmd_backtest)
+
+    _add_render(sub)
+
+    _add_data_and_events(sub)
+    return parser
+
+
+def _add_render(sub: Any) -> None:
+    """``render``: every option range-checked by argparse before any work starts."""
+    p = sub.add_parser("render", help="render scenario briefs to HTML")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="built-in ids or YAML paths")
+    p.add_argument("--all", action="store_true", help="every built-in scenario")
+    p.add_argument(
+        "--out", type=_out_folder, default="reports", help="output folder; '{date}' is expanded"
+    )
+    p.add_argument(
+        "--jobs",
+        type=_ranged(int, 1, 256, "a whole number of workers"),
+        default=None,
+        help="parallel workers, 1-256 (default: cores)",
+    )
+    p.add_argument("--language", choices=["en", "de", "all"], default="all")
+    p.add_argument("--force", action="store_true", help="re-render even when nothing changed")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", default=None, help="dask scheduler address (tcp://host:8786)")
+    p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
+    p.add_argument(
+        "--keep",
+        type=_ranged(int, 1, None, "a whole number of runs"),
+        default=None,
+        help="keep the last N (>= 1) dated runs",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_ranged(float, 1.0, 86_400.0, "seconds"),
+        default=None,
+        help="per-cell timeout in seconds, 1-86400",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date the briefs speak from: earlier events in the past tense (default: today)",
+    )
+    p.add_argument(
+        "--lock-timeout",
+        type=_ranged(float, 0.0, 86_400.0, "seconds"),
+        default=0.0,
+        help="seconds to wait for another render writing the same folder (default: 0, fail)",
+    )
+    p.set_defaults(handler=_cmd_render)
+
+
+def _add_data_and_events(sub: Any) -> None:
+    """``data import`` and ``events set-status``: the commands that change the data folder."""
+    p = sub.add_parser("data", help="manage the data tables")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    dsub.required = True
+    pi = dsub.add_parser("import", help="import a new IEA workbook or USGS MCS release")
+    pi.add_argument("path", help="IEA Critical Minerals Dataset .xlsx or USGS MCS world CSV")
+    pi.add_argument("--kind", choices=["iea", "usgs"], default=None, help="default: by extension")
+    pi.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pi.set_defaults(handler=_cmd_data_import)
+
+    p = sub.add_parser("events", help="record what became of a policy event")
+    esub = p.add_subparsers(dest="events_command", metavar="ACTION")
+    esub.required = True
+    pe = esub.add_parser(
+        "set-status", help="set an event's status (scheduled, happened, cancelled, …)"
+    )
+    pe.add_argument("event_id", metavar="EVENT_ID", help="event_id in policy_events.yaml")
+    pe.add_argument(
+        "status", metavar="STATUS", help="scheduled|happened|cancelled|extended|unknown"
+    )
+    pe.add_argument("--source", required=True, help="source id that reports the outcome")
+    pe.add_argument("--curated", default=None, help="hand-written records (default: data/curated)")
+    pe.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pe.set_defaults(handler=_cmd_events_set_status)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (ScenarioError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RenderError as exc:
+        print(f"render failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except MineralBriefsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Handlers of the scenario commands of the CLI: list, validate, simulate, backtest.
+
+Each handler takes the parsed ``argparse.Namespace`` and returns an exit code. Typed errors
+(:class:`mineral_briefs.errors.ScenarioError`, :class:`mineral_briefs.errors.DataError`) propagate
+to
+``mineral_briefs.cli.main``, which prints them without a traceback and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from mineral_briefs.errors import ScenarioError
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _write(line: str) -> None:
+    # NOTE: titles come from files; never let them send terminal escape sequences.
+    sys.stdout.write(_UNPRINTABLE.sub("?", line) + "\n")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the built-in scenarios as a table: id, title, extends."""
+    from mineral_briefs.scenarios import list_scenarios
+
+    infos = list_scenarios()
+    if not infos:
+        _write("no built-in scenarios found")
+        return 0
+    rows = [("id", "title", "extends")] + [(i.id, i.title, i.extends or "—") for i in infos]
+    widths = [max(len(r[c]) for r in rows) for c in range(2)]
+    for n, (sid, title, ext) in enumerate(rows):
+        _write(f"{sid:<{widths[0]}}  {title:<{widths[1]}}  {ext}")
+        if n == 0:
+            _write(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 7}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate every FILE (path or built-in id); OK line per good file, else ScenarioError.
+
+    All files are checked; problems of every bad file are raised together (exit 2 via the CLI),
+    one problem per line.
+    """
+    from mineral_briefs.scenarios import load_scenario
+
+    problems: list[str] = []
+    for ref in args.files:
+        try:
+            scenario = load_scenario(ref)
+        except ScenarioError as exc:
+            text = str(exc)
+            lines = text.splitlines()
+            # A multi-problem error starts with an "N problems:" header line.
+            if len(lines) > 1 and lines[0].endswith("problems:"):
+                lines = lines[1:]
+            problems.extend(lines)
+            continue
+        _write(f"OK {ref}: {scenario.id} — {scenario.text('title', 'en')}")
+    if problems:
+        if len(problems) == 1:
+            raise ScenarioError(problems[0])
+        raise ScenarioError(f"{len(problems)} problems:\n" + "\n".join(problems))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run one scenario (built-in id or YAML path) and write its results table.
+
+    ``--out`` decides the format by extension: ``.csv``/``.parquet`` (IAMC long table) or
+    ``.xlsx`` (IAMC ``data`` sheet plus bands, KPIs, sensitivity, what-ifs and meta).
+    """
+    from pathlib import Path
+
+    from mineral_briefs.engine import run
+    from mineral_briefs.scenarios import load_scenario
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        raise ScenarioError(f"--out {args.out!r}: the extension must be .csv, .parquet or .xlsx")
+    scenario = load_scenario(args.scenario)
+    results = run(scenario, draws=args.draws, seed=args.seed)
+    path = results.write(out)
+    k = results.kpis
+    peak = k.loc[k["kpi"] == "peak_price_multiple_outside"].sort_values("value").tail(1)
+    _write(
+        f"wrote {path} ({len(results.timeseries)} rows, {results.timeseries['variable'].nunique()} "
+        f"variables) for {scenario.id}"
+    )
+    if len(peak):
+        r = peak.iloc[0]
+        _write(
+            f"largest outside price multiple: {r['value']:.2f}x ({r['mineral']}/{r['stage']}, "
+            f"P10–P90 {r['p10']:.2f}–{r['p90']:.2f})"
+        )
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Replay the backtest episodes, print the score table; exit 0 (scores are reported)."""
+    from pathlib import Path
+
+    from mineral_briefs.backtest import REPORT_COLUMNS, report_lines, run_backtests
+
+    scores = run_backtests(args.episodes or None)
+    for line in report_lines(scores):
+        _write(line)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".md":
+            cols = REPORT_COLUMNS
+            lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+            for r in scores[cols].itertuples(index=False):
+                lines.append(
+                    "| "
+                    + " | ".join(
+                        ("—" if v != v else f"{v:.3g}") if isinstance(v, float) else str(v)
+                        for v in r
+                    )
+                    + " |"
+                )
+            out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        elif out.suffix.lower() == ".csv":
+            scores.to_csv(out, index=False)
+        else:
+            raise ScenarioError(f"--out {args.out!r}: the extension must be .csv or .md")
+        _write(f"wrote {out}")
+    return 0

@@ -1,0 +1,161 @@
+"""Engine inputs from the production and price tables: market sizes by country, base prices."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Final
+
+import pandas as pd
+
+from mineral_briefs.data.dataset import Dataset
+from mineral_briefs.data.schemas import MASS_UNITS_T
+from mineral_briefs.errors import DataError
+from mineral_briefs.vocab import CONFIDENCE
+
+logger = logging.getLogger(__name__)
+
+MARKET_BASE_COLUMNS: Final[tuple[str, ...]] = (
+    "mineral",
+    "stage",
+    "country",
+    "quantity_t",
+    "share",
+    "source_id",
+    "confidence",
+)
+"""Columns of :func:`market_base`, the engine's input layout."""
+
+
+MARKET_SOURCE_PREFERENCE: Final[dict[str, tuple[str, ...]]] = {
+    # NOTE: mine output defaults to USGS (country coverage, the figure briefs quote); refining
+    # and magnet-REE stages default to the IEA dataset, which is the only source that covers
+    # them by country. Gallium refining exists only in USGS. Sources are never mixed within a
+    # (mineral, stage) group.
+    "mining": ("USGS_MCS2026", "IEA_CMD2025", "USGS_MCS2025_SEC"),
+    "refining": ("IEA_CMD2025", "USGS_MCS2026"),
+}
+
+
+def market_base(
+    dataset: Dataset,
+    year: int = 2024,
+    source_preference: Mapping[str, tuple[str, ...]] | None = None,
+) -> pd.DataFrame:
+    """Production by country in tonnes and shares of World, one source per (mineral, stage).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    year : int
+        Data year [a].
+    source_preference : mapping of stage -> tuple of source ids, optional
+        Order in which sources are tried per stage; default
+        :data:`MARKET_SOURCE_PREFERENCE`. Any other source with tonnage data for the group
+        is used last, in alphabetical order.
+
+    Returns
+    -------
+    DataFrame
+        ``mineral, stage, country, quantity_t, share, source_id, confidence``: every country
+        row and ``Other`` (``World`` is not a row; ``share`` = quantity / World [0–1], so the
+        shares sum to 1 within the source's rounding). Stages with share data only
+        (``magnets``) are not included.
+    """
+    prefs = dict(MARKET_SOURCE_PREFERENCE if source_preference is None else source_preference)
+    prod = dataset.production
+    rows = prod.loc[(prod["year"] == year) & prod["unit"].isin(list(MASS_UNITS_T))]
+    out = []
+    for (mineral, stage), grp in rows.groupby(["mineral", "stage"], sort=True):
+        available = set(grp.loc[grp["country"] == "World", "source_id"])
+        order = [s for s in prefs.get(str(stage), ()) if s in available]
+        order += sorted(available - set(order))
+        if not order:
+            logger.warning("no World row for %s/%s in %s: skipped", mineral, stage, year)
+            continue
+        chosen = grp.loc[grp["source_id"] == order[0]]
+        factor = chosen["unit"].map(MASS_UNITS_T).astype(float)
+        qty = chosen["value"].astype(float) * factor
+        world_t = float(qty[chosen["country"] == "World"].iloc[0])
+        part = chosen.loc[chosen["country"] != "World"]
+        out.append(
+            pd.DataFrame(
+                {
+                    "mineral": part["mineral"],
+                    "stage": part["stage"],
+                    "country": part["country"],
+                    "quantity_t": qty[part.index],
+                    "share": qty[part.index] / world_t if world_t > 0 else 0.0,
+                    "source_id": part["source_id"],
+                    "confidence": part["confidence"],
+                }
+            )
+        )
+    if not out:
+        raise DataError(f"no production data with World totals for year {year}")
+    frame = pd.concat(out, ignore_index=True)
+    frame["_other"] = frame["country"] == "Other"
+    frame = frame.sort_values(
+        ["mineral", "stage", "_other", "quantity_t"], ascending=[True, True, True, False]
+    )
+    return frame.drop(columns="_other").reset_index(drop=True)
+
+
+_CONF_RANK: Final[dict[str, int]] = {c: i for i, c in enumerate(CONFIDENCE)}
+
+
+def base_price(
+    dataset: Dataset, mineral: str, stage: str, year: int = 2024
+) -> tuple[float, str, str]:
+    """The default price of a mineral at a stage, from the series named in price_defaults.csv.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    mineral, stage : str
+        Ids from :mod:`mineral_briefs.vocab`.
+    year : int
+        Year of the annual average [a].
+
+    Returns
+    -------
+    usd_per_kg : float
+        Annual average price [USD/kg] of the default *product* as quoted (per kg Li₂CO₃ for
+        lithium, per kg NdPr oxide for magnet REEs) — not per kg of the market's quantity
+        basis. Multiply by :func:`price_basis` ``.factor`` before pricing tonnes.
+    source_id : str
+    confidence : str
+        The weaker of the price row's and the default choice's confidence (a proxy series,
+        e.g. an oxide price used for ore, is flagged ``assumption``).
+
+    Raises
+    ------
+    DataError
+        When no default is declared or the series has no annual value for ``year``.
+    """
+    defaults = dataset.price_defaults
+    pick = defaults.loc[(defaults["mineral"] == mineral) & (defaults["stage"] == stage)]
+    if pick.empty:
+        raise DataError(
+            f"no default price for {mineral}/{stage}: add a row to "
+            f"{dataset.data_dir.name}/price_defaults.csv (mineral, stage, product, market, "
+            "source_id, confidence, note)"
+        )
+    d = pick.iloc[0]
+    prices = dataset.prices
+    hit = prices.loc[
+        (prices["mineral"] == mineral)
+        & (prices["product"] == d["product"])
+        & (prices["market"] == d["market"])
+        & (prices["source_id"] == d["source_id"])
+        & (prices["period_type"] == "annual")
+        & (prices["period_start"].dt.year == year)
+    ]
+    if hit.empty:
+        raise DataError(
+            f"prices.csv has no annual {year} value of {d['product']!r} ({d['market']}, "
+            f"{d['source_id']}) named as the default for {mineral}/{stage}"
+        )
+    row = hit.iloc[0]
+    conf = max(str(row["confidence"]), str(d["confidence"]), key=lambda c: _CONF_RANK[c])
+    return float(row["usd_per_kg"]), str(row["source_id"]), conf

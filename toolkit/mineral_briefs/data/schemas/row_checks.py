@@ -1,0 +1,99 @@
+"""Checks across the columns of one row (shares <= 100 %, price units, period order, ...).
+
+Each check takes the typed table and yields ``(row index 0-based, column, message)`` for every
+row it rejects; :func:`mineral_briefs.data.schemas.validate_table` runs the checks a table lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from mineral_briefs.data.schemas.values import PRICE_UNITS
+
+
+def _flagged(bad: pd.Series) -> np.ndarray:
+    """Positions where a check failed; a comparison with a missing cell (``pd.NA``) is not a
+    failure of this check (the missing cell is reported by the column checks)."""
+    return np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
+
+
+def check_shares(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """Rows in ``%`` must lie in 0–100."""
+    bad = (df["unit"] == "%") & (df["value"] > 100)
+    for i in _flagged(bad):
+        yield int(i), "value", f"a share in % must be <= 100 (got {df['value'].iat[i]:g})"
+
+
+def check_magnets_stage(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """Stage ``magnets`` exists for magnet REEs only; ``technology`` carries no flows."""
+    bad = ((df["stage"] == "magnets") & (df["mineral"] != "magnet_rees")) | (
+        df["stage"] == "technology"
+    )
+    for i in _flagged(bad):
+        yield (
+            int(i),
+            "stage",
+            (
+                f"stage '{df['stage'].iat[i]}' is not allowed for mineral "
+                f"'{df['mineral'].iat[i]}' in production (magnets: magnet_rees only; "
+                "technology: export controls only)"
+            ),
+        )
+
+
+def check_usd_per_kg(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """``usd_per_kg`` must equal ``value`` converted from ``unit`` (within 1 %)."""
+    factor = df["unit"].map(PRICE_UNITS)
+    expected = df["value"] * factor.astype(float)
+    rel = (df["usd_per_kg"] - expected).abs() / expected
+    bad = factor.notna() & (rel > 0.01)
+    for i in _flagged(bad):
+        yield (
+            int(i),
+            "usd_per_kg",
+            (
+                f"does not match value {df['value'].iat[i]:g} {df['unit'].iat[i]} "
+                f"(expected {expected.iat[i]:.4g}, got {df['usd_per_kg'].iat[i]:g})"
+            ),
+        )
+
+
+def check_period_order(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    bad = df["period_end"] < df["period_start"]
+    for i in _flagged(bad):
+        yield int(i), "period_end", "must not be before period_start"
+
+
+def check_multiple_order(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    bad = (df["multiple_high"] < df["multiple_low"]) | (df["target_year"] <= df["base_year"])
+    for i in _flagged(bad):
+        yield (
+            int(i),
+            "multiple_high",
+            ("multiple_high must be >= multiple_low and target_year > base_year"),
+        )
+
+
+def check_low_high(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    low, high, value = df["low"], df["high"], df["value"]
+    bad = (low.notna() & (low > value)) | (high.notna() & (high < value))
+    for i in _flagged(bad):
+        yield int(i), "value", "must lie between low and high"
+
+
+def check_factor_positive(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A conversion factor is a mass ratio: strictly positive and finite."""
+    f = df["factor"]
+    bad = f.notna() & ~((f > 0) & np.isfinite(f))
+    for i in _flagged(bad):
+        yield int(i), "factor", f"must be > 0 (a mass ratio; got {f.iat[i]:g})"
+
+
+def check_conversion_ends(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """``from_basis`` and ``to_basis`` differ (a self-loop would hide a missing conversion)."""
+    bad = df["from_basis"] == df["to_basis"]
+    for i in _flagged(bad):
+        yield int(i), "to_basis", "must differ from from_basis"

@@ -1,0 +1,273 @@
+"""Every table of ``data/`` declared once: columns, types, allowed ids, keys, row checks."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mineral_briefs.data.countries import COUNTRY_IDS
+from mineral_briefs.data.schemas.contract import Col, TableSpec
+from mineral_briefs.data.schemas.row_checks import (
+    check_conversion_ends,
+    check_factor_positive,
+    check_low_high,
+    check_magnets_stage,
+    check_multiple_order,
+    check_period_order,
+    check_shares,
+    check_usd_per_kg,
+)
+from mineral_briefs.data.schemas.values import (
+    DATE_PRECISION,
+    EVENT_KINDS,
+    EVENT_STATUS,
+    MASS_UNITS_T,
+    MULTIPLE_SCENARIOS,
+    PERIOD_TYPES,
+    PRICE_UNITS,
+    PRODUCTION_UNITS,
+    QUALIFIERS,
+    STATUS,
+    VERDICTS,
+)
+from mineral_briefs.vocab import CONFIDENCE, IEA_SCENARIOS, MINERALS, STAGES
+
+_MINERALS = frozenset(MINERALS)
+_STAGES = frozenset(STAGES)
+_CONF = frozenset(CONFIDENCE)
+
+
+def _src() -> Col:
+    return Col("source_id")
+
+
+def _conf() -> Col:
+    return Col("confidence", allowed=_CONF)
+
+
+TABLES: Final[dict[str, TableSpec]] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "sources",
+            (
+                Col("source_id"),
+                Col("publisher"),
+                Col("title"),
+                Col("year", "int", ge=1900, le=2100),
+                Col("locator"),
+                Col("url", required=False),
+                Col("licence"),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("source_id",),
+        ),
+        TableSpec(
+            "production",
+            (
+                Col("mineral", allowed=_MINERALS),
+                Col("stage", allowed=_STAGES),
+                Col("country", allowed=COUNTRY_IDS),
+                Col("year", "int", ge=1990, le=2100),
+                _src(),
+                Col("value", "float", ge=0),
+                Col("unit", allowed=frozenset(PRODUCTION_UNITS)),
+                Col("basis"),
+                Col("status", allowed=frozenset(STATUS)),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "stage", "country", "year", "source_id"),
+            row_checks=(check_shares, check_magnets_stage),
+        ),
+        TableSpec(
+            "reserves",
+            (
+                Col("mineral", allowed=_MINERALS),
+                Col("country", allowed=COUNTRY_IDS),
+                _src(),
+                Col("value", "float", ge=0),
+                Col("unit", allowed=frozenset(MASS_UNITS_T)),
+                Col("qualifier", required=False, allowed=frozenset(QUALIFIERS)),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "country", "source_id"),
+        ),
+        TableSpec(
+            "prices",
+            (
+                Col("mineral", allowed=_MINERALS),
+                Col("product"),
+                Col("market"),
+                Col("period"),
+                _src(),
+                Col("period_start", "date"),
+                Col("period_end", "date"),
+                Col("period_type", allowed=frozenset(PERIOD_TYPES)),
+                Col("value", "float", ge=0),
+                Col("unit", allowed=frozenset(PRICE_UNITS)),
+                Col("usd_per_kg", "float", ge=0),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "product", "market", "period", "source_id"),
+            row_checks=(check_usd_per_kg, check_period_order),
+        ),
+        TableSpec(
+            "demand",
+            (
+                Col("mineral", allowed=_MINERALS),
+                Col("scenario", allowed=frozenset(IEA_SCENARIOS)),
+                Col("year", "int", ge=1990, le=2100),
+                _src(),
+                Col("value", "float", ge=0),
+                Col("unit", allowed=frozenset(MASS_UNITS_T)),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "scenario", "year", "source_id"),
+        ),
+        TableSpec(
+            "demand_multiples",
+            (
+                Col("mineral", allowed=_MINERALS),
+                _src(),
+                Col("scenario", allowed=frozenset(MULTIPLE_SCENARIOS)),
+                Col("base_year", "int", ge=1990, le=2100),
+                Col("target_year", "int", ge=1990, le=2100),
+                Col("multiple_low", "float", ge=0),
+                Col("multiple_high", "float", ge=0),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "source_id", "scenario"),
+            row_checks=(check_multiple_order,),
+        ),
+        TableSpec(
+            "import_reliance",
+            (
+                Col("country", allowed=COUNTRY_IDS),
+                Col("mineral", allowed=_MINERALS),
+                Col("year", "int", ge=1990, le=2100),
+                _src(),
+                Col("value_pct", "float", ge=0, le=100),
+                Col("qualifier", required=False, allowed=frozenset(QUALIFIERS)),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("country", "mineral", "year", "source_id"),
+        ),
+        TableSpec(
+            "dependence",
+            (
+                Col("country", allowed=COUNTRY_IDS),
+                Col("indicator"),
+                Col("year", "int", ge=1990, le=2100),
+                _src(),
+                Col("value", "float", ge=0),
+                Col("unit"),
+                Col("qualifier", required=False, allowed=frozenset(QUALIFIERS)),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("country", "indicator", "year", "source_id"),
+        ),
+        TableSpec(
+            "policy_events",
+            (
+                Col("date", "date"),
+                Col("event_id"),
+                Col("date_precision", allowed=frozenset(DATE_PRECISION)),
+                Col("actor"),
+                Col("kind", allowed=frozenset(EVENT_KINDS)),
+                Col("minerals", required=False, allowed=_MINERALS, multi=True),
+                Col("summary"),
+                _src(),
+                _conf(),
+                # NOTE: what became of the event; status_source names the source that records
+                # it (empty: the event's own source_id). See data/README.md.
+                Col("status", allowed=frozenset(EVENT_STATUS)),
+                Col("status_source", required=False),
+            ),
+            key=("event_id",),
+        ),
+        TableSpec(
+            "model_parameters",
+            (
+                Col("mineral", allowed=_MINERALS | {"all"}),
+                Col("parameter"),
+                Col("value", "float"),
+                Col("low", "float", required=False),
+                Col("high", "float", required=False),
+                Col("unit"),
+                _src(),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "parameter"),
+            optional_file=True,
+            row_checks=(check_low_high,),
+        ),
+        TableSpec(
+            "observations",
+            (
+                Col("episode"),
+                Col("metric"),
+                Col("value", "float"),
+                Col("low", "float", required=False),
+                Col("high", "float", required=False),
+                Col("unit"),
+                _src(),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("episode", "metric"),
+            optional_file=True,
+            row_checks=(check_low_high,),
+        ),
+        TableSpec(
+            "seed_claims",
+            (
+                Col("claim_id"),
+                Col("seed"),
+                Col("claim"),
+                Col("primary_figure"),
+                Col("verdict", allowed=frozenset(VERDICTS)),
+                Col("verdict_text"),
+                Col("source_id", multi=True),
+                _conf(),
+            ),
+            key=("claim_id",),
+        ),
+        TableSpec(
+            "conversions",
+            (
+                Col("mineral", allowed=_MINERALS | {"all"}),
+                Col("from_basis"),
+                Col("to_basis"),
+                Col("factor", "float"),
+                Col("source_id", multi=True),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "from_basis", "to_basis"),
+            optional_file=True,
+            row_checks=(check_factor_positive, check_conversion_ends),
+        ),
+        TableSpec(
+            "price_defaults",
+            (
+                Col("mineral", allowed=_MINERALS),
+                Col("stage", allowed=_STAGES),
+                Col("product"),
+                Col("market"),
+                _src(),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "stage"),
+        ),
+    )
+}
+"""Every table of the data folder, by attribute name of :class:`mineral_briefs.data.Dataset`."""

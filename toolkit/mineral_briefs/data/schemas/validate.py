@@ -1,0 +1,265 @@
+"""Type and check one raw table against its contract; every problem, named by row and column."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from mineral_briefs.data.schemas.contract import Col, Problem, TableSpec, empty_frame, split_multi
+
+
+def _did_you_mean(value: str, allowed: Iterable[str]) -> str:
+    match = difflib.get_close_matches(str(value), sorted(allowed), n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _describe_allowed(allowed: frozenset[str]) -> str:
+    items = sorted(allowed)
+    if len(items) <= 12:
+        return "one of " + ", ".join(items)
+    return f"an allowed id ({len(items)} known, e.g. {', '.join(items[:6])}, …)"
+
+
+_CHECK_RE = re.compile(r"^(greater_than_or_equal_to|less_than_or_equal_to)\((.*)\)$")
+
+
+def _pandera_message(check: str, failure: object, col: Col) -> str:
+    if check == "not_nullable":
+        return "must not be empty"
+    m = _CHECK_RE.match(check)
+    if m:
+        op = ">=" if m.group(1).startswith("greater") else "<="
+        return (
+            f"must be {op} {m.group(2)} (got {failure:g})"
+            if isinstance(failure, (int, float))
+            else f"must be {op} {m.group(2)} (got {failure!r})"
+        )
+    if check.startswith("isin") and col.allowed is not None:
+        return (
+            f"'{failure}' is not allowed: must be {_describe_allowed(col.allowed)}"
+            + _did_you_mean(str(failure), col.allowed)
+        )
+    return f"{check} failed (got {failure!r})"
+
+
+def _build_schema(spec: TableSpec) -> object:
+    import pandera.pandas as pa
+
+    columns = {}
+    for col in spec.columns:
+        checks = []
+        if col.ge is not None:
+            checks.append(pa.Check.ge(col.ge))
+        if col.le is not None:
+            checks.append(pa.Check.le(col.le))
+        if col.allowed is not None and not col.multi:
+            allowed = sorted(col.allowed) + ([] if col.required else [""])
+            checks.append(pa.Check.isin(allowed))
+        # NOTE: string columns are built by validate_table itself; their dtype differs between
+        # pandas 2 (object) and 3 ("str"), so it is not part of the schema.
+        dtype = {"str": None, "int": "Int64", "float": float, "date": "datetime64[ns]"}[col.kind]
+        columns[col.name] = pa.Column(dtype, checks=checks, nullable=not col.required, coerce=False)
+    return pa.DataFrameSchema(columns, strict=False, ordered=False)
+
+
+_SCHEMAS: dict[str, object] = {}
+
+
+def schema_for(spec: TableSpec) -> object:
+    """The pandera :class:`DataFrameSchema` of a table (built once)."""
+    if spec.name not in _SCHEMAS:
+        _SCHEMAS[spec.name] = _build_schema(spec)
+    return _SCHEMAS[spec.name]
+
+
+def validate_table(
+    raw: pd.DataFrame, spec: TableSpec, file_label: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type and check one raw table; return the typed frame and every problem found.
+
+    The checks run in a fixed order — columns present, cells typed, pandera column checks,
+    ``;``-separated ids, duplicated keys, row checks — and the first problem found at a cell
+    is the one reported for it.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The CSV as read with every cell a string (empty cell = ``""``).
+    spec : TableSpec
+        The table contract.
+    file_label : str
+        How problems name the file (e.g. ``data/production.csv``).
+
+    Returns
+    -------
+    frame : DataFrame
+        Columns in contract order, typed (``Int64``, ``float64``, ``datetime64``; empty
+        optional strings become ``""``).
+    problems : list of Problem
+        Empty when the table is valid.
+    """
+    found = _Problems(file_label)
+    _check_columns(raw, spec, found)
+    if any(p.row is None and p.message.startswith("required") for p in found.problems):
+        return empty_frame(spec), found.problems
+    out = _typed_frame(raw, spec, found)
+    _check_schema(out, spec, found)
+    _check_multi_ids(out, spec, found)
+    _check_duplicate_keys(out, spec, found)
+    # NOTE: row checks also run on partly broken frames (NaN compares False), so that one
+    # load reports every problem at once.
+    for check in spec.row_checks:
+        for i, column, message in check(out):
+            found.add(i + 1, column, message)
+    return out, found.problems
+
+
+class _Problems:
+    """The problems of one table, at most one per (row, column) cell: the first found."""
+
+    def __init__(self, file_label: str) -> None:
+        self.file_label = file_label
+        self.problems: list[Problem] = []
+        self._seen: set[tuple[int | None, str | None]] = set()
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        if (row, column) in self._seen and row is not None:
+            return
+        self._seen.add((row, column))
+        self.problems.append(Problem(self.file_label, row, column, message))
+
+
+def _check_columns(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> None:
+    """Every contract column is present and no other column is."""
+    present = [str(c) for c in raw.columns]
+    for col in spec.columns:
+        if col.name not in present:
+            found.add(
+                None, col.name, "required column is missing" + _did_you_mean(col.name, present)
+            )
+    for name in present:
+        if name not in spec.column_names:
+            found.add(
+                None,
+                name,
+                "unexpected column"
+                + _did_you_mean(name, spec.column_names)
+                + f" (allowed: {', '.join(spec.column_names)})",
+            )
+
+
+def _typed_frame(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> pd.DataFrame:
+    """The raw text parsed column by column; a cell that does not parse is a problem and NaN."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
+    for col in spec.columns:
+        text = raw[col.name].astype(str).str.strip()
+        empty = text == ""
+        if col.kind == "str":
+            out[col.name] = text.where(~empty, None) if col.required else text
+        elif col.kind in ("int", "float"):
+            out[col.name] = _parse_numbers(text, empty, col, found)
+        else:
+            out[col.name] = _parse_dates(text, empty, col, found)
+    return out
+
+
+def _excerpt(cell: str, limit: int = 40) -> str:
+    """A cell quoted in an error: escaped (``repr``) and cut to ``limit`` characters, so a
+    message never prints back the content of a file it cannot parse."""
+    return repr(cell[:limit] + "…") if len(cell) > limit else repr(cell)
+
+
+def _parse_numbers(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) -> pd.Series:
+    # NOTE: thousands separators ("1,000" and "1_000") are accepted as people type them.
+    cleaned = text.str.replace(",", "", regex=False).str.replace("_", "", regex=False)
+    num = pd.to_numeric(cleaned.where(~empty, None), errors="coerce")
+    bad = (~empty) & num.isna()
+    # NOTE: "1e400" parses as inf and "inf" as inf: no figure in data/ is infinite, and an
+    # infinite tonnage or price would poison every sum downstream, so it is refused here.
+    infinite = num.notna() & ~np.isfinite(num.astype(float))
+    if col.kind == "int":
+        # beyond 2**53 a float no longer holds every whole number (and Int64 overflows)
+        huge = num.notna() & ~infinite & (num.abs() >= 2.0**53)
+        nonint = num.notna() & ~infinite & ~huge & (num != np.round(num))
+        bad |= nonint | huge
+    for i in map(int, np.flatnonzero(bad.to_numpy())):
+        found.add(
+            i + 1,
+            col.name,
+            f"must be a number (got {_excerpt(text.iat[i])})"
+            if col.kind == "float"
+            else f"must be a whole number (got {_excerpt(text.iat[i])})",
+        )
+    for i in map(int, np.flatnonzero((infinite & ~bad).to_numpy())):
+        found.add(i + 1, col.name, f"must be a finite number (got {_excerpt(text.iat[i])})")
+    bad |= infinite
+    if col.kind == "int":
+        return num.where(~bad).round().astype("Int64")
+    return num.where(~bad).astype(float)
+
+
+def _parse_dates(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) -> pd.Series:
+    parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
+    bad = (~empty) & parsed.isna()
+    for i in map(int, np.flatnonzero(bad.to_numpy())):
+        found.add(i + 1, col.name, f"must be a date YYYY-MM-DD (got {_excerpt(text.iat[i])})")
+    return parsed.astype("datetime64[ns]")
+
+
+def _check_schema(out: pd.DataFrame, spec: TableSpec, found: _Problems) -> None:
+    """pandera's column checks (not empty, bounds, allowed ids), worded for analysts."""
+    import pandera.pandas as pa
+
+    try:
+        schema_for(spec).validate(out, lazy=True)  # type: ignore[attr-defined]
+    except pa.errors.SchemaErrors as exc:
+        cols = {c.name: c for c in spec.columns}
+        for rec in exc.failure_cases.itertuples(index=False):
+            column = rec.column if isinstance(rec.column, str) else None
+            idx = rec.index
+            row = int(idx) + 1 if idx is not None and not pd.isna(idx) else None
+            col = cols.get(column or "", Col(column or "?"))
+            found.add(row, column, _pandera_message(str(rec.check), rec.failure_case, col))
+
+
+def _check_multi_ids(out: pd.DataFrame, spec: TableSpec, found: _Problems) -> None:
+    """Each item of a ``;``-separated id column is an allowed id."""
+    for col in spec.columns:
+        if not col.multi or col.allowed is None:
+            continue
+        for i, cell in enumerate(out[col.name].tolist()):
+            if cell is None or pd.isna(cell):
+                continue
+            for item in split_multi(cell):
+                if item not in col.allowed:
+                    found.add(
+                        i + 1,
+                        col.name,
+                        f"'{item}' is not allowed: must be "
+                        f"{_describe_allowed(col.allowed)}" + _did_you_mean(item, col.allowed),
+                    )
+
+
+def _check_duplicate_keys(out: pd.DataFrame, spec: TableSpec, found: _Problems) -> None:
+    """A repeated key is reported on each later row, naming the row that had it first."""
+    key = list(spec.key)
+    keyframe = out[key].astype(str)
+    dup = keyframe.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    first_row: dict[tuple[str, ...], int] = {}
+    for i in map(int, np.flatnonzero(dup)):
+        k = tuple(keyframe.iloc[i])
+        if k in first_row:
+            found.add(
+                i + 1,
+                key[0],
+                f"duplicated key ({', '.join(key)}) = ({', '.join(k)}); "
+                f"first seen in row {first_row[k]}",
+            )
+        else:
+            first_row[k] = i + 1

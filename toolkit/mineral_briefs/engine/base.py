@@ -1,0 +1,248 @@
+"""The market base: base-year output by market and country, base prices and price bases,
+memoised per Dataset (the only scenario-independent state the engine keeps between runs)."""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mineral_briefs.errors import DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.data import Dataset, PriceBasis
+    from mineral_briefs.scenarios import Scenario
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_YEAR = 2024
+UNATTRIBUTED_OTHER_SHARE = 0.05
+"""`Other` share of world output [0–1] from which an alliance without its own production rows
+makes alliance self-sufficiency unattributable (NaN with a note)."""
+STAGE_ORDER = ("mining", "refining", "magnets", "battery_materials")
+
+
+def _base_year(scenario: Scenario) -> int:
+    """The scenario's base year (``base_overrides.base_year``), else :data:`DEFAULT_BASE_YEAR`."""
+    ov = scenario.base_overrides
+    return int(ov.base_year) if ov is not None and ov.base_year else DEFAULT_BASE_YEAR
+
+
+def _is_next(stage: str, other: str) -> bool:
+    """True when ``other`` is the stage right after ``stage`` in :data:`STAGE_ORDER`."""
+    return (
+        stage in STAGE_ORDER
+        and other in STAGE_ORDER
+        and STAGE_ORDER.index(other) == STAGE_ORDER.index(stage) + 1
+    )
+
+
+_DATA_CACHE: dict[tuple[int, tuple[tuple[str, str], ...]], dict[tuple[Any, ...], Any]] = {}
+"""Per-Dataset memo of pure data look-ups (market base, base prices), keyed by the object's
+id *and* its file checksums, evicted when the Dataset is garbage-collected."""
+
+
+def _memo(dataset: Dataset) -> dict[tuple[Any, ...], Any]:
+    """The look-up memo of one Dataset object.
+
+    NOTE: keyed per object (plus checksums), not globally by checksum: a Dataset built from
+    the same files but with edited frames (tests, what-if data) never sees another's values,
+    and nothing leaks between scenarios because only scenario-independent look-ups are kept.
+    """
+    key = (id(dataset), tuple(sorted(dataset.checksums.items())))
+    memo = _DATA_CACHE.get(key)
+    if memo is None:
+        memo = _DATA_CACHE[key] = {}
+        weakref.finalize(dataset, _DATA_CACHE.pop, key, None)
+    return memo
+
+
+def _market_base(dataset: Dataset, year: int) -> pd.DataFrame:
+    """:func:`mineral_briefs.data.market_base` memoised per Dataset (a copy is returned)."""
+    from mineral_briefs.data import market_base
+
+    memo = _memo(dataset)
+    key = ("market_base", year)
+    if key not in memo:
+        try:
+            memo[key] = market_base(dataset, year)
+        except DataError as exc:
+            memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, DataError):
+        raise hit
+    return hit.copy()
+
+
+def _base_price(dataset: Dataset, mineral: str, stage: str, year: int) -> tuple[float, str, str]:
+    """:func:`mineral_briefs.data.base_price` memoised per Dataset."""
+    from mineral_briefs.data import base_price
+
+    memo = _memo(dataset)
+    key = ("base_price", mineral, stage, year)
+    if key not in memo:
+        try:
+            memo[key] = base_price(dataset, mineral, stage, year)
+        except DataError as exc:
+            memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, DataError):
+        raise hit
+    return hit
+
+
+def _price_basis(
+    dataset: Dataset, mineral: str, stage: str, source_id: str | None
+) -> PriceBasis | None:
+    """:func:`mineral_briefs.data.price_basis` memoised per Dataset; None when the market has no
+    default price (a missing *conversion* raises :class:`DataError`)."""
+    from mineral_briefs.data import price_basis
+
+    memo = _memo(dataset)
+    key = ("price_basis", mineral, stage, source_id)
+    if key not in memo:
+        d = dataset.price_defaults
+        if not ((d["mineral"] == mineral) & (d["stage"] == stage)).any():
+            memo[key] = None
+        else:
+            try:
+                memo[key] = price_basis(dataset, mineral, stage, source_id)
+            except DataError as exc:
+                memo[key] = exc
+    hit = memo[key]
+    if isinstance(hit, DataError):
+        raise hit
+    return hit  # type: ignore[no-any-return]
+
+
+PRICE_BASIS_COLUMNS: tuple[str, ...] = (
+    "mineral",
+    "stage",
+    "quantity_basis",
+    "content_label",
+    "price_product",
+    "price_label",
+    "content_per_product_factor",
+    "p0_product_usd_per_kg",
+    "p0_content_usd_per_kg",
+    "source_id",
+    "confidence",
+)
+"""Columns of ``Results.price_basis`` / ``_Built.price_basis`` (docs/architecture.md)."""
+
+
+def _base_frame(scenario: Scenario, dataset: Dataset, base_year: int) -> pd.DataFrame:
+    """Base-year output per market and country (``MARKET_BASE_COLUMNS``): the data's market
+    base, share-only stages sized from upstream, then the scenario's production overrides."""
+    base = _data_base(dataset, base_year)
+    base = _add_share_only_stages(base, dataset)
+    ov = scenario.base_overrides
+    if ov is not None and ov.production:
+        base = _override_production(base, ov.production)
+    return base.reset_index(drop=True)
+
+
+def _data_base(dataset: Dataset, base_year: int) -> pd.DataFrame:
+    """The :data:`DEFAULT_BASE_YEAR` market base, its markets replaced by those the base year
+    has data for."""
+    from mineral_briefs.data import MARKET_BASE_COLUMNS
+
+    frames = []
+    try:
+        frames.append(_market_base(dataset, DEFAULT_BASE_YEAR))
+    except DataError:
+        logger.warning("no %s market base", DEFAULT_BASE_YEAR)
+    if base_year != DEFAULT_BASE_YEAR:
+        try:
+            other = _market_base(dataset, base_year)
+            keys = set(zip(other["mineral"], other["stage"], strict=True))
+            if frames:
+                f0 = frames[0]
+                keep = [(m, s) not in keys for m, s in zip(f0["mineral"], f0["stage"], strict=True)]
+                frames[0] = f0.loc[keep]
+            frames.append(other)
+        except DataError:
+            logger.info("no market base for %s: using %s shares", base_year, DEFAULT_BASE_YEAR)
+    cols = list(MARKET_BASE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def _add_share_only_stages(base: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """Append the markets that have output shares but no tonnes, sized from upstream."""
+    # NOTE: some stages have share data only (magnets: China ≈ 90 %; rare-earth refining:
+    # China 91 %, FAS_2025). Such a market is sized by its upstream stage's world flow
+    # (material-equivalent tonnes: one tonne of feed gives one tonne of product) and split by
+    # the reported output shares.
+    prod = dataset.production
+    pct = prod.loc[(prod["unit"] == "%") & (prod["country"] != "World")]
+    have = set(zip(base["mineral"], base["stage"], strict=True))
+    extra = []
+    for (mi, st), rows_ in pct.groupby(["mineral", "stage"], sort=True):
+        if (mi, st) in have or st not in STAGE_ORDER or STAGE_ORDER.index(st) == 0:
+            continue
+        up = base.loc[
+            (base["mineral"] == mi) & (base["stage"] == STAGE_ORDER[STAGE_ORDER.index(st) - 1])
+        ]
+        if up.empty:
+            continue
+        latest = rows_.loc[rows_["year"] == int(rows_["year"].max())]
+        world = float(up["quantity_t"].sum())
+        shares = latest["value"].astype(float) / 100.0
+        extra.append(
+            pd.DataFrame(
+                {
+                    "mineral": mi,
+                    "stage": st,
+                    "country": latest["country"].to_numpy(),
+                    "quantity_t": (shares * world).to_numpy(),
+                    "share": shares.to_numpy(),
+                    "source_id": latest["source_id"].to_numpy(),
+                    "confidence": latest["confidence"].to_numpy(),
+                }
+            )
+        )
+    if extra:
+        base = pd.concat([base, *extra], ignore_index=True)
+    return base
+
+
+def _override_production(base: pd.DataFrame, production: Sequence[Any]) -> pd.DataFrame:
+    """Apply ``base_overrides.production`` (historical replays) and recompute the shares."""
+    for p in production:
+        sel = (base["mineral"] == p.mineral) & (base["stage"] == p.stage)
+        hit = sel & (base["country"] == p.country)
+        if hit.any():
+            base.loc[hit, "quantity_t"] = float(p.quantity_t)
+            base.loc[hit, "source_id"] = "scenario"
+        else:
+            base = pd.concat(
+                [
+                    base,
+                    pd.DataFrame(
+                        [
+                            {
+                                "mineral": p.mineral,
+                                "stage": p.stage,
+                                "country": p.country,
+                                "quantity_t": float(p.quantity_t),
+                                "share": 0.0,
+                                "source_id": "scenario",
+                                "confidence": "assumption",
+                            }
+                        ]
+                    ),
+                ],
+                ignore_index=True,
+            )
+    totals = base.groupby(["mineral", "stage"])["quantity_t"].transform("sum")
+    base["share"] = np.where(totals > 0, base["quantity_t"] / totals, 0.0)
+    return base
+
+
+def _group_shares(base: pd.DataFrame, members: Sequence[str]) -> pd.Series:
+    sel = base.loc[base["country"].isin(set(members))]
+    return sel.groupby(["mineral", "stage"])["share"].sum()

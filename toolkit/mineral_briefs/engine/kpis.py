@@ -1,0 +1,478 @@
+"""KPIs: their ids, units and flags, the inputs read from the data, per-row values from the
+model's totals and the ``kpis`` frame (central value, P10/P90 of the draws, note, flags)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE
+from mineral_briefs.engine.params import _demand_share_of, _Params
+from mineral_briefs.model import metrics
+from mineral_briefs.model.simulate import KpiSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.engine.build import _Built
+
+KPI_UNITS: dict[str, str] = {
+    "peak_price_multiple_outside": "x base price",
+    "peak_price_multiple_alliance": "x base price",
+    "peak_price_multiple_inside": "x base price",
+    "min_price_multiple_inside": "x base price",
+    "base_price_usd_per_kg": "USD/kg",
+    "peak_month_outside": "months after start",
+    "months_to_recovery": "months",
+    "cumulative_shortfall_t": "t",
+    "cumulative_shortfall_pct": "%",
+    "peak_shortfall_t_per_year": "t/yr",
+    "alliance_self_sufficiency": "%",
+    "hhi": "0-10000",
+    "top1_share": "%",
+    "top3_share": "%",
+    "coverage_without_largest": "%",
+    "stockpile_days_used": "days",
+    "tariff_revenue_usd": "USD",
+    "consumer_cost_usd": "USD",
+    "fiscal_cost_usd": "USD",
+    "tariff_revenue_usd_per_year": "USD/yr",
+    "consumer_cost_usd_per_year": "USD/yr",
+    "fiscal_cost_usd_per_year": "USD/yr",
+    "projects_needed": "projects",
+    "project_size_t_per_year": "t/yr",
+}
+"""KPI id -> unit, in the order of the shared KPI contract (docs/methodology.md, KPIs)."""
+KPI_FLAGS: tuple[str, ...] = ("outside_band", "at_guard", "rising_at_end", "open_at_horizon")
+"""Codes of the ``flags`` column (``;``-joined): the central value lies outside its P10–P90;
+it sits on a model guard (the choke price); the peak is in the last modelled month; the
+disruption has not ended by the end of the horizon."""
+MONEY_PAYERS: dict[str, str] = {
+    "tariff_revenue_usd": "collected by alliance governments on imports, paid by alliance buyers",
+    "consumer_cost_usd": "borne by alliance consumers (the levy on what they buy)",
+    "fiscal_cost_usd": "borne by alliance taxpayers",
+}
+"""Who bears each money KPI (stated in its note)."""
+BAND_TOLERANCE: float = 1e-4
+"""Relative slack of the ``outside_band`` test [-]: the draws run in float32, so a central
+value equal to every draw can differ from them by rounding (~1e-6 relative)."""
+FLAT_TOLERANCE: float = 1e-6
+"""Relative price rise below which a path counts as flat (no peak month) [-]; above the
+float32 rounding of the draws (~1e-7), far below any price move a brief reports."""
+GUARD_TOLERANCE: float = 1e-6
+"""Relative distance to the choke price under which a price counts as on the guard [-]."""
+
+KPI_COLUMNS: tuple[str, ...] = (
+    "mineral",
+    "stage",
+    "kpi",
+    "value",
+    "unit",
+    "p10",
+    "p90",
+    "note",
+    "flags",
+)
+"""Columns of ``Results.kpis`` (the shared KPI contract)."""
+PEAK_ZONE: dict[str, str] = {
+    "peak_price_multiple_outside": "outside",
+    "peak_price_multiple_alliance": "alliance",
+    "peak_price_multiple_inside": "inside",
+    "peak_month_outside": "outside",
+}
+"""Peak KPIs -> the price zone whose central path the guard and end-of-horizon tests read."""
+
+
+# --------------------------------------------------------------------------------------------
+# inputs read from the data (at build time)
+# --------------------------------------------------------------------------------------------
+
+
+def _self_sufficiency_inputs(
+    params: _Params,
+    alliance: tuple[str, ...],
+    keys: list[tuple[str, str]],
+    groups: dict[tuple[str, str], pd.DataFrame],
+) -> tuple[np.ndarray, dict[tuple[int, str], str]]:
+    """(M,) the alliance's share of each mineral's end-use demand [0–1], and a note per market
+    where alliance self-sufficiency cannot be attributed."""
+    # alliance self-sufficiency: own production at a stage ÷ the alliance's own needs of that
+    # stage's product, needs = its share of the mineral's END-USE demand (demand_share_<ISO3>,
+    # assumptions) × world demand; NaN where member production cannot be attributed.
+    ally_end = np.array([_demand_share_of(params, alliance, mi) for mi, _st in keys])
+    notes: dict[tuple[int, str], str] = {}
+    for i, (mi, st) in enumerate(keys):
+        g = groups[(mi, st)]
+        reported = set(g["country"])
+        other = float(g.loc[g["country"] == "Other", "share"].sum())
+        if not (reported & set(alliance)) and other >= UNATTRIBUTED_OTHER_SHARE:
+            # NOTE: no member has its own row, so members' output (e.g. Japan's magnets) may
+            # hide in `Other`: reporting 0 % would claim a fact the data do not support. Below
+            # 5 % of world output the residual is immaterial and members count as 0.
+            # NOTE: the note reaches the brief's readers: it names the sources, not a file.
+            notes[(i, "alliance_self_sufficiency")] = (
+                "not attributable: the production data ("
+                + ", ".join(sorted(set(g["source_id"]) - {"scenario"}))
+                + ") name "
+                + ", ".join(sorted(reported - {"Other"}))
+                + f" and an unattributed rest ({100 * other:.0f} %) only; "
+                "alliance members' output is unknown"
+            )
+        elif ally_end[i] <= 0:
+            notes[(i, "alliance_self_sufficiency")] = (
+                "not attributable: model_parameters.csv has no demand_share_<ISO3> for the "
+                "alliance members"
+            )
+    return ally_end, notes
+
+
+def _kpi_inputs(
+    table: pd.DataFrame,
+    params: _Params,
+    keys: list[tuple[str, str]],
+    start: dt.date,
+    notes: dict[tuple[int, str], str],
+    sources: set[str],
+) -> tuple[KpiSpec, np.ndarray, list[str]]:
+    """Recovery tolerances and sourced project sizes from ``model_parameters.csv``.
+
+    Returns
+    -------
+    (KpiSpec, project size per market [t/yr] (NaN where none is sourced), its
+    ``source_id (confidence)``). Markets without a size get a note on ``projects_needed`` and
+    ``project_size_t_per_year``. The source ids used are added to ``sources``.
+    """
+    spec = KpiSpec(
+        price_tolerance=params.value("recovery_price_tolerance"),
+        shortfall_tolerance=params.value("recovery_shortfall_tolerance"),
+        start_month=start.month,
+    )
+    size = np.full(len(keys), np.nan)
+    src: list[str] = []
+    for i, (mi, st) in enumerate(keys):
+        name = f"project_size_t_per_year_{st}"
+        hit = table.loc[(table["mineral"] == mi) & (table["parameter"] == name)]
+        if hit.empty:
+            # NOTE: no share-of-world stand-in: a project count without a sourced project size
+            # would be a number nobody can check (issue 9).
+            src.append("")
+            notes[(i, "project_size_t_per_year")] = (
+                f"no sourced typical project size for {mi}/{st} in the model parameters"
+            )
+            continue
+        size[i] = params.value(name, mi)
+        row = hit.iloc[0]
+        src.append(f"{row['source_id']} ({row['confidence']})")
+        sources.add(str(row["source_id"]))
+    sources.add("ASSUMPTION")  # the recovery tolerances
+    return spec, size, src
+
+
+# --------------------------------------------------------------------------------------------
+# KPI values per row (from the model's totals)
+# --------------------------------------------------------------------------------------------
+
+
+def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.ndarray]:
+    """KPIs of row ``r`` (or of every row when ``r`` is −1), per market.
+
+    Money KPIs: cumulative over the horizon [USD] and the peak calendar year [USD/yr] (a
+    horizon that starts or ends mid-year counts only its modelled months in that year).
+    """
+    sl = slice(None) if r < 0 else slice(r, r + 1)
+    mk = b.markets
+    t_n = mk.log_growth.shape[0]
+    n = tot["peak_price_outside"][sl].shape[0]
+    ref = np.maximum(tot["cum_reference_t"][sl], 1e-12)
+    peak_o = tot["peak_price_outside"][sl]
+    flat = peak_o <= tot["min_price_outside"][sl] * (1.0 + FLAT_TOLERANCE)
+    size = b.project_size_t if b.project_size_t.size else np.full(mk.size, np.nan)
+    peak_short = tot["max_shortfall_t_per_year"][sl]
+    out = {
+        "peak_price_multiple_outside": peak_o,
+        "peak_price_multiple_alliance": tot["peak_price_alliance"][sl],
+        "peak_price_multiple_inside": tot["peak_price_inside"][sl],
+        "min_price_multiple_inside": tot["min_price_inside"][sl],
+        # NOTE: the price a reader knows is per kg of the quoted product (NdPr oxide, Li2CO3),
+        # the basis of the Price series and charts; money uses the content basis (units merge).
+        "base_price_usd_per_kg": np.broadcast_to(
+            b.p0_product_usd_per_kg if b.p0_product_usd_per_kg.size else mk.p0_usd_per_kg,
+            (n, mk.size),
+        ),
+        # NOTE: a flat path has no peak month (any month would do): NaN with a note
+        "peak_month_outside": np.where(flat, np.nan, tot["peak_month_outside"][sl]),
+        "months_to_recovery": metrics.months_to_recovery(
+            tot["first_disrupted"][sl], tot["last_disrupted"][sl], t_n
+        ),
+        "cumulative_shortfall_t": tot["cum_shortfall_t"][sl],
+        "cumulative_shortfall_pct": 100.0 * tot["cum_shortfall_t"][sl] / ref,
+        "peak_shortfall_t_per_year": peak_short,
+        "alliance_self_sufficiency": _self_sufficiency(b, tot, sl),
+        "stockpile_days_used": tot["stockpile_days_used"][sl],
+        # + 0.0: no "-0" where nothing is short
+        # NOTE: nothing short -> 0 projects whatever the size; a shortfall without a sourced
+        # project size -> NaN (with the note from _kpi_inputs)
+        "projects_needed": np.where(
+            peak_short > 0, np.maximum(np.ceil(peak_short / size - 1e-9), 0.0), 0.0
+        )
+        + 0.0,
+        "project_size_t_per_year": np.broadcast_to(size, (n, mk.size)),
+    }
+    for money in MONEY_PAYERS:
+        out[money] = tot[money][sl]
+        out[f"{money}_per_year"] = tot[f"{money}_by_year"][sl].max(axis=1)
+    return out
+
+
+def _self_sufficiency(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> np.ndarray:
+    """Alliance self-sufficiency [%] at the end of the horizon, per row and market.
+
+    ``100 · alliance production ÷ (alliance end-use share · world demand)`` of the stage's
+    product: the alliance's needs follow its share of the mineral's END-USE demand, not where
+    the next stage happens to sit. > 100 % means the alliance is a net producer at the stage.
+    NaN where the KPI cannot be attributed (``_Built.kpi_notes``).
+    """
+    need = b.ally_end_share * tot["end_demand_world"][sl]
+    out = 100.0 * tot["end_supply_alliance"][sl] / np.where(need > 0, need, np.nan)
+    bad = [j for (j, kpi) in b.kpi_notes if kpi == "alliance_self_sufficiency"]
+    if bad:
+        out[:, bad] = np.nan
+    return out
+
+
+def _quantiles(kpi: str, v: np.ndarray) -> np.ndarray:
+    """P10/P90 over the draws, ``(2, M)``; NaN where the quantile cannot be stated.
+
+    # NOTE: an open disruption (NaN recovery) ranks above every finite recovery time, so a
+    # P90 that falls among open draws is NaN ("not within the horizon"), never a number
+    # computed from the draws that happened to recover.
+    """
+    if kpi == "months_to_recovery":
+        q = np.quantile(np.where(np.isnan(v), np.inf, v), (0.1, 0.9), axis=0, method="lower")
+        return np.where(np.isfinite(q), q, np.nan)
+    # NOTE: a KPI that is NaN in every draw (not attributable) stays NaN without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanquantile(v.astype(float), (0.1, 0.9), axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# the kpis frame: value, band, note and flags
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _KpiContext:
+    """What every KPI record of one run reads."""
+
+    b: _Built
+    central: dict[str, np.ndarray]
+    """KPIs of the central run, ``(1, M)`` each."""
+    mc: dict[str, np.ndarray] | None
+    """KPIs of the Monte Carlo draws, ``(N, M)`` each (None without draws)."""
+    mc_q: dict[str, np.ndarray]
+    """P10/P90 of the draws per KPI, ``(2, M)`` (empty without draws)."""
+    tot: dict[str, np.ndarray]
+    """The model's totals (row 0 = the central run)."""
+    horizon: str
+    """``YYYY-MM to YYYY-MM``."""
+    end_label: str
+    """``YYYY-MM`` of the last modelled month."""
+    year0: int
+    """Calendar year of the first modelled month."""
+
+
+def _kpi_frame(
+    b: _Built,
+    central: dict[str, np.ndarray],
+    mc: dict[str, np.ndarray] | None,
+    tot: dict[str, np.ndarray],
+    months: list[dt.date],
+) -> pd.DataFrame:
+    """The ``kpis`` frame: central value, P10/P90 of the draws, note and flags per KPI.
+
+    ``value`` is the central run (row 0, the path of ``Results.timeseries``); ``p10``/``p90``
+    are over the Monte Carlo draws (equal to ``value`` without draws). Flags
+    (:data:`KPI_FLAGS`) are set, never hidden by clipping the value into its band.
+    """
+    mk = b.markets
+    ctx = _KpiContext(
+        b=b,
+        central=central,
+        mc=mc,
+        mc_q={k: _quantiles(k, v) for k, v in mc.items() if k in KPI_UNITS} if mc else {},
+        tot=tot,
+        horizon=f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}",
+        end_label=f"{months[-1]:%Y-%m}",
+        year0=months[0].year,
+    )
+    conc = metrics.concentration_table(b.base).set_index(["mineral", "stage"])
+    share_of = {key: g["share"].to_numpy(float) for key, g in b.base.groupby(["mineral", "stage"])}
+    recs = []
+    for j in range(mk.size):
+        conc_j = _concentration(b, conc, share_of, j)
+        for kpi in KPI_UNITS:
+            recs.append(_kpi_record(ctx, j, kpi, conc_j))
+    return pd.DataFrame(recs, columns=list(KPI_COLUMNS))
+
+
+def _concentration(
+    b: _Built, conc: pd.DataFrame, share_of: dict[tuple[str, str], np.ndarray], j: int
+) -> dict[str, float] | None:
+    """Concentration KPIs of market ``j`` from its base-year shares (None without data)."""
+    mk = b.markets
+    mi, st = mk.mineral[j], mk.stage[j]
+    if (mi, st) not in conc.index:
+        return None
+    c = conc.loc[(mi, st)]
+    dshare = mk.demand_share[0, j] if str(c["largest_country"]) == "CHN" else 0.0
+    return {
+        "hhi": float(c["hhi"]),
+        "top1_share": 100 * float(c["top1_share"]),
+        "top3_share": 100 * float(c["top3_share"]),
+        "coverage_without_largest": 100
+        * metrics.coverage_without_largest(share_of[(mi, st)], dshare),
+    }
+
+
+def _kpi_record(
+    ctx: _KpiContext, j: int, kpi: str, conc_j: dict[str, float] | None
+) -> dict[str, object]:
+    """One row of the ``kpis`` frame: market ``j``, KPI ``kpi``."""
+    b = ctx.b
+    flags: list[str] = []
+    notes: list[str] = []
+    if b.kpi_notes.get((j, kpi)):
+        notes.append(b.kpi_notes[(j, kpi)])
+    if kpi in ctx.central:
+        val = float(ctx.central[kpi][0, j])
+        if kpi in ctx.mc_q:
+            p10, p90 = float(ctx.mc_q[kpi][0, j]), float(ctx.mc_q[kpi][1, j])
+        else:
+            p10 = p90 = val
+    else:
+        val = conc_j[kpi] if conc_j is not None else float("nan")
+        p10 = p90 = val
+    if _outside_band(kpi, val, p10, p90, ctx.mc_q):
+        flags.append("outside_band")
+    if kpi in PEAK_ZONE:
+        _peak_flags(ctx, j, kpi, p90, flags, notes)
+    if kpi == "peak_shortfall_t_per_year":
+        pk = float(ctx.tot["max_shortfall_t_per_year"][0, j])
+        end = float(ctx.tot["end_shortfall_t_per_year"][0, j])
+        before = float(ctx.tot["pre_end_shortfall_t_per_year"][0, j])
+        if pk > 0 and _rising_at_end(pk, end, before):
+            flags.append("rising_at_end")
+    _recovery_flags(ctx, j, kpi, flags, notes)
+    if kpi == "peak_month_outside" and not np.isfinite(val):
+        notes.append("the outside price path is flat: no peak month")
+    _money_note(ctx, j, kpi, notes)
+    _project_notes(b, j, kpi, val, notes)
+    if kpi == "base_price_usd_per_kg" and not np.isfinite(val):
+        notes.append("no sourced base price for this market")
+    return {
+        "mineral": b.markets.mineral[j],
+        "stage": b.markets.stage[j],
+        "kpi": kpi,
+        "value": val,
+        "unit": KPI_UNITS[kpi],
+        "p10": p10,
+        "p90": p90,
+        "note": "; ".join(dict.fromkeys(x for x in notes if x)),
+        "flags": ";".join(flags),
+    }
+
+
+def _outside_band(
+    kpi: str, val: float, p10: float, p90: float, mc_q: dict[str, np.ndarray]
+) -> bool:
+    """The central run is not inside the spread of the draws (recovery: "not within the
+    horizon" ranks above every number of months)."""
+    if kpi == "months_to_recovery" and kpi in mc_q:
+        v, lo, hi = (np.inf if np.isnan(x) else x for x in (val, p10, p90))
+        return bool(v < lo or v > hi)
+    if kpi in mc_q and np.isfinite(p10) and np.isfinite(p90) and np.isfinite(val):
+        slack = BAND_TOLERANCE * max(abs(p10), abs(p90), 1e-12)
+        return bool(val < p10 - slack or val > p90 + slack)
+    return False
+
+
+def _rising_at_end(peak: float, end: float, before: float) -> bool:
+    """The highest value is reached in the last month, and that month is still above the
+    one before (a level held flat to the end, e.g. a floor or the choke, is not rising)."""
+    return end >= peak * (1.0 - FLAT_TOLERANCE) and end > before * (1.0 + FLAT_TOLERANCE)
+
+
+def _peak_flags(
+    ctx: _KpiContext, j: int, kpi: str, p90: float, flags: list[str], notes: list[str]
+) -> None:
+    """``at_guard`` (with a note) and ``rising_at_end`` of a peak KPI, from the central path."""
+    zone = PEAK_ZONE[kpi]
+    choke = ctx.b.markets.choke
+    peak = float(ctx.tot[f"peak_price_{zone}"][0, j])
+    on_cap = peak >= choke[j] * (1.0 - GUARD_TOLERANCE)
+    share_cap = (
+        float(np.mean(ctx.mc[f"peak_price_multiple_{zone}"][:, j] >= choke[j] * (1 - 1e-6)))
+        if ctx.mc
+        else 0.0
+    )
+    band_cap = kpi != "peak_month_outside" and p90 >= choke[j] * (1 - GUARD_TOLERANCE)
+    if on_cap or band_cap:
+        flags.append("at_guard")
+        where = "the central run" if on_cap else "the upper band"
+        notes.append(
+            f"{where} sits on the choke price ({choke[j]:.1f}x base price, a model "
+            f"guard, not a finding); {100 * share_cap:.0f} % of draws reach it"
+        )
+    end = float(ctx.tot[f"end_price_{zone}"][0, j])
+    before = float(ctx.tot[f"pre_end_price_{zone}"][0, j])
+    if _rising_at_end(peak, end, before):
+        flags.append("rising_at_end")
+
+
+def _recovery_flags(ctx: _KpiContext, j: int, kpi: str, flags: list[str], notes: list[str]) -> None:
+    """``open_at_horizon``: the disruption has not ended by the end of the horizon (with the
+    recovery KPI's notes: not within the horizon, share of draws still disrupted)."""
+    rec_open = not np.isfinite(ctx.central["months_to_recovery"][0, j])
+    if rec_open and kpi in (
+        "months_to_recovery",
+        "cumulative_shortfall_t",
+        "cumulative_shortfall_pct",
+    ):
+        flags.append("open_at_horizon")
+    if kpi == "months_to_recovery" and rec_open:
+        notes.insert(0, f"not within the horizon (ends {ctx.end_label})")
+    if kpi == "months_to_recovery" and ctx.mc is not None:
+        open_share = float(np.mean(np.isnan(ctx.mc["months_to_recovery"][:, j])))
+        if open_share > 0:
+            notes.append(f"still disrupted at the horizon end in {100 * open_share:.0f} % of draws")
+
+
+def _money_note(ctx: _KpiContext, j: int, kpi: str, notes: list[str]) -> None:
+    """A money KPI's period and who bears it."""
+    base = kpi.removesuffix("_per_year")
+    if base not in MONEY_PAYERS:
+        return
+    if kpi.endswith("_per_year"):
+        by_year = ctx.tot[f"{base}_by_year"][0, :, j]
+        if np.any(by_year != 0):
+            yr = ctx.year0 + int(np.argmax(by_year))
+            period = f"peak calendar year {yr} (in the horizon {ctx.horizon})"
+        else:
+            period = f"per calendar year, none in the horizon {ctx.horizon}"
+    else:
+        period = f"cumulative {ctx.horizon}"
+    notes.append(f"{period}; {MONEY_PAYERS[base]}")
+
+
+def _project_notes(b: _Built, j: int, kpi: str, val: float, notes: list[str]) -> None:
+    """Why a project count is NaN, and the sourced project size it uses."""
+    if kpi == "projects_needed" and not np.isfinite(val):
+        notes.append(b.kpi_notes.get((j, "project_size_t_per_year"), ""))
+    if kpi in ("projects_needed", "project_size_t_per_year") and b.project_size_src:
+        if b.project_size_src[j]:
+            size = float(b.project_size_t[j])
+            notes.append(f"typical project {size:,.0f} t/yr, source {b.project_size_src[j]}")

@@ -1,0 +1,348 @@
+"""The simulated markets: which ones, their base-year size, price, supply and demand shares,
+demand growth and per-market parameters, gathered into the model's :class:`Markets`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mineral_briefs.engine.base import (
+    DEFAULT_BASE_YEAR,
+    STAGE_ORDER,
+    _base_price,
+    _group_shares,
+    _price_basis,
+)
+from mineral_briefs.engine.params import _demand_share_of, _Params
+from mineral_briefs.errors import DataError, ScenarioError
+from mineral_briefs.model.demand import growth_multiple, interpolate_series
+from mineral_briefs.model.simulate import Markets
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.data import Dataset, PriceBasis
+    from mineral_briefs.scenarios import Scenario
+
+PARAMETER_NAMES: tuple[str, ...] = (
+    "elasticity_demand_sr",
+    "elasticity_demand_lr",
+    "elasticity_supply_sr",
+    "elasticity_supply_lr",
+    "adjustment_months",
+    "inventory_months",
+    "demand_growth_exponent",
+)
+"""Per-market parameters with a low/high range (the rows and draws vary them)."""
+
+
+@dataclass
+class _BaseYear:
+    """Each simulated market in the base year, shared by the market and lever steps."""
+
+    keys: list[tuple[str, str]]
+    """(mineral, stage) of the simulated markets, in simulation order."""
+    keys_all: list[tuple[str, str]]
+    """Every market with base data (a scenario's `markets` list may keep fewer)."""
+    groups: dict[tuple[str, str], pd.DataFrame]
+    """Base-frame rows (one per country) of every market in ``keys_all``."""
+    q0: np.ndarray
+    """(M,) base quantity [t/yr of the quantity basis]."""
+    p0: np.ndarray
+    """(M,) base price per kg of the quoted product [USD/kg product]."""
+    to_content: np.ndarray
+    """(M,) USD/kg content per USD/kg product [-]."""
+    s_share: np.ndarray
+    """(3, M) supply shares of China, the alliance and the rest of the world [0–1]."""
+    d_share: np.ndarray
+    """(3, M) demand shares of China, the alliance and the rest of the world [0–1]."""
+    basis_rows: list[dict[str, Any]]
+    """One :data:`PRICE_BASIS_COLUMNS` row per market."""
+
+    @property
+    def idx(self) -> dict[tuple[str, str], int]:
+        """(mineral, stage) -> market index."""
+        return {k: i for i, k in enumerate(self.keys)}
+
+
+def _months_of(scenario: Scenario) -> list[dt.date]:
+    return list(scenario.horizon.month_starts())
+
+
+def _market_keys(
+    scenario: Scenario, base: pd.DataFrame
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(simulated markets, every market with base data), in stage order per mineral.
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario's `markets` list names a market without base data.
+    """
+    keys_all = sorted(
+        set(zip(base["mineral"], base["stage"], strict=True)),
+        key=lambda k: (k[0], STAGE_ORDER.index(k[1]) if k[1] in STAGE_ORDER else 9),
+    )
+    if scenario.markets:
+        wanted = [(mk.mineral, mk.stage) for mk in scenario.markets]
+        missing = [w for w in wanted if w not in keys_all]
+        if missing:
+            raise ScenarioError(
+                f"scenario {scenario.id}: markets without base data: "
+                + ", ".join(f"{m}/{s}" for m, s in missing)
+                + "; allowed: "
+                + ", ".join(f"{m}/{s}" for m, s in keys_all)
+            )
+        keys = [k for k in keys_all if k in wanted]
+    else:
+        keys = keys_all
+    if not keys:
+        raise DataError("no market has base data")
+    return keys, keys_all
+
+
+def _base_year_markets(
+    scenario: Scenario,
+    dataset: Dataset,
+    params: _Params,
+    base: pd.DataFrame,
+    keys: list[tuple[str, str]],
+    keys_all: list[tuple[str, str]],
+    base_year: int,
+    sources: set[str],
+) -> _BaseYear:
+    """Size, price and regional shares of every simulated market (source ids into ``sources``)."""
+    m = len(keys)
+    ov = scenario.base_overrides
+    alliance = scenario.alliance_members
+    q0 = np.zeros(m)
+    # NOTE: p0 here is per kg of the *quoted product* (as prices.csv and every scenario price
+    # — overrides, floors, incentive prices — are written), so every ratio below stays as it
+    # was; the model's Markets get p0 × to_content, per kg of the market's quantity basis.
+    p0 = np.full(m, np.nan)
+    to_content = np.full(m, np.nan)
+    basis_rows: list[dict[str, Any]] = []
+    s_share = np.zeros((3, m))
+    d_share = np.zeros((3, m))
+    ally = _group_shares(base, alliance)
+    price_over = {(p.mineral, p.stage): p.price().usd_per_kg() for p in (ov.prices if ov else ())}
+    demand_over = {(d.mineral, d.stage): float(d.quantity_t) for d in (ov.demand if ov else ())}
+    groups = {k: g for k, g in base.groupby(["mineral", "stage"], sort=False)}
+    for i, (mi, st) in enumerate(keys):
+        g = groups[(mi, st)]
+        q0[i] = float(g["quantity_t"].sum())
+        s_share[0, i] = float(g.loc[g["country"] == "CHN", "share"].sum())
+        s_share[1, i] = float(ally.get((mi, st), 0.0))
+        s_share[2, i] = max(1.0 - s_share[0, i] - s_share[1, i], 0.0)
+        pb = _own_price_basis(scenario, dataset, g, mi, st, (mi, st) in price_over)
+        if pb is not None:
+            to_content[i] = pb.factor
+            sources.update(x for x in pb.source_id.split(";") if x)
+        if (mi, st) in price_over:
+            p0[i] = price_over[(mi, st)]
+        else:
+            p0[i] = _data_price(dataset, mi, st, base_year, sources)
+        basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i]))
+        d_share[:, i] = _demand_location(params, keys_all, groups, ally, alliance, mi, st)
+        if (mi, st) in demand_over:
+            # NOTE: a demand override sizes the market (Q0); production gives only the country
+            # shares, so the base year is balanced (stock changes absorb the difference).
+            q0[i] = demand_over[(mi, st)]
+    if np.any(q0 <= 0):
+        bad = [f"{keys[i][0]}/{keys[i][1]}" for i in np.flatnonzero(q0 <= 0)]
+        raise DataError("markets with zero base quantity: " + ", ".join(bad))
+    return _BaseYear(keys, keys_all, groups, q0, p0, to_content, s_share, d_share, basis_rows)
+
+
+def _own_price_basis(
+    scenario: Scenario,
+    dataset: Dataset,
+    g: pd.DataFrame,
+    mi: str,
+    st: str,
+    overridden: bool,
+) -> PriceBasis | None:
+    """The market's price basis, looked up with its own production source.
+
+    Raises
+    ------
+    DataError
+        When the scenario overrides the price of a market that has no price product.
+    """
+    own_src = [x for x in dict.fromkeys(g["source_id"]) if x != "scenario"]
+    pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
+    if pb is None and overridden:
+        raise DataError(
+            f"scenario {scenario.id}: base_overrides.prices sets {mi}/{st} but "
+            f"{dataset.data_dir.name}/price_defaults.csv names no product for it, so the "
+            "price basis (per kg of what) is unknown; add a price_defaults row"
+        )
+    return pb
+
+
+def _data_price(dataset: Dataset, mi: str, st: str, base_year: int, sources: set[str]) -> float:
+    """Base price of the base year, else of :data:`DEFAULT_BASE_YEAR` [USD/kg product];
+    NaN when neither has one."""
+    for year in dict.fromkeys((base_year, DEFAULT_BASE_YEAR)):
+        try:
+            usd, src, _conf = _base_price(dataset, mi, st, year)
+        except DataError:
+            continue
+        sources.add(src)
+        return usd
+    return np.nan
+
+
+def _basis_row(
+    mi: str, st: str, pb: PriceBasis | None, p0: float, to_content: float
+) -> dict[str, Any]:
+    """One row of ``Results.price_basis`` (:data:`PRICE_BASIS_COLUMNS`)."""
+    return {
+        "mineral": mi,
+        "stage": st,
+        "quantity_basis": pb.quantity_basis if pb else "",
+        "content_label": pb.content_label if pb else "",
+        "price_product": pb.product if pb else "",
+        "price_label": pb.product_label if pb else "",
+        "content_per_product_factor": to_content,
+        "p0_product_usd_per_kg": p0,
+        "p0_content_usd_per_kg": p0 * to_content,
+        "source_id": pb.source_id if pb else "",
+        "confidence": pb.confidence if pb else "",
+    }
+
+
+def _demand_location(
+    params: _Params,
+    keys_all: list[tuple[str, str]],
+    groups: dict[tuple[str, str], pd.DataFrame],
+    ally: pd.Series,
+    alliance: tuple[str, ...],
+    mi: str,
+    st: str,
+) -> np.ndarray:
+    """(3,) demand shares of China, the alliance and the rest of the world [0–1]: the
+    downstream stage's production shares, else the end-use demand parameters."""
+    down = next(
+        (
+            k
+            for k in keys_all
+            if k[0] == mi
+            and k[1] in STAGE_ORDER
+            and STAGE_ORDER.index(k[1]) == STAGE_ORDER.index(st) + 1
+        ),
+        None,
+    )
+    if down is not None:
+        gd = groups[down]
+        dc = float(gd.loc[gd["country"] == "CHN", "share"].sum())
+        da = float(ally.get(down, 0.0))
+    else:
+        dc = params.value("china_demand_share", mi, st)
+        da = _demand_share_of(params, alliance, mi)
+    tot = dc + da
+    if tot > 0.98:  # NOTE: keep a small Rest of World so every region has demand
+        dc, da = dc * 0.98 / tot, da * 0.98 / tot
+    return np.array([dc, da, 1.0 - dc - da])
+
+
+def _log_growth(
+    scenario: Scenario,
+    dataset: Dataset,
+    keys: list[tuple[str, str]],
+    months: list[dt.date],
+    sources: set[str],
+) -> np.ndarray:
+    """(T, M) log demand growth G(t) relative to the horizon start [-]."""
+    start = scenario.horizon.start
+    years = np.array([d.year + (d.month - 0.5) / 12.0 for d in months])
+    year0 = start.year + (start.month - 1) / 12.0
+    log_g = np.zeros((len(months), len(keys)))
+    for spec in scenario.demand:
+        cols = [i for i, k in enumerate(keys) if k[0] == spec.mineral]
+        if not cols:
+            continue
+        if spec.growth is not None:
+            assert spec.base_year is not None and spec.target_year is not None
+            path = growth_multiple(
+                np.append(years, year0),
+                spec.growth.factor,
+                spec.base_year,
+                spec.target_year,
+                spec.shape,
+            )
+        else:
+            dem = dataset.demand
+            sel = dem.loc[(dem["mineral"] == spec.mineral) & (dem["scenario"] == spec.iea_scenario)]
+            if sel.empty:
+                raise ScenarioError(
+                    f"scenario {scenario.id}: no IEA {spec.iea_scenario} demand for "
+                    f"{spec.mineral} in data/demand.csv"
+                )
+            sel = sel.groupby("year")["value"].mean()
+            path = interpolate_series(
+                np.append(years, year0), sel.index.to_numpy(float), sel.to_numpy(float)
+            )
+            sources.update(
+                dataset.demand.loc[dataset.demand["mineral"] == spec.mineral, "source_id"].unique()
+            )
+        log_g[:, cols] = (np.log(path[:-1]) - np.log(path[-1]))[:, None]
+    return log_g
+
+
+def _parameters(
+    params: _Params, keys: list[tuple[str, str]]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Central, low and high values of the varied parameters: (M,) per market for
+    :data:`PARAMETER_NAMES`, (1,) for the licensing factors (shared by every control)."""
+    m = len(keys)
+    central = {n: np.zeros(m) for n in PARAMETER_NAMES}
+    low = {n: np.zeros(m) for n in PARAMETER_NAMES}
+    high = {n: np.zeros(m) for n in PARAMETER_NAMES}
+    for i, (mi, st) in enumerate(keys):
+        for n in PARAMETER_NAMES:
+            v, lo, hi = params.get(n, mi, st)
+            central[n][i], low[n][i], high[n][i] = v, lo, hi
+    for n in ("licensing_delay_factor", "licensing_ramp_factor"):
+        v, lo, hi = params.get(n)
+        central[n], low[n], high[n] = np.array([v]), np.array([lo]), np.array([hi])
+    return central, low, high
+
+
+def _upstream(keys: list[tuple[str, str]]) -> np.ndarray:
+    """(M,) index of each market's upstream stage of the same mineral, −1 where none."""
+    idx = {k: i for i, k in enumerate(keys)}
+    upstream = np.full(len(keys), -1, dtype=np.int64)
+    for i, (mi, st) in enumerate(keys):
+        if st in STAGE_ORDER and STAGE_ORDER.index(st) > 0:
+            prev = (mi, STAGE_ORDER[STAGE_ORDER.index(st) - 1])
+            if prev in idx:
+                upstream[i] = idx[prev]
+    return upstream
+
+
+def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.ndarray) -> Markets:
+    """The model's :class:`Markets` (prices per kg of the quantity basis)."""
+    keys = by.keys
+
+    def per_market(name: str) -> np.ndarray:
+        return np.array([params.value(name, mi, st) for mi, st in keys])
+
+    return Markets(
+        mineral=tuple(k[0] for k in keys),
+        stage=tuple(k[1] for k in keys),
+        q0_t=by.q0,
+        p0_usd_per_kg=by.p0 * by.to_content,  # per kg of the quantity basis (Li content …)
+        supply_share=by.s_share,
+        demand_share=by.d_share,
+        log_growth=log_g,
+        upstream=upstream,
+        capacity_lag_months=np.round(per_market("capacity_lag_months")).astype(np.int64),
+        choke=per_market("choke_price_multiple"),
+        headroom_sr=per_market("capacity_headroom_sr"),
+        headroom_lr=per_market("capacity_headroom_lr"),
+        inventory_release=per_market("inventory_release_share"),
+        downstream_dependence=per_market("downstream_dependence"),
+    )

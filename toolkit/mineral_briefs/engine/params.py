@@ -1,0 +1,75 @@
+"""Model parameters as the engine reads them: ``model_parameters.csv`` look-ups with fallbacks
+(:class:`_Params`) and the end-use demand shares of a set of countries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from mineral_briefs.errors import DataError
+from mineral_briefs.vocab import EU27
+
+
+class _Params:
+    """Lookup in ``model_parameters`` with fallbacks: (mineral, p_stage) → (mineral, p) →
+    (all, p_stage) → (all, p)."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self._rows: dict[tuple[str, str], tuple[float, float, float, str]] = {}
+        for r in table.itertuples(index=False):
+            val = float(r.value)
+            low = float(r.low) if pd.notna(r.low) else val
+            high = float(r.high) if pd.notna(r.high) else val
+            self._rows[(str(r.mineral), str(r.parameter))] = (val, low, high, str(r.source_id))
+        self.used: set[str] = set()
+
+    def get(
+        self,
+        name: str,
+        mineral: str = "all",
+        stage: str | None = None,
+        default: float | None = None,
+    ) -> tuple[float, float, float]:
+        keys = []
+        if stage:
+            keys.append((mineral, f"{name}_{stage}"))
+        keys.append((mineral, name))
+        if stage:
+            keys.append(("all", f"{name}_{stage}"))
+        keys.append(("all", name))
+        for key in keys:
+            if key in self._rows:
+                v, lo, hi, src = self._rows[key]
+                self.used.add(src)
+                return v, lo, hi
+        if default is not None:
+            return default, default, default
+        raise DataError(
+            f"model_parameters.csv has no row for parameter {name!r} (mineral {mineral!r} or "
+            "'all'): add one with value, low, high, unit, source_id, confidence"
+        )
+
+    def value(
+        self,
+        name: str,
+        mineral: str = "all",
+        stage: str | None = None,
+        default: float | None = None,
+    ) -> float:
+        return self.get(name, mineral, stage, default)[0]
+
+    def has(self, name: str, mineral: str = "all") -> bool:
+        return (mineral, name) in self._rows or ("all", name) in self._rows
+
+
+def _demand_share_of(params: _Params, countries: Sequence[str], mineral: str) -> float:
+    """End-use demand share of a set of countries (EU27 counted when all members are in)."""
+    cs = set(countries)
+    total = 0.0
+    if set(EU27) <= cs:
+        total += params.value("demand_share_EU27", mineral, default=0.0)
+        cs -= set(EU27)
+    for c in sorted(cs):
+        total += params.value(f"demand_share_{c}", mineral, default=0.0)
+    return total

@@ -1,0 +1,70 @@
+"""The single wiring point: scenario + dataset -> model inputs -> :class:`Results`.
+
+:func:`run` lists the steps of a run in order (like pvlib's ModelChain): build the static
+inputs, lay out the deterministic rows and the Monte Carlo draws, simulate, assemble.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from mineral_briefs.engine.assemble import _assemble
+from mineral_briefs.engine.build import _build
+from mineral_briefs.engine.results import Results
+from mineral_briefs.engine.rows import _monte_carlo, _rows_from, _variants
+from mineral_briefs.engine.simulation import _simulate_chunked
+from mineral_briefs.errors import ScenarioError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.data import Dataset
+    from mineral_briefs.scenarios import Scenario
+
+logger = logging.getLogger(__name__)
+
+
+def run(
+    scenario: Scenario,
+    dataset: Dataset | None = None,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+) -> Results:
+    """Simulate one scenario: deterministic path, Monte Carlo bands, KPIs, tornado, what-ifs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A resolved scenario (:func:`mineral_briefs.scenarios.load_scenario`).
+    dataset : Dataset, optional
+        Default: :func:`mineral_briefs.data.load_dataset`.
+    draws : int, optional
+        Monte Carlo draws (default ``scenario.uncertainty.draws``; 0 = deterministic only).
+    seed : int, optional
+        Random seed (default ``scenario.uncertainty.seed``).
+
+    Returns
+    -------
+    Results
+    """
+    from mineral_briefs.data import load_dataset
+
+    ds = dataset if dataset is not None else load_dataset()
+    n_draws = int(scenario.uncertainty.draws if draws is None else draws)
+    if n_draws < 0:
+        raise ScenarioError(f"draws must be >= 0, got {n_draws}")
+    rng_seed = int(scenario.uncertainty.seed if seed is None else seed)
+    b = _build(scenario, ds)
+    var = _variants(b)
+    mc = _monte_carlo(b, n_draws, rng_seed) if n_draws > 0 else None
+    rows = _rows_from(b, var.overrides, mc)
+    sim = _simulate_chunked(b, rows, len(var.overrides))
+    results = _assemble(scenario, ds, b, sim, var.labels, n_draws, var.tornado, var.main_ctrl)
+    logger.debug(
+        "ran %s: %d markets, %d months, %d draws",
+        scenario.id,
+        b.markets.size,
+        b.markets.log_growth.shape[0],
+        n_draws,
+    )
+    return results

@@ -1,0 +1,109 @@
+"""``mineral-briefs events set-status``: record what became of a policy event.
+
+The policy timeline is hand-written (``data/curated/policy_events.yaml``) and written to
+``data/policy_events.csv`` by the refresh. This command edits the one record in the YAML (its
+``status`` and ``status_source`` lines, leaving every other line as written), rewrites the CSV
+from the records and validates the data folder, so a bad edit never lands silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from mineral_briefs.errors import DataError
+
+
+def set_event_status(
+    event_id: str,
+    status: str,
+    source_id: str,
+    *,
+    curated: Path | None = None,
+    data_dir: Path | None = None,
+) -> Path:
+    """Set an event's status and the source that records it, then refresh the CSV.
+
+    Parameters
+    ----------
+    event_id : str
+        ``event_id`` of a record in ``policy_events.yaml``.
+    status : str
+        One of :data:`mineral_briefs.data.schemas.EVENT_STATUS`.
+    source_id : str
+        Source id (in ``sources.csv``) that reports the outcome.
+    curated, data_dir : Path, optional
+        Folder of the hand-written records and the data folder (defaults: this checkout's).
+
+    Returns
+    -------
+    Path
+        The CSV written.
+
+    Raises
+    ------
+    DataError
+        Unknown status (naming the allowed values), unknown event or source id; the files are
+        left as they were.
+    """
+    from mineral_briefs.data import load_dataset
+    from mineral_briefs.data.curate import build_policy_events, write_tables
+    from mineral_briefs.data.dataset import default_data_dir
+    from mineral_briefs.data.records import CURATED_DIR
+    from mineral_briefs.data.schemas import EVENT_STATUS
+
+    curated = Path(curated) if curated else CURATED_DIR
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    yaml_path = curated / "policy_events.yaml"
+    if status not in EVENT_STATUS:
+        raise DataError(
+            f"{yaml_path}: status {status!r} is not allowed: must be one of "
+            + ", ".join(EVENT_STATUS)
+        )
+    known = set(load_dataset(data_dir).sources["source_id"])
+    if source_id not in known:
+        raise DataError(f"--source {source_id!r} is not in sources.csv (add it there first)")
+    text = yaml_path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = next(
+        (
+            i
+            for i, ln in enumerate(lines)
+            if re.fullmatch(rf"  event_id: {re.escape(event_id)}", ln)
+        ),
+        None,
+    )
+    if start is None:
+        raise DataError(f"{yaml_path}: no event with event_id {event_id!r}")
+    # NOTE: a record runs from its "- " line to the next one; edit only its status lines.
+    begin = max(i for i in range(start + 1) if lines[i].startswith("- "))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("- ")), len(lines))
+    while end > begin and not lines[end - 1].strip():
+        end -= 1
+    record = [ln for ln in lines[begin:end] if not ln.startswith(("  status:", "  status_source:"))]
+    record += [f"  status: {status}", f"  status_source: {source_id}"]
+    new_text = "\n".join([*lines[:begin], *record, *lines[end:]])
+    old_csv = (data_dir / "policy_events.csv").read_bytes()
+    yaml_path.write_text(new_text, encoding="utf-8")
+    try:
+        write_tables({"policy_events": build_policy_events(curated)}, data_dir)
+        load_dataset(data_dir)
+    except Exception:
+        yaml_path.write_text(text, encoding="utf-8")
+        (data_dir / "policy_events.csv").write_bytes(old_csv)
+        raise
+    return data_dir / "policy_events.csv"
+
+
+def cmd_events_set_status(args: argparse.Namespace) -> int:
+    """``mineral-briefs events set-status EVENT_ID STATUS --source SOURCE_ID``."""
+    path = set_event_status(
+        args.event_id,
+        args.status,
+        args.source,
+        curated=Path(args.curated) if args.curated else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+    )
+    print(f"{args.event_id}: status {args.status} (source {args.source}); wrote {path}")
+    return 0

@@ -1,0 +1,458 @@
+"""Offline, self-contained HTML export of executed brief notebooks.
+
+The recipe is the one measured in the tooling study (reference ``tooling.md`` §2.3, variant e1):
+
+1. inside the kernel, :func:`enable_offline_renderer` registers an Altair renderer that keeps
+   Altair's normal HTML (for JupyterLab) and adds the raw Vega-Lite spec under :data:`SPEC_MIME`;
+2. at export time, ``BriefPreprocessor`` turns every spec into a ``<div>`` plus a
+   ``vegaEmbed`` call, lifts the brief's meta output (:data:`META_MIME`) into the page header and
+   replaces the data output (:data:`DATA_MIME`) by a relative download link;
+3. the ``brief`` nbconvert template (``toolkit/mineral_briefs/templates/brief/``) extends ``lab``,
+drops the
+   require.js / MathJax / mermaid CDN blocks and inlines ONE Vega bundle per page, taken from
+   ``vl_convert.javascript_bundle()`` and cached on disk (:func:`vega_bundle`).
+
+The kernel side (:func:`enable_offline_renderer`) imports only Altair; the export side never imports
+Altair on a bundle-cache hit (an Altair import costs ≈0.5 s per process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from datetime import datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mineral_briefs.errors import RenderError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nbconvert import HTMLExporter
+    from nbformat import NotebookNode
+
+logger = logging.getLogger(__name__)
+
+SPEC_MIME = "application/vnd.mineral-briefs.vegalite+json"
+"""Mimetype under which the offline renderer stores a chart's Vega-Lite spec (a JSON object)."""
+META_MIME = "application/vnd.mineral-briefs.meta+json"
+"""Mimetype of the brief's single meta output (title, scenario, vintage, headline KPIs …)."""
+DATA_MIME = "application/vnd.mineral-briefs.data+json"
+"""Mimetype of the brief's IAMC results table: ``{"filename": str, "csv": str}``."""
+
+RESET_CELL_TAG = "mineral-briefs-reset"
+"""Tag of the in-memory first cell that the render pipeline inserts to reset a reused kernel."""
+
+# NOTE: Altair 6 emits v6 specs; older notebooks (or a user's own ``mimetype`` output) may carry
+# v5 specs. Both are embedded the same way; string-valued specs are parsed.
+VEGALITE_MIMES: tuple[str, ...] = (
+    SPEC_MIME,
+    "application/vnd.vegalite.v6+json",
+    "application/vnd.vegalite.v6.json",
+    "application/vnd.vegalite.v5+json",
+)
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+"""Folder holding the ``brief`` and ``index`` templates (package data)."""
+BRIEF_CSS = TEMPLATE_DIR / "brief" / "brief.css"
+
+_FILENAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_DOWNLOAD_LABEL = {"en": "Download the data (IAMC CSV)", "de": "Daten herunterladen (IAMC-CSV)"}
+_KPI_LABEL = {
+    "en": "Download the key figures (CSV: central estimate, P10, P90, flags)",
+    "de": "Kennzahlen herunterladen (CSV: zentrale Schätzung, P10, P90, Hinweise)",
+}
+_TOC_LABEL = {"en": "Contents", "de": "Inhalt"}
+
+# --------------------------------------------------------------------------------------------
+# kernel side: the Altair renderer
+# --------------------------------------------------------------------------------------------
+
+
+def _offline_renderer(spec: dict[str, Any], **meta: Any) -> dict[str, Any]:
+    """Altair renderer: Altair's universal HTML plus the raw spec under :data:`SPEC_MIME`."""
+    from altair.vegalite.v6 import display
+
+    bundle: dict[str, Any] = dict(display.html_renderer(spec, **meta))
+    # NOTE: not 'application/vnd.vegalite.v6.json': nbformat rejects a dict under a non-+json key
+    # and papermill would crash with NotebookValidationError (tooling.md §6.1).
+    bundle[SPEC_MIME] = spec
+    return bundle
+
+
+def enable_offline_renderer() -> None:
+    """Register and enable the ``mineral-briefs`` Altair renderer (idempotent).
+
+    Charts still display interactively in JupyterLab (Altair's HTML output); the exporter turns the
+    additional spec output into an offline ``vegaEmbed`` call. Called by
+    ``mineral_briefs.brief.prepare``.
+    """
+    import altair as alt
+
+    if "mineral-briefs" not in alt.renderers.names():
+        alt.renderers.register("mineral-briefs", _offline_renderer)
+    alt.renderers.enable("mineral-briefs")
+
+
+# --------------------------------------------------------------------------------------------
+# the Vega bundle, cached on disk
+# --------------------------------------------------------------------------------------------
+
+_BUNDLE_LOCK = threading.Lock()
+_BUNDLE: str | None = None
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib_metadata.version(name)
+    except importlib_metadata.PackageNotFoundError:
+        return "absent"
+
+
+def cache_dir() -> Path:
+    """Folder of the toolkit's disk cache: ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/…``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mineral-briefs"
+
+
+def bundle_cache_key() -> str:
+    """Cache key of the Vega bundle: the installed ``vl-convert-python`` and ``altair`` versions."""
+    return f"vl-convert-{_package_version('vl-convert-python')}_altair-{_package_version('altair')}"
+
+
+def _build_bundle() -> str:
+    import vl_convert as vlc
+
+    try:
+        import altair as alt
+
+        vl_version = "v" + str(alt.SCHEMA_VERSION).lstrip("v").replace(".", "_")
+        # the stub requires `snippet`; at run time it defaults to the vegaEmbed bundle
+        bundle = str(vlc.javascript_bundle(vl_version=vl_version))  # type: ignore[call-arg]
+    except Exception:  # noqa: BLE001 - any altair/vl-convert mismatch: fall back to the default
+        logger.debug("vl-convert bundle for Altair's Vega-Lite version failed; using default")
+        bundle = str(vlc.javascript_bundle())  # type: ignore[call-arg]
+    if "</script" in bundle.lower():  # pragma: no cover - checked once in the tooling study
+        raise RenderError("the vl-convert bundle contains '</script' and cannot be inlined")
+    return bundle
+
+
+def vega_bundle() -> str:
+    """Return the vega + vega-lite + vega-embed JavaScript bundle (≈0.9 MB).
+
+    Memoised per process and cached on disk, keyed by :func:`bundle_cache_key`. The cache folder may
+    be absent, read-only or unwritable: the bundle is then built in memory (≈1.7 s) and the failure
+    to store it is logged at debug level.
+    """
+    global _BUNDLE
+    with _BUNDLE_LOCK:
+        if _BUNDLE is not None:
+            return _BUNDLE
+        path = cache_dir() / f"vega-bundle_{bundle_cache_key()}.js"
+        try:
+            text = path.read_text(encoding="utf-8")
+            if text.strip():
+                _BUNDLE = text
+                return text
+        except OSError:
+            pass
+        text = _build_bundle()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".bundle-", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            logger.debug("could not cache the Vega bundle in %s: %s", path.parent, exc)
+        _BUNDLE = text
+        return text
+
+
+# --------------------------------------------------------------------------------------------
+# export side: the preprocessor
+# --------------------------------------------------------------------------------------------
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str):
+        parsed = json.loads(value)
+        if isinstance(parsed, dict):
+            return parsed
+    raise RenderError(f"expected a JSON object, got {type(value).__name__}")
+
+
+def _script_json(obj: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script``, no ``<!--``)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _make_preprocessor_class() -> type:
+    from nbconvert.preprocessors import Preprocessor
+
+    class BriefPreprocessor(Preprocessor):  # type: ignore[misc]
+        """Lift meta/data outputs out of the page and turn Vega-Lite specs into offline embeds."""
+
+        def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+            mb = resources.setdefault("mb", {})
+            mb.update(meta=None, data=None, charts=0, dropped_streams=0)
+            nb.cells = [
+                c for c in nb.cells if RESET_CELL_TAG not in c.get("metadata", {}).get("tags", [])
+            ]
+            nb, resources = super().preprocess(nb, resources)
+            meta = mb["meta"]
+            language = "en"
+            if meta:
+                language = str(meta.get("language") or "en")
+                if meta.get("title"):
+                    nb.metadata["title"] = str(meta["title"])
+            mb["language"] = language
+            resources["language_code"] = language
+            if mb.get("rendered_dt") is not None:
+                mb["rendered_at"] = format_render_time(mb["rendered_dt"], language)
+            mb["toc_label"] = _TOC_LABEL.get(language, _TOC_LABEL["en"])
+            mb["css"] = brief_css()
+            mb["vega_bundle"] = vega_bundle() if mb["charts"] else ""
+            return nb, resources
+
+        def preprocess_cell(
+            self, cell: Any, resources: dict[str, Any], index: int
+        ) -> tuple[Any, dict[str, Any]]:
+            if cell.get("cell_type") != "code":
+                return cell, resources
+            mb = resources["mb"]
+            kept = []
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    # NOTE: warnings on stderr are for the analyst in JupyterLab, not the reader
+                    # of a forwarded brief; the executed notebook keeps them.
+                    mb["dropped_streams"] += 1
+                    continue
+                data = out.get("data")
+                if not data:
+                    kept.append(out)
+                    continue
+                if META_MIME in data:
+                    if mb["meta"] is not None:
+                        raise RenderError("the notebook displays more than one meta output")
+                    mb["meta"] = _as_dict(data[META_MIME])
+                    continue
+                if DATA_MIME in data:
+                    mb["data"] = payload = _as_dict(data[DATA_MIME])
+                    out["data"] = {"text/html": _download_link(payload, mb)}
+                    kept.append(out)
+                    continue
+                mime = next((m for m in VEGALITE_MIMES if m in data), None)
+                if mime is not None:
+                    spec = _as_dict(data[mime])
+                    mb["charts"] += 1
+                    div = f"mb-chart-{mb['charts']}"
+                    out["data"] = {
+                        "text/html": (
+                            f'<div class="mb-chart" id="{div}"></div>'
+                            f'<script>vegaEmbed("#{div}", {_script_json(spec)}, '
+                            '{"mode":"vega-lite","actions":false,"renderer":"svg"})'
+                            ".catch(console.error);</script>"
+                        )
+                    }
+                    out.get("metadata", {}).pop(mime, None)
+                kept.append(out)
+            cell["outputs"] = kept
+            return cell, resources
+
+    return BriefPreprocessor
+
+
+def format_render_time(when: datetime, language: str) -> str:
+    """Render time for the page header in the brief's language, in UTC.
+
+    ``21 November 2026, 23:55 UTC`` / ``21. November 2026, 23:55 UTC``.
+    """
+    from datetime import UTC
+
+    from mineral_briefs.i18n import fmt_date
+
+    utc = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    lang = language if language in ("en", "de") else "en"
+    return f"{fmt_date(utc.date(), lang)}, {utc:%H:%M} UTC"
+
+
+def _download_link(payload: dict[str, Any], mb: dict[str, Any]) -> str:
+    filename = str(payload.get("filename", ""))
+    if not _FILENAME_RE.match(filename) or ".." in filename:
+        raise RenderError(f"data output filename {filename!r} is not a plain file name")
+    language = str((mb.get("meta") or {}).get("language") or "en")
+    label = _DOWNLOAD_LABEL.get(language, _DOWNLOAD_LABEL["en"])
+    href = html_lib.escape(filename, quote=True)
+    link = (
+        f'<p class="mb-download"><a href="{href}" download="{href}">'
+        f'{html_lib.escape(label)}</a> <span class="mb-filename">{href}</span></p>'
+    )
+    kpis_name = payload.get("kpis_filename")
+    if kpis_name:
+        kpis_name = str(kpis_name)
+        if not _FILENAME_RE.match(kpis_name) or ".." in kpis_name:
+            raise RenderError(f"key-figure filename {kpis_name!r} is not a plain file name")
+        k_label = _KPI_LABEL.get(language, _KPI_LABEL["en"])
+        k_href = html_lib.escape(kpis_name, quote=True)
+        link += (
+            f'<p class="mb-download"><a href="{k_href}" download="{k_href}">'
+            f'{html_lib.escape(k_label)}</a> <span class="mb-filename">{k_href}</span></p>'
+        )
+    return link
+
+
+def brief_css() -> str:
+    """The brief stylesheet (``templates/brief/brief.css``) made safe for an inline ``<style>``."""
+    try:
+        css = BRIEF_CSS.read_text(encoding="utf-8")
+    except OSError:
+        logger.warning("brief stylesheet %s missing; the brief is unstyled", BRIEF_CSS)
+        return ""
+    return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------
+# the exporter (one per process) and export_html
+# --------------------------------------------------------------------------------------------
+
+_EXPORTER: HTMLExporter | None = None
+_EXPORTER_LOCK = threading.Lock()
+
+
+def get_exporter() -> HTMLExporter:
+    """The process-wide ``HTMLExporter`` with the ``brief`` template (loads ≈0.45 s, once)."""
+    global _EXPORTER
+    with _EXPORTER_LOCK:
+        if _EXPORTER is None:
+            from nbconvert import HTMLExporter
+            from traitlets.config import Config
+
+            c = Config()
+            c.TemplateExporter.exclude_input = True
+            c.TemplateExporter.exclude_input_prompt = True
+            c.TemplateExporter.exclude_output_prompt = True
+            c.HTMLExporter.embed_images = True
+            c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell", RESET_CELL_TAG}
+            c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
+            exporter = HTMLExporter(
+                config=c,
+                extra_template_basedirs=[str(TEMPLATE_DIR)],
+                template_name="brief",
+            )
+            exporter.register_preprocessor(_make_preprocessor_class()(), enabled=True)
+            _EXPORTER = exporter
+        return _EXPORTER
+
+
+_HEADING_RE = re.compile(r"<h([23])((?:\s[^>]*)?)>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
+_ID_RE = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]+>")
+TOC_PLACEHOLDER = "<!--mb-toc-->"
+
+
+def _build_toc(page: str) -> tuple[str, list[dict[str, Any]]]:
+    """Give every content ``h2``/``h3`` an id and fill the TOC placeholder with links to them."""
+    start = page.find("<main")
+    if start < 0:
+        return page.replace(TOC_PLACEHOLDER, ""), []
+    head, body = page[:start], page[start:]
+    entries: list[dict[str, Any]] = []
+    used: set[str] = set()
+
+    def _fix(match: re.Match[str]) -> str:
+        level, attrs, inner = match.group(1), match.group(2) or "", match.group(3)
+        if "mb-notoc" in attrs:
+            return match.group(0)
+        text = html_lib.unescape(_TAG_RE.sub("", inner)).replace("¶", "").strip()
+        found = _ID_RE.search(attrs)
+        hid = html_lib.unescape(found.group(1) or found.group(2) or "") if found else ""
+        if not hid or hid in used:
+            hid = f"sec-{len(entries) + 1}"
+            attrs = _ID_RE.sub("", attrs) + f' id="{hid}"'
+        used.add(hid)
+        entries.append({"level": int(level), "id": hid, "text": text})
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    body = _HEADING_RE.sub(_fix, body)
+    items = "".join(
+        f'<li class="mb-toc-h{e["level"]}"><a href="#{html_lib.escape(e["id"], quote=True)}">'
+        f"{html_lib.escape(e['text'])}</a></li>"
+        for e in entries
+    )
+    toc = f"<ol>{items}</ol>" if entries else ""
+    return head.replace(TOC_PLACEHOLDER, toc) + body.replace(TOC_PLACEHOLDER, toc), entries
+
+
+def export_html(
+    nb: NotebookNode, *, rendered_at: datetime | str, name: str = "brief"
+) -> tuple[str, dict[str, Any]]:
+    """Export an executed brief notebook to one self-contained, offline HTML page.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook (not modified: the exporter works on a deep copy).
+    rendered_at
+        Render time shown in the page header (the only timestamp in a brief).
+    name
+        Fallback page title when the notebook displays no meta output.
+
+    Returns
+    -------
+    html, extras
+        The page, and ``{"meta": dict | None, "data": {"filename", "csv"} | None,
+        "charts": int, "toc": [{"level", "id", "text"}]}``.
+
+    Raises
+    ------
+    RenderError
+        If the notebook's meta or data outputs break the notebook contract.
+    """
+    import copy
+
+    when: datetime | None = rendered_at if isinstance(rendered_at, datetime) else None
+    if isinstance(rendered_at, str):
+        try:
+            when = datetime.fromisoformat(rendered_at.strip())
+        except ValueError:
+            when = None  # a free-form label: shown as given
+    exporter = get_exporter()
+    resources: dict[str, Any] = {
+        "metadata": {"name": name},
+        "mb": {"rendered_at": str(rendered_at).strip(), "rendered_dt": when},
+    }
+    try:
+        page, res = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
+    except RenderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - nbconvert raises many types; report as export failure
+        raise RenderError(f"HTML export failed: {type(exc).__name__}: {exc}") from exc
+    page, toc = _build_toc(page)
+    mb = res["mb"]
+    extras = {"meta": mb["meta"], "data": mb["data"], "charts": mb["charts"], "toc": toc}
+    return page, extras
+
+
+def digest_text(text: str) -> str:
+    """Short sha256 of a text (used for quick content identity in logs and tests)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,136 @@
+"""The monthly market simulation: every market and every row (draw/variant) at once.
+
+Units: quantities are *fractions of the market's base-year world flow* ``Q0`` [t/yr] expressed
+as annual rates; stocks are in years of ``Q0``; prices are multiples of the base price ``P0``.
+The caller (:mod:`mineral_briefs.engine`) converts to tonnes and USD. Regions: China (C), Alliance
+(A)
+and Rest of World (R); A and R share the outside price unless a variable-tariff floor binds.
+
+Clearing mode per market and month: *unified* (one world price; trade arbitrages) unless an
+export control that separates China from the outside is in force, then *segmented* (China's
+net exports are fixed by the control and each zone clears on its own: the price wedge).
+
+Each month is a fixed sequence of named steps, one module per mechanism (pvlib ModelChain
+style): export controls → supply → zone balance → stocks → clearing → price floors → flows →
+accumulators → paths and bands → partial adjustment. The steps read the static set-up and
+update the persistent state of :mod:`mineral_briefs.model.state`. The input and result dataclasses
+live in :mod:`mineral_briefs.model.inputs` and are re-exported here. Equations:
+``docs/methodology.md``.
+"""
+
+from __future__ import annotations
+
+from mineral_briefs.model.accumulate import accumulate_step, finish_totals, init_totals
+from mineral_briefs.model.adjust import adjust_step
+from mineral_briefs.model.bands import init_recorder, record_step
+from mineral_briefs.model.export_controls import controls_step
+from mineral_briefs.model.floors import floors_step
+from mineral_briefs.model.flows import flows_step
+from mineral_briefs.model.inputs import (
+    BAND_DRAWS_MAX,
+    BAND_VARIABLES,
+    MODE_CHINA_CUT,
+    MODE_CHINA_EXPORT,
+    MODE_WORLD_CUT,
+    PATH_VARIABLES,
+    Controls,
+    F,
+    Floors,
+    KpiSpec,
+    Markets,
+    Projects,
+    Rows,
+    SimResult,
+    Stockpiles,
+)
+from mineral_briefs.model.state import init_state, init_static, start_month
+from mineral_briefs.model.stocks import stocks_step
+from mineral_briefs.model.supply import balance_step, supply_step
+from mineral_briefs.model.zones import clearing_step
+
+__all__ = [
+    "BAND_DRAWS_MAX",
+    "BAND_VARIABLES",
+    "MODE_CHINA_CUT",
+    "MODE_CHINA_EXPORT",
+    "MODE_WORLD_CUT",
+    "PATH_VARIABLES",
+    "Controls",
+    "Floors",
+    "KpiSpec",
+    "Markets",
+    "Projects",
+    "Rows",
+    "SimResult",
+    "Stockpiles",
+    "simulate",
+]
+
+
+def simulate(
+    markets: Markets,
+    rows: Rows,
+    controls: Controls,
+    floors: Floors,
+    stockpiles: Stockpiles,
+    projects: Projects,
+    *,
+    n_path: int,
+    band_variables: tuple[str, ...] = BAND_VARIABLES,
+    kpi: KpiSpec | None = None,
+    reference_price: F | None = None,
+) -> SimResult:
+    """Step every market month by month for all rows at once.
+
+    Parameters
+    ----------
+    markets, controls, floors, stockpiles, projects
+        Static inputs (see the dataclasses).
+    rows : Rows
+        Per-row parameters. Rows ``[0, n_path)`` keep full monthly paths; rows
+        ``[n_path, N)`` are Monte Carlo draws summarised by monthly P10/P50/P90.
+    n_path : int
+        Number of leading rows whose paths are kept.
+    band_variables : tuple of str
+        Variables for which bands are computed (from :data:`PATH_VARIABLES` plus
+        ``supply_world`` and ``demand_world``).
+    kpi : KpiSpec, optional
+        Recovery tolerances and the calendar month of the horizon start (default
+        :class:`KpiSpec`).
+    reference_price : array, optional
+        ``(N, T, M)`` no-shock outside price of each row [x P0] (the same rows run without the
+        scenario's export controls); default 1.0 (the base price).
+
+    Returns
+    -------
+    SimResult
+    """
+    s = init_static(
+        markets,
+        rows,
+        controls,
+        floors,
+        stockpiles,
+        projects,
+        kpi if kpi is not None else KpiSpec(),
+        reference_price,
+        n_path,
+        band_variables,
+    )
+    st = init_state(s)
+    rec = init_recorder(s)
+    tot = init_totals(s)
+    for i in range(s.t_months):
+        mo = start_month(s, st, i)
+        controls_step(s, mo)  # withheld volumes, segmentation (§5)
+        supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
+        balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
+        stocks_step(s, st, mo)  # commercial stocks, strategic stockpiles (§6–7)
+        clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)
+        floors_step(s, mo)  # price floors and their money flows (§8)
+        flows_step(s, st, mo)  # regional quantities, shortfall (§10)
+        accumulate_step(s, mo, tot)  # KPI accumulators (§12)
+        record_step(s, st, mo, rec)  # paths and bands (§11, §13)
+        adjust_step(s, st, mo)  # partial adjustment of capacity and demand (§3)
+    finish_totals(s, st, tot)
+    return SimResult(paths=rec.paths, bands=rec.bands, totals=tot)

@@ -1,0 +1,110 @@
+"""Stocks in the month: commercial inventories, China's home stocks while a control segments
+the market, and strategic stockpiles serving their stage chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mineral_briefs.model.inputs import F, I
+from mineral_briefs.model.policy import stockpile_refill, stockpile_release
+from mineral_briefs.model.state import Month, State, Static
+
+
+def stocks_step(s: Static, st: State, mo: Month) -> None:
+    """Commercial draw/restock ``draw``, ``restock`` and strategic release/purchase ``rel_m``,
+    ``buy_m`` against the zone gap, before prices move [fraction of Q0 per year].
+
+    Methodology §6 (commercial inventories, drawn before prices spike) and §7 (strategic
+    stockpiles).
+    """
+    gap = mo.gap
+    draw = np.where(gap > 0, np.minimum(st.inv * 12.0, s.theta * gap), 0.0)
+    restock = np.where(gap < 0, np.minimum((st.inv_max - st.inv) * 12.0, s.theta * -gap), 0.0)
+    restock = np.maximum(restock, 0.0)
+    st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
+    mo.draw, mo.restock = draw, restock
+    if s.ns:
+        mo.rel_m, mo.buy_m = _stockpiles(s, st, np.maximum(gap - draw, 0.0))
+    else:
+        mo.rel_m = mo.buy_m = np.zeros((s.n, s.m), s.fdt)
+
+
+def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
+    """Release received by and purchases of each market [fraction of Q0 per year].
+
+    NOTE: a stockpile serves the stage chain: its own market first, then the downstream
+    stages of the same mineral (oxide stocks relieve a magnet shortfall through the
+    refining→magnet link). Each served market triggers on its own gap (or its own price), and
+    stockpiles act in the order listed on the gap the earlier ones left.
+    """
+    n, sp, level, prev_po = s.n, s.stockpiles, st.level, st.prev_po
+    short_any = resid > 0  # served markets short before any release this month
+    rel_m = np.zeros((n, s.m), s.fdt)
+    buy_m = np.zeros((n, s.m), s.fdt)
+    for s_, targets in enumerate(s.serve_list):
+        avail = level[:, s_] * 12.0  # annual rate of the stock's own Q0
+        fired = np.zeros(n, dtype=bool)
+        short_s = np.zeros(n, dtype=bool)
+        p_served = np.zeros(n, s.fdt)
+        for j, conv in targets:
+            # NOTE: a price trigger opens a release episode that lasts while the served
+            # market is short (hysteresis); re-testing the lagged price every month
+            # made the stock release and buy back in alternate months.
+            trig: Any = (
+                (prev_po[:, j] > sp.price_multiple[s_]) | (st.releasing[:, s_] & (resid[:, j] > 0))
+                if sp.price_trigger[s_]
+                else resid[:, j] > 0
+            )
+            r_ = stockpile_release(avail, resid[:, j] / conv, sp.max_share[s_], trig)
+            avail = avail - r_
+            resid[:, j] -= r_ * conv
+            rel_m[:, j] += r_ * conv
+            fired |= trig
+            short_s |= short_any[:, j]
+            p_served = np.maximum(p_served, prev_po[:, j])
+        st.releasing[:, s_] = fired
+        # refill only while every served market is calm: no gap and a low price
+        buy = stockpile_refill(
+            level[:, s_], sp.level0[s_], s.refill_rate[s_], p_served, sp.refill_below[s_]
+        ) * np.logical_not(fired | short_s)
+        level[:, s_] = avail / 12.0 + buy
+        buy_m[:, sp.market[s_]] += buy * 12.0
+    st.stock_min = np.minimum(st.stock_min, level)
+    return rel_m, buy_m
+
+
+def home_draw(s: Static, st: State, mo: Month, sc: I) -> tuple[F, F]:
+    """China's home-stock draw and build-up in the segmented markets ``sc`` against China's
+    own gap [fraction of Q0 per year] (methodology §6)."""
+    gap_c = mo.b_c[:, sc] - mo.a_chn[:, sc]
+    ic = st.inv_c[:, sc]
+    draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, s.theta[sc] * gap_c), 0.0)
+    stock_c = np.where(
+        gap_c < 0, np.minimum((st.inv_c_max[:, sc] - ic) * 12.0, s.theta[sc] * -gap_c), 0.0
+    )
+    return draw_c, np.maximum(stock_c, 0.0)
+
+
+def home_stocks_return(s: Static, st: State, mo: Month) -> None:
+    """Return China's home stocks above base to the world's stocks where no control segments.
+
+    NOTE: stocks China built at home while segmented (above its base level) are export stock:
+    once the control lifts (or is suspended) they rejoin the world's commercial stocks instead
+    of staying stranded. Before this, the world market reopened with empty outside stocks and
+    China's inside price spiked above the no-control path afterwards (methodology §6).
+    """
+    if not s.k:
+        return
+    lk_ = s.link_cols
+    sl = mo.seg[:, lk_]
+    ic, ic0 = st.inv_c[:, lk_], st.inv_c0[:, lk_]
+    back_home = np.where(sl, 0.0, np.maximum(ic - ic0, 0.0))
+    st.inv[:, lk_] += back_home  # inv is this month's fresh array
+    st.inv_c[:, lk_] = ic - back_home
+    st.inv_c_max[:, lk_] = np.where(
+        sl,
+        st.inv_c_max[:, lk_] + mo.v_exp[:, lk_] / 12.0,
+        np.maximum(2.0 * ic0, ic - back_home),
+    )

@@ -1,0 +1,19 @@
+"""Where a run reads and writes: the notebooks, and the file names of an output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TOOLKIT_DIR = Path(__file__).resolve().parent.parent  # the package (this file: render/layout.py)
+BRIEF_NOTEBOOK = "brief.ipynb"
+COMPARE_NOTEBOOK = "compare.ipynb"
+"""Notebook names; :func:`mineral_briefs.locations.notebook` finds the file (workspace, else
+built-in)."""
+
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+LOG_FILE = "render.log"
+FAILED_DIR = "_failed"
+LOCK_FILE = ".render.lock"
+PID_FILE = ".render.pid"
+TMP_MARK = ".mbtmp-"

@@ -1,0 +1,140 @@
+"""The local executor: a process pool whose workers each keep one warm kernel."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
+
+from mineral_briefs.render.kernel import KERNEL_NAME, _state
+from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one
+
+# NOTE: every module logs to the one "mineral_briefs.render" logger: run.py attaches render.log
+# and the console forwarding to it, so a move between modules never changes the log.
+logger = logging.getLogger("mineral_briefs.render")
+
+
+def _pool_init(log_level: int, cwd: str | None = None) -> None:
+    """ProcessPool initializer: ignore SIGINT (the parent coordinates), start the kernel, and
+    load the exporter and the Vega bundle while the kernel boots."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("traitlets", "papermill", "nbclient"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    st = _state()
+    if cwd:
+        with contextlib.suppress(Exception):
+            st.kernel(cwd, KERNEL_NAME, 60.0)
+    with contextlib.suppress(Exception):
+        from mineral_briefs.export import get_exporter, vega_bundle
+
+        get_exporter()
+        vega_bundle()
+
+
+def _terminate_tree(pids: Iterable[int]) -> None:
+    """Terminate processes and all their descendants (kernels live in their own sessions)."""
+    import psutil
+
+    procs: list[psutil.Process] = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            p = psutil.Process(pid)
+            procs.extend(p.children(recursive=True))
+            procs.append(p)
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=3)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+def _kill_kernels(pids: Iterable[int]) -> None:
+    import psutil
+
+    for pid in set(pids):
+        with contextlib.suppress(psutil.Error):
+            p = psutil.Process(pid)
+            if "ipykernel" in " ".join(p.cmdline()):
+                p.kill()
+
+
+def _failed_outcome(task: RenderTask, kind: str, exc: BaseException, message: str) -> RenderOutcome:
+    return RenderOutcome(
+        name=task.name,
+        status="failed",
+        error={"kind": kind, "cell": None, "ename": type(exc).__name__, "evalue": message},
+    )
+
+
+def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]:
+    """Render tasks on a process pool of ``jobs`` workers, yielding outcomes as they finish.
+
+    If a worker process dies (not a kernel: that is handled inside the worker), the pool breaks;
+    the unfinished tasks are retried once (tooling.md §6.8), each in its own one-worker pool so
+    that the task that kills its worker cannot take innocent ones down again; it is reported as
+    ``worker_died``.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = mp.get_context("spawn")
+    level = logging.getLogger().getEffectiveLevel()
+    kernel_pids: set[int] = set()
+    batches: list[list[RenderTask]] = [list(tasks)]
+    attempt = 0
+    while batches:
+        remaining = batches.pop(0)
+        attempt += 1
+        n = max(1, min(jobs, len(remaining)))
+        cwds = {t.cwd for t in remaining}
+        first_cwd = remaining[0].cwd if len(cwds) == 1 else None
+        pool = ProcessPoolExecutor(
+            max_workers=n, mp_context=ctx, initializer=_pool_init, initargs=(level, first_cwd)
+        )
+        pending: dict[Future[RenderOutcome], RenderTask] = {}
+        broken: list[RenderTask] = []
+        clean = False
+        try:
+            for t in remaining:
+                pending[pool.submit(render_one, t)] = t
+            while pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED, timeout=0.5)
+                for fut in done:
+                    task = pending.pop(fut)
+                    try:
+                        outcome = fut.result()
+                    except BrokenProcessPool as exc:
+                        if attempt == 1:
+                            broken.append(task)
+                            continue
+                        outcome = _failed_outcome(
+                            task, "worker_died", exc, "the render worker process died"
+                        )
+                    except Exception as exc:  # noqa: BLE001
+                        outcome = _failed_outcome(task, "error", exc, str(exc)[:500])
+                    if outcome.kernel_pid:
+                        kernel_pids.add(outcome.kernel_pid)
+                    yield outcome
+            clean = True
+        finally:
+            procs = dict(getattr(pool, "_processes", None) or {})
+            if clean and not broken:
+                pool.shutdown(wait=True)
+            else:
+                for fut in pending:
+                    fut.cancel()
+                _terminate_tree(procs)
+                pool.shutdown(wait=False, cancel_futures=True)
+            _kill_kernels(kernel_pids)
+        if broken:
+            logger.warning(
+                "a render worker died; retrying %d unfinished brief(s), one per fresh worker",
+                len(broken),
+            )
+            batches.extend([t] for t in broken)

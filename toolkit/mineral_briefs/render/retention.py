@@ -1,0 +1,66 @@
+"""Dated runs: ``{date}`` output folders, the ``latest`` pointer and retention of old runs."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+from pathlib import Path
+
+from mineral_briefs.errors import RenderError
+from mineral_briefs.render.atomic import atomic_write
+from mineral_briefs.render.layout import TMP_MARK
+
+# NOTE: every module logs to the one "mineral_briefs.render" logger: run.py attaches render.log
+# and the console forwarding to it, so a move between modules never changes the log.
+logger = logging.getLogger("mineral_briefs.render")
+
+_DATE_DIR_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def expand_out(out: str | Path, now: dt.datetime | None = None) -> Path:
+    """Expand ``{date}`` (YYYY-MM-DD, UTC) in an output folder template."""
+    now = now or dt.datetime.now(dt.UTC)
+    return Path(str(out).replace("{date}", now.strftime("%Y-%m-%d")))
+
+
+def update_latest(out: Path) -> None:
+    """Point ``<parent>/latest`` at ``out`` (symlink, or a pointer file where symlinks fail)."""
+    parent = out.parent
+    link = parent / "latest"
+    if link.is_symlink() or not link.exists():
+        tmp = parent / f"{TMP_MARK}latest"
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        try:
+            os.symlink(out.name, tmp, target_is_directory=True)
+            os.replace(tmp, link)
+            return
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    if link.is_dir() and not link.is_symlink():
+        logger.warning("%s is a real folder; not replacing it with a pointer", link)
+        return
+    atomic_write(parent / "latest.txt" if link.is_dir() else link, out.name + "\n")
+
+
+def apply_retention(out: Path, keep: int) -> list[Path]:
+    """Delete dated sibling folders (``YYYY-MM-DD``) beyond the newest ``keep``; nothing else."""
+    import shutil
+
+    if keep < 1:
+        raise RenderError("--keep must be at least 1")
+    parent = out.parent
+    dated = sorted(
+        p
+        for p in parent.iterdir()
+        if p.is_dir() and not p.is_symlink() and _DATE_DIR_RE.match(p.name)
+    )
+    doomed = [p for p in dated[:-keep] if p.resolve() != out.resolve()]
+    for p in doomed:
+        shutil.rmtree(p)
+        logger.info("retention: removed %s", p.name)
+    return doomed

@@ -1,0 +1,375 @@
+"""The run: :func:`render` skips unchanged briefs, runs the rest on an executor, stores outcomes."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mineral_briefs.errors import RenderError
+from mineral_briefs.render.atomic import _remove_temp_files
+from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
+from mineral_briefs.render.dask_executor import run_dask
+from mineral_briefs.render.keys import KeyContext, cache_key, key_context
+from mineral_briefs.render.layout import INDEX, LOG_FILE, MANIFEST
+from mineral_briefs.render.lock import output_lock
+from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
+from mineral_briefs.render.pdf import find_chromium
+from mineral_briefs.render.plan import BriefJob
+from mineral_briefs.render.pool import run_local
+from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
+from mineral_briefs.render.retention import apply_retention, expand_out, update_latest
+from mineral_briefs.render.signals import Interrupted, _signals_raise
+from mineral_briefs.render.worker import RenderOutcome, RenderTask
+
+# NOTE: every module logs to the one "mineral_briefs.render" logger: run.py attaches render.log
+# and the console forwarding to it, so a move between modules never changes the log.
+logger = logging.getLogger("mineral_briefs.render")
+
+DEFAULT_TIMEOUT_S = 300.0
+
+
+class _ForwardHandler(logging.Handler):
+    """Pass records at or above ``level`` on to the parent loggers' handlers."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        parent = logger.parent
+        if record.levelno >= self.level and parent is not None:
+            parent.handle(record)
+
+
+def render(
+    jobs: Sequence[BriefJob],
+    out: str | Path = "reports",
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    executor: str = "local",
+    scheduler: str | None = None,
+    pdf: bool = False,
+    keep: int | None = None,
+    lock_timeout: float = 0.0,
+    data_dir: Path | None = None,
+    reporter: Reporter | None = None,
+    now: dt.datetime | None = None,
+) -> RunReport:
+    """Render briefs into ``out`` (see the package docstring for the pipeline).
+
+    Parameters
+    ----------
+    jobs
+        From :func:`plan_briefs` (or hand-built, e.g. a test notebook).
+    out
+        Output folder; ``{date}`` expands to today's date (UTC) and then updates ``latest``.
+    workers
+        Parallel workers (default: the number of cores).
+    force
+        Re-render even when the cache key is unchanged.
+    timeout
+        Per-cell timeout [s] (``None``: no limit).
+    executor, scheduler
+        ``local`` (process pool) or ``dask`` (``scheduler`` = ``tcp://host:port``).
+    pdf
+        Also print each rendered brief to PDF with the system Chromium.
+    keep
+        Keep only the newest ``keep`` dated sibling runs (only with ``{date}`` in ``out``).
+    lock_timeout
+        Seconds to wait for another run writing ``out`` (0: fail at once).
+    data_dir
+        Data folder for the cache key (default :func:`default_data_dir`).
+    reporter
+        Progress callback (the CLI draws rich progress or plain lines).
+
+    Returns
+    -------
+    RunReport
+        ``exit_code`` 0 when every brief is rendered or unchanged.
+    """
+    t_start = time.perf_counter()
+    now = now or dt.datetime.now(dt.UTC)
+    dated = "{date}" in str(out)
+    out_dir = expand_out(out, now)
+    chromium = _check_options(
+        out_dir, dated=dated, keep=keep, executor=executor, scheduler=scheduler, pdf=pdf
+    )
+    report = RunReport(out=out_dir)
+    emit: Reporter = reporter or (lambda event, info: None)
+    settings = _Settings(
+        force=force,
+        timeout=timeout,
+        executor=executor,
+        scheduler=scheduler,
+        pdf_exe=chromium,
+        workers=workers,
+        data_dir=data_dir,
+        emit=emit,
+        stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
+        now=now,
+    )
+    with _run_log(out_dir):
+        _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
+        if dated and not report.interrupted:
+            update_latest(out_dir)
+            if keep is not None:
+                apply_retention(out_dir, keep)
+        report.seconds = time.perf_counter() - t_start
+        logger.info("%s", report.summary())
+        emit("finish", {"report": report})
+        return report
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The options of one run as the steps under the lock need them."""
+
+    force: bool
+    timeout: float | None
+    executor: str
+    scheduler: str | None
+    pdf_exe: str | None
+    workers: int | None
+    data_dir: Path | None
+    emit: Reporter
+    stamp: str
+    now: dt.datetime
+
+
+def _check_options(
+    out_dir: Path, *, dated: bool, keep: int | None, executor: str, scheduler: str | None, pdf: bool
+) -> str | None:
+    """Reject contradictory options and find Chromium before any work; return its path (or None).
+
+    Also makes ``out_dir`` and checks it is writable.
+    """
+    if keep is not None and not dated:
+        raise RenderError("--keep applies to dated runs only: use --out 'DIR/{date}'")
+    if executor not in ("local", "dask"):
+        raise RenderError(f"unknown executor {executor!r}; allowed: local, dask")
+    if executor == "dask" and not scheduler:
+        raise RenderError("--executor dask needs --scheduler tcp://HOST:PORT")
+    chromium = find_chromium() if pdf else None  # fail before any work
+    _check_writable(out_dir)
+    return chromium
+
+
+@contextlib.contextmanager
+def _run_log(out_dir: Path) -> Iterator[None]:
+    """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after."""
+    log_handler = logging.FileHandler(out_dir / LOG_FILE, encoding="utf-8")
+    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log_handler.setLevel(logging.INFO)
+    logger.addHandler(log_handler)
+    old_level, old_propagate = logger.level, logger.propagate
+    effective = logger.getEffectiveLevel()
+    forward: logging.Handler | None = None
+    if effective > logging.INFO:
+        # NOTE: render.log always gets INFO lines; the console keeps the caller's level, so the
+        # INFO records are not propagated, only what the caller would have seen anyway.
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        forward = _ForwardHandler(effective)
+        logger.addHandler(forward)
+    try:
+        yield
+    finally:
+        logger.removeHandler(log_handler)
+        log_handler.close()
+        if forward is not None:
+            logger.removeHandler(forward)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def _run_under_lock(
+    jobs: Sequence[BriefJob],
+    out_dir: Path,
+    report: RunReport,
+    settings: _Settings,
+    lock_timeout: float,
+) -> None:
+    """Hold the output lock for the run; SIGINT/SIGTERM cancel what is left; temp files go."""
+
+    def waiting(pid: str) -> None:
+        settings.emit("wait", {"out": out_dir, "pid": pid})
+
+    with output_lock(out_dir, lock_timeout, on_wait=waiting), _signals_raise():
+        _remove_temp_files(out_dir)  # stale temp files of a killed run (we hold the lock)
+        try:
+            _run_locked(jobs, out_dir, report, settings)
+        except Interrupted as exc:
+            _cancel_the_rest(report, jobs, exc)
+        finally:
+            removed = _remove_temp_files(out_dir)
+            if removed:
+                logger.info("removed %d temp file(s)", removed)
+
+
+def _cancel_the_rest(report: RunReport, jobs: Sequence[BriefJob], exc: Interrupted) -> None:
+    """Record an interrupted run: every brief without a result is ``cancelled``."""
+    report.interrupted = str(exc)
+    done = {r.name for r in report.results}
+    report.results.extend(BriefResult(j.name, "cancelled") for j in jobs if j.name not in done)
+    logger.error("interrupted by %s: workers stopped, previous briefs kept", exc)
+
+
+_Todo = tuple[BriefJob, str, dict[str, str]]
+"""A brief to render: its job, cache key and labelled input checksums."""
+
+
+def _run_locked(
+    jobs: Sequence[BriefJob], out: Path, report: RunReport, settings: _Settings
+) -> None:
+    """The run while holding the output lock: skip, render, store, write manifest and index."""
+    emit, stamp = settings.emit, settings.stamp
+    manifest = load_manifest(out)
+    entries: dict[str, Any] = manifest["briefs"]
+    ctx = key_context(settings.data_dir)
+    todo = _changed_briefs(
+        jobs, out, entries, ctx, report, emit, force=settings.force, pdf_exe=settings.pdf_exe
+    )
+    _longest_first(todo, entries)
+    n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
+    emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
+    logger.info(
+        "%d brief(s): %d to render, %d unchanged", len(jobs), len(todo), len(jobs) - len(todo)
+    )
+
+    manifest.update(
+        schema=1,
+        toolkit_version=ctx.toolkit_version,
+        toolkit_source=ctx.toolkit_source,
+        packages=dict(ctx.packages),
+        data=dict(ctx.data),
+    )
+    if todo:
+        _check_parameters([j for j, _, _ in todo])
+        _check_data(settings.data_dir)
+        tasks = [_task(j, settings.timeout, settings.now) for j, _, _ in todo]
+        report.kernels_started = True
+        for t in tasks:
+            emit("start", {"name": t.name})
+        outcomes = (
+            run_dask(tasks, settings.scheduler or "")
+            if settings.executor == "dask"
+            else run_local(tasks, n_workers)
+        )
+        try:
+            _store_outcomes(outcomes, todo, out, entries, ctx, report, settings)
+        finally:
+            close = getattr(outcomes, "close", None)
+            if close:
+                close()
+            _write_manifest_and_index(out, manifest, stamp, report)
+    elif not (out / INDEX).is_file() or not (out / MANIFEST).is_file():
+        _write_manifest_and_index(out, manifest, stamp, report)
+
+
+def _changed_briefs(
+    jobs: Sequence[BriefJob],
+    out: Path,
+    entries: dict[str, Any],
+    ctx: KeyContext,
+    report: RunReport,
+    emit: Reporter,
+    *,
+    force: bool,
+    pdf_exe: str | None,
+) -> list[_Todo]:
+    """Compute each brief's cache key; report the unchanged ones as skipped, return the rest."""
+    todo: list[_Todo] = []
+    for job in jobs:
+        key, inputs = cache_key(job, ctx)
+        if not force and _up_to_date(entries.get(job.name) or {}, key, out, pdf_exe):
+            report.results.append(BriefResult(job.name, "skipped"))
+            emit("done", {"name": job.name, "status": "skipped", "seconds": 0.0})
+        else:
+            todo.append((job, key, inputs))
+    return todo
+
+
+def _up_to_date(prev: dict[str, Any], key: str, out: Path, pdf_exe: str | None) -> bool:
+    """True when the manifest entry has this key and its files (and PDF, if asked) are there."""
+    files = prev.get("files") or {}
+    return bool(
+        prev.get("status") == "ok"
+        and prev.get("key") == key
+        and files.get("html")
+        and (out / files["html"]).is_file()
+        and (pdf_exe is None or (files.get("pdf") and (out / files["pdf"]).is_file()))
+    )
+
+
+def _longest_first(todo: list[_Todo], entries: dict[str, Any]) -> None:
+    """Sort ``todo`` in place by expected execution time, longest first."""
+
+    # NOTE: longest first (previous run's time; the comparison brief, which runs every scenario,
+    # before unknowns) so that no long brief starts last while the other workers idle.
+    def expected_s(item: _Todo) -> float:
+        prev_s = (entries.get(item[0].name) or {}).get("seconds") or {}
+        known = prev_s.get("execute")
+        return float(known) if known else (1e6 if item[0].kind == "compare" else 1e5)
+
+    todo.sort(key=expected_s, reverse=True)
+
+
+def _task(job: BriefJob, timeout: float | None, now: dt.datetime) -> RenderTask:
+    """What a worker needs for ``job`` (plain, picklable values)."""
+    return RenderTask(
+        name=job.name,
+        notebook=str(job.notebook.resolve()),
+        parameters=dict(job.parameters),
+        cwd=str(job.notebook.resolve().parent),
+        timeout=timeout,
+        rendered_at=now.isoformat(timespec="seconds"),
+    )
+
+
+def _store_outcomes(
+    outcomes: Iterable[RenderOutcome],
+    todo: Sequence[_Todo],
+    out: Path,
+    entries: dict[str, Any],
+    ctx: KeyContext,
+    report: RunReport,
+    settings: _Settings,
+) -> None:
+    """Store each outcome as it arrives (files written atomically), then log and report it."""
+    by_name = {j.name: (j, key, inputs) for j, key, inputs in todo}
+    for outcome in outcomes:
+        job, key, inputs = by_name[outcome.name]
+        result = _store_outcome(
+            out, job, key, inputs, outcome, entries, settings.now, settings.pdf_exe
+        )
+        entries[job.name]["toolkit_version"] = ctx.toolkit_version
+        entries[job.name]["packages"] = dict(ctx.packages)
+        report.results.append(result)
+        _log_result(result, settings.emit)
+
+
+def _log_result(result: BriefResult, emit: Reporter) -> None:
+    """One line in render.log (an error for a failure) and a ``done`` progress event."""
+    level = logging.INFO if result.status == "ok" else logging.ERROR
+    logger.log(
+        level,
+        "%s %s %.1fs%s",
+        result.name,
+        result.status,
+        result.seconds,
+        f" — {_error_line(result.error)}" if result.error else "",
+    )
+    emit(
+        "done",
+        {
+            "name": result.name,
+            "status": result.status,
+            "seconds": result.seconds,
+            "error": result.error,
+        },
+    )

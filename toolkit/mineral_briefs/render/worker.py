@@ -1,0 +1,247 @@
+"""Render one brief in a worker: run the notebook on the warm kernel, export it, return bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mineral_briefs.render.kernel import (
+    _LAST,
+    KERNEL_NAME,
+    _kernel_pid,
+    _register_engine,
+    _state,
+    _WorkerState,
+)
+
+RESET_SOURCE = """\
+get_ipython().run_line_magic('reset', '-f')
+import sys as _mb_sys, warnings as _mb_warnings
+with _mb_warnings.catch_warnings():
+    _mb_warnings.simplefilter('ignore')
+    if 'pandas' in _mb_sys.modules:
+        for _mb_opt in ('display', 'styler', 'mode', 'compute'):
+            try:
+                _mb_sys.modules['pandas'].reset_option(_mb_opt)
+            except Exception:
+                pass
+    if 'altair' in _mb_sys.modules:
+        _mb_alt = _mb_sys.modules['altair']
+        _mb_alt.renderers.enable('default')
+        _mb_alt.theme.enable('default')
+        _mb_alt.data_transformers.enable('default')
+        del _mb_alt
+del _mb_sys, _mb_warnings
+globals().pop('_mb_opt', None)
+"""
+"""The hidden first cell of every brief on a reused kernel: a fresh namespace (``%reset -f``, which
+keeps imported modules — the speed-up) plus the module-level settings a brief may change (pandas
+options, Altair renderer/theme/data transformer) back to their defaults (tooling.md §4.4)."""
+
+
+@dataclass
+class RenderTask:
+    """What a worker needs to render one brief (picklable, no open handles)."""
+
+    name: str
+    notebook: str
+    parameters: dict[str, Any]
+    cwd: str
+    timeout: float | None
+    rendered_at: str
+    kernel_name: str = KERNEL_NAME
+    startup_timeout: float = 60.0
+
+
+@dataclass
+class RenderOutcome:
+    """What a worker sends back: the page and its extras, or the failure (bytes, not files)."""
+
+    name: str
+    status: str  # "ok" | "failed"
+    html: bytes | None = None
+    data_filename: str | None = None
+    data_csv: str | None = None
+    kpis_filename: str | None = None
+    kpis_csv: str | None = None
+    meta: dict[str, Any] | None = None
+    charts: int = 0
+    error: dict[str, Any] | None = None
+    failed_notebook: str | None = None
+    execute_s: float = 0.0
+    export_s: float = 0.0
+    cells_s: float = 0.0
+    kernel_pid: int | None = None
+    kernel_restarts: int = 0
+    worker: str = ""
+
+
+def _cell_sets(nb: Any) -> tuple[list[int], list[int]]:
+    """Indices of the user's cells, and of cells the pipeline/papermill added."""
+    from mineral_briefs.export import RESET_CELL_TAG
+
+    added = {RESET_CELL_TAG, "injected-parameters", "papermill-error-cell-tag"}
+    user: list[int] = []
+    extra: list[int] = []
+    for i, c in enumerate(nb.cells):
+        tags = set(c.get("metadata", {}).get("tags", []))
+        (extra if tags & added else user).append(i)
+    return user, extra
+
+
+def _failure_summary(nb: Any, kind: str, exc: BaseException) -> dict[str, Any]:
+    """Error summary: kind, failing cell (index in the user's notebook), exception name/message."""
+    cell_index: int | None = None
+    ename = type(exc).__name__
+    evalue = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+    if nb is not None:
+        user, _ = _cell_sets(nb)
+        # NOTE: a cell exception is marked "failed" by papermill (which then inserts banner cells,
+        # shifting indices); a dead or hung kernel leaves no mark, so the on_cell_start hook's
+        # index (taken before any insertion) names the interrupted cell.
+        failed = [
+            i
+            for i in user
+            if nb.cells[i].get("metadata", {}).get("papermill", {}).get("status") == "failed"
+        ]
+        running = failed[0] if failed else _LAST.data.get("cell")
+        if isinstance(running, int) and running in user:
+            cell_index = user.index(running)
+            for out in nb.cells[running].get("outputs", []):
+                if out.get("output_type") == "error":
+                    ename, evalue = out.get("ename", ename), out.get("evalue", evalue)
+    ename = getattr(exc, "ename", ename) if kind == "exception" else ename
+    evalue = getattr(exc, "evalue", evalue) if kind == "exception" else evalue
+    return {"kind": kind, "cell": cell_index, "ename": str(ename), "evalue": str(evalue)[:500]}
+
+
+def _cells_seconds(nb: Any) -> float:
+    user, _ = _cell_sets(nb)
+    total = 0.0
+    for i in user:
+        d = nb.cells[i].get("metadata", {}).get("papermill", {}).get("duration")
+        if isinstance(d, int | float):
+            total += float(d)
+    return total
+
+
+def render_one(task: RenderTask) -> RenderOutcome:
+    """Execute one brief on this worker's warm kernel and export it (runs in a worker process).
+
+    Never raises for a notebook problem: failures come back as ``status="failed"`` with an error
+    summary and the executed notebook.
+    """
+    import nbformat
+
+    st = _state()
+    with st.lock:
+        t0 = time.perf_counter()
+        out = RenderOutcome(
+            name=task.name, status="failed", worker=f"{socket.gethostname()}:{os.getpid()}"
+        )
+        engine = _register_engine()
+        nb = _with_reset_cell(task.notebook)
+        _LAST.data.clear()
+        restarts_before = st.restarts
+        executed = _execute(st, task, nb, engine, out)
+        out.execute_s = time.perf_counter() - t0
+        if executed is None and st.km is not None and not st.alive():
+            st.shutdown()
+        out.kernel_restarts = st.restarts - restarts_before
+        if executed is not None:
+            _export(executed, task, out)
+        failed_nb = (
+            executed if out.status != "ok" and executed is not None else _LAST.data.get("nb")
+        )
+        if out.status != "ok" and failed_nb is not None:
+            with contextlib.suppress(Exception):
+                out.failed_notebook = nbformat.writes(failed_nb)
+        _LAST.data.clear()
+        return out
+
+
+def _with_reset_cell(path: str) -> Any:
+    """The notebook at ``path`` with :data:`RESET_SOURCE` as its hidden, tagged first cell."""
+    import nbformat
+
+    from mineral_briefs.export import RESET_CELL_TAG
+
+    nb = nbformat.read(path, as_version=4)
+    reset = nbformat.v4.new_code_cell(RESET_SOURCE, metadata={"tags": [RESET_CELL_TAG]})
+    nb.cells.insert(0, reset)
+    return nb
+
+
+def _execute(st: _WorkerState, task: RenderTask, nb: Any, engine: str, out: RenderOutcome) -> Any:
+    """Run ``nb`` with papermill on the warm kernel; the executed notebook, or None on failure.
+
+    A failure is summarised in ``out.error``; after a timeout, a dead kernel or any unexpected
+    error the kernel is shut down so that the next brief starts a fresh one.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        km = st.kernel(task.cwd, task.kernel_name, task.startup_timeout)
+        out.kernel_pid = _kernel_pid(km)
+        st.runs += 1
+        return pm.execute_notebook(
+            nb,
+            None,
+            parameters=dict(task.parameters),
+            engine_name=engine,
+            kernel_name=task.kernel_name,
+            km=km,
+            execution_timeout=task.timeout,
+            start_timeout=task.startup_timeout,
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+        )
+    except PapermillExecutionError as exc:
+        out.error = _failure_summary(_LAST.data.get("nb"), "exception", exc)
+    except CellTimeoutError as exc:
+        out.error = _failure_summary(_LAST.data.get("nb"), "timeout", exc)
+        out.error["evalue"] = f"a cell ran longer than the {task.timeout:g} s timeout"
+        st.shutdown()
+    except DeadKernelError as exc:
+        out.error = _failure_summary(_LAST.data.get("nb"), "kernel_died", exc)
+        out.error["evalue"] = "the kernel died while executing this cell"
+        st.shutdown()
+    except Exception as exc:  # noqa: BLE001 - anything else: report, restart the kernel
+        out.error = _failure_summary(_LAST.data.get("nb"), "error", exc)
+        st.shutdown()
+    return None
+
+
+def _export(executed: Any, task: RenderTask, out: RenderOutcome) -> None:
+    """Export the executed notebook to the page and its downloads; ``out.status`` is ok if so."""
+    from mineral_briefs.export import export_html
+
+    out.cells_s = _cells_seconds(executed)
+    t1 = time.perf_counter()
+    try:
+        page, extras = export_html(executed, rendered_at=task.rendered_at, name=task.name)
+        out.html = page.encode("utf-8")
+        out.meta = extras["meta"]
+        out.charts = int(extras["charts"])
+        if extras["data"]:
+            out.data_filename = str(extras["data"]["filename"])
+            out.data_csv = str(extras["data"].get("csv", ""))
+            if extras["data"].get("kpis_filename"):
+                out.kpis_filename = str(extras["data"]["kpis_filename"])
+                out.kpis_csv = str(extras["data"].get("kpis_csv", ""))
+        out.status = "ok"
+    except Exception as exc:  # noqa: BLE001
+        out.error = {
+            "kind": "export",
+            "cell": None,
+            "ename": type(exc).__name__,
+            "evalue": str(exc)[:500],
+        }
+    out.export_s = time.perf_counter() - t1

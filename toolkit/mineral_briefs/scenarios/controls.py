@@ -1,0 +1,76 @@
+"""The export-control lever: who withholds which minerals and stages, from whom, and when."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
+
+from mineral_briefs.scenarios.base import (
+    Country,
+    Date,
+    MemberCountry,
+    Mineral,
+    Share,
+    Stage,
+    StrictModel,
+    Whole,
+    check_order,
+    one_of,
+    union_tag,
+)
+from mineral_briefs.scenarios.errors import TAG
+
+Targets = Annotated[
+    Annotated[Annotated[str, one_of("target", ("all", "alliance"))], Tag(TAG + "keyword")]
+    | Annotated[tuple[MemberCountry, ...], Tag(TAG + "list")],
+    Discriminator(
+        union_tag((str, TAG + "keyword"), ((list, tuple), TAG + "list")),
+        custom_error_type="targets_type",
+        custom_error_message="must be 'all', 'alliance' or a list of ISO3 codes",
+    ),
+]
+
+
+class ExportControl(StrictModel):
+    """An export restriction by one exporter on some minerals and stages."""
+
+    exporter: Country = "CHN"
+    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1)]
+    stages: Annotated[tuple[Stage, ...], Field(min_length=1)]
+    share_withheld: Share
+    targets: Targets = "all"
+    announced: Date
+    effective: Date
+    suspended: Date | None = None
+    snap_back: Date | None = None
+    ends: Date | None = None
+    licensing_delay_days: Annotated[Whole, Field(ge=0, le=365)] = 0
+    ramp_months: Annotated[Whole, Field(ge=0, le=120)] = 0
+    front_running_months: Annotated[Whole, Field(ge=0, le=24)] = 0
+    leakage: Share = 0.0
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ExportControl:
+        check_order(self.announced, self.effective, "effective", "announced", strict=False)
+        if self.suspended is not None:
+            check_order(self.announced, self.suspended, "suspended", "announced", strict=False)
+        if self.snap_back is not None:
+            if self.suspended is None:
+                raise PydanticCustomError(
+                    "snap_back",
+                    "snap_back needs a suspended date (the snap-back ends a suspension)",
+                )
+            check_order(self.suspended, self.snap_back, "snap_back", "suspended", strict=True)
+        if self.ends is not None:
+            check_order(self.effective, self.ends, "ends", "effective", strict=True)
+        if (
+            "magnets" in self.stages
+            and self.stages == ("magnets",)
+            and ("magnet_rees" not in self.minerals)
+        ):
+            raise PydanticCustomError(
+                "stage_mineral", "stage 'magnets' exists only for mineral 'magnet_rees'"
+            )
+        return self

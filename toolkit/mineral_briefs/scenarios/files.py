@@ -1,0 +1,173 @@
+"""Locating and safely reading scenario files: ids to paths, a size limit, YAML without aliases.
+
+Security: ids must match ``[a-z0-9_]{1,64}``; paths must end in ``.yaml``/``.yml`` and be at most
+1 MB (checked before reading); YAML is read with a safe loader that also refuses aliases
+(no "billion laughs") and duplicate keys.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mineral_briefs.errors import ScenarioError
+from mineral_briefs.locations import scenario_dirs
+from mineral_briefs.scenarios.base import ID_RE
+from mineral_briefs.scenarios.errors import suggest
+
+MAX_FILE_BYTES = 1_000_000
+"""Largest scenario file read [bytes]; larger files are refused before parsing."""
+
+
+def scenarios_dir() -> Path:
+    """The built-in scenarios folder: ``$MINERAL_BRIEFS_SCENARIOS`` or the scenarios shipped."""
+    return scenario_dirs()[-1]
+
+
+def find_by_id(text: str, folders: list[Path]) -> Path | None:
+    """The first ``<folder>/<text>.yaml`` that exists, in precedence order."""
+    for folder in folders:
+        path = folder / f"{text}.yaml"
+        if path.is_file():
+            return path
+    return None
+
+
+def known_ids(folders: list[Path]) -> list[str]:
+    """Every scenario id in ``folders`` (sorted, unique)."""
+    return sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.yaml")})
+
+
+def backtests_dir() -> Path:
+    """``scenarios/backtests/``."""
+    return scenarios_dir() / "backtests"
+
+
+def is_valid_id(ref: str) -> bool:
+    """True when ``ref`` is a well-formed scenario id (``[a-z0-9_]{1,64}``)."""
+    return bool(ID_RE.fullmatch(ref))
+
+
+def looks_like_path(ref: str) -> bool:
+    """True when ``ref`` names a file (ends in ``.yaml``/``.yml``) rather than an id."""
+    return ref.endswith((".yaml", ".yml"))
+
+
+# NOTE: paths are never handed to a shell, but a file name holding shell metacharacters is far
+# more likely an injection attempt (or a pasted command) than a scenario: refuse it outright.
+BAD_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f;|&$`<>*?!\"'{}\\]")
+
+
+def resolve_ref(ref: str | Path, *, base_dir: Path | None = None) -> Path:
+    """Map a built-in id or a ``.yaml`` path to a file path; refuse anything else."""
+    if isinstance(ref, Path):
+        text = str(ref)
+        is_path = True
+        if not looks_like_path(text):
+            raise ScenarioError(f"{text}: refused: scenario files end in .yaml or .yml")
+    else:
+        text = ref
+        is_path = looks_like_path(text)
+    if not is_path:
+        if not ID_RE.fullmatch(text):
+            shown = text if len(text) <= 80 else text[:77] + "…"
+            raise ScenarioError(
+                f"{shown!r}: not a scenario id and not a .yaml file; allowed: a built-in id "
+                "(1–64 characters a–z, 0–9, _) or a path ending in .yaml"
+            )
+        folders = [base_dir] if base_dir is not None else scenario_dirs()
+        found = find_by_id(text, folders)
+        if found is None:
+            known = known_ids(folders)
+            raise ScenarioError(
+                f"{text}: unknown scenario id{suggest(text, known)}; known ids: "
+                + (", ".join(known) if known else f"(none in {', '.join(map(str, folders))})")
+            )
+        return found
+    if BAD_PATH_CHARS.search(text) or len(text) > 4096:
+        raise ScenarioError(f"{text[:80]!r}: refused: control or shell characters in the file name")
+    return Path(text)
+
+
+def read_text(path: Path) -> str:
+    """The file's UTF-8 text; refused when missing, not a file, unreadable or over 1 MB."""
+    name = str(path)
+    if not path.exists():
+        raise ScenarioError(f"{name}: file not found")
+    if not path.is_file():
+        raise ScenarioError(f"{name}: not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"{name}: file too large ({size:,} bytes); allowed: at most {MAX_FILE_BYTES:,} bytes"
+        )
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{name}: cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{name}: file too large; allowed: at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loader that refuses anchors/aliases (exponential expansion) and duplicate keys."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in scenario files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+            except TypeError:
+                pass  # unhashable key: the base class reports it
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, source: str) -> dict[str, Any]:
+    """YAML ``text`` as the top-level mapping of a scenario; ``source`` labels the errors."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: file too large; allowed: at most {MAX_FILE_BYTES:,} bytes")
+    if not text.strip():
+        raise ScenarioError(f"{source}: file is empty; expected a scenario mapping (id, title, …)")
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError(f"{source}: YAML syntax error{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}: YAML syntax error: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"{source}: YAML nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # NOTE: PyYAML's constructors raise plain ValueError for e.g. `2025-13-45` dates.
+        raise ScenarioError(f"{source}: invalid YAML value: {exc}") from None
+    if data is None:
+        raise ScenarioError(f"{source}: file is empty; expected a scenario mapping (id, title, …)")
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{source}: expected a mapping of scenario keys (id, title, horizon, …) at the top "
+            f"level, got {type(data).__name__}"
+        )
+    return data

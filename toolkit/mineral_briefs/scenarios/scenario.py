@@ -1,0 +1,208 @@
+"""The top-level Scenario model: horizon, alliance, every lever, uncertainty, markets and sources.
+
+Also the helpers the engine and the briefs call on a resolved scenario (alliance members,
+localized text, the canonical JSON and the digest that render cache keys use).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from mineral_briefs.scenarios.alliance import ALLIANCE_PRESETS, Alliance, expand_members
+from mineral_briefs.scenarios.base import (
+    HORIZON_END,
+    Id,
+    LText,
+    Mineral,
+    Month,
+    PhysicalStage,
+    StrictModel,
+    Text,
+    Whole,
+    add_months,
+    check_stage,
+    months_between,
+)
+from mineral_briefs.scenarios.controls import ExportControl
+from mineral_briefs.scenarios.demand import DemandSpec
+from mineral_briefs.scenarios.floors import PriceFloor
+from mineral_briefs.scenarios.overrides import BaseOverrides
+from mineral_briefs.scenarios.projects import Project
+from mineral_briefs.scenarios.stockpiles import Stockpile
+from mineral_briefs.vocab import LANGUAGES
+
+
+class Horizon(StrictModel):
+    """Simulated months: ``start`` month and number of ``months`` (last month <= 2050-12)."""
+
+    start: Month
+    months: Annotated[Whole, Field(ge=1, le=732)]
+
+    @model_validator(mode="after")
+    def _within_data(self) -> Horizon:
+        if self.end > HORIZON_END:
+            raise PydanticCustomError(
+                "horizon",
+                "horizon ends {end}, beyond {last} (the last month data and model support); "
+                "allowed: at most {most} months from {start}",
+                {
+                    "end": self.end.strftime("%Y-%m"),
+                    "last": HORIZON_END.strftime("%Y-%m"),
+                    "most": months_between(self.start, HORIZON_END) + 1,
+                    "start": self.start.strftime("%Y-%m"),
+                },
+            )
+        return self
+
+    @property
+    def end(self) -> dt.date:
+        """Last simulated month (first day) [date]."""
+        return add_months(self.start, self.months - 1)
+
+    def month_starts(self) -> list[dt.date]:
+        """First day of every simulated month."""
+        return [add_months(self.start, i) for i in range(self.months)]
+
+
+class Uncertainty(StrictModel):
+    """Monte Carlo settings: ``draws`` (0 = deterministic only) and ``seed``."""
+
+    draws: Annotated[Whole, Field(ge=0, le=100_000)] = 0
+    seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 0
+
+
+class Market(StrictModel):
+    """One mineral x stage market."""
+
+    mineral: Mineral
+    stage: PhysicalStage
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Market:
+        check_stage(self.mineral, self.stage)
+        return self
+
+
+class Assumption(StrictModel):
+    """A claim taken from news or judgement, with the source id that supports it.
+
+    ``claim`` is text, or ``{en: text, de: text}`` (built-in scenarios give both languages).
+    """
+
+    claim: LText
+    source_id: Text
+
+    def text(self, language: str = "en") -> str:
+        """The claim in ``language`` (``en``/``de``); a plain string is returned for every language.
+
+        Use :meth:`is_localized` to know whether the text really is in ``language``.
+        """
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
+        if isinstance(self.claim, str):
+            return self.claim
+        return str(getattr(self.claim, language))
+
+    @property
+    def is_localized(self) -> bool:
+        """Whether the claim is given in every language (``{en, de}``), not as plain text."""
+        return not isinstance(self.claim, str)
+
+
+class Scenario(StrictModel):
+    """A validated, resolved scenario (``extends`` already merged in)."""
+
+    id: Id
+    title: LText
+    rationale: LText
+    extends: str | None = None
+    horizon: Horizon
+    alliance: Alliance = "us_eu_japan"
+    export_controls: tuple[ExportControl, ...] = ()
+    price_floors: tuple[PriceFloor, ...] = ()
+    demand: tuple[DemandSpec, ...] = ()
+    stockpiles: tuple[Stockpile, ...] = ()
+    projects: tuple[Project, ...] = ()
+    base_overrides: BaseOverrides | None = None
+    uncertainty: Uncertainty = Uncertainty()
+    markets: tuple[Market, ...] | None = None
+    assumptions: tuple[Assumption, ...] = ()
+    sources: tuple[Text, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        minerals = [d.mineral for d in self.demand]
+        dupes = sorted({m for m in minerals if minerals.count(m) > 1})
+        if dupes:
+            raise PydanticCustomError(
+                "duplicate", "demand lists mineral(s) {m} more than once", {"m": ", ".join(dupes)}
+            )
+        return self
+
+    # -- helpers for the engine and the briefs ------------------------------------------------
+
+    @property
+    def alliance_members(self) -> tuple[str, ...]:
+        """ISO3 codes of the alliance members (``EU27`` expanded), sorted."""
+        if isinstance(self.alliance, str):
+            members: Iterable[str] = ALLIANCE_PRESETS[self.alliance]
+        else:
+            members = self.alliance.members
+        return expand_members(members)
+
+    @property
+    def alliance_name(self) -> str:
+        """Preset id or the custom alliance's name."""
+        return self.alliance if isinstance(self.alliance, str) else self.alliance.name
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        """Every source id the scenario cites (``sources`` + assumptions), sorted, unique."""
+        return tuple(sorted({*self.sources, *(a.source_id for a in self.assumptions)}))
+
+    def members_of(self, members: str | Sequence[str]) -> tuple[str, ...]:
+        """ISO3 codes for a ``members``/``targets`` value (``alliance``/``EU27`` expanded).
+
+        ``"all"`` returns an empty tuple, meaning every importer.
+        """
+        if members == "all":
+            return ()
+        if members == "alliance":
+            return self.alliance_members
+        return expand_members([members] if isinstance(members, str) else members)
+
+    def text(self, field: str, language: str = "en") -> str:
+        """The ``title`` or ``rationale`` in ``language`` (``en``/``de``).
+
+        A plain string is returned for every language.
+        """
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
+        if field not in ("title", "rationale"):
+            raise ValueError(f"no localized field {field!r}; allowed: title, rationale")
+        value = getattr(self, field)
+        if isinstance(value, str):
+            return value
+        return str(getattr(value, language))
+
+    def claims(self, language: str = "en") -> tuple[str, ...]:
+        """The assumptions' claims in ``language``, in order (see :meth:`Assumption.text`)."""
+        return tuple(a.text(language) for a in self.assumptions)
+
+    def canonical_json(self) -> str:
+        """Canonical JSON of the resolved model (sorted keys; ``extends`` left out)."""
+        # NOTE: `extends` is dropped: two files that resolve to the same content are the same
+        # scenario for caching, whatever path they extend through.
+        data = self.model_dump(mode="json", exclude={"extends"})
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def digest(self) -> str:
+        """sha256 hex digest of :meth:`canonical_json`."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
