@@ -1,0 +1,219 @@
+"""Supply along the producers' cost curve: groups exit when the price they receive falls below
+their cash cost (high-cost first) and restart when it recovers; supply surges enter the curve
+with their own cost and ramp.
+
+Each curve group ``g`` (a country or asset class in one market and zone) has a capacity
+``κ_g`` [fraction of the market's base world flow Q0 per year], a cash cost ``c_g`` [x P0] and an
+operating share ``o_g ∈ [0, 1]`` (state). Each month, with ``P_z`` the price the group's zone
+receives (China's inside price, the alliance producers' price, the outside price)::
+
+    target_g = 1 if P_z ≥ ĉ_g else 0
+    o_g ← o_g + (target_g − o_g) / λ          λ = exit_months if target < o else restart_months
+
+``ĉ_g = min(c_g, 1)`` for groups in the base-year output (they produced at the base price
+whatever the data say their cost was) and ``c_g`` for surges. Existing groups scale their
+zone's supply at the base price by ``1 − Σ_g κ_g (1 − o_g) / s_z``; surges add
+``κ_g · ramp(t) · o_g`` to the zone's new capacity. Equations: ``docs/methodology.md`` §15.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mineral_briefs.model.inputs import F, I, _empty, _empty_i
+from mineral_briefs.model.state import Month, Static
+from mineral_briefs.model.timeline import ramp_share
+
+
+@dataclass(frozen=True)
+class CostCurves:
+    """G curve groups (existing producers and supply surges) of any markets."""
+
+    market: I = field(default_factory=_empty_i)
+    zone: I = field(default_factory=_empty_i)
+    """0 China, 1 Alliance, 2 Rest of World."""
+    capacity: F = field(default_factory=_empty)
+    """κ_g [fraction of Q0 per year]."""
+    cost: F = field(default_factory=_empty)
+    """Cash cost c_g [x P0]."""
+    surge: F = field(default_factory=_empty)
+    """1 for a supply surge (capacity added to the base year's), 0 for an existing group."""
+    start: F = field(default_factory=_empty)
+    """Surge start [months since the horizon start] (existing groups: −inf)."""
+    ramp: F = field(default_factory=_empty)
+    """Surge ramp-up [months]."""
+    exit_months: float = 3.0
+    """Time constant λ of an exit [months]."""
+    restart_months: float = 6.0
+    """Time constant λ of a restart [months]."""
+
+    @property
+    def size(self) -> int:
+        """Number of groups G."""
+        return int(self.market.size)
+
+
+@dataclass
+class CurveState:
+    """The month loop's view of the curve: one-hot matrices and the operating shares."""
+
+    curves: CostCurves
+    e_zone: list[F]
+    """Per zone: (G, M) one-hot market of the zone's existing groups times κ_g / s_z."""
+    e_surge: list[F]
+    """Per zone: (G, M) one-hot market of the zone's surges."""
+    threshold: F
+    """(G,) exit threshold ĉ_g [x P0]."""
+    on: F
+    """(N, G) operating share o_g [0–1]."""
+
+
+def init_curve(curves: CostCurves | None, shares: F, n: int, m: int, fdt: object) -> CurveState:
+    """The curve's static matrices and its state at the horizon start (everything operating).
+
+    Parameters
+    ----------
+    curves : CostCurves or None
+        The groups (None: no curve).
+    shares : array
+        (3, M) supply shares of China, the alliance and the rest of the world [0–1].
+    n, m : int
+        Rows and markets.
+    fdt : dtype
+        Working float dtype.
+    """
+    cv = curves if curves is not None else CostCurves()
+    g = cv.size
+    onehot = np.zeros((g, m), dtype=fdt)  # type: ignore[call-overload]
+    if g:
+        onehot[np.arange(g), cv.market] = 1.0
+    e_zone, e_surge = [], []
+    for z in range(3):
+        in_z = (cv.zone == z).astype(fdt)  # type: ignore[call-overload]
+        s_z = np.maximum(shares[z], 1e-12)
+        e_zone.append(onehot * (in_z * (1.0 - cv.surge) * cv.capacity)[:, None] / s_z[None, :])
+        e_surge.append(onehot * (in_z * cv.surge)[:, None])
+    threshold = np.where(cv.surge > 0, cv.cost, np.minimum(cv.cost, 1.0))
+    return CurveState(cv, e_zone, e_surge, threshold, np.ones((n, g), fdt))  # type: ignore[call-overload]
+
+
+def existing_multiplier(cs: CurveState, zone: int) -> F:
+    """(N, M) share of the zone's base-year capacity still operating [0–1]."""
+    off = (1.0 - cs.on) @ cs.e_zone[zone]
+    return np.maximum(1.0 - off, 0.0)
+
+
+def surge_output(cs: CurveState, zone: int, t: float) -> F:
+    """(N, M) the zone's surge capacity online this month [fraction of Q0 per year]."""
+    cv = cs.curves
+    cap = cv.capacity * cv.surge * ramp_share(t, cv.start, cv.ramp)
+    return (cs.on * cap) @ cs.e_surge[zone]
+
+
+def update_operating(cs: CurveState, zone_price: list[F]) -> None:
+    """Move every group's operating share toward 1 (price ≥ threshold) or 0 (below).
+
+    Parameters
+    ----------
+    zone_price : list of array
+        (N, M) price each zone's producers receive this month [x P0], China, Alliance, RoW.
+    """
+    cv = cs.curves
+    if not cv.size:
+        return
+    price = np.zeros_like(cs.on)
+    for z in range(3):
+        sel = cv.zone == z
+        if sel.any():
+            price[:, sel] = zone_price[z][:, cv.market[sel]]
+    target = (price >= cs.threshold).astype(cs.on.dtype)
+    rate = np.where(target < cs.on, 1.0 / cv.exit_months, 1.0 / cv.restart_months)
+    cs.on = cs.on + (target - cs.on) * np.minimum(rate, 1.0)
+
+
+def offline_capacity(cs: CurveState, m: int) -> F:
+    """(N, M) capacity of existing groups offline [fraction of Q0 per year]."""
+    cv = cs.curves
+    onehot = np.zeros((cv.size, m))
+    if cv.size:
+        onehot[np.arange(cv.size), cv.market] = (1.0 - cv.surge) * cv.capacity
+    return (1.0 - cs.on) @ onehot
+
+
+def kept_by_floor(cs: CurveState, p_outside: F, p_alliance: F, m: int) -> F:
+    """(N, M) alliance capacity whose cash cost lies above the outside price but within the
+    price alliance producers receive: what a floor keeps operating [fraction of Q0 per year].
+    """
+    cv = cs.curves
+    sel = cv.zone == 1
+    if not sel.any():
+        return np.zeros_like(p_outside)
+    mk = cv.market[sel]
+    cost = cv.cost[sel]
+    inside = (p_outside[:, mk] < cost) & (cost <= p_alliance[:, mk])
+    onehot = np.zeros((int(sel.sum()), m))
+    onehot[np.arange(mk.size), mk] = cv.capacity[sel]
+    return inside.astype(float) @ onehot
+
+
+def quartile_cost(curves: CostCurves, m: int, q: float = 0.25) -> F:
+    """(M,) capacity-weighted ``q``-quantile of the existing groups' cash cost [x P0]; NaN where
+    a market has no curve (q = 0.25: the cash cost below which the cheapest quarter lies)."""
+    out = np.full(m, np.nan)
+    for j in range(m):
+        sel = (curves.market == j) & (curves.surge == 0)
+        if not sel.any():
+            continue
+        order = np.argsort(curves.cost[sel], kind="stable")
+        cost, cap = curves.cost[sel][order], curves.capacity[sel][order]
+        cum = np.cumsum(cap) / cap.sum()
+        out[j] = float(cost[np.searchsorted(cum, q - 1e-12)])
+    return out
+
+
+# -- month steps ----------------------------------------------------------------------------
+
+
+def curve_supply_step(s: Static, cs: CurveState, mo: Month) -> None:
+    """Scale the zones' supply at the base price by the operating share of their base-year
+    capacity and add the surges online (methodology §15)."""
+    if not cs.curves.size:
+        return
+    mo.a_c = mo.a_c * existing_multiplier(cs, 0)
+    mo.a_a = mo.a_a * existing_multiplier(cs, 1)
+    mo.a_r = mo.a_r * existing_multiplier(cs, 2)
+    if cs.curves.surge.any():
+        mo.p_c_ = mo.p_c_ + surge_output(cs, 0, mo.t)
+        mo.p_a_ = mo.p_a_ + surge_output(cs, 1, mo.t)
+        mo.p_r_ = mo.p_r_ + surge_output(cs, 2, mo.t)
+
+
+def curve_adjust_step(s: Static, cs: CurveState, mo: Month, tot: dict[str, F]) -> None:
+    """Exits and restarts at this month's prices; book the curve KPIs (methodology §15).
+
+    The alliance's producers receive ``p_prod_a`` (the floor where a CfD or offtake binds,
+    the members' price under a levy); China's the inside price; the rest the outside price.
+    """
+    if "curve_offline_peak" not in tot:
+        tot["curve_offline_peak"] = np.zeros((s.n, s.m))
+        tot["floor_kept_peak"] = np.zeros((s.n, s.m))
+        tot["curve_exit_month"] = np.full((s.n, cs.curves.size), -1.0)
+    if not cs.curves.size:
+        return
+    p_prod_a = mo.p_prod_a
+    np.maximum(
+        tot["floor_kept_peak"],
+        kept_by_floor(cs, mo.p_o, p_prod_a, s.m) * s.q0,
+        out=tot["floor_kept_peak"],
+    )
+    update_operating(cs, [mo.p_c, p_prod_a, mo.p_o])
+    # first month a group is more than half idle (−1: never); (N, G)
+    ex = tot["curve_exit_month"]
+    ex[(ex < 0) & (cs.on < 0.5)] = mo.i
+    np.maximum(
+        tot["curve_offline_peak"],
+        offline_capacity(cs, s.m) * s.q0,
+        out=tot["curve_offline_peak"],
+    )
