@@ -391,6 +391,7 @@ def build_all(reference: Path, curated: Path = CURATED_DIR) -> dict[str, pd.Data
         "policy_events": build_policy_events(curated),
         "seed_claims": build_seed_claims(curated),
         "price_defaults": build_price_defaults(curated),
+        "cost_curves": read_records("cost_curves", curated),
     }
 
 

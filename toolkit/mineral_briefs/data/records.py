@@ -30,6 +30,7 @@ RECORD_FILES: Final[dict[str, tuple[str, str]]] = {
     "production_shares": ("production_shares.csv", "production"),
     "demand": ("demand.csv", "demand"),
     "demand_multiples": ("demand_multiples.csv", "demand_multiples"),
+    "cost_curves": ("cost_curves.csv", "cost_curves"),
 }
 """Every record set of the curated folder."""
 

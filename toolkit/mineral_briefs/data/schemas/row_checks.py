@@ -97,3 +97,13 @@ def check_conversion_ends(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
     bad = df["from_basis"] == df["to_basis"]
     for i in _flagged(bad):
         yield int(i), "to_basis", "must differ from from_basis"
+
+
+def check_cost_range(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A cash-cost range is ordered: ``cash_cost_low`` <= ``cash_cost_high``."""
+    bad = df["cash_cost_low"].notna() & (df["cash_cost_low"] > df["cash_cost_high"])
+    for i in _flagged(bad):
+        yield int(i), "cash_cost_high", (
+            f"must be >= cash_cost_low ({df['cash_cost_low'].iat[i]:g}; "
+            f"got {df['cash_cost_high'].iat[i]:g})"
+        )
