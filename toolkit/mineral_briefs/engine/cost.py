@@ -53,6 +53,8 @@ def _curve_groups(
                 "zone": _zone(str(r.country), alliance),
                 "capacity": float(r.share_of_country) * share,
                 "cost": 0.5 * (float(r.cash_cost_low) + float(r.cash_cost_high)) / by.p0[i],
+                "cost_low": float(r.cash_cost_low) / by.p0[i],
+                "cost_high": float(r.cash_cost_high) / by.p0[i],
                 "surge": 0.0,
                 "start": -np.inf,
                 "ramp": 0.0,
@@ -69,23 +71,29 @@ def _cost_curves(
     alliance = scenario.alliance_members
     for su in scenario.supply_surge:
         i = by.idx[(su.mineral, su.stage)]  # checked by _check_surge_markets
+        cost = su.cash_cost.usd_per_kg() / by.p0[i]
         rows.append(
             {
                 "market": i,
                 "zone": _zone(su.country, alliance),
                 "capacity": su.capacity_t_per_year / by.q0[i],
-                "cost": su.cash_cost.usd_per_kg() / by.p0[i],
+                "cost": cost,
+                "cost_low": cost,
+                "cost_high": cost,
                 "surge": 1.0,
                 "start": month_offset(su.start, scenario.horizon.start),
                 "ramp": float(su.ramp_months),
             }
         )
-    frame = pd.DataFrame(rows, columns=["market", "zone", "capacity", "cost", "surge", "start", "ramp"])
+    cols = ["market", "zone", "capacity", "cost", "cost_low", "cost_high", "surge", "start", "ramp"]
+    frame = pd.DataFrame(rows, columns=cols)
     return CostCurves(
         market=frame["market"].to_numpy(np.int64),
         zone=frame["zone"].to_numpy(np.int64),
         capacity=frame["capacity"].to_numpy(float),
         cost=frame["cost"].to_numpy(float),
+        cost_low=frame["cost_low"].to_numpy(float),
+        cost_high=frame["cost_high"].to_numpy(float),
         surge=frame["surge"].to_numpy(float),
         start=frame["start"].to_numpy(float),
         ramp=frame["ramp"].to_numpy(float),

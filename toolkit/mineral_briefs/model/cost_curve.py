@@ -7,11 +7,12 @@ Each curve group ``g`` (a country or asset class in one market and zone) has a c
 operating share ``o_g ∈ [0, 1]`` (state). Each month, with ``P_z`` the price the group's zone
 receives (China's inside price, the alliance producers' price, the outside price)::
 
-    target_g = 1 if P_z ≥ ĉ_g else 0
+    target_g = clip((P_z − ĉ_lo) / (ĉ_hi − ĉ_lo), 0, 1)     (a step at ĉ_hi when the range is a point)
     o_g ← o_g + (target_g − o_g) / λ          λ = exit_months if target < o else restart_months
 
-``ĉ_g = min(c_g, 1)`` for groups in the base-year output (they produced at the base price
-whatever the data say their cost was) and ``c_g`` for surges. Existing groups scale their
+The group's producers are spread evenly over its cash-cost range ``[c_lo, c_hi]``; for groups
+in the base-year output the range is scaled by ``1 / max(c_hi, 1)`` (they produced at the base
+price whatever the data say their cost was), surges keep theirs. Existing groups scale their
 zone's supply at the base price by ``1 − Σ_g κ_g (1 − o_g) / s_z``; surges add
 ``κ_g · ramp(t) · o_g`` to the zone's new capacity. Equations: ``docs/methodology.md`` §15.
 """
@@ -37,7 +38,10 @@ class CostCurves:
     capacity: F = field(default_factory=_empty)
     """κ_g [fraction of Q0 per year]."""
     cost: F = field(default_factory=_empty)
-    """Cash cost c_g [x P0]."""
+    """Cash cost c_g [x P0] (the range's midpoint: what floors and prices are judged by)."""
+    cost_low: F = field(default_factory=_empty)
+    cost_high: F = field(default_factory=_empty)
+    """Cash-cost range of the group's producers [x P0]; empty: ``cost`` for both."""
     surge: F = field(default_factory=_empty)
     """1 for a supply surge (capacity added to the base year's), 0 for an existing group."""
     start: F = field(default_factory=_empty)
@@ -64,8 +68,9 @@ class CurveState:
     """Per zone: (G, M) one-hot market of the zone's existing groups times κ_g / s_z."""
     e_surge: list[F]
     """Per zone: (G, M) one-hot market of the zone's surges."""
-    threshold: F
-    """(G,) exit threshold ĉ_g [x P0]."""
+    lo: F
+    hi: F
+    """(G,) the exit range [ĉ_lo, ĉ_hi] [x P0]: the group's producers are spread evenly over it."""
     on: F
     """(N, G) operating share o_g [0–1]."""
 
@@ -95,8 +100,14 @@ def init_curve(curves: CostCurves | None, shares: F, n: int, m: int, fdt: object
         s_z = np.maximum(shares[z], 1e-12)
         e_zone.append(onehot * (in_z * (1.0 - cv.surge) * cv.capacity)[:, None] / s_z[None, :])
         e_surge.append(onehot * (in_z * cv.surge)[:, None])
-    threshold = np.where(cv.surge > 0, cv.cost, np.minimum(cv.cost, 1.0))
-    return CurveState(cv, e_zone, e_surge, threshold, np.ones((n, g), fdt))  # type: ignore[call-overload]
+    lo = cv.cost_low if cv.cost_low.size == g else cv.cost
+    hi = cv.cost_high if cv.cost_high.size == g else cv.cost
+    # NOTE: base-year output was produced at the base price whatever the data say the cost
+    # was (contracts, hedges, state support): an existing group whose range reaches above P0
+    # has it scaled so that its top is P0, keeping its shape. Surges keep their stated cost.
+    scale = np.where(cv.surge > 0, 1.0, 1.0 / np.maximum(hi, 1.0))
+    on = np.ones((n, g), fdt)  # type: ignore[call-overload]
+    return CurveState(cv, e_zone, e_surge, lo * scale, hi * scale, on)
 
 
 def existing_multiplier(cs: CurveState, zone: int) -> F:
@@ -128,7 +139,10 @@ def update_operating(cs: CurveState, zone_price: list[F]) -> None:
         sel = cv.zone == z
         if sel.any():
             price[:, sel] = zone_price[z][:, cv.market[sel]]
-    target = (price >= cs.threshold).astype(cs.on.dtype)
+    width = cs.hi - cs.lo
+    step = (price >= cs.hi).astype(cs.on.dtype)
+    spread = np.clip((price - cs.lo) / np.where(width > 0, width, 1.0), 0.0, 1.0)
+    target = np.where(width > 0, spread, step)
     rate = np.where(target < cs.on, 1.0 / cv.exit_months, 1.0 / cv.restart_months)
     cs.on = cs.on + (target - cs.on) * np.minimum(rate, 1.0)
 
