@@ -95,9 +95,7 @@ def test_a_supply_glut_closes_high_cost_capacity_first() -> None:
 def test_a_larger_surge_lowers_the_price_and_closes_more_capacity() -> None:
     small, large = _run(_curve(0.2)), _run(_curve(0.6))
     assert large.totals["min_price_outside"][0, 0] < small.totals["min_price_outside"][0, 0]
-    assert (
-        large.totals["curve_offline_peak"][0, 0] >= small.totals["curve_offline_peak"][0, 0]
-    )
+    assert large.totals["curve_offline_peak"][0, 0] >= small.totals["curve_offline_peak"][0, 0]
 
 
 def test_without_a_glut_nothing_exits() -> None:

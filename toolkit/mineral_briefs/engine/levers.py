@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, _group_shares, _is_next
-from mineral_briefs.engine.markets import _BaseYear
 from mineral_briefs.engine.cost import _check_surge_markets
+from mineral_briefs.engine.markets import _BaseYear
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import ScenarioError
 from mineral_briefs.model.simulate import (

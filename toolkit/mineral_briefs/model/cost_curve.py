@@ -7,7 +7,7 @@ Each curve group ``g`` (a country or asset class in one market and zone) has a c
 operating share ``o_g ∈ [0, 1]`` (state). Each month, with ``P_z`` the price the group's zone
 receives (China's inside price, the alliance producers' price, the outside price)::
 
-    target_g = clip((P_z − ĉ_lo) / (ĉ_hi − ĉ_lo), 0, 1)     (a step at ĉ_hi when the range is a point)
+    target_g = clip((P_z − ĉ_lo) / (ĉ_hi − ĉ_lo), 0, 1)     (a step at ĉ_hi for a point range)
     o_g ← o_g + (target_g − o_g) / λ          λ = exit_months if target < o else restart_months
 
 The group's producers are spread evenly over its cash-cost range ``[c_lo, c_hi]``; for groups

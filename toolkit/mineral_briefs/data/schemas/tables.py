@@ -7,8 +7,8 @@ from typing import Final
 from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Col, TableSpec
 from mineral_briefs.data.schemas.row_checks import (
-    check_cost_range,
     check_conversion_ends,
+    check_cost_range,
     check_factor_positive,
     check_low_high,
     check_magnets_stage,
