@@ -121,10 +121,21 @@ def china_market_step(
     if cm is None or not cs.managed or not mo.any_seg:
         return
     own = mo.seg_exp & ~mo.seg_cut
-    if not own.any():
+    # only the managed markets a China control segments in some row are worked on
+    sc = np.flatnonzero(own.any(axis=0) & (cm.band_low > 0))
+    if not sc.size:
         return
-    ref = 1.0 if s.reference_price is None else s.reference_price[:, mo.i, :]
-    base_c = s.s_c * mo.h_tr * mo.k_c
-    mo.a_chn = absorb(cm, cs, own, mo.a_chn, mo.b_c, base_c, ref, (s.eps_d, s.eps_s, s.head))
-    tot["china_absorbed_t"] += cs.absorbed * s.q0 / 12.0
-    tot["china_reserve_t"] = cs.reserve * s.q0
+    ref = 1.0 if s.reference_price is None else s.reference_price[:, mo.i, sc]
+    fdt = mo.a_chn.dtype  # NOTE: keep float32 chunks in float32 (no promotion)
+    sub = ChinaMarket(
+        cm.band_low[sc].astype(fdt), cm.reserve_rate[sc].astype(fdt), cm.quota_cut[sc].astype(fdt)
+    )
+    part = ChinaState(True, cs.reserve[:, sc], cs.absorbed[:, sc])
+    base_c = s.s_c[sc] * mo.h_tr[:, sc] * mo.k_c[:, sc]
+    el = (s.eps_d[:, sc], s.eps_s[:, sc], s.head[:, sc])
+    a_chn = mo.a_chn.copy()
+    a_chn[:, sc] = absorb(sub, part, own[:, sc], a_chn[:, sc], mo.b_c[:, sc], base_c, ref, el)
+    mo.a_chn = a_chn
+    cs.reserve[:, sc] = part.reserve
+    tot["china_absorbed_t"][:, sc] += part.absorbed * s.q0[sc] / 12.0
+    tot["china_reserve_t"][:, sc] = part.reserve * s.q0[sc]

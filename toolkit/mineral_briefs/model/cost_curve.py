@@ -73,6 +73,12 @@ class CurveState:
     """(G,) the exit range [ĉ_lo, ĉ_hi] [x P0]: the group's producers are spread evenly over it."""
     on: F
     """(N, G) operating share o_g [0–1]."""
+    e_off: F
+    """(G, M) one-hot market of the existing groups times κ_g (capacity offline)."""
+    zone_cols: list[tuple[I, I]] = field(default_factory=list)
+    """Per zone: (its groups, their markets), to gather the prices they receive."""
+    all_on: bool = True
+    """Every group of every row operates fully (the month steps then skip their work)."""
 
 
 def init_curve(curves: CostCurves | None, shares: F, n: int, m: int, fdt: object) -> CurveState:
@@ -107,7 +113,19 @@ def init_curve(curves: CostCurves | None, shares: F, n: int, m: int, fdt: object
     # has it scaled so that its top is P0, keeping its shape. Surges keep their stated cost.
     scale = np.where(cv.surge > 0, 1.0, 1.0 / np.maximum(hi, 1.0))
     on = np.ones((n, g), fdt)  # type: ignore[call-overload]
-    return CurveState(cv, e_zone, e_surge, lo * scale, hi * scale, on)
+    e_off = onehot * ((1.0 - cv.surge) * cv.capacity)[:, None]
+    # NOTE: everything the month steps multiply with the rows' arrays is cast to the working
+    # precision, so float32 Monte Carlo chunks are not promoted to float64 (2x slower).
+    return CurveState(
+        cv,
+        [e.astype(fdt) for e in e_zone],  # type: ignore[call-overload]
+        [e.astype(fdt) for e in e_surge],  # type: ignore[call-overload]
+        (lo * scale).astype(fdt),  # type: ignore[call-overload]
+        (hi * scale).astype(fdt),  # type: ignore[call-overload]
+        on,
+        e_off.astype(fdt),  # type: ignore[call-overload]
+        [(np.flatnonzero(cv.zone == z), cv.market[cv.zone == z]) for z in range(3)],
+    )
 
 
 def existing_multiplier(cs: CurveState, zone: int) -> F:
@@ -119,7 +137,7 @@ def existing_multiplier(cs: CurveState, zone: int) -> F:
 def surge_output(cs: CurveState, zone: int, t: float) -> F:
     """(N, M) the zone's surge capacity online this month [fraction of Q0 per year]."""
     cv = cs.curves
-    cap = cv.capacity * cv.surge * ramp_share(t, cv.start, cv.ramp)
+    cap = (cv.capacity * cv.surge * ramp_share(t, cv.start, cv.ramp)).astype(cs.on.dtype)
     return (cs.on * cap) @ cs.e_surge[zone]
 
 
@@ -134,26 +152,24 @@ def update_operating(cs: CurveState, zone_price: list[F]) -> None:
     cv = cs.curves
     if not cv.size:
         return
-    price = np.zeros_like(cs.on)
-    for z in range(3):
-        sel = cv.zone == z
-        if sel.any():
-            price[:, sel] = zone_price[z][:, cv.market[sel]]
+    price = np.empty_like(cs.on)
+    for z, (grp, mk) in enumerate(cs.zone_cols):
+        if grp.size:
+            price[:, grp] = zone_price[z][:, mk]
+    if cs.all_on and bool((price >= cs.hi).all()):
+        return  # everything runs and every price covers its group's whole range
     width = cs.hi - cs.lo
     step = (price >= cs.hi).astype(cs.on.dtype)
     spread = np.clip((price - cs.lo) / np.where(width > 0, width, 1.0), 0.0, 1.0)
     target = np.where(width > 0, spread, step)
     rate = np.where(target < cs.on, 1.0 / cv.exit_months, 1.0 / cv.restart_months)
-    cs.on = cs.on + (target - cs.on) * np.minimum(rate, 1.0)
+    cs.on = (cs.on + (target - cs.on) * np.minimum(rate, 1.0)).astype(cs.on.dtype)
+    cs.all_on = bool((cs.on >= 1.0).all())
 
 
 def offline_capacity(cs: CurveState, m: int) -> F:
     """(N, M) capacity of existing groups offline [fraction of Q0 per year]."""
-    cv = cs.curves
-    onehot = np.zeros((cv.size, m))
-    if cv.size:
-        onehot[np.arange(cv.size), cv.market] = (1.0 - cv.surge) * cv.capacity
-    return (1.0 - cs.on) @ onehot
+    return (1.0 - cs.on) @ cs.e_off
 
 
 def kept_by_floor(cs: CurveState, p_outside: F, p_alliance: F, m: int) -> F:
@@ -195,9 +211,10 @@ def curve_supply_step(s: Static, cs: CurveState, mo: Month) -> None:
     capacity and add the surges online (methodology §17)."""
     if not cs.curves.size:
         return
-    mo.a_c = mo.a_c * existing_multiplier(cs, 0)
-    mo.a_a = mo.a_a * existing_multiplier(cs, 1)
-    mo.a_r = mo.a_r * existing_multiplier(cs, 2)
+    if not cs.all_on:
+        mo.a_c = mo.a_c * existing_multiplier(cs, 0)
+        mo.a_a = mo.a_a * existing_multiplier(cs, 1)
+        mo.a_r = mo.a_r * existing_multiplier(cs, 2)
     if cs.curves.surge.any():
         mo.p_c_ = mo.p_c_ + surge_output(cs, 0, mo.t)
         mo.p_a_ = mo.p_a_ + surge_output(cs, 1, mo.t)
@@ -217,12 +234,15 @@ def curve_adjust_step(s: Static, cs: CurveState, mo: Month, tot: dict[str, F]) -
     if not cs.curves.size:
         return
     p_prod_a = mo.p_prod_a
-    np.maximum(
-        tot["floor_kept_peak"],
-        kept_by_floor(cs, mo.p_o, p_prod_a, s.m) * s.q0,
-        out=tot["floor_kept_peak"],
-    )
+    if s.nf and p_prod_a is not mo.p_o:  # only a binding floor can keep capacity alive
+        np.maximum(
+            tot["floor_kept_peak"],
+            kept_by_floor(cs, mo.p_o, p_prod_a, s.m) * s.q0,
+            out=tot["floor_kept_peak"],
+        )
     update_operating(cs, [mo.p_c, p_prod_a, mo.p_o])
+    if cs.all_on:
+        return
     # first month a group is more than half idle (−1: never); (N, G)
     ex = tot["curve_exit_month"]
     ex[(ex < 0) & (cs.on < 0.5)] = mo.i
