@@ -132,3 +132,21 @@ def test_pdf_has_the_same_permissions_as_the_html(tmp_path: Path) -> None:
     assert rnd.render([_job(nb)], out, workers=1, pdf=True).exit_code == 0
     html_mode = stat.S_IMODE((out / "a-en.html").stat().st_mode)
     assert stat.S_IMODE((out / "a-en.pdf").stat().st_mode) == html_mode == 0o644
+
+
+def test_two_files_with_one_id_are_refused_before_any_work(tmp_path: Path) -> None:
+    from mineral_briefs.errors import ScenarioError
+    from mineral_briefs.scenarios import scenarios_dir
+
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(
+        (scenarios_dir() / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError) as info:
+        rnd.plan_briefs(["baseline", str(copy)], language="en")
+    text = str(info.value)
+    assert f"{copy}: id: 'baseline' is also the id of" in text
+    assert "allowed: one scenario file per id in a run" in text
+    # the same file named by id and by path is one scenario, not a clash
+    same = rnd.plan_briefs(["baseline", str(scenarios_dir() / "baseline.yaml")], language="en")
+    assert [j.name for j in same] == ["baseline-en"]
