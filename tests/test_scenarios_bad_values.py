@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mineral_briefs.errors import ScenarioError
 from mineral_briefs.scenarios import load_scenario
 
