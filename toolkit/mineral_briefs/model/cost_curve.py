@@ -64,8 +64,10 @@ class CurveState:
     """The month loop's view of the curve: one-hot matrices and the operating shares."""
 
     curves: CostCurves
+    cols: I
+    """(C,) markets with existing groups on the curve (the only columns the curve touches)."""
     e_zone: list[F]
-    """Per zone: (G, M) one-hot market of the zone's existing groups times κ_g / s_z."""
+    """Per zone: (G, C) one-hot market of the zone's existing groups times κ_g / s_z."""
     e_surge: list[F]
     """Per zone: (G, M) one-hot market of the zone's surges."""
     lo: F
@@ -74,7 +76,7 @@ class CurveState:
     on: F
     """(N, G) operating share o_g [0–1]."""
     e_off: F
-    """(G, M) one-hot market of the existing groups times κ_g (capacity offline)."""
+    """(G, C) one-hot market of the existing groups times κ_g (capacity offline)."""
     zone_cols: list[tuple[I, I]] = field(default_factory=list)
     """Per zone: (its groups, their markets), to gather the prices they receive."""
     all_on: bool = True
@@ -116,20 +118,23 @@ def init_curve(curves: CostCurves | None, shares: F, n: int, m: int, fdt: object
     e_off = onehot * ((1.0 - cv.surge) * cv.capacity)[:, None]
     # NOTE: everything the month steps multiply with the rows' arrays is cast to the working
     # precision, so float32 Monte Carlo chunks are not promoted to float64 (2x slower).
+    cols = np.unique(cv.market[cv.surge == 0])
     return CurveState(
         cv,
-        [e.astype(fdt) for e in e_zone],  # type: ignore[call-overload]
+        cols,
+        [e[:, cols].astype(fdt) for e in e_zone],  # type: ignore[call-overload]
         [e.astype(fdt) for e in e_surge],  # type: ignore[call-overload]
         (lo * scale).astype(fdt),  # type: ignore[call-overload]
         (hi * scale).astype(fdt),  # type: ignore[call-overload]
         on,
-        e_off.astype(fdt),  # type: ignore[call-overload]
+        e_off[:, cols].astype(fdt),  # type: ignore[call-overload]
         [(np.flatnonzero(cv.zone == z), cv.market[cv.zone == z]) for z in range(3)],
     )
 
 
 def existing_multiplier(cs: CurveState, zone: int) -> F:
-    """(N, M) share of the zone's base-year capacity still operating [0–1]."""
+    """(N, C) share of the zone's base-year capacity still operating in the curve's markets
+    ``cs.cols`` [0–1]."""
     off = (1.0 - cs.on) @ cs.e_zone[zone]
     return np.maximum(1.0 - off, 0.0)
 
@@ -167,8 +172,9 @@ def update_operating(cs: CurveState, zone_price: list[F]) -> None:
     cs.all_on = bool((cs.on >= 1.0).all())
 
 
-def offline_capacity(cs: CurveState, m: int) -> F:
-    """(N, M) capacity of existing groups offline [fraction of Q0 per year]."""
+def offline_capacity(cs: CurveState) -> F:
+    """(N, C) capacity of existing groups offline in the curve's markets ``cs.cols``
+    [fraction of Q0 per year]."""
     return (1.0 - cs.on) @ cs.e_off
 
 
@@ -212,9 +218,11 @@ def curve_supply_step(s: Static, cs: CurveState, mo: Month) -> None:
     if not cs.curves.size:
         return
     if not cs.all_on:
-        mo.a_c = mo.a_c * existing_multiplier(cs, 0)
-        mo.a_a = mo.a_a * existing_multiplier(cs, 1)
-        mo.a_r = mo.a_r * existing_multiplier(cs, 2)
+        c = cs.cols
+        # supply_step made fresh arrays this month: scaled in place, curve columns only
+        mo.a_c[:, c] *= existing_multiplier(cs, 0)
+        mo.a_a[:, c] *= existing_multiplier(cs, 1)
+        mo.a_r[:, c] *= existing_multiplier(cs, 2)
     if cs.curves.surge.any():
         mo.p_c_ = mo.p_c_ + surge_output(cs, 0, mo.t)
         mo.p_a_ = mo.p_a_ + surge_output(cs, 1, mo.t)
@@ -246,8 +254,6 @@ def curve_adjust_step(s: Static, cs: CurveState, mo: Month, tot: dict[str, F]) -
     # first month a group is more than half idle (−1: never); (N, G)
     ex = tot["curve_exit_month"]
     ex[(ex < 0) & (cs.on < 0.5)] = mo.i
-    np.maximum(
-        tot["curve_offline_peak"],
-        offline_capacity(cs, s.m) * s.q0,
-        out=tot["curve_offline_peak"],
-    )
+    c = cs.cols
+    peak = tot["curve_offline_peak"]
+    peak[:, c] = np.maximum(peak[:, c], offline_capacity(cs) * s.q0[c])
