@@ -112,19 +112,31 @@ def magnet_ratios(rc: Recipe, mo: object, s_out: float, s_chn: float) -> tuple[F
 
 
 def recipe_demand_step(rc: Recipe, mo: object, r_o: F, r_c: F) -> None:
-    """Scale the substitution multipliers ``x_o``/``x_c`` of the recipe inputs by the demand
-    factors of last month's magnet output (so demand at the base price follows it)."""
+    """Scale the recipe inputs' demand at the base price (``b_a``, ``b_r``, ``b_c``) and the
+    outside reference demand ``ref_o`` by the demand factors of last month's magnet output,
+    then refresh the totals and the gap that clearing closes (after ``balance_step``).
+
+    # NOTE: ``ref_o`` moves with demand: magnets not made for want of Dy do not need NdPr, and
+    # that NdPr is not a shortfall.
+    """
     cols = rc.inputs
-    mo.x_o = mo.x_o.copy()  # type: ignore[attr-defined]
-    mo.x_c = mo.x_c.copy()  # type: ignore[attr-defined]
-    mo.x_o[:, cols] *= demand_factor(r_o, rc.magnet_use)  # type: ignore[attr-defined]
-    mo.x_c[:, cols] *= demand_factor(r_c, rc.magnet_use)  # type: ignore[attr-defined]
+    f_o = demand_factor(r_o, rc.magnet_use)
+    f_c = demand_factor(r_c, rc.magnet_use)
+    for name, f in (("b_a", f_o), ("b_r", f_o), ("ref_o", f_o), ("b_c", f_c)):
+        arr = getattr(mo, name).copy()
+        arr[:, cols] *= f
+        setattr(mo, name, arr)
+    mo.b_world = mo.b_c + mo.b_a + mo.b_r  # type: ignore[attr-defined]
+    mo.b_out = mo.b_a + mo.b_r  # type: ignore[attr-defined]
+    if mo.any_seg:  # type: ignore[attr-defined]
+        mo.gap = np.where(mo.seg, mo.b_out - mo.a_out, mo.b_world - mo.a_world)  # type: ignore[attr-defined]
+    else:
+        mo.gap = mo.b_world - mo.a_world  # type: ignore[attr-defined]
 
 
 def recipe_step(s: Static, st: State, mo: Month) -> None:
-    """The month's recipe coupling, between supply and balance (methodology §14): the magnet
-    supply cut by the scarcest input and the inputs' demand following last month's magnet
-    output. No-op without a recipe."""
+    """The magnet supply cut by the scarcest input, between supply and balance (methodology
+    §14). No-op without a recipe."""
     rc = s.markets.recipe
     if rc is None:
         return
@@ -133,8 +145,14 @@ def recipe_step(s: Static, st: State, mo: Month) -> None:
     own_o = s.beta[j] * st.u_o[:, up]
     own_c = s.beta[j] * st.u_c[:, up]
     recipe_supply_step(rc, float(s.beta[j]), mo, st.u_o, st.u_c, own_o, own_c)
-    if st.mag_r_o is not None and st.mag_r_c is not None:
-        recipe_demand_step(rc, mo, st.mag_r_o, st.mag_r_c)
+
+
+def recipe_balance_step(s: Static, st: State, mo: Month) -> None:
+    """The inputs' demand follows last month's magnet output, after balance (§14)."""
+    rc = s.markets.recipe
+    if rc is None or st.mag_r_o is None or st.mag_r_c is None:
+        return
+    recipe_demand_step(rc, mo, st.mag_r_o, st.mag_r_c)
 
 
 def recipe_record_step(s: Static, st: State, mo: Month) -> None:

@@ -26,7 +26,6 @@ from mineral_briefs.model.bands import init_recorder, record_step
 from mineral_briefs.model.export_controls import controls_step
 from mineral_briefs.model.floors import floors_step
 from mineral_briefs.model.flows import flows_step
-from mineral_briefs.model.magnets import recipe_record_step, recipe_step
 from mineral_briefs.model.inputs import (
     BAND_DRAWS_MAX,
     BAND_VARIABLES,
@@ -44,6 +43,7 @@ from mineral_briefs.model.inputs import (
     SimResult,
     Stockpiles,
 )
+from mineral_briefs.model.magnets import recipe_balance_step, recipe_record_step, recipe_step
 from mineral_briefs.model.state import init_state, init_static, start_month
 from mineral_briefs.model.stocks import stocks_step
 from mineral_briefs.model.supply import balance_step, supply_step
@@ -125,8 +125,9 @@ def simulate(
         mo = start_month(s, st, i)
         controls_step(s, mo)  # withheld volumes, segmentation (§5)
         supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
-        recipe_step(s, st, mo)  # magnets limited by the scarcest element; element demand (§14)
+        recipe_step(s, st, mo)  # magnets limited by the scarcest element (§14)
         balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
+        recipe_balance_step(s, st, mo)  # element demand follows magnet output (§14)
         stocks_step(s, st, mo)  # commercial stocks, strategic stockpiles (§6–7)
         clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)
         floors_step(s, mo)  # price floors and their money flows (§8)
