@@ -1,5 +1,5 @@
 """Element-level rare earths: NdPr oxide and metal, Dy, Tb, other M/HREE, La/Ce, the magnet
-recipe (methodology §14) and element-targeted export controls (issue 12, Done when)."""
+recipe (methodology §17) and element-targeted export controls (issue 12, Done when)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ MINERALS: Final[dict[str, str]] = {
     "antimony": "Antimony",
     "tungsten": "Tungsten",
     "copper": "Copper",
-    # element-level rare earths (issue 12): oxides unless named; docs/methodology.md §14
+    # element-level rare earths (issue 12): oxides unless named; docs/methodology.md §17
     "ndpr": "NdPr oxide",
     "ndpr_metal": "NdPr metal",
     "dy": "Dysprosium",

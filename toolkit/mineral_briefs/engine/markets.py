@@ -323,7 +323,7 @@ RECIPE_INPUTS: tuple[tuple[str, str, str], ...] = (
     ("dy", "refining", "dy"),
     ("tb", "refining", "tb"),
 )
-"""(mineral, stage, recipe parameter stem) of the magnet recipe's inputs (methodology §14)."""
+"""(mineral, stage, recipe parameter stem) of the magnet recipe's inputs (methodology §17)."""
 RECIPE_MAGNET: tuple[str, str] = ("magnet_rees", "magnets")
 
 

@@ -140,7 +140,7 @@ class Markets:
     downstream_dependence: F
     """(M,): share β of an upstream shortfall passed to this stage's supply [0–1]."""
     recipe: Recipe | None = None
-    """The magnet recipe linking element markets and the magnet stage (§14), None if absent."""
+    """The magnet recipe linking element markets and the magnet stage (§17), None if absent."""
 
     @property
     def size(self) -> int:

@@ -1,6 +1,6 @@
 """The magnet recipe: sintered NdFeB needs NdPr and Dy/Tb in stated proportions.
 
-Two couplings between the element markets and the magnet stage (methodology §14):
+Two couplings between the element markets and the magnet stage (methodology §17):
 
 * **Inputs limit output** (Leontief with thrift). Magnet makers in a zone can make only as
   much as their scarcest input allows. With last month's shortfall share ``u_i`` of input
@@ -136,7 +136,7 @@ def recipe_demand_step(rc: Recipe, mo: object, r_o: F, r_c: F) -> None:
 
 def recipe_step(s: Static, st: State, mo: Month) -> None:
     """The magnet supply cut by the scarcest input, between supply and balance (methodology
-    §14). No-op without a recipe."""
+    §17). No-op without a recipe."""
     rc = s.markets.recipe
     if rc is None:
         return
@@ -148,7 +148,7 @@ def recipe_step(s: Static, st: State, mo: Month) -> None:
 
 
 def recipe_balance_step(s: Static, st: State, mo: Month) -> None:
-    """The inputs' demand follows last month's magnet output, after balance (§14)."""
+    """The inputs' demand follows last month's magnet output, after balance (§17)."""
     rc = s.markets.recipe
     if rc is None or st.mag_r_o is None or st.mag_r_c is None:
         return

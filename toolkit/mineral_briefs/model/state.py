@@ -354,9 +354,9 @@ class State:
     ring_c: F
     """(L+1, N, M) log China prices of the last L months."""
     mag_r_o: F | None = None
-    """(N, 1) last month's outside magnet output over its base share on trend (§14)."""
+    """(N, 1) last month's outside magnet output over its base share on trend (§17)."""
     mag_r_c: F | None = None
-    """(N, 1) last month's China magnet output over its base share on trend (§14)."""
+    """(N, 1) last month's China magnet output over its base share on trend (§17)."""
 
 
 def init_state(s: Static) -> State:
