@@ -122,16 +122,19 @@ def recipe_demand_step(rc: Recipe, mo: object, r_o: F, r_c: F) -> None:
     cols = rc.inputs
     f_o = demand_factor(r_o, rc.magnet_use)
     f_c = demand_factor(r_c, rc.magnet_use)
+    # NOTE: balance_step made these arrays fresh this month: scale the R input columns in
+    # place and refresh only those columns of the totals and the gap (no (N, M) copies).
     for name, f in (("b_a", f_o), ("b_r", f_o), ("ref_o", f_o), ("b_c", f_c)):
-        arr = getattr(mo, name).copy()
-        arr[:, cols] *= f
-        setattr(mo, name, arr)
-    mo.b_world = mo.b_c + mo.b_a + mo.b_r  # type: ignore[attr-defined]
-    mo.b_out = mo.b_a + mo.b_r  # type: ignore[attr-defined]
+        getattr(mo, name)[:, cols] *= f
+    b_a, b_r, b_c = mo.b_a[:, cols], mo.b_r[:, cols], mo.b_c[:, cols]  # type: ignore[attr-defined]
+    mo.b_world[:, cols] = b_world = b_c + b_a + b_r  # type: ignore[attr-defined]
+    mo.b_out[:, cols] = b_out = b_a + b_r  # type: ignore[attr-defined]
+    unified = b_world - mo.a_world[:, cols]  # type: ignore[attr-defined]
     if mo.any_seg:  # type: ignore[attr-defined]
-        mo.gap = np.where(mo.seg, mo.b_out - mo.a_out, mo.b_world - mo.a_world)  # type: ignore[attr-defined]
+        seg = mo.seg[:, cols]  # type: ignore[attr-defined]
+        mo.gap[:, cols] = np.where(seg, b_out - mo.a_out[:, cols], unified)  # type: ignore[attr-defined]
     else:
-        mo.gap = mo.b_world - mo.a_world  # type: ignore[attr-defined]
+        mo.gap[:, cols] = unified  # type: ignore[attr-defined]
 
 
 def recipe_step(s: Static, st: State, mo: Month) -> None:
