@@ -80,7 +80,7 @@ def demand_factor(ratio: F, magnet_use: F) -> F:
 
 
 def recipe_supply_step(
-    rc: Recipe, beta: float, mo: object, u_o: F, u_c: F, own_o: F, own_c: F
+    rc: Recipe, beta: float, mo: Month, u_o: F, u_c: F, own_o: F, own_c: F
 ) -> None:
     """Cut the magnet market's zone supplies ``a_a``, ``a_r`` (outside) and ``a_c`` (China) by
     the recipe cut where it binds harder than the stage's own upstream cut [fraction of Q0].
@@ -99,19 +99,19 @@ def recipe_supply_step(
             arr[:, j] = arr[:, j] * keep
 
 
-def magnet_ratios(rc: Recipe, mo: object, s_out: float, s_chn: float) -> tuple[F, F]:
+def magnet_ratios(rc: Recipe, mo: Month, s_out: float, s_chn: float) -> tuple[F, F]:
     """Magnet output of the outside and of China this month relative to their base shares on
     trend, ``(N, 1)`` each [-]."""
     j = rc.magnet
-    h = mo.h_tr[:, j]  # type: ignore[attr-defined]
-    out = (mo.a_a[:, j] + mo.a_r[:, j] + mo.p_a_[:, j] + mo.p_r_[:, j]) * mo.mult_o[:, j]  # type: ignore[attr-defined]
-    chn = (mo.a_c[:, j] + mo.p_c_[:, j]) * mo.mult_c[:, j]  # type: ignore[attr-defined]
+    h = mo.h_tr[:, j]
+    out = (mo.a_a[:, j] + mo.a_r[:, j] + mo.p_a_[:, j] + mo.p_r_[:, j]) * mo.mult_o[:, j]
+    chn = (mo.a_c[:, j] + mo.p_c_[:, j]) * mo.mult_c[:, j]
     r_o = out / np.maximum(s_out * h, 1e-12)
     r_c = chn / np.maximum(s_chn * h, 1e-12)
     return r_o[:, None], r_c[:, None]
 
 
-def recipe_demand_step(rc: Recipe, mo: object, r_o: F, r_c: F) -> None:
+def recipe_demand_step(rc: Recipe, mo: Month, r_o: F, r_c: F) -> None:
     """Scale the recipe inputs' demand at the base price (``b_a``, ``b_r``, ``b_c``) and the
     outside reference demand ``ref_o`` by the demand factors of last month's magnet output,
     then refresh the totals and the gap that clearing closes (after ``balance_step``).
@@ -126,15 +126,15 @@ def recipe_demand_step(rc: Recipe, mo: object, r_o: F, r_c: F) -> None:
     # place and refresh only those columns of the totals and the gap (no (N, M) copies).
     for name, f in (("b_a", f_o), ("b_r", f_o), ("ref_o", f_o), ("b_c", f_c)):
         getattr(mo, name)[:, cols] *= f
-    b_a, b_r, b_c = mo.b_a[:, cols], mo.b_r[:, cols], mo.b_c[:, cols]  # type: ignore[attr-defined]
-    mo.b_world[:, cols] = b_world = b_c + b_a + b_r  # type: ignore[attr-defined]
-    mo.b_out[:, cols] = b_out = b_a + b_r  # type: ignore[attr-defined]
-    unified = b_world - mo.a_world[:, cols]  # type: ignore[attr-defined]
-    if mo.any_seg:  # type: ignore[attr-defined]
-        seg = mo.seg[:, cols]  # type: ignore[attr-defined]
-        mo.gap[:, cols] = np.where(seg, b_out - mo.a_out[:, cols], unified)  # type: ignore[attr-defined]
+    b_a, b_r, b_c = mo.b_a[:, cols], mo.b_r[:, cols], mo.b_c[:, cols]
+    mo.b_world[:, cols] = b_world = b_c + b_a + b_r
+    mo.b_out[:, cols] = b_out = b_a + b_r
+    unified = b_world - mo.a_world[:, cols]
+    if mo.any_seg:
+        seg = mo.seg[:, cols]
+        mo.gap[:, cols] = np.where(seg, b_out - mo.a_out[:, cols], unified)
     else:
-        mo.gap[:, cols] = unified  # type: ignore[attr-defined]
+        mo.gap[:, cols] = unified
 
 
 def recipe_step(s: Static, st: State, mo: Month) -> None:
