@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from mineral_briefs.brief.answer import AnswerSection
 from mineral_briefs.brief.exports import ExportsSection
 from mineral_briefs.brief.levers import LeversSection
 from mineral_briefs.brief.methods import MethodsSection
@@ -34,6 +35,7 @@ class Brief(
     MethodsSection,
     SourcesSection,
     ExportsSection,
+    AnswerSection,
 ):
     """A prepared brief: the scenario, its results and the data, in one language.
 
@@ -51,6 +53,7 @@ class Brief(
         "flow_chart",
         "price_chart",
         "levers",
+        "levers_compared",
         "whatif_hint",
         "whatif_chart",
         "sensitivity",
