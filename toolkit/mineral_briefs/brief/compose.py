@@ -9,6 +9,7 @@ from mineral_briefs.brief.answer import AnswerSection
 from mineral_briefs.brief.exports import ExportsSection
 from mineral_briefs.brief.levers import LeversSection
 from mineral_briefs.brief.methods import MethodsSection
+from mineral_briefs.brief.observed import ObservedSection
 from mineral_briefs.brief.sensitivity import SensitivitySection
 from mineral_briefs.brief.shock import ShockSection
 from mineral_briefs.brief.situation import SituationSection
@@ -36,6 +37,7 @@ class Brief(
     SourcesSection,
     ExportsSection,
     AnswerSection,
+    ObservedSection,
 ):
     """A prepared brief: the scenario, its results and the data, in one language.
 
@@ -52,6 +54,7 @@ class Brief(
         "shock",
         "flow_chart",
         "price_chart",
+        "exports_chart",
         "levers",
         "levers_compared",
         "whatif_hint",
