@@ -98,7 +98,11 @@ def exports_chart(
         width=WIDTH,
         height=220,
         title=alt.TitleParams(
-            i18n.t("chart.exports.title", language, mineral=i18n.mineral_name(mineral, language)),
+            i18n.t(
+                "chart.exports.title",
+                language,
+                mineral=i18n.t(f"mineral_lower.{mineral}", language),
+            ),
             subtitle=[
                 i18n.t("chart.exports.subtitle", language, basis=basis),
                 observed_source_line(observed, language),
