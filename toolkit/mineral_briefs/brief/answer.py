@@ -213,6 +213,17 @@ class AnswerSection(BriefBase):
                     when=escape(when),
                 )
             )
+            ally = self.kpis.get("peak_price_multiple_alliance")
+            if ally is not None and ally.available and ally.value > out_p.value * 1.01:
+                # NOTE: under a floor the alliance pays more than the rest of the world.
+                parts.append(
+                    self.t(
+                        "answer.price_alliance",
+                        usd=f"<strong>{i18n.fmt_price(ally.value * base.value, self.language)}"
+                        "</strong>",
+                        multiple=f"<strong>{ally.text}</strong>",
+                    )
+                )
         short_t = self.kpis.get("cumulative_shortfall_t")
         short_pct = self.kpis.get("cumulative_shortfall_pct")
         if short_t is not None and short_t.available and short_t.value >= 1.0:

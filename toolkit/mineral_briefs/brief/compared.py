@@ -6,7 +6,7 @@ a scenario file and run deterministically (the central estimate, as every figure
 The brief reports, per lever, the shortfall it avoids in the focal market and what it costs
 consumers and taxpayers, and ranks the levers by shortfall avoided and by cost per tonne avoided.
 
-The modifications (methodology §13, "levers compared"):
+The modifications (docs/methodology.md §17, "levers compared"):
 
 * ``stockpile`` — an alliance stock of 60 days of the alliance's demand of the focal mineral
   (JOGMEC's long-standing target, IEA_POLICY_JP), held at refining, released against the
@@ -299,9 +299,11 @@ def compare(
     own_money = _money(results.kpis)
     out = []
     for lever, (sc, detail, skipped) in variants(scenario, results, mineral, stage).items():
-        if sc is None or not (math.isfinite(own_short) and own_short > 0):
-            reason = skipped or "compared.skip.no_shortfall"
-            out.append(_skipped(lever, detail, reason))
+        if not (math.isfinite(own_short) and own_short > 0):
+            out.append(_skipped(lever, detail, "compared.skip.no_shortfall"))
+            continue
+        if sc is None:
+            out.append(_skipped(lever, detail, skipped))
             continue
         run = engine.run(sc, dataset, central_only=True)
         short = _focal_value(run.kpis, mineral, stage, "cumulative_shortfall_t")
