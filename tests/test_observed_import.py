@@ -141,3 +141,37 @@ def test_brief_converts_observed_exports_and_stops_at_as_of(data_dir: Path) -> N
     assert "REUTERS_MAGEXP_2025_09_SEC" in " ".join(chart["title"]["subtitle"])
     marks = [layer["mark"] for layer in chart["layer"]]
     assert any(isinstance(m, dict) and m.get("shape") == "diamond" for m in marks)
+
+
+def test_price_chart_marks_an_imported_price_as_observed(data_dir: Path, tmp_path: Path) -> None:
+    """A monthly price imported into a (test) data folder is drawn on the price chart as an
+    observed diamond, per kg of the quoted product, with its source id in the source line."""
+    from mineral_briefs import engine
+    from mineral_briefs.brief import Brief
+    from mineral_briefs.scenarios import load_scenario
+
+    import_observed(_write(tmp_path / "p.csv", FIXTURE_PRICE), data_dir=data_dir)
+    clear_cache()
+    ds = load_dataset(data_dir)
+    sc = load_scenario("controls_oct2025")
+    brief = Brief(
+        scenario=sc,
+        results=engine.run(sc, ds, draws=0),
+        dataset=ds,
+        language="de",
+        draws=0,
+        seed=1,
+        mineral="magnet_rees",
+        stage="refining",
+        as_of=dt.date(2026, 12, 1),
+    )
+    pts = brief.observed_points("Price", "World")
+    assert list(pts["value"]) == [pytest.approx(80.0)]  # same product: factor 1
+    spec = brief.price_chart().to_dict()
+    assert "Beobachtet: USGS_MCS2026" in spec["title"]["subtitle"]
+    shapes = [
+        layer["mark"].get("shape") for layer in spec["layer"] if isinstance(layer.get("mark"), dict)
+    ]
+    assert "diamond" in shapes
+    before = dataclasses.replace(brief, as_of=dt.date(2026, 2, 28))
+    assert before.observed_points("Price", "World").empty
