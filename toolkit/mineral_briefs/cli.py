@@ -206,9 +206,20 @@ def _add_data_and_events(sub: Any) -> None:
     p = sub.add_parser("data", help="manage the data tables")
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
-    pi = dsub.add_parser("import", help="import a new IEA workbook or USGS MCS release")
-    pi.add_argument("path", help="IEA Critical Minerals Dataset .xlsx or USGS MCS world CSV")
-    pi.add_argument("--kind", choices=["iea", "usgs"], default=None, help="default: by extension")
+    pi = dsub.add_parser(
+        "import", help="import an IEA workbook, a USGS MCS release or a monthly observed series"
+    )
+    pi.add_argument(
+        "path",
+        help="IEA Critical Minerals Dataset .xlsx, USGS MCS world CSV, or (--kind observed) a "
+        "monthly observed series in the format of observed.csv (data/README.md)",
+    )
+    pi.add_argument(
+        "--kind",
+        choices=["iea", "usgs", "observed"],
+        default=None,
+        help="default: by extension (.xlsx iea, .csv usgs)",
+    )
     pi.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
     pi.set_defaults(handler=_cmd_data_import)
 

@@ -157,12 +157,17 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     before = data_checksums(data_dir)
-    # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
-    result = readers.import_release(path, kind=args.kind, data_dir=data_dir)
+    if args.kind == "observed":
+        from mineral_briefs.data.readers.observed import import_observed
+
+        result = import_observed(path, data_dir=data_dir)
+    else:
+        # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
+        result = readers.import_release(path, kind=args.kind, data_dir=data_dir)
     after = data_checksums(data_dir)
     changed = sorted(name for name in after if before.get(name) != after[name])
     if result is not None:
-        print(str(result))
+        print(result.summary() if hasattr(result, "summary") else str(result))
     if changed:
         print(
             f"updated {', '.join(changed)}; the next `mineral-briefs render` re-renders the "

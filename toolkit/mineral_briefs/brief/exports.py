@@ -26,6 +26,8 @@ class ExportsSection(BriefBase):
 
         def flag_rows(self) -> pd.DataFrame: ...
 
+        def answer_csv_rows(self) -> list[dict[str, Any]]: ...
+
     def meta_dict(self) -> dict[str, Any]:
         """The meta record (no timestamps, no paths, no environment)."""
         headline = [
@@ -126,6 +128,9 @@ class ExportsSection(BriefBase):
         extra = self._stockpile_rows()
         if len(extra):
             out = pd.concat([out, extra], ignore_index=True)
+        answer = pd.DataFrame(self.answer_csv_rows())
+        if len(answer):
+            out = pd.concat([out, answer], ignore_index=True)
         cols = ["scenario", "mineral", "stage", "kpi", "statistic", "value", "unit", "p10", "p90"]
         cols += ["flags", "note", "focal"]
         buf = io.StringIO()
