@@ -153,9 +153,12 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     from mineral_briefs.data import readers
-    from mineral_briefs.render import data_checksums, default_data_dir
+    from mineral_briefs.render import data_checksums
+    from mineral_briefs.workspace import writable_data_dir
 
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    # NOTE: never the installed package's data: the workspace's data/ (filled from the built-in
+    # tables on first use), $MINERAL_BRIEFS_DATA or --data-dir.
+    data_dir = writable_data_dir(args.data_dir)
     before = data_checksums(data_dir)
     # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
     result = readers.import_release(path, kind=args.kind, data_dir=data_dir)
