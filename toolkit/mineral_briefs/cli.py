@@ -17,6 +17,7 @@ from mineral_briefs import __version__
 from mineral_briefs.errors import (
     DataError,
     MineralBriefsError,
+    MissingExtraError,
     RenderError,
     ScenarioError,
     WorkspaceError,
@@ -268,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ScenarioError, DataError, WorkspaceError) as exc:
+    except (ScenarioError, DataError, WorkspaceError, MissingExtraError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RenderError as exc:

@@ -21,3 +21,7 @@ class RenderError(MineralBriefsError):
 
 class WorkspaceError(MineralBriefsError):
     """A workspace cannot be created or used as asked (``init``, the data-updating commands)."""
+
+
+class MissingExtraError(MineralBriefsError):
+    """An optional part (an extra such as ``[parquet]`` or ``[dask]``) is not installed."""

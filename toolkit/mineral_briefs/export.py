@@ -159,9 +159,19 @@ def _package_version(name: str) -> str:
 
 
 def cache_dir() -> Path:
-    """Folder of the toolkit's disk cache: ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/…``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mineral-briefs"
+    """Folder of the toolkit's disk cache: ``$MINERAL_BRIEFS_CACHE``, else the user cache folder.
+
+    The user cache folder is the platform's (:func:`platformdirs.user_cache_dir`):
+    ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/mineral-briefs`` on Linux,
+    ``~/Library/Caches/mineral-briefs`` on macOS, ``%LOCALAPPDATA%\\mineral-briefs\\Cache`` on
+    Windows.
+    """
+    env = os.environ.get("MINERAL_BRIEFS_CACHE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mineral-briefs", appauthor=False))
 
 
 def bundle_cache_key() -> str:

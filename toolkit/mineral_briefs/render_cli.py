@@ -107,6 +107,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     from mineral_briefs.render import DEFAULT_TIMEOUT_S, describe_error, plan_briefs, render
 
     t0 = time.perf_counter()
+    if args.executor == "dask":
+        from mineral_briefs.extras import require
+
+        require("distributed", "--executor dask")
     jobs = plan_briefs(
         list(args.scenarios or []),
         all_scenarios=bool(args.all),
