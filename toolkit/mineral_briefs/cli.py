@@ -14,7 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mineral_briefs import __version__
-from mineral_briefs.errors import DataError, MineralBriefsError, RenderError, ScenarioError
+from mineral_briefs.errors import (
+    DataError,
+    MineralBriefsError,
+    MissingExtraError,
+    RenderError,
+    ScenarioError,
+    WorkspaceError,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -57,6 +64,15 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     from mineral_briefs.render_cli import cmd_data_import
 
     return cmd_data_import(args)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from mineral_briefs.workspace import init_workspace
+
+    report = init_workspace(args.folder, force=bool(args.force))
+    print(report.summary())
+    print(f"next: cd {args.folder} && mineral-briefs render --all (or jupyter lab notebooks/)")
+    return 0
 
 
 def _cmd_events_set_status(args: argparse.Namespace) -> int:
@@ -118,6 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+
+    p = sub.add_parser("init", help="create a workspace: scenarios/, data/, reports/, notebooks/")
+    p.add_argument("folder", metavar="DIR", help="workspace folder (created if missing)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="also use a non-empty folder that is not a workspace (files are never overwritten)",
+    )
+    p.set_defaults(handler=_cmd_init)
 
     p = sub.add_parser("list", help="list the built-in scenarios")
     p.set_defaults(handler=_cmd_list)
@@ -220,7 +245,9 @@ def _add_data_and_events(sub: Any) -> None:
         default=None,
         help="default: by extension (.xlsx iea, .csv usgs)",
     )
-    pi.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pi.add_argument(
+        "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
+    )
     pi.set_defaults(handler=_cmd_data_import)
 
     p = sub.add_parser("events", help="record what became of a policy event")
@@ -234,8 +261,12 @@ def _add_data_and_events(sub: Any) -> None:
         "status", metavar="STATUS", help="scheduled|happened|cancelled|extended|unknown"
     )
     pe.add_argument("--source", required=True, help="source id that reports the outcome")
-    pe.add_argument("--curated", default=None, help="hand-written records (default: data/curated)")
-    pe.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pe.add_argument(
+        "--curated", default=None, help="hand-written records (default: <data folder>/curated)"
+    )
+    pe.add_argument(
+        "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
+    )
     pe.set_defaults(handler=_cmd_events_set_status)
 
 
@@ -249,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ScenarioError, DataError) as exc:
+    except (ScenarioError, DataError, WorkspaceError, MissingExtraError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RenderError as exc:

@@ -81,6 +81,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
         raise ScenarioError(f"--out {args.out!r}: the extension must be .csv, .parquet or .xlsx")
+    if out.suffix.lower() == ".parquet":
+        from mineral_briefs.extras import require
+
+        require("pyarrow", f"--out {args.out}")  # before the run, not after it
     scenario = load_scenario(args.scenario)
     results = run(scenario, draws=args.draws, seed=args.seed)
     path = results.write(out)

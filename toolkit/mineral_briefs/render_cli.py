@@ -107,6 +107,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     from mineral_briefs.render import DEFAULT_TIMEOUT_S, describe_error, plan_briefs, render
 
     t0 = time.perf_counter()
+    if args.executor == "dask":
+        from mineral_briefs.extras import require
+
+        require("distributed", "--executor dask")
     jobs = plan_briefs(
         list(args.scenarios or []),
         all_scenarios=bool(args.all),
@@ -153,9 +157,12 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     from mineral_briefs.data import readers
-    from mineral_briefs.render import data_checksums, default_data_dir
+    from mineral_briefs.render import data_checksums
+    from mineral_briefs.workspace import writable_data_dir
 
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    # NOTE: never the installed package's data: the workspace's data/ (filled from the built-in
+    # tables on first use), $MINERAL_BRIEFS_DATA or --data-dir.
+    data_dir = writable_data_dir(args.data_dir)
     before = data_checksums(data_dir)
     if args.kind == "observed":
         from mineral_briefs.data.readers.observed import import_observed

@@ -89,6 +89,9 @@ class Results:
         if suffix == ".csv":
             neutralise_formulas(self.timeseries).to_csv(tmp, index=False)
         elif suffix == ".parquet":
+            from mineral_briefs.extras import require
+
+            require("pyarrow", f"writing {out.name}")
             self.timeseries.to_parquet(tmp, index=False)
         elif suffix == ".xlsx":
             # NOTE: the meta sheet uses pyam's layout (one row per model/scenario, one column per
