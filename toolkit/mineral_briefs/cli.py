@@ -141,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="random seed, >= 0 (default: scenario)",
     )
+    p.add_argument(
+        "--annual",
+        action="store_true",
+        help="write calendar-year aggregates (with 'Months Covered') instead of months",
+    )
     p.set_defaults(handler=_cmd_simulate)
 
     p = sub.add_parser("backtest", help="replay historical episodes and score the model")

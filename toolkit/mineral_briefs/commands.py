@@ -70,8 +70,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run one scenario (built-in id or YAML path) and write its results table.
 
-    ``--out`` decides the format by extension: ``.csv``/``.parquet`` (IAMC long table) or
-    ``.xlsx`` (IAMC ``data`` sheet plus bands, KPIs, sensitivity, what-ifs and meta).
+    ``--out`` decides the format by extension: ``.csv``/``.parquet`` (IAMC long table, its
+    pyam ``meta`` table beside it as ``<stem>-meta.<ext>``) or ``.xlsx`` (sheets ``data`` and
+    ``meta``, then bands, KPIs, sensitivity, what-ifs). ``--annual``: calendar years instead
+    of months (docs/architecture.md, IAMC outputs).
     """
     from pathlib import Path
 
@@ -83,12 +85,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--out {args.out!r}: the extension must be .csv, .parquet or .xlsx")
     scenario = load_scenario(args.scenario)
     results = run(scenario, draws=args.draws, seed=args.seed)
-    path = results.write(out)
+    annual = bool(getattr(args, "annual", False))
+    path = results.write(out, annual=annual)
     k = results.kpis
     peak = k.loc[k["kpi"] == "peak_price_multiple_outside"].sort_values("value").tail(1)
+    n_rows = len(results.to_iamc(annual=annual))
     _write(
-        f"wrote {path} ({len(results.timeseries)} rows, {results.timeseries['variable'].nunique()} "
-        f"variables) for {scenario.id}"
+        f"wrote {path} ({n_rows} {'annual' if annual else 'monthly'} rows, "
+        f"{results.timeseries['variable'].nunique()} variables) for {scenario.id}"
     )
     if len(peak):
         r = peak.iloc[0]
