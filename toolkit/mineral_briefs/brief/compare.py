@@ -227,6 +227,7 @@ class Comparison:
             "csv": self.iamc_csv(),
             "kpis_filename": f"compare-{self.language}-meta.csv",
             "kpis_csv": self.meta_csv(),
+            "kpis_label": self.t("compare.meta_download"),
         }
         display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)
 
