@@ -134,15 +134,20 @@ def nomenclature_files() -> dict[str, str]:
     import yaml
 
     head = "# Generated from mineral_briefs/model/codelist.py; do not edit by hand.\n"
-    dump = {"sort_keys": False, "allow_unicode": True, "width": 100}
+
+    def dump(data: Any) -> str:
+        return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
     regions = [{"mineral-briefs": list(REGIONS)}]
     # NOTE: no `timezone:` key: nomenclature compares it with tzname(), which is "UTC" for
     # UTC times and can never match its required "UTC+00:00" pattern; the tests check the
     # offset of every written time instead.
-    config = {"dimensions": ["region", "variable"], "time-domain": {"year": True, "datetime": True}}
+    config: dict[str, Any] = {
+        "dimensions": ["region", "variable"],
+        "time-domain": {"year": True, "datetime": True},
+    }
     return {
-        "definitions/variable/variables.yaml": head
-        + yaml.safe_dump(nomenclature_variables(), **dump),
-        "definitions/region/regions.yaml": head + yaml.safe_dump(regions, **dump),
-        "nomenclature.yaml": head + yaml.safe_dump(config, **dump),
+        "definitions/variable/variables.yaml": dump(nomenclature_variables()),
+        "definitions/region/regions.yaml": dump(regions),
+        "nomenclature.yaml": dump(config),
     }
