@@ -189,3 +189,18 @@ def test_brief_and_comparison_downloads_are_iamc_with_meta() -> None:
         got = meta.loc[meta["scenario"] == r.scenario, r.kpi].iloc[0]
         assert got == pytest.approx(r.value, rel=1e-9), (r.scenario, r.kpi)
     assert (meta["draws"] == 20).all() and (meta["mineral"] == [b.mineral for b in briefs]).all()
+
+
+def test_cli_simulate_annual_and_codelist(tmp_path: Path) -> None:
+    from mineral_briefs.cli import main
+
+    out = tmp_path / "y.csv"
+    assert main(["simulate", "baseline", "--draws", "0", "--annual", "--out", str(out)]) == 0
+    data = pd.read_csv(out, keep_default_na=False, na_values=[""])
+    assert list(data.columns) == [*INDEX, "year", "value"]
+    assert problems(data.assign(unit=data["unit"].fillna(""))) == []
+    meta = pd.read_csv(tmp_path / "y-meta.csv")
+    assert meta["resolution"].tolist() == ["annual"] and meta["draws"].tolist() == [0]
+    assert main(["codelist", str(tmp_path / "cl")]) == 0
+    for rel, text in codelist.nomenclature_files().items():
+        assert (tmp_path / "cl" / rel).read_text(encoding="utf-8") == text

@@ -2,9 +2,10 @@
 <the built wheel>`` works, ``mineral-briefs --version`` runs and nomenclature validates a
 ``simulate`` output against the codelist the wheel ships.
 
-Slow (a few minutes: pip resolves and unpacks about 100 distributions; `--no-compile` skips byte-compiling them): it builds the wheel, makes a fresh venv and
-installs from the package index. Everything runs from the installed wheel in an empty folder
-(no checkout on ``sys.path``, no workspace), as a user of pyam would run it.
+Slow (a few minutes: pip resolves and unpacks about 100 distributions; ``--no-compile`` skips
+byte-compiling them): it builds the wheel, makes a fresh venv and installs from the index.
+Everything runs from the installed wheel in an empty folder (no checkout on ``sys.path``, no
+workspace), as a user of pyam would run it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from nomenclature import DataStructureDefinition
 from mineral_briefs import iamc
 
 dsd = DataStructureDefinition(iamc.definitions_dir())
+copied = DataStructureDefinition("cl/definitions")  # `mineral-briefs codelist cl`
+assert sorted(copied.variable) == sorted(dsd.variable)
+assert sorted(copied.region) == sorted(dsd.region)
 out = {}
 for name in ("monthly.csv", "annual.csv", "monthly.xlsx"):
     df = pyam.IamDataFrame(name)
@@ -104,6 +108,7 @@ def test_wheel_installs_with_pyam_and_nomenclature_and_validates(tmp_path: Path)
     _run([*sim, "--out", "monthly.csv"], work, env)
     _run([*sim, "--annual", "--out", "annual.csv"], work, env)
     _run([*sim, "--out", "monthly.xlsx"], work, env)
+    _run([str(exe), "codelist", "cl"], work, env)
     out = json.loads(_run([str(py), "-c", CHECK], work, env).strip().splitlines()[-1])
     assert out["monthly.csv"]["time_domain"] == "datetime"
     assert out["annual.csv"]["time_domain"] == "year"

@@ -103,6 +103,30 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_codelist(args: argparse.Namespace) -> int:
+    """Copy the shipped nomenclature codelist into DIR (``definitions/variable``,
+    ``definitions/region``, ``nomenclature.yaml``) for ``nomenclature``'s own tools.
+
+    The files are the package's own (:func:`mineral_briefs.iamc.definitions_dir`); existing
+    files of the same name are replaced, nothing else in DIR is touched.
+    """
+    from pathlib import Path
+
+    from mineral_briefs.iamc import definitions_dir
+
+    src_root = definitions_dir().parent
+    out = Path(args.dir)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"codelist DIR {args.dir!r} is a file; allowed: a folder (new or not)")
+    files = sorted(p for p in src_root.rglob("*.yaml") if p.is_file())
+    for src in files:
+        dest = out / src.relative_to(src_root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.read_bytes())
+    _write(f"wrote {len(files)} codelist files to {out} (validate against {out / 'definitions'})")
+    return 0
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     """Replay the backtest episodes, print the score table; exit 0 (scores are reported)."""
     from pathlib import Path
