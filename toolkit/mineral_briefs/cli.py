@@ -48,6 +48,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return cmd_simulate(args)
 
 
+def _cmd_codelist(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_codelist
+
+    return cmd_codelist(args)
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from mineral_briefs.commands import cmd_backtest
 
@@ -166,7 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="random seed, >= 0 (default: scenario)",
     )
+    p.add_argument(
+        "--annual",
+        action="store_true",
+        help="write calendar-year aggregates (with 'Months Covered') instead of months",
+    )
     p.set_defaults(handler=_cmd_simulate)
+
+    p = sub.add_parser(
+        "codelist", help="write the IAMC codelist in nomenclature's format (definitions/)"
+    )
+    p.add_argument("dir", metavar="DIR", help="folder to write definitions/ and nomenclature.yaml")
+    p.set_defaults(handler=_cmd_codelist)
 
     p = sub.add_parser("backtest", help="replay historical episodes and score the model")
     p.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode ids (default: all)")

@@ -401,7 +401,8 @@ def _download_link(payload: dict[str, Any], mb: dict[str, Any]) -> str:
         kpis_name = str(kpis_name)
         if not _FILENAME_RE.match(kpis_name) or ".." in kpis_name:
             raise RenderError(f"key-figure filename {kpis_name!r} is not a plain file name")
-        k_label = _KPI_LABEL.get(language, _KPI_LABEL["en"])
+        # the comparison names its second file itself (a meta table, not per-market figures)
+        k_label = str(payload.get("kpis_label") or _KPI_LABEL.get(language, _KPI_LABEL["en"]))
         k_href = html_lib.escape(kpis_name, quote=True)
         link += (
             f'<p class="mb-download"><a href="{k_href}" download="{k_href}">'

@@ -6,7 +6,10 @@ inputs, lay out the deterministic rows and the Monte Carlo draws, simulate, asse
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mineral_briefs.engine.assemble import _assemble
@@ -69,6 +72,9 @@ def run(
     rows = _rows_from(b, var.overrides, mc)
     sim = _simulate_chunked(b, rows, len(var.overrides))
     results = _assemble(scenario, ds, b, sim, var.labels, n_draws, var.tornado, var.main_ctrl)
+    results = dataclasses.replace(
+        results, draws=n_draws, seed=rng_seed, data_checksum=_data_checksum(ds.checksums)
+    )
     logger.debug(
         "ran %s: %d markets, %d months, %d draws",
         scenario.id,
@@ -77,3 +83,9 @@ def run(
         n_draws,
     )
     return results
+
+
+def _data_checksum(checksums: Mapping[str, str]) -> str:
+    """SHA-256 over ``file=checksum`` lines in file order: one id for the data that ran."""
+    text = "\n".join(f"{k}={v}" for k, v in sorted(checksums.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
