@@ -1,4 +1,4 @@
-"""China's managed domestic market (model/china_market.py, methodology §18): quotas and
+"""China's managed domestic market (model/china_market.py, methodology §20): quotas and
 reserve buying absorb the volume an export control keeps at home."""
 
 from __future__ import annotations

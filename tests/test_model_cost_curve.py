@@ -1,4 +1,4 @@
-"""Supply along the cost curve (model/cost_curve.py, methodology §17): exits go high-cost
+"""Supply along the cost curve (model/cost_curve.py, methodology §19): exits go high-cost
 first, restarts follow a recovery, surges lower the price, a floor keeps members' capacity."""
 
 from __future__ import annotations

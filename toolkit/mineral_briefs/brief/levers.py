@@ -35,7 +35,10 @@ class LeversSection(BriefBase):
         seen: set[tuple[str, ...]] = set()
         for ctrl in sc.export_controls:
             for mineral in ctrl.minerals:
-                stages = [s for s in ctrl.stages]
+                # NOTE: only magnet_rees has a magnet stage; an element listed beside it in
+                # a control on [refining, magnets] is withheld at refining only (engine skips
+                # the non-physical pair), so the setting must not claim its magnets.
+                stages = [s for s in ctrl.stages if s != "magnets" or mineral == "magnet_rees"]
                 start, suspended = control_in_force(ctrl)
                 # NOTE: a date on or before the as-of date reads "applied from", a later one
                 # "withheld from" (scheduled in the scenario).
@@ -177,7 +180,7 @@ class LeversSection(BriefBase):
         return "; ".join(parts)
 
     def floor_curve(self, k: dict[str, Any]) -> list[str]:
-        """The floor judged against the market's cost curve (methodology §17): the members'
+        """The floor judged against the market's cost curve (methodology §19): the members'
         capacity it keeps operating above the market price, and how low the outside price went
         against the low-cost producers' cash cost. Nothing where no curve is sourced."""
         kept, low = k.get("floor_capacity_kept_t_per_year"), k.get("min_price_to_low_cost")

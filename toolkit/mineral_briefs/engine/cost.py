@@ -67,7 +67,7 @@ def _curve_groups(
 def _cost_curves(
     dataset: Dataset, scenario: Scenario, params: _Params, by: _BaseYear, sources: set[str]
 ) -> CostCurves:
-    """The curve groups of the data plus the scenario's supply surges (methodology §17)."""
+    """The curve groups of the data plus the scenario's supply surges (methodology §19)."""
     rows = _curve_groups(dataset, scenario, by, sources)
     alliance = scenario.alliance_members
     for j, su in enumerate(scenario.supply_surge):

@@ -240,7 +240,7 @@ def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.nda
 
 
 def _curve_kpis(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> dict[str, np.ndarray]:
-    """Cost-curve and China-market KPIs (methodology §17–18): NaN where a market has no
+    """Cost-curve and China-market KPIs (methodology §19–20): NaN where a market has no
     curve (a note says so); 0 where it has one and nothing happens."""
     m = b.markets.size
     q1 = quartile_cost(b.curves, m)

@@ -12,7 +12,7 @@ is (closed form of :func:`mineral_briefs.model.clearing.clear_market`)::
 The state absorbs ``x = clip(x*, 0, R + q · s_c · H)``: reserve buying first (rate ``R``
 [fraction of Q0 per year]), then output quota cuts (share ``q`` of China's base output at
 trend ``s_c·H``). Reserve purchases accumulate in the state reserve. Equations:
-``docs/methodology.md`` §18.
+``docs/methodology.md`` §20.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def china_market_step(
     s: Static, cm: ChinaMarket | None, cs: ChinaState, mo: Month, tot: dict[str, F]
 ) -> None:
     """Take the absorbed volume off China's zone supply ``mo.a_chn`` before clearing and book
-    it (``china_absorbed_t`` [t], ``china_reserve_t`` [t]); methodology §18.
+    it (``china_absorbed_t`` [t], ``china_reserve_t`` [t]); methodology §20.
 
     NOTE: only where China's own export control segments the market (``seg_exp`` and no cut
     by others): that is when withheld volume stays at home. Rows the clearing later finds

@@ -14,7 +14,7 @@ The group's producers are spread evenly over its cash-cost range ``[c_lo, c_hi]`
 in the base-year output the range is scaled by ``1 / max(c_hi, 1)`` (they produced at the base
 price whatever the data say their cost was), surges keep theirs. Existing groups scale their
 zone's supply at the base price by ``1 − Σ_g κ_g (1 − o_g) / s_z``; surges add
-``κ_g · ramp(t) · o_g`` to the zone's new capacity. Equations: ``docs/methodology.md`` §17.
+``κ_g · ramp(t) · o_g`` to the zone's new capacity. Equations: ``docs/methodology.md`` §19.
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def quartile_cost(curves: CostCurves, m: int, q: float = 0.25) -> F:
 
 def curve_supply_step(s: Static, cs: CurveState, mo: Month) -> None:
     """Scale the zones' supply at the base price by the operating share of their base-year
-    capacity and add the surges online (methodology §17)."""
+    capacity and add the surges online (methodology §19)."""
     if not cs.curves.size:
         return
     if not cs.all_on:
@@ -230,7 +230,7 @@ def curve_supply_step(s: Static, cs: CurveState, mo: Month) -> None:
 
 
 def curve_adjust_step(s: Static, cs: CurveState, mo: Month, tot: dict[str, F]) -> None:
-    """Exits and restarts at this month's prices; book the curve KPIs (methodology §17).
+    """Exits and restarts at this month's prices; book the curve KPIs (methodology §19).
 
     The alliance's producers receive ``p_prod_a`` (the floor where a CfD or offtake binds,
     the members' price under a levy); China's the inside price; the rest the outside price.
