@@ -172,6 +172,12 @@ def _add_render(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="re-render even when nothing changed")
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, help="dask scheduler address (tcp://host:8786)")
+    p.add_argument(
+        "--worker-timeout",
+        type=_ranged(float, 1.0, 86_400.0, "seconds"),
+        default=60.0,
+        help="dask: seconds to wait while no worker is connected (at start or after losing all)",
+    )
     p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
     p.add_argument(
         "--keep",

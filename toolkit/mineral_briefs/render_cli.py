@@ -124,6 +124,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             timeout=args.timeout if args.timeout is not None else DEFAULT_TIMEOUT_S,
             executor=args.executor,
             scheduler=args.scheduler,
+            worker_timeout=float(getattr(args, "worker_timeout", 60.0)),
             pdf=bool(args.pdf),
             keep=args.keep,
             lock_timeout=float(getattr(args, "lock_timeout", 0.0) or 0.0),

@@ -15,7 +15,7 @@ from typing import Any
 from mineral_briefs.errors import RenderError
 from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
-from mineral_briefs.render.dask_executor import run_dask
+from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
 from mineral_briefs.render.keys import KeyContext, cache_key, key_context
 from mineral_briefs.render.layout import INDEX, LOG_FILE, MANIFEST
 from mineral_briefs.render.lock import output_lock
@@ -53,6 +53,7 @@ def render(
     timeout: float | None = DEFAULT_TIMEOUT_S,
     executor: str = "local",
     scheduler: str | None = None,
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT_S,
     pdf: bool = False,
     keep: int | None = None,
     lock_timeout: float = 0.0,
@@ -76,6 +77,9 @@ def render(
         Per-cell timeout [s] (``None``: no limit).
     executor, scheduler
         ``local`` (process pool) or ``dask`` (``scheduler`` = ``tcp://host:port``).
+    worker_timeout
+        Dask only: seconds [s] to wait while the cluster has no worker (none joined yet, or all
+        lost); the briefs left are then failed instead of waiting for ever.
     pdf
         Also print each rendered brief to PDF with the system Chromium.
     keep
@@ -106,6 +110,7 @@ def render(
         timeout=timeout,
         executor=executor,
         scheduler=scheduler,
+        worker_timeout=worker_timeout,
         pdf_exe=chromium,
         workers=workers,
         data_dir=data_dir,
@@ -133,6 +138,7 @@ class _Settings:
     timeout: float | None
     executor: str
     scheduler: str | None
+    worker_timeout: float
     pdf_exe: str | None
     workers: int | None
     data_dir: Path | None
@@ -249,15 +255,25 @@ def _run_locked(
         data=dict(ctx.data),
     )
     if todo:
-        _check_parameters([j for j, _, _ in todo])
+        declared = _check_parameters([j for j, _, _ in todo])
         _check_data(settings.data_dir)
-        tasks = [_task(j, settings.timeout, settings.now) for j, _, _ in todo]
+        remote = settings.executor == "dask"
+        tasks = [
+            _task(
+                j,
+                settings.timeout,
+                settings.now,
+                remote=remote,
+                takes_text="scenario_text" in declared[j.notebook],
+            )
+            for j, _, _ in todo
+        ]
         report.kernels_started = True
         for t in tasks:
             emit("start", {"name": t.name})
         outcomes = (
-            run_dask(tasks, settings.scheduler or "")
-            if settings.executor == "dask"
+            run_dask(tasks, settings.scheduler or "", ctx, worker_timeout=settings.worker_timeout)
+            if remote
             else run_local(tasks, n_workers)
         )
         try:
@@ -319,15 +335,46 @@ def _longest_first(todo: list[_Todo], entries: dict[str, Any]) -> None:
     todo.sort(key=expected_s, reverse=True)
 
 
-def _task(job: BriefJob, timeout: float | None, now: dt.datetime) -> RenderTask:
-    """What a worker needs for ``job`` (plain, picklable values)."""
+def _task(
+    job: BriefJob,
+    timeout: float | None,
+    now: dt.datetime,
+    *,
+    remote: bool = False,
+    takes_text: bool = False,
+) -> RenderTask:
+    """What a worker needs for ``job`` (plain, picklable values).
+
+    ``remote`` (Dask): the worker may be another machine, so the notebook goes as text, the
+    resolved scenario too when the notebook ``takes_text`` (declares ``scenario_text``), and
+    the kernel starts in the worker's own folder.
+    """
+    params = dict(job.parameters)
+    if not remote:
+        return RenderTask(
+            name=job.name,
+            notebook=str(job.notebook.resolve()),
+            parameters=params,
+            cwd=str(job.notebook.resolve().parent),
+            timeout=timeout,
+            rendered_at=now.isoformat(timespec="seconds"),
+        )
+    if takes_text and isinstance(params.get("scenario"), str):
+        from mineral_briefs.scenarios import load_scenario
+
+        # NOTE: the resolved model (extends merged in) travels, not the file: a path given on
+        # the client, or a workspace scenario, does not exist on the worker.
+        scenario = load_scenario(params["scenario"])
+        params["scenario"] = scenario.id
+        params["scenario_text"] = scenario.canonical_json()
     return RenderTask(
         name=job.name,
-        notebook=str(job.notebook.resolve()),
-        parameters=dict(job.parameters),
-        cwd=str(job.notebook.resolve().parent),
+        notebook=str(job.notebook),
+        parameters=params,
+        cwd="",
         timeout=timeout,
         rendered_at=now.isoformat(timespec="seconds"),
+        notebook_text=job.notebook.read_text(encoding="utf-8"),
     )
 
 
