@@ -357,3 +357,22 @@ def test_failed_import_changes_nothing(data_copy: Path, tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(DataError, match="cannot tell the release kind"):
         import_release(other, None, data_copy)
+
+
+def test_import_of_the_release_the_folder_was_built_from_changes_no_byte(
+    data_copy: Path, repo_root: Path
+) -> None:
+    """The same IEA workbook imported (twice) keeps row order and the refresh's notes."""
+    from mineral_briefs.data.curate import DEFAULT_REFERENCE, IEA_WORKBOOK
+
+    workbook = (repo_root / DEFAULT_REFERENCE / "data" / IEA_WORKBOOK).resolve()
+    if not workbook.is_file():
+        pytest.skip(f"reference workbook {workbook} not available")
+    before = {p.name: p.read_bytes() for p in data_copy.glob("*.csv")}
+    for _ in range(2):
+        report = import_release(workbook, None, data_copy)
+        assert report.rows_replaced == report.rows_added == {"demand": 108, "production": 340}
+        now = {p.name: p.read_bytes() for p in data_copy.glob("*.csv")}
+        assert [n for n in sorted(before) if now[n] != before[n]] == []
+    production = (data_copy / "production.csv").read_text(encoding="utf-8")
+    assert production.count("as published: listed countries + Other") == 3

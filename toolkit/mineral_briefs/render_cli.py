@@ -163,7 +163,7 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     after = data_checksums(data_dir)
     changed = sorted(name for name in after if before.get(name) != after[name])
     if result is not None:
-        print(str(result))
+        print(result.summary())
     if changed:
         print(
             f"updated {', '.join(changed)}; the next `mineral-briefs render` re-renders the "

@@ -152,6 +152,19 @@ def _note_unbalanced_worlds(out: pd.DataFrame) -> None:
             )
 
 
+def release_notes(table: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """The notes the refresh computes for a release's rows, added to a copy of ``rows``.
+
+    ``mineral-briefs data import`` calls this for the rows it takes from a release, so that an
+    import of the release the folder was built from changes no byte (the World rows of blocks
+    that do not add up keep their "as published: …" note).
+    """
+    out = rows.copy()
+    if table == "production" and len(out):
+        _note_unbalanced_worlds(out)
+    return out
+
+
 def build_reserves(ref: Path) -> pd.DataFrame:
     """USGS reserves by country (rows without a figure are left out)."""
     src = pd.read_csv(ref / "data" / "reserves.csv", dtype=str, keep_default_na=False)
