@@ -47,6 +47,60 @@ def update_latest(out: Path) -> None:
     atomic_write(parent / "latest.txt" if link.is_dir() else link, out.name + "\n")
 
 
+def previous_run(out: Path) -> Path | None:
+    """The dated folder ``<parent>/latest`` points at, when it is another folder than ``out``."""
+    parent = out.parent
+    link = parent / "latest"
+    target: Path | None = None
+    try:
+        if link.is_symlink():
+            target = link.resolve()
+        else:
+            pointer = link if link.is_file() else parent / "latest.txt"
+            if pointer.is_file():
+                name = pointer.read_text(encoding="utf-8").strip()
+                target = parent / name if _DATE_DIR_RE.match(name) else None
+    except OSError:
+        return None
+    if target is None or not target.is_dir() or target.resolve() == out.resolve():
+        return None
+    return target
+
+
+def reuse_files(previous: Path, out: Path, files: dict[str, str]) -> bool:
+    """Hard-link (else copy) a brief's files from the ``previous`` run into ``out``.
+
+    Returns False, leaving ``out`` without any of them, when a file is missing.
+
+    # NOTE: a hard link is safe because every write of a brief is temp file + rename: a later
+    # run replacing the file in either folder gets a new inode and never edits the shared one.
+    """
+    import shutil
+
+    names = list(dict.fromkeys(files.values()))
+    if not names or not all((previous / n).is_file() for n in names):
+        return False
+    done: list[Path] = []
+    try:
+        for name in names:
+            tmp = out / f"{TMP_MARK}{name}"
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            try:
+                os.link(previous / name, tmp)
+            except OSError:
+                shutil.copy2(previous / name, tmp)
+            os.replace(tmp, out / name)
+            done.append(out / name)
+    except OSError as exc:
+        logger.warning("could not reuse %s from %s: %s", names, previous.name, exc)
+        for path in done:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return False
+    return True
+
+
 def apply_retention(out: Path, keep: int) -> list[Path]:
     """Delete dated sibling folders (``YYYY-MM-DD``) beyond the newest ``keep``; nothing else."""
     import shutil

@@ -17,14 +17,20 @@ from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
 from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
 from mineral_briefs.render.keys import KeyContext, cache_key, key_context
-from mineral_briefs.render.layout import INDEX, LOG_FILE, MANIFEST
+from mineral_briefs.render.layout import INDEX, LOG_BACKUPS, LOG_FILE, LOG_MAX_BYTES, MANIFEST
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import run_local
 from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
-from mineral_briefs.render.retention import apply_retention, expand_out, update_latest
+from mineral_briefs.render.retention import (
+    apply_retention,
+    expand_out,
+    previous_run,
+    reuse_files,
+    update_latest,
+)
 from mineral_briefs.render.signals import Interrupted, _signals_raise
 from mineral_briefs.render.worker import RenderOutcome, RenderTask
 
@@ -117,6 +123,7 @@ def render(
         emit=emit,
         stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
         now=now,
+        previous=previous_run(out_dir) if dated else None,
     )
     with _run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
@@ -145,6 +152,8 @@ class _Settings:
     emit: Reporter
     stamp: str
     now: dt.datetime
+    previous: Path | None = None
+    """A dated run's previous folder (``latest``): unchanged briefs are taken from it."""
 
 
 def _check_options(
@@ -167,8 +176,16 @@ def _check_options(
 
 @contextlib.contextmanager
 def _run_log(out_dir: Path) -> Iterator[None]:
-    """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after."""
-    log_handler = logging.FileHandler(out_dir / LOG_FILE, encoding="utf-8")
+    """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after.
+
+    The log is size-rotated (:data:`LOG_MAX_BYTES`, :data:`LOG_BACKUPS` kept) so a folder
+    rendered by cron for years does not grow a log without bound.
+    """
+    from logging.handlers import RotatingFileHandler
+
+    log_handler = RotatingFileHandler(
+        out_dir / LOG_FILE, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log_handler.setLevel(logging.INFO)
     logger.addHandler(log_handler)
@@ -237,9 +254,7 @@ def _run_locked(
     manifest = load_manifest(out)
     entries: dict[str, Any] = manifest["briefs"]
     ctx = key_context(settings.data_dir)
-    todo = _changed_briefs(
-        jobs, out, entries, ctx, report, emit, force=settings.force, pdf_exe=settings.pdf_exe
-    )
+    todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
     _longest_first(todo, entries)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
     emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
@@ -283,7 +298,11 @@ def _run_locked(
             if close:
                 close()
             _write_manifest_and_index(out, manifest, stamp, report)
-    elif not (out / INDEX).is_file() or not (out / MANIFEST).is_file():
+    elif (
+        any(r.status == "reused" for r in report.results)
+        or not (out / INDEX).is_file()
+        or not (out / MANIFEST).is_file()
+    ):
         _write_manifest_and_index(out, manifest, stamp, report)
 
 
@@ -293,21 +312,46 @@ def _changed_briefs(
     entries: dict[str, Any],
     ctx: KeyContext,
     report: RunReport,
-    emit: Reporter,
-    *,
-    force: bool,
-    pdf_exe: str | None,
+    settings: _Settings,
 ) -> list[_Todo]:
-    """Compute each brief's cache key; report the unchanged ones as skipped, return the rest."""
+    """Compute each brief's cache key; report the unchanged ones, return the rest.
+
+    Unchanged in ``out`` is ``skipped``; unchanged in a dated run's previous folder is
+    ``reused``: its files are hard-linked (or copied) here and its manifest entry carried over.
+    """
     todo: list[_Todo] = []
+    pdf_exe, previous = settings.pdf_exe, settings.previous
+    before = load_manifest(previous)["briefs"] if previous and not settings.force else {}
     for job in jobs:
         key, inputs = cache_key(job, ctx)
-        if not force and _up_to_date(entries.get(job.name) or {}, key, out, pdf_exe):
-            report.results.append(BriefResult(job.name, "skipped"))
-            emit("done", {"name": job.name, "status": "skipped", "seconds": 0.0})
+        status = None
+        if not settings.force and _up_to_date(entries.get(job.name) or {}, key, out, pdf_exe):
+            status = "skipped"
+        elif previous is not None and _reuse(job.name, key, before, previous, out, pdf_exe):
+            entries[job.name] = dict(before[job.name], reused_from=previous.name)
+            logger.info("%s reused from %s (unchanged)", job.name, previous.name)
+            status = "reused"
+        if status:
+            report.results.append(BriefResult(job.name, status))
+            settings.emit("done", {"name": job.name, "status": status, "seconds": 0.0})
         else:
             todo.append((job, key, inputs))
     return todo
+
+
+def _reuse(
+    name: str,
+    key: str,
+    before: dict[str, Any],
+    previous: Path,
+    out: Path,
+    pdf_exe: str | None,
+) -> bool:
+    """Whether ``name`` is unchanged in the ``previous`` run and its files are now in ``out``."""
+    entry = before.get(name) or {}
+    return _up_to_date(entry, key, previous, pdf_exe) and reuse_files(
+        previous, out, dict(entry["files"])
+    )
 
 
 def _up_to_date(prev: dict[str, Any], key: str, out: Path, pdf_exe: str | None) -> bool:
