@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from mineral_briefs.render.retention import (
     expand_out,
     previous_run,
     reuse_files,
+    run_succeeded,
     update_latest,
 )
 from mineral_briefs.render.signals import Interrupted, _signals_raise
@@ -128,7 +130,12 @@ def render(
     with _run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
         if dated and not report.interrupted:
-            update_latest(out_dir)
+            # NOTE: `latest` only ever points at a complete good run; a failed run stays in its
+            # dated folder for inspection, and retention counts good runs only.
+            if run_succeeded(out_dir):
+                update_latest(out_dir)
+            else:
+                logger.warning("latest not moved: %s is not a complete good run", out_dir.name)
             if keep is not None:
                 apply_retention(out_dir, keep)
         report.seconds = time.perf_counter() - t_start
@@ -174,18 +181,26 @@ def _check_options(
     return chromium
 
 
-@contextlib.contextmanager
-def _run_log(out_dir: Path) -> Iterator[None]:
-    """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after.
+class _NoFollowFileHandler(RotatingFileHandler):
+    """``render.log`` appended through ``O_NOFOLLOW`` (see :mod:`.safefs`), rotated by size.
 
-    The log is size-rotated (:data:`LOG_MAX_BYTES`, :data:`LOG_BACKUPS` kept) so a folder
+    The log is rotated past :data:`LOG_MAX_BYTES` with :data:`LOG_BACKUPS` kept, so a folder
     rendered by cron for years does not grow a log without bound.
     """
-    from logging.handlers import RotatingFileHandler
 
-    log_handler = RotatingFileHandler(
-        out_dir / LOG_FILE, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-    )
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+
+    def _open(self) -> Any:
+        from mineral_briefs.render.safefs import open_nofollow
+
+        return open_nofollow(Path(self.baseFilename), append=True)
+
+
+@contextlib.contextmanager
+def _run_log(out_dir: Path) -> Iterator[None]:
+    """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after."""
+    log_handler = _NoFollowFileHandler(out_dir / LOG_FILE)
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log_handler.setLevel(logging.INFO)
     logger.addHandler(log_handler)
