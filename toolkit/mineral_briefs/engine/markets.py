@@ -20,6 +20,7 @@ from mineral_briefs.engine.base import (
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError, ScenarioError
 from mineral_briefs.model.demand import growth_multiple, interpolate_series
+from mineral_briefs.model.magnets import Recipe
 from mineral_briefs.model.simulate import Markets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -311,16 +312,52 @@ def _parameters(
     return central, low, high
 
 
+FEEDS: dict[tuple[str, str], tuple[str, str]] = {("ndpr_metal", "refining"): ("ndpr", "refining")}
+"""Upstream markets across mineral ids: NdPr metal is reduced from separated NdPr oxide.
+
+# NOTE: NdPr metal is its own mineral id (stage ``refining``), not a new stage: the stage list
+# is shared by every mineral (scenario schema, charts, briefs), and only NdPr has a metal step."""
+
+RECIPE_INPUTS: tuple[tuple[str, str, str], ...] = (
+    ("ndpr_metal", "refining", "ndpr"),
+    ("dy", "refining", "dy"),
+    ("tb", "refining", "tb"),
+)
+"""(mineral, stage, recipe parameter stem) of the magnet recipe's inputs (methodology §17)."""
+RECIPE_MAGNET: tuple[str, str] = ("magnet_rees", "magnets")
+
+
 def _upstream(keys: list[tuple[str, str]]) -> np.ndarray:
-    """(M,) index of each market's upstream stage of the same mineral, −1 where none."""
+    """(M,) index of each market's upstream stage of the same mineral (or its :data:`FEEDS`
+    market), −1 where none."""
     idx = {k: i for i, k in enumerate(keys)}
     upstream = np.full(len(keys), -1, dtype=np.int64)
     for i, (mi, st) in enumerate(keys):
-        if st in STAGE_ORDER and STAGE_ORDER.index(st) > 0:
+        if (mi, st) in FEEDS and FEEDS[(mi, st)] in idx:
+            upstream[i] = idx[FEEDS[(mi, st)]]
+        elif st in STAGE_ORDER and STAGE_ORDER.index(st) > 0:
             prev = (mi, STAGE_ORDER[STAGE_ORDER.index(st) - 1])
             if prev in idx:
                 upstream[i] = idx[prev]
     return upstream
+
+
+def _recipe(params: _Params, keys: list[tuple[str, str]]) -> Recipe | None:
+    """The magnet recipe when the magnet market and all its inputs are simulated, else None."""
+    idx = {k: i for i, k in enumerate(keys)}
+    if RECIPE_MAGNET not in idx or any((m, s) not in idx for m, s, _ in RECIPE_INPUTS):
+        return None
+    return Recipe(
+        magnet=idx[RECIPE_MAGNET],
+        inputs=np.array([idx[(m, s)] for m, s, _ in RECIPE_INPUTS], dtype=np.int64),
+        kg_per_t=np.array(
+            [params.value(f"recipe_{p}_kg_per_t_magnet", "magnet_rees") for *_, p in RECIPE_INPUTS]
+        ),
+        thrift=np.array([params.value("recipe_thrift_share", m) for m, _, _ in RECIPE_INPUTS]),
+        magnet_use=np.array(
+            [params.value("recipe_magnet_use_share", m) for m, _, _ in RECIPE_INPUTS]
+        ),
+    )
 
 
 def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.ndarray) -> Markets:
@@ -345,4 +382,5 @@ def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.nda
         headroom_lr=per_market("capacity_headroom_lr"),
         inventory_release=per_market("inventory_release_share"),
         downstream_dependence=per_market("downstream_dependence"),
+        recipe=_recipe(params, keys),
     )

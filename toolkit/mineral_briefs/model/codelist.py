@@ -20,6 +20,12 @@ MINERAL_LABELS: Final[dict[str, str]] = {
     "antimony": "Antimony",
     "tungsten": "Tungsten",
     "copper": "Copper",
+    "ndpr": "NdPr Oxide",
+    "ndpr_metal": "NdPr Metal",
+    "dy": "Dysprosium",
+    "tb": "Terbium",
+    "mhree_other": "Other Medium-Heavy REEs",
+    "la_ce": "Lanthanum-Cerium",
 }
 """Mineral id -> label used inside IAMC variable names."""
 
