@@ -38,7 +38,8 @@ class ImportReport:
     source_id : str
         Source id of the imported rows.
     rows_added, rows_replaced : dict of str -> int
-        Per table: rows written from the release / rows of the same source removed.
+        Per table: rows written for the source (the release's rows, plus hand-written records
+        and derived rows of the same source id) / old rows of the same source removed.
     files_written : list of str
         CSV files replaced in the data folder.
     source_added : bool
@@ -169,11 +170,12 @@ def _replace_source_rows(
     """Each table of the release: the folder's rows of other sources, then the release's rows.
 
     Old rows are kept as text (read as ``str``), so the numbers of other sources are not
-    re-formatted; only the release's rows go through :func:`_fmt`, after the notes the refresh
-    computes for them (:func:`mineral_briefs.data.curate.release_notes`). Rows are sorted by the
-    table's key, as the refresh writes them, so the same release imported again changes no byte.
+    re-formatted; only the release's rows go through :func:`_fmt`, completed as the refresh
+    completes them (:func:`mineral_briefs.data.curate.release_rows`: curated records of the same
+    source id, derived rows, computed notes). Rows are sorted by the table's key, as the refresh
+    writes them, so the same release imported again changes no byte.
     """
-    from mineral_briefs.data.curate import release_notes
+    from mineral_briefs.data.curate import release_rows
 
     new_tables: dict[str, pd.DataFrame] = {}
     for table, fresh in frames.items():
@@ -186,10 +188,19 @@ def _replace_source_rows(
         )
         keep = old.loc[old["source_id"] != sid] if "source_id" in old.columns else old
         report.rows_replaced[table] = len(old) - len(keep)
-        report.rows_added[table] = len(fresh)
-        fresh_txt = release_notes(table, fresh)[spec.column_names].map(_fmt)
+        rows = release_rows(table, fresh, sid, _curated_dir(folder))
+        report.rows_added[table] = len(rows)
+        fresh_txt = rows[spec.column_names].map(_fmt)
         new_tables[table] = _key_sorted(table, pd.concat([keep, fresh_txt], ignore_index=True))
     return new_tables
+
+
+def _curated_dir(folder: Path) -> Path:
+    """The hand-written records beside ``folder`` (``<data>/curated``), else the built-in ones."""
+    from mineral_briefs.data.records import CURATED_DIR
+
+    own = folder / "curated"
+    return own if own.is_dir() else CURATED_DIR
 
 
 def _key_sorted(table: str, df: pd.DataFrame) -> pd.DataFrame:
