@@ -163,3 +163,16 @@ def test_the_schema_flags_what_an_editor_should_flag() -> None:
     # a file without a parent needs the top-level fields; one with `extends` inherits them
     assert any("'horizon' is a required property" in e.message for e in v.iter_errors({"id": "x"}))
     assert list(v.iter_errors({"extends": "baseline", "id": "x"})) == []
+
+
+def test_init_gives_a_workspace_the_schema_its_example_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "ws"]) == 0
+    scen = tmp_path / "ws" / "scenarios"
+    assert (scen / SCHEMA_FILE).read_text(encoding="utf-8") == schema_text()
+    [example] = scen.glob("*.yaml")
+    text = example.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema=./{SCHEMA_FILE}"
+    assert list(_validator().iter_errors(yaml.load(text, Loader=_DatesAsText))) == []

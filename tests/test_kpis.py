@@ -298,7 +298,7 @@ def test_ndpr_withhold_60_does_not_claim_a_recovery(ndpr: engine.Results) -> Non
 def test_price_kpis_match_the_iamc_table(ndpr: engine.Results) -> None:
     mi, st = "magnet_rees", "refining"
     p0 = _row(ndpr, mi, st, "base_price_usd_per_kg")["value"]
-    assert p0 == 55.0  # data/price_defaults.csv (NdPr oxide, USGS MCS 2026)
+    assert p0 == 69.0  # data/price_defaults.csv (NdPr oxide, USGS MCS 2026, 2025 estimate)
     row_p = _series(ndpr, "Price", mi, st, "Rest of World")
     ally = _series(ndpr, "Price", mi, st, "Alliance")
     china = _series(ndpr, "Price", mi, st, "China")

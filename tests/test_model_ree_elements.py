@@ -113,7 +113,11 @@ def test_element_markets_are_simulated_with_sourced_prices(ds) -> None:  # type:
     pb = r.price_basis.set_index(["mineral", "stage"])
     assert pb.loc[("dy", "refining"), "p0_product_usd_per_kg"] == pytest.approx(260.0)
     assert pb.loc[("tb", "refining"), "p0_product_usd_per_kg"] == pytest.approx(810.0)
-    assert pb.loc[("ndpr", "refining"), "p0_product_usd_per_kg"] == pytest.approx(55.0)
+    # each market starts from its latest sourced annual price: NdPr 2025 (USGS MCS 2026
+    # estimate, 69 USD/kg); Dy and Tb have no sourced 2025 figure, so they start from 2024
+    assert pb.loc[("ndpr", "refining"), "p0_product_usd_per_kg"] == pytest.approx(69.0)
+    assert pb.loc[("ndpr", "refining"), "p0_year"] == 2025
+    assert pb.loc[("dy", "refining"), "p0_year"] == 2024
     # the REO basket is value-weighted, not cerium (1.21 USD/kg)
     reo = pb.loc[("rare_earths", "mining"), "p0_product_usd_per_kg"]
     assert 10.0 < reo < 25.0

@@ -15,7 +15,14 @@ from typing import Any
 
 from mineral_briefs import __version__
 from mineral_briefs.cli_help import EPILOGS, HelpFormatter, command
-from mineral_briefs.errors import DataError, MineralBriefsError, RenderError, ScenarioError
+from mineral_briefs.errors import (
+    DataError,
+    MineralBriefsError,
+    MissingExtraError,
+    RenderError,
+    ScenarioError,
+    WorkspaceError,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,6 +49,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return cmd_simulate(args)
 
 
+def _cmd_codelist(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_codelist
+
+    return cmd_codelist(args)
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from mineral_briefs.commands import cmd_backtest
 
@@ -64,6 +77,15 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     from mineral_briefs.render_cli import cmd_data_import
 
     return cmd_data_import(args)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from mineral_briefs.workspace import init_workspace
+
+    report = init_workspace(args.folder, force=bool(args.force))
+    print(report.summary())
+    print(f"next: cd {args.folder} && mineral-briefs render --all (or jupyter lab notebooks/)")
+    return 0
 
 
 def _cmd_events_set_status(args: argparse.Namespace) -> int:
@@ -130,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.required = True
 
+    p = command(sub, "init", "create a workspace: scenarios/, data/, reports/, notebooks/")
+    p.add_argument("folder", metavar="DIR", help="workspace folder (created if missing)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="also use a non-empty folder that is not a workspace (files are never overwritten)",
+    )
+    p.set_defaults(handler=_cmd_init)
+
     p = command(sub, "list", "list the built-in scenarios")
     p.set_defaults(handler=_cmd_list)
 
@@ -152,7 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="random seed, >= 0 (default: scenario)",
     )
+    p.add_argument(
+        "--annual",
+        action="store_true",
+        help="write calendar-year aggregates (with 'Months Covered') instead of months",
+    )
     p.set_defaults(handler=_cmd_simulate)
+
+    p = command(sub, "codelist", "write the IAMC codelist in nomenclature's format (definitions/)")
+    p.add_argument("dir", metavar="DIR", help="folder to write definitions/ and nomenclature.yaml")
+    p.set_defaults(handler=_cmd_codelist)
 
     p = command(sub, "backtest", "replay historical episodes and score the model")
     p.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode ids (default: all)")
@@ -255,14 +295,24 @@ def _add_data_and_events(sub: Any) -> None:
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION", help="what to do with the data")
     dsub.required = True
     pi = command(
-        dsub, "import", "import a new IEA workbook or USGS MCS release", epilog_key="data import"
+        dsub,
+        "import",
+        "import an IEA workbook, a USGS MCS release or a monthly observed series",
+        epilog_key="data import",
     )
-    pi.add_argument("path", help="IEA Critical Minerals Dataset .xlsx or USGS MCS world CSV")
-    pi.add_argument("--kind", choices=["iea", "usgs"], default=None, help="default: by extension")
     pi.add_argument(
-        "--data-dir",
+        "path",
+        help="IEA Critical Minerals Dataset .xlsx, USGS MCS world CSV, or (--kind observed) a "
+        "monthly observed series in the format of observed.csv (data/README.md)",
+    )
+    pi.add_argument(
+        "--kind",
+        choices=["iea", "usgs", "observed"],
         default=None,
-        help="data folder to update (default: $MINERAL_BRIEFS_DATA, else the workspace's data/)",
+        help="default: by extension (.xlsx iea, .csv usgs)",
+    )
+    pi.add_argument(
+        "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
     )
     pi.set_defaults(handler=_cmd_data_import)
 
@@ -282,11 +332,11 @@ def _add_data_and_events(sub: Any) -> None:
         "status", metavar="STATUS", help="scheduled|happened|cancelled|extended|unknown"
     )
     pe.add_argument("--source", required=True, help="source id that reports the outcome")
-    pe.add_argument("--curated", default=None, help="hand-written records (default: data/curated)")
     pe.add_argument(
-        "--data-dir",
-        default=None,
-        help="data folder to update (default: $MINERAL_BRIEFS_DATA, else the workspace's data/)",
+        "--curated", default=None, help="hand-written records (default: <data folder>/curated)"
+    )
+    pe.add_argument(
+        "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
     )
     pe.set_defaults(handler=_cmd_events_set_status)
 
@@ -305,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ScenarioError, DataError) as exc:
+    except (ScenarioError, DataError, WorkspaceError, MissingExtraError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RenderError as exc:

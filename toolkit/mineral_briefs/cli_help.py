@@ -65,6 +65,17 @@ EPILOGS: Final[dict[str, str]] = {
             INTERRUPTED,
         ],
     ),
+    "init": epilog(
+        ["mineral-briefs init ws && cd ws && mineral-briefs render --all"],
+        [
+            ("0", "workspace created (or already one: nothing overwritten)"),
+            ("2", "the folder is not empty and not a workspace (use --force), or cannot be made"),
+        ],
+    ),
+    "codelist": epilog(
+        ["mineral-briefs codelist iamc && nomenclature validate-project iamc"],
+        [("0", "codelist written"), ("2", "DIR is a file")],
+    ),
     "list": epilog(
         ["mineral-briefs list"],
         [("0", "listed"), ("2", "bad arguments or an invalid scenario folder")],
@@ -83,6 +94,7 @@ EPILOGS: Final[dict[str, str]] = {
         [
             "mineral-briefs simulate baseline --out baseline.csv",
             "mineral-briefs simulate my-scenario.yaml --out results.xlsx --draws 100 --seed 7",
+            "mineral-briefs simulate baseline --out annual.csv --annual",
         ],
         [
             ("0", "results written"),
@@ -135,6 +147,7 @@ EPILOGS: Final[dict[str, str]] = {
         [
             "mineral-briefs data import ~/Downloads/IEA-CMD-2026.xlsx",
             "mineral-briefs data import MCS2027_World_Data.csv --kind usgs --data-dir data",
+            "mineral-briefs data import lme_cobalt_monthly.csv --kind observed",
         ],
         [
             ("0", "imported, or nothing changed (the same release again changes no byte)"),

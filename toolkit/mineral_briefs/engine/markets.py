@@ -4,6 +4,7 @@ demand growth and per-market parameters, gathered into the model's :class:`Marke
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,9 @@ from mineral_briefs.engine.base import (
     STAGE_ORDER,
     _base_price,
     _group_shares,
+    _latest_price_years,
     _price_basis,
+    _price_year,
 )
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError, ScenarioError
@@ -131,6 +134,13 @@ def _base_year_markets(
     price_over = {(p.mineral, p.stage): p.price().usd_per_kg() for p in (ov.prices if ov else ())}
     demand_over = {(d.mineral, d.stage): float(d.quantity_t) for d in (ov.demand if ov else ())}
     groups = {k: g for k, g in base.groupby(["mineral", "stage"], sort=False)}
+    fixed = _price_year(scenario)
+
+    def price_years(mi: str, st: str) -> list[int]:
+        if fixed is not None:
+            return [fixed]
+        return _latest_price_years(dataset, mi, st, scenario.horizon.start.year)
+
     for i, (mi, st) in enumerate(keys):
         g = groups[(mi, st)]
         q0[i] = float(g["quantity_t"].sum())
@@ -141,11 +151,12 @@ def _base_year_markets(
         if pb is not None:
             to_content[i] = pb.factor
             sources.update(x for x in pb.source_id.split(";") if x)
+        year: int | None = None
         if (mi, st) in price_over:
             p0[i] = price_over[(mi, st)]
         else:
-            p0[i] = _data_price(dataset, mi, st, base_year, sources)
-        basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i]))
+            p0[i], year = _data_price(dataset, mi, st, price_years(mi, st), sources)
+        basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i], year))
         d_share[:, i] = _demand_location(params, keys_all, groups, ally, alliance, mi, st)
         if (mi, st) in demand_over:
             # NOTE: a demand override sizes the market (Q0); production gives only the country
@@ -183,21 +194,23 @@ def _own_price_basis(
     return pb
 
 
-def _data_price(dataset: Dataset, mi: str, st: str, base_year: int, sources: set[str]) -> float:
-    """Base price of the base year, else of :data:`DEFAULT_BASE_YEAR` [USD/kg product];
-    NaN when neither has one."""
-    for year in dict.fromkeys((base_year, DEFAULT_BASE_YEAR)):
+def _data_price(
+    dataset: Dataset, mi: str, st: str, years: Sequence[int], sources: set[str]
+) -> tuple[float, int | None]:
+    """Base price [USD/kg product] and its year: the first of ``years`` with an annual value,
+    else :data:`DEFAULT_BASE_YEAR`; (NaN, None) when none has one."""
+    for year in dict.fromkeys((*years, DEFAULT_BASE_YEAR)):
         try:
             usd, src, _conf = _base_price(dataset, mi, st, year)
         except DataError:
             continue
         sources.add(src)
-        return usd
-    return np.nan
+        return usd, year
+    return np.nan, None
 
 
 def _basis_row(
-    mi: str, st: str, pb: PriceBasis | None, p0: float, to_content: float
+    mi: str, st: str, pb: PriceBasis | None, p0: float, to_content: float, year: int | None
 ) -> dict[str, Any]:
     """One row of ``Results.price_basis`` (:data:`PRICE_BASIS_COLUMNS`)."""
     return {
@@ -212,6 +225,7 @@ def _basis_row(
         "p0_content_usd_per_kg": p0 * to_content,
         "source_id": pb.source_id if pb else "",
         "confidence": pb.confidence if pb else "",
+        "p0_year": year,
     }
 
 
