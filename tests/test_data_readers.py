@@ -432,3 +432,20 @@ def test_failed_import_changes_nothing(data_copy: Path, tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(DataError, match="cannot tell the release kind"):
         import_release(other, None, data_copy)
+
+
+def test_errors_quote_a_rejected_file_as_a_short_excerpt_only(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    # a "release" that is really a password file (given by mistake or through a symlink)
+    secret = tmp_path / "shadow"
+    secret.write_text(
+        "root:$6$Qk1x5sQ8$" + "A" * 80 + ":19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
+    )
+    link = tmp_path / "release.csv"
+    link.symlink_to(secret)
+    with pytest.raises(DataError) as info:
+        import_release(link, "usgs", data_copy)
+    text = str(info.value)
+    assert "required column(s) missing" in text
+    assert "A" * 60 not in text and "daemon" not in text

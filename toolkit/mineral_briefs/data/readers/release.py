@@ -20,7 +20,7 @@ import pandas as pd
 from mineral_briefs.data.readers.iea import read_iea_cmd_workbook
 from mineral_briefs.data.readers.usgs import read_usgs_mcs_csv
 from mineral_briefs.data.schemas import TABLES
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def _release_kind(path: Path, kind: str | None) -> str:
         if kind is None:
             raise DataError(f"{path.name}: cannot tell the release kind; pass kind='iea'|'usgs'")
     if kind not in ("iea", "usgs"):
-        raise DataError(f"unknown release kind {kind!r}: allowed 'iea', 'usgs'")
+        raise DataError(f"unknown release kind {excerpt(kind)}: allowed 'iea', 'usgs'")
     return kind
 
 

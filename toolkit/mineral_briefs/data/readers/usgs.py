@@ -25,7 +25,7 @@ from mineral_briefs.data.readers.common import (
     _country_or_raise,
     complete_other_rows,
 )
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +207,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+def _shown(header: list[str]) -> str:
+    """The first header cells as short excerpts (a wrong file is never printed back)."""
+    shown = ", ".join(excerpt(h, 20) for h in header[:8])
+    return shown + (f", … ({len(header)} columns)" if len(header) > 8 else "")
+
+
 def _layout(header: list[str], file: str) -> _Layout:
     cols = {_norm_header(h): j for j, h in enumerate(header)}
     missing = [c for c in ("COMMODITY", "COUNTRY", "TYPE", "UNIT_MEAS") if c not in cols]
@@ -220,15 +226,15 @@ def _layout(header: list[str], file: str) -> _Layout:
         missing.append("PROD_<year>")
     if missing:
         raise DataError(
-            f"{file}: required column(s) missing: {', '.join(missing)} (found: {', '.join(header)})"
+            f"{file}: required column(s) missing: {', '.join(missing)} (found: {_shown(header)})"
         )
     seen: dict[str, str] = {}
     for h in header:
         key = _norm_header(h)
         if key and key in seen:
             raise DataError(
-                f"{file}: columns {seen[key]!r} and {h!r} both read as {key}; allowed: each "
-                "column once"
+                f"{file}: columns {excerpt(seen[key])} and {excerpt(h)} both read as {key}; "
+                "allowed: each column once"
             )
         seen[key] = h
     return _Layout(cols, prod_cols, res_col, max(y for _, y, _, _ in prod_cols))
@@ -273,7 +279,7 @@ def _row_unit(row: _Row) -> str:
         unit, _ = _usgs_unit(row.cell("UNIT_MEAS"))
     except ValueError:
         raise DataError(
-            f"{row.where}, column 'UNIT_MEAS': unknown unit {row.cell('UNIT_MEAS')!r} "
+            f"{row.where}, column 'UNIT_MEAS': unknown unit {excerpt(row.cell('UNIT_MEAS'))} "
             "(expected metric tons, thousand metric tons or kilograms)"
         ) from None
     return unit
@@ -284,7 +290,7 @@ def _number_at(row: _Row, j: int, header: str) -> tuple[float | None, str]:
     try:
         return _usgs_number(raw)
     except ValueError:
-        raise DataError(f"{row.where}, column '{header}': not a number ({raw!r})") from None
+        raise DataError(f"{row.where}, column '{header}': not a number ({excerpt(raw)})") from None
 
 
 def _production_rows(
