@@ -314,6 +314,18 @@ def _add_data_and_events(sub: Any) -> None:
     pi.add_argument(
         "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
     )
+    pi.add_argument(
+        "--source-id",
+        default=None,
+        help="source id of the release's rows, e.g. USGS_MCS2026 (default: the edition the "
+        "file names; a file naming none is refused)",
+    )
+    pi.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an edition by a release with fewer rows (refused otherwise; a backup of "
+        "the replaced tables is kept in <data>/.backups/)",
+    )
     pi.set_defaults(handler=_cmd_data_import)
 
     p = command(sub, "events", "record what became of a policy event")

@@ -175,7 +175,13 @@ def cmd_data_import(args: argparse.Namespace) -> int:
         result = import_observed(path, data_dir=data_dir)
     else:
         # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
-        result = readers.import_release(path, kind=args.kind, data_dir=data_dir)
+        result = readers.import_release(
+            path,
+            kind=args.kind,
+            data_dir=data_dir,
+            source_id=getattr(args, "source_id", None),
+            force=bool(getattr(args, "force", False)),
+        )
     after = data_checksums(data_dir)
     changed = sorted(name for name in after if before.get(name) != after[name])
     if result is not None:
