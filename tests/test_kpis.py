@@ -92,7 +92,6 @@ def _market(t_months: int) -> Markets:
         choke=np.array([6.0]),
         headroom_sr=np.array([HEAD]),
         headroom_lr=np.array([2.0]),
-        inventory_release=np.array([0.0]),
         downstream_dependence=np.array([0.0]),
     )
 

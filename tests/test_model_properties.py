@@ -42,7 +42,6 @@ def _markets(s_c: float, d_c: float, growth: float = 0.0, inv_release: float = 0
         choke=np.array([6.0, 6.0]),
         headroom_sr=np.array([1.1, 1.1]),
         headroom_lr=np.array([2.0, 2.0]),
-        inventory_release=np.array([inv_release, inv_release]),
         downstream_dependence=np.array([1.0, 1.0]),
     )
 

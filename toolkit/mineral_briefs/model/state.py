@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from mineral_briefs.model.demand_destruction import NO_KINK_LOG
 from mineral_briefs.model.inputs import (
     MODE_CHINA_CUT,
     MODE_CHINA_EXPORT,
@@ -24,6 +25,7 @@ from mineral_briefs.model.inputs import (
     F,
     Floors,
     I,
+    HolderRules,
     KpiSpec,
     Markets,
     Projects,
@@ -102,12 +104,16 @@ class Static:
     """(M,) upstream market index (0 where none; then ``beta`` is 0)."""
     beta: F
     """(M,) share β of an upstream shortfall passed to this stage's supply [0–1]."""
-    theta: F
-    """(M,) share θ of the base-price gap met from commercial stocks [0–1]."""
+    holder_rules: HolderRules
+    """Rules of the private stockholders (methodology §6)."""
     choke: F
     log_head: F
     log_choke: F
-    """(M,) ln of the short-run headroom and of the choke price, for clearing."""
+    """(M,) ln of the short-run headroom and of the numerical price guard, for clearing."""
+    log_kink: F
+    """(M,) ln of the demand-destruction threshold P* (methodology §4a)."""
+    eps_dd: F
+    """(N, M) demand elasticity above P*: the long-run elasticity [-]."""
     k: int
     """Number of export controls K."""
     e_link: F
@@ -220,11 +226,17 @@ def init_static(
         log_h=markets.log_growth[lag_idx, cols[None, :]],
         up_safe=np.where(has_up, markets.upstream, 0),
         beta=np.where(has_up, markets.downstream_dependence, 0.0),
-        theta=markets.inventory_release,
+        holder_rules=markets.holder_rules,
         choke=np.broadcast_to(markets.choke, (n, m)),
         # static logs handed to every clearing call (not recomputed per month and row)
         log_head=np.log(markets.headroom_sr),
         log_choke=np.log(markets.choke),
+        log_kink=(
+            np.full(m, NO_KINK_LOG, fdt)
+            if markets.destruction_multiple is None
+            else np.log(markets.destruction_multiple).astype(fdt)
+        ),
+        eps_dd=np.minimum(rows.eps_d_lr, rows.eps_d_sr),
         **_controls_static(controls, m, fdt),
         zeros=zeros,
         no_seg=no_seg,
@@ -338,6 +350,12 @@ class State:
     """(N, M) log demand-substitution state X in China."""
     inv: F
     """(N, M) commercial stocks [years of Q0]."""
+    prec: F
+    """(N, M) precautionary stocks of buyers exposed to a control [years of Q0]."""
+    spec: F
+    """(N, M) speculative stocks [years of Q0]."""
+    lp_prev: F
+    """(N, M) log outside price two months back (speculators' momentum) [-]."""
     inv_max: F
     inv_c: F
     """(N, M) China's home stocks [years of Q0]."""
@@ -375,6 +393,9 @@ def init_state(s: Static) -> State:
         lx_o=np.zeros((n, m), fdt),
         lx_c=np.zeros((n, m), fdt),
         inv=inv,
+        prec=np.zeros((n, m), fdt),
+        spec=np.zeros((n, m), fdt),
+        lp_prev=np.zeros((n, m), fdt),
         inv_max=inv.copy(),
         inv_c=inv_c,
         inv_c0=inv_c.copy(),
@@ -411,6 +432,8 @@ class Month:
     v_world: F = field(init=False)
     v_ccut: F = field(init=False)
     pull_m: F = field(init=False)
+    alert: F = field(init=False)
+    """1 where a control threatens the market (precautionary buyers' target) [0/1]."""
     seg_exp: B = field(init=False)
     seg_cut: B = field(init=False)
     # supply_step

@@ -7,24 +7,29 @@ from typing import Any
 
 import numpy as np
 
+from mineral_briefs.model.holders import holders_month
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
 
 
 def stocks_step(s: Static, st: State, mo: Month) -> None:
-    """Commercial draw/restock ``draw``, ``restock`` and strategic release/purchase ``rel_m``,
-    ``buy_m`` against the zone gap, before prices move [fraction of Q0 per year].
+    """Private stock release/absorption ``draw``, ``restock`` (commercial, precautionary and
+    speculative holders, :mod:`mineral_briefs.model.holders`) and strategic release/purchase
+    ``rel_m``, ``buy_m`` against the zone gap, before prices move [fraction of Q0 per year].
 
-    Methodology §6 (commercial inventories, drawn before prices spike) and §7 (strategic
-    stockpiles).
+    Methodology §6 (private holders) and §7 (strategic stockpiles).
     """
     gap = mo.gap
-    draw = np.where(gap > 0, np.minimum(st.inv * 12.0, s.theta * gap), 0.0)
-    restock = np.where(gap < 0, np.minimum((st.inv_max - st.inv) * 12.0, s.theta * -gap), 0.0)
-    restock = np.maximum(restock, 0.0)
-    st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
-    mo.draw, mo.restock = draw, restock
+    lp_prev = np.log(st.prev_po)
+    momentum = lp_prev - st.lp_prev
+    st.lp_prev = lp_prev
+    cover = (s.d_a + s.d_r) * mo.g * mo.x_o / 12.0  # one month of outside demand [yr of Q0]
+    flows, (inv, st.prec, st.spec) = holders_month(
+        gap, (st.inv, st.prec, st.spec), st.inv_max, cover, mo.alert, momentum, s.holder_rules
+    )
+    st.inv = inv + mo.pull_m / 12.0
+    mo.draw, mo.restock = flows.release, flows.absorb
     if s.ns:
         mo.rel_m, mo.buy_m = _stockpiles(s, st, np.maximum(gap - draw, 0.0))
     else:
@@ -80,11 +85,12 @@ def home_draw(s: Static, st: State, mo: Month, sc: I) -> tuple[F, F]:
     own gap [fraction of Q0 per year] (methodology §6)."""
     gap_c = mo.b_c[:, sc] - mo.a_chn[:, sc]
     ic = st.inv_c[:, sc]
-    draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, s.theta[sc] * gap_c), 0.0)
-    stock_c = np.where(
-        gap_c < 0, np.minimum((st.inv_c_max[:, sc] - ic) * 12.0, s.theta[sc] * -gap_c), 0.0
-    )
-    return draw_c, np.maximum(stock_c, 0.0)
+    # NOTE: China's home stocks draw like commercial stocks (at most 1/τ_c a month); the
+    # build-up is the withheld volume waiting in exporters' warehouses, so it is limited
+    # only by the room the control creates (no share θ: every unlicensed tonne is stored).
+    draw_c = np.clip(gap_c, 0.0, ic * 12.0 / s.holder_rules.draw_months)
+    stock_c = np.clip(-gap_c, 0.0, np.maximum(st.inv_c_max[:, sc] - ic, 0.0) * 12.0)
+    return draw_c, stock_c
 
 
 def home_stocks_return(s: Static, st: State, mo: Month) -> None:

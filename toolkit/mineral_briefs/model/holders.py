@@ -1,0 +1,131 @@
+"""Private stockholders outside China: commercial, precautionary and speculative stocks.
+
+Three holders with their own rules replace the single "commercial stocks meet θ of any gap"
+rule (methodology §6):
+
+- **commercial** (working stocks, ``inventory_months`` of world demand): drawn when the zone
+  is short, but no faster than ``1/τ_c`` of the stock per month, and rebuilt to their normal
+  level at the same speed whenever the zone is not short (restocking after a disruption is
+  extra demand: China's exports overshoot their prior level once a control lifts);
+- **precautionary** (buyers exposed to a control): from the announcement of a control until it
+  is lifted (also while it is suspended with a snap-back date) they want ``ΔT_p`` more months
+  of cover and build it over ``τ_p`` months — extra demand, so the price moves at once; they
+  draw it like working stock while the zone is short, and sell what is above target once the
+  alert ends;
+- **speculative** (funds and traders): hold ``S_max`` months of demand while last month's price
+  rose by more than ``g`` and nothing otherwise, adjusting over ``τ_s`` months — they buy into a
+  rising market and sell when the price stops rising, i.e. at the peak.
+
+Units: stocks in years of Q0, flows in fractions of Q0 per year (× 12 per month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mineral_briefs.model.inputs import F, HolderRules
+
+
+@dataclass
+class HolderFlows:
+    """This month's stock flows [fraction of Q0 per year]; ``release`` adds to supply and
+    ``absorb`` to demand at clearing."""
+
+    release: F
+    absorb: F
+
+
+def commercial_flow(gap: F, inv: F, inv0: F, tau: float) -> tuple[F, F]:
+    """Commercial draw and restock [fraction of Q0 per year].
+
+    ``draw = clip(gap, 0, 12·I/τ_c)``; ``restock = 12·max(I0 − I, 0)/τ_c`` where ``gap ≤ 0``.
+    """
+    draw = np.clip(gap, 0.0, inv * 12.0 / tau)
+    restock = np.where(gap <= 0.0, np.maximum(inv0 - inv, 0.0) * 12.0 / tau, 0.0)
+    return draw, restock
+
+
+def precautionary_flow(
+    resid: F, level: F, target: F, tau_draw: float, tau_build: float
+) -> tuple[F, F]:
+    """Precautionary release and purchase [fraction of Q0 per year].
+
+    While the zone is still short after the commercial draw (``resid > 0``) the stock is drawn
+    like working stock; otherwise it moves toward ``target`` over ``τ_p`` months (buying below
+    it, selling the excess above it).
+    """
+    short = resid > 0.0
+    draw = np.where(short, np.clip(resid, 0.0, level * 12.0 / tau_draw), 0.0)
+    move = (target - level) * 12.0 / tau_build
+    buy = np.where(short, 0.0, np.maximum(move, 0.0))
+    sell = np.where(short, 0.0, np.maximum(-move, 0.0))
+    return draw + sell, buy
+
+
+def speculative_flow(level: F, target_full: F, momentum: F, rules: HolderRules) -> tuple[F, F]:
+    """Speculative sale and purchase [fraction of Q0 per year].
+
+    Target ``S = S_max`` where last month's log price change exceeds ``g``, else 0; the holding
+    moves toward it over ``τ_s`` months.
+    """
+    target = np.where(momentum > rules.speculative_trend, target_full, 0.0)
+    move = (target - level) * 12.0 / rules.speculative_build_months
+    return np.maximum(-move, 0.0), np.maximum(move, 0.0)
+
+
+def alert_share(t: float, announced: F, suspended: F, snap_back: F, ends: F) -> F:
+    """1 for each control whose threat is live at ``t``: announced, not lifted, and not
+    suspended without a snap-back date (a scheduled snap-back keeps buyers on alert) [0/1]."""
+    inf = np.inf
+    end = np.where(np.isnan(ends), inf, ends)
+    susp_forever = np.where(np.isnan(snap_back) & ~np.isnan(suspended), suspended, inf)
+    live = (t >= announced) & (t < np.minimum(end, susp_forever))
+    return live.astype(announced.dtype)
+
+
+def holders_month(
+    gap: F,
+    stocks: tuple[F, F, F],
+    inv0: F,
+    cover: F,
+    alert: F,
+    momentum: F,
+    rules: HolderRules,
+) -> tuple[HolderFlows, tuple[F, F, F]]:
+    """All three holders for one month, in order commercial → precautionary → speculative.
+
+    Parameters
+    ----------
+    gap : array
+        The zone's gap at the base price (demand − supply) [fraction of Q0 per year].
+    stocks : (commercial, precautionary, speculative)
+        Levels at the start of the month [years of Q0].
+    inv0 : array
+        Normal commercial level [years of Q0].
+    cover : array
+        One month of the exposed buyers' demand [years of Q0].
+    alert : array
+        1 where a control threatens the market this month [0/1].
+    momentum : array
+        Last month's log change of the outside price [-].
+    rules : HolderRules
+
+    Returns
+    -------
+    flows : HolderFlows
+    levels : (commercial, precautionary, speculative) at the end of the month [years of Q0].
+    """
+    inv, prec, spec = stocks
+    tau = rules.draw_months
+    draw_c, restock_c = commercial_flow(gap, inv, inv0, tau)
+    target_p = alert * rules.precaution_months * cover
+    out_p, in_p = precautionary_flow(gap - draw_c, prec, target_p, tau, rules.precaution_build_months)
+    out_s, in_s = speculative_flow(spec, rules.speculative_months * cover, momentum, rules)
+    levels = (
+        inv + (restock_c - draw_c) / 12.0,
+        np.maximum(prec + (in_p - out_p) / 12.0, 0.0),
+        np.maximum(spec + (in_s - out_s) / 12.0, 0.0),
+    )
+    return HolderFlows(draw_c + out_p + out_s, restock_c + in_p + in_s), levels
