@@ -68,7 +68,9 @@ def floors_step(s: Static, mo: Month) -> None:
     if not bind.any():
         return
     s_grp = a_grp * np.minimum(p_in**es_f, hd_f)
-    dd = np.exp(log_demand(np.log(np.maximum(p_in, 1e-12)), ed_f, logs_f["log_kink"], logs_f["eps_dd"]))
+    dd = np.exp(
+        log_demand(np.log(np.maximum(p_in, 1e-12)), ed_f, logs_f["log_kink"], logs_f["eps_dd"])
+    )
     d_grp = np.where(tariff, b_grp * dd, 0.0)
     imports = np.maximum(d_grp - s_grp, 0.0)
     m_floor = np.minimum(fmul**es_f, hd_f)

@@ -53,7 +53,9 @@ def flows_step(s: Static, st: State, mo: Month) -> None:
         dem_a[:, fm_idx] = (
             mo.b_a[:, fm_idx]
             * np.exp(
-                log_demand(np.log(mo.p_a[:, fm_idx]), eps_d[:, fm_idx], kink[fm_idx], edd[:, fm_idx])
+                log_demand(
+                    np.log(mo.p_a[:, fm_idx]), eps_d[:, fm_idx], kink[fm_idx], edd[:, fm_idx]
+                )
             )
             * ration_o[:, fm_idx]
         )

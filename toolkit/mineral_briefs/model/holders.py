@@ -48,15 +48,15 @@ def commercial_flow(gap: F, inv: F, inv0: F, tau: float) -> tuple[F, F]:
 
 
 def precautionary_flow(
-    resid: F, level: F, target: F, tau_draw: float, tau_build: float
+    gap: F, resid: F, level: F, target: F, tau_draw: float, tau_build: float
 ) -> tuple[F, F]:
     """Precautionary release and purchase [fraction of Q0 per year].
 
-    While the zone is still short after the commercial draw (``resid > 0``) the stock is drawn
-    like working stock; otherwise it moves toward ``target`` over ``τ_p`` months (buying below
-    it, selling the excess above it).
+    While the zone is short (``gap > 0``) the stock is drawn like working stock for what the
+    commercial draw left (``resid``) and never built; otherwise it moves toward ``target``
+    over ``τ_p`` months (buying below it, selling the excess above it).
     """
-    short = resid > 0.0
+    short = gap > 0.0
     draw = np.where(short, np.clip(resid, 0.0, level * 12.0 / tau_draw), 0.0)
     move = (target - level) * 12.0 / tau_build
     buy = np.where(short, 0.0, np.maximum(move, 0.0))
@@ -64,15 +64,26 @@ def precautionary_flow(
     return draw + sell, buy
 
 
-def speculative_flow(level: F, target_full: F, momentum: F, rules: HolderRules) -> tuple[F, F]:
+def speculative_flow(level: F, target_full: F, trend: F, rules: HolderRules) -> tuple[F, F]:
     """Speculative sale and purchase [fraction of Q0 per year].
 
-    Target ``S = S_max`` where last month's log price change exceeds ``g``, else 0; the holding
-    moves toward it over ``τ_s`` months.
+    Target ``S = S_max·clip(m/g, 0, 1)`` with ``m`` the smoothed monthly log price change
+    (:func:`price_trend`): full holdings while the price rises by ``g`` a month or more, none
+    once it stops rising; the holding moves toward the target over ``τ_s`` months.
     """
-    target = np.where(momentum > rules.speculative_trend, target_full, 0.0)
+    target = target_full * np.clip(trend / rules.speculative_trend, 0.0, 1.0)
     move = (target - level) * 12.0 / rules.speculative_build_months
     return np.maximum(-move, 0.0), np.maximum(move, 0.0)
+
+
+def price_trend(trend: F, change: F, months: float) -> F:
+    """Exponentially smoothed monthly log price change ``m ← m + (Δln P − m)/τ_s`` [-].
+
+    NOTE: speculators follow the trend, not last month's move: reacting to one month's
+    change made them buy and dump in alternate months (a cobweb) in markets whose
+    short-run elasticities sum to about 0.1.
+    """
+    return trend + (change - trend) / max(months, 1.0)
 
 
 def alert_share(t: float, announced: F, suspended: F, snap_back: F, ends: F) -> F:
@@ -93,6 +104,7 @@ def holders_month(
     alert: F,
     momentum: F,
     rules: HolderRules,
+    pull: F | None = None,
 ) -> tuple[HolderFlows, tuple[F, F, F]]:
     """All three holders for one month, in order commercial → precautionary → speculative.
 
@@ -109,8 +121,12 @@ def holders_month(
     alert : array
         1 where a control threatens the market this month [0/1].
     momentum : array
-        Last month's log change of the outside price [-].
+        Smoothed monthly log change of the outside price (:func:`price_trend`) [-].
     rules : HolderRules
+    pull : array, optional
+        Front-running exports of the month [fraction of Q0 per year]: they meet the
+        precautionary purchases first (exporters ship early because buyers hoard); the rest
+        lands in commercial stocks.
 
     Returns
     -------
@@ -121,11 +137,15 @@ def holders_month(
     tau = rules.draw_months
     draw_c, restock_c = commercial_flow(gap, inv, inv0, tau)
     target_p = alert * rules.precaution_months * cover
-    out_p, in_p = precautionary_flow(gap - draw_c, prec, target_p, tau, rules.precaution_build_months)
+    out_p, in_p = precautionary_flow(
+        gap, gap - draw_c, prec, target_p, tau, rules.precaution_build_months
+    )
     out_s, in_s = speculative_flow(spec, rules.speculative_months * cover, momentum, rules)
+    pulled = np.zeros_like(gap) if pull is None else pull
+    met = np.minimum(in_p, pulled)  # hoarding met by front-running exports
     levels = (
-        inv + (restock_c - draw_c) / 12.0,
+        inv + (restock_c - draw_c + pulled - met) / 12.0,
         np.maximum(prec + (in_p - out_p) / 12.0, 0.0),
         np.maximum(spec + (in_s - out_s) / 12.0, 0.0),
     )
-    return HolderFlows(draw_c + out_p + out_s, restock_c + in_p + in_s), levels
+    return HolderFlows(draw_c + out_p + out_s, restock_c + in_p - met + in_s), levels

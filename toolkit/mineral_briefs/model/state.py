@@ -355,7 +355,9 @@ class State:
     spec: F
     """(N, M) speculative stocks [years of Q0]."""
     lp_prev: F
-    """(N, M) log outside price two months back (speculators' momentum) [-]."""
+    """(N, M) log outside price two months back (speculators' trend) [-]."""
+    trend: F
+    """(N, M) smoothed monthly log change of the outside price [-]."""
     inv_max: F
     inv_c: F
     """(N, M) China's home stocks [years of Q0]."""
@@ -396,6 +398,7 @@ def init_state(s: Static) -> State:
         prec=np.zeros((n, m), fdt),
         spec=np.zeros((n, m), fdt),
         lp_prev=np.zeros((n, m), fdt),
+        trend=np.zeros((n, m), fdt),
         inv_max=inv.copy(),
         inv_c=inv_c,
         inv_c0=inv_c.copy(),

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mineral_briefs.model.holders import holders_month
+from mineral_briefs.model.holders import holders_month, price_trend
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
@@ -21,14 +21,14 @@ def stocks_step(s: Static, st: State, mo: Month) -> None:
     Methodology §6 (private holders) and §7 (strategic stockpiles).
     """
     gap = mo.gap
+    rules = s.holder_rules
     lp_prev = np.log(st.prev_po)
-    momentum = lp_prev - st.lp_prev
+    st.trend = price_trend(st.trend, lp_prev - st.lp_prev, rules.speculative_build_months)
     st.lp_prev = lp_prev
     cover = (s.d_a + s.d_r) * mo.g * mo.x_o / 12.0  # one month of outside demand [yr of Q0]
-    flows, (inv, st.prec, st.spec) = holders_month(
-        gap, (st.inv, st.prec, st.spec), st.inv_max, cover, mo.alert, momentum, s.holder_rules
+    flows, (st.inv, st.prec, st.spec) = holders_month(
+        gap, (st.inv, st.prec, st.spec), st.inv_max, cover, mo.alert, st.trend, rules, mo.pull_m
     )
-    st.inv = inv + mo.pull_m / 12.0
     mo.draw, mo.restock = flows.release, flows.absorb
     if s.ns:
         mo.rel_m, mo.buy_m = _stockpiles(s, st, np.maximum(gap - draw, 0.0))
