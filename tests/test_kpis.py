@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from mineral_briefs import engine
 from mineral_briefs.data import load_dataset
+from mineral_briefs.model.inputs import HolderRules
 from mineral_briefs.model import metrics
 from mineral_briefs.model.codelist import variable
 from mineral_briefs.model.simulate import (
@@ -93,6 +94,9 @@ def _market(t_months: int) -> Markets:
         headroom_sr=np.array([HEAD]),
         headroom_lr=np.array([2.0]),
         downstream_dependence=np.array([0.0]),
+        # no memory: no precautionary or speculative holders either (commercial stocks are
+        # switched off by inventory_months = 0 in the rows)
+        holder_rules=HolderRules(precaution_months=0.0, speculative_months=0.0),
     )
 
 

@@ -82,12 +82,13 @@ def leave_one_out(
     names = list(grid_spec)
     grid = list(itertools.product(*(tuple(grid_spec[n]) for n in names)))
     runs = {
-        combo: run_backtests(eps, with_parameters(ds, dict(zip(names, combo)))) for combo in grid
+        combo: run_backtests(eps, with_parameters(ds, dict(zip(names, combo, strict=True))))
+        for combo in grid
     }
     parts = []
     for ep in eps:
         best = max(grid, key=lambda c: _train_passes(runs[c], ep))  # first max: the prior
-        fit = ", ".join(f"{n}={v:g}" for n, v in zip(names, best))
+        fit = ", ".join(f"{n}={v:g}" for n, v in zip(names, best, strict=True))
         sc = runs[best]
         parts.append(sc.loc[sc["episode"] == ep].assign(fit=fit))
     return pd.concat(parts, ignore_index=True)

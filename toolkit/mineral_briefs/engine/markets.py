@@ -20,8 +20,8 @@ from mineral_briefs.engine.base import (
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError, ScenarioError
 from mineral_briefs.model.demand import growth_multiple, interpolate_series
-from mineral_briefs.model.simulate import Markets
 from mineral_briefs.model.inputs import HolderRules
+from mineral_briefs.model.simulate import Markets
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.data import Dataset, PriceBasis
@@ -348,6 +348,7 @@ def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.nda
         destruction_multiple=per_market("demand_destruction_multiple"),
         holder_rules=HolderRules(
             draw_months=params.value("commercial_draw_months"),
+            restock_below=params.value("commercial_restock_below"),
             precaution_months=params.value("precautionary_cover_months"),
             precaution_build_months=params.value("precautionary_build_months"),
             speculative_months=params.value("speculative_cover_months"),

@@ -47,7 +47,7 @@ def solve_log_price(la: F, lb: F, eps_d: F, eps_s: F, lh: F, log_kink: F, eps_dd
     changes sign (methodology §4a).
     """
     big = np.asarray(1e3, dtype=la.dtype)
-    xh = np.where(eps_s > 0, lh / np.where(eps_s > 0, eps_s, 1.0), big)
+    xh = np.minimum(lh / np.maximum(eps_s, 1e-12), big)  # ε_s = 0: no capacity point
     b1, b2 = np.minimum(xh, log_kink), np.maximum(xh, log_kink)
 
     def f(x: F) -> F:

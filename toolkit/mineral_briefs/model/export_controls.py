@@ -49,6 +49,9 @@ def controls_step(s: Static, mo: Month) -> None:
         mo.v_ccut, mo.seg_cut = s.zeros, s.no_seg
     mo.pull_m = ((pull[:, lc] * coef * (s.is_exp + s.is_world)) @ e_link) * h_tr
     mo.v_exp = np.minimum(v_exp, np.maximum(s.net_c, 0.0) * h_tr)
+    # buyers are on alert where a live control would withhold something in this row
     live = alert_share(t, c.announced, c.suspended, c.snap_back, c.ends)[lc]
-    out = (s.is_exp + s.is_world) * (coef > 0)
-    mo.alert = np.broadcast_to(((live * out) @ e_link) > 0, (s.n, s.m)).astype(s.fdt)
+    # (China's own control withholds only where China exports on net)
+    phys = np.where(s.is_exp > 0, s.net_c[s.controls.link_market] > 0, 1.0)
+    out = (s.is_exp + s.is_world) * (coef > 0) * phys * live
+    mo.alert = ((((s.rows.share[:, lc] > 0) * out) @ e_link) > 0).astype(s.fdt)

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from mineral_briefs.model.demand_destruction import log_demand
 from mineral_briefs.model.clearing import clear_market
+from mineral_briefs.model.demand_destruction import log_demand
 from mineral_briefs.model.inputs import F
 from mineral_briefs.model.policy import (
     cfd_fiscal_cost,

@@ -37,13 +37,27 @@ class HolderFlows:
     absorb: F
 
 
-def commercial_flow(gap: F, inv: F, inv0: F, tau: float) -> tuple[F, F]:
+TREND_TOL: float = 1e-9
+"""Smoothed log price change below which speculators see no trend [-]."""
+GAP_TOL: float = 1e-12
+"""Gap below which a zone counts as balanced [fraction of Q0 per year]."""
+
+
+def commercial_flow(
+    gap: F, inv: F, inv0: F, tau: float, calm: F | bool = True, tau_restock: float | None = None
+) -> tuple[F, F]:
     """Commercial draw and restock [fraction of Q0 per year].
 
-    ``draw = clip(gap, 0, 12·I/τ_c)``; ``restock = 12·max(I0 − I, 0)/τ_c`` where ``gap ≤ 0``.
+    Short (``gap > 0``): ``draw = clip(gap, 0, 12·I/τ_c)``. Otherwise, where prices are calm
+    (last month's outside price at most ``restock_below`` × base), the stock is rebuilt to
+    its normal level ``I0`` over ``τ_r`` months (``tau_restock``, default ``τ_c``),
+    ``restock = 12·max(I0 − I, 0)/τ_r`` (the restocking after a disruption). Stock above ``I0`` (returned from China's warehouses
+    after a control) is kept and drawn first in the next shortage, not sold.
     """
-    draw = np.clip(gap, 0.0, inv * 12.0 / tau)
-    restock = np.where(gap <= 0.0, np.maximum(inv0 - inv, 0.0) * 12.0 / tau, 0.0)
+    short = gap > 0.0
+    draw = np.where(short, np.clip(gap, 0.0, inv * 12.0 / tau), 0.0)
+    t_r = tau if tau_restock is None else tau_restock
+    restock = np.where(short | ~np.asarray(calm), 0.0, np.maximum(inv0 - inv, 0.0) * 12.0 / t_r)
     return draw, restock
 
 
@@ -71,7 +85,10 @@ def speculative_flow(level: F, target_full: F, trend: F, rules: HolderRules) -> 
     (:func:`price_trend`): full holdings while the price rises by ``g`` a month or more, none
     once it stops rising; the holding moves toward the target over ``τ_s`` months.
     """
-    target = target_full * np.clip(trend / rules.speculative_trend, 0.0, 1.0)
+    # a trend below TREND_TOL is rounding noise of a flat price, not a signal
+    target = target_full * np.clip(
+        np.where(trend > TREND_TOL, trend, 0.0) / rules.speculative_trend, 0.0, 1.0
+    )
     move = (target - level) * 12.0 / rules.speculative_build_months
     return np.maximum(-move, 0.0), np.maximum(move, 0.0)
 
@@ -105,6 +122,8 @@ def holders_month(
     momentum: F,
     rules: HolderRules,
     pull: F | None = None,
+    in_force: F | None = None,
+    last_log_price: F | None = None,
 ) -> tuple[HolderFlows, tuple[F, F, F]]:
     """All three holders for one month, in order commercial → precautionary → speculative.
 
@@ -127,6 +146,14 @@ def holders_month(
         Front-running exports of the month [fraction of Q0 per year]: they meet the
         precautionary purchases first (exporters ship early because buyers hoard); the rest
         lands in commercial stocks.
+    in_force : array, optional
+        True where a control withholds volume this month: commercial and precautionary
+        holders do not rebuild then (they restock once licences flow again; rebuilding
+        against a world market that a control splits put the restocking demand on the
+        unified price in alternate months).
+    last_log_price : array, optional
+        ln of last month's outside price [-]: commercial holders restock only at or below
+        ``restock_below`` × base (default: always).
 
     Returns
     -------
@@ -135,11 +162,21 @@ def holders_month(
     """
     inv, prec, spec = stocks
     tau = rules.draw_months
-    draw_c, restock_c = commercial_flow(gap, inv, inv0, tau)
+    gap = np.where(np.abs(gap) < GAP_TOL, 0.0, gap)
+    calm = True if last_log_price is None else np.exp(last_log_price) <= rules.restock_below
+    # NOTE: buyers rebuild working stock through their procurement cycle (τ_p), not at the
+    # speed they can draw it (τ_c): a 3-month rebuild was itself a price shock in markets
+    # whose short-run elasticities sum to about 0.1.
+    draw_c, restock_c = commercial_flow(
+        gap, inv, inv0, tau, calm, tau_restock=rules.precaution_build_months
+    )
     target_p = alert * rules.precaution_months * cover
     out_p, in_p = precautionary_flow(
         gap, gap - draw_c, prec, target_p, tau, rules.precaution_build_months
     )
+    if in_force is not None:
+        restock_c = np.where(in_force, 0.0, restock_c)
+        in_p = np.where(in_force, 0.0, in_p)
     out_s, in_s = speculative_flow(spec, rules.speculative_months * cover, momentum, rules)
     pulled = np.zeros_like(gap) if pull is None else pull
     met = np.minimum(in_p, pulled)  # hoarding met by front-running exports

@@ -113,15 +113,18 @@ class HolderRules:
 
     draw_months: float = 3.0
     """τ_c: commercial and precautionary stocks move by at most 1/τ_c of their gap a month."""
+    restock_below: float = 1.1
+    """Commercial holders rebuild working stock only while last month's outside price is at
+    most this multiple of base [-]."""
     precaution_months: float = 1.5
     """ΔT_p: extra cover precautionary buyers want while a control is announced [months]."""
-    precaution_build_months: float = 3.0
+    precaution_build_months: float = 12.0
     """τ_p: months over which precautionary buyers build (or sell) toward their target."""
     speculative_months: float = 2.0
     """S_max: speculative holdings while the price is rising [months of demand]."""
     speculative_trend: float = 0.02
     """g: monthly price rise above which speculators hold [-]."""
-    speculative_build_months: float = 3.0
+    speculative_build_months: float = 12.0
     """τ_s: months over which speculators reach (or leave) their target."""
 
 

@@ -24,8 +24,8 @@ from mineral_briefs.model.inputs import (
     Controls,
     F,
     Floors,
-    I,
     HolderRules,
+    I,
     KpiSpec,
     Markets,
     Projects,
@@ -464,6 +464,13 @@ class Month:
     # stocks_step
     draw: F = field(init=False)
     restock: F = field(init=False)
+    """Private stock release and absorption against the zone gap (outside where segmented)."""
+    draw_w: F = field(init=False)
+    restock_w: F = field(init=False)
+    """… and against the world gap (used where the market clears unified)."""
+    levels_w: tuple[F, F, F] = field(init=False)
+    levels_s: tuple[F, F, F] = field(init=False)
+    """Holders' end-of-month levels for the unified and the segmented outcome."""
     rel_m: F = field(init=False)
     buy_m: F = field(init=False)
     # clearing_step

@@ -26,18 +26,33 @@ def stocks_step(s: Static, st: State, mo: Month) -> None:
     st.trend = price_trend(st.trend, lp_prev - st.lp_prev, rules.speculative_build_months)
     st.lp_prev = lp_prev
     cover = (s.d_a + s.d_r) * mo.g * mo.x_o / 12.0  # one month of outside demand [yr of Q0]
-    flows, (st.inv, st.prec, st.spec) = holders_month(
-        gap, (st.inv, st.prec, st.spec), st.inv_max, cover, mo.alert, st.trend, rules, mo.pull_m
-    )
+    stocks = (st.inv, st.prec, st.spec)
+    args = (stocks, st.inv_max, cover, mo.alert, st.trend, rules, mo.pull_m, mo.seg, lp_prev)
+    # NOTE: where a control may segment the market, the holders' decision is computed for
+    # both outcomes (against the outside gap and against the world gap); clearing keeps the
+    # one that matches the regime it settles on. Deciding on the outside gap and then
+    # clearing unified put the outside shortfall's stock release on the whole world market.
+    flows_w, mo.levels_w = holders_month(mo.b_world - mo.a_world, *args)
+    mo.draw_w, mo.restock_w = flows_w.release, flows_w.absorb
+    if mo.any_seg:
+        flows, mo.levels_s = holders_month(gap, *args)
+    else:
+        flows, mo.levels_s = flows_w, mo.levels_w
     mo.draw, mo.restock = flows.release, flows.absorb
+    st.inv, st.prec, st.spec = mo.levels_s
     if s.ns:
-        mo.rel_m, mo.buy_m = _stockpiles(s, st, np.maximum(gap - draw, 0.0))
+        resid = np.maximum(gap + flows.absorb - flows.release, 0.0)  # left after private stocks
+        mo.rel_m, mo.buy_m = _stockpiles(s, st, resid, gap > 0)
     else:
         mo.rel_m = mo.buy_m = np.zeros((s.n, s.m), s.fdt)
 
 
-def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
+def _stockpiles(s: Static, st: State, resid: F, short_any: Any) -> tuple[F, F]:
     """Release received by and purchases of each market [fraction of Q0 per year].
+
+    ``resid`` is the gap the private holders left; ``short_any`` marks markets short before
+    any stock moved (a stockpile never refills while a market it serves is short, even when
+    private stocks cover the gap that month).
 
     NOTE: a stockpile serves the stage chain: its own market first, then the downstream
     stages of the same mineral (oxide stocks relieve a magnet shortfall through the
@@ -45,7 +60,6 @@ def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
     stockpiles act in the order listed on the gap the earlier ones left.
     """
     n, sp, level, prev_po = s.n, s.stockpiles, st.level, st.prev_po
-    short_any = resid > 0  # served markets short before any release this month
     rel_m = np.zeros((n, s.m), s.fdt)
     buy_m = np.zeros((n, s.m), s.fdt)
     for s_, targets in enumerate(s.serve_list):
