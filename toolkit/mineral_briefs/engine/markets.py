@@ -20,7 +20,6 @@ from mineral_briefs.engine.base import (
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError, ScenarioError
 from mineral_briefs.model.demand import growth_multiple, interpolate_series
-from mineral_briefs.model.inputs import HolderRules
 from mineral_briefs.model.simulate import Markets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -344,15 +343,7 @@ def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.nda
         choke=per_market("choke_price_multiple"),
         headroom_sr=per_market("capacity_headroom_sr"),
         headroom_lr=per_market("capacity_headroom_lr"),
+        inventory_release=per_market("inventory_release_share"),
         downstream_dependence=per_market("downstream_dependence"),
         destruction_multiple=per_market("demand_destruction_multiple"),
-        holder_rules=HolderRules(
-            draw_months=params.value("commercial_draw_months"),
-            restock_below=params.value("commercial_restock_below"),
-            precaution_months=params.value("precautionary_cover_months"),
-            precaution_build_months=params.value("precautionary_build_months"),
-            speculative_months=params.value("speculative_cover_months"),
-            speculative_trend=params.value("speculative_trend"),
-            speculative_build_months=params.value("speculative_build_months"),
-        ),
     )

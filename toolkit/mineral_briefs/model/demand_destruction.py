@@ -42,9 +42,14 @@ def solve_log_price(la: F, lb: F, eps_d: F, eps_s: F, lh: F, log_kink: F, eps_dd
 
     The excess demand ``f(x)`` is piecewise linear and strictly decreasing in ``x`` (demand
     slopes ε_d then ε_dd < 0, supply ε_s ≥ 0 then 0 once capacity binds), with at most two
-    breakpoints: the kink ``ln P*`` and the capacity point ``ln h/ε_s``. The root is found
-    exactly by evaluating ``f`` at the two breakpoints and solving the linear piece that
-    changes sign (methodology §4a).
+    breakpoints: the kink ``k = ln P*`` and the capacity point ``c = ln h/ε_s``. The sign of
+    ``f`` at the breakpoints says which linear piece holds the root, and each piece has a
+    closed form (methodology §4a):
+
+    - below both: ``x = (lb − la)/(ε_s − ε_d)`` (the constant-elasticity solution);
+    - capacity binds, below the kink: ``x = (la + ln h − lb)/ε_d``;
+    - above the kink, capacity slack: ``x = (lb − la + (ε_d − ε_dd)·k)/(ε_s − ε_dd)``;
+    - above both: ``x = k + (la + ln h − lb − ε_d·k)/ε_dd``.
     """
     big = np.asarray(1e3, dtype=la.dtype)
     xh = np.minimum(lh / np.maximum(eps_s, 1e-12), big)  # ε_s = 0: no capacity point
@@ -53,15 +58,9 @@ def solve_log_price(la: F, lb: F, eps_d: F, eps_s: F, lh: F, log_kink: F, eps_dd
     def f(x: F) -> F:
         return lb + log_demand(x, eps_d, log_kink, eps_dd) - la - np.minimum(eps_s * x, lh)
 
-    def slope(x: F) -> F:
-        sd = np.where(x < log_kink, eps_d, eps_dd)
-        return sd - np.where(x < xh, eps_s, 0.0)
-
-    f1, f2 = f(b1), f(b2)
-    mid = 0.5 * (b1 + b2)
-    x = np.where(
-        f1 <= 0.0,
-        b1 - f1 / slope(b1 - 1.0),
-        np.where(f2 <= 0.0, b1 - f1 / np.minimum(slope(mid), -1e-12), b2 - f2 / slope(b2 + 1.0)),
-    )
-    return x
+    below = (lb - la) / (eps_s - eps_d)
+    capped = (la + lh - lb) / eps_d
+    kinked = (lb - la + (eps_d - eps_dd) * log_kink) / (eps_s - eps_dd)
+    both = log_kink + (la + lh - lb - eps_d * log_kink) / eps_dd
+    middle = np.where(xh <= log_kink, capped, kinked)
+    return np.where(f(b1) <= 0.0, below, np.where(f(b2) <= 0.0, middle, both))

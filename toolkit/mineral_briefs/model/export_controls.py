@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from mineral_briefs.model.holders import alert_share
 from mineral_briefs.model.state import Month, Static
 from mineral_briefs.model.timeline import front_running, regime_share
 
@@ -17,7 +16,7 @@ def controls_step(s: Static, mo: Month) -> None:
     Methodology §5 (regime, licensing delay and ramp, front-running, leakage, targets).
     """
     if not s.k:
-        mo.v_exp = mo.v_world = mo.v_ccut = mo.pull_m = mo.alert = s.zeros
+        mo.v_exp = mo.v_world = mo.v_ccut = mo.pull_m = s.zeros
         mo.seg_exp = mo.seg_cut = s.no_seg
         return
     c, lc, coef, e_link, h_tr, t = s.controls, s.lc, s.coef, s.e_link, mo.h_tr, mo.t
@@ -49,9 +48,3 @@ def controls_step(s: Static, mo: Month) -> None:
         mo.v_ccut, mo.seg_cut = s.zeros, s.no_seg
     mo.pull_m = ((pull[:, lc] * coef * (s.is_exp + s.is_world)) @ e_link) * h_tr
     mo.v_exp = np.minimum(v_exp, np.maximum(s.net_c, 0.0) * h_tr)
-    # buyers are on alert where a live control would withhold something in this row
-    live = alert_share(t, c.announced, c.suspended, c.snap_back, c.ends)[lc]
-    # (China's own control withholds only where China exports on net)
-    phys = np.where(s.is_exp > 0, s.net_c[s.controls.link_market] > 0, 1.0)
-    out = (s.is_exp + s.is_world) * (coef > 0) * phys * live
-    mo.alert = ((((s.rows.share[:, lc] > 0) * out) @ e_link) > 0).astype(s.fdt)

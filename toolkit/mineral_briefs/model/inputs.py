@@ -108,27 +108,6 @@ def _empty_i(n: int = 0) -> I:
 
 
 @dataclass(frozen=True)
-class HolderRules:
-    """Holder parameters (``data/model_parameters.csv``; methodology §6)."""
-
-    draw_months: float = 3.0
-    """τ_c: commercial and precautionary stocks move by at most 1/τ_c of their gap a month."""
-    restock_below: float = 1.1
-    """Commercial holders rebuild working stock only while last month's outside price is at
-    most this multiple of base [-]."""
-    precaution_months: float = 1.5
-    """ΔT_p: extra cover precautionary buyers want while a control is announced [months]."""
-    precaution_build_months: float = 12.0
-    """τ_p: months over which precautionary buyers build (or sell) toward their target."""
-    speculative_months: float = 2.0
-    """S_max: speculative holdings while the price is rising [months of demand]."""
-    speculative_trend: float = 0.02
-    """g: monthly price rise above which speculators hold [-]."""
-    speculative_build_months: float = 12.0
-    """τ_s: months over which speculators reach (or leave) their target."""
-
-
-@dataclass(frozen=True)
 class Markets:
     """Static description of M markets over T months."""
 
@@ -154,13 +133,13 @@ class Markets:
     """(M,): short-run capacity limit on the supply multiplier [-]."""
     headroom_lr: F
     """(M,): long-run limit on the capacity-adjustment state K [-]."""
+    inventory_release: F
+    """(M,): share θ of the base-price gap met from commercial stocks [0–1]."""
     downstream_dependence: F
     """(M,): share β of an upstream shortfall passed to this stage's supply [0–1]."""
     destruction_multiple: F | None = None
     """(M,): demand-destruction threshold P* [x P0]; above it demand follows the long-run
     elasticity at once (methodology §4a). None: no threshold (constant elasticity)."""
-    holder_rules: HolderRules = field(default_factory=HolderRules)
-    """Rules of the private stockholders (methodology §6)."""
 
     @property
     def size(self) -> int:

@@ -24,7 +24,6 @@ from mineral_briefs.model.inputs import (
     Controls,
     F,
     Floors,
-    HolderRules,
     I,
     KpiSpec,
     Markets,
@@ -104,8 +103,8 @@ class Static:
     """(M,) upstream market index (0 where none; then ``beta`` is 0)."""
     beta: F
     """(M,) share β of an upstream shortfall passed to this stage's supply [0–1]."""
-    holder_rules: HolderRules
-    """Rules of the private stockholders (methodology §6)."""
+    theta: F
+    """(M,) share θ of the base-price gap met from commercial stocks [0–1]."""
     choke: F
     log_head: F
     log_choke: F
@@ -226,7 +225,7 @@ def init_static(
         log_h=markets.log_growth[lag_idx, cols[None, :]],
         up_safe=np.where(has_up, markets.upstream, 0),
         beta=np.where(has_up, markets.downstream_dependence, 0.0),
-        holder_rules=markets.holder_rules,
+        theta=markets.inventory_release,
         choke=np.broadcast_to(markets.choke, (n, m)),
         # static logs handed to every clearing call (not recomputed per month and row)
         log_head=np.log(markets.headroom_sr),
@@ -350,14 +349,6 @@ class State:
     """(N, M) log demand-substitution state X in China."""
     inv: F
     """(N, M) commercial stocks [years of Q0]."""
-    prec: F
-    """(N, M) precautionary stocks of buyers exposed to a control [years of Q0]."""
-    spec: F
-    """(N, M) speculative stocks [years of Q0]."""
-    lp_prev: F
-    """(N, M) log outside price two months back (speculators' trend) [-]."""
-    trend: F
-    """(N, M) smoothed monthly log change of the outside price [-]."""
     inv_max: F
     inv_c: F
     """(N, M) China's home stocks [years of Q0]."""
@@ -395,10 +386,6 @@ def init_state(s: Static) -> State:
         lx_o=np.zeros((n, m), fdt),
         lx_c=np.zeros((n, m), fdt),
         inv=inv,
-        prec=np.zeros((n, m), fdt),
-        spec=np.zeros((n, m), fdt),
-        lp_prev=np.zeros((n, m), fdt),
-        trend=np.zeros((n, m), fdt),
         inv_max=inv.copy(),
         inv_c=inv_c,
         inv_c0=inv_c.copy(),
@@ -435,8 +422,6 @@ class Month:
     v_world: F = field(init=False)
     v_ccut: F = field(init=False)
     pull_m: F = field(init=False)
-    alert: F = field(init=False)
-    """1 where a control threatens the market (precautionary buyers' target) [0/1]."""
     seg_exp: B = field(init=False)
     seg_cut: B = field(init=False)
     # supply_step
@@ -464,13 +449,6 @@ class Month:
     # stocks_step
     draw: F = field(init=False)
     restock: F = field(init=False)
-    """Private stock release and absorption against the zone gap (outside where segmented)."""
-    draw_w: F = field(init=False)
-    restock_w: F = field(init=False)
-    """… and against the world gap (used where the market clears unified)."""
-    levels_w: tuple[F, F, F] = field(init=False)
-    levels_s: tuple[F, F, F] = field(init=False)
-    """Holders' end-of-month levels for the unified and the segmented outcome."""
     rel_m: F = field(init=False)
     buy_m: F = field(init=False)
     # clearing_step

@@ -7,52 +7,32 @@ from typing import Any
 
 import numpy as np
 
-from mineral_briefs.model.holders import holders_month, price_trend
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
 
 
 def stocks_step(s: Static, st: State, mo: Month) -> None:
-    """Private stock release/absorption ``draw``, ``restock`` (commercial, precautionary and
-    speculative holders, :mod:`mineral_briefs.model.holders`) and strategic release/purchase
-    ``rel_m``, ``buy_m`` against the zone gap, before prices move [fraction of Q0 per year].
+    """Commercial draw/restock ``draw``, ``restock`` and strategic release/purchase ``rel_m``,
+    ``buy_m`` against the zone gap, before prices move [fraction of Q0 per year].
 
-    Methodology §6 (private holders) and §7 (strategic stockpiles).
+    Methodology §6 (commercial inventories, drawn before prices spike) and §7 (strategic
+    stockpiles).
     """
     gap = mo.gap
-    rules = s.holder_rules
-    lp_prev = np.log(st.prev_po)
-    st.trend = price_trend(st.trend, lp_prev - st.lp_prev, rules.speculative_build_months)
-    st.lp_prev = lp_prev
-    cover = (s.d_a + s.d_r) * mo.g * mo.x_o / 12.0  # one month of outside demand [yr of Q0]
-    stocks = (st.inv, st.prec, st.spec)
-    args = (stocks, st.inv_max, cover, mo.alert, st.trend, rules, mo.pull_m, mo.seg, lp_prev)
-    # NOTE: where a control may segment the market, the holders' decision is computed for
-    # both outcomes (against the outside gap and against the world gap); clearing keeps the
-    # one that matches the regime it settles on. Deciding on the outside gap and then
-    # clearing unified put the outside shortfall's stock release on the whole world market.
-    flows_w, mo.levels_w = holders_month(mo.b_world - mo.a_world, *args)
-    mo.draw_w, mo.restock_w = flows_w.release, flows_w.absorb
-    if mo.any_seg:
-        flows, mo.levels_s = holders_month(gap, *args)
-    else:
-        flows, mo.levels_s = flows_w, mo.levels_w
-    mo.draw, mo.restock = flows.release, flows.absorb
-    st.inv, st.prec, st.spec = mo.levels_s
+    draw = np.where(gap > 0, np.minimum(st.inv * 12.0, s.theta * gap), 0.0)
+    restock = np.where(gap < 0, np.minimum((st.inv_max - st.inv) * 12.0, s.theta * -gap), 0.0)
+    restock = np.maximum(restock, 0.0)
+    st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
+    mo.draw, mo.restock = draw, restock
     if s.ns:
-        resid = np.maximum(gap + flows.absorb - flows.release, 0.0)  # left after private stocks
-        mo.rel_m, mo.buy_m = _stockpiles(s, st, resid, gap > 0)
+        mo.rel_m, mo.buy_m = _stockpiles(s, st, np.maximum(gap - draw, 0.0))
     else:
         mo.rel_m = mo.buy_m = np.zeros((s.n, s.m), s.fdt)
 
 
-def _stockpiles(s: Static, st: State, resid: F, short_any: Any) -> tuple[F, F]:
+def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
     """Release received by and purchases of each market [fraction of Q0 per year].
-
-    ``resid`` is the gap the private holders left; ``short_any`` marks markets short before
-    any stock moved (a stockpile never refills while a market it serves is short, even when
-    private stocks cover the gap that month).
 
     NOTE: a stockpile serves the stage chain: its own market first, then the downstream
     stages of the same mineral (oxide stocks relieve a magnet shortfall through the
@@ -60,6 +40,7 @@ def _stockpiles(s: Static, st: State, resid: F, short_any: Any) -> tuple[F, F]:
     stockpiles act in the order listed on the gap the earlier ones left.
     """
     n, sp, level, prev_po = s.n, s.stockpiles, st.level, st.prev_po
+    short_any = resid > 0  # served markets short before any release this month
     rel_m = np.zeros((n, s.m), s.fdt)
     buy_m = np.zeros((n, s.m), s.fdt)
     for s_, targets in enumerate(s.serve_list):
@@ -99,12 +80,11 @@ def home_draw(s: Static, st: State, mo: Month, sc: I) -> tuple[F, F]:
     own gap [fraction of Q0 per year] (methodology §6)."""
     gap_c = mo.b_c[:, sc] - mo.a_chn[:, sc]
     ic = st.inv_c[:, sc]
-    # NOTE: China's home stocks draw like commercial stocks (at most 1/τ_c a month); the
-    # build-up is the withheld volume waiting in exporters' warehouses, so it is limited
-    # only by the room the control creates (no share θ: every unlicensed tonne is stored).
-    draw_c = np.clip(gap_c, 0.0, ic * 12.0 / s.holder_rules.draw_months)
-    stock_c = np.clip(-gap_c, 0.0, np.maximum(st.inv_c_max[:, sc] - ic, 0.0) * 12.0)
-    return draw_c, stock_c
+    draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, s.theta[sc] * gap_c), 0.0)
+    stock_c = np.where(
+        gap_c < 0, np.minimum((st.inv_c_max[:, sc] - ic) * 12.0, s.theta[sc] * -gap_c), 0.0
+    )
+    return draw_c, np.maximum(stock_c, 0.0)
 
 
 def home_stocks_return(s: Static, st: State, mo: Month) -> None:

@@ -17,8 +17,8 @@ def clearing_step(s: Static, st: State, mo: Month) -> None:
 
     Methodology §4 (closed-form clearing) and §5 (unified vs segmented clearing).
     """
-    a_u = mo.a_world + mo.draw_w + mo.rel_m
-    b_u = mo.b_world + mo.restock_w + mo.buy_m
+    a_u = mo.a_world + mo.draw + mo.rel_m
+    b_u = mo.b_world + mo.restock + mo.buy_m
     cu = clear_market(
         a_u,
         b_u,
@@ -66,9 +66,6 @@ def _segmented(s: Static, st: State, mo: Month, a_u: np.ndarray, b_u: np.ndarray
     # path (a control that withheld nothing froze China at P0).
     sg = sg & (mo.seg_cut[:, sc] | (co.price >= cc.price))
     seg[:, sc] = sg
-    # private holders: keep the decision of the regime the market settled on
-    for cur, lw, ls in zip((st.inv, st.prec, st.spec), mo.levels_w, mo.levels_s, strict=True):
-        cur[:, sc] = np.where(sg, ls[:, sc], lw[:, sc])
     st.inv_c[:, sc] = np.where(sg, ic + (stock_c - draw_c) / 12.0, ic)
     # the unified results are this month's own arrays: overwrite the outside zone in
     # place, copy only China's
