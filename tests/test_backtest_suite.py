@@ -17,7 +17,13 @@ from mineral_briefs.backtest import (
     score_timing,
     summarise,
 )
-from mineral_briefs.backtest_loo import FITTED, leave_one_out, loo_lines, with_parameters
+from mineral_briefs.backtest_loo import (
+    FITTED,
+    in_sample,
+    leave_one_out,
+    loo_lines,
+    with_parameters,
+)
 from mineral_briefs.cli import main
 from mineral_briefs.data import load_dataset
 from mineral_briefs.errors import ScenarioError
@@ -184,15 +190,33 @@ def test_leave_one_out_fits_each_episode_on_the_others_only() -> None:
         np.testing.assert_allclose(got["predicted"].to_numpy(), ref["predicted"].to_numpy())
 
 
-def test_with_nothing_fitted_leave_one_out_equals_in_sample_and_says_so(
+def test_the_fitted_parameter_is_the_documented_one_and_both_columns_are_printed(
     scores: pd.DataFrame,
 ) -> None:
-    assert FITTED == {}
-    loo = leave_one_out(list(scores["episode"].unique()))
-    np.testing.assert_allclose(loo["predicted"].to_numpy(), scores["predicted"].to_numpy())
-    text = "\n".join(loo_lines(scores, loo))
-    assert "agree by construction" in text
-    for ep in scores["episode"].unique():
+    """θ and τ are the fitted values (issue 12); the in-sample column uses the all-episode fit,
+    and the printed table names each fold's values."""
+    assert set(FITTED) == {"inventory_release_share", "adjustment_months"}
+    eps = list(scores["episode"].unique())
+    ins = in_sample(eps)
+    ds = load_dataset()
+    combos = [
+        (t, a) for t in FITTED["inventory_release_share"] for a in FITTED["adjustment_months"]
+    ]
+    by_value = {
+        c: run_backtests(
+            eps, with_parameters(ds, {"inventory_release_share": c[0], "adjustment_months": c[1]})
+        )
+        for c in combos
+    }
+    passes = {c: int(r.loc[r["role"] == "scored", "passed"].sum()) for c, r in by_value.items()}
+    best = max(combos, key=lambda c: passes[c])
+    assert (
+        ins["fit"] == f"inventory_release_share={best[0]:g}, adjustment_months={best[1]:g}"
+    ).all()
+    np.testing.assert_allclose(ins["predicted"].to_numpy(), by_value[best]["predicted"].to_numpy())
+    text = "\n".join(loo_lines(ins, leave_one_out(eps)))
+    assert "Leave-one-episode-out" in text and "fitted on every episode" in text
+    for ep in eps:
         assert ep in text
 
 

@@ -382,7 +382,10 @@ def test_a_floor_held_to_the_end_is_not_rising(floor: engine.Results) -> None:
 
 
 def test_a_shortfall_peaking_in_the_last_month_is_flagged_rising(dataset) -> None:  # type: ignore[no-untyped-def]
-    r = engine.run(load_scenario("controls_oct2025"), dataset, draws=0)
+    # NOTE (issue 12): with demand destruction above 3x the magnet shortfall of
+    # controls_oct2025 now peaks two months before the horizon end; the snap-back scenario's
+    # magnet shortfall still grows to the last month, so the flag is tested there.
+    r = engine.run(load_scenario("suspension_snapback"), dataset, draws=0)
     mi, st = "magnet_rees", "magnets"
     short = _series(r, "Shortfall", mi, st, "Alliance") + _series(
         r, "Shortfall", mi, st, "Rest of World"
@@ -412,15 +415,16 @@ def test_a_large_export_cut_moves_prices_past_the_old_cap_and_the_guard_is_flagg
 ) -> None:
     """Issue 12: no universal 6x cap. A full Chinese gallium ban (China ~99 % of output) leaves
     the outside almost without supply; demand destruction at gallium's long-run elasticity
-    clears the central run far above 6x but below the numerical guard, and the draws that
-    reach the guard flag the KPI."""
+    lets the price run far above 6x, up to the numerical guard, and a KPI on the guard is
+    flagged (tests/test_model_demand_destruction.py shows the threshold lowering the price
+    below the guard while stocks cushion the ban)."""
     params = dataset.model_parameters.set_index(["mineral", "parameter"])
     guard = float(params.loc[("all", "choke_price_multiple"), "value"])
     row = _gallium_ban(dataset, 1.0, 0.0)
-    assert 6.0 * 1.5 < row["value"] < guard * (1 - 1e-3)
+    assert row["value"] > 6.0 * 1.5  # far past the old universal cap
     assert row["p90"] == pytest.approx(guard)
     assert "at_guard" in row["flags"].split(";")
-    assert "choke price" in row["note"] and "upper band" in row["note"]
+    assert "choke price" in row["note"] and "numerical guard" in row["note"]
     # a milder licensing regime stays far from the guard and carries no flag
     mild = _gallium_ban(dataset, 0.5, 0.1)
     assert mild["value"] < guard / 2

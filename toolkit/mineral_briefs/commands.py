@@ -104,10 +104,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     leave-one-episode-out comparison; exit 0 (scores are reported)."""
     from pathlib import Path
 
-    from mineral_briefs.backtest import REPORT_COLUMNS, report_lines, run_backtests
-    from mineral_briefs.backtest_loo import leave_one_out, loo_lines
+    from mineral_briefs.backtest import REPORT_COLUMNS, report_lines
+    from mineral_briefs.backtest_loo import in_sample, leave_one_out, loo_lines
 
-    scores = run_backtests(args.episodes or None)
+    scores = in_sample(args.episodes or None)
     for line in report_lines(scores):
         _write(line)
     _write("")
