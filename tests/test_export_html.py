@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -75,9 +77,14 @@ def _executed_nb(title: str = "Baseline brief", charts: int = 2, language: str =
     return nb
 
 
-def test_offline_renderer_adds_spec_next_to_html() -> None:
+@pytest.mark.parametrize("mode", ["svg", "spec"])
+def test_offline_renderer_adds_spec_next_to_an_offline_picture(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import altair as alt
 
+    # svg: JupyterLab and any kernel not started by the render pipeline; spec: the pipeline
+    monkeypatch.setenv(export.CHARTS_ENV, mode)
     previous = alt.renderers.active
     try:
         export.enable_offline_renderer()
@@ -86,11 +93,23 @@ def test_offline_renderer_adds_spec_next_to_html() -> None:
         bundle = alt.Chart(df).mark_line().encode(x="x", y="y")._repr_mimebundle_()
         if isinstance(bundle, tuple):
             bundle = bundle[0]
-        assert "text/html" in bundle
+        # never Altair's HTML output: it loads Vega from a CDN and stays blank offline
+        assert "text/html" not in bundle
         assert bundle[export.SPEC_MIME]["mark"]["type"] == "line"
         assert export.SPEC_MIME.endswith("+json")  # nbformat accepts a dict only under +json
+        assert ("image/svg+xml" in bundle) is (mode == "svg")
+        assert "https://" not in json.dumps({k: v for k, v in bundle.items() if k != SPEC_KEY})
     finally:
         alt.renderers.enable(previous)
+
+
+SPEC_KEY = export.SPEC_MIME
+
+
+def test_a_bad_chart_mode_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(export.CHARTS_ENV, "cdn")
+    with pytest.raises(RenderError, match=r"MINERAL_BRIEFS_CHARTS='cdn': allowed values"):
+        export.enable_offline_renderer()
 
 
 def test_export_is_offline_with_one_bundle_and_hidden_code() -> None:
@@ -184,10 +203,19 @@ def test_bundle_disk_cache_and_unwritable_cache(tmp_path: Path, monkeypatch) -> 
     assert export.bundle_cache_key() in cached[0].name
     assert "vegaEmbed" in first and len(first) > 500_000
     assert not list((tmp_path / "cache" / "mineral-briefs").glob("*.tmp"))
-    # a cache hit is read from disk (tamper with the file to prove it)
-    cached[0].write_text("/* cached */ " + first, encoding="utf-8")
+    # a cache hit is read from disk: a bundle with a matching hash beside it is used as is
+    marked = "/* cached */ " + first
+    cached[0].write_text(marked, encoding="utf-8")
+    digest = hashlib.sha256(marked.encode()).hexdigest()
+    cached[0].with_suffix(".sha256").write_text(digest + "\n")
     monkeypatch.setattr(export, "_BUNDLE", None)
     assert export.vega_bundle().startswith("/* cached */")
+    # a truncated or tampered bundle fails the hash check and is rebuilt (and re-cached)
+    for bad in (marked[: len(marked) // 2], "alert('pwned');" + marked):
+        cached[0].write_text(bad, encoding="utf-8")
+        monkeypatch.setattr(export, "_BUNDLE", None)
+        assert export.vega_bundle() == first
+        assert cached[0].read_text(encoding="utf-8") == first
     # a cache folder that cannot exist (its parent is a file): built in memory, no error
     blocker = tmp_path / "file"
     blocker.write_text("x")

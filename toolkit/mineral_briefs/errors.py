@@ -17,3 +17,11 @@ class DataError(MineralBriefsError):
 
 class RenderError(MineralBriefsError):
     """Rendering a brief failed (execution, export or writing the output)."""
+
+
+class WorkspaceError(MineralBriefsError):
+    """A workspace cannot be created or used as asked (``init``, the data-updating commands)."""
+
+
+class MissingExtraError(MineralBriefsError):
+    """An optional part (an extra such as ``[parquet]`` or ``[dask]``) is not installed."""

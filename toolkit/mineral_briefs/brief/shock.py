@@ -143,6 +143,11 @@ class ShockSection(BriefBase):
         pb = self.price_bands()
         if pb.empty:
             return HTML("")
+        observed = getattr(self, "observed_points", None)
         return charts.price_band_chart(
-            pb, self.language, mineral=self.mineral, title=self.price_title()
+            pb,
+            self.language,
+            mineral=self.mineral,
+            title=self.price_title(),
+            observed=observed("Price", "World") if observed is not None else None,
         )

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mineral_briefs.model.magnets import Recipe
+
 F = NDArray[np.float64]
 I = NDArray[np.int64]  # noqa: E741
 
@@ -140,6 +142,8 @@ class Markets:
     destruction_multiple: F | None = None
     """(M,): demand-destruction threshold P* [x P0]; above it demand follows the long-run
     elasticity at once (methodology §4a). None: no threshold (constant elasticity)."""
+    recipe: Recipe | None = None
+    """The magnet recipe linking element markets and the magnet stage (§17), None if absent."""
 
     @property
     def size(self) -> int:
