@@ -106,14 +106,17 @@ def clear_market(
     la, lb = np.log(a), np.log(b)
     lh = np.log(headroom) if log_headroom is None else log_headroom
     lc = np.log(choke) if log_choke is None else log_choke
+    x = (lb - la) / (eps_s - eps_d)
+    capped = eps_s * x > lh
+    x = np.where(capped, (la + lh - lb) / eps_d, x)
     if log_kink is None or eps_dd is None:
-        x = (lb - la) / (eps_s - eps_d)
-        capped = eps_s * x > lh
-        x = np.where(capped, (la + lh - lb) / eps_d, x)
         kink, edd = np.asarray(NO_KINK_LOG, a.dtype), eps_d
     else:
         kink, edd = log_kink, np.minimum(eps_dd, eps_d)
-        x = solve_log_price(la, lb, eps_d, eps_s, lh, kink, edd)
+        # NOTE: the constant-elasticity solution is exact wherever it lies below the kink
+        # (the usual case); the piecewise solve runs only when some price would cross it.
+        if np.any(x > kink):
+            x = solve_log_price(la, lb, eps_d, eps_s, lh, kink, edd)
     empty = supply_scale <= _TINY
     x = np.minimum(np.maximum(x, math.log(MIN_PRICE_MULTIPLE)), lc)
     x = np.where(empty, lc, x)
