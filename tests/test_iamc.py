@@ -72,7 +72,9 @@ def stress() -> engine.Results:
 def test_shipped_definitions_are_generated_from_the_codelist_module() -> None:
     root = iamc.definitions_dir().parent
     for rel, text in codelist.nomenclature_files().items():
-        assert (root / rel).read_text(encoding="utf-8") == text, rel
+        assert (root / rel).read_text(encoding="utf-8") == text, (
+            f"{rel} is stale: run python -m mineral_briefs.model.codelist"
+        )
     variables, regions = shipped_codelist()
     assert set(variables) == {r["variable"] for r in codelist.codelist()} | {"Months Covered"}
     assert regions == set(codelist.REGIONS)

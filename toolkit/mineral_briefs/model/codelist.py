@@ -157,3 +157,25 @@ def nomenclature_files() -> dict[str, str]:
         "definitions/region/regions.yaml": dump(regions),
         "nomenclature.yaml": dump(config),
     }
+
+
+def write_nomenclature_files() -> list[str]:
+    """Regenerate the shipped codelist in the package (``python -m mineral_briefs.model.codelist``).
+
+    Run after adding a market or variable; ``tests/test_iamc.py`` fails until the files agree.
+    """
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "iamc"
+    written = []
+    for rel, text in nomenclature_files().items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(rel)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    for rel in write_nomenclature_files():
+        print("wrote", rel)
