@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from mineral_briefs.model.inputs import Controls
 from mineral_briefs.model.timeline import F, in_force
@@ -59,7 +60,7 @@ def init_quota(controls: Controls, q0_t: F, n: int, fdt: type) -> QuotaState | N
     )
 
 
-def _open_periods(qs: QuotaState, active: F, t0: F, elapsed: F) -> None:
+def _open_periods(qs: QuotaState, active: NDArray[np.bool_], t0: F, elapsed: F) -> None:
     """Issue licences where a new quota period (or a new spell) begins."""
     p_now = np.floor(np.maximum(elapsed, 0.0) / qs.period)
     new_spell = active & (t0 != qs.t0)
