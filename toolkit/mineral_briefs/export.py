@@ -214,7 +214,7 @@ def _make_preprocessor_class() -> type:
 
         def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
             mb = resources.setdefault("mb", {})
-            mb.update(meta=None, data=None, charts=0, dropped_streams=0)
+            mb.update(meta=None, data=None, charts=0, figures=0, dropped_streams=0)
             nb.cells = [
                 c for c in nb.cells if RESET_CELL_TAG not in c.get("metadata", {}).get("tags", [])
             ]
@@ -266,20 +266,36 @@ def _make_preprocessor_class() -> type:
                     spec = _as_dict(data[mime])
                     mb["charts"] += 1
                     div = f"mb-chart-{mb['charts']}"
-                    out["data"] = {
-                        "text/html": (
-                            f'<div class="mb-chart" id="{div}"></div>'
-                            f'<script>vegaEmbed("#{div}", {_script_json(spec)}, '
-                            '{"mode":"vega-lite","actions":false,"renderer":"svg"})'
-                            ".catch(console.error);</script>"
-                        )
-                    }
+                    embed = (
+                        f'<div class="mb-chart" id="{div}"></div>'
+                        f'<script>vegaEmbed("#{div}", {_script_json(spec)}, '
+                        '{"mode":"vega-lite","actions":false,"renderer":"svg"})'
+                        ".catch(console.error);</script>"
+                    )
+                    out["data"] = {"text/html": _figure_html(spec, embed, mb)}
                     out.get("metadata", {}).pop(mime, None)
                 kept.append(out)
             cell["outputs"] = kept
             return cell, resources
 
     return BriefPreprocessor
+
+
+def _figure_html(spec: dict[str, Any], embed: str, mb: dict[str, Any]) -> str:
+    """Wrap a chart embed in a numbered ``<figure>`` when the brief gave it a label and a source
+    line (``usermeta.mineral_briefs.figure``); other charts stay bare."""
+    meta = spec.get("usermeta")
+    fig = meta.get("mineral_briefs", {}).get("figure") if isinstance(meta, dict) else None
+    if not isinstance(fig, dict):
+        return embed
+    mb["figures"] = number = int(mb.get("figures", 0)) + 1
+    label = html_lib.escape(f"{fig.get('label', 'Figure')} {number}")
+    source = html_lib.escape(str(fig.get("source", "")))
+    return (
+        f'<figure class="mb-figure" id="fig-{number}">'
+        f'<p class="mb-fig-label">{label}</p>{embed}'
+        f'<figcaption class="mb-fig-source">{source}</figcaption></figure>'
+    )
 
 
 def format_render_time(when: datetime, language: str) -> str:
