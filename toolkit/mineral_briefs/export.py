@@ -230,6 +230,7 @@ def _make_preprocessor_class() -> type:
             if mb.get("rendered_dt") is not None:
                 mb["rendered_at"] = format_render_time(mb["rendered_dt"], language)
             mb["toc_label"] = _TOC_LABEL.get(language, _TOC_LABEL["en"])
+            mb["links"] = _page_links(str(resources.get("metadata", {}).get("name", "")), language)
             mb["css"] = brief_css()
             mb["vega_bundle"] = vega_bundle() if mb["charts"] else ""
             return nb, resources
@@ -279,6 +280,34 @@ def _make_preprocessor_class() -> type:
             return cell, resources
 
     return BriefPreprocessor
+
+
+_LINK_LABELS = {
+    "en": {"index": "All briefs", "other": "Deutsche Fassung", "methodology": "Methodology"},
+    "de": {"index": "Alle Berichte", "other": "English version", "methodology": "Methodik"},
+}
+_OTHER_LANGUAGE = {"en": "de", "de": "en"}
+
+
+def _page_links(name: str, language: str) -> list[dict[str, str]]:
+    """Links of a brief's header: the index, the brief in the other language (briefs are named
+    ``<scenario>-<language>``; see ``render.plan``) and the methodology page, all beside it."""
+    from mineral_briefs.render.methodology import METHODOLOGY_HTML
+
+    labels = _LINK_LABELS.get(language, _LINK_LABELS["en"])
+    links = [{"href": "index.html", "label": labels["index"], "rel": "index"}]
+    other = _OTHER_LANGUAGE.get(language)
+    if other and name.endswith(f"-{language}"):
+        links.append(
+            {
+                "href": f"{name[: -len(language)]}{other}.html",
+                "label": labels["other"],
+                "rel": "alternate",
+                "hreflang": other,
+            }
+        )
+    links.append({"href": METHODOLOGY_HTML, "label": labels["methodology"], "rel": "help"})
+    return links
 
 
 def _figure_html(spec: dict[str, Any], embed: str, mb: dict[str, Any]) -> str:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from mineral_briefs import __version__, narrative
+from mineral_briefs import __version__, i18n, narrative
 from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.figures import question_of
 from mineral_briefs.engine.results import neutralise_formulas
 
 log = logging.getLogger("mineral_briefs.brief")
@@ -50,6 +51,11 @@ class ExportsSection(BriefBase):
             "headline": headline,
             "flags": flags,
             "kpis": kpi_values,
+            # the index groups briefs by the question they answer and names the mineral
+            "question": question_of(self.scenario),
+            "mineral": self.mineral,
+            "mineral_name": i18n.mineral_name(self.mineral, self.language),
+            "stage": self.stage,
         }
 
     def meta(self) -> None:

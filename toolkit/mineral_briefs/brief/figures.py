@@ -18,7 +18,7 @@ from mineral_briefs.brief.base import BriefBase
 
 FIGURE_META_KEY = "figure"
 """Key under the chart's ``usermeta.mineral_briefs`` read by the exporter."""
-MAX_SOURCES = 3
+MAX_SOURCES = 2
 """Sources named on one source line; the rest are counted (the Sources section lists all)."""
 
 
@@ -54,6 +54,22 @@ def split_ids(ids: Iterable[Any]) -> list[str]:
             if part and part.lower() != "nan" and part not in out:
                 out.append(part)
     return out
+
+
+def question_of(scenario: Any) -> str:
+    """The adviser's question a scenario answers, for the index: ``help`` (floors, stockpiles or
+    projects), ``demand`` (a demand surge), ``supply`` (export controls only) or ``baseline``.
+
+    # NOTE: a scenario that pairs a shock with an allied response (stockpiles, floors) answers
+    # "does the response help?"; the shock alone answers "what if supply is cut / demand soars?".
+    """
+    if any(getattr(scenario, k, ()) for k in ("price_floors", "stockpiles", "projects")):
+        return "help"
+    if getattr(scenario, "demand", ()):
+        return "demand"
+    if getattr(scenario, "export_controls", ()):
+        return "supply"
+    return "baseline"
 
 
 class FiguresSection(BriefBase):

@@ -174,10 +174,41 @@ register_theme()
 # --------------------------------------------------------------------------- finish and scales
 
 
+TITLE_CHARS: Final[int] = 66
+"""Characters per title line: the 16 px bold title of a 620 px chart holds about 70."""
+SUBTITLE_CHARS: Final[int] = 92
+"""Characters per subtitle line (12.5 px)."""
+
+
+def wrap_title(chart: Any) -> Any:
+    """A copy of the chart whose top-level title and subtitle are broken into lines.
+
+    # NOTE: Vega cuts a title longer than its ``limit`` with an ellipsis ("…3,8 kt auf Jah…");
+    # German titles that state a finding are often longer than the chart is wide. Titles of
+    # concatenated panels are wrapped by their builders.
+    """
+    title = getattr(chart, "title", alt.Undefined)
+    if isinstance(title, str):
+        params = alt.TitleParams(text=title)
+    elif isinstance(title, alt.TitleParams):
+        params = title.copy(deep=True)
+    else:
+        return chart
+    if isinstance(params.text, str):
+        params.text = wrap_lines(params.text, TITLE_CHARS)
+    subtitle = getattr(params, "subtitle", alt.Undefined)
+    if isinstance(subtitle, str):
+        params.subtitle = wrap_lines(subtitle, SUBTITLE_CHARS)
+    out = chart.copy(deep=False)
+    out.title = params
+    return out
+
+
 def finish(chart: Any, language: str, *, kind: str) -> Any:
-    """Attach the language's number/date locale and a marker of the chart kind."""
+    """Attach the language's number/date locale and a marker of the chart kind; wrap the title."""
     if len(inline_rows(chart)) and max(inline_rows(chart)) > MAX_ROWS:
         raise ValueError(f"{kind} chart embeds more than {MAX_ROWS} rows; aggregate first")
+    chart = wrap_title(chart)
     return chart.properties(
         usermeta={"mineral_briefs": {"kind": kind, "language": language}}
     ).configure(locale=i18n.vega_locale(language))
