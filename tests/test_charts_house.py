@@ -239,3 +239,36 @@ def test_inline_data_is_bounded() -> None:
     )
     with pytest.raises(ValueError, match="rows"):
         charts.flow_chart(big, "en", mineral="lithium")
+
+
+def _axis_labels(svg: str) -> list[list[str]]:
+    """Tick labels of each axis of an SVG rendered by Vega, in drawing order."""
+    import re
+
+    groups = re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', svg, re.S)
+    texts = [re.findall(r"<text[^>]*>([^<]*)</text>", g) for g in groups]
+    return [[t for t in labels if t.strip()] for labels in texts]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_axis_tick_labels_are_distinct(language: str) -> None:
+    """A small range printed without decimals read 4, 4, 3, 3, 2: every axis's labels differ."""
+    from mineral_briefs.charts.style import number_axis
+
+    small = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.2, 2.3, 4.4]})
+    spec = (
+        alt.Chart(small)
+        .mark_line()
+        .encode(x=alt.X("x:Q", axis=number_axis(".0f")), y=alt.Y("y:Q", axis=number_axis(",.0f")))
+        .to_dict()
+    )
+    for labels in _axis_labels(vlc.vegalite_to_svg(spec)):
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    axes = [
+        labels
+        for chart in all_charts(language).values()
+        for labels in _axis_labels(vlc.vegalite_to_svg(chart.to_dict()))
+    ]
+    assert len(axes) >= 6
+    for labels in axes:
+        assert len(set(labels)) == len(labels), labels

@@ -13,6 +13,7 @@ gets before it is returned.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -250,6 +251,29 @@ def mineral_scale(minerals: Iterable[str], language: str) -> alt.Scale:
     ids = list(dict.fromkeys(minerals))
     return alt.Scale(
         domain=[i18n.mineral_name(m, language) for m in ids], range=[MINERAL_COLORS[m] for m in ids]
+    )
+
+
+def number_axis(value_format: str, **kwargs: Any) -> alt.Axis:
+    """A quantitative axis whose tick labels are distinct at the given d3 format.
+
+    # NOTE: Vega picks "nice" ticks (0.5 apart on a 0–4 range); printed with ``,.0f`` they read
+    # 4, 4, 3, 3, 2. ``tickMinStep`` of one unit of the last printed digit keeps ticks apart,
+    # and a label only on ticks that are whole multiples of that unit keeps labels distinct.
+    """
+    match = re.search(r"\.(\d+)[fe%]", value_format)
+    decimals = int(match.group(1)) if match else 0
+    step = 10.0**-decimals
+    if value_format.endswith("%"):
+        step /= 100.0
+    # NOTE: Vega still places half steps on short domains (d3 picks 0.5 for three ticks on
+    # 0–2), so a tick that is not a multiple of the step keeps its grid line but no label.
+    on_step = f"abs(datum.value / {step!r} - round(datum.value / {step!r})) < 1e-6"
+    return alt.Axis(
+        format=value_format,
+        tickMinStep=step,
+        labelExpr=f"{on_step} ? datum.label : ''",
+        **kwargs,
     )
 
 
