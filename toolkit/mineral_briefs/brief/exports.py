@@ -41,6 +41,8 @@ class ExportsSection(BriefBase):
         ]
         if len(rows) > 4:
             flags.append(self.t("flag.more", n=len(rows) - 4))
+        if self.overrides:
+            flags.insert(0, f"{self.t('params.overrides')}: {self.overrides}")
         return {
             "title": self.title,
             "scenario_id": self.scenario_id,

@@ -111,6 +111,7 @@ def prepare(
     draws: int = -1,
     seed: int = -1,
     as_of: str | dt.date | None = None,
+    overrides: str | None = None,
 ) -> Brief:
     """Load the scenario and data, run the engine once, and return the :class:`Brief`.
 
@@ -127,6 +128,10 @@ def prepare(
     as_of : str or date, optional
         Date the brief speaks from (``YYYY-MM-DD``; ``None`` or ``""``: today). Events before
         it read in the past tense, later ones as scheduled; "What to watch" lists later ones.
+    overrides : str, optional
+        Lever overrides, ``key.path: value`` per line or ``;``-separated (YAML values), e.g.
+        ``export_controls[0].share_withheld: 0.8``; validated like a scenario file
+        (:func:`mineral_briefs.scenarios.patch.apply_overrides`).
 
     Raises
     ------
@@ -136,10 +141,11 @@ def prepare(
     from mineral_briefs import engine, export
     from mineral_briefs.data import load_dataset
     from mineral_briefs.scenarios import load_scenario
+    from mineral_briefs.scenarios.patch import apply_overrides, describe_overrides, parse_overrides
 
     i18n.check_language(language)
     day = as_of_date(as_of)
-    sc = load_scenario(scenario)
+    sc = apply_overrides(scenario, overrides) if overrides else load_scenario(scenario)
     dataset = load_dataset()
     n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
     n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
@@ -158,4 +164,5 @@ def prepare(
         mineral=mineral,
         stage=stage,
         as_of=day,
+        overrides=describe_overrides(parse_overrides(overrides)),
     )
