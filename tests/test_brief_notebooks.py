@@ -21,6 +21,7 @@ EXPECTED_PARAMETERS = {
         "draws": ("int", -1),
         "seed": ("int", -1),
         "as_of": ("str", ""),
+        "overrides": ("str", ""),
     },
     "compare.ipynb": {
         "scenarios": ("str", "all"),
