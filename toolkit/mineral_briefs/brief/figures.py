@@ -88,7 +88,7 @@ class FiguresSection(BriefBase):
         """
         wanted = split_ids(ids)
         table = self.dataset.sources.set_index("source_id")
-        named = [cite_short(table.loc[s]) if s in table.index else "" for s in wanted]
+        named = [self._cite(table.loc[s]) if s in table.index else "" for s in wanted]
         cited = [n for n in named if n]
         if any(not n for n in named):
             cited.append(self.t("figure.assumption"))
@@ -101,6 +101,13 @@ class FiguresSection(BriefBase):
         plural = "s" if len(cited) > 1 else ""
         key = f"figure.source{plural}_model" if model else f"figure.source{plural}"
         return self.t(key, sources=shown)
+
+    def _cite(self, record: Any) -> str:
+        """Short citation; a low-grade source (blog, aggregator) says so on the source line."""
+        text = cite_short(record)
+        if _clean(getattr(record, "confidence", "")) == "low_grade":
+            text += f" ({self.t('figure.low_grade')})"
+        return text
 
     def figure(self, chart: Any, ids: Iterable[Any], *, model: bool = True) -> Any:
         """The chart with its figure label and source line in ``usermeta`` (a copy)."""

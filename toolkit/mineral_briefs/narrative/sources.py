@@ -14,6 +14,23 @@ from mineral_briefs.i18n import escape
 from mineral_briefs.narrative.markup import HTML, source_ref
 
 
+def locator_kind(locator: str, language: str) -> tuple[str, str]:
+    """The kind of document a locator starts with, in the brief's language, and the rest.
+
+    ``("Artikel", ", 6 Sep 2022 (quoted)")`` for ``article, 6 Sep 2022 (quoted)`` in German;
+    ``("", locator)`` when the locator does not start with a catalogued kind (``locator.<kind>``:
+    article, news, press release …). Table and sheet names stay as published.
+    """
+    low = locator.strip()
+    kinds = sorted((k for k in i18n.catalogue(language) if k.startswith("locator.")), key=len)
+    kinds.reverse()  # the longest kind first: "news summaries" before "news"
+    for key in kinds:
+        word = key.removeprefix("locator.")
+        if low == word or low.startswith((f"{word},", f"{word} ", f"{word};")):
+            return i18n.t(key, language), low[len(word) :]
+    return "", locator
+
+
 def sources_html(sources: pd.DataFrame, language: str) -> HTML:
     """The sources section: a reference list with publisher, year, title, table/page, URL (as
     text, never a link: the page makes no network reference), licence and confidence."""
@@ -46,7 +63,12 @@ def sources_html(sources: pd.DataFrame, language: str) -> HTML:
         ]
         locator = field_of(rec, "locator")
         if locator:
-            parts.append(f' <span class="mb-ref-loc"{orig}>{escape(locator)}</span>.')
+            kind, rest = locator_kind(locator, language)
+            if kind:
+                loc_html = escape(kind) + (f"<span{orig}>{escape(rest)}</span>" if rest else "")
+                parts.append(f' <span class="mb-ref-loc">{loc_html}</span>.')
+            else:
+                parts.append(f' <span class="mb-ref-loc"{orig}>{escape(locator)}</span>.')
         if url:
             parts.append(f' <span class="mb-url">{escape(url)}</span>')
         # NOTE: licence wording is a label, not part of the citation: known licence texts have
