@@ -14,10 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pypdf
 import pytest
 from bs4 import BeautifulSoup
-
-pypdf = pytest.importorskip("pypdf")
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "controls_oct2025"
