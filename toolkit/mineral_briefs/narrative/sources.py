@@ -64,11 +64,12 @@ def sources_html(sources: pd.DataFrame, language: str) -> HTML:
         locator = field_of(rec, "locator")
         if locator:
             kind, rest = locator_kind(locator, language)
-            if kind:
-                loc_html = escape(kind) + (f"<span{orig}>{escape(rest)}</span>" if rest else "")
-                parts.append(f' <span class="mb-ref-loc">{loc_html}</span>.')
-            else:
-                parts.append(f' <span class="mb-ref-loc"{orig}>{escape(locator)}</span>.')
+            # NOTE: the kind of document is a label (translated); what follows it (dates,
+            # table names) stays as published, marked like the title.
+            loc_html = f'<span class="mb-ref-loc">{escape(kind)}</span>' if kind else ""
+            if rest:  # the whole locator when it names no catalogued kind
+                loc_html += f'<span class="mb-ref-loc"{orig}>{escape(rest)}</span>'
+            parts.append(f" {loc_html}.")
         if url:
             parts.append(f' <span class="mb-url">{escape(url)}</span>')
         # NOTE: licence wording is a label, not part of the citation: known licence texts have
