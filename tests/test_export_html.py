@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -184,10 +185,19 @@ def test_bundle_disk_cache_and_unwritable_cache(tmp_path: Path, monkeypatch) -> 
     assert export.bundle_cache_key() in cached[0].name
     assert "vegaEmbed" in first and len(first) > 500_000
     assert not list((tmp_path / "cache" / "mineral-briefs").glob("*.tmp"))
-    # a cache hit is read from disk (tamper with the file to prove it)
-    cached[0].write_text("/* cached */ " + first, encoding="utf-8")
+    # a cache hit is read from disk: a bundle with a matching hash beside it is used as is
+    marked = "/* cached */ " + first
+    cached[0].write_text(marked, encoding="utf-8")
+    digest = hashlib.sha256(marked.encode()).hexdigest()
+    cached[0].with_suffix(".sha256").write_text(digest + "\n")
     monkeypatch.setattr(export, "_BUNDLE", None)
     assert export.vega_bundle().startswith("/* cached */")
+    # a truncated or tampered bundle fails the hash check and is rebuilt (and re-cached)
+    for bad in (marked[: len(marked) // 2], "alert('pwned');" + marked):
+        cached[0].write_text(bad, encoding="utf-8")
+        monkeypatch.setattr(export, "_BUNDLE", None)
+        assert export.vega_bundle() == first
+        assert cached[0].read_text(encoding="utf-8") == first
     # a cache folder that cannot exist (its parent is a file): built in memory, no error
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -543,6 +543,41 @@ def test_signal_mid_run_stops_cleanly(
 
 
 @pytest.mark.slow
+def test_sigkill_of_the_render_leaves_no_worker_or_kernel_behind(
+    tmp_path: Path, hanging_cell: HangingCell
+) -> None:
+    out = tmp_path / "out"
+    nb = make_notebook(tmp_path / "nb" / "brief.ipynb", charts=1)
+    make_notebook(nb, charts=1, before_cells=[hanging_cell.source()])
+    driver = tmp_path / "driver.py"
+    driver.write_text(_DRIVER)
+    out_log, err_log = tmp_path / "driver.stdout", tmp_path / "driver.stderr"
+    with open(out_log, "w") as out_fh, open(err_log, "w") as err_fh:
+        proc = subprocess.Popen(
+            [sys.executable, str(driver), str(out), str(nb)],
+            stdout=out_fh,
+            stderr=err_fh,
+            text=True,
+            cwd=REPO,
+        )
+    workers: list[int] = []
+    kernels: list[int] = []
+    try:
+        reports = hanging_cell.wait_for(2, proc)
+        kernels = [int(r.split()[1]) for r in reports]
+        workers = [c.pid for c in psutil.Process(proc.pid).children() if c.pid not in kernels]
+        assert workers, "the render has no worker processes"
+        proc.kill()  # SIGKILL: the render gets no chance to clean up
+        proc.wait(timeout=SAFETY_S)
+        assert hanging_cell.all_closed_by_peer(), "kernels outlived the killed render"
+        _wait_for(lambda: _running(workers + kernels) == [], "workers or kernels outlived it")
+    finally:
+        for pid in _running(workers + kernels):
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()
+
+
+@pytest.mark.slow
 def test_a_dead_worker_is_retried_once_then_reported(tmp_path: Path) -> None:
     # the kernel's parent is the render worker: this cell kills the worker process itself,
     # after noting each attempt in a file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,11 +16,18 @@ from render_fixtures import make_notebook
 NOW = dt.datetime(2026, 11, 23, 6, 15, tzinfo=dt.UTC)
 
 
+def _past_run(root: Path, day: str, status: str = "ok") -> None:
+    """A dated folder as a past run left it: its index and a manifest with one brief."""
+    (root / day).mkdir(parents=True)
+    (root / day / "index.html").write_text(day)
+    manifest = {"schema": 1, "briefs": {"baseline-en": {"status": status}}}
+    (root / day / "manifest.json").write_text(json.dumps(manifest))
+
+
 def test_dated_run_updates_latest_and_keeps_n(tmp_path: Path) -> None:
     root = tmp_path / "briefs"
     for day in ("2026-11-02", "2026-11-09", "2026-11-16"):
-        (root / day).mkdir(parents=True)
-        (root / day / "index.html").write_text(day)
+        _past_run(root, day)
     (root / "notes").mkdir()  # not a dated run: never touched
     (root / "2026-11-xx").mkdir()
     (root / "README.md").write_text("keep me")
@@ -42,6 +50,31 @@ def test_dated_run_updates_latest_and_keeps_n(tmp_path: Path) -> None:
     assert again.exit_code == 0
     assert os.readlink(root / "latest") == "2026-11-23"
     assert (root / "2026-11-16").is_dir()
+
+
+def test_failed_runs_never_erase_good_ones_nor_move_latest(tmp_path: Path) -> None:
+    root = tmp_path / "briefs"
+    _past_run(root, "2026-10-26")
+    _past_run(root, "2026-11-02")
+    rnd.update_latest(root / "2026-11-02")
+    for day in ("2026-11-09", "2026-11-16"):  # two weekly runs whose briefs all failed
+        _past_run(root, day, status="failed")
+    nb = make_notebook(tmp_path / "nb" / "brief.ipynb", charts=1, extra_cells=["1/0"])
+    job = rnd.BriefJob(
+        name="baseline-en", notebook=nb, parameters={"scenario": "baseline", "language": "en"}
+    )
+    report = rnd.render([job], str(root / "{date}"), keep=1, now=NOW, workers=1)
+    assert report.exit_code == 1
+    # latest still points at the last good run, which retention (keep=1) did not remove
+    assert os.readlink(root / "latest") == "2026-11-02"
+    assert (root / "2026-11-02" / "manifest.json").is_file()
+    # only runs older than the newest good one go; the failed ones after it stay as evidence
+    assert sorted(p.name for p in root.iterdir() if p.name[0] == "2") == [
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-16",
+        "2026-11-23",
+    ]
 
 
 def test_latest_pointer_file_when_symlinks_fail(tmp_path: Path, monkeypatch) -> None:

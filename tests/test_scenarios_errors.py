@@ -518,7 +518,7 @@ def test_control_characters_in_text_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = write(tmp_path, mutate("title", "Brief \x1b[2J\x1b[31mRED"))
-    assert_rejected(capsys, file, "title", "control characters")
+    assert_rejected(capsys, file, "title", "control or bidirectional-formatting characters")
 
 
 def test_html_in_title_is_kept_verbatim_for_the_renderer_to_escape(tmp_path: Path) -> None:

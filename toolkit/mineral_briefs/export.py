@@ -143,38 +143,65 @@ def _build_bundle() -> str:
     return bundle
 
 
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_cached_bundle(path: Path) -> str | None:
+    """The cached bundle if its content matches the hash stored beside it, else None.
+
+    A truncated or edited bundle (a killed write, a full disk, a tampered file) fails the check
+    and is rebuilt: it would otherwise give every brief dead or foreign charts while the run
+    reports them "ok".
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        expected = path.with_suffix(".sha256").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if text.strip() and _sha256(text) == expected:
+        return text
+    logger.warning("the cached chart bundle %s failed its integrity check; rebuilding it", path)
+    return None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".bundle-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def vega_bundle() -> str:
     """Return the vega + vega-lite + vega-embed JavaScript bundle (≈0.9 MB).
 
-    Memoised per process and cached on disk, keyed by :func:`bundle_cache_key`. The cache folder may
-    be absent, read-only or unwritable: the bundle is then built in memory (≈1.7 s) and the failure
-    to store it is logged at debug level.
+    Memoised per process and cached on disk, keyed by :func:`bundle_cache_key`, with its sha256
+    beside it (``….sha256``), checked on every read and rebuilt on mismatch. The cache folder may
+    be absent, read-only or unwritable: the bundle is then built in memory (≈1.7 s) and the
+    failure to store it is logged at debug level.
     """
     global _BUNDLE
     with _BUNDLE_LOCK:
         if _BUNDLE is not None:
             return _BUNDLE
         path = cache_dir() / f"vega-bundle_{bundle_cache_key()}.js"
-        try:
-            text = path.read_text(encoding="utf-8")
-            if text.strip():
-                _BUNDLE = text
-                return text
-        except OSError:
-            pass
-        text = _build_bundle()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".bundle-", suffix=".tmp", dir=path.parent)
+        text = _read_cached_bundle(path)
+        if text is None:
+            text = _build_bundle()
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            logger.debug("could not cache the Vega bundle in %s: %s", path.parent, exc)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # NOTE: bundle first, hash last: a crash between them leaves a mismatch, which
+                # the next read rebuilds, never a hash vouching for a half-written bundle.
+                _write_atomic(path, text)
+                _write_atomic(path.with_suffix(".sha256"), _sha256(text) + "\n")
+            except OSError as exc:
+                logger.debug("could not cache the Vega bundle in %s: %s", path.parent, exc)
         _BUNDLE = text
         return text
 

@@ -14,6 +14,8 @@ from mineral_briefs.render.plan import BriefJob
 
 
 def _check_writable(out: Path) -> None:
+    from mineral_briefs.render.safefs import check_output_folder
+
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=TMP_MARK, dir=out)
@@ -21,6 +23,7 @@ def _check_writable(out: Path) -> None:
         os.unlink(name)
     except OSError as exc:
         raise RenderError(f"output folder {out} is not writable: {exc.strerror or exc}") from exc
+    check_output_folder(out)
 
 
 def _check_data(data_dir: Path | None) -> None:

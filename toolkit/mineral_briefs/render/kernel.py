@@ -120,6 +120,14 @@ def _state() -> _WorkerState:
         return st
 
 
+def kernel_pids() -> list[int]:
+    """Pids of the kernels this process's worker states hold (for an emergency kill)."""
+    with _STATES_LOCK:
+        states = list(_STATES.values())
+    pids = [_kernel_pid(st.km) for st in states if st.km is not None]
+    return [pid for pid in pids if pid]
+
+
 def _shutdown_all_kernels() -> None:
     with _STATES_LOCK:
         states = list(_STATES.values())

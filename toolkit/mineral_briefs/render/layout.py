@@ -12,6 +12,7 @@ built-in)."""
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
+METHODOLOGY = "methodology.html"
 LOG_FILE = "render.log"
 FAILED_DIR = "_failed"
 LOCK_FILE = ".render.lock"

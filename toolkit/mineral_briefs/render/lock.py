@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mineral_briefs.errors import RenderError
 from mineral_briefs.render.layout import LOCK_FILE, PID_FILE
+from mineral_briefs.render.safefs import check_plain_file, open_nofollow
 
 
 def _lock_holder(out: Path) -> str:
@@ -38,6 +39,7 @@ def output_lock(
     """
     from filelock import FileLock, Timeout
 
+    check_plain_file(out / LOCK_FILE)
     lock = FileLock(str(out / LOCK_FILE), timeout=timeout)
     try:
         if on_wait is not None and timeout != 0:
@@ -54,8 +56,8 @@ def output_lock(
             "wait for it or pass --lock-timeout"
         ) from None
     try:
-        with contextlib.suppress(OSError):
-            (out / PID_FILE).write_text(str(os.getpid()))
+        with contextlib.suppress(OSError, RenderError), open_nofollow(out / PID_FILE) as fh:
+            fh.write(str(os.getpid()))
         yield
     finally:
         with contextlib.suppress(OSError):

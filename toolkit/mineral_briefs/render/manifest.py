@@ -15,7 +15,7 @@ from mineral_briefs.render.index import build_index
 from mineral_briefs.render.keys import _public_parameters
 from mineral_briefs.render.layout import FAILED_DIR, INDEX, MANIFEST
 from mineral_briefs.render.methodology import write_methodology
-from mineral_briefs.render.pdf import print_pdf
+from mineral_briefs.render.pdf import print_pdf_bytes
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.report import BriefResult, RunReport
 from mineral_briefs.render.worker import RenderOutcome
@@ -26,14 +26,28 @@ logger = logging.getLogger("mineral_briefs.render")
 
 
 def load_manifest(out: Path) -> dict[str, Any]:
-    """Read ``<out>/manifest.json`` (an empty manifest when absent or unreadable)."""
+    """Read ``<out>/manifest.json`` (an empty manifest when absent or unreadable).
+
+    A hand-edited or corrupted manifest must not break every later run into the folder: entries
+    that are not mappings (or whose ``files``/``meta`` are not mappings) are dropped with a
+    warning, so their briefs simply render again.
+    """
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("briefs"), dict):
-            return data
-    except (OSError, ValueError):
-        pass
-    return {"schema": 1, "briefs": {}}
+    except (OSError, ValueError, RecursionError):
+        return {"schema": 1, "briefs": {}}
+    if not isinstance(data, dict) or not isinstance(data.get("briefs"), dict):
+        return {"schema": 1, "briefs": {}}
+    kept: dict[str, Any] = {}
+    for name, entry in data["briefs"].items():
+        if isinstance(entry, dict) and all(
+            isinstance(entry.get(k), (dict, type(None))) for k in ("files", "meta", "inputs")
+        ):
+            kept[name] = entry
+        else:
+            logger.warning("manifest: dropped the malformed entry %r; it renders again", name[:80])
+    data["briefs"] = kept
+    return data
 
 
 def _write_manifest_and_index(
@@ -139,10 +153,12 @@ def _write_brief(
     if outcome.kpis_filename:
         group.append((out / outcome.kpis_filename, outcome.kpis_csv or ""))
         files["kpis"] = outcome.kpis_filename
-    atomic_write_many(group)
     if pdf_exe:
-        print_pdf(out / files["html"], out / f"{name}.pdf", chromium=pdf_exe)
+        # NOTE: printed from a private copy before anything is replaced, so a PDF failure
+        # leaves the previous brief, its downloads and its PDF exactly as they were.
+        group.append((out / f"{name}.pdf", print_pdf_bytes(html, name, chromium=pdf_exe)))
         files["pdf"] = f"{name}.pdf"
+    atomic_write_many(group)
     with contextlib.suppress(OSError):
         (out / FAILED_DIR / f"{name}.ipynb").unlink()
     return files

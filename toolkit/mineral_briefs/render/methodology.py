@@ -13,10 +13,11 @@ from pathlib import Path
 
 from mineral_briefs import __version__
 from mineral_briefs.locations import PACKAGE_DIR, checkout_root
+from mineral_briefs.render.layout import METHODOLOGY
 
 logger = logging.getLogger("mineral_briefs.render")
 
-METHODOLOGY_HTML = "methodology.html"
+METHODOLOGY_HTML = METHODOLOGY
 """File name of the page in the output folder (linked from every brief and the index)."""
 
 

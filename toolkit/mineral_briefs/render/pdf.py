@@ -41,6 +41,15 @@ def find_chromium() -> str:
     )
 
 
+def print_pdf_bytes(html: bytes, name: str, *, chromium: str | None = None) -> bytes:
+    """The PDF of a brief's HTML, printed from a private temporary copy [bytes]."""
+    with tempfile.TemporaryDirectory(prefix="mb-pdf-") as tmp:
+        src, dst = Path(tmp) / f"{name}.html", Path(tmp) / f"{name}.pdf"
+        src.write_bytes(html)
+        print_pdf(src, dst, chromium=chromium)
+        return dst.read_bytes()
+
+
 def print_pdf(
     html_path: Path, pdf_path: Path, *, chromium: str | None = None, timeout: float = 120.0
 ) -> None:
@@ -67,6 +76,7 @@ def print_pdf(
             raise RenderError(
                 f"Chromium could not print {html_path.name} to PDF (exit {proc.returncode})"
             )
+        os.chmod(tmp, 0o644)  # NOTE: mkstemp makes 0600; briefs are 0644
         os.replace(tmp, pdf_path)
     except subprocess.TimeoutExpired as exc:
         raise RenderError(f"Chromium timed out printing {html_path.name}") from exc

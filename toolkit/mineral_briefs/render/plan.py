@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import RenderError, ScenarioError
 from mineral_briefs.locations import notebook as find_notebook
 from mineral_briefs.render.layout import BRIEF_NOTEBOOK, COMPARE_NOTEBOOK
 
@@ -156,15 +156,22 @@ def _scenario_jobs(
 
     jobs: list[BriefJob] = []
     all_files: list[tuple[str, Path]] = []
-    seen: dict[str, None] = {}
+    seen: dict[str, Path] = {}
     for ref in refs:
         # ScenarioError propagates (a bad override too): exit 2, nothing touched
         scenario = apply_overrides(ref, overrides) if overrides else sc.load_scenario(ref)
         files = sc.scenario_files(ref)
         sid = str(scenario.id)
+        own = files[0].resolve()
         if sid in seen:
-            continue
-        seen[sid] = None
+            if seen[sid] == own:  # the same file named twice (by id and by path): once
+                continue
+            # NOTE: both would write <id>-<lang>.html; silently keeping one hides the other.
+            raise ScenarioError(
+                f"{own}: id: {sid!r} is also the id of {seen[sid]}; allowed: one scenario "
+                "file per id in a run (give one of them another id)"
+            )
+        seen[sid] = own
         # NOTE: a path is passed to the kernel as an absolute path (its cwd is the notebook
         # folder); the manifest records only file names.
         param_ref = ref if sc.is_valid_id(str(ref)) else str(Path(ref).resolve())

@@ -47,19 +47,54 @@ def update_latest(out: Path) -> None:
     atomic_write(parent / "latest.txt" if link.is_dir() else link, out.name + "\n")
 
 
+def run_succeeded(folder: Path) -> bool:
+    """Whether ``folder`` holds a complete good run: a manifest whose every brief is ``ok``."""
+    import json
+
+    from mineral_briefs.render.layout import MANIFEST
+
+    try:
+        briefs = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("briefs")
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not isinstance(briefs, dict):
+        return False
+    return all(isinstance(e, dict) and e.get("status") == "ok" for e in briefs.values())
+
+
 def apply_retention(out: Path, keep: int) -> list[Path]:
-    """Delete dated sibling folders (``YYYY-MM-DD``) beyond the newest ``keep``; nothing else."""
+    """Delete dated sibling folders (``YYYY-MM-DD``) older than the newest ``keep`` good runs.
+
+    Only successful runs (:func:`run_succeeded`) count towards ``keep``: a string of failed weekly
+    runs can never push the last good briefs out. Failed runs newer than the oldest kept good
+    run stay (they are the evidence of what went wrong); the folder ``latest`` points to and the
+    current run are never removed. Nothing else in the parent folder is touched.
+    """
     import shutil
 
     if keep < 1:
         raise RenderError("--keep must be at least 1")
     parent = out.parent
     dated = sorted(
-        p
-        for p in parent.iterdir()
-        if p.is_dir() and not p.is_symlink() and _DATE_DIR_RE.match(p.name)
+        (
+            p
+            for p in parent.iterdir()
+            if p.is_dir() and not p.is_symlink() and _DATE_DIR_RE.match(p.name)
+        ),
+        reverse=True,
     )
-    doomed = [p for p in dated[:-keep] if p.resolve() != out.resolve()]
+    protected = {out.resolve()}
+    latest = parent / "latest"
+    with contextlib.suppress(OSError):
+        if latest.is_symlink():
+            protected.add(latest.resolve())
+    good = 0
+    doomed: list[Path] = []
+    for p in dated:
+        if good >= keep and p.resolve() not in protected:
+            doomed.append(p)
+        elif run_succeeded(p):
+            good += 1
     for p in doomed:
         shutil.rmtree(p)
         logger.info("retention: removed %s", p.name)

@@ -25,7 +25,12 @@ from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import run_local
 from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
-from mineral_briefs.render.retention import apply_retention, expand_out, update_latest
+from mineral_briefs.render.retention import (
+    apply_retention,
+    expand_out,
+    run_succeeded,
+    update_latest,
+)
 from mineral_briefs.render.signals import Interrupted, _signals_raise
 from mineral_briefs.render.worker import RenderOutcome, RenderTask
 
@@ -117,7 +122,12 @@ def render(
     with _run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
         if dated and not report.interrupted:
-            update_latest(out_dir)
+            # NOTE: `latest` only ever points at a complete good run; a failed run stays in its
+            # dated folder for inspection, and retention counts good runs only.
+            if run_succeeded(out_dir):
+                update_latest(out_dir)
+            else:
+                logger.warning("latest not moved: %s is not a complete good run", out_dir.name)
             if keep is not None:
                 apply_retention(out_dir, keep)
         report.seconds = time.perf_counter() - t_start
@@ -160,10 +170,22 @@ def _check_options(
     return chromium
 
 
+class _NoFollowFileHandler(logging.FileHandler):
+    """``render.log`` appended through ``O_NOFOLLOW`` (see :mod:`.safefs`)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8")
+
+    def _open(self) -> Any:
+        from mineral_briefs.render.safefs import open_nofollow
+
+        return open_nofollow(Path(self.baseFilename), append=True)
+
+
 @contextlib.contextmanager
 def _run_log(out_dir: Path) -> Iterator[None]:
     """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after."""
-    log_handler = logging.FileHandler(out_dir / LOG_FILE, encoding="utf-8")
+    log_handler = _NoFollowFileHandler(out_dir / LOG_FILE)
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log_handler.setLevel(logging.INFO)
     logger.addHandler(log_handler)

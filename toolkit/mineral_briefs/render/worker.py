@@ -7,6 +7,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mineral_briefs.render.kernel import (
@@ -129,6 +130,52 @@ def _cells_seconds(nb: Any) -> float:
     return total
 
 
+MAX_BRIEF_BYTES = 25_000_000
+"""Largest brief (HTML plus its downloads) a render accepts [bytes]. A brief is about 2–4 MB,
+most of it the inlined chart library; a cell that prints 100 MB would otherwise be sent to
+readers as an "ok" brief."""
+
+
+def _refuse_oversized(out: RenderOutcome) -> None:
+    """Turn an ``ok`` outcome whose files exceed :data:`MAX_BRIEF_BYTES` into a failure."""
+    size = sum(len(x or b"") for x in (out.html,)) + sum(
+        len(x or "") for x in (out.data_csv, out.kpis_csv)
+    )
+    if out.status == "ok" and size > MAX_BRIEF_BYTES:
+        out.status = "failed"
+        out.html = None
+        out.error = {
+            "kind": "too_large",
+            "cell": None,
+            "ename": "BriefTooLarge",
+            "evalue": f"the brief is {size / 1e6:.0f} MB; allowed: at most "
+            f"{MAX_BRIEF_BYTES / 1e6:.0f} MB (does a cell print a large table or log?)",
+        }
+
+
+def scrub_paths(text: str, task: RenderTask) -> str:
+    """``text`` with the rendering machine's absolute paths replaced by short labels.
+
+    A failed notebook is kept in ``_failed/`` of a possibly shared output folder; its metadata
+    and tracebacks would otherwise name the home folder, the checkout and the Python prefix.
+    Longest prefixes first, so a path inside the home folder keeps its most specific label.
+    """
+    import sys
+    import tempfile
+
+    labels = {
+        str(Path(task.notebook).resolve().parent): "<notebooks>",
+        str(Path(task.cwd).resolve()): "<workdir>",
+        sys.prefix: "<python>",
+        sys.base_prefix: "<python>",
+        tempfile.gettempdir(): "<tmp>",
+        str(Path.home()): "~",
+    }
+    for prefix in sorted((p for p in labels if len(p) > 1), key=len, reverse=True):
+        text = text.replace(prefix, labels[prefix])
+    return text
+
+
 def render_one(task: RenderTask) -> RenderOutcome:
     """Execute one brief on this worker's warm kernel and export it (runs in a worker process).
 
@@ -154,12 +201,16 @@ def render_one(task: RenderTask) -> RenderOutcome:
         out.kernel_restarts = st.restarts - restarts_before
         if executed is not None:
             _export(executed, task, out)
+            _refuse_oversized(out)
         failed_nb = (
             executed if out.status != "ok" and executed is not None else _LAST.data.get("nb")
         )
         if out.status != "ok" and failed_nb is not None:
             with contextlib.suppress(Exception):
-                out.failed_notebook = nbformat.writes(failed_nb)
+                text = nbformat.writes(failed_nb)
+                # NOTE: an oversized notebook is not kept either (the error names the size).
+                if len(text) <= MAX_BRIEF_BYTES:
+                    out.failed_notebook = scrub_paths(text, task)
         _LAST.data.clear()
         return out
 

@@ -128,7 +128,12 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 (except tab, LF, CR), DEL, C1, and the Unicode format characters that reorder or hide text
+# (bidi embeddings/overrides/isolates, zero-width marks, line/paragraph separators, BOM): a title
+# such as "pay\u202egnp.exe" would otherwise read differently in the brief than in the file.
+_CONTROL_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 def _text(value: Any) -> Any:
@@ -140,7 +145,9 @@ def _text(value: Any) -> Any:
     # could rewrite a terminal running `mineral-briefs list`; refuse them.
     if _CONTROL_CHARS.search(value):
         raise PydanticCustomError(
-            "control_chars", "must not contain control characters (only tab and newline)"
+            "control_chars",
+            "must not contain control or bidirectional-formatting characters "
+            "(allowed: printable text, tab and newline)",
         )
     return value
 
@@ -158,6 +165,13 @@ Date = Annotated[dt.date, BeforeValidator(_to_date)]
 Month = Annotated[dt.date, BeforeValidator(_to_month)]
 Number = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite)]
 Share = Annotated[Number, Field(ge=0.0, le=1.0)]
+MAX_TONNES = 1e9
+"""Largest tonnage a scenario may state [t or t/yr]: world copper output is about 2.3e7 t/yr."""
+MAX_PRICE = 1e9
+"""Largest price a scenario may state [in its unit]: far above any traded mineral, far below
+the point where price × tonnage overflows."""
+Tonnes = Annotated[Number, Field(ge=0, le=MAX_TONNES)]
+PositiveTonnes = Annotated[Number, Field(gt=0, le=MAX_TONNES)]
 Whole = Annotated[int, BeforeValidator(_no_bool)]
 Text = Annotated[str, BeforeValidator(_text)]
 
@@ -252,7 +266,7 @@ LText = Annotated[
 class Price(StrictModel):
     """A price with its unit, e.g. ``{value: 110, unit: USD/kg}``."""
 
-    value: Annotated[Number, Field(gt=0)]
+    value: Annotated[Number, Field(gt=0, le=MAX_PRICE)]
     unit: PriceUnit
 
     @model_validator(mode="before")

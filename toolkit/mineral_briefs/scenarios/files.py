@@ -8,6 +8,7 @@ Security: ids must match ``[a-z0-9_]{1,64}``; paths must end in ``.yaml``/``.yml
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +96,16 @@ def resolve_ref(ref: str | Path, *, base_dir: Path | None = None) -> Path:
 def read_text(path: Path) -> str:
     """The file's UTF-8 text; refused when missing, not a file, unreadable or over 1 MB."""
     name = str(path)
-    if not path.exists():
-        raise ScenarioError(f"{name}: file not found")
-    if not path.is_file():
+    try:
+        # NOTE: stat() itself fails (EACCES) for a file in a folder the user cannot enter.
+        st = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(f"{name}: file not found") from None
+    except OSError as exc:
+        raise ScenarioError(f"{name}: cannot read file: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
         raise ScenarioError(f"{name}: not a regular file")
-    size = path.stat().st_size
+    size = st.st_size
     if size > MAX_FILE_BYTES:
         raise ScenarioError(
             f"{name}: file too large ({size:,} bytes); allowed: at most {MAX_FILE_BYTES:,} bytes"
@@ -143,6 +149,51 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+MAX_NUMBER_CHARS = 40
+"""Longest number literal a scenario may hold [characters]; longer ones are refused unparsed."""
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """``text`` as a short, escaped excerpt for an error line (never the whole input)."""
+    short = text if len(text) <= limit else text[: limit - 1] + "…"
+    return short.encode("unicode_escape").decode("ascii").replace("\\u2026", "…")
+
+
+class _ValueProblem(yaml.constructor.ConstructorError):
+    """A well-formed YAML scalar whose value is not allowed (a date that does not exist, …)."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: Any) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        raise _ValueProblem(
+            None,
+            None,
+            f"{excerpt(node.value)!r} is not a calendar date; allowed: YYYY-MM-DD or YYYY-MM",
+            node.start_mark,
+        ) from None
+
+
+def _number(loader: yaml.SafeLoader, node: Any) -> Any:
+    if len(node.value) > MAX_NUMBER_CHARS:
+        raise _ValueProblem(
+            None,
+            None,
+            f"number with {len(node.value):,} characters ({excerpt(node.value, 20)}); allowed: "
+            f"at most {MAX_NUMBER_CHARS}",
+            node.start_mark,
+        )
+    if node.tag.endswith(":int"):
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _number)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _number)
+
+
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """YAML ``text`` as the top-level mapping of a scenario; ``source`` labels the errors."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
@@ -155,14 +206,16 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError(f"{source}: YAML syntax error{where}: {problem}") from None
+        kind = "invalid value" if isinstance(exc, _ValueProblem) else "YAML syntax error"
+        raise ScenarioError(f"{source}: {kind}{where}: {problem}") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}: YAML syntax error: {exc}") from None
     except (RecursionError, MemoryError):
         raise ScenarioError(f"{source}: YAML nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:
         # NOTE: PyYAML's constructors raise plain ValueError for e.g. `2025-13-45` dates.
-        raise ScenarioError(f"{source}: invalid YAML value: {exc}") from None
+        # NOTE: the exception text may quote the input; keep only a short escaped excerpt.
+        raise ScenarioError(f"{source}: invalid YAML value: {excerpt(str(exc), 120)}") from None
     if data is None:
         raise ScenarioError(f"{source}: file is empty; expected a scenario mapping (id, title, …)")
     if not isinstance(data, dict):

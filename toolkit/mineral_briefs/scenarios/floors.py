@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.base import (
     Date,
     MemberCountry,
     Mineral,
-    Number,
     PhysicalStage,
+    PositiveTonnes,
     Price,
     Share,
     StrictModel,
@@ -46,7 +46,7 @@ class PriceFloor(StrictModel):
     floor: Price
     instrument: Instrument = "variable_tariff"
     members: Members = "alliance"
-    offtake_volume_t_per_year: Annotated[Number, Field(gt=0)] | None = None
+    offtake_volume_t_per_year: PositiveTonnes | None = None
     start: Date
     end: Date | None = None
     leakage: Share = 0.0

@@ -7,13 +7,16 @@ from typing import Annotated
 from pydantic import Field
 
 from mineral_briefs.scenarios.base import (
+    MAX_PRICE,
     Mineral,
     Number,
     PhysicalStage,
+    PositiveTonnes,
     Price,
     PriceUnit,
     ProductionCountry,
     StrictModel,
+    Tonnes,
     Whole,
 )
 
@@ -23,7 +26,7 @@ class PriceOverride(StrictModel):
 
     mineral: Mineral
     stage: PhysicalStage
-    value: Annotated[Number, Field(gt=0)]
+    value: Annotated[Number, Field(gt=0, le=MAX_PRICE)]
     unit: PriceUnit
 
     def price(self) -> Price:
@@ -37,7 +40,7 @@ class ProductionOverride(StrictModel):
     mineral: Mineral
     stage: PhysicalStage
     country: ProductionCountry
-    quantity_t: Annotated[Number, Field(ge=0)]
+    quantity_t: Tonnes
 
 
 class DemandOverride(StrictModel):
@@ -45,7 +48,8 @@ class DemandOverride(StrictModel):
 
     mineral: Mineral
     stage: PhysicalStage
-    quantity_t: Annotated[Number, Field(ge=0)]
+    # NOTE: a market with no demand cannot clear (every share and multiple divides by it).
+    quantity_t: PositiveTonnes
 
 
 class BaseOverrides(StrictModel):

@@ -24,6 +24,17 @@ def _describe_allowed(allowed: frozenset[str]) -> str:
     return f"an allowed id ({len(items)} known, e.g. {', '.join(items[:6])}, …)"
 
 
+MAX_FLOAT = 1e12
+"""Ceiling of every number column that states no bound of its own: no tonnage [t], price
+[USD/kg or USD/t] or multiple in this domain comes near it (world copper output is ~2.3e7 t/yr),
+and beyond it products such as price × tonnage lose meaning long before they overflow."""
+
+_TEXT_BAD = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+"""Control, C1 and bidirectional-formatting characters: no note or title needs them, and they
+make a cell read differently in the brief than in the file."""
+
 _CHECK_RE = re.compile(r"^(greater_than_or_equal_to|less_than_or_equal_to)\((.*)\)$")
 
 
@@ -56,6 +67,8 @@ def _build_schema(spec: TableSpec) -> object:
             checks.append(pa.Check.ge(col.ge))
         if col.le is not None:
             checks.append(pa.Check.le(col.le))
+        elif col.kind == "float":
+            checks.append(pa.Check.le(MAX_FLOAT))
         if col.allowed is not None and not col.multi:
             allowed = sorted(col.allowed) + ([] if col.required else [""])
             checks.append(pa.Check.isin(allowed))
@@ -159,6 +172,13 @@ def _typed_frame(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> pd.Dat
         text = raw[col.name].astype(str).str.strip()
         empty = text == ""
         if col.kind == "str":
+            for i in map(int, np.flatnonzero(text.str.contains(_TEXT_BAD).to_numpy())):
+                found.add(
+                    i + 1,
+                    col.name,
+                    "must not contain control or bidirectional-formatting characters "
+                    f"(got {_excerpt(text.iat[i])})",
+                )
             out[col.name] = text.where(~empty, None) if col.required else text
         elif col.kind in ("int", "float"):
             out[col.name] = _parse_numbers(text, empty, col, found)
