@@ -9,6 +9,9 @@ files written beside it:
 * the price and shortfall chart titles quote the same KPI values as the summary;
 * no recovery is claimed while the IAMC CSV shows the shortfall still open at the end;
 * a KPI on the model's price cap says so; every money figure names its period;
+* the first-screen answer box (what happens, how long, who pays, what helps most) quotes only
+  key figures, and the levers-compared table is the key-figure CSV's ``lever_*`` rows, ranked
+  by shortfall avoided, its best lever the one the answer box names;
 * none of the contradictory pairs found in review (a "no sensitivity runs" note beside a
   sensitivity chart, "1 new projects", one effect repeated for two controls, China's price
   "stays" while the CSV shows it moving, file paths in reader-facing text).
@@ -58,8 +61,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every built-in brief in both languages, rendered once through the real pipeline."""
     out = tmp_path_factory.mktemp("audit")
     env = {**os.environ, "PYTHONPATH": str(REPO / "toolkit")}
+    # NOTE: MB_AUDIT_SCENARIOS (comma-separated ids) narrows a local run on a shared machine;
+    # unset (CI), every built-in brief is rendered and audited.
+    which = ["--all"] if not _only() else sorted(_only())
     proc = subprocess.run(
-        [sys.executable, "-m", "mineral_briefs", "render", "--all", "--out", str(out), "--force"],
+        [sys.executable, "-m", "mineral_briefs", "render", *which, "--out", str(out), "--force"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -70,8 +76,15 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _only() -> set[str]:
+    return {x for x in os.environ.get("MB_AUDIT_SCENARIOS", "").split(",") if x}
+
+
 def _briefs() -> list[tuple[str, str]]:
-    return [(s.id, lang) for s in list_scenarios() for lang in LANGUAGES]
+    only = _only()
+    return [
+        (s.id, lang) for s in list_scenarios() if not only or s.id in only for lang in LANGUAGES
+    ]
 
 
 @dataclass
@@ -85,9 +98,21 @@ class Brief:
         return {r["kpi"]: r for r in self.kpis if r["focal"] == "True"}
 
     def summary_text(self) -> str:
+        answer = self.html.find("div", class_="mb-answer")
         cards = self.html.find("div", class_="mb-kpis")
         items = self.html.find("ol", class_="mb-findings")
-        return " ".join(x.get_text(" ") for x in (cards, items) if x is not None)
+        return " ".join(x.get_text(" ") for x in (answer, cards, items) if x is not None)
+
+    def answer_cells(self) -> list[str]:
+        box = self.html.find("div", class_="mb-answer")
+        assert box is not None, "no answer box in the executive summary"
+        return [c.get_text(" ") for c in box.find_all("div", class_="mb-answer-cell")]
+
+    def compared_rows(self) -> list[list[str]]:
+        table = self.html.find("table", class_="mb-compared")
+        if table is None:
+            return []
+        return [[td.get_text(" ") for td in tr.find_all("td")] for tr in table.find_all("tr")[1:]]
 
     def section(self, index_of_h2: int) -> str:
         heads = self.html.find_all("h2")
@@ -154,6 +179,10 @@ def _f(row: dict[str, str] | None, col: str = "value") -> float:
 def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]:
     """(kind, value) of every figure the summary may quote for the focal market."""
     kinds = {
+        "lever_shortfall_avoided_pct": "pct",
+        "lever_shortfall": "tonnes",
+        "lever_cost_usd_per_t": "usd",
+        "lever_peak_price_multiple": "multiple",
         "peak_price_multiple": "multiple",
         "min_price_multiple": "multiple",
         "cumulative_shortfall_pct": "pct",
@@ -240,6 +269,8 @@ def test_no_recovery_claimed_while_short(rendered: Path, sid: str, lang: str) ->
         float(r[last] or 0)
         for r in b.iamc
         if r["variable"].startswith("Shortfall|")
+        # the model's own regions; the file's "Outside China" row is their sum (test_iamc.py)
+        and r["region"] in ("Alliance", "Rest of World")
         and _market_of(r["variable"]) == (any_row["mineral"], any_row["stage"])
     )
     demand = sum(
@@ -352,3 +383,75 @@ def test_a_shortfall_still_rising_at_the_end_is_not_called_a_peak(
     flow = [t for t in b.chart_titles() if any(q.kind == "tonnes" for q in quantities(t, lang))]
     said = words in b.summary_text() and any(words in t for t in flow)
     assert rising == said, (sid, lang, row, flow)
+
+
+# --------------------------------------------------------------------------- levers compared
+
+
+def _lever_rows(b: Brief) -> dict[str, dict[str, float]]:
+    """Lever id -> measure -> central value, from the key-figure CSV's ``lever_*|id`` rows."""
+    out: dict[str, dict[str, float]] = {}
+    for r in b.kpis:
+        if r["kpi"].startswith("lever_") and "|" in r["kpi"]:
+            measure, lever = r["kpi"].split("|", 1)
+            out.setdefault(lever, {})[measure] = _f(r)
+    return out
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_answer_box_holds_the_four_answers(rendered: Path, sid: str, lang: str) -> None:
+    """Every brief opens with what happens, how long, who pays and what helps most."""
+    from mineral_briefs import i18n
+
+    b = _load(rendered, sid, lang)
+    cells = b.answer_cells()
+    heads = [i18n.t(f"answer.{k}", lang) for k in ("what", "how_long", "who_pays", "helps")]
+    assert [c.strip().startswith(h) for c, h in zip(cells, heads, strict=True)] == [True] * 4
+    what = quantities(cells[0], lang)
+    priced = _f(b.focal().get("base_price_usd_per_kg")) > 0
+    assert priced <= any(q.kind == "usd_per_kg" for q in what), cells[0]
+    assert priced <= any(q.kind == "multiple" for q in what), cells[0]
+    who = quantities(cells[2], lang)
+    assert sum(q.kind == "usd" for q in who) >= 2, cells[2]
+
+
+@pytest.mark.parametrize(("sid", "lang"), _briefs())
+def test_levers_compared_table_is_the_key_figures(rendered: Path, sid: str, lang: str) -> None:
+    """Each row of the levers-compared table quotes its lever's CSV rows; rows are ranked by
+    shortfall avoided; the answer box names the top lever."""
+    from mineral_briefs import i18n
+
+    b = _load(rendered, sid, lang)
+    csv_levers = _lever_rows(b)
+    assert set(csv_levers) == {"stockpile", "floor", "offtake", "projects", "alliance"}
+    name_of = {i18n.t(f"compared.lever.{k}", lang): k for k in csv_levers}
+    rows = b.compared_rows()
+    ran = {k for k, v in csv_levers.items() if math.isfinite(v["lever_shortfall_t"])}
+    assert {name_of[r[1].strip()] for r in rows if r[0].strip() != "–"} == ran
+    avoided_order = []
+    for r in rows:
+        lever = name_of[r[1].strip()]
+        if lever not in ran:
+            continue
+        want = csv_levers[lever]
+        for cell, measure, kind in (
+            (r[3], "lever_shortfall_t", "tonnes"),
+            (r[4], "lever_shortfall_avoided_t", "tonnes"),
+            (r[5], "lever_shortfall_avoided_pct", "pct"),
+            (r[7], "lever_cost_usd_per_t", "usd"),
+        ):
+            got = [q for q in quantities(cell, lang) if q.kind == kind]
+            w = want[measure]
+            quoted = bool(got) and matches(got[0], w)
+            assert quoted if math.isfinite(w) else not got, (sid, lang, lever, measure, cell)
+        avoided_order.append(want["lever_shortfall_avoided_t"])
+    assert avoided_order == sorted(avoided_order, reverse=True), (sid, lang, avoided_order)
+    helps = b.answer_cells()[3]
+    top = max(ran, key=lambda k: csv_levers[k]["lever_shortfall_avoided_t"], default=None)
+    if top is not None and csv_levers[top]["lever_shortfall_avoided_t"] >= 1.0:
+        assert (
+            helps.strip()
+            .removeprefix(i18n.t("answer.helps", lang))
+            .strip()
+            .startswith(i18n.t(f"compared.lever.{top}", lang))
+        ), (sid, lang, helps)

@@ -129,3 +129,96 @@ def test_real_baseline_brief_draws_offline(
     assert seen["errors"] == []
     assert seen["blocked"] == []
     assert len(seen["toc"]) >= 5 and seen["unresolved"] == []
+
+
+# --------------------------------------------------------------------------- first screen
+
+FIRST_SCREEN = [
+    ("controls_oct2025", "en"),
+    ("stockpile_response", "de"),
+    ("alliance_floor", "en"),
+]
+"""Three briefs whose first screen is photographed: controls in force (a shortfall, levers
+compared), the same with stockpiles in German, and a floor scenario without a shortfall."""
+
+
+@pytest.fixture(scope="module")
+def first_screen_briefs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (REPO / "notebooks" / "brief.ipynb").is_file():
+        pytest.skip("notebooks/brief.ipynb is not there yet")
+    out = tmp_path_factory.mktemp("first")
+    jobs = [
+        job
+        for sid, lang in FIRST_SCREEN
+        for job in plan_briefs([sid], language=lang, as_of="2026-12-01")
+    ]
+    report = render(jobs, out, workers=2)
+    assert report.exit_code == 0, report.summary()
+    return out
+
+
+def _first_screen(browser: Any, html: Path, shot: str) -> tuple[str, float]:
+    """Text visible in a 1400×900 viewport without scrolling, and the answer box's bottom [px];
+    the viewport is saved as ``test-artifacts/<shot>``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    text = page.evaluate(
+        """() => { const out = []; const w = document.createTreeWalker(document.body,
+        NodeFilter.SHOW_TEXT); while (w.nextNode()) { const n = w.currentNode;
+        const r = document.createRange(); r.selectNodeContents(n);
+        const b = r.getBoundingClientRect();
+        if (b.height > 0 && b.top >= 0 && b.bottom <= window.innerHeight) out.push(n.textContent); }
+        return out.join(' '); }"""
+    )
+    bottom = page.evaluate(
+        "() => { const e = document.querySelector('div.mb-answer');"
+        " return e ? e.getBoundingClientRect().bottom : 1e9; }"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / shot))
+    context.close()
+    return " ".join(str(text).replace("\u00a0", " ").replace("\u202f", " ").split()), bottom
+
+
+@pytest.mark.parametrize(("sid", "language"), FIRST_SCREEN)
+def test_first_screen_holds_the_answer(
+    browser: Any, first_screen_briefs: Path, sid: str, language: str
+) -> None:
+    """Issue 13: at 1400×900 the first screen says what happens (USD/kg, shortfall), for how
+    long, who pays and what helps most, before any scrolling."""
+    import csv
+
+    from mineral_briefs import i18n
+
+    name = f"{sid}-{language}"
+    text, bottom = _first_screen(
+        browser, first_screen_briefs / f"{name}.html", f"first-screen-{name}.png"
+    )
+    assert bottom <= 900, f"{name}: the answer box ends at {bottom:.0f} px, below the screen"
+    for key in ("answer.what", "answer.how_long", "answer.who_pays", "answer.helps"):
+        assert i18n.t(key, language).upper() in text.upper(), (name, key, text[:600])
+    assert "USD/kg" in text, (name, text[:600])
+    rows = list(csv.DictReader((first_screen_briefs / f"{name}-kpis.csv").open(encoding="utf-8")))
+    focal = {r["kpi"]: r for r in rows if r["focal"] == "True"}
+    short = float(focal["cumulative_shortfall_t"]["value"] or 0)
+    shortfall_words = {"en": "Shortfall outside China", "de": "Versorgungslücke außerhalb"}
+    none_words = i18n.t("answer.no_shortfall", language)
+    assert (shortfall_words[language] in text) if short >= 1 else (none_words in text), name
+    payers = {"en": "Alliance buyers", "de": "Käufer der Allianz"}[language]
+    assert payers in text, (name, text[:900])
+    avoided = {
+        k.split("|", 1)[1]: float(r["value"])
+        for k, r in focal.items()
+        if k.startswith("lever_shortfall_avoided_t|") and r["value"] not in ("", "nan")
+    }
+    top = max(avoided, key=lambda k: avoided[k], default=None)
+    best = (
+        i18n.t(f"compared.lever.{top}", language)
+        if top is not None and avoided[top] >= 1
+        else i18n.t("answer.helps.nothing", language)
+    )
+    assert best in text, (name, best, text[-600:])

@@ -161,11 +161,19 @@ def test_iamc_round_trip_through_wide_format(controls: engine.Results, tmp_path:
 
 def test_write_parquet_and_xlsx(controls: engine.Results, tmp_path: Path) -> None:
     pq = controls.write(tmp_path / "r.parquet")
-    pd.testing.assert_frame_equal(pd.read_parquet(pq), controls.timeseries, check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(pq), controls.to_iamc(), check_dtype=False)
+    assert len(pd.read_parquet(tmp_path / "r-meta.parquet")) == 1
     xl = controls.write(tmp_path / "r.xlsx")
     sheets = pd.read_excel(xl, sheet_name=None)
-    assert {"data", "bands", "kpis", "sensitivity", "whatif", "meta"} <= set(sheets)
-    assert len(sheets["data"]) == len(controls.timeseries)
+    assert list(sheets)[:2] == ["data", "meta"]  # pyam reads these two
+    assert {"bands", "kpis", "sensitivity", "whatif", "stockpile_use"} <= set(sheets)
+    # the data sheet is IAMC wide: one row per series, one column per month (with UTC offset)
+    months = [c for c in sheets["data"].columns if c not in IAMC]
+    assert months[0] == "2025-10-01 00:00:00+00:00" and len(months) == 36
+    back = sheets["data"].melt(id_vars=IAMC[:5], var_name="time", value_name="value")
+    back = back.dropna(subset=["value"]).sort_values(IAMC[:6], ignore_index=True)
+    want = controls.to_iamc().sort_values(IAMC[:6], ignore_index=True)
+    pd.testing.assert_frame_equal(back[IAMC], want[IAMC], check_dtype=False)
     # pyam's workbook layout: the meta sheet is indexed by the data's model and scenario
     meta = sheets["meta"]
     assert list(meta.columns[:2]) == ["model", "scenario"]

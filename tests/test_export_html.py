@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -76,9 +77,14 @@ def _executed_nb(title: str = "Baseline brief", charts: int = 2, language: str =
     return nb
 
 
-def test_offline_renderer_adds_spec_next_to_html() -> None:
+@pytest.mark.parametrize("mode", ["svg", "spec"])
+def test_offline_renderer_adds_spec_next_to_an_offline_picture(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import altair as alt
 
+    # svg: JupyterLab and any kernel not started by the render pipeline; spec: the pipeline
+    monkeypatch.setenv(export.CHARTS_ENV, mode)
     previous = alt.renderers.active
     try:
         export.enable_offline_renderer()
@@ -87,11 +93,23 @@ def test_offline_renderer_adds_spec_next_to_html() -> None:
         bundle = alt.Chart(df).mark_line().encode(x="x", y="y")._repr_mimebundle_()
         if isinstance(bundle, tuple):
             bundle = bundle[0]
-        assert "text/html" in bundle
+        # never Altair's HTML output: it loads Vega from a CDN and stays blank offline
+        assert "text/html" not in bundle
         assert bundle[export.SPEC_MIME]["mark"]["type"] == "line"
         assert export.SPEC_MIME.endswith("+json")  # nbformat accepts a dict only under +json
+        assert ("image/svg+xml" in bundle) is (mode == "svg")
+        assert "https://" not in json.dumps({k: v for k, v in bundle.items() if k != SPEC_KEY})
     finally:
         alt.renderers.enable(previous)
+
+
+SPEC_KEY = export.SPEC_MIME
+
+
+def test_a_bad_chart_mode_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(export.CHARTS_ENV, "cdn")
+    with pytest.raises(RenderError, match=r"MINERAL_BRIEFS_CHARTS='cdn': allowed values"):
+        export.enable_offline_renderer()
 
 
 def test_export_is_offline_with_one_bundle_and_hidden_code() -> None:

@@ -186,9 +186,12 @@ stockpiles:
 def test_stockpile_that_reaches_the_short_stage_cuts_the_shortfall_and_uses_cover() -> None:
     base = _run(load_scenario("controls_oct2025"))
     r = _run(_stockpile_variant(60))
-    # the control bites at the magnet stage; the stock is oxide at refining
-    assert _kpi(base, "magnet_rees", "refining", "cumulative_shortfall_t") == 0.0
+    # the control bites mainly at the magnet stage; the stock is oxide at refining. NOTE:
+    # since the alliance has magnet makers of its own (Japan, Germany, US; MB_MAGNETS_2024)
+    # a control aimed at the alliance also withholds a little oxide, so refining is no
+    # longer exactly 0 — but small next to the magnet stage.
     s0 = _kpi(base, "magnet_rees", "magnets", "cumulative_shortfall_t")
+    assert _kpi(base, "magnet_rees", "refining", "cumulative_shortfall_t") < 0.05 * s0
     s1 = _kpi(r, "magnet_rees", "magnets", "cumulative_shortfall_t")
     assert s0 > 0 and s1 < s0 * (1 - 1e-3)
     assert _kpi(r, "magnet_rees", "refining", "stockpile_days_used") == pytest.approx(60.0)

@@ -260,11 +260,22 @@ def test_sources_table_prints_urls_as_text(dataset) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_concentration_finding_does_not_invent_producers(language: str) -> None:
-    """Magnets: the data name China (90 %) and an unattributed rest, so no "top three" claim."""
+def test_concentration_finding_does_not_invent_producers(language: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Dy refining: the data name China (99 %) and an unattributed rest, so no "top three"
+    claim. (NOTE: magnets used to be this case; they now name Japan, Germany, the US and
+    Vietnam, MB_MAGNETS_2024, so a Dy/Tb control brief carries the check.)"""
     from mineral_briefs import brief
 
-    b = brief.prepare("ndpr_withhold_60", language=language, draws=20)
+    path = tmp_path / "dytb_only.yaml"
+    path.write_text(
+        "id: dytb_only\nextends: baseline\nexport_controls:\n  - exporter: CHN\n"
+        "    minerals: [dy, tb]\n    stages: [refining]\n    share_withheld: 0.6\n"
+        "    targets: all\n    announced: 2026-01-01\n    effective: 2026-01-01\n"
+        "    ends: 2027-01-01\n    licensing_delay_days: 0\n    ramp_months: 0\n"
+        "    front_running_months: 0\n    leakage: 0.0\n",
+        encoding="utf-8",
+    )
+    b = brief.prepare(str(path), language=language, draws=20)
     (finding,) = [f for f in b.findings() if f.key == "concentration"]
     assert "top3_share" not in finding.kpis
     text = finding.text

@@ -109,17 +109,18 @@ def test_engine_prices_tonnes_per_kg_of_their_basis(ds: Dataset) -> None:
     assert list(b.price_basis.columns) == list(PRICE_BASIS_COLUMNS)
     li = pb.loc[("lithium", "refining")]
     assert (li.content_label, li.price_label) == ("Li content", "LCE")
-    assert li.p0_product_usd_per_kg == pytest.approx(11.8)  # USGS 2024, USD/kg Li2CO3
-    assert li.p0_content_usd_per_kg == pytest.approx(11.8 * 5.323)  # 62.81 USD/kg Li
+    # the latest sourced annual price up to the horizon start (2025): USGS 2025e, USD/kg Li2CO3
+    assert (li.p0_product_usd_per_kg, li.p0_year) == (pytest.approx(9.0), 2025)
+    assert li.p0_content_usd_per_kg == pytest.approx(9.0 * 5.323)  # 47.91 USD/kg Li
     ndpr = pb.loc[("magnet_rees", "refining")]
     assert ndpr.content_per_product_factor == pytest.approx(1 / 0.8499, rel=1e-3)
     assert ndpr.confidence == "assumption"  # IEA basis read as element content: flagged
     i = b.keys.index(("lithium", "refining"))
-    assert b.markets.p0_usd_per_kg[i] == pytest.approx(11.8 * 5.323)
-    assert b.p0_product_usd_per_kg[i] == pytest.approx(11.8)
-    # ratios against scenario prices stay on the product basis: 15 USD/kg floor on 11.8 → 1.27
+    assert b.markets.p0_usd_per_kg[i] == pytest.approx(9.0 * 5.323)
+    assert b.p0_product_usd_per_kg[i] == pytest.approx(9.0)
+    # ratios against scenario prices stay on the product basis: 15 USD/kg floor on 9.0 → 1.67
     j = int(np.flatnonzero(b.floors.market == i)[0])
-    assert b.floor_mult[j] == pytest.approx(15.0 / 11.8)
+    assert b.floor_mult[j] == pytest.approx(15.0 / 9.0)
 
 
 def test_every_market_of_every_builtin_scenario_has_a_sourced_price_basis(ds: Dataset) -> None:

@@ -14,7 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mineral_briefs import __version__
-from mineral_briefs.errors import DataError, MineralBriefsError, RenderError, ScenarioError
+from mineral_briefs.errors import (
+    DataError,
+    MineralBriefsError,
+    MissingExtraError,
+    RenderError,
+    ScenarioError,
+    WorkspaceError,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -41,6 +48,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return cmd_simulate(args)
 
 
+def _cmd_codelist(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_codelist
+
+    return cmd_codelist(args)
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from mineral_briefs.commands import cmd_backtest
 
@@ -57,6 +70,15 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     from mineral_briefs.render_cli import cmd_data_import
 
     return cmd_data_import(args)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from mineral_briefs.workspace import init_workspace
+
+    report = init_workspace(args.folder, force=bool(args.force))
+    print(report.summary())
+    print(f"next: cd {args.folder} && mineral-briefs render --all (or jupyter lab notebooks/)")
+    return 0
 
 
 def _cmd_events_set_status(args: argparse.Namespace) -> int:
@@ -119,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
+    p = sub.add_parser("init", help="create a workspace: scenarios/, data/, reports/, notebooks/")
+    p.add_argument("folder", metavar="DIR", help="workspace folder (created if missing)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="also use a non-empty folder that is not a workspace (files are never overwritten)",
+    )
+    p.set_defaults(handler=_cmd_init)
+
     p = sub.add_parser("list", help="list the built-in scenarios")
     p.set_defaults(handler=_cmd_list)
 
@@ -141,7 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="random seed, >= 0 (default: scenario)",
     )
+    p.add_argument(
+        "--annual",
+        action="store_true",
+        help="write calendar-year aggregates (with 'Months Covered') instead of months",
+    )
     p.set_defaults(handler=_cmd_simulate)
+
+    p = sub.add_parser(
+        "codelist", help="write the IAMC codelist in nomenclature's format (definitions/)"
+    )
+    p.add_argument("dir", metavar="DIR", help="folder to write definitions/ and nomenclature.yaml")
+    p.set_defaults(handler=_cmd_codelist)
 
     p = sub.add_parser("backtest", help="replay historical episodes and score the model")
     p.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode ids (default: all)")
@@ -215,10 +257,35 @@ def _add_data_and_events(sub: Any) -> None:
     p = sub.add_parser("data", help="manage the data tables")
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
-    pi = dsub.add_parser("import", help="import a new IEA workbook or USGS MCS release")
-    pi.add_argument("path", help="IEA Critical Minerals Dataset .xlsx or USGS MCS world CSV")
-    pi.add_argument("--kind", choices=["iea", "usgs"], default=None, help="default: by extension")
-    pi.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pi = dsub.add_parser(
+        "import", help="import an IEA workbook, a USGS MCS release or a monthly observed series"
+    )
+    pi.add_argument(
+        "path",
+        help="IEA Critical Minerals Dataset .xlsx, USGS MCS world CSV, or (--kind observed) a "
+        "monthly observed series in the format of observed.csv (data/README.md)",
+    )
+    pi.add_argument(
+        "--kind",
+        choices=["iea", "usgs", "observed"],
+        default=None,
+        help="default: by extension (.xlsx iea, .csv usgs)",
+    )
+    pi.add_argument(
+        "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
+    )
+    pi.add_argument(
+        "--source-id",
+        default=None,
+        help="source id of the release's rows, e.g. USGS_MCS2026 (default: the edition the "
+        "file names; a file naming none is refused)",
+    )
+    pi.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an edition by a release with fewer rows (refused otherwise; a backup of "
+        "the replaced tables is kept in <data>/.backups/)",
+    )
     pi.set_defaults(handler=_cmd_data_import)
 
     p = sub.add_parser("events", help="record what became of a policy event")
@@ -232,8 +299,12 @@ def _add_data_and_events(sub: Any) -> None:
         "status", metavar="STATUS", help="scheduled|happened|cancelled|extended|unknown"
     )
     pe.add_argument("--source", required=True, help="source id that reports the outcome")
-    pe.add_argument("--curated", default=None, help="hand-written records (default: data/curated)")
-    pe.add_argument("--data-dir", default=None, help="data folder to update (default: data/)")
+    pe.add_argument(
+        "--curated", default=None, help="hand-written records (default: <data folder>/curated)"
+    )
+    pe.add_argument(
+        "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
+    )
     pe.set_defaults(handler=_cmd_events_set_status)
 
 
@@ -247,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ScenarioError, DataError) as exc:
+    except (ScenarioError, DataError, WorkspaceError, MissingExtraError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RenderError as exc:

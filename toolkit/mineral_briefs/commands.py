@@ -70,8 +70,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run one scenario (built-in id or YAML path) and write its results table.
 
-    ``--out`` decides the format by extension: ``.csv``/``.parquet`` (IAMC long table) or
-    ``.xlsx`` (IAMC ``data`` sheet plus bands, KPIs, sensitivity, what-ifs and meta).
+    ``--out`` decides the format by extension: ``.csv``/``.parquet`` (IAMC long table, its
+    pyam ``meta`` table beside it as ``<stem>-meta.<ext>``) or ``.xlsx`` (sheets ``data`` and
+    ``meta``, then bands, KPIs, sensitivity, what-ifs). ``--annual``: calendar years instead
+    of months (docs/architecture.md, IAMC outputs).
     """
     from pathlib import Path
 
@@ -81,14 +83,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
         raise ScenarioError(f"--out {args.out!r}: the extension must be .csv, .parquet or .xlsx")
+    if out.suffix.lower() == ".parquet":
+        from mineral_briefs.extras import require
+
+        require("pyarrow", f"--out {args.out}")  # before the run, not after it
     scenario = load_scenario(args.scenario)
     results = run(scenario, draws=args.draws, seed=args.seed)
-    path = results.write(out)
+    annual = bool(getattr(args, "annual", False))
+    path = results.write(out, annual=annual)
     k = results.kpis
     peak = k.loc[k["kpi"] == "peak_price_multiple_outside"].sort_values("value").tail(1)
+    n_rows = len(results.to_iamc(annual=annual))
     _write(
-        f"wrote {path} ({len(results.timeseries)} rows, {results.timeseries['variable'].nunique()} "
-        f"variables) for {scenario.id}"
+        f"wrote {path} ({n_rows} {'annual' if annual else 'monthly'} rows, "
+        f"{results.timeseries['variable'].nunique()} variables) for {scenario.id}"
     )
     if len(peak):
         r = peak.iloc[0]
@@ -96,6 +104,30 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             f"largest outside price multiple: {r['value']:.2f}x ({r['mineral']}/{r['stage']}, "
             f"P10–P90 {r['p10']:.2f}–{r['p90']:.2f})"
         )
+    return 0
+
+
+def cmd_codelist(args: argparse.Namespace) -> int:
+    """Copy the shipped nomenclature codelist into DIR (``definitions/variable``,
+    ``definitions/region``, ``nomenclature.yaml``) for ``nomenclature``'s own tools.
+
+    The files are the package's own (:func:`mineral_briefs.iamc.definitions_dir`); existing
+    files of the same name are replaced, nothing else in DIR is touched.
+    """
+    from pathlib import Path
+
+    from mineral_briefs.iamc import definitions_dir
+
+    src_root = definitions_dir().parent
+    out = Path(args.dir)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"codelist DIR {args.dir!r} is a file; allowed: a folder (new or not)")
+    files = sorted(p for p in src_root.rglob("*.yaml") if p.is_file())
+    for src in files:
+        dest = out / src.relative_to(src_root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.read_bytes())
+    _write(f"wrote {len(files)} codelist files to {out} (validate against {out / 'definitions'})")
     return 0
 
 

@@ -34,7 +34,9 @@ def set_event_status(
     source_id : str
         Source id (in ``sources.csv``) that reports the outcome.
     curated, data_dir : Path, optional
-        Folder of the hand-written records and the data folder (defaults: this checkout's).
+        Folder of the hand-written records (default: ``<data_dir>/curated``) and the data folder
+        (default: :func:`mineral_briefs.workspace.writable_data_dir`, never the installed
+        package).
 
     Returns
     -------
@@ -49,12 +51,18 @@ def set_event_status(
     """
     from mineral_briefs.data import load_dataset
     from mineral_briefs.data.curate import build_policy_events, write_tables
-    from mineral_briefs.data.dataset import default_data_dir
-    from mineral_briefs.data.records import CURATED_DIR
     from mineral_briefs.data.schemas import EVENT_STATUS
+    from mineral_briefs.workspace import writable_data_dir
 
-    curated = Path(curated) if curated else CURATED_DIR
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir = writable_data_dir(data_dir)
+    # NOTE: the records beside the data being changed, not the built-in ones: the YAML edited
+    # here must be the one that data folder is built from (and never the installed package's).
+    curated = Path(curated) if curated else data_dir / "curated"
+    if not (curated / "policy_events.yaml").is_file():
+        raise DataError(
+            f"{curated}: no policy_events.yaml here; pass --curated with the folder of the "
+            "hand-written records that this data folder is built from"
+        )
     yaml_path = curated / "policy_events.yaml"
     if status not in EVENT_STATUS:
         raise DataError(

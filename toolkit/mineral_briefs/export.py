@@ -18,6 +18,7 @@ Altair on a bundle-cache hit (an Altair import costs ≈0.5 s per process).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html as html_lib
 import json
@@ -75,26 +76,68 @@ _TOC_LABEL = {"en": "Contents", "de": "Inhalt"}
 # --------------------------------------------------------------------------------------------
 
 
-def _offline_renderer(spec: dict[str, Any], **meta: Any) -> dict[str, Any]:
-    """Altair renderer: Altair's universal HTML plus the raw spec under :data:`SPEC_MIME`."""
-    from altair.vegalite.v6 import display
+CHARTS_ENV = "MINERAL_BRIEFS_CHARTS"
+"""Environment variable naming how charts are displayed in the kernel: ``svg`` or ``spec``."""
 
-    bundle: dict[str, Any] = dict(display.html_renderer(spec, **meta))
-    # NOTE: not 'application/vnd.vegalite.v6.json': nbformat rejects a dict under a non-+json key
-    # and papermill would crash with NotebookValidationError (tooling.md §6.1).
-    bundle[SPEC_MIME] = spec
+
+def chart_mode() -> str:
+    """How this kernel displays charts: ``spec`` (render pipeline) or ``svg`` (JupyterLab …).
+
+    The render pipeline starts its kernels with ``MINERAL_BRIEFS_CHARTS=spec``: the exporter
+    turns each spec into an offline ``vegaEmbed`` call, so drawing a picture in the kernel would
+    be wasted time. Anywhere else (JupyterLab, ``jupyter nbconvert --execute``, papermill run by
+    hand) the chart is also drawn as SVG in the kernel.
+    """
+    mode = os.environ.get(CHARTS_ENV, "svg").strip().lower()
+    if mode not in ("svg", "spec"):
+        raise RenderError(f"${CHARTS_ENV}={mode[:20]!r}: allowed values are 'svg' and 'spec'")
+    return mode
+
+
+def _offline_renderer(spec: dict[str, Any], **meta: Any) -> dict[str, Any]:
+    """Altair renderer: the raw spec under :data:`SPEC_MIME`, plus an SVG outside the pipeline.
+
+    Never Altair's HTML output, which loads Vega from a CDN and stays blank offline.
+    """
+    # NOTE: why SVG and not the lab's own Vega renderer: JupyterLab 4 renders Vega-Lite v3-v5
+    # (its vega5 extension) while Altair 6 emits Vega-Lite v6 specs, which it may draw wrongly or
+    # not at all. An inlined Vega bundle would add ≈0.9 MB per chart and only run in a trusted
+    # notebook. The SVG is drawn by vl-convert with the same Vega as the exported brief; the
+    # lab loses the tooltips, the brief keeps them.
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    bundle: dict[str, Any] = {
+        SPEC_MIME: spec,
+        "text/plain": f"<chart: {title}>" if title else "<chart>",
+    }
+    if chart_mode() == "svg":
+        import vl_convert as vlc
+
+        bundle["image/svg+xml"] = vlc.vegalite_to_svg(spec, vl_version=_vl_version())
     return bundle
+
+
+def _vl_version() -> str:
+    """Altair's Vega-Lite version (``6.4`` …) if vl-convert has it, else vl-convert's newest."""
+    import altair as alt
+    import vl_convert as vlc
+
+    major_minor = ".".join(str(alt.SCHEMA_VERSION).lstrip("v").split(".")[:2])
+    known = [str(v) for v in vlc.get_vegalite_versions()]
+    return major_minor if major_minor in known else known[-1]
 
 
 def enable_offline_renderer() -> None:
     """Register and enable the ``mineral-briefs`` Altair renderer (idempotent).
 
-    Charts still display interactively in JupyterLab (Altair's HTML output); the exporter turns the
-    additional spec output into an offline ``vegaEmbed`` call. Called by
-    ``mineral_briefs.brief.prepare``.
+    Charts display with no network anywhere: as SVG in JupyterLab, as a spec that the exporter
+    turns into an offline ``vegaEmbed`` call in a rendered brief (see :func:`chart_mode`).
+    Called by ``mineral_briefs.brief.prepare``.
     """
     import altair as alt
 
+    chart_mode()  # a bad $MINERAL_BRIEFS_CHARTS fails here, before any chart is drawn
     if "mineral-briefs" not in alt.renderers.names():
         alt.renderers.register("mineral-briefs", _offline_renderer)
     alt.renderers.enable("mineral-briefs")
@@ -116,9 +159,19 @@ def _package_version(name: str) -> str:
 
 
 def cache_dir() -> Path:
-    """Folder of the toolkit's disk cache: ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/…``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mineral-briefs"
+    """Folder of the toolkit's disk cache: ``$MINERAL_BRIEFS_CACHE``, else the user cache folder.
+
+    The user cache folder is the platform's (:func:`platformdirs.user_cache_dir`):
+    ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/mineral-briefs`` on Linux,
+    ``~/Library/Caches/mineral-briefs`` on macOS, ``%LOCALAPPDATA%\\mineral-briefs\\Cache`` on
+    Windows.
+    """
+    env = os.environ.get("MINERAL_BRIEFS_CACHE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mineral-briefs", appauthor=False))
 
 
 def bundle_cache_key() -> str:
@@ -233,6 +286,7 @@ def _script_json(obj: Any) -> str:
     )
 
 
+@functools.cache
 def _make_preprocessor_class() -> type:
     from nbconvert.preprocessors import Preprocessor
 
@@ -242,9 +296,17 @@ def _make_preprocessor_class() -> type:
         def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
             mb = resources.setdefault("mb", {})
             mb.update(meta=None, data=None, charts=0, figures=0, dropped_streams=0)
+            # NOTE: the pipeline's exporter also has nbconvert's TagRemovePreprocessor; plain
+            # `jupyter nbconvert --template brief` has only this one, so drop the cells here.
+            drop = {RESET_CELL_TAG, "remove_cell"}
             nb.cells = [
-                c for c in nb.cells if RESET_CELL_TAG not in c.get("metadata", {}).get("tags", [])
+                c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))
             ]
+            if "rendered_at" not in mb:  # plain nbconvert: the export time, in UTC
+                from datetime import UTC
+
+                mb["rendered_dt"] = datetime.now(UTC)
+                mb["rendered_at"] = mb["rendered_dt"].isoformat()
             nb, resources = super().preprocess(nb, resources)
             meta = mb["meta"]
             language = "en"
@@ -384,7 +446,8 @@ def _download_link(payload: dict[str, Any], mb: dict[str, Any]) -> str:
         kpis_name = str(kpis_name)
         if not _FILENAME_RE.match(kpis_name) or ".." in kpis_name:
             raise RenderError(f"key-figure filename {kpis_name!r} is not a plain file name")
-        k_label = _KPI_LABEL.get(language, _KPI_LABEL["en"])
+        # the comparison names its second file itself (a meta table, not per-market figures)
+        k_label = str(payload.get("kpis_label") or _KPI_LABEL.get(language, _KPI_LABEL["en"]))
         k_href = html_lib.escape(kpis_name, quote=True)
         link += (
             f'<p class="mb-download"><a href="{k_href}" download="{k_href}">'
@@ -431,7 +494,9 @@ def get_exporter() -> HTMLExporter:
                 extra_template_basedirs=[str(TEMPLATE_DIR)],
                 template_name="brief",
             )
-            exporter.register_preprocessor(_make_preprocessor_class()(), enabled=True)
+            # NOTE: BriefPreprocessor is registered by the template's conf.json (so that plain
+            # `jupyter nbconvert --template brief` runs it too); registering it here as well
+            # would run it twice.
             _EXPORTER = exporter
         return _EXPORTER
 
@@ -528,3 +593,11 @@ def export_html(
 def digest_text(text: str) -> str:
     """Short sha256 of a text (used for quick content identity in logs and tests)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def __getattr__(name: str) -> Any:
+    # NOTE: nbconvert imports the preprocessor named in templates/brief/conf.json by its dotted
+    # name; the class is built on first use so that importing this module never imports nbconvert.
+    if name == "BriefPreprocessor":
+        return _make_preprocessor_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -107,6 +107,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     from mineral_briefs.render import DEFAULT_TIMEOUT_S, describe_error, plan_briefs, render
 
     t0 = time.perf_counter()
+    if args.executor == "dask":
+        from mineral_briefs.extras import require
+
+        require("distributed", "--executor dask")
     jobs = plan_briefs(
         list(args.scenarios or []),
         all_scenarios=bool(args.all),
@@ -154,16 +158,30 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     from mineral_briefs.data import readers
-    from mineral_briefs.render import data_checksums, default_data_dir
+    from mineral_briefs.render import data_checksums
+    from mineral_briefs.workspace import writable_data_dir
 
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    # NOTE: never the installed package's data: the workspace's data/ (filled from the built-in
+    # tables on first use), $MINERAL_BRIEFS_DATA or --data-dir.
+    data_dir = writable_data_dir(args.data_dir)
     before = data_checksums(data_dir)
-    # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
-    result = readers.import_release(path, kind=args.kind, data_dir=data_dir)
+    if args.kind == "observed":
+        from mineral_briefs.data.readers.observed import import_observed
+
+        result = import_observed(path, data_dir=data_dir)
+    else:
+        # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
+        result = readers.import_release(
+            path,
+            kind=args.kind,
+            data_dir=data_dir,
+            source_id=getattr(args, "source_id", None),
+            force=bool(getattr(args, "force", False)),
+        )
     after = data_checksums(data_dir)
     changed = sorted(name for name in after if before.get(name) != after[name])
     if result is not None:
-        print(str(result))
+        print(result.summary() if hasattr(result, "summary") else str(result))
     if changed:
         print(
             f"updated {', '.join(changed)}; the next `mineral-briefs render` re-renders the "

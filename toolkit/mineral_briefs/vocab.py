@@ -19,6 +19,13 @@ MINERALS: Final[dict[str, str]] = {
     "antimony": "Antimony",
     "tungsten": "Tungsten",
     "copper": "Copper",
+    # element-level rare earths (issue 12): oxides unless named; docs/methodology.md §17
+    "ndpr": "NdPr oxide",
+    "ndpr_metal": "NdPr metal",
+    "dy": "Dysprosium",
+    "tb": "Terbium",
+    "mhree_other": "Other medium/heavy REEs (Sm, Gd, Y, Eu, Lu, Sc …)",
+    "la_ce": "Lanthanum and cerium",
 }
 """Mineral id -> English display name."""
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Final
 
 import pandas as pd
 
-from mineral_briefs import __version__, charts, i18n, narrative
+from mineral_briefs import __version__, charts, i18n, iamc, narrative
 from mineral_briefs.brief._html import _h2, _p
 from mineral_briefs.brief.compose import Brief
 from mineral_briefs.brief.exports import DATA_MIME, META_MIME
@@ -197,14 +197,43 @@ class Comparison:
             )
         )
 
+    def iamc_csv(self) -> str:
+        """Every compared scenario's results as IAMC wide, annual (one scenario per brief;
+        the rules of :meth:`mineral_briefs.brief.Brief.iamc_csv`)."""
+        parts = [iamc.annual(b.results.timeseries) for b in self.briefs]
+        if not parts:
+            return ""
+        wide = iamc.wide(pd.concat(parts, ignore_index=True))
+        return neutralise_formulas(wide).to_csv(index=False, float_format="%.6g")
+
+    def meta_csv(self) -> str:
+        """pyam's ``meta`` table of the comparison: one row per scenario, the run's indicators
+        (:meth:`mineral_briefs.engine.Results.meta`) and one column per compared KPI (the value
+        as the table prints it: shares in %)."""
+        frame = self.kpi_frame()
+        rows = []
+        for b in self.briefs:
+            mine = frame.loc[frame["scenario"] == b.scenario_id]
+            kpis = {str(k): float(v) for k, v in zip(mine["kpi"], mine["value"], strict=True)}
+            rows.append(
+                b.results.meta(mineral=b.mineral, stage=b.stage, as_of=b.as_of.isoformat(), **kpis)
+            )
+        if not rows:
+            return ""
+        meta = pd.concat(rows, ignore_index=True)
+        return neutralise_formulas(meta).to_csv(index=False, float_format="%.10g")
+
     def data(self) -> None:
-        """Display the KPI table as CSV for the download link."""
+        """Display the IAMC data and its meta table as CSVs for the download links."""
         from IPython.display import display
 
-        csv = neutralise_formulas(self.kpi_frame()[["scenario", "mineral", "kpi", "value"]]).to_csv(
-            index=False
-        )
-        payload = {"filename": f"compare-{self.language}.csv", "csv": csv}
+        payload = {
+            "filename": f"compare-{self.language}.csv",
+            "csv": self.iamc_csv(),
+            "kpis_filename": f"compare-{self.language}-meta.csv",
+            "kpis_csv": self.meta_csv(),
+            "kpis_label": self.t("compare.meta_download"),
+        }
         display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)
 
     SECTIONS: ClassVar[tuple[str, ...]] = (

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from mineral_briefs.brief.answer import AnswerSection
 from mineral_briefs.brief.exports import ExportsSection
 from mineral_briefs.brief.levers import LeversSection
 from mineral_briefs.brief.methods import MethodsSection
+from mineral_briefs.brief.observed import ObservedSection
 from mineral_briefs.brief.sensitivity import SensitivitySection
 from mineral_briefs.brief.shock import ShockSection
 from mineral_briefs.brief.situation import SituationSection
@@ -34,6 +36,8 @@ class Brief(
     MethodsSection,
     SourcesSection,
     ExportsSection,
+    AnswerSection,
+    ObservedSection,
 ):
     """A prepared brief: the scenario, its results and the data, in one language.
 
@@ -50,7 +54,9 @@ class Brief(
         "shock",
         "flow_chart",
         "price_chart",
+        "exports_chart",
         "levers",
+        "levers_compared",
         "whatif_hint",
         "whatif_chart",
         "sensitivity",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from mineral_briefs import __version__, i18n, narrative
+from mineral_briefs import __version__, i18n, iamc, narrative
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief.figures import question_of
 from mineral_briefs.engine.results import neutralise_formulas
@@ -26,6 +26,8 @@ class ExportsSection(BriefBase):
     if TYPE_CHECKING:  # provided by MethodsSection in the composed Brief
 
         def flag_rows(self) -> pd.DataFrame: ...
+
+        def answer_csv_rows(self) -> list[dict[str, Any]]: ...
 
     def meta_dict(self) -> dict[str, Any]:
         """The meta record (no timestamps, no paths, no environment)."""
@@ -71,25 +73,23 @@ class ExportsSection(BriefBase):
         display({META_MIME: self.meta_dict(), "text/plain": self.title}, raw=True)
 
     def iamc_csv(self) -> str:
-        """The results in IAMC wide format at annual resolution (mean of monthly values).
+        """The results as IAMC wide at annual resolution: one column per calendar year.
 
-        # NOTE: annual means keep the download small (< 1 MB); flows are annualised rates, so
-        # their mean is the year's quantity; stocks become average stock levels.
+        Years are aggregated by unit (:data:`mineral_briefs.iamc.ANNUAL_RULES`: mean prices and
+        flow rates, end-of-year stocks, money summed to USD/yr) and ``Months Covered`` (region
+        ``World``) says how many modelled months each year holds, so a partial first or last
+        year is never read as a full one. Its ``meta`` is the key-figure CSV
+        (:meth:`kpis_csv`) and the page's meta record.
+
+        # NOTE: annual, not monthly, keeps the download small (< 1 MB); the monthly table is
+        # one ``mineral-briefs simulate`` away.
         """
         ts = self.results.timeseries
         if ts is None or ts.empty:
             return ""
-        df = ts.copy()
-        df["year"] = pd.to_datetime(df["time"]).dt.year
-        wide = df.pivot_table(
-            index=["model", "scenario", "region", "variable", "unit"],
-            columns="year",
-            values="value",
-            aggfunc="mean",
-        )
-        wide.columns = [str(c) for c in wide.columns]
+        wide = iamc.wide(iamc.annual(ts))
         buf = io.StringIO()
-        neutralise_formulas(wide.reset_index()).to_csv(buf, index=False, float_format="%.6g")
+        neutralise_formulas(wide).to_csv(buf, index=False, float_format="%.6g")
         return buf.getvalue()
 
     def _stockpile_rows(self) -> pd.DataFrame:
@@ -134,6 +134,9 @@ class ExportsSection(BriefBase):
         extra = self._stockpile_rows()
         if len(extra):
             out = pd.concat([out, extra], ignore_index=True)
+        answer = pd.DataFrame(self.answer_csv_rows())
+        if len(answer):
+            out = pd.concat([out, answer], ignore_index=True)
         cols = ["scenario", "mineral", "stage", "kpi", "statistic", "value", "unit", "p10", "p90"]
         cols += ["flags", "note", "focal"]
         buf = io.StringIO()

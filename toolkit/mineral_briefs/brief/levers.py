@@ -35,7 +35,10 @@ class LeversSection(BriefBase):
         seen: set[tuple[str, ...]] = set()
         for ctrl in sc.export_controls:
             for mineral in ctrl.minerals:
-                stages = [s for s in ctrl.stages]
+                # NOTE: only magnet_rees has a magnet stage; an element listed beside it in
+                # a control on [refining, magnets] is withheld at refining only (engine skips
+                # the non-physical pair), so the setting must not claim its magnets.
+                stages = [s for s in ctrl.stages if s != "magnets" or mineral == "magnet_rees"]
                 start, suspended = control_in_force(ctrl)
                 # NOTE: a date on or before the as-of date reads "applied from", a later one
                 # "withheld from" (scheduled in the scenario).

@@ -144,7 +144,12 @@ class ShockSection(FiguresSection):
         pb = self.price_bands()
         if pb.empty:
             return HTML("")
+        observed = getattr(self, "observed_points", None)
         chart = charts.price_band_chart(
-            pb, self.language, mineral=self.mineral, title=self.price_title()
+            pb,
+            self.language,
+            mineral=self.mineral,
+            title=self.price_title(),
+            observed=observed("Price", "World") if observed is not None else None,
         )
         return self.figure(chart, self.market_source_ids())

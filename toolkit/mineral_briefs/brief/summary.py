@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mineral_briefs import i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
 from mineral_briefs.brief.base import BriefBase
@@ -11,6 +13,10 @@ from mineral_briefs.narrative import HTML
 
 class SummarySection(BriefBase):
     """``header``, ``findings`` and ``summary``."""
+
+    if TYPE_CHECKING:  # provided by AnswerSection in the composed Brief
+
+        def answer(self) -> HTML: ...
 
     def header(self) -> HTML:
         """Lede: the scenario's rationale (escaped) and the run in one line."""
@@ -60,7 +66,8 @@ class SummarySection(BriefBase):
         )
 
     def summary(self) -> HTML:
-        """Executive summary: KPI cards and 3–5 findings with their numbers."""
+        """Executive summary: the answer box (what happens, how long, who pays, what helps
+        most), KPI cards and 3–5 findings with their numbers."""
         items = self.findings()
         cards = narrative.kpi_cards(self.kpis, self.language)
         if items:
@@ -68,4 +75,5 @@ class SummarySection(BriefBase):
             listing = f'<ol class="mb-findings">{body}</ol>'
         else:
             listing = _p(escape(self.t("finding.none")))
-        return HTML(_h2("section.summary", self.language, "mb-first") + cards + listing)
+        head = _h2("section.summary", self.language, "mb-first")
+        return HTML(head + self.answer() + cards + listing)

@@ -13,6 +13,7 @@ chart;
 * :mod:`~mineral_briefs.charts.concentration` — who mines, who refines;
 * :mod:`~mineral_briefs.charts.flows` — supply, demand and shortfall over time;
 * :mod:`~mineral_briefs.charts.prices` — prices by region with the P10–P90 band;
+* :mod:`~mineral_briefs.charts.observed` — observed months beside the modelled path;
 * :mod:`~mineral_briefs.charts.tornado` — one-at-a-time sensitivities;
 * :mod:`~mineral_briefs.charts.whatif` — the in-page what-if slider;
 * :mod:`~mineral_briefs.charts.comparison` — small multiples across scenarios.
@@ -29,6 +30,7 @@ from mineral_briefs.charts.concentration import (
     concentration_title,
 )
 from mineral_briefs.charts.flows import flow_chart
+from mineral_briefs.charts.observed import exports_chart, observed_layer, observed_source_line
 from mineral_briefs.charts.prices import price_band_chart
 from mineral_briefs.charts.style import (
     DEFAULT_ALLIANCE,
@@ -55,6 +57,9 @@ from mineral_briefs.charts.tornado import tornado_chart
 from mineral_briefs.charts.whatif import whatif_chart
 
 __all__ = [
+    "exports_chart",
+    "observed_layer",
+    "observed_source_line",
     "DEFAULT_ALLIANCE",
     "FONT",
     "GRID",

@@ -18,7 +18,12 @@ from mineral_briefs.charts.style import (
 
 
 def price_band_chart(
-    bands: pd.DataFrame, language: str, *, mineral: str, title: str | None = None
+    bands: pd.DataFrame,
+    language: str,
+    *,
+    mineral: str,
+    title: str | None = None,
+    observed: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """Prices by region: the central estimate as a line, the draws' P10–P90 band shaded.
 
@@ -33,6 +38,9 @@ def price_band_chart(
     title : str, optional
         The finding the chart states; the caller builds it from the KPI table, so the title
         quotes exactly the number of the executive summary. Default: the line's own peak.
+    observed : DataFrame, optional
+        Observed months (:func:`mineral_briefs.charts.observed.observed_layer`) [USD/kg],
+        drawn as black diamonds marked "observed", their source ids in the subtitle.
     """
     df = bands.copy()
     df["time"] = pd.to_datetime(df["time"]).dt.strftime("%Y-%m-%d")
@@ -69,16 +77,24 @@ def price_band_chart(
             alt.Tooltip("p90_label:N", title=i18n.t("chart.price.p90", language)),
         ],
     )
-    chart = alt.layer(band, line).properties(
+    subtitle: list[str] = [
+        i18n.t(
+            "chart.price.subtitle_central",
+            language,
+            mineral=i18n.mineral_name(mineral, language),
+        )
+    ]
+    layers: list[alt.Chart] = [band, line]
+    if observed is not None and len(observed):
+        from mineral_briefs.charts.observed import observed_layer, observed_source_line
+
+        layers.append(
+            observed_layer(observed, language, value_label=i18n.t("chart.price.y", language))
+        )
+        subtitle.append(observed_source_line(observed, language))
+    chart = alt.layer(*layers).properties(
         width=WIDTH,
         height=280,
-        title=alt.TitleParams(
-            title,
-            subtitle=i18n.t(
-                "chart.price.subtitle_central",
-                language,
-                mineral=i18n.mineral_name(mineral, language),
-            ),
-        ),
+        title=alt.TitleParams(title, subtitle=subtitle if len(subtitle) > 1 else subtitle[0]),
     )
     return finish(chart, language, kind="price")

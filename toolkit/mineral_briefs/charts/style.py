@@ -69,6 +69,13 @@ MINERAL_COLORS: Final[dict[str, str]] = {
     "antimony": "#CC6677",  # Tol muted rose
     "tungsten": "#117733",  # Tol muted green
     "copper": "#E69F00",  # Okabe-Ito orange
+    # element-level rare earths (Paul Tol 'vibrant' and 'medium-contrast')
+    "ndpr": "#EE3377",  # Tol vibrant magenta
+    "ndpr_metal": "#994455",  # Tol medium-contrast dark red
+    "dy": "#0077BB",  # Tol vibrant blue
+    "tb": "#33BBEE",  # Tol vibrant cyan
+    "mhree_other": "#009988",  # Tol vibrant teal
+    "la_ce": "#BBBBBB",  # Tol vibrant grey
 }
 """Fixed colour per mineral id, identical in every brief (Paul Tol's colour-blind-safe 'muted')."""
 

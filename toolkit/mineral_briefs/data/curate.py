@@ -123,7 +123,10 @@ def build_production(ref: Path, iea: pd.DataFrame, curated: Path = CURATED_DIR) 
     worlds["country"], worlds["value"], worlds["note"] = "World", 100.0, "100% by definition"
     shares = pd.concat([shares, worlds], ignore_index=True)
 
-    out = pd.concat([usgs, iea, shares], ignore_index=True)
+    # NOTE: element-level rare earths (NdPr, Dy, Tb, other M/HREE, La/Ce, NdPr metal) are
+    # derived tonnes written by hand with the formula in each note (production_elements.csv).
+    elements = read_records("production_elements", curated)
+    out = pd.concat([usgs, iea, shares, elements], ignore_index=True)
     out = complete_other_rows(out)
     _note_unbalanced_worlds(out)
     return out[TABLES["production"].column_names]
@@ -270,7 +273,10 @@ def build_prices(ref: Path) -> pd.DataFrame:
                 note=note,
             )
         )
-    return pd.DataFrame(recs)[TABLES["prices"].column_names]
+    out = pd.concat(
+        [pd.DataFrame(recs), read_records("prices_elements", CURATED_DIR)], ignore_index=True
+    )
+    return out[TABLES["prices"].column_names]
 
 
 def build_price_defaults(curated: Path = CURATED_DIR) -> pd.DataFrame:

@@ -39,8 +39,8 @@ class Dataset:
     data_dir : Path
         Folder the tables were read from.
     sources, production, reserves, prices, demand, demand_multiples, import_reliance,
-    dependence, policy_events, model_parameters, observations, seed_claims, price_defaults,
-    conversions : DataFrame
+    dependence, policy_events, model_parameters, observations, observed, seed_claims,
+    price_defaults, conversions : DataFrame
         One frame per CSV, columns as in ``docs/architecture.md`` / ``data/README.md``.
     checksums : Mapping[str, str]
         CSV file name -> sha256 hex digest (render cache keys use it).
@@ -60,6 +60,7 @@ class Dataset:
     policy_events: pd.DataFrame
     model_parameters: pd.DataFrame
     observations: pd.DataFrame
+    observed: pd.DataFrame
     seed_claims: pd.DataFrame
     price_defaults: pd.DataFrame
     conversions: pd.DataFrame

@@ -28,6 +28,8 @@ RECORD_FILES: Final[dict[str, tuple[str, str]]] = {
     "dependence": ("dependence.csv", "dependence"),
     "price_defaults": ("price_defaults.csv", "price_defaults"),
     "production_shares": ("production_shares.csv", "production"),
+    "production_elements": ("production_elements.csv", "production"),
+    "prices_elements": ("prices_elements.csv", "prices"),
     "demand": ("demand.csv", "demand"),
     "demand_multiples": ("demand_multiples.csv", "demand_multiples"),
 }

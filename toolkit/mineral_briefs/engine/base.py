@@ -32,6 +32,42 @@ def _base_year(scenario: Scenario) -> int:
     return int(ov.base_year) if ov is not None and ov.base_year else DEFAULT_BASE_YEAR
 
 
+def _price_year(scenario: Scenario) -> int | None:
+    """The year whose annual price the model starts from: the scenario's own
+    ``base_overrides.base_year`` (historical replays), else ``None`` = the latest year with a
+    sourced annual price up to the start of the horizon (:func:`_latest_price_years`)."""
+    ov = scenario.base_overrides
+    return int(ov.base_year) if ov is not None and ov.base_year else None
+
+
+def _latest_price_years(dataset: Dataset, mineral: str, stage: str, up_to: int) -> list[int]:
+    """Years with an annual value of the market's default price series, latest first, none
+    after ``up_to`` [a] (empty when the market has no default series).
+
+    # NOTE: the base price is the latest *sourced* annual average up to the year the horizon
+    # starts (2025 for the October 2025 scenarios: NdPr 69 USD/kg, USGS_MCS2026 estimate), not a
+    # fixed 2024: the model starts from the latest data. Quantities keep the latest year with
+    # production data (the market base); a month-level observed series is shown beside the
+    # path, never fed into it.
+    """
+    d = dataset.price_defaults
+    pick = d.loc[(d["mineral"] == mineral) & (d["stage"] == stage)]
+    if pick.empty:
+        return []
+    row = pick.iloc[0]
+    p = dataset.prices
+    hit = p.loc[
+        (p["mineral"] == mineral)
+        & (p["product"] == row["product"])
+        & (p["market"] == row["market"])
+        & (p["source_id"] == row["source_id"])
+        & (p["period_type"] == "annual")
+        & p["usd_per_kg"].notna()
+    ]
+    years = sorted({int(y) for y in hit["period_start"].dt.year if int(y) <= up_to}, reverse=True)
+    return years
+
+
 def _is_next(stage: str, other: str) -> bool:
     """True when ``other`` is the stage right after ``stage`` in :data:`STAGE_ORDER`."""
     return (
@@ -131,6 +167,7 @@ PRICE_BASIS_COLUMNS: tuple[str, ...] = (
     "p0_content_usd_per_kg",
     "source_id",
     "confidence",
+    "p0_year",
 )
 """Columns of ``Results.price_basis`` / ``_Built.price_basis`` (docs/architecture.md)."""
 

@@ -4,6 +4,7 @@ demand growth and per-market parameters, gathered into the model's :class:`Marke
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,11 +16,14 @@ from mineral_briefs.engine.base import (
     STAGE_ORDER,
     _base_price,
     _group_shares,
+    _latest_price_years,
     _price_basis,
+    _price_year,
 )
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError, ScenarioError
 from mineral_briefs.model.demand import growth_multiple, interpolate_series
+from mineral_briefs.model.magnets import Recipe
 from mineral_briefs.model.simulate import Markets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,6 +134,13 @@ def _base_year_markets(
     price_over = {(p.mineral, p.stage): p.price().usd_per_kg() for p in (ov.prices if ov else ())}
     demand_over = {(d.mineral, d.stage): float(d.quantity_t) for d in (ov.demand if ov else ())}
     groups = {k: g for k, g in base.groupby(["mineral", "stage"], sort=False)}
+    fixed = _price_year(scenario)
+
+    def price_years(mi: str, st: str) -> list[int]:
+        if fixed is not None:
+            return [fixed]
+        return _latest_price_years(dataset, mi, st, scenario.horizon.start.year)
+
     for i, (mi, st) in enumerate(keys):
         g = groups[(mi, st)]
         q0[i] = float(g["quantity_t"].sum())
@@ -140,11 +151,12 @@ def _base_year_markets(
         if pb is not None:
             to_content[i] = pb.factor
             sources.update(x for x in pb.source_id.split(";") if x)
+        year: int | None = None
         if (mi, st) in price_over:
             p0[i] = price_over[(mi, st)]
         else:
-            p0[i] = _data_price(dataset, mi, st, base_year, sources)
-        basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i]))
+            p0[i], year = _data_price(dataset, mi, st, price_years(mi, st), sources)
+        basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i], year))
         d_share[:, i] = _demand_location(params, keys_all, groups, ally, alliance, mi, st)
         if (mi, st) in demand_over:
             # NOTE: a demand override sizes the market (Q0); production gives only the country
@@ -182,21 +194,23 @@ def _own_price_basis(
     return pb
 
 
-def _data_price(dataset: Dataset, mi: str, st: str, base_year: int, sources: set[str]) -> float:
-    """Base price of the base year, else of :data:`DEFAULT_BASE_YEAR` [USD/kg product];
-    NaN when neither has one."""
-    for year in dict.fromkeys((base_year, DEFAULT_BASE_YEAR)):
+def _data_price(
+    dataset: Dataset, mi: str, st: str, years: Sequence[int], sources: set[str]
+) -> tuple[float, int | None]:
+    """Base price [USD/kg product] and its year: the first of ``years`` with an annual value,
+    else :data:`DEFAULT_BASE_YEAR`; (NaN, None) when none has one."""
+    for year in dict.fromkeys((*years, DEFAULT_BASE_YEAR)):
         try:
             usd, src, _conf = _base_price(dataset, mi, st, year)
         except DataError:
             continue
         sources.add(src)
-        return usd
-    return np.nan
+        return usd, year
+    return np.nan, None
 
 
 def _basis_row(
-    mi: str, st: str, pb: PriceBasis | None, p0: float, to_content: float
+    mi: str, st: str, pb: PriceBasis | None, p0: float, to_content: float, year: int | None
 ) -> dict[str, Any]:
     """One row of ``Results.price_basis`` (:data:`PRICE_BASIS_COLUMNS`)."""
     return {
@@ -211,6 +225,7 @@ def _basis_row(
         "p0_content_usd_per_kg": p0 * to_content,
         "source_id": pb.source_id if pb else "",
         "confidence": pb.confidence if pb else "",
+        "p0_year": year,
     }
 
 
@@ -311,16 +326,52 @@ def _parameters(
     return central, low, high
 
 
+FEEDS: dict[tuple[str, str], tuple[str, str]] = {("ndpr_metal", "refining"): ("ndpr", "refining")}
+"""Upstream markets across mineral ids: NdPr metal is reduced from separated NdPr oxide.
+
+# NOTE: NdPr metal is its own mineral id (stage ``refining``), not a new stage: the stage list
+# is shared by every mineral (scenario schema, charts, briefs), and only NdPr has a metal step."""
+
+RECIPE_INPUTS: tuple[tuple[str, str, str], ...] = (
+    ("ndpr_metal", "refining", "ndpr"),
+    ("dy", "refining", "dy"),
+    ("tb", "refining", "tb"),
+)
+"""(mineral, stage, recipe parameter stem) of the magnet recipe's inputs (methodology §17)."""
+RECIPE_MAGNET: tuple[str, str] = ("magnet_rees", "magnets")
+
+
 def _upstream(keys: list[tuple[str, str]]) -> np.ndarray:
-    """(M,) index of each market's upstream stage of the same mineral, −1 where none."""
+    """(M,) index of each market's upstream stage of the same mineral (or its :data:`FEEDS`
+    market), −1 where none."""
     idx = {k: i for i, k in enumerate(keys)}
     upstream = np.full(len(keys), -1, dtype=np.int64)
     for i, (mi, st) in enumerate(keys):
-        if st in STAGE_ORDER and STAGE_ORDER.index(st) > 0:
+        if (mi, st) in FEEDS and FEEDS[(mi, st)] in idx:
+            upstream[i] = idx[FEEDS[(mi, st)]]
+        elif st in STAGE_ORDER and STAGE_ORDER.index(st) > 0:
             prev = (mi, STAGE_ORDER[STAGE_ORDER.index(st) - 1])
             if prev in idx:
                 upstream[i] = idx[prev]
     return upstream
+
+
+def _recipe(params: _Params, keys: list[tuple[str, str]]) -> Recipe | None:
+    """The magnet recipe when the magnet market and all its inputs are simulated, else None."""
+    idx = {k: i for i, k in enumerate(keys)}
+    if RECIPE_MAGNET not in idx or any((m, s) not in idx for m, s, _ in RECIPE_INPUTS):
+        return None
+    return Recipe(
+        magnet=idx[RECIPE_MAGNET],
+        inputs=np.array([idx[(m, s)] for m, s, _ in RECIPE_INPUTS], dtype=np.int64),
+        kg_per_t=np.array(
+            [params.value(f"recipe_{p}_kg_per_t_magnet", "magnet_rees") for *_, p in RECIPE_INPUTS]
+        ),
+        thrift=np.array([params.value("recipe_thrift_share", m) for m, _, _ in RECIPE_INPUTS]),
+        magnet_use=np.array(
+            [params.value("recipe_magnet_use_share", m) for m, _, _ in RECIPE_INPUTS]
+        ),
+    )
 
 
 def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.ndarray) -> Markets:
@@ -345,4 +396,5 @@ def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.nda
         headroom_lr=per_market("capacity_headroom_lr"),
         inventory_release=per_market("inventory_release_share"),
         downstream_dependence=per_market("downstream_dependence"),
+        recipe=_recipe(params, keys),
     )

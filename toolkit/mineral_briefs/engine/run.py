@@ -6,13 +6,16 @@ inputs, lay out the deterministic rows and the Monte Carlo draws, simulate, asse
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mineral_briefs.engine.assemble import _assemble
 from mineral_briefs.engine.build import _build
 from mineral_briefs.engine.results import Results
-from mineral_briefs.engine.rows import _monte_carlo, _rows_from, _variants
+from mineral_briefs.engine.rows import _monte_carlo, _rows_from, _Variants, _variants
 from mineral_briefs.engine.simulation import _simulate_chunked
 from mineral_briefs.errors import ScenarioError
 
@@ -29,6 +32,7 @@ def run(
     *,
     draws: int | None = None,
     seed: int | None = None,
+    central_only: bool = False,
 ) -> Results:
     """Simulate one scenario: deterministic path, Monte Carlo bands, KPIs, tornado, what-ifs.
 
@@ -42,6 +46,10 @@ def run(
         Monte Carlo draws (default ``scenario.uncertainty.draws``; 0 = deterministic only).
     seed : int, optional
         Random seed (default ``scenario.uncertainty.seed``).
+    central_only : bool
+        Only the central deterministic row: no what-if or tornado rows, no draws (``draws``
+        is ignored). For comparisons that read the central KPIs only (levers compared); the
+        central row is the same simulation as in a full run.
 
     Returns
     -------
@@ -55,11 +63,18 @@ def run(
         raise ScenarioError(f"draws must be >= 0, got {n_draws}")
     rng_seed = int(scenario.uncertainty.seed if seed is None else seed)
     b = _build(scenario, ds)
-    var = _variants(b)
+    if central_only:
+        n_draws = 0
+        var = _Variants([{}], [("central",)], [], None)
+    else:
+        var = _variants(b)
     mc = _monte_carlo(b, n_draws, rng_seed) if n_draws > 0 else None
     rows = _rows_from(b, var.overrides, mc)
     sim = _simulate_chunked(b, rows, len(var.overrides))
     results = _assemble(scenario, ds, b, sim, var.labels, n_draws, var.tornado, var.main_ctrl)
+    results = dataclasses.replace(
+        results, draws=n_draws, seed=rng_seed, data_checksum=_data_checksum(ds.checksums)
+    )
     logger.debug(
         "ran %s: %d markets, %d months, %d draws",
         scenario.id,
@@ -68,3 +83,9 @@ def run(
         n_draws,
     )
     return results
+
+
+def _data_checksum(checksums: Mapping[str, str]) -> str:
+    """SHA-256 over ``file=checksum`` lines in file order: one id for the data that ran."""
+    text = "\n".join(f"{k}={v}" for k, v in sorted(checksums.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mineral_briefs.model.magnets import Recipe
+
 F = NDArray[np.float64]
 I = NDArray[np.int64]  # noqa: E741
 
@@ -137,6 +139,8 @@ class Markets:
     """(M,): share θ of the base-price gap met from commercial stocks [0–1]."""
     downstream_dependence: F
     """(M,): share β of an upstream shortfall passed to this stage's supply [0–1]."""
+    recipe: Recipe | None = None
+    """The magnet recipe linking element markets and the magnet stage (§17), None if absent."""
 
     @property
     def size(self) -> int:

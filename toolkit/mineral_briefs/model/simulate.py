@@ -43,6 +43,7 @@ from mineral_briefs.model.inputs import (
     SimResult,
     Stockpiles,
 )
+from mineral_briefs.model.magnets import recipe_balance_step, recipe_record_step, recipe_step
 from mineral_briefs.model.state import init_state, init_static, start_month
 from mineral_briefs.model.stocks import stocks_step
 from mineral_briefs.model.supply import balance_step, supply_step
@@ -124,11 +125,14 @@ def simulate(
         mo = start_month(s, st, i)
         controls_step(s, mo)  # withheld volumes, segmentation (§5)
         supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
+        recipe_step(s, st, mo)  # magnets limited by the scarcest element (§17)
         balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
+        recipe_balance_step(s, st, mo)  # element demand follows magnet output (§17)
         stocks_step(s, st, mo)  # commercial stocks, strategic stockpiles (§6–7)
         clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)
         floors_step(s, mo)  # price floors and their money flows (§8)
         flows_step(s, st, mo)  # regional quantities, shortfall (§10)
+        recipe_record_step(s, st, mo)  # magnet output ratios for next month (§17)
         accumulate_step(s, mo, tot)  # KPI accumulators (§12)
         record_step(s, st, mo, rec)  # paths and bands (§11, §13)
         adjust_step(s, st, mo)  # partial adjustment of capacity and demand (§3)

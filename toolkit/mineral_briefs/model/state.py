@@ -353,6 +353,10 @@ class State:
     """(L+1, N, M) log outside prices of the last L months (lagged capacity response)."""
     ring_c: F
     """(L+1, N, M) log China prices of the last L months."""
+    mag_r_o: F | None = None
+    """(N, 1) last month's outside magnet output over its base share on trend (§17)."""
+    mag_r_c: F | None = None
+    """(N, 1) last month's China magnet output over its base share on trend (§17)."""
 
 
 def init_state(s: Static) -> State:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from mineral_briefs.export import CHARTS_ENV
 
 RESTART_AFTER = 25
 """A worker restarts its kernel after this many briefs (bounds memory growth in the kernel)."""
@@ -46,9 +49,13 @@ class _WorkerState:
             km = AsyncKernelManager(kernel_name=kernel_name)
             # NOTE: the kernel's cwd is fixed at start (papermill's cwd= chdir()s the whole
             # process, which is not thread-safe under Dask threads).
+            # NOTE: charts as specs only: the exporter embeds them offline (no SVG drawn in
+            # the kernel for nothing; see mineral_briefs.export.chart_mode).
+            env = {**os.environ, CHARTS_ENV: "spec"}
             _sync(
                 km.start_kernel,
                 cwd=cwd,
+                env=env,
                 # silences ipykernel's per-start "running over TCP without encryption" warning
                 # (tooling.md §6.9); errors still reach the worker's stderr.
                 extra_arguments=["--HistoryManager.enabled=False", "--IPKernelApp.log_level=40"],

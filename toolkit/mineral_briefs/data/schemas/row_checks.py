@@ -97,3 +97,18 @@ def check_conversion_ends(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
     bad = df["from_basis"] == df["to_basis"]
     for i in _flagged(bad):
         yield int(i), "to_basis", "must differ from from_basis"
+
+
+OBSERVED_UNITS: dict[str, str] = {"Price": "USD/kg", "Exports": "t/month"}
+"""The unit each observed variable is written in (``observed.csv``)."""
+
+
+def check_observed(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """An observed month is the first day of its month, in the unit of its variable."""
+    not_first = df["month"].notna() & (pd.to_datetime(df["month"]).dt.day != 1)
+    for i in _flagged(not_first):
+        yield int(i), "month", "must be the first day of a month (YYYY-MM-01)"
+    want = df["variable"].map(OBSERVED_UNITS)
+    bad = want.notna() & (df["unit"] != want)
+    for i in _flagged(bad):
+        yield int(i), "unit", f"must be {want.iat[i]} for {df['variable'].iat[i]}"

@@ -12,6 +12,7 @@ from mineral_briefs.data.schemas.row_checks import (
     check_low_high,
     check_magnets_stage,
     check_multiple_order,
+    check_observed,
     check_period_order,
     check_shares,
     check_usd_per_kg,
@@ -34,6 +35,8 @@ from mineral_briefs.vocab import CONFIDENCE, IEA_SCENARIOS, MINERALS, STAGES
 _MINERALS = frozenset(MINERALS)
 _STAGES = frozenset(STAGES)
 _CONF = frozenset(CONFIDENCE)
+_OBSERVED_REGIONS = frozenset(("World", "Alliance", "Rest of World"))
+"""Aggregate regions an observed series may name besides ISO3 codes (the model's regions)."""
 
 
 def _src() -> Col:
@@ -225,6 +228,26 @@ TABLES: Final[dict[str, TableSpec]] = {
             key=("episode", "metric"),
             optional_file=True,
             row_checks=(check_low_high,),
+        ),
+        TableSpec(
+            "observed",
+            (
+                Col("series"),
+                Col("mineral", allowed=_MINERALS),
+                Col("stage", allowed=_STAGES),
+                Col("variable", allowed=frozenset(("Price", "Exports"))),
+                Col("region", allowed=frozenset(COUNTRY_IDS) | _OBSERVED_REGIONS),
+                Col("month", "date"),
+                Col("value", "float", ge=0),
+                Col("unit", allowed=frozenset(("USD/kg", "t/month"))),
+                Col("basis"),
+                _src(),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("series", "month", "source_id"),
+            optional_file=True,
+            row_checks=(check_observed,),
         ),
         TableSpec(
             "seed_claims",

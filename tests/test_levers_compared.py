@@ -1,0 +1,207 @@
+"""Levers compared (brief/compared.py), who pays (brief/answer.py) and the base-price year.
+
+Every number of the levers-compared table must be an engine run of the scenario with exactly
+one documented change; these tests re-run the variants independently and check the rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mineral_briefs import engine
+from mineral_briefs.brief import answer, compared
+from mineral_briefs.data import load_dataset
+from mineral_briefs.scenarios import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+MI, ST = "magnet_rees", "magnets"
+
+
+@pytest.fixture(scope="module")
+def ds():  # type: ignore[no-untyped-def]
+    return load_dataset(REPO / "data")
+
+
+@pytest.fixture(scope="module")
+def controls(ds):  # type: ignore[no-untyped-def]
+    sc = load_scenario("controls_oct2025")
+    return sc, engine.run(sc, ds, draws=0)
+
+
+@pytest.fixture(scope="module")
+def rows(controls, ds):  # type: ignore[no-untyped-def]
+    sc, res = controls
+    compared._CACHE.clear()
+    return compared.compare(sc, res, ds, MI, ST)
+
+
+def _short(r: engine.Results) -> float:
+    k = r.kpis
+    sel = k[(k.mineral == MI) & (k.stage == ST) & (k.kpi == "cumulative_shortfall_t")]
+    return float(sel["value"].iloc[0])
+
+
+def test_central_only_run_is_the_central_row_of_a_full_run(controls, ds) -> None:  # type: ignore[no-untyped-def]
+    sc, full = controls
+    lean = engine.run(sc, ds, central_only=True)
+    key = ["mineral", "stage", "kpi"]
+    a = full.kpis.set_index(key)["value"].sort_index()
+    b = lean.kpis.set_index(key)["value"].sort_index()
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_each_variant_changes_one_lever_only(controls) -> None:  # type: ignore[no-untyped-def]
+    sc, res = controls
+    var = compared.variants(sc, res, MI, ST)
+    assert set(var) == set(compared.LEVERS)
+    stock = var["stockpile"][0]
+    assert len(stock.stockpiles) == len(sc.stockpiles) + 1
+    assert stock.stockpiles[-1].days_of_cover == compared.STOCKPILE_DAYS
+    assert (stock.price_floors, stock.projects) == (sc.price_floors, sc.projects)
+    floor = var["floor"][0]
+    assert [f.instrument for f in floor.price_floors] == ["variable_tariff"]
+    assert floor.price_floors[0].floor.value == compared.NDPR_FLOOR_USD_PER_KG
+    assert floor.stockpiles == sc.stockpiles
+    off = var["offtake"][0]
+    assert off.price_floors[0].offtake_volume_t_per_year == pytest.approx(620.0)
+    proj = var["projects"][0]
+    assert len(proj.projects) == len(sc.projects) + 1
+    assert proj.projects[-1].capacity_t_per_year == pytest.approx(620.0)
+    wide = var["alliance"][0]
+    assert wide.alliance == compared.WIDER_ALLIANCE
+    assert len(wide.alliance_members) > len(sc.alliance_members)
+    # China's targets stay the scenario's own alliance: a wider alliance is not a wider ban
+    for c_old, c_new in zip(sc.export_controls, wide.export_controls, strict=True):
+        if c_old.targets == "alliance":
+            assert tuple(c_new.targets) == sc.alliance_members
+
+
+def test_rows_are_engine_runs_of_the_variants(controls, rows, ds) -> None:  # type: ignore[no-untyped-def]
+    sc, res = controls
+    own = _short(res)
+    var = compared.variants(sc, res, MI, ST)
+    by = {r.lever: r for r in rows}
+    for lever in ("stockpile", "floor"):
+        again = engine.run(var[lever][0], ds, central_only=True)
+        assert by[lever].shortfall_t == pytest.approx(_short(again), rel=1e-12)
+        assert by[lever].avoided_t == pytest.approx(own - _short(again), rel=1e-9, abs=1e-6)
+    money = engine.run(var["floor"][0], ds, central_only=True).kpis
+    extra = (
+        money[money.kpi.isin(["consumer_cost_usd", "fiscal_cost_usd"])]["value"].sum()
+        - res.kpis[res.kpis.kpi.isin(["consumer_cost_usd", "fiscal_cost_usd"])]["value"].sum()
+    )
+    assert by["floor"].extra_cost_usd == pytest.approx(extra)
+    assert by["floor"].extra_cost_usd > 0  # a 110 USD/kg levy over a 69 USD/kg base costs
+
+
+def test_a_stockpile_and_a_project_avoid_shortfall(rows) -> None:  # type: ignore[no-untyped-def]
+    by = {r.lever: r for r in rows}
+    assert by["stockpile"].avoided_t > 1.0
+    assert by["projects"].avoided_t > 1.0
+    assert not by["stockpile"].costed and math.isnan(by["stockpile"].cost_usd_per_t)
+
+
+def test_ranking_is_by_shortfall_avoided(rows) -> None:  # type: ignore[no-untyped-def]
+    order = [r.avoided_t for r in compared.ranked(rows) if not r.skipped]
+    assert order == sorted(order, reverse=True)
+    best = compared.best(rows)
+    assert best is not None and best.avoided_t == max(order)
+
+
+def test_cheapest_is_the_lowest_cost_per_tonne() -> None:
+    nan = float("nan")
+    mk = compared.LeverResult
+    rows = [
+        mk("floor", "", "", 10.0, 5.0, 50.0, 1e6, 2e5, True, 1.0),
+        mk("offtake", "", "", 12.0, 3.0, 30.0, 3e5, 1e5, True, 1.0),
+        mk("stockpile", "", "", 8.0, 7.0, 70.0, nan, nan, False, 1.0),
+    ]
+    assert compared.cheapest(rows).lever == "offtake"  # type: ignore[union-attr]
+    assert compared.best(rows).lever == "stockpile"  # type: ignore[union-attr]
+    assert [r.lever for r in compared.ranked(rows)] == ["stockpile", "floor", "offtake"]
+
+
+def test_no_shortfall_runs_no_lever(ds) -> None:  # type: ignore[no-untyped-def]
+    sc = load_scenario("baseline")
+    res = engine.run(sc, ds, draws=0)
+    compared._CACHE.clear()
+    out = compared.compare(sc, res, ds, MI, "refining")
+    assert {r.skipped for r in out} <= {
+        "compared.skip.no_shortfall",
+        "compared.skip.alliance",
+        "compared.skip.no_size",
+    }
+    assert compared.best(out) is None
+
+
+def test_csv_rows_carry_every_measure(rows) -> None:  # type: ignore[no-untyped-def]
+    out = compared.csv_rows(rows, "controls_oct2025", MI, ST)
+    kpis = {r["kpi"] for r in out}
+    assert len(out) == 6 * len(compared.LEVERS) == len(kpis)
+    stock = next(r for r in out if r["kpi"] == "lever_shortfall_avoided_t|stockpile")
+    assert stock["value"] == next(r.avoided_t for r in rows if r.lever == "stockpile")
+
+
+# --------------------------------------------------------------------------- who pays
+
+
+def test_buyer_money_scales_with_the_content_factor(controls) -> None:  # type: ignore[no-untyped-def]
+    """Price × quantity goes through the market's conversion factor (issue 9's unit trap)."""
+    _, res = controls
+    one = answer.money_paths(res, MI, ST)
+    pb = res.price_basis.copy()
+    sel = (pb.mineral == MI) & (pb.stage == ST)
+    pb.loc[sel, "content_per_product_factor"] *= 2.0
+    two = answer.money_paths(dataclasses.replace(res, price_basis=pb), MI, ST)
+    assert two["buyers"].sum() == pytest.approx(2.0 * one["buyers"].sum())
+    assert one["buyers"].sum() > 1e8  # a 3.8× peak costs alliance buyers real money
+
+
+def test_buyer_money_by_hand_for_one_month(controls) -> None:  # type: ignore[no-untyped-def]
+    _, res = controls
+    from mineral_briefs.model.codelist import variable
+
+    ts = res.timeseries
+    month = sorted(ts.time.unique())[20]
+
+    def v(q: str, region: str) -> float:
+        hit = ts[(ts.variable == variable(q, MI, ST)) & (ts.region == region) & (ts.time == month)]
+        return float(hit["value"].iloc[0]) if len(hit) else 0.0
+
+    pb = res.price_basis[(res.price_basis.mineral == MI) & (res.price_basis.stage == ST)].iloc[0]
+    want = (
+        (v("Price", "Alliance") - pb.p0_product_usd_per_kg)
+        * pb.content_per_product_factor
+        * (v("Demand", "Alliance") - v("Shortfall", "Alliance"))
+        * 1000
+        / 12
+    )
+    got = answer.money_paths(res, MI, ST)["buyers"]
+    assert got.loc[pd.Timestamp(month)] == pytest.approx(want)
+
+
+# --------------------------------------------------------------------------- base year
+
+
+def test_the_model_starts_from_the_latest_sourced_price(controls) -> None:  # type: ignore[no-untyped-def]
+    _, res = controls
+    pb = res.price_basis.set_index(["mineral", "stage"])
+    assert pb.loc[(MI, "refining"), "p0_product_usd_per_kg"] == 69.0  # USGS_MCS2026, 2025e
+    assert pb.loc[(MI, "refining"), "p0_year"] == 2025
+    assert (pb["p0_year"].dropna() <= 2025).all()  # never after the horizon's start year
+
+
+def test_a_fixed_base_year_keeps_its_own_price(ds) -> None:  # type: ignore[no-untyped-def]
+    """A replay's ``base_overrides.base_year`` fixes the price year (never the latest)."""
+    from mineral_briefs.scenarios.overrides import BaseOverrides
+
+    sc = load_scenario("controls_oct2025")
+    sc = sc.model_copy(update={"base_overrides": BaseOverrides(base_year=2023)})
+    res = engine.run(sc, ds, central_only=True)
+    pb = res.price_basis.set_index(["mineral", "stage"])
+    assert pb.loc[(MI, "refining"), "p0_product_usd_per_kg"] == 75.0  # USGS_MCS2026, 2023
+    assert pb.loc[(MI, "refining"), "p0_year"] == 2023

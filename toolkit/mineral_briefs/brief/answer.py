@@ -1,0 +1,399 @@
+"""The answer on the first screen and the "levers compared" section.
+
+The answer box opens the executive summary: what happens (price in USD/kg and as a multiple,
+shortfall in t and % of demand), for how long, who pays (alliance buyers, taxpayers, producers
+outside China; in the peak calendar year and cumulative to the end of the horizon) and what
+helps most (the best of the levers compared). Every number in it is a row of the key-figure CSV
+(:meth:`AnswerSection.answer_csv_rows`), as the audit checks.
+
+Who pays is derived from the central run's monthly series, per kg of the market's quantity
+basis (``Results.price_basis``), against the base price the model starts from:
+
+* alliance buyers: Σ (alliance price − base price) × (alliance demand − alliance shortfall);
+* producers outside China: Σ (price − base price) × supply, alliance and rest of world;
+* taxpayers: the engine's ``fiscal_cost_usd`` (floors paid from budgets).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from mineral_briefs import i18n
+from mineral_briefs.brief import compared
+from mineral_briefs.brief._html import _p
+from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.i18n import escape
+from mineral_briefs.narrative import HTML, html_table
+from mineral_briefs.narrative.kpis import month_text
+from mineral_briefs.narrative.markup import Safe
+
+ANCHOR = "levers-compared"
+"""Id of the levers-compared heading (the answer box links to it)."""
+
+
+def _series(ts: pd.DataFrame, quantity: str, mineral: str, stage: str, region: str) -> pd.Series:
+    """One monthly series of the central run [its unit], indexed by month; zeros when the
+    engine dropped it (a flow that is zero throughout is not written)."""
+    from mineral_briefs.model.codelist import variable
+
+    sel = ts[(ts["variable"] == variable(quantity, mineral, stage)) & (ts["region"] == region)]
+    months = pd.to_datetime(ts["time"].drop_duplicates()).sort_values()
+    if sel.empty:
+        return pd.Series(0.0, index=months)
+    return (
+        sel.set_index(pd.to_datetime(sel["time"]))["value"]
+        .astype(float)
+        .reindex(months, fill_value=0.0)
+    )
+
+
+def money_paths(results: Any, mineral: str, stage: str) -> dict[str, pd.Series]:
+    """Monthly money of the shock [USD/month]: ``buyers`` (extra paid by alliance buyers over
+    the base price) and ``producers`` (extra revenue of producers outside China)."""
+    ts = results.timeseries
+    pb = results.price_basis
+    hit = pb[(pb["mineral"] == mineral) & (pb["stage"] == stage)]
+    if ts is None or ts.empty or hit.empty:
+        return {}
+    p0 = float(hit["p0_product_usd_per_kg"].iloc[0])
+    factor = float(hit["content_per_product_factor"].iloc[0])
+    if not (math.isfinite(p0) and math.isfinite(factor)):
+        return {}
+    kg = 1000.0 / 12.0  # t/yr over one month -> kg
+    s = {
+        (q, r): _series(ts, q, mineral, stage, r)
+        for q in ("Price", "Demand", "Shortfall", "Supply")
+        for r in ("Alliance", "Rest of World")
+    }
+    bought = s[("Demand", "Alliance")] - s[("Shortfall", "Alliance")]
+    buyers = (s[("Price", "Alliance")] - p0) * factor * bought * kg
+    producers = (
+        (s[("Price", "Alliance")] - p0) * s[("Supply", "Alliance")]
+        + (s[("Price", "Rest of World")] - p0) * s[("Supply", "Rest of World")]
+    ) * (factor * kg)
+    return {"buyers": buyers, "producers": producers}
+
+
+def _peak_year(path: pd.Series) -> tuple[float, int | None]:
+    """The calendar year with the largest amount (by magnitude) and that amount [USD/yr]."""
+    if path.empty:
+        return float("nan"), None
+    by_year = path.groupby(path.index.year).sum()
+    year = int(by_year.abs().idxmax())
+    return float(by_year.loc[year]), year
+
+
+class AnswerSection(BriefBase):
+    """``answer`` (first screen), ``levers_compared`` and their key-figure rows."""
+
+    @cached_property
+    def compared_levers(self) -> list[compared.LeverResult]:
+        """The levers compared for the focal market (engine runs, cached per scenario)."""
+        return compared.compare(self.scenario, self.results, self.dataset, self.mineral, self.stage)
+
+    @cached_property
+    def who_pays(self) -> dict[str, tuple[float, float, int | None]]:
+        """Payer -> (cumulative [USD], peak calendar year [USD/yr], that year)."""
+        out: dict[str, tuple[float, float, int | None]] = {}
+        for who, path in money_paths(self.results, self.mineral, self.stage).items():
+            peak, year = _peak_year(path)
+            out[who] = (float(path.sum()), peak, year)
+        fiscal = self.kpis.get("fiscal_cost_usd")
+        fiscal_y = self.kpis.get("fiscal_cost_usd_per_year")
+        if fiscal is not None and fiscal.available:
+            out["taxpayers"] = (
+                fiscal.value,
+                fiscal_y.value if fiscal_y is not None else float("nan"),
+                None,
+            )
+        return out
+
+    def answer_csv_rows(self) -> list[dict[str, Any]]:
+        """Who pays and the levers compared, as key-figure CSV rows of the focal market."""
+        rows = compared.csv_rows(self.compared_levers, self.scenario_id, self.mineral, self.stage)
+        notes = {
+            "buyers": "extra paid by alliance buyers over the base price, from the central "
+            "run's monthly series (price − base) × (demand − shortfall)",
+            "producers": "extra revenue of producers outside China over the base price, from "
+            "the central run's monthly series (price − base) × supply",
+        }
+        kpi_ids = {"buyers": "buyer_extra_cost_usd", "producers": "producer_revenue_change_usd"}
+        for who, (total, peak, year) in self.who_pays.items():
+            if who not in kpi_ids:
+                continue
+            for kpi, value, unit, when in (
+                (kpi_ids[who], total, "USD", "cumulative over the horizon"),
+                (f"{kpi_ids[who]}_per_year", peak, "USD/yr", f"peak calendar year {year}"),
+            ):
+                rows.append(
+                    {
+                        "scenario": self.scenario_id,
+                        "mineral": self.mineral,
+                        "stage": self.stage,
+                        "kpi": kpi,
+                        "statistic": "central",
+                        "value": value,
+                        "unit": unit,
+                        "p10": value,
+                        "p90": value,
+                        "flags": "",
+                        "note": f"{when}; {notes[who]}",
+                        "focal": True,
+                    }
+                )
+        return rows
+
+    # ----------------------------------------------------------------------- first screen
+
+    def answer(self) -> HTML:
+        """The answer box: what happens, how long, who pays, what helps most."""
+        cells = [
+            ("answer.what", self._what()),
+            ("answer.how_long", self._how_long()),
+            ("answer.who_pays", self._who()),
+            ("answer.helps", self._helps()),
+        ]
+        body = "".join(
+            f'<div class="mb-answer-cell"><div class="mb-answer-head">{escape(self.t(k))}</div>'
+            f"<p>{text}</p></div>"
+            for k, text in cells
+        )
+        return HTML(f'<div class="mb-answer">{body}</div>')
+
+    @property
+    def _end_text(self) -> str:
+        return month_text(self.start, self.horizon_months - 1, self.language)
+
+    def _base_year_text(self) -> tuple[str, str]:
+        pb = self.results.price_basis
+        hit = pb[(pb["mineral"] == self.mineral) & (pb["stage"] == self.stage)]
+        year = hit["p0_year"].iloc[0] if len(hit) and "p0_year" in hit else None
+        src = self.kpis.get("base_price_usd_per_kg")
+        year_text = str(int(year)) if year is not None and pd.notna(year) else ""
+        sources = self._price_sources()
+        return year_text, (src.text if src is not None else "–") + (
+            f" ({self.t('answer.base_year', year=year_text)}, {sources})" if year_text else ""
+        )
+
+    def _price_sources(self) -> str:
+        d = self.dataset.price_defaults
+        hit = d[(d["mineral"] == self.mineral) & (d["stage"] == self.stage)]
+        return str(hit["source_id"].iloc[0]) if len(hit) else ""
+
+    def _what(self) -> str:
+        name = self.t(f"mineral_lower.{self.mineral}")
+        out_p = self.kpis.get("peak_price_multiple_outside")
+        base = self.kpis.get("base_price_usd_per_kg")
+        _, base_text = self._base_year_text()
+        parts = []
+        if out_p is not None and out_p.available and base is not None and base.available:
+            peak_usd = i18n.fmt_price(out_p.value * base.value, self.language)
+            month = self.kpis.get("peak_month_outside")
+            when = (
+                self.t("answer.rising", date=self._end_text)
+                if out_p.flagged("rising_at_end")
+                else self.t(
+                    "answer.peak_in", date=month_text(self.start, month.value, self.language)
+                )
+                if month is not None and month.available
+                else ""
+            )
+            key = "answer.price_flat" if out_p.value <= 1.005 else "answer.price"
+            parts.append(
+                self.t(
+                    key,
+                    mineral=escape(name),
+                    usd=f"<strong>{peak_usd}</strong>",
+                    multiple=f"<strong>{out_p.text}</strong>",
+                    base=escape(base_text),
+                    when=escape(when),
+                )
+            )
+            ally = self.kpis.get("peak_price_multiple_alliance")
+            if ally is not None and ally.available and ally.value > out_p.value * 1.01:
+                # NOTE: under a floor the alliance pays more than the rest of the world.
+                parts.append(
+                    self.t(
+                        "answer.price_alliance",
+                        usd=f"<strong>{i18n.fmt_price(ally.value * base.value, self.language)}"
+                        "</strong>",
+                        multiple=f"<strong>{ally.text}</strong>",
+                    )
+                )
+        short_t = self.kpis.get("cumulative_shortfall_t")
+        short_pct = self.kpis.get("cumulative_shortfall_pct")
+        if short_t is not None and short_t.available and short_t.value >= 1.0:
+            parts.append(
+                self.t(
+                    "answer.shortfall",
+                    tonnes=f"<strong>{short_t.text}</strong>",
+                    pct=f"<strong>{short_pct.text if short_pct is not None else '–'}</strong>",
+                )
+            )
+        else:
+            parts.append(self.t("answer.no_shortfall"))
+        return " ".join(parts)
+
+    def _how_long(self) -> str:
+        rec = self.kpis.get("months_to_recovery")
+        short_t = self.kpis.get("cumulative_shortfall_t")
+        out_p = self.kpis.get("peak_price_multiple_outside")
+        disrupted = (short_t is not None and short_t.available and short_t.value >= 1.0) or (
+            out_p is not None and out_p.available and out_p.value > 1.1
+        )
+        if not disrupted:
+            return self.t("answer.no_disruption")
+        if rec is not None and not rec.available and rec.flagged("open_at_horizon"):
+            return self.t("answer.open", date=self._end_text)
+        if rec is not None and rec.available:
+            return self.t(
+                "answer.over",
+                months=i18n.fmt_number(rec.value, self.language, 0),
+                date=month_text(self.start, rec.value, self.language),
+            )
+        return self.t("answer.unknown")
+
+    def _who(self) -> str:
+        pay = self.who_pays
+        lines = []
+        for who in ("buyers", "taxpayers", "producers"):
+            if who not in pay:
+                continue
+            total, peak, year = pay[who]
+            lines.append(
+                self.t(
+                    f"answer.pays.{who}",
+                    total=f"<strong>{i18n.fmt_money(total, self.language)}</strong>",
+                    peak=i18n.fmt_money(peak, self.language),
+                    year=str(year) if year is not None else "",
+                    date=self._end_text,
+                )
+            )
+        return "<br>".join(lines) if lines else self.t("answer.pays.none")
+
+    def _helps(self) -> str:
+        rows = self.compared_levers
+        top = compared.best(rows)
+        link = f'<a href="#{ANCHOR}">{escape(self.t("answer.see_levers"))}</a>'
+        if all(r.skipped == "compared.skip.no_shortfall" for r in rows):
+            return self.t("answer.helps.nothing") + " " + link
+        if top is None:
+            return self.t("answer.helps.none", n=len(rows)) + " " + link
+        text = self.t(
+            "answer.helps.best",
+            lever=f"<strong>{escape(self.t(f'compared.lever.{top.lever}'))}</strong>",
+            tonnes=f"<strong>{i18n.fmt_tonnes(top.avoided_t, self.language)}</strong>",
+            pct=i18n.fmt_pct(top.avoided_pct, self.language),
+        )
+        cheap = compared.cheapest(rows)
+        if cheap is not None:
+            text += " " + self.t(
+                "answer.helps.cheapest",
+                lever=escape(self.t(f"compared.lever.{cheap.lever}")),
+                usd=i18n.fmt_money(cheap.cost_usd_per_t, self.language),
+                date=self._end_text,
+            )
+        return text + " " + link
+
+    # ----------------------------------------------------------------------- the section
+
+    def levers_compared(self) -> HTML:
+        """The scenario's alternatives, each an engine run, ranked by shortfall avoided and by
+        cost per tonne avoided."""
+        rows = compared.ranked(self.compared_levers)
+        head = f'<h2 id="{ANCHOR}">{escape(self.t("section.levers_compared"))}</h2>' + _p(
+            escape(self.t("compared.intro", market=self._market_name()))
+        )
+        if all(r.skipped == "compared.skip.no_shortfall" for r in rows):
+            return HTML(head + _p(escape(self.t("compared.skip.no_shortfall"))))
+        own = self.kpis.get("cumulative_shortfall_t")
+        cheap_rank = {
+            r.lever: i + 1
+            for i, r in enumerate(
+                sorted(
+                    (x for x in rows if math.isfinite(x.cost_usd_per_t) and x.avoided_t >= 1.0),
+                    key=lambda x: x.cost_usd_per_t,
+                )
+            )
+        }
+        table_rows = []
+        for i, r in enumerate(rows):
+            table_rows.append(self._row(i + 1, r, cheap_rank.get(r.lever)))
+        table = html_table(
+            [
+                self.t(f"compared.col.{c}")
+                for c in (
+                    "rank",
+                    "lever",
+                    "change",
+                    "shortfall",
+                    "avoided",
+                    "avoided_pct",
+                    "cost",
+                    "per_t",
+                    "cost_rank",
+                )
+            ],
+            table_rows,
+            css_class="mb-table mb-compared",
+            numeric=(0, 3, 4, 5, 6, 7, 8),
+        )
+        foot = self.t(
+            "compared.foot",
+            shortfall=own.text if own is not None else "–",
+            date=self._end_text,
+        )
+        return HTML(head + table + _p(escape(foot), "mb-note"))
+
+    def _row(self, rank: int, r: compared.LeverResult, cost_rank: int | None) -> list[Any]:
+        lang = self.language
+        name = self.t(f"compared.lever.{r.lever}")
+        if r.skipped:
+            return ["–", name, self.t(r.skipped), "–", "–", "–", "–", "–", "–"]
+        cost = i18n.fmt_money(r.extra_cost_usd, lang) if r.costed else self.t("compared.not_costed")
+        per_t = i18n.fmt_money(r.cost_usd_per_t, lang) if math.isfinite(r.cost_usd_per_t) else "–"
+        return [
+            str(rank),
+            name,
+            Safe(escape(self._change(r))),
+            i18n.fmt_tonnes(r.shortfall_t, lang),
+            i18n.fmt_tonnes(r.avoided_t, lang),
+            i18n.fmt_pct(r.avoided_pct, lang),
+            cost,
+            per_t,
+            str(cost_rank) if cost_rank is not None else "–",
+        ]
+
+    def _change(self, r: compared.LeverResult) -> str:
+        parts = r.detail.split("|")
+        lang = self.language
+        if r.lever == "stockpile":
+            return self.t(
+                "compared.change.stockpile",
+                days=parts[0],
+                stage=self.t(f"stage_lower.{parts[1]}"),
+            )
+        if r.lever in ("floor", "offtake"):
+            return self.t(
+                f"compared.change.{r.lever}",
+                usd=i18n.fmt_price(float(parts[0]), lang),
+                stage=self.t(f"stage_lower.{parts[1]}"),
+                tonnes=i18n.fmt_tonnes(float(parts[2]), lang) if len(parts) > 2 else "–",
+            )
+        if r.lever == "projects":
+            return self.t(
+                "compared.change.projects",
+                tonnes=i18n.fmt_tonnes(float(parts[0]), lang),
+                date=i18n.fmt_date(parts[1], lang),
+            )
+        return self.t("compared.change.alliance")
+
+    def _market_name(self) -> str:
+        return (
+            f"{i18n.mineral_name(self.mineral, self.language)}, "
+            f"{self.t(f'stage_lower.{self.stage}')}"
+        )

@@ -1,0 +1,410 @@
+"""Levers compared: the scenario's alternatives run through the engine and ranked.
+
+Each alternative is the brief's own scenario with one small, documented modification (a
+stockpile release, a price floor, an offtake, a new project, a wider alliance), validated like
+a scenario file and run deterministically (the central estimate, as every figure of a brief).
+The brief reports, per lever, the shortfall it avoids in the focal market and what it costs
+consumers and taxpayers, and ranks the levers by shortfall avoided and by cost per tonne avoided.
+
+The modifications (docs/methodology.md §17, "levers compared"):
+
+* ``stockpile`` — an alliance stock of 60 days of the alliance's demand of the focal mineral
+  (JOGMEC's long-standing target, IEA_POLICY_JP), held at refining, released against the
+  shortfall, refilled over 12 months once the price is back below 1.1× its base;
+* ``floor`` — a variable levy holding the alliance price at a floor: 110 USD/kg for magnet rare
+  earths (the DoD–MP Materials NdPr floor, DOD_MP_2025), else 1.5× the base price (an
+  assumption), from the first export control's effective date;
+* ``offtake`` — the same floor paid by governments on an offtake of one typical project's
+  output a year (project size from the model parameters);
+* ``projects`` — one project of the typical size, online 12 months after the first control
+  takes effect, ramping up over 12 months, certain to be built;
+* ``alliance`` — the wider Minerals Security Partnership (``wider_partnership``) instead of the
+  scenario's alliance; export controls and floors keep their original targets and members,
+  so only who shares supply changes.
+
+A lever the scenario already uses (a floor in a floor scenario) or that cannot apply (no sourced
+project size, a custom alliance) is listed with the reason and not run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+
+LEVERS: Final[tuple[str, ...]] = ("stockpile", "floor", "offtake", "projects", "alliance")
+"""The alternatives every brief compares, in table order before ranking."""
+
+STOCKPILE_DAYS: Final[float] = 60.0
+"""Days of the alliance's demand held by the compared stockpile [days] (IEA_POLICY_JP)."""
+NDPR_FLOOR_USD_PER_KG: Final[float] = 110.0
+"""NdPr floor of the DoD–MP Materials agreement [USD/kg NdPr oxide] (DOD_MP_2025)."""
+FLOOR_MULTIPLE: Final[float] = 1.5
+"""Floor for markets without a sourced floor [× base price] (assumption)."""
+PROJECT_LEAD_MONTHS: Final[int] = 12
+"""Months from the first control's effective date to the compared project's start [months]."""
+PROJECT_RAMP_MONTHS: Final[int] = 12
+"""Ramp-up of the compared project [months]."""
+WIDER_ALLIANCE: Final[str] = "wider_partnership"
+"""Alliance preset of the ``alliance`` lever."""
+SOURCES: Final[dict[str, str]] = {
+    "stockpile": "IEA_POLICY_JP",
+    "floor": "DOD_MP_2025",
+    "offtake": "DOD_MP_2025",
+    "projects": "",
+    "alliance": "",
+}
+"""Source id behind each modification's size (empty: model parameter or assumption)."""
+
+
+@dataclass(frozen=True)
+class LeverResult:
+    """One compared lever: what it changes and what the engine says it does.
+
+    ``skipped`` holds the catalogue key of the reason when the lever was not run; the numbers
+    are then NaN.
+    """
+
+    lever: str
+    detail: str
+    """What was changed, in the brief's terms (raw text, escape before HTML)."""
+    skipped: str
+    shortfall_t: float
+    """Cumulative shortfall of the focal market with the lever [t]."""
+    avoided_t: float
+    """Shortfall avoided against the scenario [t] (negative: the lever adds to it)."""
+    avoided_pct: float
+    """Share of the scenario's shortfall avoided [%]."""
+    extra_cost_usd: float
+    """Extra consumer and fiscal cost against the scenario, all markets, cumulative [USD]."""
+    cost_usd_per_t: float
+    """Extra cost per tonne avoided [USD/t]; NaN when nothing is avoided or nothing costed."""
+    costed: bool
+    """False when the model books no money for this lever (stockpiles, projects, alliance)."""
+    peak_multiple: float
+    """Peak price outside China with the lever [× base price]."""
+
+
+# --------------------------------------------------------------------------- the variants
+
+
+def _first_effective(scenario: Any) -> dt.date:
+    """Effective date of the first material export control, else the horizon start."""
+    dates = [
+        c.effective
+        for c in getattr(scenario, "export_controls", ())
+        if any(s != "technology" for s in c.stages)
+    ]
+    return min(dates) if dates else scenario.horizon.start
+
+
+def _add_months(day: dt.date, months: int) -> str:
+    total = day.year * 12 + day.month - 1 + months
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def _stock_stage(results: Any, mineral: str, stage: str) -> str:
+    """Refining when the mineral has a simulated refining market (oxide stocks), else ``stage``."""
+    kp = results.kpis
+    has = ((kp["mineral"] == mineral) & (kp["stage"] == "refining")).any()
+    return "refining" if has else stage
+
+
+def _floor_usd(mineral: str, base_usd_per_kg: float) -> float:
+    if mineral == "magnet_rees":
+        return NDPR_FLOOR_USD_PER_KG
+    return round(FLOOR_MULTIPLE * base_usd_per_kg, 2)
+
+
+def variants(
+    scenario: Any, results: Any, mineral: str, stage: str
+) -> dict[str, tuple[Any | None, str, str]]:
+    """Each lever's modified scenario, what it changes, and why it was skipped.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The brief's resolved scenario.
+    results : Results
+        Its engine results (base price, project size, markets).
+    mineral, stage : str
+        The focal market.
+
+    Returns
+    -------
+    dict
+        lever id -> (scenario or None, detail text, skip reason key or ``""``).
+    """
+    from mineral_briefs.scenarios.floors import PriceFloor
+    from mineral_briefs.scenarios.projects import Project
+    from mineral_briefs.scenarios.stockpiles import Stockpile
+
+    kp = results.kpis
+    focal = kp[(kp["mineral"] == mineral) & (kp["stage"] == stage)].set_index("kpi")["value"]
+    stock_stage = _stock_stage(results, mineral, stage)
+    floor_stage = stock_stage
+    fkp = kp[(kp["mineral"] == mineral) & (kp["stage"] == floor_stage)].set_index("kpi")["value"]
+    base = float(fkp.get("base_price_usd_per_kg", float("nan")))
+    start = _first_effective(scenario)
+    out: dict[str, tuple[Any | None, str, str]] = {}
+
+    stock = Stockpile.model_validate(
+        {
+            "holder": "alliance",
+            "minerals": [mineral],
+            "stage": stock_stage,
+            "days_of_cover": STOCKPILE_DAYS,
+            "release": {"trigger": "shortfall", "max_share_of_shortfall": 1.0},
+            "refill": {"below_price_multiple": 1.1, "months": 12},
+        }
+    )
+    out["stockpile"] = (
+        _with(scenario, "stockpile", stockpiles=(*scenario.stockpiles, stock)),
+        f"{STOCKPILE_DAYS:.0f}|{stock_stage}",
+        "",
+    )
+    has_floor = any(f.mineral == mineral for f in scenario.price_floors)
+    floor_usd = _floor_usd(mineral, base)
+    for lever, instrument in (("floor", "variable_tariff"), ("offtake", "offtake")):
+        size = float(focal.get("project_size_t_per_year", float("nan")))
+        if has_floor:
+            out[lever] = (None, "", "compared.skip.in_scenario")
+            continue
+        if not math.isfinite(base):
+            out[lever] = (None, "", "compared.skip.no_price")
+            continue
+        if instrument == "offtake" and not math.isfinite(size):
+            out[lever] = (None, "", "compared.skip.no_size")
+            continue
+        spec: dict[str, Any] = {
+            "mineral": mineral,
+            "stage": floor_stage,
+            "floor": {"value": floor_usd, "unit": "USD/kg"},
+            "instrument": instrument,
+            "members": "alliance",
+            "start": start.isoformat(),
+        }
+        if instrument == "offtake":
+            spec["offtake_volume_t_per_year"] = size
+        floor = PriceFloor.model_validate(spec)
+        out[lever] = (
+            _with(scenario, lever, price_floors=(*scenario.price_floors, floor)),
+            f"{floor_usd:g}|{floor_stage}|{size:g}",
+            "",
+        )
+    size = float(focal.get("project_size_t_per_year", float("nan")))
+    if math.isfinite(size) and size > 0:
+        project = Project.model_validate(
+            {
+                "name": "typical project (levers compared)",
+                "country": "USA",
+                "mineral": mineral,
+                "stage": stage,
+                "capacity_t_per_year": size,
+                "start": _add_months(start, PROJECT_LEAD_MONTHS),
+                "ramp_months": PROJECT_RAMP_MONTHS,
+                "probability": 1.0,
+            }
+        )
+        out["projects"] = (
+            _with(scenario, "projects", projects=(*scenario.projects, project)),
+            f"{size:g}|{_add_months(start, PROJECT_LEAD_MONTHS)}",
+            "",
+        )
+    else:
+        out["projects"] = (None, "", "compared.skip.no_size")
+    out["alliance"] = _wider(scenario)
+    return out
+
+
+def _with(scenario: Any, lever: str, **update: Any) -> Any:
+    """The scenario with ``update`` applied, re-validated as a scenario file would be."""
+    from mineral_briefs.scenarios import Scenario
+
+    data = scenario.model_copy(update={"id": f"{scenario.id}_{lever}", **update})
+    return Scenario.model_validate(data.model_dump())
+
+
+def _wider(scenario: Any) -> tuple[Any | None, str, str]:
+    """The ``alliance`` lever: the wider partnership, controls and floors pinned to the
+    scenario's own members (a wider alliance must not widen China's targets)."""
+    from mineral_briefs.scenarios.alliance import ALLIANCE_PRESETS
+
+    name = scenario.alliance if isinstance(scenario.alliance, str) else None
+    if name is None or name == WIDER_ALLIANCE or name not in ALLIANCE_PRESETS:
+        return None, "", "compared.skip.alliance"
+    own = list(scenario.alliance_members)
+    controls = [
+        c.model_copy(update={"targets": tuple(own)}) if c.targets == "alliance" else c
+        for c in scenario.export_controls
+    ]
+    floors = [
+        f.model_copy(update={"members": tuple(own)}) if f.members == "alliance" else f
+        for f in scenario.price_floors
+    ]
+    sc = _with(
+        scenario,
+        "alliance",
+        alliance=WIDER_ALLIANCE,
+        export_controls=tuple(controls),
+        price_floors=tuple(floors),
+    )
+    return sc, WIDER_ALLIANCE, ""
+
+
+# --------------------------------------------------------------------------- running them
+
+_CACHE: dict[tuple[Any, ...], list[LeverResult]] = {}
+"""Compared levers per (scenario digest, data checksums, focal market): the German and
+English briefs of one scenario rendered in the same kernel share the engine runs."""
+
+
+def _money(kpis: pd.DataFrame) -> float:
+    """Consumer plus fiscal cost over every market, cumulative [USD]."""
+    sel = kpis[kpis["kpi"].isin(("consumer_cost_usd", "fiscal_cost_usd"))]
+    return float(sel["value"].fillna(0.0).sum())
+
+
+def _focal_value(kpis: pd.DataFrame, mineral: str, stage: str, kpi: str) -> float:
+    hit = kpis[(kpis["mineral"] == mineral) & (kpis["stage"] == stage) & (kpis["kpi"] == kpi)]
+    return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+
+def compare(
+    scenario: Any, results: Any, dataset: Any, mineral: str, stage: str
+) -> list[LeverResult]:
+    """Run every lever's variant (deterministic, central estimate) and measure it against the
+    scenario's own central run.
+
+    Returns
+    -------
+    list of LeverResult
+        In :data:`LEVERS` order (rank with :func:`ranked`).
+    """
+    key = (
+        str(scenario.digest()),
+        tuple(sorted(getattr(dataset, "checksums", {}).items())),
+        mineral,
+        stage,
+    )
+    if key in _CACHE:
+        return _CACHE[key]
+    from mineral_briefs import engine
+
+    own_short = _focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
+    own_money = _money(results.kpis)
+    out = []
+    for lever, (sc, detail, skipped) in variants(scenario, results, mineral, stage).items():
+        if not (math.isfinite(own_short) and own_short > 0):
+            out.append(_skipped(lever, detail, "compared.skip.no_shortfall"))
+            continue
+        if sc is None:
+            out.append(_skipped(lever, detail, skipped))
+            continue
+        run = engine.run(sc, dataset, central_only=True)
+        short = _focal_value(run.kpis, mineral, stage, "cumulative_shortfall_t")
+        avoided = own_short - short
+        extra = _money(run.kpis) - own_money
+        costed = lever in ("floor", "offtake")
+        per_t = extra / avoided if costed and avoided > 0.5 else float("nan")
+        out.append(
+            LeverResult(
+                lever=lever,
+                detail=detail,
+                skipped="",
+                shortfall_t=short,
+                avoided_t=avoided,
+                avoided_pct=100.0 * avoided / own_short,
+                extra_cost_usd=extra if costed else float("nan"),
+                cost_usd_per_t=per_t,
+                costed=costed,
+                peak_multiple=_focal_value(run.kpis, mineral, stage, "peak_price_multiple_outside"),
+            )
+        )
+    _CACHE[key] = out
+    return out
+
+
+def _skipped(lever: str, detail: str, reason: str) -> LeverResult:
+    nan = float("nan")
+    return LeverResult(lever, detail, reason, nan, nan, nan, nan, nan, False, nan)
+
+
+def ranked(rows: Sequence[LeverResult]) -> list[LeverResult]:
+    """Levers that ran, most shortfall avoided first (ties: cheaper per tonne first), then
+    the skipped ones in table order."""
+    ran = [r for r in rows if not r.skipped]
+
+    def key(r: LeverResult) -> tuple[float, float]:
+        per_t = r.cost_usd_per_t if math.isfinite(r.cost_usd_per_t) else math.inf
+        return (-round(r.avoided_t, 6), per_t)
+
+    return sorted(ran, key=key) + [r for r in rows if r.skipped]
+
+
+def best(rows: Sequence[LeverResult]) -> LeverResult | None:
+    """The lever that avoids the most shortfall (at least 1 t), else None."""
+    order = ranked(rows)
+    top = order[0] if order else None
+    return top if top is not None and not top.skipped and top.avoided_t >= 1.0 else None
+
+
+def cheapest(rows: Sequence[LeverResult]) -> LeverResult | None:
+    """The costed lever with the lowest cost per tonne avoided, else None."""
+    costed = [r for r in rows if math.isfinite(r.cost_usd_per_t) and r.avoided_t >= 1.0]
+    return min(costed, key=lambda r: r.cost_usd_per_t) if costed else None
+
+
+def csv_rows(
+    rows: Sequence[LeverResult], scenario_id: str, mineral: str, stage: str
+) -> list[dict[str, Any]]:
+    """The compared levers as key-figure CSV rows (``kpi`` = ``lever_<measure>|<lever>``)."""
+    out = []
+    measures: Mapping[str, tuple[str, str]] = {
+        "lever_shortfall_t": ("shortfall_t", "t"),
+        "lever_shortfall_avoided_t": ("avoided_t", "t"),
+        "lever_shortfall_avoided_pct": ("avoided_pct", "%"),
+        "lever_extra_cost_usd": ("extra_cost_usd", "USD"),
+        "lever_cost_usd_per_t": ("cost_usd_per_t", "USD/t"),
+        "lever_peak_price_multiple_outside": ("peak_multiple", "x base price"),
+    }
+    for r in rows:
+        for kpi, (attr, unit) in measures.items():
+            value = getattr(r, attr)
+            out.append(
+                {
+                    "scenario": scenario_id,
+                    "mineral": mineral,
+                    "stage": stage,
+                    "kpi": f"{kpi}|{r.lever}",
+                    "statistic": "central",
+                    "value": value,
+                    "unit": unit,
+                    "p10": value,
+                    "p90": value,
+                    "flags": "",
+                    "note": _note(r),
+                    "focal": True,
+                }
+            )
+    return out
+
+
+def _note(r: LeverResult) -> str:
+    if r.skipped:
+        return f"not run: {r.skipped.rsplit('.', 1)[-1]}"
+    src = SOURCES.get(r.lever, "")
+    money = (
+        "consumer + fiscal cost over every market, cumulative, against the scenario"
+        if r.costed
+        else "the model books no money for this lever"
+    )
+    return (
+        f"deterministic engine run of the scenario with lever {r.lever} ({r.detail})"
+        + (f", size source {src}" if src else "")
+        + f"; {money}"
+    )
