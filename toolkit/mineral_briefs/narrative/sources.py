@@ -77,10 +77,11 @@ def sources_html(sources: pd.DataFrame, language: str) -> HTML:
         licence = field_of(rec, "licence")
         lkey = f"licence.{licence}"
         licence = i18n.t(lkey, language) if i18n.has(lkey, language) else licence
-        meta = [i18n.t("sources.licence", language, licence=escape(licence))]
-        if conf_text:
-            meta.append(escape(conf_text))
-        parts.append(f' <span class="mb-ref-meta">{" · ".join(meta)}</span>')
+        # NOTE: the licence is its own span so that print can leave it out (the HTML brief
+        # keeps it); the confidence label always shows.
+        lic = i18n.t("sources.licence", language, licence=escape(licence))
+        meta = f'<span class="mb-ref-licence">{lic}{" · " if conf_text else ""}</span>'
+        parts.append(f' <span class="mb-ref-meta">{meta}{escape(conf_text)}</span>')
         items.append(f'<li id="src-{escape(sid)}">{"".join(parts)}</li>')
     return HTML(heading + intro + f'<ol class="mb-refs">{"".join(items)}</ol>')
 
