@@ -22,6 +22,7 @@ EXPECTED_PARAMETERS = {
         "seed": ("int", -1),
         "as_of": ("str", ""),
         "overrides": ("str", ""),
+        "scenario_text": ("str", ""),  # the resolved scenario, sent by `render --executor dask`
     },
     "compare.ipynb": {
         "scenarios": ("str", "all"),

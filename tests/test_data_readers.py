@@ -338,7 +338,14 @@ def test_import_iea_workbook_replaces_same_edition(data_copy: Path, tmp_path: Pa
     assert report.rows_replaced["production"] == iea_rows
     after = load_dataset(data_copy)
     mine = after.production[after.production.source_id == "IEA_CMD2025"]
-    assert set(mine.mineral) == {"magnet_rees"} and len(mine) == report.rows_added["production"]
+    # the workbook's basket, plus the hand-written records that cite the same edition (kept)
+    from mineral_briefs.data.records import read_records
+
+    curated = pd.concat([read_records(n) for n in ("production_shares", "production_elements")])
+    kept = set(curated.loc[curated.source_id == "IEA_CMD2025", "mineral"])
+    assert kept  # the premise: some curated rows cite this edition
+    assert set(mine.mineral) == {"magnet_rees"} | kept
+    assert len(mine) == report.rows_added["production"]
     usgs = after.production[after.production.source_id == "USGS_MCS2026"]
     assert len(usgs) == int((before.production.source_id == "USGS_MCS2026").sum())
     assert check_totals(after).query("source_id == 'IEA_CMD2025'").empty
@@ -432,6 +439,26 @@ def test_failed_import_changes_nothing(data_copy: Path, tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(DataError, match="cannot tell the release kind"):
         import_release(other, None, data_copy)
+
+
+def test_import_of_the_release_the_folder_was_built_from_changes_no_byte(
+    data_copy: Path, repo_root: Path
+) -> None:
+    """The same IEA workbook imported (twice) keeps row order and the refresh's notes."""
+    from mineral_briefs.data.curate import DEFAULT_REFERENCE, IEA_WORKBOOK
+
+    workbook = (repo_root / DEFAULT_REFERENCE / "data" / IEA_WORKBOOK).resolve()
+    if not workbook.is_file():
+        pytest.skip(f"reference workbook {workbook} not available")
+    before = {p.name: p.read_bytes() for p in data_copy.glob("*.csv")}
+    for _ in range(2):
+        report = import_release(workbook, None, data_copy)
+        assert report.rows_replaced == report.rows_added
+        assert report.rows_added["demand"] == 108
+        now = {p.name: p.read_bytes() for p in data_copy.glob("*.csv")}
+        assert [n for n in sorted(before) if now[n] != before[n]] == []
+    production = (data_copy / "production.csv").read_text(encoding="utf-8")
+    assert production.count("as published: listed countries + Other") == 3
 
 
 def test_errors_quote_a_rejected_file_as_a_short_excerpt_only(

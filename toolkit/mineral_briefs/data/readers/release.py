@@ -38,7 +38,8 @@ class ImportReport:
     source_id : str
         Source id of the imported rows.
     rows_added, rows_replaced : dict of str -> int
-        Per table: rows written from the release / rows of the same source removed.
+        Per table: rows written for the source (the release's rows, plus hand-written records
+        and derived rows of the same source id) / old rows of the same source removed.
     files_written : list of str
         CSV files replaced in the data folder.
     source_added : bool
@@ -243,8 +244,13 @@ def _replace_source_rows(
     """Each table of the release: the folder's rows of other sources, then the release's rows.
 
     Old rows are kept as text (read as ``str``), so the numbers of other sources are not
-    re-formatted; only the release's rows go through :func:`_fmt`.
+    re-formatted; only the release's rows go through :func:`_fmt`, completed as the refresh
+    completes them (:func:`mineral_briefs.data.curate.release_rows`: curated records of the same
+    source id, derived rows, computed notes). Rows are sorted by the table's key, as the refresh
+    writes them, so the same release imported again changes no byte.
     """
+    from mineral_briefs.data.curate import release_rows
+
     new_tables: dict[str, pd.DataFrame] = {}
     for table, fresh in frames.items():
         spec = TABLES[table]
@@ -256,10 +262,26 @@ def _replace_source_rows(
         )
         keep = old.loc[old["source_id"] != sid] if "source_id" in old.columns else old
         report.rows_replaced[table] = len(old) - len(keep)
-        report.rows_added[table] = len(fresh)
-        fresh_txt = fresh[spec.column_names].map(_fmt)
-        new_tables[table] = pd.concat([keep, fresh_txt], ignore_index=True)[spec.column_names]
+        rows = release_rows(table, fresh, sid, _curated_dir(folder))
+        report.rows_added[table] = len(rows)
+        fresh_txt = rows[spec.column_names].map(_fmt)
+        new_tables[table] = _key_sorted(table, pd.concat([keep, fresh_txt], ignore_index=True))
     return new_tables
+
+
+def _curated_dir(folder: Path) -> Path:
+    """The hand-written records beside ``folder`` (``<data>/curated``), else the built-in ones."""
+    from mineral_briefs.data.records import CURATED_DIR
+
+    own = folder / "curated"
+    return own if own.is_dir() else CURATED_DIR
+
+
+def _key_sorted(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (text cells) in the table's column order, sorted by its key columns."""
+    spec = TABLES[table]
+    # NOTE: keys are ids and four-digit years, so text order is the refresh's typed order.
+    return df[spec.column_names].sort_values(list(spec.key), kind="stable", ignore_index=True)
 
 
 def _sources_with(folder: Path, kind: str, sid: str, path: Path) -> pd.DataFrame | None:
@@ -272,7 +294,8 @@ def _sources_with(folder: Path, kind: str, sid: str, path: Path) -> pd.DataFrame
     )
     if sid in set(sources.get("source_id", [])):
         return None
-    return pd.concat([sources, pd.DataFrame([_source_row(kind, sid, path)])], ignore_index=True)
+    added = pd.concat([sources, pd.DataFrame([_source_row(kind, sid, path)])], ignore_index=True)
+    return _key_sorted("sources", added)
 
 
 def _write_validated(
