@@ -76,3 +76,30 @@ def test_broken_parameters_cell_names_the_notebook(tmp_path: Path) -> None:
     path.write_text(json.dumps(nb), encoding="utf-8")
     with pytest.raises(RenderError, match=r"broken\.ipynb: the parameters cell is not valid"):
         declared_parameters(path)
+
+
+def test_data_check_is_stamped_and_a_changed_table_still_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from mineral_briefs.errors import DataError
+    from mineral_briefs.render.checks import _check_data, _data_ok_stamp
+    from mineral_briefs.render.keys import key_context
+
+    monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    ctx = key_context(data)
+    _check_data(data, ctx)
+    assert _data_ok_stamp(data, ctx).is_file()
+
+    prod = data / "production.csv"
+    lines = prod.read_text(encoding="utf-8").splitlines(keepends=True)
+    col = lines[0].rstrip("\r\n").split(",").index("value")
+    cells = lines[5].rstrip("\r\n").split(",")
+    cells[col] = "-5"  # a negative tonnage: the new content has no stamp, so it is checked
+    lines[5] = ",".join(cells) + "\n"
+    prod.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DataError, match="production.csv"):
+        _check_data(data, key_context(data))

@@ -272,7 +272,7 @@ def _run_locked(
     )
     if todo:
         _check_parameters([j for j, _, _ in todo])
-        _check_data(settings.data_dir)
+        _check_data(settings.data_dir, ctx)
         tasks = [_task(j, settings.timeout, settings.now) for j, _, _ in todo]
         report.kernels_started = True
         for t in tasks:
