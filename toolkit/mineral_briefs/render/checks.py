@@ -109,8 +109,11 @@ def declared_parameters(notebook: Path) -> set[str]:
     return names
 
 
-def _check_parameters(jobs: Sequence[BriefJob]) -> None:
-    """Reject parameter names the notebook does not declare (papermill only warns)."""
+def _check_parameters(jobs: Sequence[BriefJob]) -> dict[Path, set[str]]:
+    """Reject parameter names the notebook does not declare (papermill only warns).
+
+    Returns the parameter names each notebook declares.
+    """
     declared: dict[Path, set[str]] = {}
     for job in jobs:
         if job.notebook not in declared:
@@ -121,3 +124,4 @@ def _check_parameters(jobs: Sequence[BriefJob]) -> None:
                 f"{job.notebook.name} has no parameter(s) {', '.join(unknown)}; "
                 f"it declares: {', '.join(sorted(declared[job.notebook])) or 'none'}"
             )
+    return declared
