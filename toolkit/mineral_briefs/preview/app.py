@@ -6,12 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 
-from mineral_briefs.preview.session import PreviewSession
+from mineral_briefs.preview.session import PreviewSession, Snapshot
 
 logger = logging.getLogger("mineral_briefs.preview")
 
@@ -25,27 +24,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     require("watchfiles", "mineral-briefs preview")
     require("tornado", "mineral-briefs preview")
-    for noisy in ("traitlets", "papermill", "nbclient", "tornado.access"):
+    for noisy in ("traitlets", "nbclient", "tornado.access"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    # NOTE: a failing brief is shown in the page (and printed); papermill's own log line would
+    # repeat it, and on Ctrl-C it reports the kernel we end on purpose as "died".
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
     session = PreviewSession(args.scenario, language=args.language)
     try:
         asyncio.run(_serve(session, args.host, args.port))
     finally:
-        _stop_kernel(session)
+        session.close()
     return 0
-
-
-def _stop_kernel(session: PreviewSession) -> None:
-    """End a render in progress by ending its kernel, then shut everything down."""
-    from mineral_briefs.render.kernel import kernel_pids
-
-    # NOTE: the kernel runs in its own session (Ctrl-C in the terminal does not reach it), so
-    # a render in progress is ended by terminating the kernel's process group; the render
-    # thread then sees a dead kernel and returns at once instead of running to the end.
-    for pid in kernel_pids():
-        with contextlib.suppress(OSError):
-            os.killpg(os.getpgid(pid), signal.SIGTERM)
-    session.close()
 
 
 def _relevant(session_files: set[Path], data_dir: Path):  # type: ignore[no-untyped-def]
@@ -114,9 +103,7 @@ async def _serve(session: PreviewSession, host: str, port: int) -> None:
     )
     watcher = asyncio.create_task(_watch(session, stopping))
     first = asyncio.wrap_future(session.render_async())
-    first.add_done_callback(
-        lambda f: f.cancelled() or f.exception() or _say(session, *_fields(f.result()))
-    )
+    first.add_done_callback(lambda f: _said(session, f))
     try:
         await stopping.wait()
     finally:
@@ -128,5 +115,8 @@ async def _serve(session: PreviewSession, host: str, port: int) -> None:
         await server.close_all_connections()
 
 
-def _fields(snap: object) -> tuple[str, float, str | None]:
-    return snap.state, snap.seconds, snap.error  # type: ignore[attr-defined]
+def _said(session: PreviewSession, fut: asyncio.Future[Snapshot]) -> None:
+    """Print the first render's outcome line (the later ones are printed by the watcher)."""
+    if not fut.cancelled() and fut.exception() is None:
+        snap = fut.result()
+        _say(session, snap.state, snap.seconds, snap.error)

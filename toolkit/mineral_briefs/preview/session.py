@@ -52,6 +52,8 @@ class PreviewSession:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="preview-kernel")
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _closing: threading.Event = field(default_factory=threading.Event)
+    _futures: list[Future[Snapshot]] = field(default_factory=list)
 
     def watched_paths(self) -> list[Path]:
         """The scenario file, every file it extends, and the data folder (for the watcher).
@@ -71,10 +73,15 @@ class PreviewSession:
 
     def render_async(self) -> Future[Snapshot]:
         """Queue a render on the kernel thread; the future gives the new snapshot."""
-        return self._pool.submit(self._render)
+        fut = self._pool.submit(self._render)
+        self._futures.append(fut)
+        self._futures[:] = [f for f in self._futures if not f.done()]
+        return fut
 
     def _render(self) -> Snapshot:
         t0 = time.perf_counter()
+        if self._closing.is_set():
+            return self.snapshot
         try:
             task = self._task()
         except MineralBriefsError as exc:
@@ -120,12 +127,38 @@ class PreviewSession:
             notify()
         return new
 
-    def close(self) -> None:
-        """Shut the kernel down (on its own thread) and stop the render thread."""
+    def close(self, grace: float = 60.0) -> None:
+        """End a render in progress, shut the kernel down and stop the render thread.
+
+        The kernel runs in its own session (Ctrl-C in the terminal does not reach it): its
+        process group is terminated until the render in progress returns (a kernel may still
+        be starting when the first attempt is made), at most ``grace`` seconds.
+        """
+        from concurrent.futures import wait
+
         from mineral_briefs.render.kernel import _shutdown_all_kernels
 
+        self._closing.set()
+        end = time.monotonic() + grace
+        for fut in list(self._futures):
+            fut.cancel()
+            while not fut.done() and time.monotonic() < end:
+                _terminate_kernels()
+                wait([fut], timeout=0.5)
         self._pool.submit(_shutdown_all_kernels)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate_kernels() -> None:
+    import contextlib
+    import os
+    import signal
+
+    from mineral_briefs.render.kernel import kernel_pids
+
+    for pid in kernel_pids():
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(pid), signal.SIGTERM)
 
 
 def _outcome_error(outcome: RenderOutcome) -> str:
