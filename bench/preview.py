@@ -10,8 +10,8 @@ Measured on ``controls_oct2025`` (it extends ``baseline``):
     the copy's first ``share_withheld`` is edited (0.61, 0.62, 0.63: every engine run of the
     brief changes) and the time from the write to the served page showing the new version is
     taken; the median of the edits is reported;
-(n) ``notebooks/brief.ipynb`` executed twice in ONE kernel with nbclient, as JupyterLab would
-    (charts drawn as SVG in the kernel): first and second run.
+(n) ``notebooks/brief.ipynb`` (``scenario`` set to the same scenario) executed twice in ONE
+    kernel with nbclient, as JupyterLab would (charts drawn as SVG in the kernel): 1st, 2nd run.
 
 Every command gets its own copy of one primed disk cache (``MINERAL_BRIEFS_CACHE``): primed by
 rendering ``baseline`` once (Vega bundle, data-check stamp), so no measured command finds the
@@ -142,6 +142,11 @@ def _notebook_twice(cache: Path) -> tuple[float, float]:
     os.environ.update(env)
     try:
         nb = nbformat.read(nb_path, as_version=4)
+        # the same scenario as the other rows, set like papermill's injected-parameters cell
+        at = 1 + next(
+            i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])
+        )
+        nb.cells.insert(at, nbformat.v4.new_code_cell(f"scenario = {SCENARIO!r}"))
         client = NotebookClient(
             nb,
             timeout=600,
