@@ -48,7 +48,7 @@ def _simulate_kpi(b: _Built, rows: Rows, **kw: Any) -> SimResult:
         *stat[1:],
         n_path=0,
         band_variables=(),
-        kpi=replace(b.kpi_spec, keep_price_outside=True),
+        kpi=replace(b.kpi_spec, keep_price_outside=True, price_path_only=True),
         curves=b.curves,
     ).totals["price_outside_path"]
     return simulate(b.markets, rows, *stat, kpi=b.kpi_spec, reference_price=ref, **kw)
