@@ -280,6 +280,15 @@ def _add_render(sub: Any) -> None:
         help="date the briefs speak from: earlier events in the past tense (default: today)",
     )
     p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=None,
+        metavar="KEY.PATH=VALUE",
+        help="override a scenario key, e.g. export_controls[0].share_withheld=0.8 (repeatable; "
+        "validated like the scenario file)",
+    )
+    p.add_argument(
         "--lock-timeout",
         type=_ranged(float, 0.0, 86_400.0, "seconds"),
         default=0.0,
