@@ -287,7 +287,7 @@ def _run_locked(
     )
     if todo:
         declared = _check_parameters([j for j, _, _ in todo])
-        _check_data(settings.data_dir)
+        _check_data(settings.data_dir, ctx)
         remote = settings.executor == "dask"
         tasks = [
             _task(
