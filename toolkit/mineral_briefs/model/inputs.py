@@ -45,6 +45,9 @@ class KpiSpec:
     keep_price_outside: bool = False
     """Keep the monthly outside price of every row in ``totals["price_outside_path"]``
     ``(N, T, M)`` (the engine's no-shock reference run)."""
+    price_path_only: bool = False
+    """Book nothing but ``price_outside_path`` (the no-shock reference run, whose other
+    accumulators nobody reads); the other totals stay at their initial values."""
 
     def n_years(self, t_months: int) -> int:
         """Number of calendar years the horizon touches [-]."""
