@@ -65,6 +65,7 @@ def test_each_key_part_changes_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert _key(sc, sums, draws=11) != base
     assert _key(sc, sums, seed=2) != base
     assert _key(sc, sums, central_only=True) != base
+    assert _key(sc, sums, variants=False) != base
     # the package version
     cache._code_identity.cache_clear()
     monkeypatch.setattr(cache, "__version__", "99.0.0")

@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_render(sub)
 
+    from mineral_briefs.sweep.cli import add_parser as _add_sweep
+
+    _add_sweep(sub, _ranged)
+
     _add_data_and_events(sub)
     return parser
 

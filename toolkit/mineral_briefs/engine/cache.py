@@ -102,6 +102,7 @@ def result_key(
     draws: int,
     seed: int,
     central_only: bool,
+    variants: bool = True,
 ) -> str:
     """sha256 hex key of one engine result (see the module docstring for the parts)."""
     version, source = _code_identity()
@@ -112,6 +113,7 @@ def result_key(
         "draws": int(draws),
         "seed": int(seed),
         "central_only": bool(central_only),
+        "variants": bool(variants),
         "version": version,
         "source": source,
     }
@@ -126,6 +128,7 @@ def cached_run(
     draws: int | None = None,
     seed: int | None = None,
     central_only: bool = False,
+    variants: bool = True,
 ) -> Results:
     """:func:`mineral_briefs.engine.run` through the disk cache (same arguments, same result).
 
@@ -138,9 +141,10 @@ def cached_run(
     ds = dataset if dataset is not None else load_dataset()
     n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
     n_seed = int(scenario.uncertainty.seed if seed is None else seed)
+    kw = {"draws": n_draws, "seed": n_seed, "central_only": central_only, "variants": variants}
     if n_draws < 0 or not enabled():
-        return run(scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only)
-    key = result_key(scenario, ds.checksums, draws=n_draws, seed=n_seed, central_only=central_only)
+        return run(scenario, ds, **kw)
+    key = result_key(scenario, ds.checksums, **kw)
     folder = engine_cache_dir()
     entry = folder / key
     hit = _read_entry(entry, scenario)
@@ -150,12 +154,12 @@ def cached_run(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         logger.debug("engine cache folder %s not writable: %s", folder, exc)
-        return run(scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only)
+        return run(scenario, ds, **kw)
     with _key_lock(folder / f"{key}.lock"):
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
             return hit
-        results = run(scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only)
+        results = run(scenario, ds, **kw)
         _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only)
         try:
             _write_entry(entry, results)
