@@ -75,7 +75,7 @@ def cheapest(meta: pd.DataFrame, target: Condition, cost: str = "cost_usd") -> p
 
 
 def field_of(path: str) -> str:
-    """Last field name of a key path (``export_controls[0].share_withheld`` -> ``share_withheld``)."""
+    """Last field name of a key path (``a[0].share_withheld`` -> ``share_withheld``)."""
     return path.rsplit(".", 1)[-1].split("[", 1)[0]
 
 

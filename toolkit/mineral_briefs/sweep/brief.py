@@ -1,4 +1,4 @@
-"""Render the sweep brief: papermill runs ``notebooks/sweep.ipynb``, the brief template exports it."""
+"""Render the sweep brief: papermill runs ``notebooks/sweep.ipynb``, then the HTML export."""
 
 from __future__ import annotations
 
