@@ -19,7 +19,8 @@ lock on ``<key>.lock``: the second waits and then reads the first one's entry.
 The cache needs ``pyarrow`` (the ``[parquet]`` extra): without it, or with
 ``MINERAL_BRIEFS_ENGINE_CACHE=0``, :func:`cached_run` simply runs the engine.
 Every computation appends one line to ``<cache_dir>/engine/misses.jsonl`` (key, scenario,
-draws, seed): the count of real engine runs, read by the tests and the benchmark.
+draws, seed, seconds): the count and time of real engine runs, read by the tests and the
+benchmark's unique-work floor.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -159,8 +161,10 @@ def cached_run(
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
             return hit
+        t0 = time.perf_counter()
         results = run(scenario, ds, **kw)
-        _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only)
+        seconds = time.perf_counter() - t0
+        _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
         try:
             _write_entry(entry, results)
         except OSError as exc:
@@ -177,7 +181,13 @@ def count_misses(folder: Path | None = None) -> list[dict[str, Any]]:
 
 
 def _record_miss(
-    folder: Path, key: str, scenario_id: str, draws: int, seed: int, central_only: bool
+    folder: Path,
+    key: str,
+    scenario_id: str,
+    draws: int,
+    seed: int,
+    central_only: bool,
+    seconds: float,
 ) -> None:
     """Append one line (a single ``write`` on an ``O_APPEND`` file: whole lines, any writers)."""
     line = json.dumps(
@@ -187,6 +197,7 @@ def _record_miss(
             "draws": draws,
             "seed": seed,
             "central_only": central_only,
+            "seconds": round(seconds, 3),
             "pid": os.getpid(),
         }
     )

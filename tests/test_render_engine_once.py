@@ -1,0 +1,58 @@
+"""A full ``render --all`` runs the engine once per distinct result (issue 15): both languages
+of a brief, the comparison brief and the levers compared share the on-disk engine cache.
+
+The count is real: every engine computation appends a line to the cache's ``misses.jsonl``
+(``mineral_briefs.engine.cache``); nothing is mocked. Slow: it renders the whole suite.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mineral_briefs.scenarios import list_scenarios, load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_render_all_runs_the_engine_once_per_scenario(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    env = {k: v for k, v in os.environ.items() if k != "MINERAL_BRIEFS_ENGINE_CACHE"}
+    env.update(MINERAL_BRIEFS_CACHE=str(cache), PYTHONPATH=str(REPO / "toolkit"))
+    out = tmp_path / "reports"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mineral_briefs", "render", "--all", "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = (cache / "engine" / "misses.jsonl").read_text("utf-8").splitlines()
+    misses = [json.loads(x) for x in lines if x.strip()]
+    keys = collections.Counter(m["key"] for m in misses)
+    assert [k for k, n in keys.items() if n > 1] == []  # no result computed twice
+    full = collections.Counter(m["scenario"] for m in misses if not m["central_only"])
+    ids = [i.id for i in list_scenarios()]
+    for sid in ids:
+        sc = load_scenario(sid)
+        own = [
+            m
+            for m in misses
+            if m["scenario"] == sid
+            and not m["central_only"]
+            and m["draws"] == sc.uncertainty.draws
+            and m["seed"] == sc.uncertainty.seed
+        ]
+        # one full run per scenario, shared by its English and German briefs and the
+        # comparison brief (the branches table may add the counterpart scenario once)
+        assert len(own) == 1, (sid, full)
+    briefs = sorted(p.name for p in out.rglob("*.html") if p.name != "index.html")
+    assert len([b for b in briefs if not b.startswith("compare")]) == 2 * len(ids)
