@@ -191,3 +191,60 @@ def test_iamc_file_has_a_scenario_per_point_and_a_meta_of_levers(tmp_path: Path)
     assert list(m[SHARE]) == [0.3, 0.5]
     assert m["cumulative_shortfall_pct"].iloc[1] > m["cumulative_shortfall_pct"].iloc[0]
     assert json.loads((tmp_path / "sweep.json").read_text())["format"] == "csv"
+
+
+@pytest.mark.slow
+def test_cli_sweep_writes_iamc_and_renders_the_brief_in_both_languages(tmp_path: Path) -> None:
+    import html as html_mod
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from mineral_briefs.brief.sweep import load_sweep
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "sweep"
+    env = {**os.environ, "PYTHONPATH": str(repo / "toolkit")}
+    cmd = [
+        sys.executable,
+        "-m",
+        "mineral_briefs",
+        "sweep",
+        "ndpr_withhold_60",
+        "--vary",
+        f"{SHARE}=0:1:0.5",
+        "--vary",
+        f"{DELAY}=0,90",
+        "--draws",
+        "5",
+        "--target",
+        "cumulative_shortfall_pct<=4",
+        "--threshold",
+        "cumulative_shortfall_pct>3",
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-progress",
+    ]
+    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "6 points (0 reused, 6 computed" in proc.stdout
+    meta = pd.read_csv(out / "sweep-meta.csv")
+    assert len(meta) == 6 and set(meta[SHARE]) == {0.0, 0.5, 1.0}
+    for lang in ("en", "de"):
+        page = (out / f"sweep-{lang}.html").read_text(encoding="utf-8")
+        text = html_mod.unescape(re.sub(r"<[^>]+>", " ", page))
+        text = re.sub(r"\s+", " ", text)
+        brief = load_sweep(out, lang)
+        # the sentences on the page are the ones computed from the grid's meta table
+        for sentence in thresholds(brief.meta_table, brief.paths, brief.threshold, lang):
+            assert re.sub(r"\s+", " ", sentence) in text
+        assert re.sub(r"\s+", " ", brief.target_text()) in text
+        assert 'class="mb-chart"' in page
+        assert "cdn.jsdelivr" not in page
+    # the same command again reuses every stored point
+    again = subprocess.run(cmd + ["--no-brief"], cwd=repo, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "6 points (6 reused, 0 computed" in again.stdout
