@@ -325,15 +325,97 @@ def test_import_usgs_release_adds_new_edition_and_keeps_others(
 def test_import_iea_workbook_replaces_same_edition(data_copy: Path, tmp_path: Path) -> None:
     before = load_dataset(data_copy)
     iea_rows = int((before.production.source_id == "IEA_CMD2025").sum())
-    report = import_release(make_workbook(tmp_path / "iea.xlsx"), None, data_copy)
+    digests = _digests(data_copy)
+    # the small workbook covers one mineral: it would drop the rest of the edition
+    with pytest.raises(DataError, match="smaller than the edition IEA_CMD2025 it would replace"):
+        import_release(make_workbook(tmp_path / "iea.xlsx"), None, data_copy)
+    assert _digests(data_copy) == digests
+    report = import_release(make_workbook(tmp_path / "iea.xlsx"), None, data_copy, force=True)
+    backup = Path(report.backup)
+    assert backup.parent == data_copy / ".backups"
+    assert (backup / "production.csv").read_bytes() == _old_bytes(digests, data_copy)
     assert report.source_id == "IEA_CMD2025" and not report.source_added
     assert report.rows_replaced["production"] == iea_rows
     after = load_dataset(data_copy)
     mine = after.production[after.production.source_id == "IEA_CMD2025"]
-    assert set(mine.mineral) == {"magnet_rees"} and len(mine) == report.rows_added["production"]
+    # the workbook's basket, plus the hand-written records that cite the same edition (kept)
+    from mineral_briefs.data.records import read_records
+
+    curated = pd.concat([read_records(n) for n in ("production_shares", "production_elements")])
+    kept = set(curated.loc[curated.source_id == "IEA_CMD2025", "mineral"])
+    assert kept  # the premise: some curated rows cite this edition
+    assert set(mine.mineral) == {"magnet_rees"} | kept
+    assert len(mine) == report.rows_added["production"]
     usgs = after.production[after.production.source_id == "USGS_MCS2026"]
     assert len(usgs) == int((before.production.source_id == "USGS_MCS2026").sum())
     assert check_totals(after).query("source_id == 'IEA_CMD2025'").empty
+
+
+def _old_bytes(digests: dict[str, str], folder: Path) -> bytes:
+    """Bytes of the backed-up production table, checked against its digest before the import."""
+    data = (folder / ".backups").iterdir().__next__().joinpath("production.csv").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == digests["production.csv"]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "the file is empty"),
+        (USGS_HEADER.encode(), "header only, no data rows"),
+        (
+            USGS_HEADER.encode()
+            + "MCS2027,Cobalt,Montr\xe9al,Mine production,t,1,1,,,\n".encode("latin-1"),
+            "not UTF-8 text",
+        ),
+        (
+            b"MCS2027,Cobalt,Canada,Mine production,metric tons,1,1,,,\n",
+            "required column(s) missing",
+        ),
+    ],
+    ids=["empty", "header-only", "latin-1", "no-header"],
+)
+def test_unreadable_release_is_one_clear_error(
+    data_copy: Path, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "release.csv"
+    path.write_bytes(content)
+    digests = _digests(data_copy)
+    with pytest.raises(DataError) as info:
+        import_release(path, "usgs", data_copy)
+    assert str(info.value).startswith("release.csv: ") and expected in str(info.value)
+    assert _digests(data_copy) == digests
+
+
+def test_release_that_names_no_edition_or_repeats_a_column_is_refused(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    rows = [r.split(",", 1)[1] for r in USGS_ROWS[:3]]
+    header = USGS_HEADER.split(",", 1)[1]
+    nameless = make_usgs_csv(tmp_path / "nameless.csv", rows, header=header)
+    with pytest.raises(DataError, match="does not name its edition.*--source-id USGS_MCS2026"):
+        import_release(nameless, "usgs", data_copy)
+    doubled = make_usgs_csv(
+        tmp_path / "doubled.csv",
+        USGS_ROWS[:3],
+        header=USGS_HEADER.replace("PROD_EST_ 2026", "PROD_2025"),
+    )
+    with pytest.raises(DataError, match="both read as PROD_2025; allowed: each column once"):
+        import_release(doubled, "usgs", data_copy)
+
+
+def test_staging_left_by_a_killed_import_is_removed_and_never_counts_as_data(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    from mineral_briefs.render import data_checksums
+
+    before = data_checksums(data_copy)
+    stale = data_copy / ".import-killed"
+    stale.mkdir()
+    (stale / "production.csv").write_text("half,written\n")
+    assert data_checksums(data_copy) == before  # no cache key changes meanwhile
+    import_release(make_usgs_csv(tmp_path / "MCS2027.csv", USGS_ROWS), "usgs", data_copy)
+    assert not stale.exists()
 
 
 def test_failed_import_changes_nothing(data_copy: Path, tmp_path: Path) -> None:
@@ -357,3 +439,40 @@ def test_failed_import_changes_nothing(data_copy: Path, tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(DataError, match="cannot tell the release kind"):
         import_release(other, None, data_copy)
+
+
+def test_import_of_the_release_the_folder_was_built_from_changes_no_byte(
+    data_copy: Path, repo_root: Path
+) -> None:
+    """The same IEA workbook imported (twice) keeps row order and the refresh's notes."""
+    from mineral_briefs.data.curate import DEFAULT_REFERENCE, IEA_WORKBOOK
+
+    workbook = (repo_root / DEFAULT_REFERENCE / "data" / IEA_WORKBOOK).resolve()
+    if not workbook.is_file():
+        pytest.skip(f"reference workbook {workbook} not available")
+    before = {p.name: p.read_bytes() for p in data_copy.glob("*.csv")}
+    for _ in range(2):
+        report = import_release(workbook, None, data_copy)
+        assert report.rows_replaced == report.rows_added
+        assert report.rows_added["demand"] == 108
+        now = {p.name: p.read_bytes() for p in data_copy.glob("*.csv")}
+        assert [n for n in sorted(before) if now[n] != before[n]] == []
+    production = (data_copy / "production.csv").read_text(encoding="utf-8")
+    assert production.count("as published: listed countries + Other") == 3
+
+
+def test_errors_quote_a_rejected_file_as_a_short_excerpt_only(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    # a "release" that is really a password file (given by mistake or through a symlink)
+    secret = tmp_path / "shadow"
+    secret.write_text(
+        "root:$6$Qk1x5sQ8$" + "A" * 80 + ":19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
+    )
+    link = tmp_path / "release.csv"
+    link.symlink_to(secret)
+    with pytest.raises(DataError) as info:
+        import_release(link, "usgs", data_copy)
+    text = str(info.value)
+    assert "required column(s) missing" in text
+    assert "A" * 60 not in text and "daemon" not in text

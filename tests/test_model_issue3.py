@@ -103,6 +103,10 @@ def test_unattributable_self_sufficiency_is_nan_with_a_note(controls: engine.Res
         "peak_month_outside",  # flat price path
         "projects_needed",  # no sourced project size
         "project_size_t_per_year",
+        # no sourced cost curve (methodology §17)
+        "curve_capacity_offline_t_per_year",
+        "min_price_to_low_cost",
+        "floor_capacity_kept_t_per_year",
     }
     assert (nan["note"] != "").all()
 

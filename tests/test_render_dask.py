@@ -12,12 +12,11 @@ from render_fixtures import make_notebook, network_refs
 pytestmark = pytest.mark.slow
 
 
-def test_dask_local_cluster_renders_and_reports_failures(tmp_path: Path, monkeypatch) -> None:
-    import mineral_briefs.render.keys as rnd
+def test_dask_local_cluster_renders_and_reports_failures(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    # NOTE: edits to toolkit/ by others while the test runs must not count as "changed"
-    monkeypatch.setattr(rnd, "toolkit_source_hash", lambda: "pinned")
+    # NOTE: the toolkit source hash is not pinned here: the workers compute their own and must
+    # match the client's (each engineer's worktree is edited by one person at a time).
 
     good = make_notebook(tmp_path / "nb" / "good.ipynb", charts=2)
     bad = make_notebook(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mineral_briefs import __version__
+from mineral_briefs.cli_help import EPILOGS, HelpFormatter, command
 from mineral_briefs.errors import (
     DataError,
     MineralBriefsError,
@@ -58,6 +59,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from mineral_briefs.commands import cmd_backtest
 
     return cmd_backtest(args)
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from mineral_briefs.commands import cmd_schema
+
+    return cmd_schema(args)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -135,13 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mineral-briefs",
         description="Critical-mineral supply-chain scenarios rendered as briefing reports.",
+        epilog=EPILOGS["mineral-briefs"],
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do (COMMAND --help: its options)"
+    )
     sub.required = True
 
-    p = sub.add_parser("init", help="create a workspace: scenarios/, data/, reports/, notebooks/")
+    p = command(sub, "init", "create a workspace: scenarios/, data/, reports/, notebooks/")
     p.add_argument("folder", metavar="DIR", help="workspace folder (created if missing)")
     p.add_argument(
         "--force",
@@ -150,14 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_init)
 
-    p = sub.add_parser("list", help="list the built-in scenarios")
+    p = command(sub, "list", "list the built-in scenarios")
     p.set_defaults(handler=_cmd_list)
 
-    p = sub.add_parser("validate", help="validate scenario files (exit 2 on any problem)")
+    p = command(sub, "validate", "validate scenario files (exit 2 on any problem)")
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files or built-in ids")
     p.set_defaults(handler=_cmd_validate)
 
-    p = sub.add_parser("simulate", help="run one scenario and write its results table")
+    p = command(sub, "simulate", "run one scenario and write its results table")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
     p.add_argument("--out", required=True, help="results file: .csv, .parquet or .xlsx")
     p.add_argument(
@@ -179,18 +190,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_simulate)
 
-    p = sub.add_parser(
-        "codelist", help="write the IAMC codelist in nomenclature's format (definitions/)"
-    )
+    p = command(sub, "codelist", "write the IAMC codelist in nomenclature's format (definitions/)")
     p.add_argument("dir", metavar="DIR", help="folder to write definitions/ and nomenclature.yaml")
     p.set_defaults(handler=_cmd_codelist)
 
-    p = sub.add_parser("backtest", help="replay historical episodes and score the model")
+    p = command(sub, "backtest", "replay historical episodes and score the model")
     p.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode ids (default: all)")
     p.add_argument("--out", default=None, help="write the score table (.csv or .md)")
     p.set_defaults(handler=_cmd_backtest)
 
     _add_render(sub)
+
+    p = command(sub, "schema", "write the scenario JSON Schema (for editors)")
+    p.add_argument(
+        "--out",
+        type=_out_folder,
+        default=None,
+        metavar="FILE",
+        help="file to write (default: stdout)",
+    )
+    p.set_defaults(handler=_cmd_schema)
 
     from mineral_briefs.sweep.cli import add_parser as _add_sweep
 
@@ -202,34 +221,60 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_render(sub: Any) -> None:
     """``render``: every option range-checked by argparse before any work starts."""
-    p = sub.add_parser("render", help="render scenario briefs to HTML")
+    p = command(sub, "render", "render scenario briefs to HTML")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="built-in ids or YAML paths")
     p.add_argument("--all", action="store_true", help="every built-in scenario")
     p.add_argument(
-        "--out", type=_out_folder, default="reports", help="output folder; '{date}' is expanded"
+        "--out",
+        type=_out_folder,
+        default="reports",
+        metavar="DIR",
+        help="output folder; '{date}' is expanded (UTC YYYY-MM-DD)",
     )
     p.add_argument(
         "--jobs",
         type=_ranged(int, 1, 256, "a whole number of workers"),
         default=None,
+        metavar="N",
         help="parallel workers, 1-256 (default: cores)",
     )
-    p.add_argument("--language", choices=["en", "de", "all"], default="all")
+    p.add_argument(
+        "--language",
+        choices=["en", "de", "all"],
+        default="all",
+        help="language of the briefs: en, de, or all (one brief per language)",
+    )
     p.add_argument("--force", action="store_true", help="re-render even when nothing changed")
-    p.add_argument("--executor", choices=["local", "dask"], default="local")
-    p.add_argument("--scheduler", default=None, help="dask scheduler address (tcp://host:8786)")
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where notebooks run: local (a process pool here) or dask (needs --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="dask scheduler (tcp://host:8786)"
+    )
+    p.add_argument(
+        "--worker-timeout",
+        type=_ranged(float, 1.0, 86_400.0, "seconds"),
+        default=60.0,
+        metavar="SECONDS",
+        help="dask: seconds to wait while no worker is connected (at start or after losing all)",
+    )
     p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
     p.add_argument(
         "--keep",
         type=_ranged(int, 1, None, "a whole number of runs"),
         default=None,
-        help="keep the last N (>= 1) dated runs",
+        metavar="N",
+        help="keep the last N (>= 1) dated runs (default: keep all)",
     )
     p.add_argument(
         "--timeout",
         type=_ranged(float, 1.0, 86_400.0, "seconds"),
         default=None,
-        help="per-cell timeout in seconds, 1-86400",
+        metavar="SECONDS",
+        help="per-cell timeout in seconds, 1-86400 (default: 300)",
     )
     p.add_argument(
         "--as-of",
@@ -242,18 +287,22 @@ def _add_render(sub: Any) -> None:
         "--lock-timeout",
         type=_ranged(float, 0.0, 86_400.0, "seconds"),
         default=0.0,
+        metavar="SECONDS",
         help="seconds to wait for another render writing the same folder (default: 0, fail)",
     )
-    p.set_defaults(handler=_cmd_render)
+    p.set_defaults(handler=_cmd_render, needs_scenario=p)
 
 
 def _add_data_and_events(sub: Any) -> None:
     """``data import`` and ``events set-status``: the commands that change the data folder."""
-    p = sub.add_parser("data", help="manage the data tables")
-    dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    p = command(sub, "data", "manage the data tables")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION", help="what to do with the data")
     dsub.required = True
-    pi = dsub.add_parser(
-        "import", help="import an IEA workbook, a USGS MCS release or a monthly observed series"
+    pi = command(
+        dsub,
+        "import",
+        "import an IEA workbook, a USGS MCS release or a monthly observed series",
+        epilog_key="data import",
     )
     pi.add_argument(
         "path",
@@ -269,13 +318,30 @@ def _add_data_and_events(sub: Any) -> None:
     pi.add_argument(
         "--data-dir", default=None, help="data folder to update (default: the workspace's data/)"
     )
+    pi.add_argument(
+        "--source-id",
+        default=None,
+        help="source id of the release's rows, e.g. USGS_MCS2026 (default: the edition the "
+        "file names; a file naming none is refused)",
+    )
+    pi.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an edition by a release with fewer rows (refused otherwise; a backup of "
+        "the replaced tables is kept in <data>/.backups/)",
+    )
     pi.set_defaults(handler=_cmd_data_import)
 
-    p = sub.add_parser("events", help="record what became of a policy event")
-    esub = p.add_subparsers(dest="events_command", metavar="ACTION")
+    p = command(sub, "events", "record what became of a policy event")
+    esub = p.add_subparsers(
+        dest="events_command", metavar="ACTION", help="what to do with an event"
+    )
     esub.required = True
-    pe = esub.add_parser(
-        "set-status", help="set an event's status (scheduled, happened, cancelled, …)"
+    pe = command(
+        esub,
+        "set-status",
+        "set an event's status (scheduled, happened, cancelled, …)",
+        epilog_key="events set-status",
     )
     pe.add_argument("event_id", metavar="EVENT_ID", help="event_id in policy_events.yaml")
     pe.add_argument(
@@ -294,6 +360,10 @@ def _add_data_and_events(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    render_parser = getattr(args, "needs_scenario", None)
+    if render_parser is not None and not (args.scenarios or args.all):
+        # NOTE: a usage error (exit 2 with the usage line), not a failed render (exit 1).
+        render_parser.error("no scenario given: name scenario ids or YAML paths, or use --all")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

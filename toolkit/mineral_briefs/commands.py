@@ -161,3 +161,26 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             raise ScenarioError(f"--out {args.out!r}: the extension must be .csv or .md")
         _write(f"wrote {out}")
     return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the scenario JSON Schema to ``--out`` (or stdout)."""
+    from pathlib import Path
+
+    from mineral_briefs.errors import MineralBriefsError
+    from mineral_briefs.scenarios.json_schema import schema_text
+
+    text = schema_text()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MineralBriefsError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    _write(
+        f"wrote {out} (scenario JSON Schema; first line of a scenario file: "
+        f"# yaml-language-server: $schema=./{out.name})"
+    )
+    return 0

@@ -25,3 +25,14 @@ class WorkspaceError(MineralBriefsError):
 
 class MissingExtraError(MineralBriefsError):
     """An optional part (an extra such as ``[parquet]`` or ``[dask]``) is not installed."""
+
+
+def excerpt(value: object, limit: int = 40) -> str:
+    """``value`` quoted for an error line: escaped (``repr``) and cut to ``limit`` characters.
+
+    An error about a file must never print the file back (a symlink to ``/etc/shadow`` given
+    as a release would otherwise have its first line echoed); a short escaped excerpt is enough
+    to find the cell.
+    """
+    text = str(value)
+    return repr(text[:limit] + "…") if len(text) > limit else repr(text)

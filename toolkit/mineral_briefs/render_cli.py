@@ -29,7 +29,7 @@ class _PlainReporter:
         if event == "plan":
             if info["todo"]:
                 print(f"rendering {info['todo']} of {info['total']} briefs", file=self.stream)
-        elif event == "done" and info["status"] != "skipped":
+        elif event == "done" and info["status"] not in ("skipped", "reused"):
             line = f"{info['name']:<28} {info['status']:<7} {info['seconds']:6.1f} s"
             if info.get("error"):
                 line += f"  {describe_error(info['error'])}"
@@ -84,7 +84,11 @@ class _RichReporter:
                 self.progress.start()
                 self.task = self.progress.add_task("render", total=self.todo, status="")
                 self.progress.update(self.task, status=self._status())
-        elif event == "done" and info["status"] != "skipped" and self.task is not None:
+        elif (
+            event == "done"
+            and info["status"] not in ("skipped", "reused")
+            and self.task is not None
+        ):
             if info["status"] == "ok":
                 self.done += 1
                 mark = "[green]✓[/]"
@@ -128,6 +132,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             timeout=args.timeout if args.timeout is not None else DEFAULT_TIMEOUT_S,
             executor=args.executor,
             scheduler=args.scheduler,
+            worker_timeout=float(getattr(args, "worker_timeout", 60.0)),
             pdf=bool(args.pdf),
             keep=args.keep,
             lock_timeout=float(getattr(args, "lock_timeout", 0.0) or 0.0),
@@ -170,7 +175,13 @@ def cmd_data_import(args: argparse.Namespace) -> int:
         result = import_observed(path, data_dir=data_dir)
     else:
         # kind None: the reader decides by extension (.xlsx → iea, .csv → usgs)
-        result = readers.import_release(path, kind=args.kind, data_dir=data_dir)
+        result = readers.import_release(
+            path,
+            kind=args.kind,
+            data_dir=data_dir,
+            source_id=getattr(args, "source_id", None),
+            force=bool(getattr(args, "force", False)),
+        )
     after = data_checksums(data_dir)
     changed = sorted(name for name in after if before.get(name) != after[name])
     if result is not None:

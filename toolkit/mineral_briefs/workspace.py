@@ -187,6 +187,8 @@ def init_workspace(folder: str | Path, *, force: bool = False) -> InitReport:
                 f"{WORKSPACE_MARKER}); choose a new or empty folder, or pass --force to add the "
                 "workspace files (existing files are never overwritten)"
             )
+    from mineral_briefs.scenarios.json_schema import EDITOR_LINE, SCHEMA_FILE, schema_text
+
     try:
         root.mkdir(parents=True, exist_ok=True)
         root = root.resolve()
@@ -199,9 +201,11 @@ def init_workspace(folder: str | Path, *, force: bool = False) -> InitReport:
         )
         _write_new(
             root / "scenarios" / f"{EXAMPLE_SCENARIO}.yaml",
-            _EXAMPLE_YAML.format(example=EXAMPLE_SCENARIO),
+            f"{EDITOR_LINE}\n" + _EXAMPLE_YAML.format(example=EXAMPLE_SCENARIO),
             report,
         )
+        # NOTE: the schema the example's first line names, so editors complete and check keys.
+        _write_new(root / "scenarios" / SCHEMA_FILE, schema_text(), report)
         _write_new(root / "data" / "README.md", _DATA_README, report)
         _write_new(root / "reports" / "README.md", _REPORTS_README, report)
         for nb in sorted(builtin_dir("notebooks").glob("*.ipynb")):

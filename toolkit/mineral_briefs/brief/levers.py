@@ -176,7 +176,24 @@ class LeversSection(BriefBase):
                     date=end,
                 )
             )
+        parts += self.floor_curve(k)
         return "; ".join(parts)
+
+    def floor_curve(self, k: dict[str, Any]) -> list[str]:
+        """The floor judged against the market's cost curve (methodology §19): the members'
+        capacity it keeps operating above the market price, and how low the outside price went
+        against the low-cost producers' cash cost. Nothing where no curve is sourced."""
+        kept, low = k.get("floor_capacity_kept_t_per_year"), k.get("min_price_to_low_cost")
+        if kept is None or not kept.available:
+            return []
+        out = [
+            self.t("levers.effect.floor_kept", kept=kept.text)
+            if kept.value > 0
+            else self.t("levers.effect.floor_kept_none")
+        ]
+        if low is not None and low.available:
+            out.append(self.t("levers.effect.low_cost", ratio=low.text))
+        return out
 
     def stockpile_effect(self, stock: Any) -> str:
         """Days of the holder's own demand used from this stockpile (``Results.stockpile_use``),

@@ -111,6 +111,7 @@ def prepare(
     draws: int = -1,
     seed: int = -1,
     as_of: str | dt.date | None = None,
+    scenario_text: str = "",
 ) -> Brief:
     """Load the scenario and data, run the engine once, and return the :class:`Brief`.
 
@@ -127,6 +128,9 @@ def prepare(
     as_of : str or date, optional
         Date the brief speaks from (``YYYY-MM-DD``; ``None`` or ``""``: today). Events before
         it read in the past tense, later ones as scheduled; "What to watch" lists later ones.
+    scenario_text : str
+        The resolved scenario as JSON/YAML text (a Dask worker gets this instead of a path that
+        exists only on the client); when given it is used and ``scenario`` only labels errors.
 
     Raises
     ------
@@ -136,11 +140,13 @@ def prepare(
     from mineral_briefs import export
     from mineral_briefs.data import load_dataset
     from mineral_briefs.engine.cache import cached_run
-    from mineral_briefs.scenarios import load_scenario
+    from mineral_briefs.scenarios import load_scenario, parse_scenario
 
     i18n.check_language(language)
     day = as_of_date(as_of)
-    sc = load_scenario(scenario)
+    sc = (
+        parse_scenario(scenario_text, source=scenario) if scenario_text else load_scenario(scenario)
+    )
     dataset = load_dataset()
     n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
     n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)

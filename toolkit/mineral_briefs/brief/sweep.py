@@ -231,8 +231,13 @@ class SweepBrief:
 
 def load_sweep(folder: str | Path, language: str = "en") -> SweepBrief:
     """Read a sweep's output folder (``sweep.json`` and the ``meta`` table) for its brief."""
+    from mineral_briefs import charts, export
     from mineral_briefs.sweep.output import read_meta
 
     i18n.check_language(language)
     meta, spec = read_meta(Path(folder))
+    # NOTE: as prepare() does: the house theme, and charts as Vega-Lite outputs the export
+    # embeds offline (not Altair's default HTML renderer, which loads Vega from a CDN).
+    charts.register_theme()
+    export.enable_offline_renderer()
     return SweepBrief(folder=Path(folder), language=language, meta_table=meta, spec=spec)

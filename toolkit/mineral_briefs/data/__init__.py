@@ -74,7 +74,12 @@ __all__ = [
 
 
 def import_release(
-    path: str | Path, kind: str | None = None, data_dir: str | Path | None = None
+    path: str | Path,
+    kind: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    source_id: str | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Validate an official release and write its rows into the data folder atomically.
 
@@ -82,7 +87,7 @@ def import_release(
     """
     from mineral_briefs.data.readers import import_release as _impl
 
-    return _impl(path, kind=kind, data_dir=data_dir)
+    return _impl(path, kind=kind, data_dir=data_dir, source_id=source_id, force=force)
 
 
 def __getattr__(name: str) -> object:

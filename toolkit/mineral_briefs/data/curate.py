@@ -117,19 +117,26 @@ def build_production(ref: Path, iea: pd.DataFrame, curated: Path = CURATED_DIR) 
         logger.info("dropped %d USGS rows without a World total", len(dropped))
     usgs = usgs.loc[has_world]
 
+    out = pd.concat([usgs, iea, *_curated_rows("production", curated)], ignore_index=True)
+    out = complete_other_rows(out)
+    _note_unbalanced_worlds(out)
+    return out[TABLES["production"].column_names]
+
+
+def _curated_rows(table: str, curated: Path = CURATED_DIR) -> list[pd.DataFrame]:
+    """The hand-written records the refresh adds to ``table`` (beside the official releases)."""
+    if table == "demand":
+        return [read_records("demand", curated)]
+    if table != "production":
+        return []
     shares = read_records("production_shares", curated)
     # A share table is complete by definition: each block gets its 100 % World row.
     worlds = shares.drop_duplicates(["mineral", "stage", "year", "source_id"]).copy()
     worlds["country"], worlds["value"], worlds["note"] = "World", 100.0, "100% by definition"
     shares = pd.concat([shares, worlds], ignore_index=True)
-
     # NOTE: element-level rare earths (NdPr, Dy, Tb, other M/HREE, La/Ce, NdPr metal) are
     # derived tonnes written by hand with the formula in each note (production_elements.csv).
-    elements = read_records("production_elements", curated)
-    out = pd.concat([usgs, iea, shares, elements], ignore_index=True)
-    out = complete_other_rows(out)
-    _note_unbalanced_worlds(out)
-    return out[TABLES["production"].column_names]
+    return [shares, read_records("production_elements", curated)]
 
 
 def _note_unbalanced_worlds(out: pd.DataFrame) -> None:
@@ -153,6 +160,25 @@ def _note_unbalanced_worlds(out: pd.DataFrame) -> None:
                 )
                 if x
             )
+
+
+def release_rows(
+    table: str, rows: pd.DataFrame, source_id: str, curated: Path = CURATED_DIR
+) -> pd.DataFrame:
+    """The rows of ``source_id`` in ``table`` as the refresh writes them, from a release's rows.
+
+    ``mineral-briefs data import`` replaces a source's rows with these: the release's rows plus
+    the hand-written records that carry the same source id (e.g. IEA refining shares applied to
+    NdPr oxide), with the refresh's derived ``Other`` rows and computed notes ("as published: …"
+    on World rows whose parts do not add up). So importing the release the folder was built
+    from changes no byte, and drops no curated row or note.
+    """
+    extra = [df.loc[df["source_id"] == source_id] for df in _curated_rows(table, curated)]
+    out = pd.concat([rows, *[df for df in extra if len(df)]], ignore_index=True)
+    if table == "production" and len(out):
+        out = complete_other_rows(out)
+        _note_unbalanced_worlds(out)
+    return out.loc[out["source_id"] == source_id].reset_index(drop=True)
 
 
 def build_reserves(ref: Path) -> pd.DataFrame:
@@ -397,6 +423,7 @@ def build_all(reference: Path, curated: Path = CURATED_DIR) -> dict[str, pd.Data
         "policy_events": build_policy_events(curated),
         "seed_claims": build_seed_claims(curated),
         "price_defaults": build_price_defaults(curated),
+        "cost_curves": read_records("cost_curves", curated),
     }
 
 

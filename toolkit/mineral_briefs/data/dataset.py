@@ -40,7 +40,7 @@ class Dataset:
         Folder the tables were read from.
     sources, production, reserves, prices, demand, demand_multiples, import_reliance,
     dependence, policy_events, model_parameters, observations, observed, seed_claims,
-    price_defaults, conversions : DataFrame
+    price_defaults, conversions, cost_curves : DataFrame
         One frame per CSV, columns as in ``docs/architecture.md`` / ``data/README.md``.
     checksums : Mapping[str, str]
         CSV file name -> sha256 hex digest (render cache keys use it).
@@ -64,6 +64,7 @@ class Dataset:
     seed_claims: pd.DataFrame
     price_defaults: pd.DataFrame
     conversions: pd.DataFrame
+    cost_curves: pd.DataFrame
     checksums: Mapping[str, str]
     vintage: str
 

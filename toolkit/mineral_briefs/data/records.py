@@ -32,6 +32,7 @@ RECORD_FILES: Final[dict[str, tuple[str, str]]] = {
     "prices_elements": ("prices_elements.csv", "prices"),
     "demand": ("demand.csv", "demand"),
     "demand_multiples": ("demand_multiples.csv", "demand_multiples"),
+    "cost_curves": ("cost_curves.csv", "cost_curves"),
 }
 """Every record set of the curated folder."""
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mineral_briefs.engine.base import PRICE_BASIS_COLUMNS, _base_frame, _base_year
+from mineral_briefs.engine.cost import _china_consumption, _china_market, _cost_curves
 from mineral_briefs.engine.kpis import _kpi_inputs, _self_sufficiency_inputs
 from mineral_briefs.engine.levers import (
     _check_lever_markets,
@@ -28,7 +29,16 @@ from mineral_briefs.engine.markets import (
     _upstream,
 )
 from mineral_briefs.engine.params import _Params
-from mineral_briefs.model.simulate import Controls, Floors, KpiSpec, Markets, Projects, Stockpiles
+from mineral_briefs.model.simulate import (
+    ChinaMarket,
+    Controls,
+    CostCurves,
+    Floors,
+    KpiSpec,
+    Markets,
+    Projects,
+    Stockpiles,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.data import Dataset
@@ -77,6 +87,10 @@ class _Built:
     """One row per market, columns :data:`PRICE_BASIS_COLUMNS`."""
     stockpile_labels: list[tuple[str, str, str, float]] = field(default_factory=list)
     """(holder, mineral, stage, days of cover) of each stockpile entry, in simulation order."""
+    curves: CostCurves = field(default_factory=CostCurves)
+    """Producer groups on the cost curve and the scenario's supply surges."""
+    china: ChinaMarket | None = None
+    """China's market management per market (None: not managed)."""
 
 
 def _build(scenario: Scenario, dataset: Dataset) -> _Built:
@@ -88,6 +102,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     keys, keys_all = _market_keys(scenario, base)
     _check_lever_markets(scenario, keys, keys_all)
     by = _base_year_markets(scenario, dataset, params, base, keys, keys_all, base_year, sources)
+    _china_consumption(scenario, by)  # before any lever reads the demand shares
     log_g = _log_growth(scenario, dataset, keys, _months_of(scenario), sources)
     central, low, high = _parameters(params, keys)
     upstream = _upstream(keys)
@@ -97,6 +112,8 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     projects, proj_prob = _projects(scenario, by, floor_rows)
     ally_end, notes = _self_sufficiency_inputs(params, scenario.alliance_members, keys, by.groups)
     markets = _markets(by, params, log_g, upstream)
+    curves = _cost_curves(dataset, scenario, params, by, sources)
+    china = _china_market(scenario, params, by)
     # NOTE: the parameters read so far are the run's sources; the KPI inputs name theirs
     # themselves (the recovery tolerances count as one ASSUMPTION).
     sources |= params.used
@@ -130,4 +147,6 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         p0_product_usd_per_kg=by.p0,
         price_basis=pd.DataFrame(by.basis_rows, columns=list(PRICE_BASIS_COLUMNS)),
         stockpile_labels=stockpile_labels,
+        curves=curves,
+        china=china,
     )

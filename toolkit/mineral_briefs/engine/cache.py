@@ -143,10 +143,22 @@ def cached_run(
     ds = dataset if dataset is not None else load_dataset()
     n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
     n_seed = int(scenario.uncertainty.seed if seed is None else seed)
-    kw = {"draws": n_draws, "seed": n_seed, "central_only": central_only, "variants": variants}
+
+    def compute() -> Results:
+        return run(
+            scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only, variants=variants
+        )
+
     if n_draws < 0 or not enabled():
-        return run(scenario, ds, **kw)
-    key = result_key(scenario, ds.checksums, **kw)
+        return compute()
+    key = result_key(
+        scenario,
+        ds.checksums,
+        draws=n_draws,
+        seed=n_seed,
+        central_only=central_only,
+        variants=variants,
+    )
     folder = engine_cache_dir()
     entry = folder / key
     hit = _read_entry(entry, scenario)
@@ -156,13 +168,13 @@ def cached_run(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         logger.debug("engine cache folder %s not writable: %s", folder, exc)
-        return run(scenario, ds, **kw)
+        return compute()
     with _key_lock(folder / f"{key}.lock"):
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
             return hit
         t0 = time.perf_counter()
-        results = run(scenario, ds, **kw)
+        results = compute()
         seconds = time.perf_counter() - t0
         _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
         try:

@@ -14,6 +14,7 @@ import pandas as pd
 from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.model import metrics
+from mineral_briefs.model.cost_curve import quartile_cost
 from mineral_briefs.model.simulate import KpiSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,8 +45,18 @@ KPI_UNITS: dict[str, str] = {
     "fiscal_cost_usd_per_year": "USD/yr",
     "projects_needed": "projects",
     "project_size_t_per_year": "t/yr",
+    "curve_capacity_offline_t_per_year": "t/yr",
+    "min_price_to_low_cost": "x cash cost",
+    "floor_capacity_kept_t_per_year": "t/yr",
+    "china_absorbed_t": "t",
 }
 """KPI id -> unit, in the order of the shared KPI contract (docs/methodology.md, KPIs)."""
+CURVE_KPIS: tuple[str, ...] = (
+    "curve_capacity_offline_t_per_year",
+    "min_price_to_low_cost",
+    "floor_capacity_kept_t_per_year",
+)
+"""KPIs read off the cost curve (NaN with a note where a market has none)."""
 KPI_FLAGS: tuple[str, ...] = ("outside_band", "at_guard", "rising_at_end", "open_at_horizon")
 """Codes of the ``flags`` column (``;``-joined): the central value lies outside its P10–P90;
 it sits on a model guard (the choke price); the peak is in the last modelled month; the
@@ -224,7 +235,31 @@ def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.nda
     for money in MONEY_PAYERS:
         out[money] = tot[money][sl]
         out[f"{money}_per_year"] = tot[f"{money}_by_year"][sl].max(axis=1)
+    out.update(_curve_kpis(b, tot, sl))
     return out
+
+
+def _curve_kpis(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> dict[str, np.ndarray]:
+    """Cost-curve and China-market KPIs (methodology §19–20): NaN where a market has no
+    curve (a note says so); 0 where it has one and nothing happens."""
+    m = b.markets.size
+    q1 = quartile_cost(b.curves, m)
+    has = np.isfinite(q1)
+    n = tot["peak_price_outside"][sl].shape[0]
+    zeros = np.zeros((n, m))
+    return {
+        "curve_capacity_offline_t_per_year": np.where(
+            has, tot.get("curve_offline_peak", zeros)[sl], np.nan
+        ),
+        # NOTE: the lowest outside price over the horizon against the cash cost below which
+        # the cheapest quarter of base-year capacity produces: < 1 means the price fell below
+        # the low-cost producers' cash cost at some point.
+        "min_price_to_low_cost": tot["min_price_outside"][sl] / np.where(has, q1, np.nan),
+        "floor_capacity_kept_t_per_year": np.where(
+            has, tot.get("floor_kept_peak", zeros)[sl], np.nan
+        ),
+        "china_absorbed_t": tot.get("china_absorbed_t", zeros)[sl],
+    }
 
 
 def _self_sufficiency(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> np.ndarray:
@@ -373,6 +408,8 @@ def _kpi_record(
     _project_notes(b, j, kpi, val, notes)
     if kpi == "base_price_usd_per_kg" and not np.isfinite(val):
         notes.append("no sourced base price for this market")
+    if kpi in CURVE_KPIS and not np.isfinite(val):
+        notes.append("no sourced cost curve for this market (data/cost_curves.csv)")
     return {
         "mineral": b.markets.mineral[j],
         "stage": b.markets.stage[j],

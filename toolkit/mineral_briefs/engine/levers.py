@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, _group_shares, _is_next
+from mineral_briefs.engine.cost import _check_surge_markets
 from mineral_briefs.engine.markets import _BaseYear
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import ScenarioError
@@ -80,6 +81,7 @@ def _check_lever_markets(
                 f"projects[{j}] ({pr.name}): market {pr.mineral}/{pr.stage} is not simulated "
                 f"({why(pr.mineral, pr.stage)})"
             )
+    problems += _check_surge_markets(scenario, list(keys))
     if problems:
         raise ScenarioError(
             "\n".join(

@@ -37,6 +37,7 @@ def _simulate_kpi(b: _Built, rows: Rows, **kw: Any) -> SimResult:
     # the shortfall alone decides whether a month is disrupted.
     """
     stat = (b.controls, b.floors, b.stockpiles, b.projects)
+    kw = {**kw, "curves": b.curves, "china": b.china}
     if b.controls.effective.size == 0:
         spec = replace(b.kpi_spec, price_tolerance=float("inf"))
         return simulate(b.markets, rows, *stat, kpi=spec, **kw)
@@ -48,6 +49,7 @@ def _simulate_kpi(b: _Built, rows: Rows, **kw: Any) -> SimResult:
         n_path=0,
         band_variables=(),
         kpi=replace(b.kpi_spec, keep_price_outside=True),
+        curves=b.curves,
     ).totals["price_outside_path"]
     return simulate(b.markets, rows, *stat, kpi=b.kpi_spec, reference_price=ref, **kw)
 

@@ -29,6 +29,7 @@ def floors_step(s: Static, mo: Month) -> None:
     """
     n, m, fdt = s.n, s.m, s.fdt
     mo.p_a = mo.p_o
+    mo.p_prod_a = mo.p_o
     mo.mult_a = mo.mult_o
     mo.rev_m = np.zeros((n, m), fdt)
     mo.cons_m = np.zeros((n, m), fdt)
@@ -138,6 +139,9 @@ def _set_floor_prices(
     p_a = p_o.copy()
     p_a[:, fm_idx] = p_cons
     mo.p_a = p_a
+    p_prod_a = p_o.copy()
+    p_prod_a[:, fm_idx] = p_prod
+    mo.p_prod_a = p_prod_a
     mult_a = mult_o.copy()
     mult_o[:, fm_idx] = np.minimum(p_rest**es_f, hd_f)
     mult_a[:, fm_idx] = np.minimum(p_prod**es_f, hd_f)

@@ -11,8 +11,9 @@ export control that separates China from the outside is in force, then *segmente
 net exports are fixed by the control and each zone clears on its own: the price wedge).
 
 Each month is a fixed sequence of named steps, one module per mechanism (pvlib ModelChain
-style): export controls → supply → zone balance → stocks → clearing → price floors → flows →
-accumulators → paths and bands → partial adjustment. The steps read the static set-up and
+style): export controls → supply → cost curve → zone balance → stocks → China's market
+management → clearing → price floors → flows → accumulators → cost-curve exits → paths and
+bands → partial adjustment. The steps read the static set-up and
 update the persistent state of :mod:`mineral_briefs.model.state`. The input and result dataclasses
 live in :mod:`mineral_briefs.model.inputs` and are re-exported here. Equations:
 ``docs/methodology.md``.
@@ -23,6 +24,13 @@ from __future__ import annotations
 from mineral_briefs.model.accumulate import accumulate_step, finish_totals, init_totals
 from mineral_briefs.model.adjust import adjust_step
 from mineral_briefs.model.bands import init_recorder, record_step
+from mineral_briefs.model.china_market import ChinaMarket, china_market_step, init_china
+from mineral_briefs.model.cost_curve import (
+    CostCurves,
+    curve_adjust_step,
+    curve_supply_step,
+    init_curve,
+)
 from mineral_briefs.model.export_controls import controls_step
 from mineral_briefs.model.floors import floors_step
 from mineral_briefs.model.flows import flows_step
@@ -56,7 +64,9 @@ __all__ = [
     "MODE_CHINA_EXPORT",
     "MODE_WORLD_CUT",
     "PATH_VARIABLES",
+    "ChinaMarket",
     "Controls",
+    "CostCurves",
     "Floors",
     "KpiSpec",
     "Markets",
@@ -80,6 +90,8 @@ def simulate(
     band_variables: tuple[str, ...] = BAND_VARIABLES,
     kpi: KpiSpec | None = None,
     reference_price: F | None = None,
+    curves: CostCurves | None = None,
+    china: ChinaMarket | None = None,
 ) -> SimResult:
     """Step every market month by month for all rows at once.
 
@@ -101,6 +113,10 @@ def simulate(
     reference_price : array, optional
         ``(N, T, M)`` no-shock outside price of each row [x P0] (the same rows run without the
         scenario's export controls); default 1.0 (the base price).
+    curves : CostCurves, optional
+        Producer groups on the cost curve and supply surges (default: none).
+    china : ChinaMarket, optional
+        China's market management per market (default: not managed).
 
     Returns
     -------
@@ -121,19 +137,24 @@ def simulate(
     st = init_state(s)
     rec = init_recorder(s)
     tot = init_totals(s)
+    cv = init_curve(curves, markets.supply_share, s.n, s.m, s.fdt)
+    cn = init_china(china, s.n, s.m, s.fdt)
     for i in range(s.t_months):
         mo = start_month(s, st, i)
         controls_step(s, mo)  # withheld volumes, segmentation (§5)
         supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
+        curve_supply_step(s, cv, mo)  # exits along the cost curve, supply surges (§19)
         recipe_step(s, st, mo)  # magnets limited by the scarcest element (§17)
         balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
         recipe_balance_step(s, st, mo)  # element demand follows magnet output (§17)
         stocks_step(s, st, mo)  # commercial stocks, strategic stockpiles (§6–7)
+        china_market_step(s, china, cn, mo, tot)  # quotas and reserve buying (§20)
         clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)
         floors_step(s, mo)  # price floors and their money flows (§8)
         flows_step(s, st, mo)  # regional quantities, shortfall (§10)
         recipe_record_step(s, st, mo)  # magnet output ratios for next month (§17)
         accumulate_step(s, mo, tot)  # KPI accumulators (§12)
+        curve_adjust_step(s, cv, mo, tot)  # exits and restarts at this month's prices (§19)
         record_step(s, st, mo, rec)  # paths and bands (§11, §13)
         adjust_step(s, st, mo)  # partial adjustment of capacity and demand (§3)
     finish_totals(s, st, tot)

@@ -455,6 +455,8 @@ class Month:
     b_eff: F = field(init=False)
     # floors_step
     p_a: F = field(init=False)
+    p_prod_a: F = field(init=False)
+    """Price the alliance's producers receive (the floor under a CfD or offtake) [x P0]."""
     mult_a: F = field(init=False)
     rev_m: F = field(init=False)
     cons_m: F = field(init=False)

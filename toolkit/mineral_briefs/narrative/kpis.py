@@ -23,6 +23,7 @@ MULTIPLE_KPIS: Final[frozenset[str]] = frozenset(
         "peak_price_multiple_inside",
         "peak_price_multiple_alliance",
         "min_price_multiple_inside",
+        "min_price_to_low_cost",
     }
 )
 SHARE_KPIS: Final[frozenset[str]] = frozenset(
@@ -45,7 +46,14 @@ MONEY_KPIS: Final[frozenset[str]] = frozenset(
     }
 )
 TONNE_KPIS: Final[frozenset[str]] = frozenset(
-    {"cumulative_shortfall_t", "peak_shortfall_t_per_year", "project_size_t_per_year"}
+    {
+        "cumulative_shortfall_t",
+        "peak_shortfall_t_per_year",
+        "project_size_t_per_year",
+        "curve_capacity_offline_t_per_year",
+        "floor_capacity_kept_t_per_year",
+        "china_absorbed_t",
+    }
 )
 MONEY_FLOWS: Final[tuple[str, ...]] = ("consumer_cost_usd", "tariff_revenue_usd", "fiscal_cost_usd")
 """Money KPIs in the order a brief reports them: who pays, who receives, the budget."""

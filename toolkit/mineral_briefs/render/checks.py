@@ -38,8 +38,11 @@ def _check_data(data_dir: Path | None) -> None:
     load_dataset(Path(data_dir) if data_dir else default_data_dir())
 
 
-def _check_parameters(jobs: Sequence[BriefJob]) -> None:
-    """Reject parameter names the notebook does not declare (papermill only warns)."""
+def _check_parameters(jobs: Sequence[BriefJob]) -> dict[Path, set[str]]:
+    """Reject parameter names the notebook does not declare (papermill only warns).
+
+    Returns the parameter names each notebook declares.
+    """
     import papermill as pm
 
     declared: dict[Path, set[str]] = {}
@@ -52,3 +55,4 @@ def _check_parameters(jobs: Sequence[BriefJob]) -> None:
                 f"{job.notebook.name} has no parameter(s) {', '.join(unknown)}; "
                 f"it declares: {', '.join(sorted(declared[job.notebook])) or 'none'}"
             )
+    return declared

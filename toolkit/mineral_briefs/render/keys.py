@@ -56,6 +56,8 @@ def data_checksums(data_dir: Path | None = None) -> dict[str, str]:
         for p in folder.rglob("*")
         if p.is_file()
         and p.suffix.lower() in {".csv", ".json", ".yaml", ".yml", ".parquet", ".xlsx"}
+        # NOTE: hidden folders (an import's staging copy, its backups) are not data
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
 

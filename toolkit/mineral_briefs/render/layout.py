@@ -13,6 +13,10 @@ built-in)."""
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 LOG_FILE = "render.log"
+LOG_MAX_BYTES = 1_000_000
+"""``render.log`` is rotated when a line would take it past this size [bytes]."""
+LOG_BACKUPS = 5
+"""Rotated logs kept: ``render.log.1`` (newest) … ``render.log.5``; older ones are deleted."""
 FAILED_DIR = "_failed"
 LOCK_FILE = ".render.lock"
 PID_FILE = ".render.pid"

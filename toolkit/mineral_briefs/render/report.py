@@ -14,7 +14,7 @@ class BriefResult:
     """One line of the run report."""
 
     name: str
-    status: str  # "ok" | "failed" | "skipped" | "cancelled"
+    status: str  # "ok" | "failed" | "skipped" | "reused" | "cancelled"
     seconds: float = 0.0
     error: dict[str, Any] | None = None
 
@@ -44,12 +44,19 @@ class RunReport:
         counts: dict[str, int] = {}
         for r in self.results:
             counts[r.status] = counts.get(r.status, 0) + 1
-        parts = [f"{counts.get(s, 0)} {s}" for s in ("ok", "skipped", "failed") if counts.get(s)]
+        parts = [
+            f"{counts.get(s, 0)} {s}"
+            for s in ("ok", "skipped", "reused", "failed")
+            if counts.get(s)
+        ]
         if counts.get("cancelled"):
             parts.append(f"{counts['cancelled']} cancelled")
         text = ", ".join(parts) or "nothing to do"
-        if self.results and all(r.status == "skipped" for r in self.results):
-            text = f"nothing changed: {len(self.results)} briefs up to date"
+        if self.results and all(r.status in ("skipped", "reused") for r in self.results):
+            reused = counts.get("reused", 0)
+            text = f"nothing changed: {len(self.results)} briefs up to date" + (
+                f" ({reused} reused from the previous run)" if reused else ""
+            )
         if self.errors:
             text += "; " + "; ".join(self.errors)
         if self.interrupted:

@@ -47,6 +47,70 @@ def update_latest(out: Path) -> None:
     atomic_write(parent / "latest.txt" if link.is_dir() else link, out.name + "\n")
 
 
+def previous_run(out: Path) -> Path | None:
+    """The dated folder ``<parent>/latest`` points at, when it is another folder than ``out``."""
+    parent = out.parent
+    link = parent / "latest"
+    target: Path | None = None
+    try:
+        if link.is_symlink():
+            target = link.resolve()
+        else:
+            pointer = link if link.is_file() else parent / "latest.txt"
+            if pointer.is_file():
+                name = pointer.read_text(encoding="utf-8").strip()
+                target = parent / name if _DATE_DIR_RE.match(name) else None
+    except OSError:
+        return None
+    if target is None or not target.is_dir() or target.resolve() == out.resolve():
+        return None
+    return target
+
+
+def reuse_files(previous: Path, out: Path, files: dict[str, str]) -> bool:
+    """Hard-link (else copy) a brief's files from the ``previous`` run into ``out``.
+
+    Returns False, leaving ``out`` without any of them, when a file is missing, is a symlink
+    or is not a plain file name.
+
+    # NOTE: a hard link is safe because every write of a brief is temp file + rename: a later
+    # run replacing the file in either folder gets a new inode and never edits the shared one.
+    """
+    import shutil
+
+    names = list(dict.fromkeys(files.values()))
+    # NOTE: only plain file names of regular files (never a symlink, never a path out of the
+    # folder), whatever a hand-edited manifest in the previous folder says.
+    if not names or not all(
+        isinstance(n, str)
+        and n == Path(n).name
+        and n not in ("", ".", "..")
+        and (previous / n).is_file()
+        and not (previous / n).is_symlink()
+        for n in names
+    ):
+        return False
+    done: list[Path] = []
+    try:
+        for name in names:
+            tmp = out / f"{TMP_MARK}{name}"
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            try:
+                os.link(previous / name, tmp)
+            except OSError:
+                shutil.copy2(previous / name, tmp)
+            os.replace(tmp, out / name)
+            done.append(out / name)
+    except OSError as exc:
+        logger.warning("could not reuse %s from %s: %s", names, previous.name, exc)
+        for path in done:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return False
+    return True
+
+
 def run_succeeded(folder: Path) -> bool:
     """Whether ``folder`` holds a complete good run: a manifest whose every brief is ``ok``."""
     import json

@@ -9,15 +9,16 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
 from mineral_briefs.errors import RenderError
 from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
-from mineral_briefs.render.dask_executor import run_dask
+from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
 from mineral_briefs.render.keys import KeyContext, cache_key, key_context
-from mineral_briefs.render.layout import INDEX, LOG_FILE, MANIFEST
+from mineral_briefs.render.layout import INDEX, LOG_BACKUPS, LOG_FILE, LOG_MAX_BYTES, MANIFEST
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.pdf import find_chromium
@@ -27,6 +28,8 @@ from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _erro
 from mineral_briefs.render.retention import (
     apply_retention,
     expand_out,
+    previous_run,
+    reuse_files,
     run_succeeded,
     update_latest,
 )
@@ -58,6 +61,7 @@ def render(
     timeout: float | None = DEFAULT_TIMEOUT_S,
     executor: str = "local",
     scheduler: str | None = None,
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT_S,
     pdf: bool = False,
     keep: int | None = None,
     lock_timeout: float = 0.0,
@@ -81,6 +85,9 @@ def render(
         Per-cell timeout [s] (``None``: no limit).
     executor, scheduler
         ``local`` (process pool) or ``dask`` (``scheduler`` = ``tcp://host:port``).
+    worker_timeout
+        Dask only: seconds [s] to wait while the cluster has no worker (none joined yet, or all
+        lost); the briefs left are then failed instead of waiting for ever.
     pdf
         Also print each rendered brief to PDF with the system Chromium.
     keep
@@ -111,12 +118,14 @@ def render(
         timeout=timeout,
         executor=executor,
         scheduler=scheduler,
+        worker_timeout=worker_timeout,
         pdf_exe=chromium,
         workers=workers,
         data_dir=data_dir,
         emit=emit,
         stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
         now=now,
+        previous=previous_run(out_dir) if dated else None,
     )
     with _run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
@@ -143,12 +152,15 @@ class _Settings:
     timeout: float | None
     executor: str
     scheduler: str | None
+    worker_timeout: float
     pdf_exe: str | None
     workers: int | None
     data_dir: Path | None
     emit: Reporter
     stamp: str
     now: dt.datetime
+    previous: Path | None = None
+    """A dated run's previous folder (``latest``): unchanged briefs are taken from it."""
 
 
 def _check_options(
@@ -169,11 +181,15 @@ def _check_options(
     return chromium
 
 
-class _NoFollowFileHandler(logging.FileHandler):
-    """``render.log`` appended through ``O_NOFOLLOW`` (see :mod:`.safefs`)."""
+class _NoFollowFileHandler(RotatingFileHandler):
+    """``render.log`` appended through ``O_NOFOLLOW`` (see :mod:`.safefs`), rotated by size.
+
+    The log is rotated past :data:`LOG_MAX_BYTES` with :data:`LOG_BACKUPS` kept, so a folder
+    rendered by cron for years does not grow a log without bound.
+    """
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, encoding="utf-8")
+        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
 
     def _open(self) -> Any:
         from mineral_briefs.render.safefs import open_nofollow
@@ -253,9 +269,7 @@ def _run_locked(
     manifest = load_manifest(out)
     entries: dict[str, Any] = manifest["briefs"]
     ctx = key_context(settings.data_dir)
-    todo = _changed_briefs(
-        jobs, out, entries, ctx, report, emit, force=settings.force, pdf_exe=settings.pdf_exe
-    )
+    todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
     _longest_first(todo, entries)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
     emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
@@ -271,15 +285,25 @@ def _run_locked(
         data=dict(ctx.data),
     )
     if todo:
-        _check_parameters([j for j, _, _ in todo])
+        declared = _check_parameters([j for j, _, _ in todo])
         _check_data(settings.data_dir)
-        tasks = [_task(j, settings.timeout, settings.now) for j, _, _ in todo]
+        remote = settings.executor == "dask"
+        tasks = [
+            _task(
+                j,
+                settings.timeout,
+                settings.now,
+                remote=remote,
+                takes_text="scenario_text" in declared[j.notebook],
+            )
+            for j, _, _ in todo
+        ]
         report.kernels_started = True
         for t in tasks:
             emit("start", {"name": t.name})
         outcomes = (
-            run_dask(tasks, settings.scheduler or "")
-            if settings.executor == "dask"
+            run_dask(tasks, settings.scheduler or "", ctx, worker_timeout=settings.worker_timeout)
+            if remote
             else run_local(tasks, n_workers)
         )
         try:
@@ -289,7 +313,11 @@ def _run_locked(
             if close:
                 close()
             _write_manifest_and_index(out, manifest, stamp, report)
-    elif not (out / INDEX).is_file() or not (out / MANIFEST).is_file():
+    elif (
+        any(r.status == "reused" for r in report.results)
+        or not (out / INDEX).is_file()
+        or not (out / MANIFEST).is_file()
+    ):
         _write_manifest_and_index(out, manifest, stamp, report)
 
 
@@ -299,21 +327,46 @@ def _changed_briefs(
     entries: dict[str, Any],
     ctx: KeyContext,
     report: RunReport,
-    emit: Reporter,
-    *,
-    force: bool,
-    pdf_exe: str | None,
+    settings: _Settings,
 ) -> list[_Todo]:
-    """Compute each brief's cache key; report the unchanged ones as skipped, return the rest."""
+    """Compute each brief's cache key; report the unchanged ones, return the rest.
+
+    Unchanged in ``out`` is ``skipped``; unchanged in a dated run's previous folder is
+    ``reused``: its files are hard-linked (or copied) here and its manifest entry carried over.
+    """
     todo: list[_Todo] = []
+    pdf_exe, previous = settings.pdf_exe, settings.previous
+    before = load_manifest(previous)["briefs"] if previous and not settings.force else {}
     for job in jobs:
         key, inputs = cache_key(job, ctx)
-        if not force and _up_to_date(entries.get(job.name) or {}, key, out, pdf_exe):
-            report.results.append(BriefResult(job.name, "skipped"))
-            emit("done", {"name": job.name, "status": "skipped", "seconds": 0.0})
+        status = None
+        if not settings.force and _up_to_date(entries.get(job.name) or {}, key, out, pdf_exe):
+            status = "skipped"
+        elif previous is not None and _reuse(job.name, key, before, previous, out, pdf_exe):
+            entries[job.name] = dict(before[job.name], reused_from=previous.name)
+            logger.info("%s reused from %s (unchanged)", job.name, previous.name)
+            status = "reused"
+        if status:
+            report.results.append(BriefResult(job.name, status))
+            settings.emit("done", {"name": job.name, "status": status, "seconds": 0.0})
         else:
             todo.append((job, key, inputs))
     return todo
+
+
+def _reuse(
+    name: str,
+    key: str,
+    before: dict[str, Any],
+    previous: Path,
+    out: Path,
+    pdf_exe: str | None,
+) -> bool:
+    """Whether ``name`` is unchanged in the ``previous`` run and its files are now in ``out``."""
+    entry = before.get(name) or {}
+    return _up_to_date(entry, key, previous, pdf_exe) and reuse_files(
+        previous, out, dict(entry["files"])
+    )
 
 
 def _up_to_date(prev: dict[str, Any], key: str, out: Path, pdf_exe: str | None) -> bool:
@@ -341,15 +394,46 @@ def _longest_first(todo: list[_Todo], entries: dict[str, Any]) -> None:
     todo.sort(key=expected_s, reverse=True)
 
 
-def _task(job: BriefJob, timeout: float | None, now: dt.datetime) -> RenderTask:
-    """What a worker needs for ``job`` (plain, picklable values)."""
+def _task(
+    job: BriefJob,
+    timeout: float | None,
+    now: dt.datetime,
+    *,
+    remote: bool = False,
+    takes_text: bool = False,
+) -> RenderTask:
+    """What a worker needs for ``job`` (plain, picklable values).
+
+    ``remote`` (Dask): the worker may be another machine, so the notebook goes as text, the
+    resolved scenario too when the notebook ``takes_text`` (declares ``scenario_text``), and
+    the kernel starts in the worker's own folder.
+    """
+    params = dict(job.parameters)
+    if not remote:
+        return RenderTask(
+            name=job.name,
+            notebook=str(job.notebook.resolve()),
+            parameters=params,
+            cwd=str(job.notebook.resolve().parent),
+            timeout=timeout,
+            rendered_at=now.isoformat(timespec="seconds"),
+        )
+    if takes_text and isinstance(params.get("scenario"), str):
+        from mineral_briefs.scenarios import load_scenario
+
+        # NOTE: the resolved model (extends merged in) travels, not the file: a path given on
+        # the client, or a workspace scenario, does not exist on the worker.
+        scenario = load_scenario(params["scenario"])
+        params["scenario"] = scenario.id
+        params["scenario_text"] = scenario.canonical_json()
     return RenderTask(
         name=job.name,
-        notebook=str(job.notebook.resolve()),
-        parameters=dict(job.parameters),
-        cwd=str(job.notebook.resolve().parent),
+        notebook=str(job.notebook),
+        parameters=params,
+        cwd="",
         timeout=timeout,
         rendered_at=now.isoformat(timespec="seconds"),
+        notebook_text=job.notebook.read_text(encoding="utf-8"),
     )
 
 

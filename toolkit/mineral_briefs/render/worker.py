@@ -56,6 +56,8 @@ class RenderTask:
     rendered_at: str
     kernel_name: str = KERNEL_NAME
     startup_timeout: float = 60.0
+    notebook_text: str = ""
+    """The notebook's JSON, when sent as text (Dask: the path exists on the client only)."""
 
 
 @dataclass
@@ -191,7 +193,7 @@ def render_one(task: RenderTask) -> RenderOutcome:
             name=task.name, status="failed", worker=f"{socket.gethostname()}:{os.getpid()}"
         )
         engine = _register_engine()
-        nb = _with_reset_cell(task.notebook)
+        nb = _with_reset_cell(task.notebook, task.notebook_text)
         _LAST.data.clear()
         restarts_before = st.restarts
         executed = _execute(st, task, nb, engine, out)
@@ -215,13 +217,14 @@ def render_one(task: RenderTask) -> RenderOutcome:
         return out
 
 
-def _with_reset_cell(path: str) -> Any:
-    """The notebook at ``path`` with :data:`RESET_SOURCE` as its hidden, tagged first cell."""
+def _with_reset_cell(path: str, text: str = "") -> Any:
+    """The notebook (``text``, else the file at ``path``) with :data:`RESET_SOURCE` as its
+    hidden, tagged first cell."""
     import nbformat
 
     from mineral_briefs.export import RESET_CELL_TAG
 
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.reads(text, as_version=4) if text else nbformat.read(path, as_version=4)
     reset = nbformat.v4.new_code_cell(RESET_SOURCE, metadata={"tags": [RESET_CELL_TAG]})
     nb.cells.insert(0, reset)
     return nb
@@ -238,7 +241,9 @@ def _execute(st: _WorkerState, task: RenderTask, nb: Any, engine: str, out: Rend
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        km = st.kernel(task.cwd, task.kernel_name, task.startup_timeout)
+        # NOTE: no cwd (a task sent to a Dask worker): the kernel starts where the worker runs,
+        # so it finds the same data the worker's fingerprint was taken from.
+        km = st.kernel(task.cwd or os.getcwd(), task.kernel_name, task.startup_timeout)
         out.kernel_pid = _kernel_pid(km)
         st.runs += 1
         return pm.execute_notebook(

@@ -30,12 +30,14 @@ from mineral_briefs.scenarios.base import (
     check_stage,
     months_between,
 )
+from mineral_briefs.scenarios.china import China
 from mineral_briefs.scenarios.controls import ExportControl
 from mineral_briefs.scenarios.demand import DemandSpec
 from mineral_briefs.scenarios.floors import PriceFloor
 from mineral_briefs.scenarios.overrides import BaseOverrides
 from mineral_briefs.scenarios.projects import Project
 from mineral_briefs.scenarios.stockpiles import Stockpile
+from mineral_briefs.scenarios.surge import SupplySurge
 from mineral_briefs.vocab import LANGUAGES
 
 
@@ -130,6 +132,8 @@ class Scenario(StrictModel):
     demand: tuple[DemandSpec, ...] = ()
     stockpiles: tuple[Stockpile, ...] = ()
     projects: tuple[Project, ...] = ()
+    supply_surge: tuple[SupplySurge, ...] = ()
+    china: China = China()
     base_overrides: BaseOverrides | None = None
     uncertainty: Uncertainty = Uncertainty()
     markets: tuple[Market, ...] | None = None

@@ -13,24 +13,33 @@ from typing import Any
 
 from mineral_briefs.errors import ScenarioError
 
-EXAMPLE = (
-    "example:\n"
-    "  mineral-briefs sweep ndpr_withhold_60 \\\n"
-    '    --vary "export_controls[0].share_withheld=0:1:0.05" \\\n'
-    '    --vary "export_controls[0].licensing_delay_days=0,45,90" \\\n'
-    '    --target "cumulative_shortfall_pct<=5" --threshold "cumulative_shortfall_pct>10"\n\n'
-    "exit codes: 0 done; 1 a point or the brief failed; 2 bad arguments, scenario or data;\n"
-    "130 interrupted (finished points are kept: run the same command again to resume)"
+EXAMPLES = (
+    "mineral-briefs sweep ndpr_withhold_60 "
+    "--vary 'export_controls[0].share_withheld=0:1:0.05' "
+    "--vary 'export_controls[0].licensing_delay_days=0,45,90' "
+    "--target 'cumulative_shortfall_pct<=5'",
+    "mineral-briefs sweep ndpr_withhold_60 --vary 'price_floors[0].floor.value=80:160:10' "
+    "--executor dask --scheduler tcp://10.0.0.10:8786",
+)
+EXIT_CODES = (
+    ("0", "done: IAMC file, meta and sweep brief written"),
+    ("1", "a point or the sweep brief failed, or the Dask cluster is unreachable or mismatched"),
+    ("2", "bad arguments, key path, grid value, scenario or data (nothing runs)"),
+    ("130", "interrupted: finished points are kept; the same command resumes"),
 )
 
 
 def add_parser(sub: Any, ranged: Any) -> None:
     """Add the ``sweep`` sub-command (``ranged`` is the CLI's range-checked argparse type)."""
+    from mineral_briefs.cli_help import HelpFormatter, epilog
+
+    text = "run a grid of lever values, write one IAMC file and a sweep brief"
     p = sub.add_parser(
         "sweep",
-        help="run a grid of lever values, write one IAMC file and a sweep brief",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help=text,
+        description=text[:1].upper() + text[1:] + " (docs/sweeps.md).",
+        epilog=epilog(EXAMPLES, EXIT_CODES),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
     p.add_argument(
@@ -79,7 +88,7 @@ def add_parser(sub: Any, ranged: Any) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run the sweep (see :data:`EXAMPLE`)."""
+    """Run the sweep (docs/sweeps.md)."""
     from mineral_briefs.brief.sweep_text import parse_condition
     from mineral_briefs.data import load_dataset
     from mineral_briefs.scenarios import load_scenario

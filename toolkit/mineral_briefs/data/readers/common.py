@@ -8,7 +8,7 @@ import pandas as pd
 
 from mineral_briefs.data.countries import to_country_id
 from mineral_briefs.data.schemas import TABLES
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, excerpt
 
 PRODUCTION_COLUMNS: Final[list[str]] = TABLES["production"].column_names
 DEMAND_COLUMNS: Final[list[str]] = TABLES["demand"].column_names
@@ -58,7 +58,7 @@ def _country_or_raise(name: object, where: str) -> str:
     cid = to_country_id(str(name))
     if cid is None:
         raise DataError(
-            f"{where}: unknown country name {str(name)!r}; add its ISO3 code to "
+            f"{where}: unknown country name {excerpt(name)}; add its ISO3 code to "
             "toolkit/data/countries.py (NAME_TO_ISO3)"
         )
     return cid

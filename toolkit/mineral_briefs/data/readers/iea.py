@@ -18,7 +18,7 @@ from typing import Final
 import pandas as pd
 
 from mineral_briefs.data.readers.common import DEMAND_COLUMNS, PRODUCTION_COLUMNS, _country_or_raise
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _read_iea_demand(rows: list[tuple[object, ...]], where: str, base_year: int)
             low = label.lower()
             current = next((s for k, s in IEA_SCENARIO_NAMES.items() if k in low), None)
             if current is None:
-                raise DataError(f"{where}, row {year_row}: unknown scenario {label!r}")
+                raise DataError(f"{where}, row {year_row}: unknown scenario {excerpt(label)}")
         if _is_year(v):
             col_map[j] = (current, int(float(v)))  # type: ignore[arg-type]
     records = []
@@ -180,7 +180,7 @@ def _read_iea_demand(rows: list[tuple[object, ...]], where: str, base_year: int)
             if v is None:
                 continue
             if not isinstance(v, (int, float)):
-                raise DataError(f"{where}, row {i}: value {v!r} is not a number")
+                raise DataError(f"{where}, row {i}: value {excerpt(v)} is not a number")
             scenarios = [scenario] if scenario else list(IEA_SCENARIO_NAMES.values())
             for s in scenarios:
                 records.append(
@@ -241,7 +241,9 @@ def _read_iea_supply(rows: list[tuple[object, ...]], where: str) -> tuple[pd.Dat
             values = [r[c] if c < len(r) else None for c, _ in cols]
             if all(v is None for v in values):
                 if " - " not in label:
-                    raise DataError(f"{where}, row {i}: block title {label!r} lacks ' - stage'")
+                    raise DataError(
+                        f"{where}, row {i}: block title {excerpt(label)} lacks ' - stage'"
+                    )
                 m_part, s_part = label.split(" - ", 1)
                 mineral, stage = _iea_mineral(m_part), _iea_stage(s_part)
                 if mineral is None or stage is None:
@@ -255,7 +257,9 @@ def _read_iea_supply(rows: list[tuple[object, ...]], where: str) -> tuple[pd.Dat
                 if v is None:
                     continue
                 if not isinstance(v, (int, float)):
-                    raise DataError(f"{where}, row {i}, column {c + 1}: {v!r} is not a number")
+                    raise DataError(
+                        f"{where}, row {i}, column {c + 1}: {excerpt(v)} is not a number"
+                    )
                 records.append(
                     {
                         "mineral": mineral,

@@ -20,7 +20,7 @@ import pandas as pd
 from mineral_briefs.data.readers.iea import read_iea_cmd_workbook
 from mineral_briefs.data.readers.usgs import read_usgs_mcs_csv
 from mineral_briefs.data.schemas import TABLES
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,14 @@ class ImportReport:
     source_id : str
         Source id of the imported rows.
     rows_added, rows_replaced : dict of str -> int
-        Per table: rows written from the release / rows of the same source removed.
+        Per table: rows written for the source (the release's rows, plus hand-written records
+        and derived rows of the same source id) / old rows of the same source removed.
     files_written : list of str
         CSV files replaced in the data folder.
     source_added : bool
         Whether a new row was appended to ``sources.csv``.
+    backup : str
+        Folder holding the replaced tables ("" when nothing was replaced).
     """
 
     path: Path
@@ -52,6 +55,7 @@ class ImportReport:
     rows_replaced: dict[str, int] = field(default_factory=dict)
     files_written: list[str] = field(default_factory=list)
     source_added: bool = False
+    backup: str = ""
 
     def summary(self) -> str:
         """One human line per table."""
@@ -63,6 +67,8 @@ class ImportReport:
             )
         if self.source_added:
             lines.append(f"  sources.csv: added {self.source_id} (complete its locator/url)")
+        if self.backup:
+            lines.append(f"  previous tables kept in {self.backup}")
         return "\n".join(lines)
 
 
@@ -101,8 +107,19 @@ def _source_row(kind: str, sid: str, path: Path) -> dict[str, str]:
     }
 
 
+STAGING_PREFIX = ".import-"
+BACKUP_DIR = ".backups"
+BACKUPS_KEPT = 10
+"""Backups of replaced tables kept in ``<data>/.backups/`` (newest first)."""
+
+
 def import_release(
-    path: str | Path, kind: str | None = None, data_dir: str | Path | None = None
+    path: str | Path,
+    kind: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    source_id: str | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Validate an official release and write its rows into the data folder.
 
@@ -119,6 +136,15 @@ def import_release(
         Default: by extension (``.xlsx`` → iea, ``.csv`` → usgs).
     data_dir : str or Path, optional
         Folder to update; default :func:`mineral_briefs.data.default_data_dir`.
+    source_id : str, optional
+        Source id of the release's rows (default: the edition the file names; a USGS file that
+        names none is refused).
+    force : bool
+        Replace an edition by a release with fewer rows (refused otherwise: a partial file would
+        silently drop the rest of the edition).
+
+    Every replaced table is first copied to ``<data>/.backups/<UTC time>/`` (the newest
+    :data:`BACKUPS_KEPT` are kept); staging folders left by a killed import are removed first.
 
     Returns
     -------
@@ -140,10 +166,19 @@ def import_release(
     if not folder.is_dir():
         raise DataError(f"data folder {folder} does not exist")
 
-    frames = read_iea_cmd_workbook(path) if kind == "iea" else read_usgs_mcs_csv(path)
-    sid = str(next(iter(frames.values()))["source_id"].iloc[0])
+    _remove_stale_staging(folder)
+    frames = (
+        read_iea_cmd_workbook(path)
+        if kind == "iea"
+        else read_usgs_mcs_csv(path, source_id=source_id)
+    )
+    if all(df.empty for df in frames.values()):
+        raise DataError(f"{path.name}: no rows for any mineral the toolkit tracks; nothing changed")
+    first = next(df for df in frames.values() if not df.empty)
+    sid = source_id or str(first["source_id"].iloc[0])
     report = ImportReport(path=path, kind=kind, source_id=sid)
     new_tables = _replace_source_rows(frames, folder, sid, report)
+    _refuse_smaller(report, path, force)
     sources = _sources_with(folder, kind, sid, path)
     if sources is not None:
         new_tables["sources"] = sources
@@ -153,13 +188,53 @@ def import_release(
     return report
 
 
+def _remove_stale_staging(folder: Path) -> None:
+    """Staging folders of an import that was killed (they are never data)."""
+    for stale in folder.glob(f"{STAGING_PREFIX}*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+            logger.info("removed %s left by an interrupted import", stale.name)
+
+
+def _refuse_smaller(report: ImportReport, path: Path, force: bool) -> None:
+    """Refuse a release with fewer rows than the edition it replaces, unless ``force``."""
+    smaller = [
+        f"{t}: {report.rows_added[t]} rows for {report.rows_replaced[t]} now"
+        for t in report.rows_replaced
+        if report.rows_replaced[t] and report.rows_added.get(t, 0) < report.rows_replaced[t]
+    ]
+    if smaller and not force:
+        raise DataError(
+            f"{path.name}: smaller than the edition {report.source_id} it would replace "
+            f"({'; '.join(smaller)}); nothing changed. A partial file would drop the rest of the "
+            "edition; pass --force to replace it anyway (a backup is kept)"
+        )
+
+
+def _backup(folder: Path, names: list[str], report: ImportReport) -> None:
+    """Copy the tables about to be replaced to ``<folder>/.backups/<UTC time>/``."""
+    import datetime as dt
+
+    present = [n for n in names if (folder / n).is_file()]
+    if not present:
+        return
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / BACKUP_DIR / stamp
+    target.mkdir(parents=True)
+    for name in present:
+        shutil.copy2(folder / name, target / name)
+    report.backup = str(target)
+    for old in sorted((folder / BACKUP_DIR).iterdir(), reverse=True)[BACKUPS_KEPT:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _release_kind(path: Path, kind: str | None) -> str:
     if kind is None:
         kind = {".xlsx": "iea", ".csv": "usgs"}.get(path.suffix.lower())
         if kind is None:
             raise DataError(f"{path.name}: cannot tell the release kind; pass kind='iea'|'usgs'")
     if kind not in ("iea", "usgs"):
-        raise DataError(f"unknown release kind {kind!r}: allowed 'iea', 'usgs'")
+        raise DataError(f"unknown release kind {excerpt(kind)}: allowed 'iea', 'usgs'")
     return kind
 
 
@@ -169,8 +244,13 @@ def _replace_source_rows(
     """Each table of the release: the folder's rows of other sources, then the release's rows.
 
     Old rows are kept as text (read as ``str``), so the numbers of other sources are not
-    re-formatted; only the release's rows go through :func:`_fmt`.
+    re-formatted; only the release's rows go through :func:`_fmt`, completed as the refresh
+    completes them (:func:`mineral_briefs.data.curate.release_rows`: curated records of the same
+    source id, derived rows, computed notes). Rows are sorted by the table's key, as the refresh
+    writes them, so the same release imported again changes no byte.
     """
+    from mineral_briefs.data.curate import release_rows
+
     new_tables: dict[str, pd.DataFrame] = {}
     for table, fresh in frames.items():
         spec = TABLES[table]
@@ -182,10 +262,26 @@ def _replace_source_rows(
         )
         keep = old.loc[old["source_id"] != sid] if "source_id" in old.columns else old
         report.rows_replaced[table] = len(old) - len(keep)
-        report.rows_added[table] = len(fresh)
-        fresh_txt = fresh[spec.column_names].map(_fmt)
-        new_tables[table] = pd.concat([keep, fresh_txt], ignore_index=True)[spec.column_names]
+        rows = release_rows(table, fresh, sid, _curated_dir(folder))
+        report.rows_added[table] = len(rows)
+        fresh_txt = rows[spec.column_names].map(_fmt)
+        new_tables[table] = _key_sorted(table, pd.concat([keep, fresh_txt], ignore_index=True))
     return new_tables
+
+
+def _curated_dir(folder: Path) -> Path:
+    """The hand-written records beside ``folder`` (``<data>/curated``), else the built-in ones."""
+    from mineral_briefs.data.records import CURATED_DIR
+
+    own = folder / "curated"
+    return own if own.is_dir() else CURATED_DIR
+
+
+def _key_sorted(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (text cells) in the table's column order, sorted by its key columns."""
+    spec = TABLES[table]
+    # NOTE: keys are ids and four-digit years, so text order is the refresh's typed order.
+    return df[spec.column_names].sort_values(list(spec.key), kind="stable", ignore_index=True)
 
 
 def _sources_with(folder: Path, kind: str, sid: str, path: Path) -> pd.DataFrame | None:
@@ -198,7 +294,8 @@ def _sources_with(folder: Path, kind: str, sid: str, path: Path) -> pd.DataFrame
     )
     if sid in set(sources.get("source_id", [])):
         return None
-    return pd.concat([sources, pd.DataFrame([_source_row(kind, sid, path)])], ignore_index=True)
+    added = pd.concat([sources, pd.DataFrame([_source_row(kind, sid, path)])], ignore_index=True)
+    return _key_sorted("sources", added)
 
 
 def _write_validated(
@@ -207,13 +304,14 @@ def _write_validated(
     """Validate the whole folder in a staging copy, then move each changed file into place."""
     from mineral_briefs.data import clear_cache, load_dataset
 
-    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=folder))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     try:
         for f in folder.glob("*.csv"):
             shutil.copy2(f, staging / f.name)
         for table, df in new_tables.items():
             df.to_csv(staging / TABLES[table].file, index=False, lineterminator="\n")
         load_dataset(staging)  # raises DataError listing every problem; nothing moved yet
+        _backup(folder, [TABLES[t].file for t in new_tables], report)
         for table in new_tables:
             name = TABLES[table].file
             os.replace(staging / name, folder / name)

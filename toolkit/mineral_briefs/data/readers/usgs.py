@@ -25,7 +25,7 @@ from mineral_briefs.data.readers.common import (
     _country_or_raise,
     complete_other_rows,
 )
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,9 @@ def read_usgs_mcs_csv(path: str | Path, source_id: str | None = None) -> dict[st
     path = Path(path)
     header, body = _read_csv(path)
     layout = _layout(header, path.name)
-    sid = source_id if source_id is not None else _default_source_id(body, layout)
+    if not any(any(c.strip() for c in r) for r in body):
+        raise DataError(f"{path.name}: header only, no data rows")
+    sid = source_id if source_id is not None else _default_source_id(body, layout, path.name)
 
     production: list[dict[str, object]] = []
     reserves: list[dict[str, object]] = []
@@ -186,13 +188,29 @@ class _Row:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(f"{path.name}: the file is empty") from None
-        return header, list(reader)
+    """Header and rows of a release CSV; every way it cannot be read is one clear DataError."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path.name}: not UTF-8 text (byte {exc.start}); allowed: a UTF-8 CSV as USGS "
+            "publishes it (re-save a Latin-1/Windows file as UTF-8)"
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"{path.name}: not a readable CSV ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{path.name}: cannot read file: {exc.strerror or exc}") from None
+    if not rows:
+        raise DataError(f"{path.name}: the file is empty")
+    header, body = rows[0], rows[1:]
+    return header, body
+
+
+def _shown(header: list[str]) -> str:
+    """The first header cells as short excerpts (a wrong file is never printed back)."""
+    shown = ", ".join(excerpt(h, 20) for h in header[:8])
+    return shown + (f", … ({len(header)} columns)" if len(header) > 8 else "")
 
 
 def _layout(header: list[str], file: str) -> _Layout:
@@ -208,17 +226,40 @@ def _layout(header: list[str], file: str) -> _Layout:
         missing.append("PROD_<year>")
     if missing:
         raise DataError(
-            f"{file}: required column(s) missing: {', '.join(missing)} (found: {', '.join(header)})"
+            f"{file}: required column(s) missing: {', '.join(missing)} (found: {_shown(header)})"
         )
+    seen: dict[str, str] = {}
+    for h in header:
+        key = _norm_header(h)
+        if key and key in seen:
+            raise DataError(
+                f"{file}: columns {excerpt(seen[key])} and {excerpt(h)} both read as {key}; "
+                "allowed: each column once"
+            )
+        seen[key] = h
     return _Layout(cols, prod_cols, res_col, max(y for _, y, _, _ in prod_cols))
 
 
-def _default_source_id(body: list[list[str]], layout: _Layout) -> str:
-    """``USGS_`` + the edition in the SOURCE column, else the edition after the latest year."""
+def _default_source_id(body: list[list[str]], layout: _Layout, file: str = "") -> str:
+    """``USGS_`` + the edition named in the SOURCE column (e.g. ``MCS2026`` → ``USGS_MCS2026``).
+
+    A file that does not name its edition is refused rather than guessed: a guessed id would
+    replace the rows of whatever edition it happens to match (pass ``source_id`` explicitly).
+    """
     cols = layout.cols
-    src_vals = {r[cols["SOURCE"]].strip() for r in body if "SOURCE" in cols and r}
-    src = next((s for s in src_vals if re.fullmatch(r"MCS\s?\d{4}", s)), None)
-    return f"USGS_{src.replace(' ', '')}" if src else f"USGS_MCS{layout.latest + 1}"
+    src_vals = {
+        r[cols["SOURCE"]].strip() for r in body if "SOURCE" in cols and len(r) > cols["SOURCE"]
+    }
+    src = sorted(s for s in src_vals if re.fullmatch(r"MCS\s?\d{4}", s))
+    if len(src) == 1:
+        return f"USGS_{src[0].replace(' ', '')}"
+    named = (
+        "names several editions (" + ", ".join(src) + ")" if src else "does not name its edition"
+    )
+    raise DataError(
+        f"{file}: the SOURCE column {named}; allowed: one edition such as MCS2026 in every row, "
+        "or pass the source id explicitly (--source-id USGS_MCS2026)"
+    )
 
 
 def _stage(type_cell: str) -> str | None:
@@ -238,7 +279,7 @@ def _row_unit(row: _Row) -> str:
         unit, _ = _usgs_unit(row.cell("UNIT_MEAS"))
     except ValueError:
         raise DataError(
-            f"{row.where}, column 'UNIT_MEAS': unknown unit {row.cell('UNIT_MEAS')!r} "
+            f"{row.where}, column 'UNIT_MEAS': unknown unit {excerpt(row.cell('UNIT_MEAS'))} "
             "(expected metric tons, thousand metric tons or kilograms)"
         ) from None
     return unit
@@ -249,7 +290,7 @@ def _number_at(row: _Row, j: int, header: str) -> tuple[float | None, str]:
     try:
         return _usgs_number(raw)
     except ValueError:
-        raise DataError(f"{row.where}, column '{header}': not a number ({raw!r})") from None
+        raise DataError(f"{row.where}, column '{header}': not a number ({excerpt(raw)})") from None
 
 
 def _production_rows(

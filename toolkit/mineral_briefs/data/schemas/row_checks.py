@@ -112,3 +112,17 @@ def check_observed(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
     bad = want.notna() & (df["unit"] != want)
     for i in _flagged(bad):
         yield int(i), "unit", f"must be {want.iat[i]} for {df['variable'].iat[i]}"
+
+
+def check_cost_range(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A cash-cost range is ordered: ``cash_cost_low`` <= ``cash_cost_high``."""
+    bad = df["cash_cost_low"].notna() & (df["cash_cost_low"] > df["cash_cost_high"])
+    for i in _flagged(bad):
+        yield (
+            int(i),
+            "cash_cost_high",
+            (
+                f"must be >= cash_cost_low ({df['cash_cost_low'].iat[i]:g}; "
+                f"got {df['cash_cost_high'].iat[i]:g})"
+            ),
+        )

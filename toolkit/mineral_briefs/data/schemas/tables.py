@@ -8,6 +8,7 @@ from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Col, TableSpec
 from mineral_briefs.data.schemas.row_checks import (
     check_conversion_ends,
+    check_cost_range,
     check_factor_positive,
     check_low_high,
     check_magnets_stage,
@@ -290,6 +291,27 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "stage"),
+        ),
+        TableSpec(
+            "cost_curves",
+            (
+                Col("mineral", allowed=_MINERALS),
+                Col("stage", allowed=_STAGES),
+                Col("producer_group"),
+                Col("country", allowed=COUNTRY_IDS),
+                Col("share_of_country", "float", ge=0, le=1),
+                Col("cash_cost_low", "float", ge=0, le=1e6),
+                Col("cash_cost_high", "float", ge=0, le=1e6),
+                Col("unit", allowed=frozenset({"USD/kg"})),
+                Col("cost_basis"),
+                Col("year", "int", ge=1990, le=2100),
+                Col("source_id", multi=True),
+                _conf(),
+                Col("note", required=False),
+            ),
+            key=("mineral", "stage", "producer_group"),
+            optional_file=True,
+            row_checks=(check_cost_range,),
         ),
     )
 }

@@ -1,0 +1,150 @@
+"""Supply along the cost curve (model/cost_curve.py, methodology §19): exits go high-cost
+first, restarts follow a recovery, surges lower the price, a floor keeps members' capacity."""
+
+from __future__ import annotations
+
+import numpy as np
+from mineral_briefs.model.cost_curve import (
+    CostCurves,
+    init_curve,
+    kept_by_floor,
+    quartile_cost,
+    update_operating,
+)
+from mineral_briefs.model.simulate import Controls, Floors, Markets, Projects, Rows, Stockpiles
+from mineral_briefs.model.simulate import simulate as run_model
+
+T = 60
+
+
+def _market(s_c: float = 0.2, s_a: float = 0.2) -> Markets:
+    """One market; China, alliance and the rest supply s_c, s_a and the remainder."""
+    return Markets(
+        mineral=("lithium",),
+        stage=("refining",),
+        q0_t=np.array([1e5]),
+        p0_usd_per_kg=np.array([10.0]),
+        supply_share=np.array([[s_c], [s_a], [1 - s_c - s_a]]),
+        demand_share=np.array([[0.3], [0.3], [0.4]]),
+        log_growth=np.zeros((T, 1)),
+        upstream=np.array([-1]),
+        capacity_lag_months=np.array([18]),
+        choke=np.array([6.0]),
+        headroom_sr=np.array([1.1]),
+        headroom_lr=np.array([2.0]),
+        inventory_release=np.array([0.8]),
+        downstream_dependence=np.array([0.0]),
+    )
+
+
+def _rows(n: int = 1, floor: float | None = None) -> Rows:
+    full = np.ones((n, 1))
+    return Rows(
+        eps_d_sr=-0.3 * full,
+        eps_d_lr=-0.6 * full,
+        eps_s_sr=0.1 * full,
+        eps_s_lr=0.5 * full,
+        tau_months=36.0 * full,
+        growth_exponent=full,
+        inventory_months=1.0 * full,
+        delay_months=np.zeros((n, 0)),
+        ramp_months=np.zeros((n, 0)),
+        share=np.zeros((n, 0)),
+        floor_multiple=np.zeros((n, 0)) if floor is None else np.full((n, 1), floor),
+        project_on=np.ones((n, 0)),
+    )
+
+
+def _curve(surge_t: float, surge_cost: float = 0.2) -> CostCurves:
+    """Rest-of-world curve: low (0.4), middle (0.7) and high (0.9 x P0) cost groups, plus a
+    low-cost surge of ``surge_t`` [fraction of Q0 per year] from month 2 over 6 months."""
+    return CostCurves(
+        market=np.array([0, 0, 0, 0]),
+        zone=np.array([2, 2, 2, 2]),
+        capacity=np.array([0.2, 0.2, 0.2, surge_t]),
+        cost=np.array([0.4, 0.7, 0.9, surge_cost]),
+        surge=np.array([0.0, 0.0, 0.0, 1.0]),
+        start=np.array([-np.inf, -np.inf, -np.inf, 2.0]),
+        ramp=np.array([0.0, 0.0, 0.0, 6.0]),
+    )
+
+
+def _run(curves: CostCurves, floors: Floors | None = None, floor: float | None = None):  # type: ignore[no-untyped-def]
+    return run_model(
+        _market(),
+        _rows(floor=floor),
+        Controls(),
+        floors if floors is not None else Floors(),
+        Stockpiles(),
+        Projects(),
+        n_path=1,
+        curves=curves,
+    )
+
+
+def test_a_supply_glut_closes_high_cost_capacity_first() -> None:
+    res = _run(_curve(0.6))
+    exit_month = res.totals["curve_exit_month"][0]
+    low, mid, high, surge = exit_month
+    assert high >= 0, "the glut must close the highest-cost group"
+    assert low == -1 and surge == -1, "the cheapest groups keep running"
+    assert mid == -1 or mid > high, "the middle group cannot close before the high-cost one"
+    assert res.totals["curve_offline_peak"][0, 0] > 0.0
+
+
+def test_a_larger_surge_lowers_the_price_and_closes_more_capacity() -> None:
+    small, large = _run(_curve(0.2)), _run(_curve(0.6))
+    assert large.totals["min_price_outside"][0, 0] < small.totals["min_price_outside"][0, 0]
+    assert large.totals["curve_offline_peak"][0, 0] >= small.totals["curve_offline_peak"][0, 0]
+
+
+def test_without_a_glut_nothing_exits() -> None:
+    res = _run(_curve(0.0))
+    assert (res.totals["curve_exit_month"][0] == -1).all()
+    assert res.totals["curve_offline_peak"][0, 0] == 0.0
+
+
+def test_exits_follow_the_price_and_restart_when_it_recovers() -> None:
+    cs = init_curve(_curve(0.0), _market().supply_share, 1, 1, np.float64)
+    low = [np.full((1, 1), 0.5)] * 3
+    for _ in range(24):
+        update_operating(cs, low)
+    assert cs.on[0, 2] < 0.01 and cs.on[0, 1] < 0.01 and cs.on[0, 0] == 1.0
+    high = [np.full((1, 1), 1.0)] * 3
+    update_operating(cs, high)
+    # restart is slower than exit: one month back up covers 1/restart_months of the gap
+    assert 0.1 < cs.on[0, 2] < 0.25
+    for _ in range(48):
+        update_operating(cs, high)
+    assert cs.on[0, 2] > 0.99
+
+
+def test_a_floor_keeps_members_capacity_between_the_price_and_the_floor() -> None:
+    cv = CostCurves(
+        market=np.array([0, 0]),
+        zone=np.array([1, 1]),
+        capacity=np.array([0.1, 0.05]),
+        cost=np.array([0.9, 1.5]),
+        surge=np.zeros(2),
+        start=np.full(2, -np.inf),
+        ramp=np.zeros(2),
+    )
+    cs = init_curve(cv, _market().supply_share, 1, 1, np.float64)
+    kept = kept_by_floor(cs, np.full((1, 1), 0.8), np.full((1, 1), 1.2), 1)
+    assert kept[0, 0] == 0.1  # the 0.9 group, not the 1.5 one
+    assert kept_by_floor(cs, np.full((1, 1), 0.8), np.full((1, 1), 0.8), 1)[0, 0] == 0.0
+
+
+def test_quartile_cost_is_capacity_weighted() -> None:
+    q1 = quartile_cost(_curve(0.9), 2)
+    assert q1[0] == 0.4 and np.isnan(q1[1])  # surges are not part of the base curve
+    cv = CostCurves(
+        market=np.array([0, 0]),
+        zone=np.array([2, 2]),
+        capacity=np.array([0.1, 0.9]),
+        cost=np.array([0.3, 0.8]),
+        surge=np.zeros(2),
+        start=np.full(2, -np.inf),
+        ramp=np.zeros(2),
+    )
+    assert quartile_cost(cv, 1)[0] == 0.8
