@@ -73,7 +73,9 @@ def add_parser(sub: Any, ranged: Any) -> None:
     )
     p.add_argument("--market", default=None, help="MINERAL/STAGE (default: the brief's focal)")
     p.add_argument("--executor", choices=("local", "dask"), default="local", help="default: local")
-    p.add_argument("--scheduler", default="", help="Dask scheduler address (tcp://HOST:PORT)")
+    p.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT (with dask)"
+    )
     p.add_argument(
         "--workers",
         type=ranged(int, 1, 1024, "a whole number of workers"),
@@ -118,7 +120,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             tasks,
             folder / "points",
             workers=args.workers,
-            scheduler=args.scheduler if args.executor == "dask" else "",
+            scheduler=(args.scheduler or "") if args.executor == "dask" else "",
             progress=tick,
         )
     seconds = time.perf_counter() - t0
