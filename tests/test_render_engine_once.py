@@ -2,7 +2,10 @@
 of a brief, the comparison brief and the levers compared share the on-disk engine cache.
 
 The count is real: every engine computation appends a line to the cache's ``misses.jsonl``
-(``mineral_briefs.engine.cache``); nothing is mocked. Slow: it renders the whole suite.
+(``mineral_briefs.engine.cache``); nothing is mocked. ``--all`` runs over a scenario folder of
+two built-ins (``MINERAL_BRIEFS_SCENARIOS``; ``MB_TEST_RENDER_ALL=1`` uses every built-in): the
+same pipeline as the full suite — both languages, the comparison brief, the levers compared —
+at a size the shared 2-core test machine allows.
 """
 
 from __future__ import annotations
@@ -10,21 +13,32 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from mineral_briefs.locations import builtin_dir
 from mineral_briefs.scenarios import list_scenarios, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_render_all_runs_the_engine_once_per_scenario(tmp_path: Path) -> None:
+def test_render_all_runs_the_engine_once_per_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     env = {k: v for k, v in os.environ.items() if k != "MINERAL_BRIEFS_ENGINE_CACHE"}
     env.update(MINERAL_BRIEFS_CACHE=str(cache), PYTHONPATH=str(REPO / "toolkit"))
+    if os.environ.get("MB_TEST_RENDER_ALL") != "1":
+        folder = tmp_path / "scenarios"
+        folder.mkdir()
+        for sid in ("baseline", "ndpr_withhold_60"):
+            shutil.copy(builtin_dir("scenarios") / f"{sid}.yaml", folder)
+        env["MINERAL_BRIEFS_SCENARIOS"] = str(folder)
+        monkeypatch.setenv("MINERAL_BRIEFS_SCENARIOS", str(folder))
     out = tmp_path / "reports"
     proc = subprocess.run(
         [sys.executable, "-m", "mineral_briefs", "render", "--all", "--out", str(out)],
