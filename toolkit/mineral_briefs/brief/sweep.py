@@ -205,7 +205,20 @@ class SweepBrief:
         """A table of the grid points (every point for small grids)."""
         m = self.meta_table
         kpi = self.threshold.kpi
+        heading = _h2("sweep.section.points", self.language)
         if len(m) > TABLE_LIMIT:
+            heading = (
+                "<h2>"
+                + escape(
+                    self.t(
+                        "sweep.section.points_best",
+                        n=20,
+                        kpi=self.t(f"kpi.{kpi}") if kpi != "cost_usd" else self.t("sweep.col.cost"),
+                        total=i18n.fmt_number(len(m), self.language),
+                    )
+                )
+                + "</h2>"
+            )
             m = m.sort_values([kpi, "point"]).head(20)
         headers = [
             self.t("sweep.col.point"),
@@ -226,7 +239,7 @@ class SweepBrief:
             )
         n = len(self.paths)
         table = html_table(headers, rows, numeric=list(range(1, n + 3)))
-        return HTML(_h2("sweep.section.points", self.language) + table)
+        return HTML(heading + table)
 
 
 def load_sweep(folder: str | Path, language: str = "en") -> SweepBrief:
