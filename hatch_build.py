@@ -23,6 +23,10 @@ class AssetsHook(BuildHookInterface):  # type: ignore[type-arg]
             return
         for kind in ASSETS:
             build_data["force_include"][kind] = f"mineral_briefs/assets/{kind}"
+        # the methodology page written beside the briefs (mineral_briefs.render.methodology)
+        build_data["force_include"]["docs/methodology.md"] = (
+            "mineral_briefs/assets/docs/methodology.md"
+        )
         build_data["shared_data"]["toolkit/mineral_briefs/templates/brief"] = (
             "share/jupyter/nbconvert/templates/brief"
         )

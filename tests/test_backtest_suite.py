@@ -17,6 +17,13 @@ from mineral_briefs.backtest import (
     score_timing,
     summarise,
 )
+from mineral_briefs.backtest_loo import (
+    FITTED,
+    in_sample,
+    leave_one_out,
+    loo_lines,
+    with_parameters,
+)
 from mineral_briefs.cli import main
 from mineral_briefs.data import load_dataset
 from mineral_briefs.errors import ScenarioError
@@ -142,12 +149,75 @@ def test_checks_do_not_move_with_the_model_parameters(scores: pd.DataFrame) -> N
     assert moved[quant].all(), moved[quant]
 
 
-def test_a_multiple_on_the_choke_price_is_flagged(scores: pd.DataFrame) -> None:
+def test_no_episode_sits_on_the_guard_and_the_flag_still_works(scores: pd.DataFrame) -> None:
+    """Issue 12: BT-07's peak used to be the 6x cap itself. With demand destruction it is the
+    market's own number, far below the numerical guard; a guard low enough to bind is still
+    flagged ``at_guard``."""
+    assert (scores["flags"] == "").all()
     bt07 = scores.loc[scores["episode"] == "bt07_lithium_2021"].set_index("metric")
-    assert bt07.loc["peak_price_multiple", "predicted"] == pytest.approx(6.0)
-    assert bt07.loc["peak_price_multiple", "flags"] == "at_guard"
-    others = scores.loc[scores["metric"] != "peak_price_multiple"]
-    assert (others["flags"] == "").all()
+    assert bt07.loc["peak_price_multiple", "predicted"] != pytest.approx(6.0)
+    ds = load_dataset()
+    mp = ds.model_parameters.copy()
+    mp.loc[mp["parameter"] == "choke_price_multiple", "value"] = 2.0
+    low = run_backtests(["bt07_lithium_2021"], dataclasses.replace(ds, model_parameters=mp))
+    low = low.set_index("metric")
+    assert low.loc["peak_price_multiple", "predicted"] == pytest.approx(2.0)
+    assert low.loc["peak_price_multiple", "flags"] == "at_guard"
+
+
+def test_leave_one_out_fits_each_episode_on_the_others_only() -> None:
+    """A real fit over a two-value grid: each held-out episode gets the value that passes most
+    criteria on the other episodes (ties: the prior, listed first), and its scores are those
+    of a plain run with that value."""
+    eps = ["bt02_gallium_2023", "bt11_drc_cobalt_2025", "bt12_ndpr_floor_2025"]
+    grid = {"inventory_months": (2.0, 0.25)}
+    ds = load_dataset()
+    loo = leave_one_out(eps, ds, grid)
+    runs = {
+        v: run_backtests(eps, with_parameters(ds, {"inventory_months": v}))
+        for v in grid["inventory_months"]
+    }
+    for ep in eps:
+
+        def train(v: float, ep: str = ep) -> int:
+            r = runs[v]
+            return int(r.loc[(r["episode"] != ep) & (r["role"] == "scored"), "passed"].sum())
+
+        best = 2.0 if train(2.0) >= train(0.25) else 0.25
+        got = loo.loc[loo["episode"] == ep]
+        assert (got["fit"] == f"inventory_months={best:g}").all()
+        ref = runs[best].loc[runs[best]["episode"] == ep]
+        np.testing.assert_allclose(got["predicted"].to_numpy(), ref["predicted"].to_numpy())
+
+
+def test_the_fitted_parameter_is_the_documented_one_and_both_columns_are_printed(
+    scores: pd.DataFrame,
+) -> None:
+    """θ and τ are the fitted values (issue 12); the in-sample column uses the all-episode fit,
+    and the printed table names each fold's values."""
+    assert set(FITTED) == {"inventory_release_share", "adjustment_months"}
+    eps = list(scores["episode"].unique())
+    ins = in_sample(eps)
+    ds = load_dataset()
+    combos = [
+        (t, a) for t in FITTED["inventory_release_share"] for a in FITTED["adjustment_months"]
+    ]
+    by_value = {
+        c: run_backtests(
+            eps, with_parameters(ds, {"inventory_release_share": c[0], "adjustment_months": c[1]})
+        )
+        for c in combos
+    }
+    passes = {c: int(r.loc[r["role"] == "scored", "passed"].sum()) for c, r in by_value.items()}
+    best = max(combos, key=lambda c: passes[c])
+    assert (
+        ins["fit"] == f"inventory_release_share={best[0]:g}, adjustment_months={best[1]:g}"
+    ).all()
+    np.testing.assert_allclose(ins["predicted"].to_numpy(), by_value[best]["predicted"].to_numpy())
+    text = "\n".join(loo_lines(ins, leave_one_out(eps)))
+    assert "Leave-one-episode-out" in text and "fitted on every episode" in text
+    for ep in eps:
+        assert ep in text
 
 
 def test_unknown_episode_is_rejected() -> None:

@@ -21,6 +21,7 @@ EXPECTED_PARAMETERS = {
         "draws": ("int", -1),
         "seed": ("int", -1),
         "as_of": ("str", ""),
+        "overrides": ("str", ""),
         "scenario_text": ("str", ""),  # the resolved scenario, sent by `render --executor dask`
     },
     "compare.ipynb": {

@@ -148,8 +148,16 @@ def test_meta_record_follows_the_contract(language: str) -> None:
         "headline",
         "flags",
         "kpis",
+        "question",
+        "mineral",
+        "mineral_name",
+        "stage",
     }
     assert meta["language"] == language and meta["scenario_id"] == "controls_oct2025"
+    # the landing index groups by question and names the mineral of every headline
+    assert meta["question"] == "supply"
+    assert (meta["mineral"], meta["stage"]) == (b.mineral, b.stage)
+    assert meta["mineral_name"] == i18n.mineral_name(b.mineral, language)
     assert all(set(h) == {"label", "value"} for h in meta["headline"]) and meta["headline"]
     assert all(isinstance(f, str) for f in meta["flags"])
     assert all(isinstance(v, float) for v in meta["kpis"].values())

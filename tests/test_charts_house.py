@@ -157,14 +157,44 @@ def test_mineral_colours_are_the_same_in_every_chart() -> None:
     assert charts.MINERAL_COLORS["cobalt"] in multiples
 
 
+def _text(title: str | list[str]) -> str:
+    """A title's text; a wrapped title is a list of lines."""
+    return " ".join(title) if isinstance(title, list) else title
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_long_titles_wrap_instead_of_being_cut(language: str) -> None:
+    """Vega cuts a one-line title at its limit ("…3,8 kt auf Jah…"): every title and subtitle
+    line fits the chart, and the words survive the wrapping."""
+    from mineral_briefs.charts.style import SUBTITLE_CHARS, TITLE_CHARS, wrap_title
+
+    long = (
+        "Die Versorgungslücke wächst am Ende des Betrachtungszeitraums noch: "
+        "3,8 kt pro Jahr im Juni 2028"
+    )
+    chart = wrap_title(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().properties(title=long))
+    lines = chart.to_dict()["title"]["text"]
+    assert isinstance(lines, list) and " ".join(lines) == long
+    titled = [(n, c.to_dict().get("title")) for n, c in all_charts(language).items()]
+    titled = [(n, t) for n, t in titled if isinstance(t, dict)]
+    assert len(titled) >= 4
+    for name, title in titled:
+        text = title.get("text", [])
+        sub = title.get("subtitle", [])
+        for line in text if isinstance(text, list) else [text]:
+            assert len(line) <= TITLE_CHARS or " " not in line, (name, line)
+        for line in sub if isinstance(sub, list) else [sub]:
+            assert len(line) <= SUBTITLE_CHARS or " " not in line, (name, line)
+
+
 def test_titles_state_the_finding() -> None:
     en = all_charts("en")["concentration"].to_dict()["title"]["text"]
     de = all_charts("de")["concentration"].to_dict()["title"]["text"]
     assert en == "China refines 91% of magnet rare earths"
     assert de.replace("\u202f", " ") == "China raffiniert 91 % der Magnet-Seltenerden"
-    flow = all_charts("en")["flow"].to_dict()["title"]["text"].replace("\u00a0", " ")
+    flow = _text(all_charts("en")["flow"].to_dict()["title"]["text"]).replace("\u00a0", " ")
     assert "2.0 kt" in flow and "December 2027" in flow
-    price = all_charts("de")["price"].to_dict()["title"]["text"].replace("\u00a0", " ")
+    price = _text(all_charts("de")["price"].to_dict()["title"]["text"]).replace("\u00a0", " ")
     assert "150 USD/kg" in price and "2,5×" in price
 
 
@@ -209,3 +239,36 @@ def test_inline_data_is_bounded() -> None:
     )
     with pytest.raises(ValueError, match="rows"):
         charts.flow_chart(big, "en", mineral="lithium")
+
+
+def _axis_labels(svg: str) -> list[list[str]]:
+    """Tick labels of each axis of an SVG rendered by Vega, in drawing order."""
+    import re
+
+    groups = re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', svg, re.S)
+    texts = [re.findall(r"<text[^>]*>([^<]*)</text>", g) for g in groups]
+    return [[t for t in labels if t.strip()] for labels in texts]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_axis_tick_labels_are_distinct(language: str) -> None:
+    """A small range printed without decimals read 4, 4, 3, 3, 2: every axis's labels differ."""
+    from mineral_briefs.charts.style import number_axis
+
+    small = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.2, 2.3, 4.4]})
+    spec = (
+        alt.Chart(small)
+        .mark_line()
+        .encode(x=alt.X("x:Q", axis=number_axis(".0f")), y=alt.Y("y:Q", axis=number_axis(",.0f")))
+        .to_dict()
+    )
+    for labels in _axis_labels(vlc.vegalite_to_svg(spec)):
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    axes = [
+        labels
+        for chart in all_charts(language).values()
+        for labels in _axis_labels(vlc.vegalite_to_svg(chart.to_dict()))
+    ]
+    assert len(axes) >= 6
+    for labels in axes:
+        assert len(set(labels)) == len(labels), labels

@@ -149,10 +149,20 @@ def test_capacity_reacts_to_the_price_only_after_the_lag(dataset) -> None:  # ty
     assert np.all(early <= mult * 1.0 + 1e-9)
 
 
-def test_backtest_suite_is_accepted_with_one_parameter_set(dataset) -> None:  # type: ignore[no-untyped-def]
+def test_backtest_suite_is_scored_with_one_parameter_set_and_every_sign_holds(dataset) -> None:  # type: ignore[no-untyped-def]
+    """One parameter set for every episode; every scored sign test holds.
+
+    NOTE (issue 12): this test used to require suite acceptance (>= 70 % of the quantitative
+    criteria, BT-07's peak inside its band). That acceptance rested on two global values chosen
+    by the same score (adjustment_months 36, inventory_release_share 0.8) and on the 6x cap
+    that set BT-07's peak. With the cap replaced by demand destruction and τ set to its
+    literature prior, the suite is reported as it scores (docs/methodology.md, backtests) and
+    acceptance is no longer asserted: a test may not demand a score the parameters would have
+    to be tuned to reach.
+    """
     scores = run_backtests(dataset=dataset)
     s = summarise(scores)
     assert s["sign_tests_passed"] is True
-    assert s["quantitative_pass_share"] >= 0.7
-    bt07 = scores.loc[scores["episode"] == "bt07_lithium_2021"].set_index("metric")
-    assert bool(bt07.loc["peak_price_multiple", "passed"])
+    assert s["checks_hold"] is True
+    assert s["quantitative"] >= 8
+    assert s["suite_accepted"] == (s["quantitative_pass_share"] >= 0.7)

@@ -42,11 +42,11 @@ def test_vary_specs() -> None:
 
 def test_grid_errors_name_the_key_path_and_what_is_allowed() -> None:
     base = load_scenario("ndpr_withhold_60")
-    with pytest.raises(ScenarioError, match=r"unknown key export_controls\[0\]\.share_witheld"):
+    with pytest.raises(ScenarioError, match=r"export_controls\[0\]\.share_witheld: unknown key"):
         grid(base, [parse_vary("export_controls[0].share_witheld=0.1")])
-    with pytest.raises(ScenarioError, match="allowed: .*share_withheld"):
+    with pytest.raises(ScenarioError, match="allowed keys: .*share_withheld"):
         grid(base, [parse_vary("export_controls[0].share_witheld=0.1")])
-    with pytest.raises(ScenarioError, match=r"export_controls\[3\].*allowed indices: 0 to 0"):
+    with pytest.raises(ScenarioError, match=r"export_controls\[3\].*allowed: positions 0 to 0"):
         grid(base, [parse_vary("export_controls[3].share_withheld=0.1")])
     with pytest.raises(ScenarioError) as err:
         grid(base, [parse_vary(f"{SHARE}=0.5,1.5")])

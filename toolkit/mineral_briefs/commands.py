@@ -132,13 +132,18 @@ def cmd_codelist(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    """Replay the backtest episodes, print the score table; exit 0 (scores are reported)."""
+    """Replay the backtest episodes, print the in-sample score table and the
+    leave-one-episode-out comparison; exit 0 (scores are reported)."""
     from pathlib import Path
 
-    from mineral_briefs.backtest import REPORT_COLUMNS, report_lines, run_backtests
+    from mineral_briefs.backtest import REPORT_COLUMNS, report_lines
+    from mineral_briefs.backtest_loo import in_sample, leave_one_out, loo_lines
 
-    scores = run_backtests(args.episodes or None)
+    scores = in_sample(args.episodes or None)
     for line in report_lines(scores):
+        _write(line)
+    _write("")
+    for line in loo_lines(scores, leave_one_out(args.episodes or None)):
         _write(line)
     if args.out:
         out = Path(args.out)

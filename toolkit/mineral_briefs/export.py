@@ -295,7 +295,7 @@ def _make_preprocessor_class() -> type:
 
         def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
             mb = resources.setdefault("mb", {})
-            mb.update(meta=None, data=None, charts=0, dropped_streams=0)
+            mb.update(meta=None, data=None, charts=0, figures=0, dropped_streams=0)
             # NOTE: the pipeline's exporter also has nbconvert's TagRemovePreprocessor; plain
             # `jupyter nbconvert --template brief` has only this one, so drop the cells here.
             drop = {RESET_CELL_TAG, "remove_cell"}
@@ -319,6 +319,7 @@ def _make_preprocessor_class() -> type:
             if mb.get("rendered_dt") is not None:
                 mb["rendered_at"] = format_render_time(mb["rendered_dt"], language)
             mb["toc_label"] = _TOC_LABEL.get(language, _TOC_LABEL["en"])
+            mb["links"] = _page_links(str(resources.get("metadata", {}).get("name", "")), language)
             mb["css"] = brief_css()
             mb["vega_bundle"] = vega_bundle() if mb["charts"] else ""
             return nb, resources
@@ -355,20 +356,64 @@ def _make_preprocessor_class() -> type:
                     spec = _as_dict(data[mime])
                     mb["charts"] += 1
                     div = f"mb-chart-{mb['charts']}"
-                    out["data"] = {
-                        "text/html": (
-                            f'<div class="mb-chart" id="{div}"></div>'
-                            f'<script>vegaEmbed("#{div}", {_script_json(spec)}, '
-                            '{"mode":"vega-lite","actions":false,"renderer":"svg"})'
-                            ".catch(console.error);</script>"
-                        )
-                    }
+                    embed = (
+                        f'<div class="mb-chart" id="{div}"></div>'
+                        f'<script>vegaEmbed("#{div}", {_script_json(spec)}, '
+                        '{"mode":"vega-lite","actions":false,"renderer":"svg"})'
+                        ".catch(console.error);</script>"
+                    )
+                    out["data"] = {"text/html": _figure_html(spec, embed, mb)}
                     out.get("metadata", {}).pop(mime, None)
                 kept.append(out)
             cell["outputs"] = kept
             return cell, resources
 
     return BriefPreprocessor
+
+
+_LINK_LABELS = {
+    "en": {"index": "All briefs", "other": "Deutsche Fassung", "methodology": "Methodology"},
+    "de": {"index": "Alle Berichte", "other": "English version", "methodology": "Methodik"},
+}
+_OTHER_LANGUAGE = {"en": "de", "de": "en"}
+
+
+def _page_links(name: str, language: str) -> list[dict[str, str]]:
+    """Links of a brief's header: the index, the brief in the other language (briefs are named
+    ``<scenario>-<language>``; see ``render.plan``) and the methodology page, all beside it."""
+    from mineral_briefs.render.methodology import METHODOLOGY_HTML
+
+    labels = _LINK_LABELS.get(language, _LINK_LABELS["en"])
+    links = [{"href": "index.html", "label": labels["index"], "rel": "index"}]
+    other = _OTHER_LANGUAGE.get(language)
+    if other and name.endswith(f"-{language}"):
+        links.append(
+            {
+                "href": f"{name[: -len(language)]}{other}.html",
+                "label": labels["other"],
+                "rel": "alternate",
+                "hreflang": other,
+            }
+        )
+    links.append({"href": METHODOLOGY_HTML, "label": labels["methodology"], "rel": "help"})
+    return links
+
+
+def _figure_html(spec: dict[str, Any], embed: str, mb: dict[str, Any]) -> str:
+    """Wrap a chart embed in a numbered ``<figure>`` when the brief gave it a label and a source
+    line (``usermeta.mineral_briefs.figure``); other charts stay bare."""
+    meta = spec.get("usermeta")
+    fig = meta.get("mineral_briefs", {}).get("figure") if isinstance(meta, dict) else None
+    if not isinstance(fig, dict):
+        return embed
+    mb["figures"] = number = int(mb.get("figures", 0)) + 1
+    label = html_lib.escape(f"{fig.get('label', 'Figure')} {number}")
+    source = html_lib.escape(str(fig.get("source", "")))
+    return (
+        f'<figure class="mb-figure" id="fig-{number}">'
+        f'<p class="mb-fig-label">{label}</p>{embed}'
+        f'<figcaption class="mb-fig-source">{source}</figcaption></figure>'
+    )
 
 
 def format_render_time(when: datetime, language: str) -> str:

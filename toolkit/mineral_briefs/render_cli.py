@@ -120,6 +120,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         all_scenarios=bool(args.all),
         language=args.language,
         as_of=getattr(args, "as_of", None),
+        overrides=getattr(args, "overrides", None),
     )
     reporter: _PlainReporter | _RichReporter
     reporter = _RichReporter(sys.stderr) if sys.stderr.isatty() else _PlainReporter(sys.stderr)

@@ -47,7 +47,15 @@ MODEL_REGIONS: Final[tuple[str, ...]] = ("China", "Alliance", "Rest of World", "
 
 IEA_SCENARIOS: Final[tuple[str, ...]] = ("STEPS", "APS", "NZE")
 
-CONFIDENCE: Final[tuple[str, ...]] = ("confirmed", "secondary", "unconfirmed", "assumption")
+# NOTE: ``low_grade`` marks a source that is a blog or aggregator site repeating a figure whose
+# primary publication was not found (kept, and shown as low-grade in the brief's source list).
+CONFIDENCE: Final[tuple[str, ...]] = (
+    "confirmed",
+    "secondary",
+    "low_grade",
+    "unconfirmed",
+    "assumption",
+)
 
 # fmt: off
 EU27: Final[tuple[str, ...]] = (

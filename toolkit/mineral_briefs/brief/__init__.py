@@ -23,6 +23,7 @@ from mineral_briefs.brief.compose import Brief
 from mineral_briefs.brief.exports import DATA_MIME, META_MIME
 from mineral_briefs.brief.methods import FLAG_LEVELS
 from mineral_briefs.brief.methods import _backtest_record as _backtest_record  # read by tests
+from mineral_briefs.brief.params import ParameterError, check_parameters
 
 # NOTE: ``mineral_briefs.brief.prepare`` stays the function: the submodule of that name is loaded
 # (by ``compare``) before this line rebinds the name, and a loaded module never rebinds it.
@@ -42,6 +43,8 @@ __all__ = [
     "WHATIF_LEVERS",
     "Brief",
     "Comparison",
+    "ParameterError",
+    "check_parameters",
     "prepare",
     "prepare_comparison",
 ]

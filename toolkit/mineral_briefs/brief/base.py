@@ -48,6 +48,9 @@ class BriefBase:
     # NOTE: the date the brief speaks from (render date by default); a field with a default
     # so that briefs built without it (comparisons, tests) read as of today.
     as_of: dt.date = field(default_factory=dt.date.today)
+    # NOTE: the lever overrides applied to the scenario file (``path = value; …``; empty:
+    # none), shown in the run's parameters so a forwarded brief says it is not the file's run.
+    overrides: str = ""
     # NOTE: read only by ExportsSection.meta, but a dataclass field must be declared here,
     # on the one dataclass the sections share.
     _displayed_meta: bool = field(default=False, repr=False)

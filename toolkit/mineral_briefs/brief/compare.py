@@ -153,9 +153,14 @@ class Comparison:
         df = self.kpi_frame()
         if df.empty:
             return HTML("")
-        return charts.small_multiples(
+        chart = charts.small_multiples(
             df, self.language, mineral_of_scenario={b.scenario_id: b.mineral for b in self.briefs}
         )
+        if not self.briefs:
+            return chart
+        # a numbered figure whose source line names the focal markets' data of every scenario
+        ids = [sid for b in self.briefs for sid in b.market_source_ids()]
+        return self.briefs[0].figure(chart, ids)
 
     def sources(self) -> HTML:
         """Every source used by any of the scenarios."""

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from mineral_briefs import __version__, iamc, narrative
+from mineral_briefs import __version__, i18n, iamc, narrative
 from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.figures import question_of
 from mineral_briefs.engine.results import neutralise_formulas
 
 log = logging.getLogger("mineral_briefs.brief")
@@ -42,6 +43,8 @@ class ExportsSection(BriefBase):
         ]
         if len(rows) > 4:
             flags.append(self.t("flag.more", n=len(rows) - 4))
+        if self.overrides:
+            flags.insert(0, f"{self.t('params.overrides')}: {self.overrides}")
         return {
             "title": self.title,
             "scenario_id": self.scenario_id,
@@ -52,6 +55,11 @@ class ExportsSection(BriefBase):
             "headline": headline,
             "flags": flags,
             "kpis": kpi_values,
+            # the index groups briefs by the question they answer and names the mineral
+            "question": question_of(self.scenario),
+            "mineral": self.mineral,
+            "mineral_name": i18n.mineral_name(self.mineral, self.language),
+            "stage": self.stage,
         }
 
     def meta(self) -> None:

@@ -112,6 +112,7 @@ def prepare(
     seed: int = -1,
     as_of: str | dt.date | None = None,
     scenario_text: str = "",
+    overrides: str | None = None,
 ) -> Brief:
     """Load the scenario and data, run the engine once, and return the :class:`Brief`.
 
@@ -131,6 +132,10 @@ def prepare(
     scenario_text : str
         The resolved scenario as JSON/YAML text (a Dask worker gets this instead of a path that
         exists only on the client); when given it is used and ``scenario`` only labels errors.
+    overrides : str, optional
+        Lever overrides, ``key.path: value`` per line or ``;``-separated (YAML values), e.g.
+        ``export_controls[0].share_withheld: 0.8``; validated like a scenario file
+        (:func:`mineral_briefs.scenarios.patch.apply_overrides`).
 
     Raises
     ------
@@ -141,12 +146,15 @@ def prepare(
     from mineral_briefs.data import load_dataset
     from mineral_briefs.engine.cache import cached_run
     from mineral_briefs.scenarios import load_scenario, parse_scenario
+    from mineral_briefs.scenarios.patch import apply_overrides, describe_overrides, parse_overrides
 
     i18n.check_language(language)
     day = as_of_date(as_of)
     sc = (
         parse_scenario(scenario_text, source=scenario) if scenario_text else load_scenario(scenario)
     )
+    if overrides:
+        sc = apply_overrides(sc, overrides)
     dataset = load_dataset()
     n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
     n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
@@ -166,4 +174,5 @@ def prepare(
         mineral=mineral,
         stage=stage,
         as_of=day,
+        overrides=describe_overrides(parse_overrides(overrides)),
     )

@@ -8,7 +8,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
-from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML
 
@@ -19,7 +19,7 @@ SENSITIVITY_KPIS: Final[tuple[str, ...]] = (
 )
 
 
-class SensitivitySection(BriefBase):
+class SensitivitySection(FiguresSection):
     """``sensitivity`` and ``tornado_chart`` over the one-at-a-time sensitivity frame."""
 
     def sensitivity_frame(self) -> tuple[pd.DataFrame, str]:
@@ -73,7 +73,7 @@ class SensitivitySection(BriefBase):
         if frame.empty:
             return HTML("")
         fmt = ".2f" if kpi in narrative.MULTIPLE_KPIS else ",.0f"
-        return charts.tornado_chart(
+        chart = charts.tornado_chart(
             frame,
             self.language,
             kpi_label=self.t(f"kpi.{kpi}"),
@@ -81,3 +81,4 @@ class SensitivitySection(BriefBase):
             value_format=fmt,
             unit=self.kpi_unit(kpi),
         )
+        return self.figure(chart, self.market_source_ids(parameters=True))

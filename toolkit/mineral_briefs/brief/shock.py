@@ -8,12 +8,12 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
-from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML
 
 
-class ShockSection(BriefBase):
+class ShockSection(FiguresSection):
     """``shock``, ``flow_chart`` and ``price_chart`` with the frames and title they draw."""
 
     def flows(self) -> pd.DataFrame:
@@ -59,7 +59,8 @@ class ShockSection(BriefBase):
         fl = self.flows()
         if fl.empty:
             return HTML(_p(escape(self.t("chart.flow.title_none")), "mb-note"))
-        return charts.flow_chart(fl, self.language, mineral=self.mineral)
+        chart = charts.flow_chart(fl, self.language, mineral=self.mineral)
+        return self.figure(chart, self.market_source_ids())
 
     def price_bands(self) -> pd.DataFrame:
         """Monthly prices [USD/kg] by region: ``central`` (the central run, the path the KPIs
@@ -144,10 +145,11 @@ class ShockSection(BriefBase):
         if pb.empty:
             return HTML("")
         observed = getattr(self, "observed_points", None)
-        return charts.price_band_chart(
+        chart = charts.price_band_chart(
             pb,
             self.language,
             mineral=self.mineral,
             title=self.price_title(),
             observed=observed("Price", "World") if observed is not None else None,
         )
+        return self.figure(chart, self.market_source_ids())

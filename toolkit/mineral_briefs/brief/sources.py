@@ -78,6 +78,8 @@ class SourcesSection(BriefBase):
             (self.t("params.vintage"), str(self.results.data_vintage)),
             (self.t("params.version"), __version__),
         ]
+        if self.overrides:
+            rows.insert(1, (self.t("params.overrides"), self.overrides))
         table = html_table(
             [self.t("params.col.name"), self.t("params.col.value")],
             rows,

@@ -8,7 +8,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
-from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, Safe, html_table
 
@@ -30,7 +30,7 @@ CONCENTRATION_PAIRS: Final[tuple[tuple[str, str], ...]] = (
 """(mineral, stage) rows of the "who mines, who refines" chart (those present in the data)."""
 
 
-class StructureSection(BriefBase):
+class StructureSection(FiguresSection):
     """``market``, ``concentration_shares`` and ``concentration_chart``."""
 
     def market(self) -> HTML:
@@ -89,10 +89,11 @@ class StructureSection(BriefBase):
     def concentration_chart(self) -> Any:
         """Chart: who mines, who refines (country shares by mineral and stage)."""
         df = self.concentration_shares()
-        return charts.concentration_chart(
+        chart = charts.concentration_chart(
             df,
             self.language,
             year=self.data_year,
             alliance=self.scenario.alliance_members,
             focus=self.mineral,
         )
+        return self.figure(chart, self.concentration_source_ids(df), model=False)

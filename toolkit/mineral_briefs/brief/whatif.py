@@ -8,7 +8,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _p
-from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.brief.sensitivity import SENSITIVITY_KPIS
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML
@@ -16,7 +16,7 @@ from mineral_briefs.narrative import HTML
 WHATIF_LEVERS: Final[tuple[str, ...]] = ("share_withheld", "floor_usd_per_kg", "floor_price")
 
 
-class WhatIfSection(BriefBase):
+class WhatIfSection(FiguresSection):
     """``whatif_hint`` and ``whatif_chart`` with the grid, KPI and title they show."""
 
     def _whatif_lever(self) -> tuple[str, pd.DataFrame]:
@@ -210,7 +210,7 @@ class WhatIfSection(BriefBase):
                     second_unit=self.kpi_unit(peak),
                     second_note=note,
                 )
-        return charts.whatif_chart(
+        chart = charts.whatif_chart(
             grid,
             self.language,
             lever_label=lever_label,
@@ -222,6 +222,7 @@ class WhatIfSection(BriefBase):
             title=self.whatif_title(grid, lever, kpi),
             **extra,
         )
+        return self.figure(chart, self.market_source_ids())
 
     def _lever_setting(self, lever: str) -> float | None:
         """The scenario's own setting of a lever (slider start)."""

@@ -12,6 +12,7 @@ from mineral_briefs.charts.style import (
     SERIES_COLORS,
     WIDTH,
     finish,
+    number_axis,
 )
 
 
@@ -63,7 +64,7 @@ def flow_chart(flows: pd.DataFrame, language: str, *, mineral: str) -> alt.Layer
             alt.Tooltip("value_label:N", title=i18n.t("chart.value", language)),
         ],
     )
-    y = alt.Y("value:Q", title=i18n.t("chart.flow.y", language), axis=alt.Axis(format=",.0f"))
+    y = alt.Y("value:Q", title=i18n.t("chart.flow.y", language), axis=number_axis(",.0f"))
     area = (
         base.transform_filter(alt.datum.series == "shortfall").mark_area(opacity=0.35).encode(y=y)
     )

@@ -12,6 +12,7 @@ from mineral_briefs import i18n
 from mineral_briefs.charts.style import (
     WIDTH,
     finish,
+    number_axis,
     region_scale,
 )
 
@@ -67,7 +68,7 @@ def price_band_chart(
     )
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("p10:Q"), y2="p90:Q")
     line = base.mark_line().encode(
-        y=alt.Y("central:Q", title=i18n.t("chart.price.y", language), axis=alt.Axis(format=",.0f")),
+        y=alt.Y("central:Q", title=i18n.t("chart.price.y", language), axis=number_axis(",.0f")),
         tooltip=[
             alt.Tooltip("month:N", title=i18n.t("chart.month", language)),
             alt.Tooltip("region_name:N", title=i18n.t("chart.region", language)),

@@ -13,6 +13,7 @@ gets before it is returned.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -181,10 +182,41 @@ register_theme()
 # --------------------------------------------------------------------------- finish and scales
 
 
+TITLE_CHARS: Final[int] = 66
+"""Characters per title line: the 16 px bold title of a 620 px chart holds about 70."""
+SUBTITLE_CHARS: Final[int] = 92
+"""Characters per subtitle line (12.5 px)."""
+
+
+def wrap_title(chart: Any) -> Any:
+    """A copy of the chart whose top-level title and subtitle are broken into lines.
+
+    # NOTE: Vega cuts a title longer than its ``limit`` with an ellipsis ("…3,8 kt auf Jah…");
+    # German titles that state a finding are often longer than the chart is wide. Titles of
+    # concatenated panels are wrapped by their builders.
+    """
+    title = getattr(chart, "title", alt.Undefined)
+    if isinstance(title, str):
+        params = alt.TitleParams(text=title)
+    elif isinstance(title, alt.TitleParams):
+        params = title.copy(deep=True)
+    else:
+        return chart
+    if isinstance(params.text, str):
+        params.text = wrap_lines(params.text, TITLE_CHARS)
+    subtitle = getattr(params, "subtitle", alt.Undefined)
+    if isinstance(subtitle, str):
+        params.subtitle = wrap_lines(subtitle, SUBTITLE_CHARS)
+    out = chart.copy(deep=False)
+    out.title = params
+    return out
+
+
 def finish(chart: Any, language: str, *, kind: str) -> Any:
-    """Attach the language's number/date locale and a marker of the chart kind."""
+    """Attach the language's number/date locale and a marker of the chart kind; wrap the title."""
     if len(inline_rows(chart)) and max(inline_rows(chart)) > MAX_ROWS:
         raise ValueError(f"{kind} chart embeds more than {MAX_ROWS} rows; aggregate first")
+    chart = wrap_title(chart)
     return chart.properties(
         usermeta={"mineral_briefs": {"kind": kind, "language": language}}
     ).configure(locale=i18n.vega_locale(language))
@@ -226,6 +258,29 @@ def mineral_scale(minerals: Iterable[str], language: str) -> alt.Scale:
     ids = list(dict.fromkeys(minerals))
     return alt.Scale(
         domain=[i18n.mineral_name(m, language) for m in ids], range=[MINERAL_COLORS[m] for m in ids]
+    )
+
+
+def number_axis(value_format: str, **kwargs: Any) -> alt.Axis:
+    """A quantitative axis whose tick labels are distinct at the given d3 format.
+
+    # NOTE: Vega picks "nice" ticks (0.5 apart on a 0–4 range); printed with ``,.0f`` they read
+    # 4, 4, 3, 3, 2. ``tickMinStep`` of one unit of the last printed digit keeps ticks apart,
+    # and a label only on ticks that are whole multiples of that unit keeps labels distinct.
+    """
+    match = re.search(r"\.(\d+)[fe%]", value_format)
+    decimals = int(match.group(1)) if match else 0
+    step = 10.0**-decimals
+    if value_format.endswith("%"):
+        step /= 100.0
+    # NOTE: Vega still places half steps on short domains (d3 picks 0.5 for three ticks on
+    # 0–2), so a tick that is not a multiple of the step keeps its grid line but no label.
+    on_step = f"abs(datum.value / {step!r} - round(datum.value / {step!r})) < 1e-6"
+    return alt.Axis(
+        format=value_format,
+        tickMinStep=step,
+        labelExpr=f"{on_step} ? datum.label : ''",
+        **kwargs,
     )
 
 

@@ -11,6 +11,7 @@ from mineral_briefs.charts.style import (
     SERIES_COLORS,
     WIDTH,
     finish,
+    number_axis,
 )
 
 
@@ -54,7 +55,7 @@ def tornado_chart(
             x=alt.X(
                 "value:Q",
                 title=i18n.t("chart.tornado.x", language) + (f" ({unit})" if unit else ""),
-                axis=alt.Axis(format=value_format),
+                axis=number_axis(value_format),
             ),
             color=alt.Color("end_name:N", scale=scale, title=None),
             tooltip=[

@@ -17,6 +17,7 @@ from mineral_briefs.charts.style import (
     WIDTH,
     finish,
     mineral_scale,
+    number_axis,
     wrap_lines,
 )
 
@@ -40,7 +41,7 @@ def _whatif_panel(
     x = alt.X("lever_value:Q", title=lever_label)
     if y_title is None:
         y_title = kpi_label + (f" ({unit})" if unit else "")
-    y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format))
+    y = alt.Y("value:Q", title=y_title, axis=number_axis(value_format))
     tooltip = [
         alt.Tooltip("mineral_name:N", title=i18n.t("chart.mineral", language)),
         alt.Tooltip("lever_label:N", title=lever_label),

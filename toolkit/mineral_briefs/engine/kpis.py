@@ -461,8 +461,9 @@ def _peak_flags(
         flags.append("at_guard")
         where = "the central run" if on_cap else "the upper band"
         notes.append(
-            f"{where} sits on the choke price ({choke[j]:.1f}x base price, a model "
-            f"guard, not a finding); {100 * share_cap:.0f} % of draws reach it"
+            f"{where} sits on the choke price ({choke[j]:.1f}x base price, the model's "
+            f"numerical guard, not a finding: demand destruction alone did not clear the "
+            f"market below it); {100 * share_cap:.0f} % of draws reach it"
         )
     end = float(ctx.tot[f"end_price_{zone}"][0, j])
     before = float(ctx.tot[f"pre_end_price_{zone}"][0, j])

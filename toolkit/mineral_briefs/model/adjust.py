@@ -36,5 +36,10 @@ def adjust_step(s: Static, st: State, mo: Month) -> None:
     st.lk_o = np.maximum(lk_o, d_eps_s * np.minimum(lp_o, 0.0))
     lk_c = np.minimum(st.lk_c + alpha * (d_eps_s * lag_c - st.lk_c), lk_max)
     st.lk_c = np.maximum(lk_c, d_eps_s * np.minimum(lp_c, 0.0))
+    # NOTE: substitution X keeps the memory of the full price, also above the demand-
+    # destruction threshold P* (methodology §4a): substitution forced by an extreme price
+    # persists after it falls (thrifting is not undone). Above P* the long-run response is
+    # therefore ε_dd + Δε (steeper than ε_LR) — a stated limitation. Stopping X at P* instead
+    # let outside demand rebound after a control and lifted China's later price.
     st.lx_o = st.lx_o + alpha * (d_eps_d * lp_o - st.lx_o)
     st.lx_c = st.lx_c + alpha * (d_eps_d * lp_c - st.lx_c)

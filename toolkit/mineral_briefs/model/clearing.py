@@ -1,4 +1,6 @@
-"""Constant-elasticity partial-equilibrium clearing with capacity limits and a choke price."""
+"""Constant-elasticity partial-equilibrium clearing with capacity limits, demand destruction
+above a threshold price (:mod:`mineral_briefs.model.demand_destruction`) and a numerical guard
+(``choke``: the highest price the solver returns; a result on it is flagged ``at_guard``)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+
+from mineral_briefs.model.demand_destruction import NO_KINK_LOG, log_demand, solve_log_price
 
 F = NDArray[np.float64]
 
@@ -60,6 +64,8 @@ def clear_market(
     *,
     log_headroom: F | None = None,
     log_choke: F | None = None,
+    log_kink: F | None = None,
+    eps_dd: F | None = None,
 ) -> Cleared:
     """Solve ``A·min(P^{ε_s}, h) = B·P^{ε_d}`` for P in closed form, capped at the choke price.
 
@@ -83,6 +89,9 @@ def clear_market(
         Choke price multiple [-].
     log_headroom, log_choke : array, optional
         ``ln h`` and ``ln P_choke`` when the caller has them (static per market) [-].
+    log_kink, eps_dd : array, optional
+        ln P* of the demand-destruction threshold and the elasticity above it [-]; default:
+        no kink (constant elasticity up to the guard).
 
     Returns
     -------
@@ -95,17 +104,25 @@ def clear_market(
     a = np.maximum(supply_scale, _TINY)
     b = np.maximum(demand_scale, _TINY)
     la, lb = np.log(a), np.log(b)
-    x = (lb - la) / (eps_s - eps_d)
     lh = np.log(headroom) if log_headroom is None else log_headroom
     lc = np.log(choke) if log_choke is None else log_choke
+    x = (lb - la) / (eps_s - eps_d)
     capped = eps_s * x > lh
     x = np.where(capped, (la + lh - lb) / eps_d, x)
+    if log_kink is None or eps_dd is None:
+        kink, edd = np.asarray(NO_KINK_LOG, a.dtype), eps_d
+    else:
+        kink, edd = log_kink, np.minimum(eps_dd, eps_d)
+        # NOTE: the constant-elasticity solution is exact wherever it lies below the kink
+        # (the usual case); the piecewise solve runs only when some price would cross it.
+        if np.any(x > kink):
+            x = solve_log_price(la, lb, eps_d, eps_s, lh, kink, edd)
     empty = supply_scale <= _TINY
     x = np.minimum(np.maximum(x, math.log(MIN_PRICE_MULTIPLE)), lc)
     x = np.where(empty, lc, x)
     price = np.exp(x)
     mult = np.minimum(np.exp(eps_s * x), headroom)
     served = a * mult
-    wanted = b * np.exp(eps_d * x)
+    wanted = b * np.exp(log_demand(x, eps_d, kink, edd))
     ration = np.where(empty, 0.0, np.minimum(1.0, served / wanted))
     return Cleared(price, mult, ration, x)

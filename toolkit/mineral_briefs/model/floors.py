@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mineral_briefs.model.clearing import clear_market
+from mineral_briefs.model.demand_destruction import log_demand
 from mineral_briefs.model.inputs import F
 from mineral_briefs.model.policy import (
     cfd_fiscal_cost,
@@ -46,7 +47,12 @@ def floors_step(s: Static, mo: Month) -> None:
     tariff = floors.instrument == 0
     ed_f, es_f, hd_f = s.eps_d[:, fm_idx], s.eps_s[:, fm_idx], s.head[:, fm_idx]
     ch_f = s.choke[:, fm_idx]
-    logs_f = {"log_headroom": s.log_head[fm_idx], "log_choke": s.log_choke[fm_idx]}
+    logs_f = {
+        "log_headroom": s.log_head[fm_idx],
+        "log_choke": s.log_choke[fm_idx],
+        "log_kink": s.log_kink[fm_idx],
+        "eps_dd": s.eps_dd[:, fm_idx],
+    }
     a_grp = (
         floors.group_supply * mo.h_tr[:, fm_idx] * (1.0 - mo.cut_o[:, fm_idx]) * mo.k_o[:, fm_idx]
     )
@@ -63,7 +69,10 @@ def floors_step(s: Static, mo: Month) -> None:
     if not bind.any():
         return
     s_grp = a_grp * np.minimum(p_in**es_f, hd_f)
-    d_grp = np.where(tariff, b_grp * p_in**ed_f, 0.0)
+    dd = np.exp(
+        log_demand(np.log(np.maximum(p_in, 1e-12)), ed_f, logs_f["log_kink"], logs_f["eps_dd"])
+    )
+    d_grp = np.where(tariff, b_grp * dd, 0.0)
     imports = np.maximum(d_grp - s_grp, 0.0)
     m_floor = np.minimum(fmul**es_f, hd_f)
     delta_s = np.maximum(a_grp * floors.covered * (m_floor - mo.mult_o[:, fm_idx]), 0.0)

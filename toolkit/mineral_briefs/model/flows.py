@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mineral_briefs.model.demand_destruction import log_demand
 from mineral_briefs.model.state import Month, State, Static
 
 
@@ -22,9 +23,13 @@ def flows_step(s: Static, st: State, mo: Month) -> None:
     # log prices once: demand multipliers P^ε_d = exp(ε_d·ln P), and the lag ring
     mo.lp_o = lp_o = np.log(p_o)
     mo.lp_c = lp_c = lp_o if p_c is p_o else np.log(p_c)
-    served_o = np.exp(eps_d * lp_o) * ration_o  # demand multiplier at the outside price
+    kink, edd = s.log_kink, s.eps_dd
+    # demand multiplier at the outside price (kinked above P*, methodology §4a)
+    served_o = np.exp(log_demand(lp_o, eps_d, kink, edd)) * ration_o
     dem_c = mo.b_c * (
-        served_o if p_c is p_o and ration_c is ration_o else np.exp(eps_d * lp_c) * ration_c
+        served_o
+        if p_c is p_o and ration_c is ration_o
+        else np.exp(log_demand(lp_c, eps_d, kink, edd)) * ration_c
     )
     # NOTE: shortfall is scarcity on the outside market: demand at the base price minus
     # demand at the outside (RoW) price, rationed. Demand given up because a levy lifts the
@@ -46,7 +51,13 @@ def flows_step(s: Static, st: State, mo: Month) -> None:
     if mo.p_a is not p_o:
         fm_idx = s.fm_idx
         dem_a[:, fm_idx] = (
-            mo.b_a[:, fm_idx] * mo.p_a[:, fm_idx] ** eps_d[:, fm_idx] * ration_o[:, fm_idx]
+            mo.b_a[:, fm_idx]
+            * np.exp(
+                log_demand(
+                    np.log(mo.p_a[:, fm_idx]), eps_d[:, fm_idx], kink[fm_idx], edd[:, fm_idx]
+                )
+            )
+            * ration_o[:, fm_idx]
         )
     mo.dem_a = dem_a
     exports = mo.sup_c - dem_c

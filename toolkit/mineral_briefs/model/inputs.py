@@ -139,6 +139,9 @@ class Markets:
     """(M,): share θ of the base-price gap met from commercial stocks [0–1]."""
     downstream_dependence: F
     """(M,): share β of an upstream shortfall passed to this stage's supply [0–1]."""
+    destruction_multiple: F | None = None
+    """(M,): demand-destruction threshold P* [x P0]; above it demand follows the long-run
+    elasticity at once (methodology §4a). None: no threshold (constant elasticity)."""
     recipe: Recipe | None = None
     """The magnet recipe linking element markets and the magnet stage (§17), None if absent."""
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from mineral_briefs.model.demand_destruction import NO_KINK_LOG
 from mineral_briefs.model.inputs import (
     MODE_CHINA_CUT,
     MODE_CHINA_EXPORT,
@@ -107,7 +108,11 @@ class Static:
     choke: F
     log_head: F
     log_choke: F
-    """(M,) ln of the short-run headroom and of the choke price, for clearing."""
+    """(M,) ln of the short-run headroom and of the numerical price guard, for clearing."""
+    log_kink: F
+    """(M,) ln of the demand-destruction threshold P* (methodology §4a)."""
+    eps_dd: F
+    """(N, M) demand elasticity above P*: the long-run elasticity [-]."""
     k: int
     """Number of export controls K."""
     e_link: F
@@ -225,6 +230,12 @@ def init_static(
         # static logs handed to every clearing call (not recomputed per month and row)
         log_head=np.log(markets.headroom_sr),
         log_choke=np.log(markets.choke),
+        log_kink=(
+            np.full(m, NO_KINK_LOG, fdt)
+            if markets.destruction_multiple is None
+            else np.log(markets.destruction_multiple).astype(fdt)
+        ),
+        eps_dd=np.minimum(rows.eps_d_lr, rows.eps_d_sr),
         **_controls_static(controls, m, fdt),
         zeros=zeros,
         no_seg=no_seg,

@@ -20,7 +20,16 @@ def clearing_step(s: Static, st: State, mo: Month) -> None:
     a_u = mo.a_world + mo.draw + mo.rel_m
     b_u = mo.b_world + mo.restock + mo.buy_m
     cu = clear_market(
-        a_u, b_u, s.eps_d, s.eps_s, s.head, s.choke, log_headroom=s.log_head, log_choke=s.log_choke
+        a_u,
+        b_u,
+        s.eps_d,
+        s.eps_s,
+        s.head,
+        s.choke,
+        log_headroom=s.log_head,
+        log_choke=s.log_choke,
+        log_kink=s.log_kink,
+        eps_dd=s.eps_dd,
     )
     mo.p_o, mo.mult_o, mo.ration_o = cu.price, cu.supply_multiplier, cu.ration
     mo.p_c, mo.mult_c, mo.ration_c = mo.p_o, mo.mult_o, mo.ration_o
@@ -39,7 +48,12 @@ def _segmented(s: Static, st: State, mo: Month, a_u: np.ndarray, b_u: np.ndarray
     a_so = (mo.a_out + mo.draw + mo.rel_m)[:, sc]
     b_so = (mo.b_out + mo.restock + mo.buy_m)[:, sc]
     ed_, es_, hd_, ch_ = s.eps_d[:, sc], s.eps_s[:, sc], s.head[:, sc], s.choke[:, sc]
-    logs = {"log_headroom": s.log_head[sc], "log_choke": s.log_choke[sc]}
+    logs = {
+        "log_headroom": s.log_head[sc],
+        "log_choke": s.log_choke[sc],
+        "log_kink": s.log_kink[sc],
+        "eps_dd": s.eps_dd[:, sc],
+    }
     co = clear_market(a_so, b_so, ed_, es_, hd_, ch_, **logs)
     ic = st.inv_c[:, sc]
     draw_c, stock_c = home_draw(s, st, mo, sc)

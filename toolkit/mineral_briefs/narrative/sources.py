@@ -14,6 +14,23 @@ from mineral_briefs.i18n import escape
 from mineral_briefs.narrative.markup import HTML, source_ref
 
 
+def locator_kind(locator: str, language: str) -> tuple[str, str]:
+    """The kind of document a locator starts with, in the brief's language, and the rest.
+
+    ``("Artikel", ", 6 Sep 2022 (quoted)")`` for ``article, 6 Sep 2022 (quoted)`` in German;
+    ``("", locator)`` when the locator does not start with a catalogued kind (``locator.<kind>``:
+    article, news, press release …). Table and sheet names stay as published.
+    """
+    low = locator.strip()
+    kinds = sorted((k for k in i18n.catalogue(language) if k.startswith("locator.")), key=len)
+    kinds.reverse()  # the longest kind first: "news summaries" before "news"
+    for key in kinds:
+        word = key.removeprefix("locator.")
+        if low == word or low.startswith((f"{word},", f"{word} ", f"{word};")):
+            return i18n.t(key, language), low[len(word) :]
+    return "", locator
+
+
 def sources_html(sources: pd.DataFrame, language: str) -> HTML:
     """The sources section: a reference list with publisher, year, title, table/page, URL (as
     text, never a link: the page makes no network reference), licence and confidence."""
@@ -46,7 +63,13 @@ def sources_html(sources: pd.DataFrame, language: str) -> HTML:
         ]
         locator = field_of(rec, "locator")
         if locator:
-            parts.append(f' <span class="mb-ref-loc"{orig}>{escape(locator)}</span>.')
+            kind, rest = locator_kind(locator, language)
+            # NOTE: the kind of document is a label (translated); what follows it (dates,
+            # table names) stays as published, marked like the title.
+            loc_html = f'<span class="mb-ref-loc">{escape(kind)}</span>' if kind else ""
+            if rest:  # the whole locator when it names no catalogued kind
+                loc_html += f'<span class="mb-ref-loc"{orig}>{escape(rest)}</span>'
+            parts.append(f" {loc_html}.")
         if url:
             parts.append(f' <span class="mb-url">{escape(url)}</span>')
         # NOTE: licence wording is a label, not part of the citation: known licence texts have
@@ -54,10 +77,11 @@ def sources_html(sources: pd.DataFrame, language: str) -> HTML:
         licence = field_of(rec, "licence")
         lkey = f"licence.{licence}"
         licence = i18n.t(lkey, language) if i18n.has(lkey, language) else licence
-        meta = [i18n.t("sources.licence", language, licence=escape(licence))]
-        if conf_text:
-            meta.append(escape(conf_text))
-        parts.append(f' <span class="mb-ref-meta">{" · ".join(meta)}</span>')
+        # NOTE: the licence is its own span so that print can leave it out (the HTML brief
+        # keeps it); the confidence label always shows.
+        lic = i18n.t("sources.licence", language, licence=escape(licence))
+        meta = f'<span class="mb-ref-licence">{lic}{" · " if conf_text else ""}</span>'
+        parts.append(f' <span class="mb-ref-meta">{meta}{escape(conf_text)}</span>')
         items.append(f'<li id="src-{escape(sid)}">{"".join(parts)}</li>')
     return HTML(heading + intro + f'<ol class="mb-refs">{"".join(items)}</ol>')
 

@@ -12,6 +12,7 @@ built-in)."""
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
+METHODOLOGY = "methodology.html"
 LOG_FILE = "render.log"
 LOG_MAX_BYTES = 1_000_000
 """``render.log`` is rotated when a line would take it past this size [bytes]."""

@@ -14,6 +14,7 @@ from mineral_briefs.render.atomic import atomic_write, atomic_write_many
 from mineral_briefs.render.index import build_index
 from mineral_briefs.render.keys import _public_parameters
 from mineral_briefs.render.layout import FAILED_DIR, INDEX, MANIFEST
+from mineral_briefs.render.methodology import write_methodology
 from mineral_briefs.render.pdf import print_pdf_bytes
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.report import BriefResult, RunReport
@@ -59,6 +60,7 @@ def _write_manifest_and_index(
             json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
         )
         atomic_write(out / INDEX, build_index(manifest, generated_at=stamp))
+        write_methodology(out)
     except OSError as exc:
         # NOTE: never raise from here (it runs in a finally); the previous files stay intact.
         msg = f"could not write {MANIFEST}/{INDEX} in {out}: {exc.strerror or exc}"

@@ -69,6 +69,7 @@ def plan_briefs(
     compare_notebook: Path | None = None,
     include_compare: bool | None = None,
     as_of: str | None = None,
+    overrides: Sequence[str] | str | None = None,
 ) -> list[BriefJob]:
     """Validate the scenarios and list the briefs to render.
 
@@ -88,6 +89,10 @@ def plan_briefs(
     as_of
         Date the briefs speak from, ``YYYY-MM-DD`` (default: today). It is a notebook
         parameter, so it enters each brief's cache key.
+    overrides
+        Lever overrides applied to every scenario (``key.path=value`` or ``key.path: value``,
+        one per item; see :mod:`mineral_briefs.scenarios.patch`), passed to the notebook's
+        ``overrides`` parameter; validated here, before any kernel starts.
 
     Raises
     ------
@@ -102,7 +107,8 @@ def plan_briefs(
     nb = Path(notebook) if notebook else find_notebook(BRIEF_NOTEBOOK)
     if not nb.is_file():
         raise RenderError(f"notebook {nb} not found")
-    jobs, ids, all_files = _scenario_jobs(refs, langs, nb, as_of_text)
+    patch = "\n".join([overrides] if isinstance(overrides, str) else list(overrides or ()))
+    jobs, ids, all_files = _scenario_jobs(refs, langs, nb, as_of_text, patch.strip())
     if include_compare is None:
         include_compare = all_scenarios
     if include_compare:
@@ -138,7 +144,7 @@ def _as_of_text(as_of: str | None) -> str:
 
 
 def _scenario_jobs(
-    refs: Sequence[str], langs: Sequence[str], nb: Path, as_of: str
+    refs: Sequence[str], langs: Sequence[str], nb: Path, as_of: str, overrides: str = ""
 ) -> tuple[list[BriefJob], list[str], list[tuple[str, Path]]]:
     """Load every scenario (a bad one raises here) and make one job per scenario and language.
 
@@ -146,12 +152,14 @@ def _scenario_jobs(
     scenario file as a ``(label, path)`` input.
     """
     from mineral_briefs import scenarios as sc
+    from mineral_briefs.scenarios.patch import apply_overrides
 
     jobs: list[BriefJob] = []
     all_files: list[tuple[str, Path]] = []
     seen: dict[str, Path] = {}
     for ref in refs:
-        scenario = sc.load_scenario(ref)  # ScenarioError propagates: exit 2, nothing touched
+        # ScenarioError propagates (a bad override too): exit 2, nothing touched
+        scenario = apply_overrides(ref, overrides) if overrides else sc.load_scenario(ref)
         files = sc.scenario_files(ref)
         sid = str(scenario.id)
         own = files[0].resolve()
@@ -174,7 +182,13 @@ def _scenario_jobs(
                 BriefJob(
                     name=f"{sid}-{lang}",
                     notebook=nb,
-                    parameters={"scenario": param_ref, "language": lang, "as_of": as_of},
+                    parameters={
+                        "scenario": param_ref,
+                        "language": lang,
+                        "as_of": as_of,
+                        # NOTE: only when set, so notebooks without the parameter still render
+                        **({"overrides": overrides} if overrides else {}),
+                    },
                     inputs=((f"notebook:{nb.name}", nb), *scen_inputs),
                     kind="brief",
                     scenario=sid,

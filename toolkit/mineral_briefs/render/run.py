@@ -21,6 +21,7 @@ from mineral_briefs.render.keys import KeyContext, cache_key, key_context
 from mineral_briefs.render.layout import INDEX, LOG_BACKUPS, LOG_FILE, LOG_MAX_BYTES, MANIFEST
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
+from mineral_briefs.render.methodology import METHODOLOGY_HTML
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import run_local
@@ -286,7 +287,7 @@ def _run_locked(
     )
     if todo:
         declared = _check_parameters([j for j, _, _ in todo])
-        _check_data(settings.data_dir)
+        _check_data(settings.data_dir, ctx)
         remote = settings.executor == "dask"
         tasks = [
             _task(
@@ -313,10 +314,8 @@ def _run_locked(
             if close:
                 close()
             _write_manifest_and_index(out, manifest, stamp, report)
-    elif (
-        any(r.status == "reused" for r in report.results)
-        or not (out / INDEX).is_file()
-        or not (out / MANIFEST).is_file()
+    elif any(r.status == "reused" for r in report.results) or not all(
+        (out / f).is_file() for f in (INDEX, MANIFEST, METHODOLOGY_HTML)
     ):
         _write_manifest_and_index(out, manifest, stamp, report)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import IO
 
 from mineral_briefs.errors import RenderError
-from mineral_briefs.render.layout import INDEX, LOCK_FILE, LOG_FILE, MANIFEST, PID_FILE
+from mineral_briefs.render.layout import INDEX, LOCK_FILE, LOG_FILE, MANIFEST, METHODOLOGY, PID_FILE
 
-FIXED_NAMES = (LOCK_FILE, PID_FILE, LOG_FILE, MANIFEST, INDEX)
+FIXED_NAMES = (LOCK_FILE, PID_FILE, LOG_FILE, MANIFEST, INDEX, METHODOLOGY)
 """Names the render writes in every output folder."""
 
 _KINDS = {

@@ -13,7 +13,6 @@ import hashlib
 import itertools
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,6 @@ from mineral_briefs.scenarios.scenario import Scenario
 
 MAX_POINTS = 100_000
 """Largest grid a sweep accepts (a typo such as step 0.00001 fails fast)."""
-
-_SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<idx>(\[\d+\])*)$")
 
 
 @dataclass(frozen=True)
@@ -98,67 +95,37 @@ def _number(text: str) -> float | int | str:
 
 
 def split_path(path: str) -> list[str | int]:
-    """``a[0].b`` -> ``["a", 0, "b"]``.
+    """``a[0].b`` -> ``["a", 0, "b"]`` (:func:`mineral_briefs.scenarios.patch.key_parts`).
 
     Raises
     ------
     ScenarioError
-        On a malformed path.
+        On a malformed path, naming the ``--vary`` argument.
     """
-    out: list[str | int] = []
-    if not path:
-        raise ScenarioError("--vary: empty key path")
-    for seg in path.split("."):
-        m = _SEGMENT.match(seg)
-        if m is None:
-            raise ScenarioError(
-                f"--vary {path}: {seg!r} is not a key (letters, digits, _ and [index])"
-            )
-        out.append(m.group("name"))
-        out.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group("idx")))
-    return out
+    from mineral_briefs.scenarios.patch import key_parts
+
+    try:
+        return list(key_parts(path))
+    except ScenarioError as exc:
+        raise ScenarioError(f"--vary {path}: {exc}") from None
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at ``path`` in a scenario's plain data (the field must exist).
+    """Set ``value`` at ``path`` in a scenario's plain data, as notebook overrides do
+    (:func:`mineral_briefs.scenarios.patch.set_path`): a list position must exist; a mapping
+    key that does not is left to the scenario model, which rejects it with the keys allowed.
 
     Raises
     ------
     ScenarioError
-        Naming the key path, the missing key and the keys (or indices) allowed there.
+        Naming the ``--vary`` argument and the list positions allowed.
     """
-    parts = split_path(path)
-    node: Any = data
-    for depth, part in enumerate(parts):
-        here = _shown(parts[: depth + 1])
-        last = depth == len(parts) - 1
-        if isinstance(part, int):
-            if not isinstance(node, list):
-                raise ScenarioError(f"--vary {path}: {here} is not a list")
-            if part >= len(node):
-                raise ScenarioError(
-                    f"--vary {path}: {here}: the scenario has {len(node)} item(s) there "
-                    f"(allowed indices: 0 to {len(node) - 1})"
-                    if node
-                    else f"--vary {path}: {here}: the scenario has no items there"
-                )
-        else:
-            if not isinstance(node, dict):
-                raise ScenarioError(f"--vary {path}: {here}: not a mapping")
-            if part not in node:
-                allowed = ", ".join(sorted(str(k) for k in node))
-                raise ScenarioError(f"--vary {path}: unknown key {here}; allowed: {allowed}")
-        if last:
-            node[part] = value
-        else:
-            node = node[part]
+    from mineral_briefs.scenarios.patch import set_path as patch_set_path
 
-
-def _shown(parts: Sequence[str | int]) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
-    return out
+    try:
+        patch_set_path(data, tuple(split_path(path)), value)
+    except ScenarioError as exc:
+        raise ScenarioError(f"--vary {path}: {exc}") from None
 
 
 @dataclass(frozen=True)
