@@ -228,9 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_preview(sub: Any) -> None:
     """``preview``: one brief re-rendered on save, served with live reload (issue 16)."""
-    p = sub.add_parser(
-        "preview", help="render one brief, re-render on save, serve it with live reload"
-    )
+    p = command(sub, "preview", "render one brief, re-render on save, serve it with live reload")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
     p.add_argument("--language", choices=("en", "de"), default="en", help="brief language")
     p.add_argument(
