@@ -218,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_schema)
 
+    from mineral_briefs.sweep.cli import add_parser as _add_sweep
+
+    _add_sweep(sub, _ranged)
+
     _add_data_and_events(sub)
     return parser
 
