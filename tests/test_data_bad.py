@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from mineral_briefs.data import load_dataset
 from mineral_briefs.errors import DataError
+from mineral_briefs.vocab import CONFIDENCE
 
 
 @pytest.fixture
@@ -108,8 +109,8 @@ def test_many_problems_in_one_file_are_all_reported(data_copy: Path) -> None:
         "row 4 (line 5), column 'mineral': 'rare_earth' is not allowed",
         "did you mean 'rare_earths'?",
         "row 5 (line 6), column 'country': 'China' is not allowed",
-        "row 6 (line 7), column 'confidence': 'sure' is not allowed: must be one of assumption, "
-        "confirmed, secondary, unconfirmed",
+        "row 6 (line 7), column 'confidence': 'sure' is not allowed: must be one of "
+        + ", ".join(sorted(CONFIDENCE)),
         "row 7 (line 8), column 'year': must be a whole number (got '2024.5')",
         "row 8 (line 9), column 'unit': must not be empty",
         "row 9 (line 10), column 'source_id': source id 'NOWHERE' is not in sources.csv",
