@@ -56,6 +56,7 @@ def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untype
     src = b.dataset.sources
     low = set(src[src["confidence"] == "low_grade"]["source_id"]) & b.shown_source_ids()
     flags = b.flag_rows()
-    assert low == {"WTO_2014_SEC"}  # the policy timeline's WTO ruling, via newzino.com
+    # the timeline's WTO ruling (newzino.com) and two backtest episodes (blogs)
+    assert low == {"WTO_2014_SEC", "COBALT_2025_SEC", "LITHIUM_2021_SEC"}
     assert low <= set(flags[flags["confidence"] == "low_grade"]["source_id"])
     assert any(line.startswith("From low-grade sources") for line in b.header_flags())

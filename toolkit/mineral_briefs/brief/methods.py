@@ -66,17 +66,22 @@ class MethodsSection(BriefBase):
                 )
         src = self.dataset.sources
         used = set(getattr(self.results, "sources", ()) or ()) | set(self.scenario.source_ids)
-        # NOTE: the policy timeline is shown in every brief, so its sources are flagged too
-        # (the low-grade ones are news aggregators behind dated events).
+        # NOTE: the policy timeline and the backtest table are shown in every brief, so their
+        # sources are flagged too (the low-grade ones are news aggregators behind episodes).
         ev = self.dataset.policy_events
-        if ev is not None and len(ev):
-            used |= {p.strip() for sid in ev["source_id"] for p in str(sid).split(";")}
+        record = _backtest_record(self.dataset)
+        for frame in (ev, record):
+            if frame is not None and len(frame):
+                used |= {p.strip() for sid in frame["source_id"] for p in str(sid).split(";")}
         flagged = src[src["source_id"].isin(used) & src["confidence"].isin(FLAG_LEVELS)]
         for r in flagged.itertuples(index=False):
             # NOTE: titles in the sources table are English; the flag line is catalogue text
             # naming the publisher, and the source id follows once, as a reference.
             what = self.t(f"flag.source_{r.confidence}", publisher=str(r.publisher))
-            out.append((what, r.confidence, r.source_id, what, "", 0))
+            # NOTE: in the header's group line a doubtful source is named by its publisher
+            # alone (the line already says what is wrong with it).
+            short = what if r.confidence == "assumption" else str(r.publisher)
+            out.append((what, r.confidence, r.source_id, short, "", 0))
         cols = ["what", "confidence", "source_id", "short", "market", "n_params"]
         df = pd.DataFrame(out, columns=cols)
         df = df.drop_duplicates(["what", "confidence", "source_id"])
