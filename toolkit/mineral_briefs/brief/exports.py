@@ -143,10 +143,13 @@ class ExportsSection(BriefBase):
         """Display the IAMC results once (mimetype :data:`DATA_MIME`) for the download link."""
         from IPython.display import display
 
+        from mineral_briefs.naming import brief_stem
+
+        stem = brief_stem(self.scenario_id, self.language, self.overrides)
         payload = {
-            "filename": f"{self.scenario_id}-{self.language}.csv",
+            "filename": f"{stem}.csv",
             "csv": self.iamc_csv(),
-            "kpis_filename": f"{self.scenario_id}-{self.language}-kpis.csv",
+            "kpis_filename": f"{stem}-kpis.csv",
             "kpis_csv": self.kpis_csv(),
         }
         display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)

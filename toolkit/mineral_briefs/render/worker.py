@@ -58,6 +58,8 @@ class RenderTask:
     startup_timeout: float = 60.0
     notebook_text: str = ""
     """The notebook's JSON, when sent as text (Dask: the path exists on the client only)."""
+    siblings: tuple[str, ...] = ()
+    """Page names of the run's plan and of stored pages: the only pages a brief links to."""
 
 
 @dataclass
@@ -282,7 +284,9 @@ def _export(executed: Any, task: RenderTask, out: RenderOutcome) -> None:
     out.cells_s = _cells_seconds(executed)
     t1 = time.perf_counter()
     try:
-        page, extras = export_html(executed, rendered_at=task.rendered_at, name=task.name)
+        page, extras = export_html(
+            executed, rendered_at=task.rendered_at, name=task.name, siblings=task.siblings
+        )
         out.html = page.encode("utf-8")
         out.meta = extras["meta"]
         out.charts = int(extras["charts"])
