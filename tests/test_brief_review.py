@@ -60,3 +60,16 @@ def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untype
     assert low == {"WTO_2014_SEC", "COBALT_2025_SEC", "LITHIUM_2021_SEC"}
     assert low <= set(flags[flags["confidence"] == "low_grade"]["source_id"])
     assert any(line.startswith("From low-grade sources") for line in b.header_flags())
+
+
+def test_exports_chart_is_a_numbered_figure_naming_its_sources(brief) -> None:  # type: ignore[no-untyped-def]
+    points = brief.observed_points("Exports")
+    assert len(points), "controls_oct2025 has observed monthly exports up to 1 Dec 2026"
+    spec = brief.exports_chart().to_dict()
+    fig = spec["usermeta"]["mineral_briefs"]["figure"]
+    assert fig["label"] == "Figure"
+    for sid in set(points["source_id"]):
+        assert sid not in fig["source"] and sid not in str(spec.get("title"))
+    table = brief.dataset.sources.set_index("source_id")
+    first = str(table.loc[points["source_id"].iloc[0], "publisher"])
+    assert first in fig["source"]
