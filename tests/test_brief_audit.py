@@ -8,7 +8,7 @@ files written beside it:
   (``<brief>-kpis.csv``: central estimate, P10, P90) of the brief's focal market;
 * the price and shortfall chart titles quote the same KPI values as the summary;
 * no recovery is claimed while the IAMC CSV shows the shortfall still open at the end;
-* a KPI on the model's price cap says so; every money figure names its period;
+* a KPI on the model's numerical ceiling (choke guard) says so; every money figure names its period;
 * the first-screen answer box (what happens, how long, who pays, what helps most) quotes only
   key figures, and the levers-compared table is the key-figure CSV's ``lever_*`` rows, ranked
   by shortfall avoided, its best lever the one the answer box names;
@@ -46,7 +46,7 @@ MONEY_PERIOD = {
     "en": re.compile(r"peak year|to [A-Z][a-z]+ \d{4}"),
     "de": re.compile(r"Jahr|bis [A-ZÄÖÜ][a-zäöü]+ \d{4}"),
 }
-CAP_WORDS = {"en": "price cap", "de": "Preisobergrenze"}
+CAP_WORDS = {"en": "numerical ceiling", "de": "numerische Obergrenze"}
 NO_SENSITIVITY = {"en": "No sensitivity runs", "de": "Keine Sensitivitätsläufe"}
 
 
