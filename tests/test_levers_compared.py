@@ -141,7 +141,9 @@ def test_no_shortfall_runs_no_lever(ds) -> None:  # type: ignore[no-untyped-def]
 def test_csv_rows_carry_every_measure(rows) -> None:  # type: ignore[no-untyped-def]
     out = compared.csv_rows(rows, "controls_oct2025", MI, ST)
     kpis = {r["kpi"] for r in out}
-    assert len(out) == 6 * len(compared.LEVERS) == len(kpis)
+    # seven measures per lever and the materiality threshold the answer box quotes
+    assert len(out) == 7 * len(compared.LEVERS) + 1 == len(kpis)
+    assert "lever_material_share_pct" in kpis and "lever_cost_price_multiple|floor" in kpis
     stock = next(r for r in out if r["kpi"] == "lever_shortfall_avoided_t|stockpile")
     assert stock["value"] == next(r.avoided_t for r in rows if r.lever == "stockpile")
 

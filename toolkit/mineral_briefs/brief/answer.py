@@ -312,8 +312,8 @@ class AnswerSection(BriefBase):
         return base.value if base is not None and base.available else float("nan")
 
     def _times_price(self, r: compared.LeverResult) -> str:
-        """ "×N" of the market price per tonne, "–" without a price."""
-        n = compared.price_multiple(r, self._base_usd())
+        """ "×N" of the market price per tonne (the CSV's ``lever_cost_price_multiple``)."""
+        n = r.cost_price_multiple
         if not math.isfinite(n):
             return "–"
         return "×" + i18n.fmt_number(n, self.language, 1 if n < 10 else 0)

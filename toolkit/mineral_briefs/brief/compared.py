@@ -100,6 +100,9 @@ class LeverResult:
     """False when the model books no money for this lever (stockpiles, projects, alliance)."""
     peak_multiple: float
     """Peak price outside China with the lever [× base price]."""
+    cost_price_multiple: float = float("nan")
+    """Cost per tonne avoided over the market's base price per tonne [×]; NaN where the cost
+    per tonne is not quoted."""
 
 
 # --------------------------------------------------------------------------- the variants
@@ -323,6 +326,7 @@ def compare(
 
     own_short = _focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
     own_money = _money(results.kpis)
+    base = _focal_value(results.kpis, mineral, stage, "base_price_usd_per_kg")
     out = []
     for lever, (sc, detail, skipped) in variants(scenario, results, mineral, stage).items():
         if not (math.isfinite(own_short) and own_short > 0):
@@ -345,7 +349,12 @@ def compare(
         short = own_short - avoided
         extra = _money(run.kpis) - ref_money
         costed = lever in ("floor", "offtake")
-        per_t = extra / avoided if costed and avoided > 0.5 else float("nan")
+        pct = 100.0 * avoided / own_short
+        # NOTE: no cost per tonne over a sliver avoided (MATERIAL_SHARE_PCT): it reads as a
+        # bargain it is not; table, answer box and CSV all leave it out.
+        quoted = costed and avoided >= 1.0 and pct >= MATERIAL_SHARE_PCT
+        per_t = extra / avoided if quoted else float("nan")
+        multiple = per_t / (1000.0 * base) if quoted and base > 0 else float("nan")
         out.append(
             LeverResult(
                 lever=lever,
@@ -353,11 +362,12 @@ def compare(
                 skipped="",
                 shortfall_t=short,
                 avoided_t=avoided,
-                avoided_pct=100.0 * avoided / own_short,
+                avoided_pct=pct,
                 extra_cost_usd=extra if costed else float("nan"),
                 cost_usd_per_t=per_t,
                 costed=costed,
                 peak_multiple=_focal_value(run.kpis, mineral, stage, "peak_price_multiple_outside"),
+                cost_price_multiple=multiple,
             )
         )
     _CACHE[key] = out
@@ -401,7 +411,7 @@ def cheapest(rows: Sequence[LeverResult]) -> LeverResult | None:
 
 
 def price_multiple(r: LeverResult, base_usd_per_kg: float) -> float:
-    """Cost per tonne avoided as a multiple of the market's base price [× price per t]."""
+    """Cost per tonne avoided as a multiple of the market's base price per tonne [×]."""
     if not (math.isfinite(r.cost_usd_per_t) and math.isfinite(base_usd_per_kg)):
         return float("nan")
     return r.cost_usd_per_t / (1000.0 * base_usd_per_kg) if base_usd_per_kg > 0 else math.nan
@@ -419,7 +429,25 @@ def csv_rows(
         "lever_extra_cost_usd": ("extra_cost_usd", "USD"),
         "lever_cost_usd_per_t": ("cost_usd_per_t", "USD/t"),
         "lever_peak_price_multiple_outside": ("peak_multiple", "x base price"),
+        "lever_cost_price_multiple": ("cost_price_multiple", "x base price per t"),
     }
+    out.append(
+        {
+            "scenario": scenario_id,
+            "mineral": mineral,
+            "stage": stage,
+            "kpi": "lever_material_share_pct",
+            "statistic": "central",
+            "value": MATERIAL_SHARE_PCT,
+            "unit": "%",
+            "p10": MATERIAL_SHARE_PCT,
+            "p90": MATERIAL_SHARE_PCT,
+            "flags": "",
+            "note": "cost per tonne avoided is quoted only for levers that avoid at least this "
+            "share of the scenario's shortfall (judgement call)",
+            "focal": True,
+        }
+    )
     for r in rows:
         for kpi, (attr, unit) in measures.items():
             value = getattr(r, attr)
