@@ -73,6 +73,12 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return cmd_render(args)
 
 
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from mineral_briefs.preview.app import cmd_preview
+
+    return cmd_preview(args)
+
+
 def _cmd_data_import(args: argparse.Namespace) -> int:
     from mineral_briefs.render_cli import cmd_data_import
 
@@ -200,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_backtest)
 
     _add_render(sub)
+    _add_preview(sub)
 
     p = command(sub, "schema", "write the scenario JSON Schema (for editors)")
     p.add_argument(
@@ -213,6 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_data_and_events(sub)
     return parser
+
+
+def _add_preview(sub: Any) -> None:
+    """``preview``: one brief re-rendered on save, served with live reload (issue 16)."""
+    p = sub.add_parser(
+        "preview", help="render one brief, re-render on save, serve it with live reload"
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
+    p.add_argument("--language", choices=("en", "de"), default="en", help="brief language")
+    p.add_argument(
+        "--port",
+        type=_ranged(int, 0, 65535, "a port number"),
+        default=8765,
+        help="local port, 0-65535 (0: any free port; default 8765)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.set_defaults(handler=_cmd_preview)
 
 
 def _add_render(sub: Any) -> None:

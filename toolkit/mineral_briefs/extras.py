@@ -2,7 +2,8 @@
 
 ``pip install mineral-briefs`` brings what a brief needs; heavier parts are extras:
 ``[parquet]`` (pyarrow, for ``.parquet`` results), ``[dask]`` (dask + distributed, for
-``render --executor dask``), ``[lab]`` (JupyterLab) and ``[test]``.
+``render --executor dask``), ``[preview]`` (watchfiles + tornado, for
+``mineral-briefs preview``), ``[lab]`` (JupyterLab) and ``[test]``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from typing import Final
 
 from mineral_briefs.errors import MissingExtraError
 
-EXTRA_OF: Final[dict[str, str]] = {"pyarrow": "parquet", "distributed": "dask", "dask": "dask"}
+EXTRA_OF: Final[dict[str, str]] = {
+    "pyarrow": "parquet",
+    "distributed": "dask",
+    "dask": "dask",
+    "watchfiles": "preview",
+    "tornado": "preview",
+}
 """Import name -> the extra that installs it."""
 
 

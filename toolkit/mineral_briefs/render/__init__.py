@@ -8,7 +8,7 @@ Pipeline (``docs/rendering.md`` has the user's view), by module:
    :class:`BriefJob` s.
 2. ``run``: :func:`render` computes each job's cache key (``keys``: notebook, scenario files, data
    files, toolkit version + source hash, language, parameters, key package versions), skips jobs
-   whose key matches the manifest, checks parameter names against ``papermill.inspect_notebook``
+   whose key matches the manifest, checks parameter names against the notebook's ``parameters`` cell
    (``checks``) and hands the rest to an executor:
 
    * ``pool`` (``local``): a ``ProcessPoolExecutor`` whose workers each hold ONE warm kernel

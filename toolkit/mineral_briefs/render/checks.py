@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from mineral_briefs.errors import RenderError
-from mineral_briefs.render.keys import default_data_dir
+from mineral_briefs.render.keys import KeyContext, default_data_dir
 from mineral_briefs.render.layout import TMP_MARK
 from mineral_briefs.render.plan import BriefJob
 
@@ -26,16 +27,86 @@ def _check_writable(out: Path) -> None:
     check_output_folder(out)
 
 
-def _check_data(data_dir: Path | None) -> None:
+def _check_data(data_dir: Path | None, ctx: KeyContext | None = None) -> None:
     """Validate every data table before any kernel starts.
 
     A broken or hand-edited table raises :class:`~mineral_briefs.errors.DataError` naming the file,
     row and column (exit 2), so no brief is rendered from it and the previous briefs stay.
     Only called when there is something to render: a run with nothing changed stays light.
+
+    With ``ctx`` (the run's key context: data checksums, toolkit source, package versions), a
+    folder already validated with the same content by the same code is not read again: a stamp
+    in the user cache records it. Each kernel still validates the tables when it loads them.
     """
     from mineral_briefs.data import load_dataset
 
-    load_dataset(Path(data_dir) if data_dir else default_data_dir())
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    stamp = _data_ok_stamp(folder, ctx) if ctx is not None else None
+    if stamp is not None and stamp.is_file():
+        return
+    load_dataset(folder)
+    if stamp is not None:
+        # NOTE: best effort: a read-only cache only costs the next run this check again.
+        with contextlib.suppress(OSError):
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(folder.as_posix() + "\n", encoding="utf-8")
+
+
+def _data_ok_stamp(folder: Path, ctx: KeyContext) -> Path:
+    """Where the "this data validated" stamp of ``folder``'s content under ``ctx`` lives."""
+    import hashlib
+    import json
+
+    from mineral_briefs.export import cache_dir
+
+    what = {
+        "folder": str(folder.resolve()),
+        "data": dict(ctx.data),
+        "toolkit": [ctx.toolkit_version, ctx.toolkit_source],
+        "packages": dict(ctx.packages),
+    }
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode("utf-8")).hexdigest()
+    return cache_dir() / "validated-data" / f"{digest[:32]}.ok"
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in ``notebook``'s cell tagged ``parameters`` (what papermill can set).
+
+    Read from the notebook JSON and parsed with :mod:`ast`: importing papermill in the parent
+    only for this cost about 2 s (its executor imports nbformat's validator and jsonschema).
+
+    Raises
+    ------
+    RenderError
+        When the notebook cannot be read or its parameters cell is not valid Python.
+    """
+    import ast
+    import json
+
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RenderError(f"{notebook}: cannot be read as a notebook: {exc}") from exc
+    names: set[str] = set()
+    for cell in nb.get("cells", []):
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        try:
+            tree = ast.parse(src)
+        except SyntaxError as exc:
+            raise RenderError(
+                f"{notebook.name}: the parameters cell is not valid Python: {exc.msg} "
+                f"(line {exc.lineno})"
+            ) from exc
+        for node in tree.body:
+            targets = (
+                node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            )
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        break  # papermill uses the first tagged cell
+    return names
 
 
 def _check_parameters(jobs: Sequence[BriefJob]) -> dict[Path, set[str]]:
@@ -43,12 +114,10 @@ def _check_parameters(jobs: Sequence[BriefJob]) -> dict[Path, set[str]]:
 
     Returns the parameter names each notebook declares.
     """
-    import papermill as pm
-
     declared: dict[Path, set[str]] = {}
     for job in jobs:
         if job.notebook not in declared:
-            declared[job.notebook] = set(pm.inspect_notebook(str(job.notebook)).keys())
+            declared[job.notebook] = declared_parameters(job.notebook)
         unknown = sorted(set(job.parameters) - declared[job.notebook])
         if unknown:
             raise RenderError(

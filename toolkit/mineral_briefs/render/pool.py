@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 
-from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids
+from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids, preload
 from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one
 
 # NOTE: every module logs to the one "mineral_briefs.render" logger: run.py attaches render.log
@@ -50,7 +50,10 @@ def _pool_init(log_level: int, cwd: str | None = None) -> None:
     st = _state()
     if cwd:
         with contextlib.suppress(Exception):
-            st.kernel(cwd, KERNEL_NAME, 60.0)
+            km = st.kernel(cwd, KERNEL_NAME, 60.0)
+            # NOTE: the kernel imports the toolkit and reads the data while this process
+            # imports papermill and loads the exporter (issue 16: cold single brief).
+            threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True).start()
     with contextlib.suppress(Exception):
         from mineral_briefs.export import get_exporter, vega_bundle
 

@@ -287,7 +287,7 @@ def _run_locked(
     )
     if todo:
         declared = _check_parameters([j for j, _, _ in todo])
-        _check_data(settings.data_dir)
+        _check_data(settings.data_dir, ctx)
         remote = settings.executor == "dask"
         # NOTE: a page links to its other-language version only when that page is in this
         # run's plan or already stored (manifest entry with its HTML on disk).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import time
@@ -288,7 +289,9 @@ def _export(executed: Any, task: RenderTask, out: RenderOutcome) -> None:
             executed, rendered_at=task.rendered_at, name=task.name, siblings=task.siblings
         )
         out.html = page.encode("utf-8")
-        out.meta = extras["meta"]
+        # NOTE: plain dicts, not nbformat's NotebookNode: unpickling one in the parent would
+        # import nbformat (and jsonschema) there just to read the outcome.
+        out.meta = json.loads(json.dumps(extras["meta"]))
         out.charts = int(extras["charts"])
         if extras["data"]:
             out.data_filename = str(extras["data"]["filename"])
