@@ -180,6 +180,8 @@ def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]
     """(kind, value) of every figure the summary may quote for the focal market."""
     kinds = {
         "lever_shortfall_avoided_pct": "pct",
+        "lever_material_share_pct": "pct",
+        "lever_cost_price_multiple": "multiple",
         "lever_shortfall": "tonnes",
         "lever_cost_usd_per_t": "usd",
         "lever_peak_price_multiple": "multiple",
