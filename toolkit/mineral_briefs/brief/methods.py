@@ -114,6 +114,9 @@ class MethodsSection(BriefBase):
             lines.append(
                 self.t(f"flag.group.{conf}", n=len(grp), groups="; ".join(self._flag_groups(grp)))
             )
+        # NOTE: one pointer to Methods for the whole box, on its last line (not on every one).
+        if lines and not rest.empty:
+            lines[-1] += " " + self.t("flag.see")
         return lines
 
     def _flag_groups(self, grp: pd.DataFrame) -> list[str]:
