@@ -48,6 +48,10 @@ def test_scoring_rules() -> None:
 
 def test_every_shipped_episode_is_scored(scores: pd.DataFrame) -> None:
     assert set(scores["episode"]) == set(EPISODES)
+    # issue 12: BT-04, BT-06 and the BT-10 negative control ship with the earlier four
+    assert {"bt04_us_ban_2024", "bt06_oct2025_suspension", "bt10_nickel_squeeze_2022"} <= set(
+        EPISODES
+    )
     assert scores["observed"].notna().all()
     assert (scores["source_id"] != "").all()
 
@@ -92,6 +96,11 @@ CHECKS = {
     "cfd_cost_per_kg_at_63",
     "cfd_cost_per_kg_at_88",
     "cfd_consumer_price_unchanged",
+    # issue 12 episodes: a construction property (one outside price), an input echo (a regime
+    # suspended before its effective date) and the BT-10 negative control (never scored)
+    "us_price_at_least_eu",
+    "suspended_regime_export_effect",
+    "squeeze_not_reproduced",
 }
 
 
@@ -123,6 +132,8 @@ def test_yes_no_measures_read_as_booleans_without_a_band(scores: pd.DataFrame) -
         "inventory_first",
         "exporter_code_path",
         "cfd_consumer_price_unchanged",
+        "us_price_at_least_eu",
+        "squeeze_not_reproduced",
     }
     assert yes_no["predicted"].isin([0.0, 1.0]).all()
     assert (yes_no["observed"] == 1.0).all()

@@ -251,3 +251,18 @@ def test_float32_monte_carlo_chunks_match_float64(dataset, monkeypatch) -> None:
         exact.kpis.loc[cont, ["p10", "p90"]].to_numpy(),
         rtol=1e-4,
     )
+
+
+def test_monte_carlo_chunk_split_does_not_change_results(dataset, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # rows are independent: splitting the draws after the band chunk into other chunk sizes
+    # (engine.simulation.MC_CHUNK, a speed setting) must leave every output unchanged
+    sc = load_scenario("combined_stress")
+    n = engine.ROW_CHUNK + 700
+    one = engine.run(sc, dataset, draws=n, seed=5)
+    monkeypatch.setattr(engine.simulation, "MC_CHUNK", 250)
+    split = engine.run(sc, dataset, draws=n, seed=5)
+    pd.testing.assert_frame_equal(one.bands, split.bands)
+    pd.testing.assert_frame_equal(one.kpis, split.kpis, check_exact=False, rtol=1e-6)
+    pd.testing.assert_frame_equal(
+        one.stockpile_use, split.stockpile_use, check_exact=False, rtol=1e-6
+    )

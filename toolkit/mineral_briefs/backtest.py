@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 
 EPISODES: tuple[str, ...] = (
     "bt02_gallium_2023",
+    "bt04_us_ban_2024",
+    "bt06_oct2025_suspension",
     "bt07_lithium_2021",
+    "bt10_nickel_squeeze_2022",
     "bt11_drc_cobalt_2025",
     "bt12_ndpr_floor_2025",
 )
@@ -291,6 +294,16 @@ EVALUATORS: dict[str, Callable[[Results, Callable[..., Results]], list[Score]]] 
     "bt11_drc_cobalt_2025": _bt11,
     "bt12_ndpr_floor_2025": _bt12,
 }
+
+
+def _register_issue12_episodes() -> None:
+    """BT-04, BT-06 and the BT-10 negative control live in :mod:`backtest_episodes`."""
+    from mineral_briefs.backtest_episodes import EVALUATORS as MORE
+
+    EVALUATORS.update(MORE)
+
+
+_register_issue12_episodes()
 
 
 def run_backtests(

@@ -218,15 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_schema)
 
+    from mineral_briefs.sweep.cli import add_parser as _add_sweep
+
+    _add_sweep(sub, _ranged)
+
     _add_data_and_events(sub)
     return parser
 
 
 def _add_preview(sub: Any) -> None:
     """``preview``: one brief re-rendered on save, served with live reload (issue 16)."""
-    p = sub.add_parser(
-        "preview", help="render one brief, re-render on save, serve it with live reload"
-    )
+    p = command(sub, "preview", "render one brief, re-render on save, serve it with live reload")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in id or path to a YAML file")
     p.add_argument("--language", choices=("en", "de"), default="en", help="brief language")
     p.add_argument(

@@ -72,6 +72,16 @@ EPILOGS: Final[dict[str, str]] = {
             ("2", "the folder is not empty and not a workspace (use --force), or cannot be made"),
         ],
     ),
+    "preview": epilog(
+        [
+            "mineral-briefs preview controls_oct2025",
+            "mineral-briefs preview my-scenario.yaml --language de --port 0",
+        ],
+        [
+            ("0", "stopped with Ctrl-C (no kernel left behind)"),
+            ("2", "bad arguments, an unknown scenario or a missing [preview] extra"),
+        ],
+    ),
     "codelist": epilog(
         ["mineral-briefs codelist iamc && nomenclature validate-project iamc"],
         [("0", "codelist written"), ("2", "DIR is a file")],

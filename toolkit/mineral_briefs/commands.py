@@ -77,7 +77,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """
     from pathlib import Path
 
-    from mineral_briefs.engine import run
+    from mineral_briefs.engine.cache import cached_run as run
     from mineral_briefs.scenarios import load_scenario
 
     out = Path(args.out)

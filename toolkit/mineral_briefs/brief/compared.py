@@ -322,7 +322,7 @@ def compare(
     )
     if key in _CACHE:
         return _CACHE[key]
-    from mineral_briefs import engine
+    from mineral_briefs.engine.cache import cached_run
 
     own_short = _focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
     own_money = _money(results.kpis)
@@ -335,7 +335,7 @@ def compare(
         if sc is None:
             out.append(_skipped(lever, detail, skipped))
             continue
-        run = engine.run(sc, dataset, central_only=True)
+        run = cached_run(sc, dataset, central_only=True)
         short = _focal_value(run.kpis, mineral, stage, "cumulative_shortfall_t")
         ref_short, ref_money = own_short, own_money
         if lever == "alliance":

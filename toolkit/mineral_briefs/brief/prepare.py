@@ -142,8 +142,9 @@ def prepare(
     ScenarioError, DataError
         From the scenario and data layers, with the file and key to fix.
     """
-    from mineral_briefs import engine, export
+    from mineral_briefs import export
     from mineral_briefs.data import load_dataset
+    from mineral_briefs.engine.cache import cached_run
     from mineral_briefs.scenarios import load_scenario, parse_scenario
     from mineral_briefs.scenarios.patch import apply_overrides, describe_overrides, parse_overrides
 
@@ -157,7 +158,8 @@ def prepare(
     dataset = load_dataset()
     n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
     n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
-    results = engine.run(sc, dataset, draws=n_draws, seed=n_seed)
+    # NOTE: through the disk cache: both languages and the comparison share one computation.
+    results = cached_run(sc, dataset, draws=n_draws, seed=n_seed)
     charts.register_theme()
     export.enable_offline_renderer()
     mineral, stage = _focal(sc, results)

@@ -66,9 +66,9 @@ class SituationSection(BriefBase):
         found = decisive_suspension_end(events)
         assert found is not None  # suspension_state found it
         end = i18n.fmt_date(found[0], self.language)
-        from mineral_briefs import engine
+        from mineral_briefs.engine.cache import cached_run
 
-        other = engine.run(
+        other = cached_run(
             suspension_extended_variant(self.dataset),
             self.dataset,
             draws=self.draws,

@@ -114,6 +114,8 @@ def _controls(
     delay = np.zeros(k_n)
     ramp = np.zeros(k_n)
     share = np.zeros(k_n)
+    quota = {n: np.zeros(k_n) for n in ("t", "period", "carry", "use", "restore")}
+    quota["t"][:] = np.inf
     l_m, l_c, l_coef, l_mode = [], [], [], []
     ctrl_markets: list[list[int]] = []
     for c, ec in enumerate(scenario.export_controls):
@@ -124,6 +126,12 @@ def _controls(
         delay[c] = ec.licensing_delay_days / DAYS_PER_MONTH
         ramp[c] = ec.ramp_months
         share[c] = ec.share_withheld
+        quota["restore"][c] = ec.restore_months
+        if ec.quota is not None:
+            quota["t"][c] = ec.quota.tonnes_per_period
+            quota["period"][c] = ec.quota.period_months
+            quota["carry"][c] = ec.quota.carry_over
+            quota["use"][c] = ec.quota.use_rate
         targets = scenario.members_of(ec.targets) if ec.targets != "all" else ()
         hit: list[int] = []
         for mi in ec.minerals:
@@ -153,6 +161,11 @@ def _controls(
         link_control=np.array(l_c, dtype=np.int64),
         link_coef=np.array(l_coef, float),
         link_mode=np.array(l_mode, dtype=np.int64),
+        quota_t=quota["t"],
+        quota_period=np.maximum(quota["period"], 1.0),
+        quota_carry=quota["carry"],
+        quota_use=quota["use"],
+        restore_months=quota["restore"],
     )
     return controls, delay, ramp, share, ctrl_markets
 

@@ -33,6 +33,7 @@ def run(
     draws: int | None = None,
     seed: int | None = None,
     central_only: bool = False,
+    variants: bool = True,
 ) -> Results:
     """Simulate one scenario: deterministic path, Monte Carlo bands, KPIs, tornado, what-ifs.
 
@@ -50,6 +51,10 @@ def run(
         Only the central deterministic row: no what-if or tornado rows, no draws (``draws``
         is ignored). For comparisons that read the central KPIs only (levers compared); the
         central row is the same simulation as in a full run.
+    variants : bool
+        False: the central row and the Monte Carlo draws only, without the what-if and tornado
+        rows (``whatif``/``sensitivity`` come back empty). For sweeps, which read the KPIs and
+        their bands; the central row and the draws are the same as in a full run.
 
     Returns
     -------
@@ -63,8 +68,8 @@ def run(
         raise ScenarioError(f"draws must be >= 0, got {n_draws}")
     rng_seed = int(scenario.uncertainty.seed if seed is None else seed)
     b = _build(scenario, ds)
-    if central_only:
-        n_draws = 0
+    if central_only or not variants:
+        n_draws = 0 if central_only else n_draws
         var = _Variants([{}], [("central",)], [], None)
     else:
         var = _variants(b)

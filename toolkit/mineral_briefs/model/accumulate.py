@@ -46,8 +46,19 @@ def init_totals(s: Static) -> dict[str, F]:
         "end_demand_world": np.zeros((n, m)),
     }
     if s.spec.keep_price_outside:
-        tot["price_outside_path"] = np.zeros((n, s.t_months, m), s.fdt)
+        # NOTE: stored month-major (T, N, M) so that each month writes (and the reference
+        # run's reader reads) one contiguous block; the (N, T, M) view is what callers see.
+        tot["price_outside_path"] = np.zeros((s.t_months, n, m), s.fdt).transpose(1, 0, 2)
+    if s.nf:
+        # running sums of the current calendar year, flushed into ``*_by_year`` at the year's
+        # end: the same additions in the same order as adding into the (N, Y, M) slice
+        # directly, without the strided read-modify-write of that slice every month
+        for name in _MONEY:
+            tot[name + "_this_year"] = np.zeros((n, m))
     return tot
+
+
+_MONEY: tuple[str, ...] = ("tariff_revenue_usd", "consumer_cost_usd", "fiscal_cost_usd")
 
 
 def accumulate_step(s: Static, mo: Month, tot: dict[str, F]) -> None:
@@ -56,39 +67,42 @@ def accumulate_step(s: Static, mo: Month, tot: dict[str, F]) -> None:
     Methodology §12 (KPIs: peak, recovery, cumulative shortfall, floor money flows).
     """
     i, p_o, p_a, p_c, spec = mo.i, mo.p_o, mo.p_a, mo.p_c, s.spec
+    if spec.keep_price_outside:
+        tot["price_outside_path"][:, i, :] = p_o
+    if spec.price_path_only:
+        return
     # NOTE: the peak month is the first month of the highest price; a rise smaller than
     # 1e-6 (float32 rounding of the draws) does not move it, so a flat top keeps its first
     # month.
-    tot["peak_month_outside"][p_o > tot["peak_price_outside"] * (1.0 + 1e-6)] = i
+    np.putmask(tot["peak_month_outside"], p_o > tot["peak_price_outside"] * (1.0 + 1e-6), i)
     np.maximum(tot["peak_price_outside"], p_o, out=tot["peak_price_outside"])
     np.maximum(tot["peak_price_alliance"], p_a, out=tot["peak_price_alliance"])
     np.maximum(tot["peak_price_inside"], p_c, out=tot["peak_price_inside"])
     np.minimum(tot["min_price_outside"], p_o, out=tot["min_price_outside"])
     np.minimum(tot["min_price_alliance"], p_a, out=tot["min_price_alliance"])
     np.minimum(tot["min_price_inside"], p_c, out=tot["min_price_inside"])
-    if spec.keep_price_outside:
-        tot["price_outside_path"][:, i, :] = p_o
     # NOTE: disrupted = scarcity: the outside price above (1 + tol) × its no-shock level
     # (the same row without the export controls; a market with rising demand has a rising
     # no-shock price) or the outside shortfall above tol × outside demand at the base price.
     # A price below its no-shock level is a glut, not a supply disruption.
     ref_p = 1.0 if s.reference_price is None else s.reference_price[:, i, :]
     dis = (p_o > (1.0 + spec.price_tolerance) * ref_p) | (mo.u_o > spec.shortfall_tolerance)
-    tot["first_disrupted"][(tot["first_disrupted"] < 0) & dis] = i
-    tot["last_disrupted"][dis] = i
+    np.putmask(tot["first_disrupted"], (tot["first_disrupted"] < 0) & dis, i)
+    np.putmask(tot["last_disrupted"], dis, i)
     short_t = mo.short * s.q0
     tot["cum_shortfall_t"] += short_t / 12.0
     tot["cum_reference_t"] += mo.ref_o * (s.q0 / 12.0)
     np.maximum(tot["max_shortfall_t_per_year"], short_t, out=tot["max_shortfall_t_per_year"])
     if s.nf:
         yr = (spec.start_month - 1 + i) // 12
-        for name, flow in (
-            ("tariff_revenue_usd", mo.rev_m),
-            ("consumer_cost_usd", mo.cons_m),
-            ("fiscal_cost_usd", mo.fisc_m),
-        ):
+        year_ends = i == s.t_months - 1 or (spec.start_month + i) % 12 == 0
+        for name, flow in zip(_MONEY, (mo.rev_m, mo.cons_m, mo.fisc_m), strict=True):
             tot[name] += flow
-            tot[name + "_by_year"][:, yr, :] += flow
+            this_year = tot[name + "_this_year"]
+            this_year += flow
+            if year_ends:
+                tot[name + "_by_year"][:, yr, :] += this_year
+                this_year[...] = 0.0
     _end_values(s, mo, tot, short_t)
 
 
@@ -116,6 +130,8 @@ def finish_totals(s: Static, st: State, tot: dict[str, F]) -> None:
     NOTE: per stockpile, days of its holder's own demand; per market, days of the holders'
     combined demand (a volume ratio: two 60-day stocks used up are 60 days, not 120).
     """
+    for name in _MONEY:
+        tot.pop(name + "_this_year", None)  # flushed into ``*_by_year`` already
     if not s.ns:
         return
     sp = s.stockpiles

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from mineral_briefs.model.licence_ramp import RampState, restored_share
+from mineral_briefs.model.quota import QuotaState, quota_share
 from mineral_briefs.model.state import Month, Static
 from mineral_briefs.model.timeline import front_running, regime_share
 
 
-def controls_step(s: Static, mo: Month) -> None:
+def controls_step(
+    s: Static, mo: Month, qs: QuotaState | None = None, rs: RampState | None = None
+) -> None:
     """Withheld volumes ``v_exp``, ``v_world``, ``v_ccut``, front-running pull ``pull_m`` and
     the segmentation masks ``seg_exp``, ``seg_cut`` of the month [fraction of Q0 per year].
 
-    Methodology §5 (regime, licensing delay and ramp, front-running, leakage, targets).
+    Methodology §5 (regime, licensing delay and ramp, front-running, leakage, targets),
+    §5b (quotas, licence book ``qs``) and §5c (licences restored over a ramp, memory ``rs``).
     """
     if not s.k:
         mo.v_exp = mo.v_world = mo.v_ccut = mo.pull_m = s.zeros
@@ -33,7 +38,12 @@ def controls_step(s: Static, mo: Month) -> None:
     pull = front_running(
         t, c.front_months, c.announced, c.effective, c.suspended, c.snap_back, c.ends
     )[None, :]
-    wl = w[:, lc] * coef
+    w_link = w[:, lc]
+    if qs is not None:
+        w_link = quota_share(qs, c, t, w_link, (h_tr @ e_link.T) * coef)
+    if rs is not None:
+        w_link = restored_share(rs, c, t, w_link)
+    wl = w_link * coef
     v_exp = ((wl * s.is_exp) @ e_link) * h_tr
     # a link separates China only while it withholds some volume (w·coef > 0)
     mo.seg_exp = (((wl > 0) * s.is_exp) @ e_link) > 0

@@ -45,6 +45,9 @@ class KpiSpec:
     keep_price_outside: bool = False
     """Keep the monthly outside price of every row in ``totals["price_outside_path"]``
     ``(N, T, M)`` (the engine's no-shock reference run)."""
+    price_path_only: bool = False
+    """Book nothing but ``price_outside_path`` (the no-shock reference run, whose other
+    accumulators nobody reads); the other totals stay at their initial values."""
 
     def n_years(self, t_months: int) -> int:
         """Number of calendar years the horizon touches [-]."""
@@ -167,6 +170,16 @@ class Controls:
     link_coef: F = field(default_factory=_empty)
     """Base flow affected by the link [fraction of Q0]."""
     link_mode: I = field(default_factory=_empty_i)
+    quota_t: F = field(default_factory=_empty)
+    """(K,) licences issued per quota period [t]; inf without a quota (empty: no quotas)."""
+    quota_period: F = field(default_factory=_empty)
+    """(K,) quota period [months]."""
+    quota_carry: F = field(default_factory=_empty)
+    """(K,) share of unused licences carried into the next period [0–1]."""
+    quota_use: F = field(default_factory=_empty)
+    """(K,) share of available licences exporters use [0–1]."""
+    restore_months: F = field(default_factory=_empty)
+    """(K,) months over which licences are restored after a suspension or end (0 at once)."""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,9 @@ from mineral_briefs.model.inputs import (
     SimResult,
     Stockpiles,
 )
+from mineral_briefs.model.licence_ramp import init_ramp
 from mineral_briefs.model.magnets import recipe_balance_step, recipe_record_step, recipe_step
+from mineral_briefs.model.quota import init_quota
 from mineral_briefs.model.state import init_state, init_static, start_month
 from mineral_briefs.model.stocks import stocks_step
 from mineral_briefs.model.supply import balance_step, supply_step
@@ -139,9 +141,11 @@ def simulate(
     tot = init_totals(s)
     cv = init_curve(curves, markets.supply_share, s.n, s.m, s.fdt)
     cn = init_china(china, s.n, s.m, s.fdt)
+    qs = init_quota(controls, markets.q0_t, s.n, s.fdt)  # export quotas' licence book (§5b)
+    rs = init_ramp(controls, s.n, s.fdt)  # licences restored over a ramp (§5c)
     for i in range(s.t_months):
         mo = start_month(s, st, i)
-        controls_step(s, mo)  # withheld volumes, segmentation (§5)
+        controls_step(s, mo, qs, rs)  # withheld volumes, quotas, segmentation (§5)
         supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
         curve_supply_step(s, cv, mo)  # exits along the cost curve, supply surges (§19)
         recipe_step(s, st, mo)  # magnets limited by the scarcest element (§17)

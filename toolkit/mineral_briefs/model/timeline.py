@@ -63,6 +63,19 @@ def regime_share(
     -------
     array (rows, controls)
     """
+    active, t0 = in_force(t, effective, suspended, snap_back, ends)
+    elapsed = t - t0 - delay_months
+    ramp = np.maximum(ramp_months, 1e-9)
+    avail = np.clip(elapsed / ramp, 0.0, 1.0)
+    avail = np.where(ramp_months <= 0, (elapsed >= 0).astype(share.dtype), avail)
+    return np.where(active, 1.0 - (1.0 - share) * avail, 0.0)
+
+
+def in_force(
+    t: float | F, effective: F, suspended: F, snap_back: F, ends: F
+) -> tuple[NDArray[np.bool_], F]:
+    """Whether each regime is in force at ``t`` and the start ``t0`` of its current spell
+    (``effective``, or ``snap_back`` after a suspension) [months since horizon start]."""
     inf = np.inf
     stop1 = np.fmin(
         np.where(np.isnan(suspended), inf, suspended), np.where(np.isnan(ends), inf, ends)
@@ -70,13 +83,17 @@ def regime_share(
     in1 = (t >= effective) & (t < stop1)
     end2 = np.where(np.isnan(ends), inf, ends)
     in2 = (t >= snap_back) & (t < end2)  # NaN snap_back compares False
-    active = in1 | in2
-    t0 = np.where(in2, snap_back, effective)
-    elapsed = t - t0 - delay_months
-    ramp = np.maximum(ramp_months, 1e-9)
-    avail = np.clip(elapsed / ramp, 0.0, 1.0)
-    avail = np.where(ramp_months <= 0, (elapsed >= 0).astype(share.dtype), avail)
-    return np.where(active, 1.0 - (1.0 - share) * avail, 0.0)
+    return in1 | in2, np.where(in2, snap_back, effective)
+
+
+def last_stop(t: float, suspended: F, ends: F) -> F:
+    """The latest time ≤ ``t`` at which a regime stopped (a suspension or its end), NaN when
+    none has [months since horizon start]."""
+    cand = np.stack([suspended, ends])
+    cand = np.where(cand <= t, cand, np.nan)
+    with np.errstate(all="ignore"):
+        out = np.nanmax(np.where(np.isnan(cand), -np.inf, cand), axis=0)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def front_running(

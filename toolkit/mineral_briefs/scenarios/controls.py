@@ -12,6 +12,7 @@ from mineral_briefs.scenarios.base import (
     Date,
     MemberCountry,
     Mineral,
+    PositiveTonnes,
     Share,
     Stage,
     StrictModel,
@@ -33,6 +34,16 @@ Targets = Annotated[
 ]
 
 
+class ExportQuota(StrictModel):
+    """A volume cap on the control's exports: licences issued per period, carried over, used
+    at a stated rate (methodology §5b)."""
+
+    tonnes_per_period: PositiveTonnes
+    period_months: Annotated[Whole, Field(ge=1, le=24)] = 12
+    carry_over: Share = 0.0
+    use_rate: Share = 1.0
+
+
 class ExportControl(StrictModel):
     """An export restriction by one exporter on some minerals and stages."""
 
@@ -50,6 +61,8 @@ class ExportControl(StrictModel):
     ramp_months: Annotated[Whole, Field(ge=0, le=120)] = 0
     front_running_months: Annotated[Whole, Field(ge=0, le=24)] = 0
     leakage: Share = 0.0
+    quota: ExportQuota | None = None
+    restore_months: Annotated[Whole, Field(ge=0, le=120)] = 0
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ExportControl:
@@ -72,5 +85,12 @@ class ExportControl(StrictModel):
         ):
             raise PydanticCustomError(
                 "stage_mineral", "stage 'magnets' exists only for mineral 'magnet_rees'"
+            )
+        if self.quota is not None and (len(self.minerals) != 1 or len(self.stages) != 1):
+            raise PydanticCustomError(
+                "quota_market",
+                "a quota caps one market: give exactly one mineral and one stage "
+                "(got {n_min} minerals, {n_st} stages)",
+                {"n_min": len(self.minerals), "n_st": len(self.stages)},
             )
         return self

@@ -1,0 +1,153 @@
+"""The on-disk engine cache: computed once, shared by processes, invalidated per key part."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mineral_briefs import engine
+from mineral_briefs.data import load_dataset
+from mineral_briefs.engine import cache
+from mineral_briefs.scenarios import Scenario, load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.ENV_SWITCH, raising=False)
+    return tmp_path / "cache" / "engine"
+
+
+def _with(sc: Scenario, **control: object) -> Scenario:
+    data = sc.model_dump(mode="json")
+    data["export_controls"][0].update(control)
+    return Scenario.model_validate(data)
+
+
+def _key(sc: Scenario, checksums: dict[str, str], **kw: object) -> str:
+    args: dict[str, object] = {"draws": 10, "seed": 1, "central_only": False, **kw}
+    return cache.result_key(sc, checksums, **args)  # type: ignore[arg-type]
+
+
+def test_hit_returns_the_same_results_as_the_engine(disk: Path) -> None:
+    ds = load_dataset()
+    sc = load_scenario("ndpr_withhold_60")
+    direct = engine.run(sc, ds, draws=20, seed=3)
+    first = cache.cached_run(sc, ds, draws=20, seed=3)
+    second = cache.cached_run(sc, ds, draws=20, seed=3)
+    assert len(cache.count_misses(disk)) == 1
+    assert len([p for p in disk.iterdir() if p.is_dir()]) == 1
+    for name in cache.TABLES:
+        pd.testing.assert_frame_equal(getattr(direct, name), getattr(second, name))
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
+    assert second.sources == direct.sources
+    assert (second.draws, second.seed, second.data_checksum) == (20, 3, direct.data_checksum)
+    assert second.data_vintage == direct.data_vintage
+
+
+def test_each_key_part_changes_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    sc = load_scenario("ndpr_withhold_60")
+    sums = dict(load_dataset().checksums)
+    base = _key(sc, sums)
+    assert _key(load_scenario("ndpr_withhold_60"), dict(sums)) == base  # stable
+    assert _key(_with(sc, share_withheld=0.61), sums) != base  # scenario content
+    assert _key(_with(sc, licensing_delay_days=46), sums) != base
+    first = sorted(sums)[0]
+    assert _key(sc, {**sums, first: "0" * 64}) != base  # one data file's checksum
+    assert _key(sc, {**sums, "extra.csv": "0" * 64}) != base  # a data file added
+    assert _key(sc, sums, draws=11) != base
+    assert _key(sc, sums, seed=2) != base
+    assert _key(sc, sums, central_only=True) != base
+    assert _key(sc, sums, variants=False) != base
+    # the package version
+    cache._code_identity.cache_clear()
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    assert _key(sc, sums) != base
+    monkeypatch.undo()
+    cache._code_identity.cache_clear()
+    assert _key(sc, sums) == base
+    # the toolkit source: a real copy of the toolkit with one file edited, hashed for real
+    from mineral_briefs.render import keys
+    from mineral_briefs.render.layout import TOOLKIT_DIR
+
+    copy = tmp_path / "toolkit"
+    shutil.copytree(TOOLKIT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "assets"))
+    monkeypatch.setattr(keys, "TOOLKIT_DIR", copy)
+    cache._code_identity.cache_clear()
+    assert _key(sc, sums) == base  # an identical copy hashes the same
+    with open(copy / "engine" / "run.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# edited\n")
+    cache._code_identity.cache_clear()
+    assert _key(sc, sums) != base
+    cache._code_identity.cache_clear()
+
+
+def test_a_changed_input_recomputes_and_an_unchanged_one_does_not(disk: Path) -> None:
+    ds = load_dataset()
+    sc = load_scenario("ndpr_withhold_60")
+    cache.cached_run(sc, ds, central_only=True)
+    cache.cached_run(sc, ds, central_only=True)
+    other = cache.cached_run(_with(sc, share_withheld=0.9), ds, central_only=True)
+    cache.cached_run(sc, ds, draws=0, seed=5)
+    assert [m["central_only"] for m in cache.count_misses(disk)] == [True, True, False]
+    assert other.scenario.export_controls[0].share_withheld == 0.9
+
+
+def test_a_truncated_entry_is_recomputed_not_trusted(disk: Path) -> None:
+    ds = load_dataset()
+    sc = load_scenario("baseline")
+    good = cache.cached_run(sc, ds, central_only=True)
+    (entry,) = [p for p in disk.iterdir() if p.is_dir()]
+    target = entry / "kpis.parquet"
+    target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    again = cache.cached_run(sc, ds, central_only=True)
+    assert len(cache.count_misses(disk)) == 2
+    pd.testing.assert_frame_equal(again.kpis, good.kpis)
+    # the rewritten entry is whole again: a third call is a hit
+    cache.cached_run(sc, ds, central_only=True)
+    assert len(cache.count_misses(disk)) == 2
+
+
+def test_switched_off_writes_nothing(disk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV_SWITCH, "0")
+    assert not cache.enabled()
+    cache.cached_run(load_scenario("baseline"), central_only=True)
+    assert not disk.exists()
+
+
+_WORKER = """
+import sys
+from mineral_briefs.engine.cache import cached_run
+from mineral_briefs.scenarios import load_scenario
+r = cached_run(load_scenario("ndpr_withhold_60"), central_only=True)
+sys.stdout.write(r.kpis.to_csv(index=False))
+"""
+
+
+def test_two_processes_on_one_key_compute_once_and_agree(disk: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "toolkit")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
+    assert outs[0][0] == outs[1][0]
+    assert len(cache.count_misses(disk)) == 1
+    entries = [p for p in disk.iterdir() if p.is_dir()]
+    assert len(entries) == 1
+    assert not [p for p in disk.iterdir() if p.name.endswith(".tmp")]

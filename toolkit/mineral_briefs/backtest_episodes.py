@@ -1,0 +1,103 @@
+"""Evaluators of the backtest episodes added in issue 12: BT-04, BT-06 and the BT-10 negative
+control (``backtests.md``). Each returns :class:`~mineral_briefs.backtest.Score` rows; the
+observations live in ``data/observations.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mineral_briefs.backtest import Score, _series, score_band
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.engine import Results
+
+
+def _without_control(res: Results, run: Callable[..., Results], keep: slice) -> Results:
+    """The same episode with only the export controls in ``keep`` (the counterfactual)."""
+    sc = res.scenario
+    return run(sc.model_copy(update={"export_controls": sc.export_controls[keep]}))
+
+
+def _bt04(res: Results, run: Callable[..., Results]) -> list[Score]:
+    """BT-04: the extra outside-price effect of the US-only ban on top of the 2023 licensing
+    regime (criterion 1, ≤ +25 %); the US ≥ EU price sign is a check (one outside price)."""
+    base = _without_control(res, run, slice(0, 1))
+    p = _series(res, "Price|Gallium|Refining", "Rest of World")
+    p0 = _series(base, "Price|Gallium|Refining", "Rest of World")
+    months = [t for t in p.index if "2024-12-01" <= t <= "2025-05-01"]
+    extra = float(np.max(p[months].to_numpy() / p0[months].to_numpy()) - 1.0)
+    us = _series(res, "Price|Gallium|Refining", "Alliance")
+    row = _series(res, "Price|Gallium|Refining", "Rest of World")
+    us_ge = bool(np.all(us.to_numpy() >= row.to_numpy() - 1e-9))
+    return [
+        Score("us_ban_extra_price_effect", "band", extra, score_band(extra, None, 0.25)),
+        Score(
+            "us_price_at_least_eu",
+            "sign",
+            float(us_ge),
+            us_ge,
+            role="check",
+            measure="boolean",
+            note=(
+                "holds by construction: the US and the EU share one outside price (zones China, "
+                "outside); a US-only price needs a third zone the model does not have"
+            ),
+        ),
+    ]
+
+
+def _bt06(res: Results, run: Callable[..., Results]) -> list[Score]:
+    """BT-06 criterion 1: announced, then suspended before the effective date: the regime's
+    effect on China's magnet exports in Oct–Nov 2025 (±10 %)."""
+    base = _without_control(res, run, slice(0, 0))
+    e = _series(res, "Exports|Magnet REEs|Magnets", "China")
+    e0 = _series(base, "Exports|Magnet REEs|Magnets", "China")
+    months = ["2025-10-01", "2025-11-01"]
+    dev = e[months].to_numpy() / e0[months].to_numpy() - 1.0
+    worst = float(dev[int(np.argmax(np.abs(dev)))])
+    return [
+        Score(
+            "suspended_regime_export_effect",
+            "band",
+            worst,
+            score_band(worst, -0.10, 0.10),
+            role="check",
+            note=(
+                "input echo: a regime suspended before its effective date never acts in the "
+                "model (front-running also stops at the suspension); no parameter moves it. "
+                "Criterion 2 (a precautionary premium) needs stock holders the model lacks"
+            ),
+        )
+    ]
+
+
+def _bt10(res: Results, run: Callable[..., Results]) -> list[Score]:
+    """BT-10 negative control: the model must not reproduce a +250 % one-month rally."""
+    p = _series(res, "Price|Nickel|Refining", "Rest of World").to_numpy()
+    jump = float(np.max(p[1:] / p[:-1]))
+    ok = jump < 3.5
+    return [
+        Score(
+            "squeeze_not_reproduced",
+            "sign",
+            float(ok),
+            ok,
+            role="check",
+            measure="boolean",
+            note=(
+                f"negative control, never scored: the largest one-month rise is x{jump:.2f}; a "
+                "fundamentals model given no physical shock must stay below the x3.5 squeeze"
+            ),
+        )
+    ]
+
+
+EVALUATORS: dict[str, Callable[[Results, Callable[..., Results]], list[Score]]] = {
+    "bt04_us_ban_2024": _bt04,
+    "bt06_oct2025_suspension": _bt06,
+    "bt10_nickel_squeeze_2022": _bt10,
+}

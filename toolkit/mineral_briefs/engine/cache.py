@@ -1,0 +1,322 @@
+"""Engine results computed once: an on-disk, columnar cache of :class:`Results`.
+
+:func:`cached_run` is :func:`mineral_briefs.engine.run` behind a disk cache shared by every
+process of the user (both languages of a brief, the comparison brief, the levers compared,
+``simulate`` and sweeps). An entry is a folder ``<cache_dir>/engine/<key>/`` holding one
+Parquet file per table of the results and ``entry.json`` (the scalars and the sha256 of each
+file). The key is the sha256 over everything a result depends on (:func:`result_key`):
+
+- the scenario digest (its validated content),
+- the data checksums (``Dataset.checksums``),
+- draws, seed and ``central_only``,
+- the package version and the toolkit's source hash (a code change in a checkout recomputes).
+
+Writes are atomic (a temporary folder renamed into place; a rename onto an existing entry
+loses the race harmlessly); reads check every file's sha256 and recompute on any mismatch, so
+a truncated or edited entry is never trusted. Two processes computing the same key take a file
+lock on ``<key>.lock``: the second waits and then reads the first one's entry.
+
+The cache needs ``pyarrow`` (the ``[parquet]`` extra): without it, or with
+``MINERAL_BRIEFS_ENGINE_CACHE=0``, :func:`cached_run` simply runs the engine.
+Every computation appends one line to ``<cache_dir>/engine/misses.jsonl`` (key, scenario,
+draws, seed, seconds): the count and time of real engine runs, read by the tests and the
+benchmark's unique-work floor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mineral_briefs import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.data import Dataset
+    from mineral_briefs.engine.results import Results
+    from mineral_briefs.scenarios import Scenario
+
+logger = logging.getLogger(__name__)
+
+ENV_SWITCH = "MINERAL_BRIEFS_ENGINE_CACHE"
+"""``0``/``off``/``false`` turns the disk cache off (the engine then runs every time)."""
+
+TABLES: tuple[str, ...] = (
+    "timeseries",
+    "bands",
+    "kpis",
+    "sensitivity",
+    "whatif",
+    "stockpile_use",
+    "price_basis",
+)
+"""The :class:`Results` frames stored as Parquet files, one per table."""
+
+FORMAT = 1
+"""Layout version of an entry (part of the key: a new layout never reads an old entry)."""
+
+MISSES_FILE = "misses.jsonl"
+
+
+def enabled() -> bool:
+    """True when the disk cache is on: pyarrow importable and not switched off by env."""
+    if os.environ.get(ENV_SWITCH, "").strip().lower() in {"0", "off", "false", "no"}:
+        return False
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def engine_cache_dir() -> Path:
+    """``<cache_dir>/engine`` (:func:`mineral_briefs.export.cache_dir`)."""
+    from mineral_briefs.export import cache_dir
+
+    return cache_dir() / "engine"
+
+
+@functools.cache
+def _code_identity() -> tuple[str, str]:
+    """(package version, toolkit source hash), computed once per process."""
+    from mineral_briefs.render.keys import toolkit_source_hash
+
+    return __version__, toolkit_source_hash()
+
+
+def result_key(
+    scenario: Scenario,
+    checksums: Mapping[str, str],
+    *,
+    draws: int,
+    seed: int,
+    central_only: bool,
+    variants: bool = True,
+) -> str:
+    """sha256 hex key of one engine result (see the module docstring for the parts)."""
+    version, source = _code_identity()
+    material = {
+        "format": FORMAT,
+        "scenario": scenario.digest(),
+        "data": dict(sorted(checksums.items())),
+        "draws": int(draws),
+        "seed": int(seed),
+        "central_only": bool(central_only),
+        "variants": bool(variants),
+        "version": version,
+        "source": source,
+    }
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=True).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def cached_run(
+    scenario: Scenario,
+    dataset: Dataset | None = None,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    central_only: bool = False,
+    variants: bool = True,
+) -> Results:
+    """:func:`mineral_briefs.engine.run` through the disk cache (same arguments, same result).
+
+    # NOTE: the key holds the dataset's *file* checksums, so a Dataset whose frames were
+    # edited in memory (tests, what-if data) must call ``engine.run`` directly.
+    """
+    from mineral_briefs.data import load_dataset
+    from mineral_briefs.engine.run import run
+
+    ds = dataset if dataset is not None else load_dataset()
+    n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
+    n_seed = int(scenario.uncertainty.seed if seed is None else seed)
+
+    def compute() -> Results:
+        return run(
+            scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only, variants=variants
+        )
+
+    if n_draws < 0 or not enabled():
+        return compute()
+    key = result_key(
+        scenario,
+        ds.checksums,
+        draws=n_draws,
+        seed=n_seed,
+        central_only=central_only,
+        variants=variants,
+    )
+    folder = engine_cache_dir()
+    entry = folder / key
+    hit = _read_entry(entry, scenario)
+    if hit is not None:
+        return hit
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.debug("engine cache folder %s not writable: %s", folder, exc)
+        return compute()
+    with _key_lock(folder / f"{key}.lock"):
+        hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
+        if hit is not None:
+            return hit
+        t0 = time.perf_counter()
+        results = compute()
+        seconds = time.perf_counter() - t0
+        _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
+        try:
+            _write_entry(entry, results)
+        except OSError as exc:
+            logger.warning("could not store the engine result in %s: %s", entry, exc)
+    return results
+
+
+def count_misses(folder: Path | None = None) -> list[dict[str, Any]]:
+    """The recorded engine computations (one dict per line of ``misses.jsonl``)."""
+    path = (folder or engine_cache_dir()) / MISSES_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _record_miss(
+    folder: Path,
+    key: str,
+    scenario_id: str,
+    draws: int,
+    seed: int,
+    central_only: bool,
+    seconds: float,
+) -> None:
+    """Append one line (a single ``write`` on an ``O_APPEND`` file: whole lines, any writers)."""
+    line = json.dumps(
+        {
+            "key": key,
+            "scenario": scenario_id,
+            "draws": draws,
+            "seed": seed,
+            "central_only": central_only,
+            "seconds": round(seconds, 3),
+            "pid": os.getpid(),
+        }
+    )
+    fd = os.open(folder / MISSES_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _key_lock(path: Path) -> Iterator[None]:
+    """Exclusive advisory lock on ``path`` (waits); a no-op where ``fcntl`` is missing."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: atomic renames still keep entries whole
+        yield
+        return
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_entry(entry: Path, results: Results) -> None:
+    """Write the entry into a temporary folder, then rename it into place (atomic)."""
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    try:
+        files: dict[str, str] = {}
+        for name in TABLES:
+            buf = io.BytesIO()
+            frame: pd.DataFrame = getattr(results, name)
+            frame.to_parquet(buf, index=False)
+            data = buf.getvalue()
+            (tmp / f"{name}.parquet").write_bytes(data)
+            files[name] = _sha256(data)
+        meta = {
+            "files": files,
+            "sources": list(results.sources),
+            "data_vintage": results.data_vintage,
+            "draws": results.draws,
+            "seed": results.seed,
+            "data_checksum": results.data_checksum,
+        }
+        (tmp / "entry.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        for f in tmp.iterdir():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        try:
+            os.rename(tmp, entry)
+        except OSError:
+            if not entry.exists():
+                raise
+            # NOTE: another process stored the same key first; its entry is as good as ours.
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_entry(entry: Path, scenario: Scenario) -> Results | None:
+    """The cached results, or None when absent or failing any integrity check."""
+    from mineral_briefs.engine.results import Results
+
+    meta_file = entry / "entry.json"
+    if not meta_file.exists():
+        return None
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        frames: dict[str, pd.DataFrame] = {}
+        for name in TABLES:
+            data = (entry / f"{name}.parquet").read_bytes()
+            if _sha256(data) != meta["files"][name]:
+                raise ValueError(f"{name}.parquet fails its sha256 check")
+            frames[name] = pd.read_parquet(io.BytesIO(data))
+        return dataclasses.replace(
+            Results(
+                scenario=scenario,
+                sources=tuple(meta["sources"]),
+                data_vintage=str(meta["data_vintage"]),
+                **frames,
+            ),
+            draws=int(meta["draws"]),
+            seed=meta["seed"],
+            data_checksum=str(meta["data_checksum"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        logger.warning("engine cache entry %s is damaged (%s); recomputing it", entry.name, exc)
+        _discard(entry)
+        return None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises its own errors on bad files
+        logger.warning("engine cache entry %s is unreadable (%s); recomputing it", entry.name, exc)
+        _discard(entry)
+        return None
+
+
+def _discard(entry: Path) -> None:
+    """Move a damaged entry aside (atomic) and delete it."""
+    trash = entry.with_name(f".{entry.name}.{uuid.uuid4().hex[:8]}.bad")
+    try:
+        os.rename(entry, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
