@@ -339,7 +339,7 @@ def compare(
         short = _focal_value(run.kpis, mineral, stage, "cumulative_shortfall_t")
         ref_short, ref_money = own_short, own_money
         if lever == "alliance":
-            ref = engine.run(wider_reference(scenario), dataset, central_only=True)
+            ref = cached_run(wider_reference(scenario), dataset, central_only=True)
             ref_short = _focal_value(ref.kpis, mineral, stage, "cumulative_shortfall_t")
             ref_money = _money(ref.kpis)
             detail = f"{detail}|{ref_short:.6g}|{short:.6g}"
