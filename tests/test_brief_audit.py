@@ -8,7 +8,7 @@ files written beside it:
   (``<brief>-kpis.csv``: central estimate, P10, P90) of the brief's focal market;
 * the price and shortfall chart titles quote the same KPI values as the summary;
 * no recovery is claimed while the IAMC CSV shows the shortfall still open at the end;
-* a KPI on the model's price cap says so; every money figure names its period;
+* a KPI on the model's numerical ceiling (choke guard) says so; every money figure names its period;
 * the first-screen answer box (what happens, how long, who pays, what helps most) quotes only
   key figures, and the levers-compared table is the key-figure CSV's ``lever_*`` rows, ranked
   by shortfall avoided, its best lever the one the answer box names;
@@ -46,7 +46,7 @@ MONEY_PERIOD = {
     "en": re.compile(r"peak year|to [A-Z][a-z]+ \d{4}"),
     "de": re.compile(r"Jahr|bis [A-ZÄÖÜ][a-zäöü]+ \d{4}"),
 }
-CAP_WORDS = {"en": "price cap", "de": "Preisobergrenze"}
+CAP_WORDS = {"en": "numerical ceiling", "de": "numerische Obergrenze"}
 NO_SENSITIVITY = {"en": "No sensitivity runs", "de": "Keine Sensitivitätsläufe"}
 
 
@@ -180,6 +180,8 @@ def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]
     """(kind, value) of every figure the summary may quote for the focal market."""
     kinds = {
         "lever_shortfall_avoided_pct": "pct",
+        "lever_material_share_pct": "pct",
+        "lever_cost_price_multiple": "multiple",
         "lever_shortfall": "tonnes",
         "lever_cost_usd_per_t": "usd",
         "lever_peak_price_multiple": "multiple",

@@ -191,7 +191,7 @@ def test_whatif_chart_has_a_slider_over_the_engine_grid() -> None:
 def test_flags_show_every_unconfirmed_or_assumed_input() -> None:
     b = prepared("controls_oct2025", "en")
     flags = b.flag_rows()
-    assert len(flags) and set(flags["confidence"]) <= {"unconfirmed", "assumption"}
+    assert len(flags) and set(flags["confidence"]) <= {"unconfirmed", "low_grade", "assumption"}
     methods = html.unescape(str(b.methods()))
     for what in flags["what"]:
         assert what in methods

@@ -56,3 +56,15 @@ def test_index_groups_by_question_and_names_the_mineral() -> None:
     assert len(failed) == 1 and "ValueError: boom" in failed[0].get_text()
     assert page.select_one("#q-other #scenario-odd") is not None
     assert page.select_one("a[href='methodology.html']") is not None
+
+
+def test_each_language_row_shows_its_own_headline() -> None:
+    de = _entry("ctrl", "de", "supply")
+    de["meta"]["headline"] = [{"label": "Spitzenpreis außerhalb Chinas", "value": "3,8×"}]  # type: ignore[index]
+    manifest = {"briefs": {"ctrl-en": _entry("ctrl", "en", "supply"), "ctrl-de": de}}
+    page = BeautifulSoup(build_index(manifest, generated_at="now"), "html.parser")
+    row = page.select_one("#brief-ctrl-de")
+    items = [li.get_text(" ", strip=True) for li in row.select("ul.mb-row-headline li")]
+    assert items == ["Magnet-Seltenerden · Spitzenpreis außerhalb Chinas: 3,8×"]
+    assert row.select_one("ul.mb-row-headline")["lang"] == "de"
+    assert page.select_one("#brief-ctrl-en ul.mb-row-headline") is None  # the card holds it

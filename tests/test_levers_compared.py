@@ -141,7 +141,9 @@ def test_no_shortfall_runs_no_lever(ds) -> None:  # type: ignore[no-untyped-def]
 def test_csv_rows_carry_every_measure(rows) -> None:  # type: ignore[no-untyped-def]
     out = compared.csv_rows(rows, "controls_oct2025", MI, ST)
     kpis = {r["kpi"] for r in out}
-    assert len(out) == 6 * len(compared.LEVERS) == len(kpis)
+    # seven measures per lever and the materiality threshold the answer box quotes
+    assert len(out) == 7 * len(compared.LEVERS) + 1 == len(kpis)
+    assert "lever_material_share_pct" in kpis and "lever_cost_price_multiple|floor" in kpis
     stock = next(r for r in out if r["kpi"] == "lever_shortfall_avoided_t|stockpile")
     assert stock["value"] == next(r.avoided_t for r in rows if r.lever == "stockpile")
 
@@ -205,3 +207,46 @@ def test_a_fixed_base_year_keeps_its_own_price(ds) -> None:  # type: ignore[no-u
     pb = res.price_basis.set_index(["mineral", "stage"])
     assert pb.loc[(MI, "refining"), "p0_product_usd_per_kg"] == 75.0  # USGS_MCS2026, 2023
     assert pb.loc[(MI, "refining"), "p0_year"] == 2023
+
+
+def test_cheapest_ignores_levers_that_avoid_a_sliver() -> None:
+    """A costed lever avoiding under MATERIAL_SHARE_PCT of the shortfall is never "cheapest"
+    (controls_oct2025: an offtake avoiding 0.3 % at USD 3.0 m/t, ~43× the price per t)."""
+    nan = float("nan")
+    mk = compared.LeverResult
+    rows = [
+        mk("offtake", "", "", 9300.0, 27.0, 0.3, 8.2e7, 3.0e6, True, 1.0),
+        mk("floor", "", "", 9200.0, 97.0, 1.0, 6.4e8, 6.6e6, True, 1.0),
+        mk("stockpile", "", "", 8800.0, 515.0, 5.5, nan, nan, False, 1.0),
+    ]
+    assert compared.cheapest(rows) is None
+    big = dataclasses.replace(rows[1], avoided_pct=compared.MATERIAL_SHARE_PCT)
+    assert compared.cheapest([rows[0], big]).lever == "floor"  # type: ignore[union-attr]
+    # against the price: 6.6 m USD/t over 69 USD/kg = 69,000 USD/t is ×95.7
+    assert compared.price_multiple(big, 69.0) == pytest.approx(6.6e6 / 69_000.0)
+
+
+def test_answer_box_quotes_no_cost_per_tonne_for_a_sliver(controls, rows, ds) -> None:  # type: ignore[no-untyped-def]
+    from mineral_briefs.brief.prepare import prepare
+
+    brief = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
+    text = brief.answer()
+    assert "Cheapest per tonne avoided" not in text
+    assert "No costed lever" in text
+    assert all(not compared.material(r) for r in rows if r.costed)
+
+
+def test_wider_alliance_is_measured_like_for_like(controls, rows, ds) -> None:  # type: ignore[no-untyped-def]
+    """Naming the original members as targets changes the control's sizing (end-use demand vs
+    the stage's split); the lever is measured against that named-target run, not the scenario."""
+    sc, res = controls
+    ref = engine.run(compared.wider_reference(sc), ds, central_only=True)
+    wide = engine.run(compared.variants(sc, res, MI, ST)["alliance"][0], ds, central_only=True)
+    assert compared.wider_reference(sc).alliance_members == sc.alliance_members
+    by = {r.lever: r for r in rows}
+    assert by["alliance"].avoided_t == pytest.approx(_short(ref) - _short(wide), rel=1e-9)
+    assert by["alliance"].shortfall_t == pytest.approx(
+        _short(res) - by["alliance"].avoided_t, rel=1e-9
+    )
+    # more members sharing supply must not add to the shortfall, like for like
+    assert by["alliance"].avoided_t > 0

@@ -115,13 +115,18 @@ def test_capped_and_still_rising_peaks_say_so() -> None:
         k, "en", mineral="magnet_rees", horizon_months=36, start=dt.date(2025, 10, 1)
     )
     price = items[0].text
-    assert "price cap" in price and "still rising" in price and "September 2028" in price
+    assert (
+        "numerical ceiling" in price
+        and "price cap" not in price
+        and "still rising" in price
+        and "September 2028" in price
+    )
     plain_price = narrative.findings(
         narrative.kpi_lookup(kpi_frame(), "en", "magnet_rees", "refining"),
         "en",
         mineral="magnet_rees",
     )[0].text
-    assert "price cap" not in plain_price and "still rising" not in plain_price
+    assert "numerical ceiling" not in plain_price and "still rising" not in plain_price
 
 
 def test_money_findings_name_period_and_payer() -> None:

@@ -319,7 +319,11 @@ def _make_preprocessor_class() -> type:
             if mb.get("rendered_dt") is not None:
                 mb["rendered_at"] = format_render_time(mb["rendered_dt"], language)
             mb["toc_label"] = _TOC_LABEL.get(language, _TOC_LABEL["en"])
-            mb["links"] = _page_links(str(resources.get("metadata", {}).get("name", "")), language)
+            mb["links"] = _page_links(
+                str(resources.get("metadata", {}).get("name", "")),
+                language,
+                tuple(mb.get("siblings", ())),
+            )
             mb["css"] = brief_css()
             mb["vega_bundle"] = vega_bundle() if mb["charts"] else ""
             return nb, resources
@@ -378,18 +382,20 @@ _LINK_LABELS = {
 _OTHER_LANGUAGE = {"en": "de", "de": "en"}
 
 
-def _page_links(name: str, language: str) -> list[dict[str, str]]:
+def _page_links(name: str, language: str, siblings: tuple[str, ...] = ()) -> list[dict[str, str]]:
     """Links of a brief's header: the index, the brief in the other language (briefs are named
-    ``<scenario>-<language>``; see ``render.plan``) and the methodology page, all beside it."""
+    ``<scenario>-<language>``; see ``render.plan``) when that page is among ``siblings``, and
+    the methodology page, all beside it."""
     from mineral_briefs.render.methodology import METHODOLOGY_HTML
 
     labels = _LINK_LABELS.get(language, _LINK_LABELS["en"])
     links = [{"href": "index.html", "label": labels["index"], "rel": "index"}]
     other = _OTHER_LANGUAGE.get(language)
-    if other and name.endswith(f"-{language}"):
+    other_name = f"{name[: -len(language)]}{other}" if other else ""
+    if other and name.endswith(f"-{language}") and other_name in siblings:
         links.append(
             {
-                "href": f"{name[: -len(language)]}{other}.html",
+                "href": f"{other_name}.html",
                 "label": labels["other"],
                 "rel": "alternate",
                 "hreflang": other,
@@ -541,7 +547,11 @@ def _build_toc(page: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def export_html(
-    nb: NotebookNode, *, rendered_at: datetime | str, name: str = "brief"
+    nb: NotebookNode,
+    *,
+    rendered_at: datetime | str,
+    name: str = "brief",
+    siblings: tuple[str, ...] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Export an executed brief notebook to one self-contained, offline HTML page.
 
@@ -553,6 +563,10 @@ def export_html(
         Render time shown in the page header (the only timestamp in a brief).
     name
         Fallback page title when the notebook displays no meta output.
+    siblings
+        Names of the pages beside this one (the run's plan and stored pages): the header
+        links to the other language only when its page is among them; ``None`` (plain
+        nbconvert) links to none.
 
     Returns
     -------
@@ -576,7 +590,11 @@ def export_html(
     exporter = get_exporter()
     resources: dict[str, Any] = {
         "metadata": {"name": name},
-        "mb": {"rendered_at": str(rendered_at).strip(), "rendered_dt": when},
+        "mb": {
+            "rendered_at": str(rendered_at).strip(),
+            "rendered_dt": when,
+            "siblings": tuple(siblings or ()),
+        },
     }
     try:
         page, res = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)

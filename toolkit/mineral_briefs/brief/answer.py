@@ -295,9 +295,28 @@ class AnswerSection(BriefBase):
                 "answer.helps.cheapest",
                 lever=escape(self.t(f"compared.lever.{cheap.lever}")),
                 usd=i18n.fmt_money(cheap.cost_usd_per_t, self.language),
+                times=self._times_price(cheap),
                 date=self._end_text,
             )
+        elif any(r.costed for r in rows):
+            # NOTE: a cost per tonne over a sliver avoided reads as a bargain; say instead
+            # that no costed lever avoids much.
+            text += " " + self.t(
+                "answer.helps.no_material",
+                pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
+            )
         return text + " " + link
+
+    def _base_usd(self) -> float:
+        base = self.kpis.get("base_price_usd_per_kg")
+        return base.value if base is not None and base.available else float("nan")
+
+    def _times_price(self, r: compared.LeverResult) -> str:
+        """ "×N" of the market price per tonne (the CSV's ``lever_cost_price_multiple``)."""
+        n = r.cost_price_multiple
+        if not math.isfinite(n):
+            return "–"
+        return "×" + i18n.fmt_number(n, self.language, 1 if n < 10 else 0)
 
     # ----------------------------------------------------------------------- the section
 
@@ -315,7 +334,7 @@ class AnswerSection(BriefBase):
             r.lever: i + 1
             for i, r in enumerate(
                 sorted(
-                    (x for x in rows if math.isfinite(x.cost_usd_per_t) and x.avoided_t >= 1.0),
+                    (x for x in rows if math.isfinite(x.cost_usd_per_t) and compared.material(x)),
                     key=lambda x: x.cost_usd_per_t,
                 )
             )
@@ -346,8 +365,27 @@ class AnswerSection(BriefBase):
             "compared.foot",
             shortfall=own.text if own is not None else "–",
             date=self._end_text,
+            pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
+            price=i18n.fmt_price(self._base_usd(), self.language),
         )
+        foot += self._alliance_note(rows)
         return HTML(head + table + _p(escape(foot), "mb-note"))
+
+    def _alliance_note(self, rows: list[compared.LeverResult]) -> str:
+        """Why the wider alliance is measured against its own reference, with the numbers."""
+        hit = [r for r in rows if r.lever == "alliance" and not r.skipped]
+        if not hit:
+            return ""
+        parts = hit[0].detail.split("|")
+        if len(parts) < 3:
+            return ""
+        own = self.kpis.get("cumulative_shortfall_t")
+        return " " + self.t(
+            "compared.alliance_note",
+            own=own.text if own is not None else "–",
+            named=i18n.fmt_tonnes(float(parts[1]), self.language),
+            wider=i18n.fmt_tonnes(float(parts[2]), self.language),
+        )
 
     def _row(self, rank: int, r: compared.LeverResult, cost_rank: int | None) -> list[Any]:
         lang = self.language
@@ -355,7 +393,11 @@ class AnswerSection(BriefBase):
         if r.skipped:
             return ["–", name, self.t(r.skipped), "–", "–", "–", "–", "–", "–"]
         cost = i18n.fmt_money(r.extra_cost_usd, lang) if r.costed else self.t("compared.not_costed")
-        per_t = i18n.fmt_money(r.cost_usd_per_t, lang) if math.isfinite(r.cost_usd_per_t) else "–"
+        per_t = (
+            f"{i18n.fmt_money(r.cost_usd_per_t, lang)} ({self._times_price(r)})"
+            if math.isfinite(r.cost_usd_per_t) and compared.material(r)
+            else "–"
+        )
         return [
             str(rank),
             name,

@@ -27,6 +27,8 @@ class ExportsSection(BriefBase):
 
         def flag_rows(self) -> pd.DataFrame: ...
 
+        def header_flags(self) -> list[str]: ...
+
         def answer_csv_rows(self) -> list[dict[str, Any]]: ...
 
     def meta_dict(self) -> dict[str, Any]:
@@ -36,13 +38,7 @@ class ExportsSection(BriefBase):
             for k in narrative.headline_ids(self.kpis)
         ]
         kpi_values = {k: float(v.value) for k, v in self.kpis.items() if math.isfinite(v.value)}
-        rows = self.flag_rows()
-        flags = [
-            f"{self.t('confidence.' + r.confidence)}: {r.short}"
-            for r in rows.head(4).itertuples(index=False)
-        ]
-        if len(rows) > 4:
-            flags.append(self.t("flag.more", n=len(rows) - 4))
+        flags = self.header_flags()
         if self.overrides:
             flags.insert(0, f"{self.t('params.overrides')}: {self.overrides}")
         return {
@@ -147,10 +143,13 @@ class ExportsSection(BriefBase):
         """Display the IAMC results once (mimetype :data:`DATA_MIME`) for the download link."""
         from IPython.display import display
 
+        from mineral_briefs.naming import brief_stem
+
+        stem = brief_stem(self.scenario_id, self.language, self.overrides)
         payload = {
-            "filename": f"{self.scenario_id}-{self.language}.csv",
+            "filename": f"{stem}.csv",
             "csv": self.iamc_csv(),
-            "kpis_filename": f"{self.scenario_id}-{self.language}-kpis.csv",
+            "kpis_filename": f"{stem}-kpis.csv",
             "kpis_csv": self.kpis_csv(),
         }
         display({DATA_MIME: payload, "text/plain": payload["filename"]}, raw=True)

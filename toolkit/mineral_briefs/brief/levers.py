@@ -40,7 +40,7 @@ class LeversSection(BriefBase):
                 # the non-physical pair), so the setting must not claim its magnets.
                 stages = [s for s in ctrl.stages if s != "magnets" or mineral == "magnet_rees"]
                 start, suspended = control_in_force(ctrl)
-                # NOTE: a date on or before the as-of date reads "applied from", a later one
+                # NOTE: a date on or before the as-of date reads "withheld since", a later one
                 # "withheld from" (scheduled in the scenario).
                 key = (
                     "levers.controls_setting_past"

@@ -17,7 +17,7 @@ from mineral_briefs.narrative import HTML, Safe, html_table
 # NOTE: one logger for the whole brief layer, named as before the split.
 log = logging.getLogger("mineral_briefs.brief")
 
-FLAG_LEVELS: Final[tuple[str, ...]] = ("unconfirmed", "assumption")
+FLAG_LEVELS: Final[tuple[str, ...]] = ("unconfirmed", "low_grade", "assumption")
 
 
 class MethodsSection(BriefBase):
@@ -29,20 +29,22 @@ class MethodsSection(BriefBase):
         Returns
         -------
         DataFrame
-            ``what, confidence, source_id, short`` (``short``: the header's compact wording) —
+            ``what, confidence, source_id, short, market, n_params`` (``short``: the header's
+            compact wording; ``market``: ``mineral|stage`` of a market-share row, else empty;
+            ``n_params``: model parameters a parameter line names) —
             market-share rows of the scenario's minerals,
             model parameters, sources cited by the results, and scenario assumptions whose
             source is so labelled.
         """
         lang = self.language
-        out: list[tuple[str, str, str, str]] = []
+        out: list[tuple[str, str, str, str, str, int]] = []
         sh = self.shares[self.shares["mineral"].isin(self.minerals)]
         for r in sh[sh["confidence"].isin(FLAG_LEVELS)].itertuples(index=False):
             what = (
                 f"{i18n.mineral_name(r.mineral, lang)} · {i18n.stage_name(r.stage, lang)}"
                 f" · {i18n.country_name(r.country, lang)}"
             )
-            out.append((what, r.confidence, r.source_id, what))
+            out.append((what, r.confidence, r.source_id, what, f"{r.mineral}|{r.stage}", 0))
         mp = getattr(self.dataset, "model_parameters", None)
         if mp is not None and len(mp):
             sel = mp[
@@ -58,19 +60,84 @@ class MethodsSection(BriefBase):
                         conf,
                         sid,
                         self.t("flag.params_short", n=len(labels)),
+                        "",
+                        len(labels),
                     )
                 )
         src = self.dataset.sources
         used = set(getattr(self.results, "sources", ()) or ()) | set(self.scenario.source_ids)
+        # NOTE: the policy timeline and the backtest table are shown in every brief, so their
+        # sources are flagged too (the low-grade ones are news aggregators behind episodes).
+        ev = self.dataset.policy_events
+        record = _backtest_record(self.dataset)
+        for frame in (ev, record):
+            if frame is not None and len(frame):
+                used |= {p.strip() for sid in frame["source_id"] for p in str(sid).split(";")}
         flagged = src[src["source_id"].isin(used) & src["confidence"].isin(FLAG_LEVELS)]
         for r in flagged.itertuples(index=False):
             # NOTE: titles in the sources table are English; the flag line is catalogue text
             # naming the publisher, and the source id follows once, as a reference.
             what = self.t(f"flag.source_{r.confidence}", publisher=str(r.publisher))
-            out.append((what, r.confidence, r.source_id, what))
-        df = pd.DataFrame(out, columns=["what", "confidence", "source_id", "short"])
+            # NOTE: in the header's group line a doubtful source is named by its publisher
+            # alone (the line already says what is wrong with it).
+            short = what if r.confidence == "assumption" else str(r.publisher)
+            out.append((what, r.confidence, r.source_id, short, "", 0))
+        cols = ["what", "confidence", "source_id", "short", "market", "n_params"]
+        df = pd.DataFrame(out, columns=cols)
         df = df.drop_duplicates(["what", "confidence", "source_id"])
         return df.reset_index(drop=True)
+
+    HEADER_FLAG_LINES: Final[int] = 5
+    """Most lines the page header's flag box holds (the rest is summarised by group)."""
+
+    def header_flags(self) -> list[str]:
+        """The page header's flag lines: first each flagged input of the headline market
+        (the focal mineral), then one line per confidence level summarising the rest by group
+        (country shares per market, model parameters, sources), pointing to Methods."""
+        rows = self.flag_rows()
+        own = rows["market"].str.startswith(f"{self.mineral}|")
+        lines = [
+            f"{self.t('confidence.' + r.confidence)}: {r.short}"
+            for r in rows[own].itertuples(index=False)
+        ]
+        rest = rows[~own]
+        room = self.HEADER_FLAG_LINES - len(rest["confidence"].unique())
+        if len(lines) > max(room, 1):
+            # NOTE: even the headline market's own flags are summarised when they would push
+            # the others off the box.
+            keep = max(room - 1, 1)
+            lines = [*lines[:keep], self.t("flag.more", n=len(lines) - keep)]
+        for conf in FLAG_LEVELS:
+            grp = rest[rest["confidence"] == conf]
+            if grp.empty:
+                continue
+            lines.append(
+                self.t(f"flag.group.{conf}", n=len(grp), groups="; ".join(self._flag_groups(grp)))
+            )
+        # NOTE: one pointer to Methods for the whole box, on its last line (not on every one).
+        if lines and not rest.empty:
+            lines[-1] += " " + self.t("flag.see")
+        return lines
+
+    def _flag_groups(self, grp: pd.DataFrame) -> list[str]:
+        """Group labels of flag rows: the markets whose country shares are flagged (with the
+        number of shares), the model parameters (summed), then each source once."""
+        out: list[str] = []
+        shares = grp[grp["market"] != ""]
+        if len(shares):
+            names = []
+            for m in dict.fromkeys(shares["market"]):
+                mineral, stage = m.split("|")
+                names.append(
+                    f"{self.t(f'mineral_lower.{mineral}')} ({self.t(f'stage_lower.{stage}')})"
+                )
+            out.append(self.t("flag.group_shares", markets=", ".join(names), n=len(shares)))
+        n = int(grp["n_params"].sum())
+        if n:
+            out.append(self.t("flag.params_one") if n == 1 else self.t("flag.params_short", n=n))
+        others = grp[(grp["market"] == "") & (grp["n_params"] == 0)]
+        out.extend(dict.fromkeys(str(x) for x in others["short"]))
+        return out
 
     def methods(self) -> HTML:
         """Methods and assumptions, with the visible data flags."""

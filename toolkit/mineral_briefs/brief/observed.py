@@ -4,7 +4,7 @@ the exports chart that shows them against China's modelled exports."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -17,6 +17,12 @@ MONTHS_PER_YEAR = 12.0
 
 class ObservedSection(BriefBase):
     """``observed_points`` and ``exports_chart``."""
+
+    if TYPE_CHECKING:  # provided by FiguresSection in the composed Brief
+
+        def figure(self, chart: Any, ids: Any, *, model: bool = True) -> Any: ...
+
+        def market_source_ids(self, *, parameters: bool = False) -> list[str]: ...
 
     def _basis(self) -> tuple[str, str]:
         """(quantity basis, quoted price product) of the focal market (``price_basis``)."""
@@ -84,10 +90,14 @@ class ObservedSection(BriefBase):
         pb = self.results.price_basis
         hit = pb[(pb["mineral"] == self.mineral) & (pb["stage"] == self.stage)]
         basis = str(hit["content_label"].iloc[0]) if len(hit) else ""
-        return charts.exports_chart(
+        chart = charts.exports_chart(
             model[["time", "value"]],
             points,
             self.language,
             mineral=self.mineral,
             basis=basis,
         )
+        # NOTE: a numbered figure like the others; the observed months' sources come first
+        # so the source line names them before the model's inputs.
+        ids = [*dict.fromkeys(points["source_id"]), *self.market_source_ids()]
+        return self.figure(chart, ids)

@@ -190,19 +190,7 @@ class WhatIfSection(FiguresSection):
             second, _, _ = self.whatif_grid(peak)
             second = second[second["mineral"] == self.mineral] if len(second) else second
             if len(second):
-                vals = second.sort_values("lever_value")["value"]
-                # NOTE: "flat" = the peak moves over at most a third of the slider's steps.
-                flat = self._moving_share(vals) <= 1 / 3
-                days = self._licensing_days()
-                if flat and days > 0:
-                    note = self.t(
-                        "chart.whatif.peak_note_licensing",
-                        days=i18n.fmt_number(days, self.language),
-                    )
-                elif flat:
-                    note = self.t("chart.whatif.peak_note_flat")
-                else:
-                    note = self.t("chart.whatif.peak_note")
+                note = self.peak_note(second, lever)
                 extra = dict(
                     second=second,
                     second_label=self.t(f"kpi.{peak}"),
@@ -223,6 +211,46 @@ class WhatIfSection(FiguresSection):
             **extra,
         )
         return self.figure(chart, self.market_source_ids())
+
+    FLAT_SPREAD: float = 0.05
+    """Largest relative spread of the peak over the slider that reads as "flat" [fraction]."""
+
+    def peak_note(self, second: pd.DataFrame, lever: str) -> str:
+        """The second panel's note, computed from the values it shows: "flat at …" only when
+        the peak moves by at most :attr:`FLAT_SPREAD` over the whole slider (then, with a
+        licensing delay, that the delay sets it); else where it starts, ends and takes its
+        largest step."""
+        g = second.sort_values("lever_value")
+        x = g["lever_value"].to_numpy(dtype=float)
+        v = g["value"].to_numpy(dtype=float)
+        ok = [i for i in range(len(v)) if v[i] == v[i]]
+        if len(ok) < 2:
+            return self.t("chart.whatif.peak_note")
+        x, v = x[ok], v[ok]
+        lang = self.language
+        lo, hi = float(v.min()), float(v.max())
+        if hi <= lo * (1.0 + self.FLAT_SPREAD):
+            days = self._licensing_days()
+            if days > 0:
+                return self.t(
+                    "chart.whatif.peak_note_licensing",
+                    days=i18n.fmt_number(days, lang),
+                    value=i18n.fmt_multiple(lo, lang),
+                )
+            return self.t("chart.whatif.peak_note_flat", value=i18n.fmt_multiple(lo, lang))
+        steps = abs(v[1:] - v[:-1])
+        j = int(steps.argmax())
+        return self.t(
+            "chart.whatif.peak_note_range",
+            first=i18n.fmt_multiple(float(v[0]), lang),
+            lever_first=self._lever_text(lever, float(x[0])),
+            last=i18n.fmt_multiple(float(v[-1]), lang),
+            lever_last=self._lever_text(lever, float(x[-1])),
+            a=i18n.fmt_multiple(float(v[j]), lang),
+            b=i18n.fmt_multiple(float(v[j + 1]), lang),
+            lever_a=self._lever_text(lever, float(x[j])),
+            lever_b=self._lever_text(lever, float(x[j + 1])),
+        )
 
     def _lever_setting(self, lever: str) -> float | None:
         """The scenario's own setting of a lever (slider start)."""

@@ -103,10 +103,9 @@ def exports_chart(
                 language,
                 mineral=i18n.t(f"mineral_lower.{mineral}", language),
             ),
-            subtitle=[
-                i18n.t("chart.exports.subtitle", language, basis=basis),
-                observed_source_line(observed, language),
-            ],
+            # NOTE: the observed months' sources are named on the figure's source line (the
+            # brief's FiguresSection), not as raw ids in the subtitle.
+            subtitle=[i18n.t("chart.exports.subtitle", language, basis=basis)],
         ),
     )
     return finish(chart, language, kind="exports")

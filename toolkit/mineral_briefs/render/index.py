@@ -56,6 +56,9 @@ def _row(name: str, e: Mapping[str, Any]) -> dict[str, Any]:
         "vintage": meta.get("data_vintage", ""),
         "rendered_at": _display_time(e.get("rendered_at")),
         "status": e.get("status", "unknown"),
+        # NOTE: each language row carries its own headline; the card's headline is the lead
+        # language's, so a German row shows its German figures beside it.
+        "headline": _headline(meta),
         "error": e.get("error"),
         "href": files.get("html"),
         "data_href": files.get("data"),

@@ -152,7 +152,8 @@ def _scenario_jobs(
     scenario file as a ``(label, path)`` input.
     """
     from mineral_briefs import scenarios as sc
-    from mineral_briefs.scenarios.patch import apply_overrides
+    from mineral_briefs.naming import brief_stem
+    from mineral_briefs.scenarios.patch import apply_overrides, describe_overrides, parse_overrides
 
     jobs: list[BriefJob] = []
     all_files: list[tuple[str, Path]] = []
@@ -177,10 +178,13 @@ def _scenario_jobs(
         param_ref = ref if sc.is_valid_id(str(ref)) else str(Path(ref).resolve())
         scen_inputs = tuple((f"scenario:{p.name}", p) for p in files)
         all_files.extend(scen_inputs)
+        # NOTE: an overridden brief gets its own stem (see mineral_briefs.naming), the same
+        # one the notebook gives its CSV downloads.
+        described = describe_overrides(parse_overrides(overrides)) if overrides else ""
         for lang in langs:
             jobs.append(
                 BriefJob(
-                    name=f"{sid}-{lang}",
+                    name=brief_stem(sid, lang, described),
                     notebook=nb,
                     parameters={
                         "scenario": param_ref,

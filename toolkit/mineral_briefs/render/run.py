@@ -289,6 +289,11 @@ def _run_locked(
         declared = _check_parameters([j for j, _, _ in todo])
         _check_data(settings.data_dir, ctx)
         remote = settings.executor == "dask"
+        # NOTE: a page links to its other-language version only when that page is in this
+        # run's plan or already stored (manifest entry with its HTML on disk).
+        siblings = tuple(
+            sorted({j.name for j in jobs} | {n for n in entries if (out / f"{n}.html").is_file()})
+        )
         tasks = [
             _task(
                 j,
@@ -296,6 +301,7 @@ def _run_locked(
                 settings.now,
                 remote=remote,
                 takes_text="scenario_text" in declared[j.notebook],
+                siblings=siblings,
             )
             for j, _, _ in todo
         ]
@@ -400,6 +406,7 @@ def _task(
     *,
     remote: bool = False,
     takes_text: bool = False,
+    siblings: tuple[str, ...] = (),
 ) -> RenderTask:
     """What a worker needs for ``job`` (plain, picklable values).
 
@@ -416,6 +423,7 @@ def _task(
             cwd=str(job.notebook.resolve().parent),
             timeout=timeout,
             rendered_at=now.isoformat(timespec="seconds"),
+            siblings=siblings,
         )
     if takes_text and isinstance(params.get("scenario"), str):
         from mineral_briefs.scenarios import load_scenario
@@ -433,6 +441,7 @@ def _task(
         timeout=timeout,
         rendered_at=now.isoformat(timespec="seconds"),
         notebook_text=job.notebook.read_text(encoding="utf-8"),
+        siblings=siblings,
     )
 
 

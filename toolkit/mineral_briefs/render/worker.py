@@ -59,6 +59,8 @@ class RenderTask:
     startup_timeout: float = 60.0
     notebook_text: str = ""
     """The notebook's JSON, when sent as text (Dask: the path exists on the client only)."""
+    siblings: tuple[str, ...] = ()
+    """Page names of the run's plan and of stored pages: the only pages a brief links to."""
 
 
 @dataclass
@@ -283,7 +285,9 @@ def _export(executed: Any, task: RenderTask, out: RenderOutcome) -> None:
     out.cells_s = _cells_seconds(executed)
     t1 = time.perf_counter()
     try:
-        page, extras = export_html(executed, rendered_at=task.rendered_at, name=task.name)
+        page, extras = export_html(
+            executed, rendered_at=task.rendered_at, name=task.name, siblings=task.siblings
+        )
         out.html = page.encode("utf-8")
         # NOTE: plain dicts, not nbformat's NotebookNode: unpickling one in the parent would
         # import nbformat (and jsonschema) there just to read the outcome.

@@ -1,0 +1,75 @@
+"""Review fixes of the brief layer (issue 13 follow-up): notes computed from the data they
+describe, tense against the as-of date, and what the header and links may claim."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from mineral_briefs.brief.prepare import prepare
+
+
+@pytest.fixture(scope="module")
+def brief():  # type: ignore[no-untyped-def]
+    return prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
+
+
+def _grid(values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"lever_value": [10.0 * i for i in range(len(values))], "value": values})
+
+
+def test_whatif_peak_note_states_the_step_it_shows(brief) -> None:  # type: ignore[no-untyped-def]
+    # 1.8× to 50 %, then 3.6×, 4.5×, 6.0×: not "flat", and the note names the numbers
+    note = brief.peak_note(_grid([1.8] * 6 + [3.6, 4.5, 6.0, 6.0]), "share_withheld")
+    assert "Flat" not in note and "licensing" not in note
+    assert "1.8×" in note and "6.0×" in note
+    assert "50%" in note and "60%" in note  # the largest step, 1.8× → 3.6×
+
+
+def test_whatif_peak_note_flat_only_when_flat(brief) -> None:  # type: ignore[no-untyped-def]
+    note = brief.peak_note(_grid([1.8, 1.8, 1.81, 1.82]), "share_withheld")
+    assert note.startswith("Flat at 1.8×")
+
+
+def test_controls_read_since_once_the_date_has_passed(brief) -> None:  # type: ignore[no-untyped-def]
+    settings = " ".join(s for _, s, _ in brief.lever_rows()).replace("\xa0", " ")
+    assert "withheld since 1 December 2025" in settings
+    assert "from 1 December 2025" not in settings
+    early = prepare("controls_oct2025", language="de", draws=20, as_of="2025-06-01")
+    text = " ".join(s for _, s, _ in early.lever_rows()).replace("\xa0", " ")
+    assert "ab 1. Dezember 2025 zurückgehalten" in text and "seit" not in text
+
+
+def test_header_flags_lead_with_the_headline_market_and_group_the_rest(brief) -> None:  # type: ignore[no-untyped-def]
+    lines = brief.header_flags()
+    assert len(lines) <= brief.HEADER_FLAG_LINES
+    focal = "Magnet rare earths"
+    assert lines[0].startswith("assumption: ") and focal in lines[0]
+    # no single-country line of another market: Dy/Tb mining shares are summarised as a group
+    assert not any(" · Mining · " in line for line in lines)
+    grouped = [line for line in lines if line.startswith("Labelled assumptions:")]
+    assert len(grouped) == 1 and "country shares of dysprosium (mining)" in grouped[0]
+    assert "40 model parameters" in grouped[0]
+
+
+def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untyped-def]
+    b = brief
+    src = b.dataset.sources
+    low = set(src[src["confidence"] == "low_grade"]["source_id"]) & b.shown_source_ids()
+    flags = b.flag_rows()
+    # the timeline's WTO ruling (newzino.com) and two backtest episodes (blogs)
+    assert low == {"WTO_2014_SEC", "COBALT_2025_SEC", "LITHIUM_2021_SEC"}
+    assert low <= set(flags[flags["confidence"] == "low_grade"]["source_id"])
+    assert any(line.startswith("From low-grade sources") for line in b.header_flags())
+
+
+def test_exports_chart_is_a_numbered_figure_naming_its_sources(brief) -> None:  # type: ignore[no-untyped-def]
+    points = brief.observed_points("Exports")
+    assert len(points), "controls_oct2025 has observed monthly exports up to 1 Dec 2026"
+    spec = brief.exports_chart().to_dict()
+    fig = spec["usermeta"]["mineral_briefs"]["figure"]
+    assert fig["label"] == "Figure"
+    for sid in set(points["source_id"]):
+        assert sid not in fig["source"] and sid not in str(spec.get("title"))
+    table = brief.dataset.sources.set_index("source_id")
+    first = str(table.loc[points["source_id"].iloc[0], "publisher"])
+    assert first in fig["source"]
