@@ -92,13 +92,13 @@ def test_as_of_2026_12_01_what_to_watch_holds_only_later_dates(briefs_after) -> 
     assert END not in [r[0] for r in briefs_after["suspension_snapback"].watch_rows()]
 
 
-def test_as_of_2026_12_01_levers_say_applied_from_for_past_control_dates(briefs_after) -> None:
+def test_as_of_2026_12_01_levers_say_since_for_past_control_dates(briefs_after) -> None:
     ctrl = _text(briefs_after["controls_oct2025"].levers())
-    assert "withheld, applied from 1 December 2025" in ctrl
+    assert "withheld since 1 December 2025" in ctrl
     assert "withheld from 1 December 2025" not in ctrl
     snap = _text(briefs_after["suspension_snapback"].levers())
     # the snap-back brief bites from the snap-back, not from 1 Dec 2025 (against its title)
-    assert "applied from 10 November 2026 (snap-back; suspended from 10 November 2025)" in snap
+    assert "withheld since 10 November 2026 (snap-back; suspended from 10 November 2025)" in snap
     assert "1 December 2025" not in snap
 
 

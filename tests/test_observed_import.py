@@ -138,7 +138,8 @@ def test_brief_converts_observed_exports_and_stops_at_as_of(data_dir: Path) -> N
     early = dataclasses.replace(brief, as_of=dt.date(2025, 9, 30))
     assert list(early.observed_points("Exports")["time"]) == ["2025-09-01"]
     chart = brief.exports_chart().to_dict()
-    assert "REUTERS_MAGEXP_2025_09_SEC" in " ".join(chart["title"]["subtitle"])
+    # the observed months' sources are named by publisher on the figure's source line
+    assert "Reuters" in chart["usermeta"]["mineral_briefs"]["figure"]["source"]
     marks = [layer["mark"] for layer in chart["layer"]]
     assert any(isinstance(m, dict) and m.get("shape") == "diamond" for m in marks)
 
