@@ -110,6 +110,16 @@ class AnswerSection(BriefBase):
                 fiscal_y.value if fiscal_y is not None else float("nan"),
                 None,
             )
+        revenue = self.kpis.get("tariff_revenue_usd")
+        revenue_y = self.kpis.get("tariff_revenue_usd_per_year")
+        if revenue is not None and revenue.available and revenue.value > 0:
+            # NOTE: a levy's money goes to the treasury; shown so that "taxpayers: USD 0"
+            # beside a levy is not read as a floor without tariff revenue.
+            out["revenue"] = (
+                revenue.value,
+                revenue_y.value if revenue_y is not None else float("nan"),
+                None,
+            )
         return out
 
     def answer_csv_rows(self) -> list[dict[str, Any]]:
@@ -257,7 +267,7 @@ class AnswerSection(BriefBase):
     def _who(self) -> str:
         pay = self.who_pays
         lines = []
-        for who in ("buyers", "taxpayers", "producers"):
+        for who in ("buyers", "taxpayers", "revenue", "producers"):
             if who not in pay:
                 continue
             total, peak, year = pay[who]
