@@ -354,3 +354,11 @@ def test_answer_box_has_no_levy_line_without_a_levy() -> None:
     b = prepared("controls_oct2025", "en")
     head = i18n.t("answer.pays.revenue", "en").split("{")[0].strip()
     assert head not in text_of(str(b.answer()))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_names_no_peak_year_when_nobody_pays(language: str) -> None:
+    box = text_of(str(prepared("baseline", language).answer()))
+    assert i18n.t("answer.pays.buyers_zero", language).split(":")[0] in box
+    pays = box.split(i18n.t("answer.who_pays", language))[1]
+    assert "2025" not in pays  # the base year is no "peak year" of a zero amount

@@ -271,9 +271,12 @@ class AnswerSection(BriefBase):
             if who not in pay:
                 continue
             total, peak, year = pay[who]
+            # NOTE: no money at all: no peak year to name (the baseline's "USD 0 in the peak
+            # year 2025" read as if something had happened in 2025).
+            zero = abs(total) < 0.5 and not abs(peak) >= 0.5
             lines.append(
                 self.t(
-                    f"answer.pays.{who}",
+                    f"answer.pays.{who}" + ("_zero" if zero else ""),
                     total=f"<strong>{i18n.fmt_money(total, self.language)}</strong>",
                     peak=i18n.fmt_money(peak, self.language),
                     year=str(year) if year is not None else "",
