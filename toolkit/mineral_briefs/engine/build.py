@@ -28,6 +28,7 @@ from mineral_briefs.engine.markets import (
     _parameters,
     _upstream,
 )
+from mineral_briefs.engine.outages import _outages
 from mineral_briefs.engine.params import _Params
 from mineral_briefs.model.simulate import (
     ChinaMarket,
@@ -36,6 +37,7 @@ from mineral_briefs.model.simulate import (
     Floors,
     KpiSpec,
     Markets,
+    Outages,
     Projects,
     Stockpiles,
 )
@@ -91,6 +93,8 @@ class _Built:
     """Producer groups on the cost curve and the scenario's supply surges."""
     china: ChinaMarket | None = None
     """China's market management per market (None: not managed)."""
+    outages: Outages = field(default_factory=Outages)
+    """The scenario's supply outages (methodology §21)."""
 
 
 def _build(scenario: Scenario, dataset: Dataset) -> _Built:
@@ -114,6 +118,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     markets = _markets(by, params, log_g, upstream)
     curves = _cost_curves(dataset, scenario, params, by, sources)
     china = _china_market(scenario, params, by)
+    outages = _outages(scenario, by)
     # NOTE: the parameters read so far are the run's sources; the KPI inputs name theirs
     # themselves (the recovery tolerances count as one ASSUMPTION).
     sources |= params.used
@@ -149,4 +154,5 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         stockpile_labels=stockpile_labels,
         curves=curves,
         china=china,
+        outages=outages,
     )
