@@ -246,10 +246,7 @@ class MethodsSection(BriefBase):
                     self._catalogue_or("backtest.metric", str(r.metric)),
                     modelled,
                     observed,
-                    Safe(
-                        f'<span class="mb-verdict mb-verdict-{state}">'
-                        f"{escape(verdict)}</span>"
-                    ),
+                    Safe(f'<span class="mb-verdict mb-verdict-{state}">{escape(verdict)}</span>'),
                     Safe(narrative.source_ref(r.source_id, breakable=True)),
                 )
             )
