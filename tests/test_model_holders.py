@@ -88,16 +88,28 @@ def test_threatened_supply_grows_with_the_share_withheld() -> None:
 
 def test_hoard_is_built_then_sold_after_the_peak() -> None:
     rose, peaked = np.zeros((1, 1), bool), np.zeros((1, 1), bool)
-    live = np.ones((1, 1), bool)
-    rose, peaked = peak_flags(rose, peaked, live, A([[-0.001]]), A([0.02]))
+    lp_max = np.full((1, 1), -np.inf)
+    live, g = np.ones((1, 1), bool), A([0.02])
+
+    def month(trend: float, price: float) -> None:
+        nonlocal rose, peaked, lp_max
+        rose, peaked, lp_max = peak_flags(
+            rose, peaked, lp_max, live, A([[trend]]), np.log(A([[price]])), g
+        )
+
+    month(0.0, 1.0)
+    month(0.0, 0.99)
     assert not peaked.any()  # a dip before any run-up is not a peak
-    rose, peaked = peak_flags(rose, peaked, live, A([[0.05]]), A([0.02]))
-    rose, peaked = peak_flags(rose, peaked, live, A([[0.01]]), A([0.02]))
-    assert rose.all() and not peaked.any()
-    rose, peaked = peak_flags(rose, peaked, live, A([[-0.01]]), A([0.02]))
-    assert peaked.all()
-    rose, peaked = peak_flags(rose, peaked, ~live, A([[-0.01]]), A([0.02]))
-    assert not rose.any() and not peaked.any()  # alert over: the next episode starts afresh
+    month(0.05, 1.5)
+    month(0.06, 2.0)
+    assert rose.all() and not peaked.any()  # still rising
+    month(0.05, 1.9)
+    assert peaked.all()  # first month below the alert's highest price
+    month(0.09, 2.5)
+    assert peaked.all()  # latched: no rebuilding within the same alert
+    live = ~live
+    month(0.0, 1.0)
+    assert not rose.any() and not peaked.any() and np.isneginf(lp_max).all()
     sell, buy = precautionary_flows(A([[0.0]]), A([[0.125]]), A([12.0]))
     assert buy[0, 0] == pytest.approx(0.125) and sell[0, 0] == 0.0
     sell, buy = precautionary_flows(A([[0.1]]), A([[0.0]]), A([12.0]))

@@ -45,6 +45,8 @@ class HolderState:
     """ln of the outside price the trend last saw [-]."""
     rose: NDArray[np.bool_]
     peaked: NDArray[np.bool_]
+    lp_max: F
+    """Highest ln outside price since the current alert began (−inf outside an alert) [-]."""
     coef_mode: F
     """(L,) link base flow net of leakage where the link withholds from the outside."""
 
@@ -63,6 +65,7 @@ def init_holders(s: Static) -> HolderState | None:
         lp_prev=z.copy(),
         rose=np.zeros((s.n, s.m), bool),
         peaked=np.zeros((s.n, s.m), bool),
+        lp_max=np.full((s.n, s.m), -np.inf, s.fdt),
         coef_mode=(s.coef * (s.is_exp + s.is_world)).astype(s.fdt),
     )
 
@@ -87,7 +90,9 @@ def holders_step(s: Static, hs: HolderState | None, st: State, mo: Month) -> Non
         live_k = control_live(mo.t, c.announced, c.effective, c.suspended, c.snap_back, c.ends)
         v = threatened_supply(live_k, s.rows.share, s.lc, hs.coef_mode, s.e_link) * mo.h_tr
         v = np.minimum(v, 12.0 * cover)  # never more than the outside's own demand
-        hs.rose, hs.peaked = peak_flags(hs.rose, hs.peaked, v > 0, hs.trend, r.speculative_trend)
+        hs.rose, hs.peaked, hs.lp_max = peak_flags(
+            hs.rose, hs.peaked, hs.lp_max, v > 0, hs.trend, lp, r.speculative_trend
+        )
         target = np.where(hs.peaked, 0.0, r.precautionary_on * r.precaution_months / 12.0 * v)
         out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months)
         # NOTE: front-running exports (pull) are shipped because buyers hoard: they meet the

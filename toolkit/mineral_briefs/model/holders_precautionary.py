@@ -59,17 +59,42 @@ def threatened_supply(live: B, share: F, lc: NDArray[np.int64], coef_mode: F, e_
     return ((share[:, lc] * live[lc]) * coef_mode) @ e_link
 
 
-def peak_flags(rose: B, peaked: B, live: B, trend: F, rising: F) -> tuple[B, B]:
-    """Update the episode flags: ``rose`` once the smoothed trend exceeded ``rising`` during
-    the alert, ``peaked`` once it then turned negative; both reset when the alert ends.
+def peak_flags(
+    rose: B, peaked: B, lp_max: F, live: B, trend: F, lp: F, rising: F
+) -> tuple[B, B, F]:
+    """Update the episode state: ``rose`` once the smoothed price trend exceeded ``rising``
+    during the alert (a run-up, not noise), ``peaked`` once after that last month's outside
+    price fell below its highest level since the alert began; all reset when the alert ends.
 
-    NOTE: the peak is read from the smoothed trend (τ_s months), not last month's move, so a
-    one-month dip does not trigger the sale; once sold, the hoard is not rebuilt within the
-    same alert (rebuilding on the next rise made buyers cycle in and out).
+    NOTE: the peak is read from the price against its running maximum, so the hoard is sold
+    right after the price turns; reading it from the smoothed trend turning negative came
+    up to 20 months late (the trend stays positive long after a spike), and the switch from
+    buying to selling then dropped a thin outside price by a quarter in one month. Once sold,
+    the hoard is not rebuilt within the same alert, so the latch cannot cycle.
+
+    Parameters
+    ----------
+    rose, peaked : array (N, M)
+        Flags of the running episode.
+    lp_max : array (N, M)
+        Highest ln outside price since the alert began [-].
+    live : array (N, M)
+        A control threatens the market this month.
+    trend : array (N, M)
+        Smoothed monthly log price change m [-].
+    lp : array (N, M)
+        ln of last month's outside price [-].
+    rising : array (M,)
+        Trend g that counts as a run-up [-].
+
+    Returns
+    -------
+    rose, peaked, lp_max
     """
     rose = live & (rose | (trend > rising))
-    peaked = live & (peaked | (rose & (trend < 0.0)))
-    return rose, peaked
+    peaked = live & (peaked | (rose & (lp < lp_max)))
+    lp_max = np.where(live, np.maximum(lp_max, lp), -np.inf)
+    return rose, peaked, lp_max
 
 
 def precautionary_flows(level: F, target: F, months: F) -> tuple[F, F]:
