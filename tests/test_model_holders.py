@@ -7,7 +7,6 @@ import pytest
 from mineral_briefs.model.holders_commercial import catch_up, commercial_flows, restock_room
 from mineral_briefs.model.holders_precautionary import (
     control_live,
-    peak_flags,
     precautionary_flows,
     threatened_supply,
 )
@@ -86,33 +85,15 @@ def test_threatened_supply_grows_with_the_share_withheld() -> None:
     assert not threatened_supply(np.array([False]), share, lc, coef, e_link).any()
 
 
-def test_hoard_is_built_then_sold_after_the_peak() -> None:
-    rose, peaked = np.zeros((1, 1), bool), np.zeros((1, 1), bool)
-    lp_max = np.full((1, 1), -np.inf)
-    live, g = np.ones((1, 1), bool), A([0.02])
-
-    def month(trend: float, price: float) -> None:
-        nonlocal rose, peaked, lp_max
-        rose, peaked, lp_max = peak_flags(
-            rose, peaked, lp_max, live, A([[trend]]), np.log(A([[price]])), g
-        )
-
-    month(0.0, 1.0)
-    month(0.0, 0.99)
-    assert not peaked.any()  # a dip before any run-up is not a peak
-    month(0.05, 1.5)
-    month(0.06, 2.0)
-    assert rose.all() and not peaked.any()  # still rising
-    month(0.05, 1.9)
-    assert peaked.all()  # first month below the alert's highest price
-    month(0.09, 2.5)
-    assert peaked.all()  # latched: no rebuilding within the same alert
-    live = ~live
-    month(0.0, 1.0)
-    assert not rose.any() and not peaked.any() and np.isneginf(lp_max).all()
-    sell, buy = precautionary_flows(A([[0.0]]), A([[0.125]]), A([12.0]))
-    assert buy[0, 0] == pytest.approx(0.125) and sell[0, 0] == 0.0
-    sell, buy = precautionary_flows(A([[0.1]]), A([[0.0]]), A([12.0]))
+def test_hoard_is_built_drawn_when_working_stock_runs_out_and_sold_after() -> None:
+    none, tau = A([[0.0]]), A([12.0])
+    sell, buy = precautionary_flows(A([[0.0]]), A([[0.125]]), tau, none)
+    assert buy[0, 0] == pytest.approx(0.125) and sell[0, 0] == 0.0  # build over τ_p
+    # working stock ran out: the hoard meets the unmet part, up to all of it, buys nothing
+    sell, buy = precautionary_flows(A([[0.1, 0.01]]), A([[0.125, 0.125]]), tau, A([[0.3, 0.3]]))
+    assert sell[0] == pytest.approx([0.3, 0.12]) and not buy.any()
+    # alert over (target 0): sold over τ_p
+    sell, buy = precautionary_flows(A([[0.1]]), A([[0.0]]), tau, none)
     assert sell[0, 0] == pytest.approx(0.1) and buy[0, 0] == 0.0
 
 

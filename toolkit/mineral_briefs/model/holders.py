@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from mineral_briefs.model.holder_rules import F, HolderRules
 from mineral_briefs.model.holders_commercial import catch_up, restock_room
 from mineral_briefs.model.holders_precautionary import (
     control_live,
-    peak_flags,
     precautionary_flows,
     threatened_supply,
 )
@@ -43,10 +41,6 @@ class HolderState:
     """Smoothed monthly log change of the outside price [-]."""
     lp_prev: F
     """ln of the outside price the trend last saw [-]."""
-    rose: NDArray[np.bool_]
-    peaked: NDArray[np.bool_]
-    lp_max: F
-    """Highest ln outside price since the current alert began (−inf outside an alert) [-]."""
     coef_mode: F
     """(L,) link base flow net of leakage where the link withholds from the outside."""
 
@@ -63,9 +57,6 @@ def init_holders(s: Static) -> HolderState | None:
         spec=z.copy(),
         trend=z.copy(),
         lp_prev=z.copy(),
-        rose=np.zeros((s.n, s.m), bool),
-        peaked=np.zeros((s.n, s.m), bool),
-        lp_max=np.full((s.n, s.m), -np.inf, s.fdt),
         coef_mode=(s.coef * (s.is_exp + s.is_world)).astype(s.fdt),
     )
 
@@ -90,11 +81,10 @@ def holders_step(s: Static, hs: HolderState | None, st: State, mo: Month) -> Non
         live_k = control_live(mo.t, c.announced, c.effective, c.suspended, c.snap_back, c.ends)
         v = threatened_supply(live_k, s.rows.share, s.lc, hs.coef_mode, s.e_link) * mo.h_tr
         v = np.minimum(v, 12.0 * cover)  # never more than the outside's own demand
-        hs.rose, hs.peaked, hs.lp_max = peak_flags(
-            hs.rose, hs.peaked, hs.lp_max, v > 0, hs.trend, lp, r.speculative_trend
-        )
-        target = np.where(hs.peaked, 0.0, r.precautionary_on * r.precaution_months / 12.0 * v)
-        out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months)
+        target = r.precautionary_on * r.precaution_months / 12.0 * v
+        # the part of θ·g working stock could not meet (it ran out this month)
+        unmet = np.maximum(s.theta * mo.gap - mo.draw, 0.0)
+        out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months, unmet)
         # NOTE: front-running exports (pull) are shipped because buyers hoard: they meet the
         # precautionary purchases first, moving from working stock into the hoard
         met = np.minimum(in_p, mo.pull_m)

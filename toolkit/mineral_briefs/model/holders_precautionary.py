@@ -3,10 +3,10 @@
 From the announcement of a control until it ends (also while it is suspended with a snap-back
 date) buyers want ``ΔT_p`` extra months of the supply the control threatens and build that
 cover over ``τ_p`` months. The purchases are extra demand at clearing, so the price moves at
-once (front-running: exporters' early shipments meet the hoarding first). Once the outside
-price has risen and its smoothed trend turns down (the peak), or once the control ends, the
-target is zero and the hoard is sold over ``τ_p`` months. Korea raised its rare-metal stock
-target from 54 to 100 days (IEA_POLICY_KR): about 1.5 months more cover.
+once (front-running: exporters' early shipments meet the hoarding first). Once working stock
+can no longer meet its share of the shortage (the moment the price spikes), the hoard is drawn
+instead; once the control ends it is sold over ``τ_p`` months. Korea raised its rare-metal
+stock target from 54 to 100 days (IEA_POLICY_KR): about 1.5 months more cover.
 """
 
 from __future__ import annotations
@@ -59,46 +59,18 @@ def threatened_supply(live: B, share: F, lc: NDArray[np.int64], coef_mode: F, e_
     return ((share[:, lc] * live[lc]) * coef_mode) @ e_link
 
 
-def peak_flags(
-    rose: B, peaked: B, lp_max: F, live: B, trend: F, lp: F, rising: F
-) -> tuple[B, B, F]:
-    """Update the episode state: ``rose`` once the smoothed price trend exceeded ``rising``
-    during the alert (a run-up, not noise), ``peaked`` once after that last month's outside
-    price fell below its highest level since the alert began; all reset when the alert ends.
+def precautionary_flows(level: F, target: F, months: F, unmet: F) -> tuple[F, F]:
+    """Release and purchase of the hoard [fraction of Q0 per year].
 
-    NOTE: the peak is read from the price against its running maximum, so the hoard is sold
-    right after the price turns; reading it from the smoothed trend turning negative came
-    up to 20 months late (the trend stays positive long after a spike), and the switch from
-    buying to selling then dropped a thin outside price by a quarter in one month. Once sold,
-    the hoard is not rebuilt within the same alert, so the latch cannot cycle.
+    Where working stock falls short of its share of the gap (``unmet > 0``), the hoard is
+    drawn for it, ``r = min(unmet, 12·H_p)``, and nothing is bought; elsewhere it moves toward
+    its target, ``Δ = 12·(T_p − H_p)/τ_p`` (purchases Δ > 0, sales −Δ).
 
-    Parameters
-    ----------
-    rose, peaked : array (N, M)
-        Flags of the running episode.
-    lp_max : array (N, M)
-        Highest ln outside price since the alert began [-].
-    live : array (N, M)
-        A control threatens the market this month.
-    trend : array (N, M)
-        Smoothed monthly log price change m [-].
-    lp : array (N, M)
-        ln of last month's outside price [-].
-    rising : array (M,)
-        Trend g that counts as a run-up [-].
-
-    Returns
-    -------
-    rose, peaked, lp_max
-    """
-    rose = live & (rose | (trend > rising))
-    peaked = live & (peaked | (rose & (lp < lp_max)))
-    lp_max = np.where(live, np.maximum(lp_max, lp), -np.inf)
-    return rose, peaked, lp_max
-
-
-def precautionary_flows(level: F, target: F, months: F) -> tuple[F, F]:
-    """Sale and purchase ``Δ = 12·(T_p − H_p)/τ_p`` [fraction of Q0 per year].
+    NOTE: the release is tied to the shortage, not to a price pattern: in this model the
+    price spikes when working stock runs out, so the hoard is drawn as prices peak. A first
+    draft sold it once the price fell below its alert high; a one-month dip before the real
+    peak then released it early at some cuts and not at others, so a bigger cut could show a
+    lower peak (magnets in ndpr_withhold_60: ×2.24 at 40 %, ×1.85 at 50 %).
 
     Parameters
     ----------
@@ -106,6 +78,11 @@ def precautionary_flows(level: F, target: F, months: F) -> tuple[F, F]:
         Hoard H_p and target T_p [years of Q0].
     months : array (M,)
         τ_p [months].
+    unmet : array (N, M)
+        The part of ``θ·g`` that working stock could not meet this month
+        [fraction of Q0 per year].
     """
-    move = (target - level) * 12.0 / np.maximum(months, 1.0)
-    return np.maximum(-move, 0.0), np.maximum(move, 0.0)
+    short = unmet > 0.0
+    draw = np.where(short, np.minimum(unmet, 12.0 * level), 0.0)
+    move = np.where(short, 0.0, (target - level) * 12.0 / np.maximum(months, 1.0))
+    return draw + np.maximum(-move, 0.0), np.maximum(move, 0.0)
