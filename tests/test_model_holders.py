@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mineral_briefs.model.holders_commercial import catch_up, commercial_flows, restock_room
+from mineral_briefs.model.holders_commercial import (
+    cap_factor,
+    catch_up,
+    commercial_flows,
+    restock_room,
+)
 from mineral_briefs.model.holders_precautionary import (
     control_live,
     precautionary_flows,
@@ -45,13 +50,13 @@ def test_catch_up_rebuilds_over_tau_only_when_calm_and_not_short() -> None:
 def test_catch_up_never_lifts_the_price_above_restock_below() -> None:
     supply, demand = A([[1.0]]), A([[1.0]])
     eps_s, eps_d, cap = A([[0.05]]), A([[-0.1]]), A([1.1])
-    room = restock_room(supply, demand, eps_s, eps_d, cap)
+    room = restock_room(supply, demand, cap_factor(eps_s, eps_d, cap))
     q = catch_up(A([[0.0]]), A([[0.0]]), A([[1.0]]), A([[1.0]]), A([1.0]), A([1.0]), room)
     assert 0.0 < q[0, 0] < 12.0  # the cap binds, not the stock gap
     # closed-form clearing with the restocking added: A·P^εs = (B + q)·P^εd
     price = np.exp(np.log((demand + q) / supply) / (eps_s - eps_d))
     assert price[0, 0] == pytest.approx(1.1)
-    tight = restock_room(A([[0.9]]), demand, eps_s, eps_d, cap)  # already above the cap
+    tight = restock_room(A([[0.9]]), demand, cap_factor(eps_s, eps_d, cap))  # already above the cap
     assert catch_up(A([[0.0]]), A([[0.0]]), A([[1.0]]), A([[1.0]]), A([1.0]), A([1.0]), tight)[
         0, 0
     ] == pytest.approx(0.0)

@@ -66,7 +66,21 @@ def catch_up(gap: F, inv: F, inv_max: F, calm: F, months: F, on: F, room_at_cap:
     return np.where(gap <= 0, q * calm * on, 0.0)
 
 
-def restock_room(supply: F, demand: F, eps_s: F, eps_d: F, cap: F) -> F:
+def cap_factor(eps_s: F, eps_d: F, cap: F) -> F:
+    """``c^{ε_s − ε_d}``: the supply/demand ratio at which clearing gives the price ``c``
+    (static per row and market, computed once) [-].
+
+    Parameters
+    ----------
+    eps_s, eps_d : array (N, M)
+        Short-run elasticities [-].
+    cap : array (M,)
+        ``restock_below`` [x P0].
+    """
+    return np.exp((eps_s - eps_d) * np.log(cap))
+
+
+def restock_room(supply: F, demand: F, factor: F) -> F:
     """Extra demand that leaves the cleared price at ``cap``: ``q_cap = A·c^{ε_s − ε_d} − B``
     [fraction of Q0 per year]. Clearing scales every demand flow, stock purchases included, by
     ``P^{ε_d}`` (methodology §4: ``A·P^{ε_s} = (B + q)·P^{ε_d}``); headroom and demand
@@ -77,9 +91,7 @@ def restock_room(supply: F, demand: F, eps_s: F, eps_d: F, cap: F) -> F:
     supply, demand : array (N, M)
         Supply ``A`` and demand ``B`` at the base price, stock flows included
         [fraction of Q0 per year].
-    eps_s, eps_d : array (N, M)
-        Short-run elasticities [-].
-    cap : array (M,)
-        ``restock_below`` [x P0].
+    factor : array (N, M)
+        :func:`cap_factor` [-].
     """
-    return supply * np.exp((eps_s - eps_d) * np.log(cap)) - demand
+    return supply * factor - demand
