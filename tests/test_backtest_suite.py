@@ -100,10 +100,10 @@ CHECKS = {
     "cfd_cost_per_kg_at_63",
     "cfd_cost_per_kg_at_88",
     "cfd_consumer_price_unchanged",
-    # issue 12 episodes: a construction property (one outside price), an input echo (a regime
-    # suspended before its effective date) and the BT-10 negative control (never scored)
+    # issue 12 episodes: a construction property (one outside price) and the BT-10 negative
+    # control (never scored). BT-06's export effect was an input echo until the precautionary
+    # holders (methodology §6a) made it move with their parameters: now scored.
     "us_price_at_least_eu",
-    "suspended_regime_export_effect",
     "squeeze_not_reproduced",
 }
 

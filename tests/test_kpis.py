@@ -384,8 +384,10 @@ def test_a_floor_held_to_the_end_is_not_rising(floor: engine.Results) -> None:
 def test_a_shortfall_peaking_in_the_last_month_is_flagged_rising(dataset) -> None:  # type: ignore[no-untyped-def]
     r = engine.run(load_scenario("controls_oct2025"), dataset, draws=0)
     # NOTE: the magnet stage's shortfall now peaks before the end (outside magnet makers are
-    # held back by Dy/Tb, §17); rare-earth refining is the market still rising at the horizon.
-    mi, st = "rare_earths", "refining"
+    # held back by Dy/Tb, §17); rare-earth refining's now peaks a few months before the end
+    # too (the precautionary hoard, §6a, is drawn once working stock runs out, which shifts
+    # its path); the other controlled medium/heavy elements are still rising at the horizon.
+    mi, st = "mhree_other", "refining"
     short = _series(r, "Shortfall", mi, st, "Alliance") + _series(
         r, "Shortfall", mi, st, "Rest of World"
     )
@@ -405,7 +407,13 @@ def _gallium_ban(dataset, share: float, leakage: float):  # type: ignore[no-unty
             "front_running_months": 0,
         }
     )
-    r = engine.run(sc.model_copy(update={"export_controls": (ec,)}), dataset, draws=20, seed=2)
+    # NOTE: six months past BT-02's 14: the buyers' precautionary hoard (methodology §6a),
+    # bought at the ban's start and drawn once working stock runs out, carries the outside
+    # past the original horizon's last month, so the exhaustion spike comes a few months later.
+    hz = sc.horizon.model_copy(update={"months": sc.horizon.months + 6})
+    r = engine.run(
+        sc.model_copy(update={"export_controls": (ec,), "horizon": hz}), dataset, draws=20, seed=2
+    )
     return _row(r, "gallium", "refining", "peak_price_multiple_outside")
 
 

@@ -140,7 +140,11 @@ def test_lever_moves_its_kpis_against_the_scenario_without_it(sid: str, lever: s
             assert (p_out[active] < floor).any(), f"{sid}: {pf.mineral} floor below the market"
             pa1 = _series(with_lever, "Price", pf.mineral, pf.stage, "Alliance")
             pa0 = _series(without, "Price", pf.mineral, pf.stage, "Alliance")
-            assert pa1.max() > pa0.max() * (1 + 1e-3), f"{sid}: {pf.mineral} alliance price"
+            # NOTE: the floor lifts the members' price where the market sits below it; the
+            # peak can lie above the floor (buyers' hoarding at a control's start, §6a), so
+            # the lift is read month by month, not on the peak
+            assert (pa1[active] > pa0[active] * (1 + 1e-3)).any(), f"{sid}: {pf.mineral} price"
+            assert pa1[active].mean() > pa0[active].mean() * (1 + 1e-3), f"{sid}: {pf.mineral}"
             money = {
                 k: _kpi(with_lever, pf.mineral, pf.stage, k)
                 for k in ("tariff_revenue_usd", "consumer_cost_usd", "fiscal_cost_usd")

@@ -70,7 +70,11 @@ def _alliance_magnets(r: object) -> pd.Series:
 def test_dytb_shortage_limits_magnet_output(ds) -> None:  # type: ignore[no-untyped-def]
     base = run(_scenario("", "ree_base"), ds, draws=0)
     # a full Dy/Tb embargo: the outside shortfall passes the thrift margin
-    shock = run(_scenario(DYTB_CONTROL.replace("0.8", "1.0")), ds, draws=0)
+    # NOTE: a full embargo over 18 months: outside working stock and the buyers' precautionary
+    # hoard (methodology §6a), which is drawn once working stock runs out, both run dry
+    # while it lasts (over the 12-month embargo the hoard covered its last month).
+    full = DYTB_CONTROL.replace("0.8", "1.0").replace("ends: 2027-01-01", "ends: 2027-07-01")
+    shock = run(_scenario(full), ds, draws=0)
     ratio = (_alliance_magnets(shock) / _alliance_magnets(base)).min()
     assert ratio < 0.9  # alliance magnet makers lose output for want of Dy/Tb alone
     assert _kpi(base, "magnet_rees", "magnets", "cumulative_shortfall_t") == pytest.approx(0.0)

@@ -52,7 +52,12 @@ def _bt04(res: Results, run: Callable[..., Results]) -> list[Score]:
 
 def _bt06(res: Results, run: Callable[..., Results]) -> list[Score]:
     """BT-06 criterion 1: announced, then suspended before the effective date: the regime's
-    effect on China's magnet exports in Oct–Nov 2025 (±10 %)."""
+    effect on China's magnet exports in Oct–Nov 2025 (±10 %).
+
+    NOTE: scored since the precautionary holders (methodology §6a): buyers hoard from the
+    announcement until the suspension, so the regime moves exports through the model's
+    holders (their cover and build time), no longer an input echo that no parameter moves.
+    """
     base = _without_control(res, run, slice(0, 0))
     e = _series(res, "Exports|Magnet REEs|Magnets", "China")
     e0 = _series(base, "Exports|Magnet REEs|Magnets", "China")
@@ -65,11 +70,10 @@ def _bt06(res: Results, run: Callable[..., Results]) -> list[Score]:
             "band",
             worst,
             score_band(worst, -0.10, 0.10),
-            role="check",
             note=(
-                "input echo: a regime suspended before its effective date never acts in the "
-                "model (front-running also stops at the suspension); no parameter moves it. "
-                "Criterion 2 (a precautionary premium) needs stock holders the model lacks"
+                "the regime never takes effect, but precautionary buyers hoard from the "
+                "announcement to the suspension (methodology §6a) and China exports more; "
+                "criterion 2 (the premium's sign) is not scored: no observed price series"
             ),
         )
     ]

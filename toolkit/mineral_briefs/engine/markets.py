@@ -23,6 +23,7 @@ from mineral_briefs.engine.base import (
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError, ScenarioError
 from mineral_briefs.model.demand import growth_multiple, interpolate_series
+from mineral_briefs.model.holder_rules import RULE_PARAMETERS, HolderRules
 from mineral_briefs.model.magnets import Recipe
 from mineral_briefs.model.simulate import Markets
 
@@ -398,4 +399,5 @@ def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.nda
         downstream_dependence=per_market("downstream_dependence"),
         destruction_multiple=per_market("demand_destruction_multiple"),
         recipe=_recipe(params, keys),
+        holders=HolderRules(**{f: per_market(p) for f, p in RULE_PARAMETERS.items()}),
     )

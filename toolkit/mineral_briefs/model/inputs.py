@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mineral_briefs.model.holder_rules import HolderRules
 from mineral_briefs.model.magnets import Recipe
 
 F = NDArray[np.float64]
@@ -147,6 +148,9 @@ class Markets:
     elasticity at once (methodology §4a). None: no threshold (constant elasticity)."""
     recipe: Recipe | None = None
     """The magnet recipe linking element markets and the magnet stage (§17), None if absent."""
+    holders: HolderRules | None = None
+    """Rules of the commercial, precautionary and speculative holders (§6a); None: the §6
+    commercial rule only."""
 
     @property
     def size(self) -> int:

@@ -12,8 +12,8 @@ net exports are fixed by the control and each zone clears on its own: the price 
 
 Each month is a fixed sequence of named steps, one module per mechanism (pvlib ModelChain
 style): export controls → supply → cost curve → supply outages → zone balance → stocks →
-China's market management → clearing → price floors → flows → accumulators → cost-curve exits
-→ paths and bands → partial adjustment. The steps read the static set-up and
+stock holders → China's market management → clearing → price floors → flows → accumulators →
+cost-curve exits → paths and bands → partial adjustment. The steps read the static set-up and
 update the persistent state of :mod:`mineral_briefs.model.state`. The input and result dataclasses
 live in :mod:`mineral_briefs.model.inputs` and are re-exported here. Equations:
 ``docs/methodology.md``.
@@ -34,6 +34,7 @@ from mineral_briefs.model.cost_curve import (
 from mineral_briefs.model.export_controls import controls_step
 from mineral_briefs.model.floors import floors_step
 from mineral_briefs.model.flows import flows_step
+from mineral_briefs.model.holders import holders_step, init_holders
 from mineral_briefs.model.inputs import (
     BAND_DRAWS_MAX,
     BAND_VARIABLES,
@@ -148,6 +149,7 @@ def simulate(
     cn = init_china(china, s.n, s.m, s.fdt)
     qs = init_quota(controls, markets.q0_t, s.n, s.fdt)  # export quotas' licence book (§5b)
     rs = init_ramp(controls, s.n, s.fdt)  # licences restored over a ramp (§5c)
+    hs = init_holders(s)  # precautionary, speculative holders, catch-up (§6a)
     for i in range(s.t_months):
         mo = start_month(s, st, i)
         controls_step(s, mo, qs, rs)  # withheld volumes, quotas, segmentation (§5)
@@ -158,6 +160,7 @@ def simulate(
         balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
         recipe_balance_step(s, st, mo)  # element demand follows magnet output (§17)
         stocks_step(s, st, mo)  # commercial stocks, strategic stockpiles (§6–7)
+        holders_step(s, hs, st, mo)  # hoarding, speculation, catch-up restocking (§6a)
         china_market_step(s, china, cn, mo, tot)  # quotas and reserve buying (§20)
         clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)
         floors_step(s, mo)  # price floors and their money flows (§8)

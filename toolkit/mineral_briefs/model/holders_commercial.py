@@ -1,0 +1,97 @@
+"""Commercial holders: working stock cover outside China (methodology §6, §6a).
+
+Working stocks start at ``inventory_months`` of world demand (``I_max``). They meet a share θ
+of a base-price gap while they last and are rebuilt from a base-price surplus (the rule of
+methodology §6); with catch-up switched on, buyers also rebuild a depleted working stock over
+their procurement cycle ``τ_r`` once the disruption is over (no control segments the market,
+no gap, a calm price). That rebuilding is extra demand: China's exports overshoot their prior
+level after a control lifts (issue 12, "no catch-up after a disruption ends").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mineral_briefs.model.holder_rules import F
+
+
+def commercial_flows(gap: F, inv: F, inv_max: F, theta: F) -> tuple[F, F]:
+    """Draw and restock of working stock against the zone's base-price gap [fraction of Q0/yr].
+
+    ``r = min(12·I, θ·g)`` if ``g > 0``; ``q = min(12·(I_max − I), θ·(−g))`` if ``g < 0``.
+
+    Parameters
+    ----------
+    gap : array (N, M)
+        Demand minus supply at the base price [fraction of Q0 per year].
+    inv, inv_max : array (N, M)
+        Working stock and its normal level [years of Q0].
+    theta : array (M,)
+        Share θ of the gap met from (or put into) working stock [0–1].
+    """
+    draw = np.where(gap > 0, np.minimum(inv * 12.0, theta * gap), 0.0)
+    restock = np.where(gap < 0, np.minimum((inv_max - inv) * 12.0, theta * -gap), 0.0)
+    return draw, np.maximum(restock, 0.0)
+
+
+def catch_up(gap: F, inv: F, inv_max: F, calm: F, months: F, on: F, room_at_cap: F) -> F:
+    """Catch-up restocking after a disruption [fraction of Q0 per year].
+
+    ``q_cu = on·calm·min(12·max(I_max − I, 0)/τ_r, max(q_cap, 0))`` where the market is not
+    short (``g ≤ 0``), zero otherwise; ``q_cap`` is the extra demand the market can take before
+    its price reaches ``restock_below`` (:func:`restock_room`).
+
+    NOTE: buyers restock at normal prices only. A restocking rate set by the stock gap alone
+    (a sixth of annual demand for two months of stock over a year) lifted the price above
+    ``restock_below``, stopped, and restarted the month after: a cobweb. Capping the purchase
+    at what the market supplies at ``restock_below`` keeps the restocking price-calm.
+
+    Parameters
+    ----------
+    gap : array (N, M)
+        Base-price gap [fraction of Q0 per year].
+    inv, inv_max : array (N, M)
+        Working stock and its normal level [years of Q0].
+    calm : array (N, M)
+        1 where buyers restock at all this month (no control segments the market) [0/1].
+    months : array (M,)
+        τ_r, months over which the stock is rebuilt [months].
+    on : array (M,)
+        Switch ``holders_commercial_catchup`` [0/1].
+    room_at_cap : array (N, M)
+        ``q_cap`` [fraction of Q0 per year].
+    """
+    rate = np.maximum(inv_max - inv, 0.0) * 12.0 / np.maximum(months, 1.0)
+    q = np.minimum(rate, np.maximum(room_at_cap, 0.0))
+    return np.where(gap <= 0, q * calm * on, 0.0)
+
+
+def cap_factor(eps_s: F, eps_d: F, cap: F) -> F:
+    """``c^{ε_s − ε_d}``: the supply/demand ratio at which clearing gives the price ``c``
+    (static per row and market, computed once) [-].
+
+    Parameters
+    ----------
+    eps_s, eps_d : array (N, M)
+        Short-run elasticities [-].
+    cap : array (M,)
+        ``restock_below`` [x P0].
+    """
+    return np.exp((eps_s - eps_d) * np.log(cap))
+
+
+def restock_room(supply: F, demand: F, factor: F) -> F:
+    """Extra demand that leaves the cleared price at ``cap``: ``q_cap = A·c^{ε_s − ε_d} − B``
+    [fraction of Q0 per year]. Clearing scales every demand flow, stock purchases included, by
+    ``P^{ε_d}`` (methodology §4: ``A·P^{ε_s} = (B + q)·P^{ε_d}``); headroom and demand
+    destruction do not bind near the base price.
+
+    Parameters
+    ----------
+    supply, demand : array (N, M)
+        Supply ``A`` and demand ``B`` at the base price, stock flows included
+        [fraction of Q0 per year].
+    factor : array (N, M)
+        :func:`cap_factor` [-].
+    """
+    return supply * factor - demand
