@@ -414,7 +414,13 @@ def test_answer_box_holds_the_four_answers(rendered: Path, sid: str, lang: str) 
     assert priced <= any(q.kind == "usd_per_kg" for q in what), cells[0]
     assert priced <= any(q.kind == "multiple" for q in what), cells[0]
     who = quantities(cells[2], lang)
-    assert sum(q.kind == "usd" for q in who) >= 2, cells[2]
+    focal = b.focal()
+    money = [_f(focal.get(k)) for k in ("buyer_extra_cost_usd", "producer_revenue_change_usd")]
+    # NOTE: where nobody pays anything (the baseline) the cell says so in words, no amounts
+    nobody = all(abs(v) < 0.5 for v in money if math.isfinite(v))
+    said_nothing = i18n.t("answer.pays.buyers_zero", lang).split("{")[0].strip() in cells[2]
+    assert sum(q.kind == "usd" for q in who) >= (0 if nobody else 2), cells[2]
+    assert said_nothing == nobody, (cells[2], money)
 
 
 @pytest.mark.parametrize(("sid", "lang"), _briefs())
