@@ -302,6 +302,9 @@ def _run_locked(
                 remote=remote,
                 takes_text="scenario_text" in declared[j.notebook],
                 siblings=siblings,
+                # NOTE: only while cores would idle (fewer briefs than cores): with a worker
+                # per core the helpers would just compete with the kernels (issue 16).
+                prefetch=j.kind == "brief" and len(todo) < (os.cpu_count() or 1),
             )
             for j, _, _ in todo
         ]
@@ -407,6 +410,7 @@ def _task(
     remote: bool = False,
     takes_text: bool = False,
     siblings: tuple[str, ...] = (),
+    prefetch: bool = False,
 ) -> RenderTask:
     """What a worker needs for ``job`` (plain, picklable values).
 
@@ -424,6 +428,7 @@ def _task(
             timeout=timeout,
             rendered_at=now.isoformat(timespec="seconds"),
             siblings=siblings,
+            prefetch=prefetch,
         )
     if takes_text and isinstance(params.get("scenario"), str):
         from mineral_briefs.scenarios import load_scenario
