@@ -183,3 +183,11 @@ def test_a_stamped_data_check_does_not_import_pandas(cache: Path) -> None:
 
     assert run() == "True"  # the first check reads the tables
     assert run() == "False"  # the stamped one does not even import the data layer
+
+
+def test_no_prefetch_helper_when_every_core_has_a_brief() -> None:
+    from mineral_briefs.render.pool import spare_cores
+
+    cores = os.cpu_count() or 1
+    assert not spare_cores(cores)  # a worker per core: a helper would only compete
+    assert not spare_cores(cores + 3)

@@ -73,6 +73,22 @@ def _load_exporter() -> None:
         vega_bundle()
 
 
+def spare_cores(briefs: int) -> bool:
+    """Whether the machine has cores the run's kernels leave idle: fewer briefs than cores
+    and a 1-minute load average below the core count.
+
+    # NOTE: the prefetch helper (issue 16) is speculative work, about 2 CPU-s per brief on
+    # top of the kernel's; it shortens a cold brief only when it runs on an otherwise idle
+    # core. With a worker per core, or a machine already busy, it would compete instead.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this platform
+        load = 0.0
+    return briefs < cores and load < cores
+
+
 def _terminate_tree(pids: Iterable[int]) -> None:
     """Terminate processes and all their descendants (kernels live in their own sessions)."""
     import psutil

@@ -24,7 +24,7 @@ from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_i
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
-from mineral_briefs.render.pool import run_local
+from mineral_briefs.render.pool import run_local, spare_cores
 from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
 from mineral_briefs.render.retention import (
     apply_retention,
@@ -302,9 +302,7 @@ def _run_locked(
                 remote=remote,
                 takes_text="scenario_text" in declared[j.notebook],
                 siblings=siblings,
-                # NOTE: only while cores would idle (fewer briefs than cores): with a worker
-                # per core the helpers would just compete with the kernels (issue 16).
-                prefetch=j.kind == "brief" and len(todo) < (os.cpu_count() or 1),
+                prefetch=j.kind == "brief" and spare_cores(len(todo)),
             )
             for j, _, _ in todo
         ]
