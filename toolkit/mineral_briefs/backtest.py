@@ -315,6 +315,11 @@ def run_backtests(
 ) -> pd.DataFrame:
     """Replay and score backtest episodes with the deterministic (central) parameter set.
 
+    The engine runs go through the disk cache (:func:`mineral_briefs.engine.cache.cached_run`)
+    when the dataset is the one read from its folder's files: every brief shows the same
+    record, so a cold brief reads it instead of running ten engine runs again (issue 16). A
+    dataset edited in memory (tests, leave-one-out fits) runs the engine every time.
+
     Parameters
     ----------
     episodes : sequence of str, optional
@@ -330,7 +335,9 @@ def run_backtests(
         log_error, passed, source_id``.
     """
     from mineral_briefs.data import load_dataset
+    from mineral_briefs.data.dataset import read_from_files
     from mineral_briefs.engine import run
+    from mineral_briefs.engine.cache import cached_run
     from mineral_briefs.scenarios import load_backtest
 
     ds = dataset if dataset is not None else load_dataset()
@@ -345,8 +352,12 @@ def run_backtests(
             + ", ".join(EVALUATORS)
         )
 
+    # NOTE: the cache key holds the data *file* checksums, so only a dataset read from those
+    # files may use it; the same arguments either way (draws=0, what-if and tornado rows).
+    engine = cached_run if read_from_files(ds) else run
+
     def runner(sc: object) -> Results:
-        return run(sc, ds, draws=0)  # type: ignore[arg-type]
+        return engine(sc, ds, draws=0)  # type: ignore[arg-type]
 
     from mineral_briefs.engine import _Params
 

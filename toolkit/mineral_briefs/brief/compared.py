@@ -334,6 +334,19 @@ def _focal_value(kpis: pd.DataFrame, mineral: str, stage: str, kpi: str) -> floa
     return float(hit["value"].iloc[0]) if len(hit) else float("nan")
 
 
+def planned_runs(scenario: Any, results: Any, mineral: str, stage: str) -> list[Any]:
+    """The scenarios :func:`compare` runs (central only), in its order: each lever's variant,
+    and after ``alliance`` its reference. Read by :mod:`mineral_briefs.brief.prefetch`."""
+    own_short = _focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
+    if not (math.isfinite(own_short) and own_short > 0):
+        return []
+    out = []
+    for lever, (sc, _, _) in variants(scenario, results, mineral, stage).items():
+        if sc is not None:
+            out.extend([sc, wider_reference(scenario)] if lever == "alliance" else [sc])
+    return out
+
+
 def compare(
     scenario: Any, results: Any, dataset: Any, mineral: str, stage: str
 ) -> list[LeverResult]:

@@ -269,12 +269,13 @@ def _backtest_record(dataset: Any) -> pd.DataFrame | None:
     key = tuple(sorted(getattr(dataset, "checksums", {}).items()))
     if key not in _BACKTESTS:
         try:
-            from mineral_briefs import backtest
+            from mineral_briefs import backtest_cache
         except ImportError:  # pragma: no cover - backtest module absent in an old install
             _BACKTESTS[key] = None
         else:
             try:
-                _BACKTESTS[key] = backtest.run_backtests(dataset=dataset)
+                # NOTE: from disk when scored before with the same inputs (issue 16)
+                _BACKTESTS[key] = backtest_cache.cached_backtests(dataset)
             except Exception as exc:  # noqa: BLE001 - a failing backtest must not kill a brief
                 log.warning("backtests failed: %s", exc)
                 _BACKTESTS[key] = None

@@ -105,6 +105,37 @@ def as_of_date(as_of: str | dt.date | None) -> dt.date:
         raise ScenarioError(f"as_of {as_of!r}: {err}") from None
 
 
+def resolve_run(
+    scenario: str,
+    draws: int | None = -1,
+    seed: int | None = -1,
+    scenario_text: str = "",
+    overrides: str | None = None,
+) -> tuple[Any, int, int]:
+    """The brief's scenario (``extends`` and ``overrides`` applied), draws and seed.
+
+    Parameters as in :func:`prepare`; shared with :mod:`mineral_briefs.brief.prefetch`, which
+    must ask the engine for exactly the runs the brief will.
+
+    Returns
+    -------
+    tuple
+        ``(scenario, draws, seed)``: the validated :class:`~mineral_briefs.scenarios.Scenario`,
+        the number of Monte Carlo draws [-] and the random seed [-].
+    """
+    from mineral_briefs.scenarios import load_scenario, parse_scenario
+    from mineral_briefs.scenarios.patch import apply_overrides
+
+    sc = (
+        parse_scenario(scenario_text, source=scenario) if scenario_text else load_scenario(scenario)
+    )
+    if overrides:
+        sc = apply_overrides(sc, overrides)
+    n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
+    n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
+    return sc, n_draws, n_seed
+
+
 def prepare(
     scenario: str,
     language: str = "en",
@@ -145,19 +176,12 @@ def prepare(
     from mineral_briefs import export
     from mineral_briefs.data import load_dataset
     from mineral_briefs.engine.cache import cached_run
-    from mineral_briefs.scenarios import load_scenario, parse_scenario
-    from mineral_briefs.scenarios.patch import apply_overrides, describe_overrides, parse_overrides
+    from mineral_briefs.scenarios.patch import describe_overrides, parse_overrides
 
     i18n.check_language(language)
     day = as_of_date(as_of)
-    sc = (
-        parse_scenario(scenario_text, source=scenario) if scenario_text else load_scenario(scenario)
-    )
-    if overrides:
-        sc = apply_overrides(sc, overrides)
+    sc, n_draws, n_seed = resolve_run(scenario, draws, seed, scenario_text, overrides)
     dataset = load_dataset()
-    n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
-    n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
     # NOTE: through the disk cache: both languages and the comparison share one computation.
     results = cached_run(sc, dataset, draws=n_draws, seed=n_seed)
     charts.register_theme()

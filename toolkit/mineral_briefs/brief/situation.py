@@ -41,6 +41,13 @@ def suspension_extended_variant(dataset: Any) -> Any:
     )
 
 
+def shows_branches(scenario_id: str, events: Any, as_of: Any) -> bool:
+    """Whether a brief of ``scenario_id`` dated ``as_of`` shows both branches (and so runs the
+    engine on :func:`suspension_extended_variant`): the scenario models the end of the
+    suspension and, on ``as_of``, its outcome is unknown."""
+    return scenario_id in BRANCH_SCENARIOS and suspension_state(events, as_of) == "unknown"
+
+
 class SituationSection(BriefBase):
     """``situation`` and ``news_vs_data``."""
 
@@ -60,9 +67,9 @@ class SituationSection(BriefBase):
         results, and the counterpart (suspension extended).
         """
         events = self.dataset.policy_events
-        own = BRANCH_SCENARIOS.get(self.scenario_id)
-        if own is None or suspension_state(events, self.as_of) != "unknown":
+        if not shows_branches(self.scenario_id, events, self.as_of):
             return ""
+        own = BRANCH_SCENARIOS[self.scenario_id]
         found = decisive_suspension_end(events)
         assert found is not None  # suspension_state found it
         end = i18n.fmt_date(found[0], self.language)

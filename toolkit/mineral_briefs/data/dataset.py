@@ -101,6 +101,21 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
+def read_from_files(dataset: Dataset) -> bool:
+    """True when ``dataset`` is the very object :func:`load_dataset` read from its folder's
+    current files (not a copy edited in memory, e.g. by ``dataclasses.replace``).
+
+    Only such a dataset may key a disk cache by its file ``checksums``; nothing is read here
+    (the folder's files are only stat'ed).
+    """
+    try:
+        key = _stat_key(Path(dataset.data_dir))
+    except (OSError, TypeError):
+        return False
+    with _LOCK:
+        return _CACHE.get(key) is dataset
+
+
 def _stat_key(data_dir: Path) -> tuple[object, ...]:
     parts: list[object] = [str(data_dir)]
     for spec in TABLES.values():

@@ -38,12 +38,14 @@ def _check_data(data_dir: Path | None, ctx: KeyContext | None = None) -> None:
     folder already validated with the same content by the same code is not read again: a stamp
     in the user cache records it. Each kernel still validates the tables when it loads them.
     """
-    from mineral_briefs.data import load_dataset
-
     folder = Path(data_dir) if data_dir else default_data_dir()
     stamp = _data_ok_stamp(folder, ctx) if ctx is not None else None
     if stamp is not None and stamp.is_file():
         return
+    # NOTE: imported only past the stamp: the data layer imports pandas (about 0.7 s on a
+    # quiet machine), which a stamped run never needs in the parent (issue 16).
+    from mineral_briefs.data import load_dataset
+
     load_dataset(folder)
     if stamp is not None:
         # NOTE: best effort: a read-only cache only costs the next run this check again.

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 
 from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids, preload
-from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one
+from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one, start_prefetch
 
 # NOTE: every module logs to the one "mineral_briefs.render" logger: run.py attaches render.log
 # and the console forwarding to it, so a move between modules never changes the log.
@@ -39,9 +39,14 @@ def _exit_when_orphaned() -> None:
     os._exit(1)
 
 
-def _pool_init(log_level: int, cwd: str | None = None) -> None:
+def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None = None) -> None:
     """ProcessPool initializer: ignore SIGINT (the parent coordinates), watch for the parent's
-    death, start the kernel, and load the exporter and the Vega bundle while the kernel boots."""
+    death, start the kernel, and load the exporter and the Vega bundle while the kernel boots.
+
+    With ``first`` (the pool's only task, asking for a prefetch), its engine runs are computed
+    first instead (:func:`.worker.start_prefetch`), and the exporter loads after them, while
+    the kernel still runs the notebook (issue 16: cold single brief).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, name="orphan-watch", daemon=True).start()
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -54,11 +59,34 @@ def _pool_init(log_level: int, cwd: str | None = None) -> None:
             # NOTE: the kernel imports the toolkit and reads the data while this process
             # imports papermill and loads the exporter (issue 16: cold single brief).
             threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True).start()
+    if first is not None and start_prefetch(first, then=_load_exporter) is not None:
+        return
+    _load_exporter()
+
+
+def _load_exporter() -> None:
+    """Load the HTML exporter and the Vega bundle (each cached for the process)."""
     with contextlib.suppress(Exception):
         from mineral_briefs.export import get_exporter, vega_bundle
 
         get_exporter()
         vega_bundle()
+
+
+def spare_cores(briefs: int) -> bool:
+    """Whether the machine has cores the run's kernels leave idle: fewer briefs than cores
+    and a 1-minute load average below the core count.
+
+    # NOTE: the prefetch helper (issue 16) is speculative work, about 2 CPU-s per brief on
+    # top of the kernel's; it shortens a cold brief only when it runs on an otherwise idle
+    # core. With a worker per core, or a machine already busy, it would compete instead.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this platform
+        load = 0.0
+    return briefs < cores and load < cores
 
 
 def _terminate_tree(pids: Iterable[int]) -> None:
@@ -121,8 +149,14 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
         n = max(1, min(jobs, len(remaining)))
         cwds = {t.cwd for t in remaining}
         first_cwd = remaining[0].cwd if len(cwds) == 1 else None
+        # NOTE: a lone brief asking for a prefetch starts it in the initializer, beside the
+        # kernel's boot, instead of after the exporter is loaded (issue 16).
+        first = remaining[0] if len(remaining) == 1 and remaining[0].prefetch else None
         pool = ProcessPoolExecutor(
-            max_workers=n, mp_context=ctx, initializer=_pool_init, initargs=(level, first_cwd)
+            max_workers=n,
+            mp_context=ctx,
+            initializer=_pool_init,
+            initargs=(level, first_cwd, first),
         )
         pending: dict[Future[RenderOutcome], RenderTask] = {}
         broken: list[RenderTask] = []

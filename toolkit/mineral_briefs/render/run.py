@@ -24,7 +24,7 @@ from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_i
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
-from mineral_briefs.render.pool import run_local
+from mineral_briefs.render.pool import run_local, spare_cores
 from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
 from mineral_briefs.render.retention import (
     apply_retention,
@@ -302,6 +302,7 @@ def _run_locked(
                 remote=remote,
                 takes_text="scenario_text" in declared[j.notebook],
                 siblings=siblings,
+                prefetch=j.kind == "brief" and spare_cores(len(todo)),
             )
             for j, _, _ in todo
         ]
@@ -407,6 +408,7 @@ def _task(
     remote: bool = False,
     takes_text: bool = False,
     siblings: tuple[str, ...] = (),
+    prefetch: bool = False,
 ) -> RenderTask:
     """What a worker needs for ``job`` (plain, picklable values).
 
@@ -424,6 +426,7 @@ def _task(
             timeout=timeout,
             rendered_at=now.isoformat(timespec="seconds"),
             siblings=siblings,
+            prefetch=prefetch,
         )
     if takes_text and isinstance(params.get("scenario"), str):
         from mineral_briefs.scenarios import load_scenario

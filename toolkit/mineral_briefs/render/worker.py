@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,9 @@ class RenderTask:
     """The notebook's JSON, when sent as text (Dask: the path exists on the client only)."""
     siblings: tuple[str, ...] = ()
     """Page names of the run's plan and of stored pages: the only pages a brief links to."""
+    prefetch: bool = False
+    """Compute the brief's engine runs in this worker while its kernel runs the notebook
+    (:mod:`mineral_briefs.brief.prefetch`): for a core that would otherwise idle."""
 
 
 @dataclass
@@ -199,8 +205,15 @@ def render_one(task: RenderTask) -> RenderOutcome:
         nb = _with_reset_cell(task.notebook, task.notebook_text)
         _LAST.data.clear()
         restarts_before = st.restarts
+        helper = start_prefetch(task)
         executed = _execute(st, task, nb, engine, out)
         out.execute_s = time.perf_counter() - t0
+        if helper is not None:
+            # NOTE: by now the kernel has read every run the helper computes (or failed):
+            # joining keeps its CPU time inside this brief, never in the next one's.
+            helper.join()
+            with _HELPERS_LOCK:
+                _HELPERS.pop(task.name, None)
         if executed is None and st.km is not None and not st.alive():
             st.shutdown()
         out.kernel_restarts = st.restarts - restarts_before
@@ -218,6 +231,49 @@ def render_one(task: RenderTask) -> RenderOutcome:
                     out.failed_notebook = scrub_paths(text, task)
         _LAST.data.clear()
         return out
+
+
+_HELPERS: dict[str, threading.Thread] = {}
+_HELPERS_LOCK = threading.Lock()
+
+
+def _helper_body(parameters: dict[str, Any], then: Callable[[], None] | None) -> None:
+    """:func:`mineral_briefs.brief.prefetch.prefetch` (its errors left to the kernel's run),
+    then ``then``."""
+    try:
+        from mineral_briefs.brief.prefetch import prefetch
+
+        prefetch(parameters)
+    except Exception as exc:  # noqa: BLE001 - the brief itself reports any problem
+        logging.getLogger("mineral_briefs.render").debug("prefetch skipped: %s", exc)
+    if then is not None:
+        with contextlib.suppress(Exception):
+            then()
+
+
+def start_prefetch(
+    task: RenderTask, then: Callable[[], None] | None = None
+) -> threading.Thread | None:
+    """Start, once per task, the thread that prefetches ``task``'s engine runs and then calls
+    ``then``; None (and ``then`` not called) unless the task asks for it and is a brief.
+
+    The pool starts it as soon as the kernel is launched (:func:`.pool._pool_init`);
+    :func:`render_one` starts it otherwise, and joins it after the notebook ran.
+    """
+    if not task.prefetch or "scenario" not in task.parameters:
+        return None
+    with _HELPERS_LOCK:
+        helper = _HELPERS.get(task.name)
+        if helper is None:
+            helper = threading.Thread(
+                target=_helper_body,
+                args=(dict(task.parameters), then),
+                name=f"prefetch-{task.name}",
+                daemon=True,
+            )
+            _HELPERS[task.name] = helper
+            helper.start()
+    return helper
 
 
 def _with_reset_cell(path: str, text: str = "") -> Any:

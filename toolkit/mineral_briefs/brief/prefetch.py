@@ -1,0 +1,88 @@
+"""Engine runs of a brief computed beside its kernel, so that the kernel reads them (issue 16).
+
+A cold brief spends most of its cells in engine runs it cannot start before the previous one
+returns: the central run, the backtest record, the levers compared and, while the end of the
+suspension is unrecorded, the other branch. :func:`prefetch` asks the engine for the same runs
+through the disk cache (:func:`mineral_briefs.engine.cache.cached_run`) from the render worker,
+which otherwise only waits for the kernel, in an order that complements the kernel's: what the
+kernel needs last first. Whichever process reaches a run first computes it under the cache's
+per-key lock; the other waits and reads the stored entry. The brief itself is unchanged: its
+kernel still asks for every run and gets the very results it would have computed.
+
+# NOTE: a run prefetched in vain (a different scenario, a notebook that asks for other runs)
+# costs CPU time, never a wrong number: every entry is keyed by its full inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger("mineral_briefs.brief")
+
+
+def prefetch(parameters: Mapping[str, Any]) -> int:
+    """Compute the engine runs of a brief with these notebook ``parameters`` into the cache.
+
+    Parameters
+    ----------
+    parameters
+        The brief notebook's parameters (``scenario``, ``draws``, ``seed``, ``as_of``,
+        ``scenario_text``, ``overrides``; ``language`` does not change any run).
+
+    Returns
+    -------
+    int
+        How many engine results were asked for (each computed here or read from the cache;
+        the backtest record counts once); 0 when the disk cache is off (nothing could be
+        shared with the kernel).
+
+    Raises
+    ------
+    ScenarioError, DataError
+        For a scenario or data folder the brief itself would refuse (the caller ignores them:
+        the kernel reports the problem, naming the file).
+    """
+    from mineral_briefs.engine.cache import cached_run, enabled
+
+    if not enabled():
+        return 0
+    from mineral_briefs.backtest_cache import cached_backtests
+    from mineral_briefs.brief.compared import planned_runs
+    from mineral_briefs.brief.prepare import _focal, as_of_date, resolve_run
+    from mineral_briefs.brief.situation import shows_branches, suspension_extended_variant
+    from mineral_briefs.data import load_dataset
+
+    sc, draws, seed = resolve_run(
+        str(parameters.get("scenario", "baseline")),
+        int(parameters.get("draws", -1)),
+        int(parameters.get("seed", -1)),
+        str(parameters.get("scenario_text", "") or ""),
+        str(parameters.get("overrides", "") or "") or None,
+    )
+    day = as_of_date(str(parameters.get("as_of", "") or "") or None)
+    ds = load_dataset()
+    n = 0
+    # NOTE: the kernel's order is central run, backtest record (the header's flags), levers
+    # compared, branches; here the runs that do not wait for the central one come first, and
+    # the levers last to first, so the two processes meet in the middle instead of queueing
+    # on the same key.
+    try:
+        # NOTE: the stored record, not the brief's per-process memo: a long-lived process (the
+        # preview) must still find it on disk for the next kernel.
+        cached_backtests(ds)
+        n += 1
+    except Exception as exc:  # noqa: BLE001 - the brief reports a failing backtest itself
+        log.debug("backtest record not prefetched: %s", exc)
+    if shows_branches(str(sc.id), ds.policy_events, day):
+        cached_run(suspension_extended_variant(ds), ds, draws=draws, seed=seed)
+        n += 1
+    results = cached_run(sc, ds, draws=draws, seed=seed)
+    n += 1
+    mineral, stage = _focal(sc, results)
+    for variant in reversed(planned_runs(sc, results, mineral, stage)):
+        cached_run(variant, ds, central_only=True)
+        n += 1
+    log.debug("prefetched %d engine runs for %s", n, sc.id)
+    return n
