@@ -362,3 +362,12 @@ def test_answer_box_names_no_peak_year_when_nobody_pays(language: str) -> None:
     assert i18n.t("answer.pays.buyers_zero", language).split(":")[0] in box
     pays = box.split(i18n.t("answer.who_pays", language))[1]
     assert "2025" not in pays  # the base year is no "peak year" of a zero amount
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_leaves_out_a_zero_budget_cost_without_fiscal_levers(language: str) -> None:
+    # stockpile_response has no floor at all: "taxpayers: nothing" is no news on the first screen
+    b = prepared("stockpile_response", language)
+    assert not b.scenario.price_floors
+    head = i18n.t("answer.pays.taxpayers", language).split(":")[0]
+    assert head not in text_of(str(b.answer()))

@@ -274,6 +274,8 @@ class AnswerSection(BriefBase):
             # NOTE: no money at all: no peak year to name (the baseline's "USD 0 in the peak
             # year 2025" read as if something had happened in 2025).
             zero = abs(total) < 0.5 and not abs(peak) >= 0.5
+            if zero and who == "taxpayers" and not self._fiscal_levers:
+                continue  # no floor or offtake: a zero budget cost is no news
             lines.append(
                 self.t(
                     f"answer.pays.{who}" + ("_zero" if zero else ""),
@@ -284,6 +286,11 @@ class AnswerSection(BriefBase):
                 )
             )
         return "<br>".join(lines) if lines else self.t("answer.pays.none")
+
+    @property
+    def _fiscal_levers(self) -> bool:
+        """Whether the scenario has a lever paid from budgets (a CfD or offtake floor)."""
+        return any(f.instrument != "variable_tariff" for f in self.scenario.price_floors)
 
     def _helps(self) -> str:
         rows = self.compared_levers
