@@ -32,6 +32,14 @@ class _WorkerState:
         self.runs = 0
         self.restarts = 0
         self.lock = threading.Lock()
+        self.warming: threading.Thread | None = None
+        """The preload of a just-started kernel (:func:`preload`), while it runs."""
+
+    def wait_warm(self, timeout: float = 120.0) -> None:
+        """Wait for the kernel's preload, so a brief's cell times hold none of it."""
+        warm, self.warming = self.warming, None
+        if warm is not None:
+            warm.join(timeout)
 
     def kernel(self, cwd: str, kernel_name: str, startup_timeout: float) -> Any:
         from jupyter_client.manager import AsyncKernelManager
@@ -230,11 +238,15 @@ def _mb_preload():
         load_dataset()
     except Exception:
         pass  # the brief's own load reports it, naming the file
+    import gc
+    gc.collect()
+    gc.freeze()  # see worker.RESET_SOURCE: the imports and data are never garbage
 _mb_preload()
 del _mb_preload
 """
 """Queued on a just-started kernel: the brief's imports (pandas, altair, the toolkit) and the data
-tables, which the brief's first cell would otherwise wait for. Leaves nothing in the namespace."""
+tables, which the brief's first cell would otherwise wait for; then the heap is frozen (see
+``worker.RESET_SOURCE``). Leaves nothing in the namespace."""
 
 
 def preload(km: Any, timeout: float = 120.0) -> None:

@@ -271,7 +271,7 @@ def _run_locked(
     entries: dict[str, Any] = manifest["briefs"]
     ctx = key_context(settings.data_dir)
     todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
-    _longest_first(todo, entries)
+    _schedule(todo, entries)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
     emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
     logger.info(
@@ -313,13 +313,17 @@ def _run_locked(
             if remote
             else run_local(tasks, n_workers)
         )
+        close = getattr(outcomes, "close", None) or (lambda: None)
         try:
             _store_outcomes(outcomes, todo, out, entries, ctx, report, settings)
-        finally:
-            close = getattr(outcomes, "close", None)
-            if close:
-                close()
+        except BaseException:
+            close()
             _write_manifest_and_index(out, manifest, stamp, report)
+            raise
+        # NOTE: the index first, then the workers' shutdown is waited for (they began it when
+        # the last brief came back): the two overlap instead of adding up.
+        _write_manifest_and_index(out, manifest, stamp, report)
+        close()
     elif any(r.status == "reused" for r in report.results) or not all(
         (out / f).is_file() for f in (INDEX, MANIFEST, METHODOLOGY_HTML)
     ):
@@ -386,17 +390,47 @@ def _up_to_date(prev: dict[str, Any], key: str, out: Path, pdf_exe: str | None) 
     )
 
 
-def _longest_first(todo: list[_Todo], entries: dict[str, Any]) -> None:
-    """Sort ``todo`` in place by expected execution time, longest first."""
+def _schedule(todo: list[_Todo], entries: dict[str, Any]) -> None:
+    """Order ``todo`` in place so that each engine result is computed once, by a busy worker.
 
-    # NOTE: longest first (previous run's time; the comparison brief, which runs every scenario,
-    # before unknowns) so that no long brief starts last while the other workers idle.
+    Three waves, each longest first (previous run's execute time; unknown keeps plan order):
+
+    1. one brief per engine result (scenario, parameters but the language): these compute it;
+    2. the other languages' briefs: their results are in the engine cache by the time they
+       start (a wave-1 brief of another scenario runs beside them, never their own);
+    3. the comparison briefs, which read every scenario's result: last, so they wait for none.
+
+    # NOTE: the old plain longest-first order started ``baseline-en`` and ``baseline-de`` (and
+    # both comparison briefs) together: one worker computed while the other waited on the
+    # engine cache's key lock, idle — the largest gap between the suite and its floor.
+    """
+
     def expected_s(item: _Todo) -> float:
         prev_s = (entries.get(item[0].name) or {}).get("seconds") or {}
         known = prev_s.get("execute")
-        return float(known) if known else (1e6 if item[0].kind == "compare" else 1e5)
+        return float(known) if known else 0.0
 
-    todo.sort(key=expected_s, reverse=True)
+    seen: set[str] = set()
+    waves: dict[int, list[_Todo]] = {1: [], 2: [], 3: []}
+    for item in todo:
+        job = item[0]
+        if job.kind == "compare":
+            waves[3].append(item)
+            continue
+        result = _result_identity(job)
+        waves[2 if result in seen else 1].append(item)
+        seen.add(result)
+    todo[:] = [
+        item for wave in (1, 2, 3) for item in sorted(waves[wave], key=expected_s, reverse=True)
+    ]
+
+
+def _result_identity(job: BriefJob) -> str:
+    """What a brief's engine result depends on among its job's fields (not its language)."""
+    import json
+
+    params = {k: v for k, v in job.parameters.items() if k != "language"}
+    return json.dumps([str(job.notebook), job.scenario, params], sort_keys=True, default=str)
 
 
 def _task(
@@ -456,7 +490,11 @@ def _store_outcomes(
 ) -> None:
     """Store each outcome as it arrives (files written atomically), then log and report it."""
     by_name = {j.name: (j, key, inputs) for j, key, inputs in todo}
+    left = set(by_name)
+    # NOTE: stop at the last brief's outcome without asking for more: the executor is then
+    # closed by the caller after the index is written (see _run_locked).
     for outcome in outcomes:
+        left.discard(outcome.name)
         job, key, inputs = by_name[outcome.name]
         result = _store_outcome(
             out, job, key, inputs, outcome, entries, settings.now, settings.pdf_exe
@@ -465,6 +503,8 @@ def _store_outcomes(
         entries[job.name]["packages"] = dict(ctx.packages)
         report.results.append(result)
         _log_result(result, settings.emit)
+        if not left:
+            break
 
 
 def _log_result(result: BriefResult, emit: Reporter) -> None:
