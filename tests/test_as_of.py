@@ -215,6 +215,30 @@ def test_set_status_refuses_a_bad_status_and_leaves_the_files(data_copy) -> None
     )
 
 
+def test_set_status_of_an_unknown_event_names_the_file_and_leaves_it(data_copy) -> None:
+    data, curated = data_copy
+    before = (curated / "policy_events.yaml").read_bytes()
+    with pytest.raises(DataError) as err:
+        set_event_status("no-such-event", "happened", "MOFCOM_2025", curated=curated,
+                         data_dir=data)  # fmt: skip
+    assert "policy_events.yaml: no event with event_id 'no-such-event'" in str(err.value)
+    assert (curated / "policy_events.yaml").read_bytes() == before
+
+
+def test_set_status_puts_both_files_back_when_the_refresh_fails(data_copy) -> None:
+    data, curated = data_copy
+    yaml_path = curated / "policy_events.yaml"
+    # another record already broken by hand (not yet refreshed): the rebuilt CSV cannot validate
+    broken = yaml_path.read_text(encoding="utf-8").replace("  kind: embargo\n", "  kind: ban\n", 1)
+    yaml_path.write_text(broken, encoding="utf-8")
+    csv_before = (data / "policy_events.csv").read_bytes()
+    with pytest.raises(DataError, match="kind"):
+        set_event_status("cn-suspension-end-2026", "happened", "MOFCOM_2025", curated=curated,
+                         data_dir=data)  # fmt: skip
+    assert yaml_path.read_text(encoding="utf-8") == broken
+    assert (data / "policy_events.csv").read_bytes() == csv_before
+
+
 @pytest.mark.parametrize("bad", ["2026-13-01", "01.12.2026", "2026-1-5", "today"])
 def test_bad_as_of_exits_2_naming_the_option_and_the_form(bad: str, capsys) -> None:
     with pytest.raises(SystemExit) as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from mineral_briefs import engine
-from mineral_briefs.brief import answer, compared
+from mineral_briefs.brief import answer, compared, compared_csv
 from mineral_briefs.data import load_dataset
 from mineral_briefs.scenarios import load_scenario
 
@@ -139,7 +139,7 @@ def test_no_shortfall_runs_no_lever(ds) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_csv_rows_carry_every_measure(rows) -> None:  # type: ignore[no-untyped-def]
-    out = compared.csv_rows(rows, "controls_oct2025", MI, ST)
+    out = compared_csv.csv_rows(rows, "controls_oct2025", MI, ST)
     kpis = {r["kpi"] for r in out}
     # seven measures per lever and the materiality threshold the answer box quotes
     assert len(out) == 7 * len(compared.LEVERS) + 1 == len(kpis)

@@ -6,26 +6,11 @@ import numpy as np
 import pytest
 from mineral_briefs.model.inputs import Controls
 from mineral_briefs.model.licence_ramp import init_ramp, restored_share
-
-NAN = np.nan
+from model_fixtures import one_control
 
 
 def _controls(restore: float, suspended: float = 6.0) -> Controls:
-    one = np.array
-    return Controls(
-        announced=one([0.0]),
-        effective=one([0.0]),
-        suspended=one([suspended]),
-        snap_back=one([NAN]),
-        ends=one([NAN]),
-        front_months=one([0.0]),
-        leakage=one([0.0]),
-        link_market=np.array([0]),
-        link_control=np.array([0]),
-        link_coef=one([1.0]),
-        link_mode=np.array([0]),
-        restore_months=one([restore]),
-    )
+    return one_control(suspended=suspended, restore_months=restore)
 
 
 def _path(c: Controls, w_in_force: float, months: int) -> list[float]:

@@ -6,30 +6,13 @@ import numpy as np
 import pytest
 from mineral_briefs.model.inputs import Controls
 from mineral_briefs.model.quota import init_quota, quota_share
-
-NAN = np.nan
+from model_fixtures import one_control
 
 
 def _controls(quota_t: float, period: float, carry: float, use: float) -> Controls:
     """One control on one market (Q0 = 1200 t/yr), in force from month 0."""
-    one = np.array
-    return Controls(
-        announced=one([0.0]),
-        effective=one([0.0]),
-        suspended=one([NAN]),
-        snap_back=one([NAN]),
-        ends=one([NAN]),
-        front_months=one([0.0]),
-        leakage=one([0.0]),
-        link_market=np.array([0]),
-        link_control=np.array([0]),
-        link_coef=one([1.0]),
-        link_mode=np.array([0]),
-        quota_t=one([quota_t]),
-        quota_period=one([period]),
-        quota_carry=one([carry]),
-        quota_use=one([use]),
-        restore_months=one([0.0]),
+    return one_control(
+        quota_t=quota_t, quota_period=period, quota_carry=carry, quota_use=use, restore_months=0.0
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mineral_briefs.errors import ScenarioError
+from mineral_briefs.errors import ScenarioError, excerpt
 from mineral_briefs.scenarios import load_scenario
 
 
@@ -66,6 +66,8 @@ def test_date_that_does_not_exist_names_line_and_value(tmp_path: Path) -> None:
 def test_5000_digit_number_is_refused_without_python_advice(tmp_path: Path) -> None:
     text = _load(tmp_path, "horizon: {start: 2026-01, months: " + "9" * 5000 + "}\n")
     assert "number with 5,000 characters" in text and "at most 40" in text
+    # NOTE: one excerpt helper for every error (errors.excerpt): 20 digits, then the cut mark.
+    assert "(" + "9" * 20 + "…); allowed" in text
     assert "set_int_max_str_digits" not in text
     assert len(text) < 300
 
@@ -77,3 +79,10 @@ def test_unstattable_path_is_a_clear_error_not_a_traceback(tmp_path: Path) -> No
     path = tmp_path / ("a" * 300 + ".yaml")
     with pytest.raises(ScenarioError, match="cannot read file: File name too long"):
         load_scenario(path)
+
+
+def test_unquoted_excerpt_stays_escaped_and_short() -> None:
+    # an exception's own text is shown without quotes, but a terminal escape in it is not obeyed
+    assert excerpt("bad \x1b[31mred\u202e", quote=False) == "bad \\x1b[31mred\\u202e"
+    assert excerpt("x" * 50, 10, quote=False) == "x" * 10 + "…"
+    assert excerpt("x" * 50, 10) == "'" + "x" * 10 + "…'"

@@ -27,12 +27,23 @@ class MissingExtraError(MineralBriefsError):
     """An optional part (an extra such as ``[parquet]`` or ``[dask]``) is not installed."""
 
 
-def excerpt(value: object, limit: int = 40) -> str:
+def excerpt(value: object, limit: int = 40, *, quote: bool = True) -> str:
     """``value`` quoted for an error line: escaped (``repr``) and cut to ``limit`` characters.
 
     An error about a file must never print the file back (a symlink to ``/etc/shadow`` given
     as a release would otherwise have its first line echoed); a short escaped excerpt is enough
     to find the cell.
+
+    Parameters
+    ----------
+    value
+        What to quote; any object, shown as its ``str``.
+    limit
+        Characters of ``value`` kept before the ``…`` that marks a cut [characters].
+    quote
+        ``False`` drops the surrounding quotes (the text stays escaped), for an excerpt that
+        reads as part of the sentence, such as an exception's own message.
     """
     text = str(value)
-    return repr(text[:limit] + "…") if len(text) > limit else repr(text)
+    quoted = repr(text[:limit] + "…") if len(text) > limit else repr(text)
+    return quoted if quote else quoted[1:-1]

@@ -50,20 +50,11 @@ def set_event_status(
         left as they were.
     """
     from mineral_briefs.data import load_dataset
-    from mineral_briefs.data.curate import build_policy_events, write_tables
     from mineral_briefs.data.schemas import EVENT_STATUS
     from mineral_briefs.workspace import writable_data_dir
 
     data_dir = writable_data_dir(data_dir)
-    # NOTE: the records beside the data being changed, not the built-in ones: the YAML edited
-    # here must be the one that data folder is built from (and never the installed package's).
-    curated = Path(curated) if curated else data_dir / "curated"
-    if not (curated / "policy_events.yaml").is_file():
-        raise DataError(
-            f"{curated}: no policy_events.yaml here; pass --curated with the folder of the "
-            "hand-written records that this data folder is built from"
-        )
-    yaml_path = curated / "policy_events.yaml"
+    yaml_path = _policy_events_yaml(curated, data_dir)
     if status not in EVENT_STATUS:
         raise DataError(
             f"{yaml_path}: status {status!r} is not allowed: must be one of "
@@ -73,6 +64,34 @@ def set_event_status(
     if source_id not in known:
         raise DataError(f"--source {source_id!r} is not in sources.csv (add it there first)")
     text = yaml_path.read_text(encoding="utf-8")
+    new_text = _with_event_status(text, event_id, status, source_id, yaml_path)
+    _write_and_validate(yaml_path, text, new_text, data_dir)
+    return data_dir / "policy_events.csv"
+
+
+def _policy_events_yaml(curated: Path | None, data_dir: Path) -> Path:
+    """``policy_events.yaml`` of the hand-written records the data folder is built from."""
+    # NOTE: the records beside the data being changed, not the built-in ones: the YAML edited
+    # here must be the one that data folder is built from (and never the installed package's).
+    curated = Path(curated) if curated else data_dir / "curated"
+    if not (curated / "policy_events.yaml").is_file():
+        raise DataError(
+            f"{curated}: no policy_events.yaml here; pass --curated with the folder of the "
+            "hand-written records that this data folder is built from"
+        )
+    return curated / "policy_events.yaml"
+
+
+def _with_event_status(
+    text: str, event_id: str, status: str, source_id: str, yaml_path: Path
+) -> str:
+    """``text`` (the YAML) with one record's status lines replaced, every other line as written.
+
+    Raises
+    ------
+    DataError
+        No record has ``event_id`` (``yaml_path`` names the file in the message).
+    """
     lines = text.split("\n")
     start = next(
         (
@@ -91,17 +110,26 @@ def set_event_status(
         end -= 1
     record = [ln for ln in lines[begin:end] if not ln.startswith(("  status:", "  status_source:"))]
     record += [f"  status: {status}", f"  status_source: {source_id}"]
-    new_text = "\n".join([*lines[:begin], *record, *lines[end:]])
+    return "\n".join([*lines[:begin], *record, *lines[end:]])
+
+
+def _write_and_validate(yaml_path: Path, old_text: str, new_text: str, data_dir: Path) -> None:
+    """Write the edited YAML, rebuild ``policy_events.csv`` and validate the data folder.
+
+    On any failure both files are put back as they were and the error is raised again.
+    """
+    from mineral_briefs.data import load_dataset
+    from mineral_briefs.data.curate import build_policy_events, write_tables
+
     old_csv = (data_dir / "policy_events.csv").read_bytes()
     yaml_path.write_text(new_text, encoding="utf-8")
     try:
-        write_tables({"policy_events": build_policy_events(curated)}, data_dir)
+        write_tables({"policy_events": build_policy_events(yaml_path.parent)}, data_dir)
         load_dataset(data_dir)
     except Exception:
-        yaml_path.write_text(text, encoding="utf-8")
+        yaml_path.write_text(old_text, encoding="utf-8")
         (data_dir / "policy_events.csv").write_bytes(old_csv)
         raise
-    return data_dir / "policy_events.csv"
 
 
 def cmd_events_set_status(args: argparse.Namespace) -> int:

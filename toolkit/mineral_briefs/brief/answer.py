@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from mineral_briefs import i18n
-from mineral_briefs.brief import compared
+from mineral_briefs.brief import compared, compared_csv
 from mineral_briefs.brief._html import _p
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.i18n import escape
@@ -114,7 +114,9 @@ class AnswerSection(BriefBase):
 
     def answer_csv_rows(self) -> list[dict[str, Any]]:
         """Who pays and the levers compared, as key-figure CSV rows of the focal market."""
-        rows = compared.csv_rows(self.compared_levers, self.scenario_id, self.mineral, self.stage)
+        rows = compared_csv.csv_rows(
+            self.compared_levers, self.scenario_id, self.mineral, self.stage
+        )
         notes = {
             "buyers": "extra paid by alliance buyers over the base price, from the central "
             "run's monthly series (price − base) × (demand − shortfall)",
@@ -130,20 +132,15 @@ class AnswerSection(BriefBase):
                 (f"{kpi_ids[who]}_per_year", peak, "USD/yr", f"peak calendar year {year}"),
             ):
                 rows.append(
-                    {
-                        "scenario": self.scenario_id,
-                        "mineral": self.mineral,
-                        "stage": self.stage,
-                        "kpi": kpi,
-                        "statistic": "central",
-                        "value": value,
-                        "unit": unit,
-                        "p10": value,
-                        "p90": value,
-                        "flags": "",
-                        "note": f"{when}; {notes[who]}",
-                        "focal": True,
-                    }
+                    compared_csv.central_row(
+                        self.scenario_id,
+                        self.mineral,
+                        self.stage,
+                        kpi,
+                        value,
+                        unit,
+                        f"{when}; {notes[who]}",
+                    )
                 )
         return rows
 

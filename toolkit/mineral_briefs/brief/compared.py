@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -155,18 +155,31 @@ def variants(
     dict
         lever id -> (scenario or None, detail text, skip reason key or ``""``).
     """
-    from mineral_briefs.scenarios.floors import PriceFloor
-    from mineral_briefs.scenarios.projects import Project
-    from mineral_briefs.scenarios.stockpiles import Stockpile
-
     kp = results.kpis
     focal = kp[(kp["mineral"] == mineral) & (kp["stage"] == stage)].set_index("kpi")["value"]
     stock_stage = _stock_stage(results, mineral, stage)
     floor_stage = stock_stage
     fkp = kp[(kp["mineral"] == mineral) & (kp["stage"] == floor_stage)].set_index("kpi")["value"]
     base = float(fkp.get("base_price_usd_per_kg", float("nan")))
+    size = float(focal.get("project_size_t_per_year", float("nan")))
     start = _first_effective(scenario)
-    out: dict[str, tuple[Any | None, str, str]] = {}
+    out: dict[str, tuple[Any | None, str, str]] = {
+        "stockpile": _stockpile_variant(scenario, mineral, stock_stage)
+    }
+    for lever, instrument in (("floor", "variable_tariff"), ("offtake", "offtake")):
+        out[lever] = _floor_variant(
+            scenario, lever, instrument, mineral, floor_stage, base, size, start
+        )
+    out["projects"] = _project_variant(scenario, mineral, stage, size, start)
+    out["alliance"] = _wider(scenario)
+    return out
+
+
+def _stockpile_variant(
+    scenario: Any, mineral: str, stock_stage: str
+) -> tuple[Any | None, str, str]:
+    """An alliance stockpile of :data:`STOCKPILE_DAYS` of cover, released against shortfall."""
+    from mineral_briefs.scenarios.stockpiles import Stockpile
 
     stock = Stockpile.model_validate(
         {
@@ -178,63 +191,81 @@ def variants(
             "refill": {"below_price_multiple": 1.1, "months": 12},
         }
     )
-    out["stockpile"] = (
+    return (
         _with(scenario, "stockpile", stockpiles=(*scenario.stockpiles, stock)),
         f"{STOCKPILE_DAYS:.0f}|{stock_stage}",
         "",
     )
-    has_floor = any(f.mineral == mineral for f in scenario.price_floors)
+
+
+def _floor_variant(
+    scenario: Any,
+    lever: str,
+    instrument: str,
+    mineral: str,
+    floor_stage: str,
+    base: float,
+    size: float,
+    start: dt.date,
+) -> tuple[Any | None, str, str]:
+    """An alliance price floor (``instrument`` variable tariff or offtake), or why not.
+
+    ``base`` is the market's base price [USD/kg]; ``size`` the typical project [t/yr], which
+    an offtake buys.
+    """
+    from mineral_briefs.scenarios.floors import PriceFloor
+
+    if any(f.mineral == mineral for f in scenario.price_floors):
+        return (None, "", "compared.skip.in_scenario")
+    if not math.isfinite(base):
+        return (None, "", "compared.skip.no_price")
+    if instrument == "offtake" and not math.isfinite(size):
+        return (None, "", "compared.skip.no_size")
     floor_usd = _floor_usd(mineral, base)
-    for lever, instrument in (("floor", "variable_tariff"), ("offtake", "offtake")):
-        size = float(focal.get("project_size_t_per_year", float("nan")))
-        if has_floor:
-            out[lever] = (None, "", "compared.skip.in_scenario")
-            continue
-        if not math.isfinite(base):
-            out[lever] = (None, "", "compared.skip.no_price")
-            continue
-        if instrument == "offtake" and not math.isfinite(size):
-            out[lever] = (None, "", "compared.skip.no_size")
-            continue
-        spec: dict[str, Any] = {
+    spec: dict[str, Any] = {
+        "mineral": mineral,
+        "stage": floor_stage,
+        "floor": {"value": floor_usd, "unit": "USD/kg"},
+        "instrument": instrument,
+        "members": "alliance",
+        "start": start.isoformat(),
+    }
+    if instrument == "offtake":
+        spec["offtake_volume_t_per_year"] = size
+    floor = PriceFloor.model_validate(spec)
+    return (
+        _with(scenario, lever, price_floors=(*scenario.price_floors, floor)),
+        f"{floor_usd:g}|{floor_stage}|{size:g}",
+        "",
+    )
+
+
+def _project_variant(
+    scenario: Any, mineral: str, stage: str, size: float, start: dt.date
+) -> tuple[Any | None, str, str]:
+    """One typical project of ``size`` [t/yr] in the USA, online after the usual lead time."""
+    from mineral_briefs.scenarios.projects import Project
+
+    if not (math.isfinite(size) and size > 0):
+        return (None, "", "compared.skip.no_size")
+    online = _add_months(start, PROJECT_LEAD_MONTHS)
+    project = Project.model_validate(
+        {
+            "name": "typical project (levers compared)",
+            "country": "USA",
             "mineral": mineral,
-            "stage": floor_stage,
-            "floor": {"value": floor_usd, "unit": "USD/kg"},
-            "instrument": instrument,
-            "members": "alliance",
-            "start": start.isoformat(),
+            "stage": stage,
+            "capacity_t_per_year": size,
+            "start": online,
+            "ramp_months": PROJECT_RAMP_MONTHS,
+            "probability": 1.0,
         }
-        if instrument == "offtake":
-            spec["offtake_volume_t_per_year"] = size
-        floor = PriceFloor.model_validate(spec)
-        out[lever] = (
-            _with(scenario, lever, price_floors=(*scenario.price_floors, floor)),
-            f"{floor_usd:g}|{floor_stage}|{size:g}",
-            "",
-        )
-    size = float(focal.get("project_size_t_per_year", float("nan")))
-    if math.isfinite(size) and size > 0:
-        project = Project.model_validate(
-            {
-                "name": "typical project (levers compared)",
-                "country": "USA",
-                "mineral": mineral,
-                "stage": stage,
-                "capacity_t_per_year": size,
-                "start": _add_months(start, PROJECT_LEAD_MONTHS),
-                "ramp_months": PROJECT_RAMP_MONTHS,
-                "probability": 1.0,
-            }
-        )
-        out["projects"] = (
-            _with(scenario, "projects", projects=(*scenario.projects, project)),
-            f"{size:g}|{_add_months(start, PROJECT_LEAD_MONTHS)}",
-            "",
-        )
-    else:
-        out["projects"] = (None, "", "compared.skip.no_size")
-    out["alliance"] = _wider(scenario)
-    return out
+    )
+    return (
+        _with(scenario, "projects", projects=(*scenario.projects, project)),
+        f"{size:g}|{online}",
+        "",
+    )
 
 
 def _with(scenario: Any, lever: str, **update: Any) -> Any:
@@ -415,80 +446,3 @@ def price_multiple(r: LeverResult, base_usd_per_kg: float) -> float:
     if not (math.isfinite(r.cost_usd_per_t) and math.isfinite(base_usd_per_kg)):
         return float("nan")
     return r.cost_usd_per_t / (1000.0 * base_usd_per_kg) if base_usd_per_kg > 0 else math.nan
-
-
-def csv_rows(
-    rows: Sequence[LeverResult], scenario_id: str, mineral: str, stage: str
-) -> list[dict[str, Any]]:
-    """The compared levers as key-figure CSV rows (``kpi`` = ``lever_<measure>|<lever>``)."""
-    out = []
-    measures: Mapping[str, tuple[str, str]] = {
-        "lever_shortfall_t": ("shortfall_t", "t"),
-        "lever_shortfall_avoided_t": ("avoided_t", "t"),
-        "lever_shortfall_avoided_pct": ("avoided_pct", "%"),
-        "lever_extra_cost_usd": ("extra_cost_usd", "USD"),
-        "lever_cost_usd_per_t": ("cost_usd_per_t", "USD/t"),
-        "lever_peak_price_multiple_outside": ("peak_multiple", "x base price"),
-        "lever_cost_price_multiple": ("cost_price_multiple", "x base price per t"),
-    }
-    out.append(
-        {
-            "scenario": scenario_id,
-            "mineral": mineral,
-            "stage": stage,
-            "kpi": "lever_material_share_pct",
-            "statistic": "central",
-            "value": MATERIAL_SHARE_PCT,
-            "unit": "%",
-            "p10": MATERIAL_SHARE_PCT,
-            "p90": MATERIAL_SHARE_PCT,
-            "flags": "",
-            "note": "cost per tonne avoided is quoted only for levers that avoid at least this "
-            "share of the scenario's shortfall (judgement call)",
-            "focal": True,
-        }
-    )
-    for r in rows:
-        for kpi, (attr, unit) in measures.items():
-            value = getattr(r, attr)
-            out.append(
-                {
-                    "scenario": scenario_id,
-                    "mineral": mineral,
-                    "stage": stage,
-                    "kpi": f"{kpi}|{r.lever}",
-                    "statistic": "central",
-                    "value": value,
-                    "unit": unit,
-                    "p10": value,
-                    "p90": value,
-                    "flags": "",
-                    "note": _note(r),
-                    "focal": True,
-                }
-            )
-    return out
-
-
-def _note(r: LeverResult) -> str:
-    if r.skipped:
-        return f"not run: {r.skipped.rsplit('.', 1)[-1]}"
-    src = SOURCES.get(r.lever, "")
-    money = (
-        "consumer + fiscal cost over every market, cumulative, against the scenario"
-        if r.costed
-        else "the model books no money for this lever"
-    )
-    detail = r.detail
-    if r.lever == "alliance":
-        name, ref, run = (r.detail.split("|") + ["", "", ""])[:3]
-        detail = (
-            f"{name}; measured against the scenario with China's targets named as the "
-            f"original members ({ref} t), wider alliance {run} t; effect applied to the "
-            "scenario's shortfall"
-        )
-    return (
-        f"deterministic engine run of the scenario with lever {r.lever} ({detail})"
-        + (f", size source {src}" if src else "")
-        + f"; {money}"
-    )

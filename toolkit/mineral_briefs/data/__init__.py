@@ -38,7 +38,6 @@ from mineral_briefs.data.dataset import (
     Dataset,
     check_totals,
     clear_cache,
-    default_data_dir,
     load_dataset,
 )
 from mineral_briefs.data.market import (
@@ -47,6 +46,9 @@ from mineral_briefs.data.market import (
     base_price,
     market_base,
 )
+
+# NOTE: kept as a public name of this package; it is the one data-folder finder, unwrapped.
+from mineral_briefs.locations import data_dir as default_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.data.readers import ImportReport

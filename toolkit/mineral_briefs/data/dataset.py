@@ -19,6 +19,7 @@ from typing import Final
 
 import pandas as pd
 
+from mineral_briefs import locations
 from mineral_briefs.data.schemas import TABLES, Problem, empty_frame, split_multi, validate_table
 from mineral_briefs.errors import DataError
 
@@ -90,18 +91,6 @@ class Dataset:
         return out.sort_values("source_id").reset_index(drop=True)
 
 
-def default_data_dir() -> Path:
-    """The data folder used when none is given.
-
-    Order: the ``MINERAL_BRIEFS_DATA`` environment variable; then the workspace's ``data/``
-    when it holds ``sources.csv``; then the data this version ships
-    (:func:`mineral_briefs.locations.data_dir`).
-    """
-    from mineral_briefs.locations import data_dir
-
-    return data_dir()
-
-
 _CACHE: dict[tuple[object, ...], Dataset] = {}
 _LOCK = threading.Lock()
 
@@ -131,7 +120,9 @@ def load_dataset(data_dir: str | Path | None = None) -> Dataset:
     Parameters
     ----------
     data_dir : str or Path, optional
-        Folder holding the CSVs; default :func:`default_data_dir`.
+        Folder holding the CSVs; default :func:`mineral_briefs.locations.data_dir`
+        (``$MINERAL_BRIEFS_DATA``, else the workspace's ``data/`` when it holds
+        ``sources.csv``, else the data this version ships).
 
     Returns
     -------
@@ -144,7 +135,7 @@ def load_dataset(data_dir: str | Path | None = None) -> Dataset:
         Listing every problem of every table (file, row, line, column, what is allowed),
         or when the folder or a required table is missing.
     """
-    folder = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+    folder = Path(data_dir).expanduser().resolve() if data_dir else locations.data_dir()
     if not folder.is_dir():
         raise DataError(f"data folder {folder} does not exist; pass data_dir or set {DATA_ENV_VAR}")
     key = _stat_key(folder)

@@ -79,7 +79,11 @@ def floors_step(s: Static, mo: Month) -> None:
     a_rest = np.where(tariff, mo.a_eff[:, fm_idx] - a_grp - imports, mo.a_eff[:, fm_idx] + delta_s)
     b_rest = np.where(tariff, mo.b_eff[:, fm_idx] - b_grp, mo.b_eff[:, fm_idx])
     cr = clear_market(a_rest, b_rest, ed_f, es_f, hd_f, ch_f, **logs_f)
-    p_rest = np.where(bind, cr.price, po_f)
+    # NOTE: a binding floor can only lower the price left to the rest of the outside market:
+    # a levy cuts the members' import demand, a CfD or offtake adds supply. A cleared rest
+    # price above the pre-floor outside price is an artefact of clearing a small residual
+    # market (the rest of the world may hold a few per cent of demand), not an outcome.
+    p_rest = np.where(bind, np.minimum(cr.price, po_f), po_f)
     if mo.any_seg:
         # NOTE: China's own control caps its exports; it does not force them. Where
         # the floor's demand cut pushes the rest of a segmented outside zone below

@@ -61,7 +61,7 @@ class PreviewSession:
         Falls back to the scenario path alone while it cannot be parsed (its ``extends`` chain
         is unknown then); the next good save widens the set again.
         """
-        from mineral_briefs.render.keys import default_data_dir
+        from mineral_briefs.locations import data_dir
         from mineral_briefs.scenarios import scenario_files
         from mineral_briefs.scenarios.files import resolve_ref
 
@@ -69,7 +69,7 @@ class PreviewSession:
             files = scenario_files(self.scenario)
         except MineralBriefsError:
             files = [resolve_ref(self.scenario).resolve()]
-        return [*files, default_data_dir().resolve()]
+        return [*files, data_dir().resolve()]
 
     def render_async(self) -> Future[Snapshot]:
         """Queue a render on the kernel thread; the future gives the new snapshot."""

@@ -38,12 +38,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def default_data_dir() -> Path:
-    """The data folder, found like ``data.default_data_dir`` (without importing pandas).
-
-    See :func:`mineral_briefs.locations.data_dir`.
-    """
-    return data_dir()
+default_data_dir = data_dir  # NOTE: re-export for render/ and its public API; same function
 
 
 def data_checksums(data_dir: Path | None = None) -> dict[str, str]:

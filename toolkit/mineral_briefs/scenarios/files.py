@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from mineral_briefs.errors import ScenarioError
+from mineral_briefs.errors import ScenarioError, excerpt
 from mineral_briefs.locations import scenario_dirs
 from mineral_briefs.scenarios.base import ID_RE
 from mineral_briefs.scenarios.errors import suggest
@@ -153,12 +153,6 @@ MAX_NUMBER_CHARS = 40
 """Longest number literal a scenario may hold [characters]; longer ones are refused unparsed."""
 
 
-def excerpt(text: str, limit: int = 40) -> str:
-    """``text`` as a short, escaped excerpt for an error line (never the whole input)."""
-    short = text if len(text) <= limit else text[: limit - 1] + "…"
-    return short.encode("unicode_escape").decode("ascii").replace("\\u2026", "…")
-
-
 class _ValueProblem(yaml.constructor.ConstructorError):
     """A well-formed YAML scalar whose value is not allowed (a date that does not exist, …)."""
 
@@ -170,7 +164,7 @@ def _timestamp(loader: yaml.SafeLoader, node: Any) -> Any:
         raise _ValueProblem(
             None,
             None,
-            f"{excerpt(node.value)!r} is not a calendar date; allowed: YYYY-MM-DD or YYYY-MM",
+            f"{excerpt(node.value)} is not a calendar date; allowed: YYYY-MM-DD or YYYY-MM",
             node.start_mark,
         ) from None
 
@@ -180,8 +174,8 @@ def _number(loader: yaml.SafeLoader, node: Any) -> Any:
         raise _ValueProblem(
             None,
             None,
-            f"number with {len(node.value):,} characters ({excerpt(node.value, 20)}); allowed: "
-            f"at most {MAX_NUMBER_CHARS}",
+            f"number with {len(node.value):,} characters "
+            f"({excerpt(node.value, 20, quote=False)}); allowed: at most {MAX_NUMBER_CHARS}",
             node.start_mark,
         )
     if node.tag.endswith(":int"):
@@ -215,7 +209,9 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     except (ValueError, TypeError, OverflowError) as exc:
         # NOTE: PyYAML's constructors raise plain ValueError for e.g. `2025-13-45` dates.
         # NOTE: the exception text may quote the input; keep only a short escaped excerpt.
-        raise ScenarioError(f"{source}: invalid YAML value: {excerpt(str(exc), 120)}") from None
+        raise ScenarioError(
+            f"{source}: invalid YAML value: {excerpt(exc, 120, quote=False)}"
+        ) from None
     if data is None:
         raise ScenarioError(f"{source}: file is empty; expected a scenario mapping (id, title, …)")
     if not isinstance(data, dict):

@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mineral_briefs.scenarios")
 
 
-def _data_dir() -> Path:
-    return data_dir()
-
-
 @lru_cache(maxsize=8)
 def _source_ids_cached(key: tuple[str, float]) -> frozenset[str] | None:
     path = Path(key[0])
@@ -43,7 +39,7 @@ def known_source_ids() -> frozenset[str] | None:
     # NOTE: read data/sources.csv directly (csv module) rather than
     # mineral_briefs.data.load_dataset():
     # validating a scenario must stay cheap and must not fail because another table is broken.
-    path = _data_dir() / "sources.csv"
+    path = data_dir() / "sources.csv"
     try:
         mtime = path.stat().st_mtime
     except OSError:

@@ -78,10 +78,11 @@ def compute(task: PointTask) -> PointResult:
         from mineral_briefs.model.codelist import MINERAL_LABELS
 
         labels = [MINERAL_LABELS.get(m, m) for m in task.minerals]
-        parts = ts["variable"].str.split("|")
+        names = pd.unique(ts["variable"])
         # NOTE: World rows and `Months Covered` carry no mineral; keep those of every mineral.
-        keep = parts.map(lambda p: len(p) < 2 or p[1] in labels or p[0] == "Months Covered")
-        ts = ts.loc[keep.astype(bool)]
+        # Decided once per distinct variable name, not per row.
+        kept = [v for v in names if _keeps(v.split("|"), labels)]
+        ts = ts.loc[ts["variable"].isin(kept)]
     annual = iamc.annual(ts) if len(ts) else ts
     return PointResult(
         index=task.index,
@@ -91,6 +92,11 @@ def compute(task: PointTask) -> PointResult:
         iamc=_parquet(annual),
         data_checksum=res.data_checksum,
     )
+
+
+def _keeps(parts: list[str], labels: list[str]) -> bool:
+    """Whether an IAMC variable (split at ``|``) belongs to the sweep's minerals."""
+    return len(parts) < 2 or parts[1] in labels or parts[0] == "Months Covered"
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:

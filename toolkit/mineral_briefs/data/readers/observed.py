@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mineral_briefs import locations
 from mineral_briefs.data.readers.release import ImportReport, _write_validated
 from mineral_briefs.data.schemas import TABLES
 from mineral_briefs.data.schemas.contract import Problem, split_multi
@@ -78,7 +79,7 @@ def import_observed(path: str | Path, data_dir: str | Path | None = None) -> Imp
     path : str or Path
         CSV in the format of ``observed.csv`` (module docstring).
     data_dir : str or Path, optional
-        Data folder to update; default :func:`mineral_briefs.data.default_data_dir`.
+        Data folder to update; default :func:`mineral_briefs.locations.data_dir`.
 
     Returns
     -------
@@ -90,12 +91,12 @@ def import_observed(path: str | Path, data_dir: str | Path | None = None) -> Imp
     DataError
         Listing every problem (file, row, column, what is allowed); nothing is written then.
     """
-    from mineral_briefs.data import default_data_dir, load_dataset
+    from mineral_briefs.data import load_dataset
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"observed series file {path} does not exist")
-    folder = Path(data_dir).resolve() if data_dir else default_data_dir()
+    folder = Path(data_dir).resolve() if data_dir else locations.data_dir()
     known = set(load_dataset(folder).sources["source_id"])
     raw = _read_text(path)
     problems = _problems(raw, path, known)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mineral_briefs import locations
 from mineral_briefs.data.readers.iea import read_iea_cmd_workbook
 from mineral_briefs.data.readers.usgs import read_usgs_mcs_csv
 from mineral_briefs.data.schemas import TABLES
@@ -135,7 +136,7 @@ def import_release(
     kind : {"iea", "usgs"}, optional
         Default: by extension (``.xlsx`` → iea, ``.csv`` → usgs).
     data_dir : str or Path, optional
-        Folder to update; default :func:`mineral_briefs.data.default_data_dir`.
+        Folder to update; default :func:`mineral_briefs.locations.data_dir`.
     source_id : str, optional
         Source id of the release's rows (default: the edition the file names; a USGS file that
         names none is refused).
@@ -156,13 +157,11 @@ def import_release(
         Unreadable release, unknown kind, or a result that would not validate (nothing is
         written then).
     """
-    from mineral_briefs.data import default_data_dir
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"release file {path} does not exist")
     kind = _release_kind(path, kind)
-    folder = Path(data_dir).resolve() if data_dir else default_data_dir()
+    folder = Path(data_dir).resolve() if data_dir else locations.data_dir()
     if not folder.is_dir():
         raise DataError(f"data folder {folder} does not exist")
 

@@ -48,6 +48,32 @@ def _conf() -> Col:
     return Col("confidence", allowed=_CONF)
 
 
+def _estimates_table(name: str, group: Col, item: Col) -> TableSpec:
+    """An optional table of sourced estimates keyed by (``group``, ``item``).
+
+    Each row: a central ``value`` with an optional ``low``–``high`` range (checked to hold the
+    value), its ``unit``, source id, confidence and a note. ``model_parameters`` and
+    ``observations`` share this shape.
+    """
+    return TableSpec(
+        name,
+        (
+            group,
+            item,
+            Col("value", "float"),
+            Col("low", "float", required=False),
+            Col("high", "float", required=False),
+            Col("unit"),
+            _src(),
+            _conf(),
+            Col("note", required=False),
+        ),
+        key=(group.name, item.name),
+        optional_file=True,
+        row_checks=(check_low_high,),
+    )
+
+
 TABLES: Final[dict[str, TableSpec]] = {
     spec.name: spec
     for spec in (
@@ -196,40 +222,10 @@ TABLES: Final[dict[str, TableSpec]] = {
             ),
             key=("event_id",),
         ),
-        TableSpec(
-            "model_parameters",
-            (
-                Col("mineral", allowed=_MINERALS | {"all"}),
-                Col("parameter"),
-                Col("value", "float"),
-                Col("low", "float", required=False),
-                Col("high", "float", required=False),
-                Col("unit"),
-                _src(),
-                _conf(),
-                Col("note", required=False),
-            ),
-            key=("mineral", "parameter"),
-            optional_file=True,
-            row_checks=(check_low_high,),
+        _estimates_table(
+            "model_parameters", Col("mineral", allowed=_MINERALS | {"all"}), Col("parameter")
         ),
-        TableSpec(
-            "observations",
-            (
-                Col("episode"),
-                Col("metric"),
-                Col("value", "float"),
-                Col("low", "float", required=False),
-                Col("high", "float", required=False),
-                Col("unit"),
-                _src(),
-                _conf(),
-                Col("note", required=False),
-            ),
-            key=("episode", "metric"),
-            optional_file=True,
-            row_checks=(check_low_high,),
-        ),
+        _estimates_table("observations", Col("episode"), Col("metric")),
         TableSpec(
             "observed",
             (

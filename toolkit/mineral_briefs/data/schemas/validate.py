@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mineral_briefs.data.schemas.contract import Col, Problem, TableSpec, empty_frame, split_multi
+from mineral_briefs.errors import excerpt
 
 
 def _did_you_mean(value: str, allowed: Iterable[str]) -> str:
@@ -177,7 +178,7 @@ def _typed_frame(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> pd.Dat
                     i + 1,
                     col.name,
                     "must not contain control or bidirectional-formatting characters "
-                    f"(got {_excerpt(text.iat[i])})",
+                    f"(got {excerpt(text.iat[i])})",
                 )
             out[col.name] = text.where(~empty, None) if col.required else text
         elif col.kind in ("int", "float"):
@@ -185,12 +186,6 @@ def _typed_frame(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> pd.Dat
         else:
             out[col.name] = _parse_dates(text, empty, col, found)
     return out
-
-
-def _excerpt(cell: str, limit: int = 40) -> str:
-    """A cell quoted in an error: escaped (``repr``) and cut to ``limit`` characters, so a
-    message never prints back the content of a file it cannot parse."""
-    return repr(cell[:limit] + "…") if len(cell) > limit else repr(cell)
 
 
 def _parse_numbers(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) -> pd.Series:
@@ -210,12 +205,12 @@ def _parse_numbers(text: pd.Series, empty: pd.Series, col: Col, found: _Problems
         found.add(
             i + 1,
             col.name,
-            f"must be a number (got {_excerpt(text.iat[i])})"
+            f"must be a number (got {excerpt(text.iat[i])})"
             if col.kind == "float"
-            else f"must be a whole number (got {_excerpt(text.iat[i])})",
+            else f"must be a whole number (got {excerpt(text.iat[i])})",
         )
     for i in map(int, np.flatnonzero((infinite & ~bad).to_numpy())):
-        found.add(i + 1, col.name, f"must be a finite number (got {_excerpt(text.iat[i])})")
+        found.add(i + 1, col.name, f"must be a finite number (got {excerpt(text.iat[i])})")
     bad |= infinite
     if col.kind == "int":
         return num.where(~bad).round().astype("Int64")
@@ -226,7 +221,7 @@ def _parse_dates(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) 
     parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
     bad = (~empty) & parsed.isna()
     for i in map(int, np.flatnonzero(bad.to_numpy())):
-        found.add(i + 1, col.name, f"must be a date YYYY-MM-DD (got {_excerpt(text.iat[i])})")
+        found.add(i + 1, col.name, f"must be a date YYYY-MM-DD (got {excerpt(text.iat[i])})")
     return parsed.astype("datetime64[ns]")
 
 
