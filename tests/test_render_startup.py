@@ -78,3 +78,47 @@ print(json.dumps({{"ok": result.success, "left": sorted(k for k in sh.user_ns
     assert out["left"] == []
     assert out["cycle_freed"] is True
     assert int(str(out["frozen"])) > 1_000
+
+
+def test_the_preload_waits_for_a_kernel_that_boots_slowly(tmp_path: Path) -> None:
+    """A kernel that takes seconds to answer (a loaded machine) still gets its preload.
+
+    The kernel spec starts a real ipykernel after a 3 s pause, so its first replies (and its
+    heartbeat) come late; the preload used to give up after 1 s and skip silently.
+    """
+    spec = tmp_path / "jupyter" / "kernels" / "slowboot"
+    spec.mkdir(parents=True)
+    argv = [
+        "sh",
+        "-c",
+        f"sleep 3; exec {sys.executable} -m ipykernel_launcher -f $0",
+        "{connection_file}",
+    ]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "slow boot", "language": "python"})
+    )
+    code = f"""
+import json, os, sys
+os.environ["JUPYTER_PATH"] = {str(tmp_path / "jupyter")!r}
+from jupyter_client.blocking import BlockingKernelClient
+from mineral_briefs.render.kernel import _state, preload
+st = _state()
+km = st.kernel({str(REPO / "notebooks")!r}, "slowboot", 60.0)
+try:
+    preload(km)
+    kc = BlockingKernelClient()
+    kc.load_connection_info(km.get_connection_info())
+    kc.start_channels(hb=False)
+    kc.wait_for_ready(timeout=60)
+    seen = []
+    kc.execute_interactive(
+        "import sys, gc; print('mineral_briefs.brief' in sys.modules, gc.get_freeze_count() > 0)",
+        timeout=60,
+        output_hook=lambda m: seen.append(m["content"].get("text", "")),
+    )
+    kc.stop_channels()
+finally:
+    st.shutdown()
+print(json.dumps({{"seen": "".join(seen).strip()}}))
+"""
+    assert _python(code) == {"seen": "True True"}

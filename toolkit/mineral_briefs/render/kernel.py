@@ -260,9 +260,12 @@ def preload(km: Any, timeout: float = 120.0) -> None:
 
     kc = BlockingKernelClient()
     kc.load_connection_info(km.get_connection_info())
-    kc.start_channels()
+    # NOTE: no heartbeat channel: with it, wait_for_ready gives up ("Kernel died before
+    # replying") when a kernel still booting on a loaded machine has not answered within 1 s,
+    # and the preload was then silently skipped. The kernel's process is watched instead.
+    kc.start_channels(hb=False)
     try:
-        kc.wait_for_ready(timeout=timeout)
+        _wait_ready(kc, _kernel_pid(km), timeout)
         msg_id = kc.execute(PRELOAD_SOURCE, silent=True, store_history=False)
         while True:
             reply = kc.get_shell_msg(timeout=timeout)
@@ -272,3 +275,23 @@ def preload(km: Any, timeout: float = 120.0) -> None:
         pass
     finally:
         kc.stop_channels()
+
+
+def _wait_ready(kc: Any, pid: int | None, timeout: float) -> None:
+    """Wait until the kernel answers ``kernel_info`` while its process lives (else raise)."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            kc.wait_for_ready(timeout=2.0)
+            return
+        except RuntimeError:
+            try:
+                gone = pid is not None and psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.Error:
+                gone = True
+            if gone or time.monotonic() > deadline:
+                raise

@@ -168,6 +168,10 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
                         kernel_pids.add(outcome.kernel_pid)
                     # the caller may close this generator once it has the last outcome
                     clean = not pending and not broken
+                    if clean:
+                        # NOTE: every kernel is idle now: ending them here spares each worker's
+                        # shutdown its interrupt/kill/poll round (it then finds them gone).
+                        _kill_kernels(kernel_pids)
                     yield outcome
             clean = True
         finally:

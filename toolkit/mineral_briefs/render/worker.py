@@ -40,16 +40,16 @@ with _mb_warnings.catch_warnings():
 del _mb_sys, _mb_warnings
 globals().pop('_mb_opt', None)
 import gc as _mb_gc
-_mb_gc.collect()
-_mb_gc.freeze()
+_mb_gc.freeze()  # %reset -f has just collected the previous brief's cycles
 del _mb_gc
 """
 """The hidden first cell of every brief on a reused kernel: a fresh namespace (``%reset -f``, which
 keeps imported modules — the speed-up) plus the module-level settings a brief may change (pandas
 options, Altair renderer/theme/data transformer) back to their defaults (tooling.md §4.4).
 
-# NOTE: then the previous brief's cycles are collected and what survives (modules, the dataset,
-# toolkit caches) is frozen (``gc.freeze``): the cyclic collector no longer walks those hundreds
+# NOTE: ``%reset -f`` ends with a ``gc.collect()`` (after clearing the namespace), so the previous
+# brief's cycles are gone; what survives (modules, the dataset, toolkit caches) is then frozen
+# (``gc.freeze``): the cyclic collector no longer walks those hundreds
 # of thousands of objects, in the next reset's collections (``%reset`` runs ``gc.collect``: 0.2–
 # 0.5 s per brief before, a few ms after) or while the brief runs. Only what is alive at the
 # freeze is exempt — the brief's own objects are gone by then — and a kernel is restarted after
