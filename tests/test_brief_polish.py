@@ -335,3 +335,30 @@ def test_comparison_reads_well(language: str) -> None:
     assert "P10–P90" in tips and len(set(tips)) == len(tips)
     css = (Path(brief.__file__).parents[1] / "templates/brief/brief.css").read_text()
     assert re.search(r"\.mb-table th\.mb-num[^{]*\{[^}]*white-space: normal", css)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_shows_the_levy_revenue_of_a_levy_floor(language: str) -> None:
+    # a variable-levy floor raises tariff revenue; "taxpayers: USD 0" alone read as a floor
+    # that raises nothing
+    b = prepared("alliance_floor", language)
+    rev = b.kpis["tariff_revenue_usd"]
+    assert rev.available and rev.value > 0
+    box = text_of(str(b.answer()))
+    head = i18n.t("answer.pays.revenue", language).split("{")[0].strip()
+    assert head in box
+    assert text_of(i18n.fmt_money(rev.value, language)) in box
+
+
+def test_answer_box_has_no_levy_line_without_a_levy() -> None:
+    b = prepared("controls_oct2025", "en")
+    head = i18n.t("answer.pays.revenue", "en").split("{")[0].strip()
+    assert head not in text_of(str(b.answer()))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_names_no_peak_year_when_nobody_pays(language: str) -> None:
+    box = text_of(str(prepared("baseline", language).answer()))
+    assert i18n.t("answer.pays.buyers_zero", language).split(":")[0] in box
+    pays = box.split(i18n.t("answer.who_pays", language))[1]
+    assert "2025" not in pays  # the base year is no "peak year" of a zero amount

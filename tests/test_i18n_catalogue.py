@@ -82,6 +82,11 @@ def test_percent_money_tonnes_and_multiples() -> None:
     assert plain(i18n.fmt_money(1.234e9, "en")) == "USD 1.2 bn"
     assert plain(i18n.fmt_money(1.234e9, "de")) == "1,2 Mrd. USD"
     assert plain(i18n.fmt_money(56e6, "de")) == "56,0 Mio. USD"
+    # below a million: three significant figures, no false precision
+    assert plain(i18n.fmt_money(899_265.0, "en")) == "USD 899,000"
+    assert plain(i18n.fmt_money(899_265.0, "de")) == "899.000 USD"
+    assert plain(i18n.fmt_money(12_345.0, "en")) == "USD 12,300"
+    assert plain(i18n.fmt_money(950.0, "en")) == "USD 950"
     assert plain(i18n.fmt_tonnes(12_345, "de")) == "12 kt"
     assert plain(i18n.fmt_tonnes(2_500, "en")) == "2.5 kt"
     assert plain(i18n.fmt_tonnes(3.2e6, "de")) == "3,2 Mt"

@@ -110,6 +110,16 @@ class AnswerSection(BriefBase):
                 fiscal_y.value if fiscal_y is not None else float("nan"),
                 None,
             )
+        revenue = self.kpis.get("tariff_revenue_usd")
+        revenue_y = self.kpis.get("tariff_revenue_usd_per_year")
+        if revenue is not None and revenue.available and revenue.value > 0:
+            # NOTE: a levy's money goes to the treasury; shown so that "taxpayers: USD 0"
+            # beside a levy is not read as a floor without tariff revenue.
+            out["revenue"] = (
+                revenue.value,
+                revenue_y.value if revenue_y is not None else float("nan"),
+                None,
+            )
         return out
 
     def answer_csv_rows(self) -> list[dict[str, Any]]:
@@ -257,13 +267,16 @@ class AnswerSection(BriefBase):
     def _who(self) -> str:
         pay = self.who_pays
         lines = []
-        for who in ("buyers", "taxpayers", "producers"):
+        for who in ("buyers", "taxpayers", "revenue", "producers"):
             if who not in pay:
                 continue
             total, peak, year = pay[who]
+            # NOTE: no money at all: no peak year to name (the baseline's "USD 0 in the peak
+            # year 2025" read as if something had happened in 2025).
+            zero = abs(total) < 0.5 and not abs(peak) >= 0.5
             lines.append(
                 self.t(
-                    f"answer.pays.{who}",
+                    f"answer.pays.{who}" + ("_zero" if zero else ""),
                     total=f"<strong>{i18n.fmt_money(total, self.language)}</strong>",
                     peak=i18n.fmt_money(peak, self.language),
                     year=str(year) if year is not None else "",

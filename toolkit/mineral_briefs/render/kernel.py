@@ -5,13 +5,36 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from mineral_briefs.export import CHARTS_ENV
 
 RESTART_AFTER = 25
+
+_UNIX_SOCKET_PATH_MAX = 104
+"""Longest Unix socket path every POSIX system accepts (macOS 104, Linux 108 bytes)."""
+
+
+def kernel_transport() -> dict[str, str]:
+    """Transport settings of a new kernel: IPC sockets at a unique absolute path where one
+    fits a Unix socket path, else TCP.
+
+    # NOTE: jupyter_client's IPC default is the relative path ``kernel-ipc`` (resolved in
+    # each process's own cwd, and shared by every kernel started there); an absolute path
+    # with a fresh uuid gives every kernel its own socket files, whatever its cwd.
+    """
+    if os.name != "posix":
+        return {"transport": "tcp"}
+    base = os.path.join(tempfile.gettempdir(), f"mb-kernel-{uuid.uuid4().hex}")
+    if len(base) + len("-99999") >= _UNIX_SOCKET_PATH_MAX:
+        return {"transport": "tcp"}
+    return {"transport": "ipc", "ip": base}
+
+
 """A worker restarts its kernel after this many briefs (bounds memory growth in the kernel)."""
 KERNEL_NAME = "python3"
 
@@ -54,7 +77,11 @@ class _WorkerState:
                 self.shutdown()
             # NOTE: an *async* manager: with a blocking KernelManager, nbclient polls IOPub with a
             # blocking get_msg(timeout=None) and never notices a dead or hung kernel.
-            km = AsyncKernelManager(kernel_name=kernel_name)
+            # NOTE: IPC transport (Unix sockets at a unique path, see kernel_transport): TCP
+            # ports are picked free and released before the kernel binds them, so kernels
+            # started at once by parallel workers (or other programs) can collide ("Address
+            # already in use"); socket files cannot. No TCP also means no unencrypted port.
+            km = AsyncKernelManager(kernel_name=kernel_name, **kernel_transport())
             # NOTE: the kernel's cwd is fixed at start (papermill's cwd= chdir()s the whole
             # process, which is not thread-safe under Dask threads).
             # NOTE: charts as specs only: the exporter embeds them offline (no SVG drawn in
