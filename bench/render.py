@@ -291,10 +291,10 @@ scenario, the comparison brief and the levers compared share it), each brief's c
 export, and nothing of kernel start-up (a worker's first brief starts after its kernel's
 preload). Cell times are wall times: a brief waiting on another's engine computation (the
 cache's key lock) would count its wait in (d); the run's order (engine results first) leaves
-no such waits, while the order before 2026-12-01 20:30 started both languages of a scenario
-and both comparison briefs side by side, so earlier (d) figures include those waits and are
-too high. (e) is kept to compare with earlier figures: it counts the imports of every cold
-notebook and every brief's own engine runs.
+no such waits, while the order before the suite branch (issue 15, 2026-12-01) started both
+languages of a scenario and both comparison briefs side by side, so earlier (d) figures include
+those waits and are too high. (e) is kept to compare with earlier figures: it counts the
+imports of every cold notebook and every brief's own engine runs.
 
 Commands: (a) `bench/out/render/naive/naive.sh` (`papermill --no-progress-bar NB OUT.ipynb -p …`
 then `jupyter nbconvert --to html --no-input OUT.ipynb`, per brief);

@@ -1,7 +1,7 @@
 """The order a run hands briefs to its workers (issue 15): engine results computed first.
 
 Plain planning, no kernels: the real plan of every built-in scenario in both languages plus the
-comparison briefs, ordered by ``mineral_briefs.render.run._schedule``.
+comparison briefs, ordered by ``mineral_briefs.render.order.schedule``.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from mineral_briefs.render import plan_briefs
-from mineral_briefs.render.run import _schedule
+from mineral_briefs.render.order import schedule
 
 
 def _ordered(entries: dict[str, Any] | None = None) -> list[Any]:
     todo = [(job, "key", {}) for job in plan_briefs(all_scenarios=True, language="all")]
-    _schedule(todo, entries or {})
+    schedule(todo, entries or {})
     return [job for job, _, _ in todo]
 
 

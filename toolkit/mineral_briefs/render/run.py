@@ -22,6 +22,7 @@ from mineral_briefs.render.layout import INDEX, LOG_BACKUPS, LOG_FILE, LOG_MAX_B
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
+from mineral_briefs.render.order import schedule
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import run_local
@@ -271,7 +272,7 @@ def _run_locked(
     entries: dict[str, Any] = manifest["briefs"]
     ctx = key_context(settings.data_dir)
     todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
-    _schedule(todo, entries)
+    schedule(todo, entries)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
     emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
     logger.info(
@@ -388,49 +389,6 @@ def _up_to_date(prev: dict[str, Any], key: str, out: Path, pdf_exe: str | None) 
         and (out / files["html"]).is_file()
         and (pdf_exe is None or (files.get("pdf") and (out / files["pdf"]).is_file()))
     )
-
-
-def _schedule(todo: list[_Todo], entries: dict[str, Any]) -> None:
-    """Order ``todo`` in place so that each engine result is computed once, by a busy worker.
-
-    Three waves, each longest first (previous run's execute time; unknown keeps plan order):
-
-    1. one brief per engine result (scenario, parameters but the language): these compute it;
-    2. the other languages' briefs: their results are in the engine cache by the time they
-       start (a wave-1 brief of another scenario runs beside them, never their own);
-    3. the comparison briefs, which read every scenario's result: last, so they wait for none.
-
-    # NOTE: the old plain longest-first order started ``baseline-en`` and ``baseline-de`` (and
-    # both comparison briefs) together: one worker computed while the other waited on the
-    # engine cache's key lock, idle — the largest gap between the suite and its floor.
-    """
-
-    def expected_s(item: _Todo) -> float:
-        prev_s = (entries.get(item[0].name) or {}).get("seconds") or {}
-        known = prev_s.get("execute")
-        return float(known) if known else 0.0
-
-    seen: set[str] = set()
-    waves: dict[int, list[_Todo]] = {1: [], 2: [], 3: []}
-    for item in todo:
-        job = item[0]
-        if job.kind == "compare":
-            waves[3].append(item)
-            continue
-        result = _result_identity(job)
-        waves[2 if result in seen else 1].append(item)
-        seen.add(result)
-    todo[:] = [
-        item for wave in (1, 2, 3) for item in sorted(waves[wave], key=expected_s, reverse=True)
-    ]
-
-
-def _result_identity(job: BriefJob) -> str:
-    """What a brief's engine result depends on among its job's fields (not its language)."""
-    import json
-
-    params = {k: v for k, v in job.parameters.items() if k != "language"}
-    return json.dumps([str(job.notebook), job.scenario, params], sort_keys=True, default=str)
 
 
 def _task(
