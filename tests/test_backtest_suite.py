@@ -48,10 +48,13 @@ def test_scoring_rules() -> None:
 
 def test_every_shipped_episode_is_scored(scores: pd.DataFrame) -> None:
     assert set(scores["episode"]) == set(EPISODES)
-    # issue 12: BT-04, BT-06 and the BT-10 negative control ship with the earlier four
-    assert {"bt04_us_ban_2024", "bt06_oct2025_suspension", "bt10_nickel_squeeze_2022"} <= set(
-        EPISODES
-    )
+    # issue 12: BT-04, BT-06, BT-08 and the BT-10 negative control ship with the earlier four
+    assert {
+        "bt04_us_ban_2024",
+        "bt06_oct2025_suspension",
+        "bt08_lithium_2023",
+        "bt10_nickel_squeeze_2022",
+    } <= set(EPISODES)
     assert scores["observed"].notna().all()
     assert (scores["source_id"] != "").all()
 
@@ -82,7 +85,8 @@ def test_summary_reports_the_suite_honestly(scores: pd.DataFrame) -> None:
     scored = scores.loc[scores["role"] == "scored"]
     assert s["criteria"] == len(scored) < len(scores)
     assert s["passed"] == int(scored["passed"].sum())
-    assert s["checks"] == len(scores) - len(scored) and s["checks_hold"] is True
+    records = int((scores["role"] == "record").sum())  # BT-08's recorded elasticity
+    assert s["checks"] == len(scores) - len(scored) - records and s["checks_hold"] is True
     assert s["sign_tests_passed"] is True
     quant = scored.loc[~scored["kind"].isin(["sign", "exact"])]
     assert s["quantitative"] == len(quant)
@@ -105,7 +109,7 @@ CHECKS = {
 
 
 def test_identities_and_input_echoes_are_checks_not_scores(scores: pd.DataFrame) -> None:
-    assert set(scores["role"]) == {"scored", "check"}
+    assert set(scores["role"]) == {"scored", "check", "record"}
     checks = scores.loc[scores["role"] == "check"]
     assert set(checks["metric"]) == CHECKS
     assert (checks["note"].str.len() > 20).all()  # every check says why it cannot fail
@@ -113,6 +117,31 @@ def test_identities_and_input_echoes_are_checks_not_scores(scores: pd.DataFrame)
     scored = scores.loc[scores["role"] == "scored"].set_index("metric")
     for m in ("inside_price_change_month1", "hydroxide_minus_metal_rise_month1", "inventory_first"):
         assert scored.loc[m, "kind"] == "sign"
+
+
+def test_bt08_scores_the_collapse_and_the_mini_shock_and_records_the_elasticity(
+    scores: pd.DataFrame,
+) -> None:
+    """BT-08: four scored criteria from the market model (trough, 80 % decline timing,
+    mini-shock peak and its reversal), the implied elasticity recorded with no pass line and
+    kept out of the summary; the mini-shock is the outage's own effect (a run without it)."""
+    bt = scores.loc[scores["episode"] == "bt08_lithium_2023"].set_index("metric")
+    assert set(bt.index) == {
+        "trough_price_multiple",
+        "decline_80pct_month",
+        "mini_shock_peak_change",
+        "mini_shock_reversal_share",
+        "implied_short_run_elasticity_sum",
+    }
+    rec = bt.loc["implied_short_run_elasticity_sum"]
+    assert rec["role"] == "record" and rec["observed"] == pytest.approx(0.15)
+    assert (bt.drop(index="implied_short_run_elasticity_sum")["role"] == "scored").all()
+    # the recorded value is phi / ln(1 + peak): a larger response implies a smaller sum
+    peak = bt.loc["mini_shock_peak_change", "predicted"]
+    assert peak > 0 and rec["predicted"] > 0
+    assert rec["predicted"] * np.log1p(peak) == pytest.approx(0.04, abs=0.02)  # phi ≈ 4 %
+    without = summarise(scores.loc[scores["role"] != "record"])
+    assert summarise(scores) == without
 
 
 def test_a_failing_check_is_not_in_the_pass_rate_but_fails_the_suite(

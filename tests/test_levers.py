@@ -8,7 +8,8 @@ Three groups:
   ``alliance_floor`` that is exactly the parent), so a child that also adds shocks
   (``combined_stress``) still isolates the lever. The lever's market must see its shock and
   the KPIs the lever exists for must move the right way; a lever that never binds fails.
-* **Metamorphic**, one per lever: more of a lever never acts the wrong way.
+* **Metamorphic**, one per lever: more of a lever never acts the wrong way (a bigger supply
+  outage never lowers the price or the shortfall).
 * **Accounting identities** as hypothesis properties on the engine's own markets, with the
   edge cases drawn (member demand 0, member supply above demand, floor below market,
   leakage 1).
@@ -329,6 +330,43 @@ def test_longer_licensing_delay_never_shortens_the_disruption() -> None:
     for months in (pure, harsh):
         assert all(b >= a for a, b in zip(months, months[1:], strict=False)), months
     assert pure[-1] > pure[0], pure  # the delay itself is the disruption here
+
+
+def _outage_variant(share: float, months: int = 6) -> Scenario:
+    return _variant(
+        f"""
+id: lever_outage_{int(share * 100)}_{months}
+extends: baseline
+supply_outages:
+  - {{country: CHN, mineral: lithium, stage: refining, share: {share}, start: 2026-03-09,
+     duration_months: {months}, restart_months: 2}}
+"""
+    )
+
+
+@pytest.mark.parametrize("months", [3, 12])
+def test_bigger_supply_outage_never_lowers_the_price_or_the_shortfall(months: int) -> None:
+    """Issue 12 (BT-08): more output lost never lowers the peak price, the price in any
+    month, or the cumulative shortfall; a real outage raises all three above no outage."""
+    shares = (0.05, 0.1, 0.2, 0.4, 0.8)
+    runs = [_run(_outage_variant(w, months)) for w in shares]
+    none = _run(_outage_variant(0.05, months).model_copy(update={"supply_outages": ()}))
+    for kpi in ("peak_price_multiple_outside", "cumulative_shortfall_t"):
+        vals = [_kpi(r, "lithium", "refining", kpi) for r in [none, *runs]]
+        assert all(b >= a * (1 - TOL) - TOL for a, b in zip(vals, vals[1:], strict=False)), (
+            kpi,
+            vals,
+        )
+        assert vals[-1] > vals[0], (kpi, vals)
+    # while the outage is in full force the price is never lower, month by month. NOTE: not
+    # after it: the higher price has meanwhile cut demand (substitution, §3), so the price can
+    # dip below the no-outage path once the output is back; that is the model, not a defect.
+    paths = [_series(r, "Price", "lithium", "refining", "China") for r in [none, *runs]]
+    end = f"2026-{3 + months:02d}-01" if months < 10 else f"2027-{months - 9:02d}-01"
+    during = [t for t in paths[0].index if "2026-04-01" <= t < end]
+    assert len(during) == months - 1
+    for a, b in zip(paths, paths[1:], strict=False):
+        assert (b[during].to_numpy() >= a[during].to_numpy() * (1 - 1e-9)).all()
 
 
 def test_projects_reduce_the_shortfall() -> None:

@@ -6,7 +6,8 @@ and sign tests must pass. One parameter set (``data/model_parameters.csv``) serv
 episode: nothing here is tuned per episode. Observed outcomes come from
 ``data/observations.csv`` with their sources.
 
-Every criterion has a ``role``: ``scored`` when the model could fail it (its value comes out of
+Every criterion has a ``role`` (a third, ``record``, keeps a derived value with no pass line):
+``scored`` when the model could fail it (its value comes out of
 the market model), ``check`` when it cannot — an arithmetic identity (CfD cost = floor −
 benchmark on given prices), a property that holds by construction, or a scenario input that
 echoes through (exports during a licence review equal the stated leakage). Checks are shown
@@ -40,6 +41,7 @@ EPISODES: tuple[str, ...] = (
     "bt04_us_ban_2024",
     "bt06_oct2025_suspension",
     "bt07_lithium_2021",
+    "bt08_lithium_2023",
     "bt10_nickel_squeeze_2022",
     "bt11_drc_cobalt_2025",
     "bt12_ndpr_floor_2025",
@@ -47,8 +49,10 @@ EPISODES: tuple[str, ...] = (
 SUITE_PASS_SHARE: float = 0.7
 """Share of quantitative criteria that must pass for suite acceptance (backtests.md)."""
 
-ROLES: tuple[str, ...] = ("scored", "check")
-"""``scored``: the model could fail it; ``check``: identity, construction or input echo."""
+ROLES: tuple[str, ...] = ("scored", "check", "record")
+"""``scored``: the model could fail it; ``check``: identity, construction or input echo;
+``record``: a derived value kept for comparison (BT-08's implied elasticity), with no pass line:
+neither counted nor required to hold (``passed`` only says it could be computed)."""
 MEASURES: tuple[str, ...] = ("number", "boolean")
 
 COLUMNS = [
@@ -448,6 +452,7 @@ def report_lines(scores: pd.DataFrame) -> list[str]:
             "check",
             "Checks (identities, construction, inputs that echo through; not in the pass rate)",
         ),
+        ("record", "Recorded (derived values kept for comparison; no pass line)"),
     ):
         part = scores.loc[scores["role"] == role]
         if part.empty:
@@ -458,7 +463,7 @@ def report_lines(scores: pd.DataFrame) -> list[str]:
             out.append(
                 f"{r.episode:<22} {r.metric:<34} {r.kind:<8} "
                 f"{_fmt(r.predicted, r.measure):>10} {_fmt(r.observed, r.measure):>9}  "
-                f"{'pass' if r.passed else 'FAIL'}{flag}"
+                f"{'recorded' if role == 'record' else ('pass' if r.passed else 'FAIL')}{flag}"
             )
         out.append("")
     s = summarise(scores)

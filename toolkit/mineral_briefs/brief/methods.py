@@ -193,6 +193,7 @@ class MethodsSection(BriefBase):
             return HTML(head + _p(escape(self.t("backtest.unavailable")), "mb-note"))
         role = record["role"] if "role" in record else pd.Series("scored", index=record.index)
         scored, checks = record[role == "scored"], record[role == "check"]
+        records = record[role == "record"]
         summary = self.t(
             "backtest.summary_scored",
             passed=int(scored["passed"].sum()),
@@ -206,6 +207,9 @@ class MethodsSection(BriefBase):
         if len(checks):
             parts.append(_p(escape(self.t("backtest.checks_intro")), "mb-note"))
             parts.append(self._backtest_table(checks))
+        if len(records):  # derived values kept for comparison, no pass line (BT-08)
+            parts.append(_p(escape(self.t("backtest.records_intro")), "mb-note"))
+            parts.append(self._backtest_table(records))
         return HTML("".join(parts))
 
     def _backtest_table(self, record: pd.DataFrame) -> str:
@@ -233,16 +237,16 @@ class MethodsSection(BriefBase):
             if "at_guard" in str(getattr(r, "flags", "") or ""):
                 modelled += f" ({self.t('chart.cap_note')})"
             verdict = self.t("backtest.yes") if r.passed else self.t("backtest.no")
+            state = "pass" if r.passed else "fail"
+            if str(getattr(r, "role", "scored")) == "record":
+                verdict, state = self.t("backtest.recorded"), "record"
             rows.append(
                 (
                     self._catalogue_or("backtest.episode", str(r.episode)),
                     self._catalogue_or("backtest.metric", str(r.metric)),
                     modelled,
                     observed,
-                    Safe(
-                        f'<span class="mb-verdict mb-verdict-{"pass" if r.passed else "fail"}">'
-                        f"{escape(verdict)}</span>"
-                    ),
+                    Safe(f'<span class="mb-verdict mb-verdict-{state}">{escape(verdict)}</span>'),
                     Safe(narrative.source_ref(r.source_id, breakable=True)),
                 )
             )

@@ -12,6 +12,7 @@ from mineral_briefs.engine.kpis import _kpi_frame, _kpi_rows
 from mineral_briefs.engine.markets import _months_of
 from mineral_briefs.engine.results import MODEL_NAME, Results
 from mineral_briefs.model import codelist as cl
+from mineral_briefs.model.contracts import volume_weighted_price
 from mineral_briefs.model.simulate import SimResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,7 +113,9 @@ def _iamc_frames(
     }
     t = np.array(times)
     p0 = b.p0_product_usd_per_kg
-    ts = _long_frame(_series(mk, p0, sim.paths, lambda a: a[:, 0, :]), t, var_names, scenario.id)
+    contract = (b.contract_share, b.contract_lag)
+    items = _series(mk, p0, sim.paths, lambda a: a[:, 0, :], contract=contract)
+    ts = _long_frame(items, t, var_names, scenario.id)
     ts = ts[IAMC_COLUMNS]
     band_parts = []
     for qi, qv in enumerate((0.1, 0.5, 0.9)):
@@ -127,12 +130,19 @@ def _iamc_frames(
 
 
 def _series(
-    mk: Markets, p0: np.ndarray, store: dict[str, np.ndarray], pick: Any, bands: bool = False
+    mk: Markets,
+    p0: np.ndarray,
+    store: dict[str, np.ndarray],
+    pick: Any,
+    bands: bool = False,
+    contract: tuple[np.ndarray, int] | None = None,
 ) -> list[tuple[str, str, str, np.ndarray]]:
     """(quantity, region, unit, (T, M) array in output units).
 
     Bands carry prices, world supply and demand, shortfalls, exports and stocks (a
     quantile of a sum is not the sum of quantiles, so regional supply/demand have none).
+    ``contract`` = (contract share per market, lag in months) adds each region's
+    volume-weighted price where the share is above 0 (methodology §22; central path only).
     """
     # NOTE: prices are reported per kg of the quoted product (USD/kg Li₂CO₃, NdPr oxide),
     # as the data and scenario prices are written (``p0``); money uses the quantity basis.
@@ -140,6 +150,10 @@ def _series(
     out = []
     for reg, key in (("China", "china"), ("Alliance", "alliance"), ("Rest of World", "row")):
         out.append(("Price", reg, pick(store[f"price_{key}"]) * p0))
+        if contract is not None and not bands and bool((contract[0] > 0).any()):
+            spot = pick(store[f"price_{key}"]) * p0
+            vw = volume_weighted_price(spot, contract[0], contract[1], p0)
+            out.append(("Price Volume-Weighted", reg, vw))
     if not bands:
         for reg, k in (("China", "china"), ("Alliance", "alliance"), ("Rest of World", "row")):
             out.append(("Supply", reg, pick(store[f"supply_{k}"]) * q0))

@@ -28,6 +28,7 @@ from mineral_briefs.engine.markets import (
     _parameters,
     _upstream,
 )
+from mineral_briefs.engine.outages import _outages
 from mineral_briefs.engine.params import _Params
 from mineral_briefs.model.simulate import (
     ChinaMarket,
@@ -36,6 +37,7 @@ from mineral_briefs.model.simulate import (
     Floors,
     KpiSpec,
     Markets,
+    Outages,
     Projects,
     Stockpiles,
 )
@@ -91,6 +93,12 @@ class _Built:
     """Producer groups on the cost curve and the scenario's supply surges."""
     china: ChinaMarket | None = None
     """China's market management per market (None: not managed)."""
+    outages: Outages = field(default_factory=Outages)
+    """The scenario's supply outages (methodology §21)."""
+    contract_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(M,) share of volume under contracts priced on lagged spot [0–1] (reported only, §22)."""
+    contract_lag: int = 0
+    """Months by which contract prices follow spot (§22) [months]."""
 
 
 def _build(scenario: Scenario, dataset: Dataset) -> _Built:
@@ -114,6 +122,9 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     markets = _markets(by, params, log_g, upstream)
     curves = _cost_curves(dataset, scenario, params, by, sources)
     china = _china_market(scenario, params, by)
+    outages = _outages(scenario, by)
+    contract = np.array([params.value("contract_share", mi, st, default=0.0) for mi, st in keys])
+    contract_lag = int(params.value("contract_lag_months", default=0.0))
     # NOTE: the parameters read so far are the run's sources; the KPI inputs name theirs
     # themselves (the recovery tolerances count as one ASSUMPTION).
     sources |= params.used
@@ -149,4 +160,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         stockpile_labels=stockpile_labels,
         curves=curves,
         china=china,
+        outages=outages,
+        contract_share=contract,
+        contract_lag=contract_lag,
     )

@@ -13,6 +13,7 @@ import pandas as pd
 from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, _group_shares, _is_next
 from mineral_briefs.engine.cost import _check_surge_markets
 from mineral_briefs.engine.markets import _BaseYear
+from mineral_briefs.engine.outages import _check_outage_markets
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import ScenarioError
 from mineral_briefs.model.simulate import (
@@ -82,6 +83,7 @@ def _check_lever_markets(
                 f"({why(pr.mineral, pr.stage)})"
             )
     problems += _check_surge_markets(scenario, list(keys))
+    problems += _check_outage_markets(scenario, list(keys))
     if problems:
         raise ScenarioError(
             "\n".join(

@@ -95,7 +95,7 @@ def _simulate_kpi(b: _Built, rows: Rows, **kw: Any) -> SimResult:
     # the shortfall alone decides whether a month is disrupted.
     """
     stat = (b.controls, b.floors, b.stockpiles, b.projects)
-    kw = {**kw, "curves": b.curves, "china": b.china}
+    kw = {**kw, "curves": b.curves, "china": b.china, "outages": b.outages}
     if b.controls.effective.size == 0:
         spec = replace(b.kpi_spec, price_tolerance=float("inf"))
         return simulate(b.markets, rows, *stat, kpi=spec, **kw)

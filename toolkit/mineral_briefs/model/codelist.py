@@ -40,6 +40,10 @@ STAGE_LABELS: Final[dict[str, str]] = {
 QUANTITIES: Final[dict[str, tuple[str, str]]] = {
     "Price": ("USD/kg", "market-clearing price paid by consumers in the region"),
     "Price Multiple": ("", "price relative to the base-year price (base = 1)"),
+    "Price Volume-Weighted": (
+        "USD/kg",
+        "contract share at the spot price of the contract lag earlier plus the rest at spot",
+    ),
     "Supply": ("t/yr", "production in the region, annualised monthly rate"),
     "Demand": ("t/yr", "consumption in the region at the clearing price, annualised"),
     "Shortfall": ("t/yr", "demand at the base price not met (rationing + price-driven cuts)"),

@@ -11,9 +11,9 @@ export control that separates China from the outside is in force, then *segmente
 net exports are fixed by the control and each zone clears on its own: the price wedge).
 
 Each month is a fixed sequence of named steps, one module per mechanism (pvlib ModelChain
-style): export controls → supply → cost curve → zone balance → stocks → China's market
-management → clearing → price floors → flows → accumulators → cost-curve exits → paths and
-bands → partial adjustment. The steps read the static set-up and
+style): export controls → supply → cost curve → supply outages → zone balance → stocks →
+China's market management → clearing → price floors → flows → accumulators → cost-curve exits
+→ paths and bands → partial adjustment. The steps read the static set-up and
 update the persistent state of :mod:`mineral_briefs.model.state`. The input and result dataclasses
 live in :mod:`mineral_briefs.model.inputs` and are re-exported here. Equations:
 ``docs/methodology.md``.
@@ -53,6 +53,7 @@ from mineral_briefs.model.inputs import (
 )
 from mineral_briefs.model.licence_ramp import init_ramp
 from mineral_briefs.model.magnets import recipe_balance_step, recipe_record_step, recipe_step
+from mineral_briefs.model.outages import Outages, outages_step
 from mineral_briefs.model.quota import init_quota
 from mineral_briefs.model.state import init_state, init_static, start_month
 from mineral_briefs.model.stocks import stocks_step
@@ -72,6 +73,7 @@ __all__ = [
     "Floors",
     "KpiSpec",
     "Markets",
+    "Outages",
     "Projects",
     "Rows",
     "SimResult",
@@ -94,6 +96,7 @@ def simulate(
     reference_price: F | None = None,
     curves: CostCurves | None = None,
     china: ChinaMarket | None = None,
+    outages: Outages | None = None,
 ) -> SimResult:
     """Step every market month by month for all rows at once.
 
@@ -119,6 +122,8 @@ def simulate(
         Producer groups on the cost curve and supply surges (default: none).
     china : ChinaMarket, optional
         China's market management per market (default: not managed).
+    outages : Outages, optional
+        Supply outages by country (default: none).
 
     Returns
     -------
@@ -148,6 +153,7 @@ def simulate(
         controls_step(s, mo, qs, rs)  # withheld volumes, quotas, segmentation (§5)
         supply_step(s, st, mo)  # trend, upstream pass-through, projects (§2–3, §5, §9)
         curve_supply_step(s, cv, mo)  # exits along the cost curve, supply surges (§19)
+        outages_step(s, outages, mo)  # output lost to supply outages (§21)
         recipe_step(s, st, mo)  # magnets limited by the scarcest element (§17)
         balance_step(s, mo)  # demand at the base price, zone gaps (§2–3, §5)
         recipe_balance_step(s, st, mo)  # element demand follows magnet output (§17)

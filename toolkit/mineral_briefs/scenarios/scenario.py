@@ -34,6 +34,7 @@ from mineral_briefs.scenarios.china import China
 from mineral_briefs.scenarios.controls import ExportControl
 from mineral_briefs.scenarios.demand import DemandSpec
 from mineral_briefs.scenarios.floors import PriceFloor
+from mineral_briefs.scenarios.outages import SupplyOutage
 from mineral_briefs.scenarios.overrides import BaseOverrides
 from mineral_briefs.scenarios.projects import Project
 from mineral_briefs.scenarios.stockpiles import Stockpile
@@ -133,6 +134,7 @@ class Scenario(StrictModel):
     stockpiles: tuple[Stockpile, ...] = ()
     projects: tuple[Project, ...] = ()
     supply_surge: tuple[SupplySurge, ...] = ()
+    supply_outages: tuple[SupplyOutage, ...] = ()
     china: China = China()
     base_overrides: BaseOverrides | None = None
     uncertainty: Uncertainty = Uncertainty()
