@@ -15,7 +15,9 @@
 computes every brief's engine result itself, as it did before the cache.
 Targets: (b) ≥ 10× faster than (a) and within 1.3× of (d); (c) < 3 s. Peak memory is the largest
 sum of RSS over the process tree (CLI + workers + kernels), sampled every 0.1 s.
-``MB_BENCH_SCENARIOS=baseline,alliance_floor`` restricts the suite (for a quick look).
+``MB_BENCH_SCENARIOS=baseline,alliance_floor`` restricts the suite (for a quick look): both runs
+are then ``--all`` over a scenario folder holding only those (``MINERAL_BRIEFS_SCENARIOS``), so
+(a) and (b) render the same briefs, the comparison briefs included.
 """
 
 from __future__ import annotations
@@ -77,11 +79,45 @@ def _run_measured(cmd: list[str], **kw: object) -> tuple[float, float, int]:
     return wall, peak / 1e6, proc.returncode
 
 
-def _suite() -> list[tuple[str, Path, dict[str, str]]]:
+def _restricted_env() -> dict[str, str]:
+    """``MINERAL_BRIEFS_SCENARIOS`` pointing at a folder of the ``MB_BENCH_SCENARIOS`` files.
+
+    # NOTE: a restricted run is still ``render --all`` (both languages and the comparison
+    # briefs, over the chosen scenarios only), so (a) and (b) render the same briefs; an id
+    # another one extends must be listed too (the folder is the scenarios' whole world).
+    """
+    only = [s for s in os.environ.get("MB_BENCH_SCENARIOS", "").split(",") if s]
+    if not only:
+        return {}
+    import yaml
+    from mineral_briefs.locations import builtin_dir
+
+    folder = OUT / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    for sid in only:
+        src = builtin_dir("scenarios") / f"{sid}.yaml"
+        parent = (yaml.safe_load(src.read_text(encoding="utf-8")) or {}).get("extends")
+        if parent and parent not in only:
+            raise SystemExit(f"MB_BENCH_SCENARIOS: {sid} extends {parent}; list {parent} too")
+        shutil.copy(src, folder / src.name)
+    return {"MINERAL_BRIEFS_SCENARIOS": str(folder)}
+
+
+def _suite(env: dict[str, str]) -> list[tuple[str, Path, dict[str, str]]]:
+    """Every brief of ``render --all --language all`` under ``env``: scenario × language, then
+    the comparison brief per language."""
     from mineral_briefs.scenarios import list_scenarios
 
-    only = [s for s in os.environ.get("MB_BENCH_SCENARIOS", "").split(",") if s]
-    ids = [i.id for i in list_scenarios() if not only or i.id in only]
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        ids = [i.id for i in list_scenarios()]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     items = []
     for sid in ids:
         for lang in ("en", "de"):
@@ -97,13 +133,15 @@ def _suite() -> list[tuple[str, Path, dict[str, str]]]:
             (
                 f"compare-{lang}",
                 REPO / "notebooks" / "compare.ipynb",
-                {"scenarios": ",".join(ids) if only else "all", "language": lang},
+                {"scenarios": "all", "language": lang},
             )
         )
     return items
 
 
-def _naive(items: list[tuple[str, Path, dict[str, str]]], folder: Path) -> tuple[float, float]:
+def _naive(
+    items: list[tuple[str, Path, dict[str, str]]], folder: Path, extra_env: dict[str, str]
+) -> tuple[float, float]:
     """(a): the papermill CLI then the nbconvert CLI per brief, one after another."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["set -e"]
@@ -117,7 +155,7 @@ def _naive(items: list[tuple[str, Path, dict[str, str]]], folder: Path) -> tuple
         )
     script = folder / "naive.sh"
     script.write_text("\n".join(lines) + "\n")
-    env = {**os.environ, "MINERAL_BRIEFS_ENGINE_CACHE": "0"}
+    env = {**os.environ, **extra_env, "MINERAL_BRIEFS_ENGINE_CACHE": "0"}
     wall, peak, code = _run_measured(["bash", str(script)], env=env)
     if code != 0:
         raise RuntimeError("the naive loop failed")
@@ -166,17 +204,19 @@ def bench_render() -> str:
     """Run (a)–(d) and return the Markdown section for ``bench/results.md``."""
     cores = os.cpu_count() or 1
     load_start = os.getloadavg()[0]
-    items = _suite()
     if OUT.exists():
         shutil.rmtree(OUT)
-    naive_dir, fast_dir = OUT / "naive", OUT / "pipeline"
     only = os.environ.get("MB_BENCH_SCENARIOS", "")
+    restricted = _restricted_env()
+    items = _suite(restricted)
+    naive_dir, fast_dir = OUT / "naive", OUT / "pipeline"
     sys.stderr.write(f"  (a) naive loop over {len(items)} briefs …\n")
-    t_a, mem_a = _naive(items, naive_dir)
+    t_a, mem_a = _naive(items, naive_dir, restricted)
     old_floor = _cells_seconds(naive_dir) / cores
     render_cmd = [
         str(BIN / "mineral-briefs"),
         "render",
+        "--all",
         "--out",
         str(fast_dir),
         "--jobs",
@@ -184,12 +224,9 @@ def bench_render() -> str:
         "--language",
         "all",
     ]
-    render_cmd += only.split(",") if only else ["--all"]
-    if only:  # the comparison brief comes with --all only; keep (b) comparable to (a)
-        items = [i for i in items if not i[0].startswith("compare-")]
     sys.stderr.write("  (b) mineral-briefs render --force …\n")
     cache = OUT / "cache"  # NOTE: an empty engine cache: (b) computes every result once
-    env = {**os.environ, "MINERAL_BRIEFS_CACHE": str(cache)}
+    env = {**os.environ, **restricted, "MINERAL_BRIEFS_CACHE": str(cache)}
     t_b, mem_b, code_b = _run_measured([*render_cmd, "--force"], env=env)
     work, engine_s, engine_runs = _unique_work(fast_dir, cache)
     floor = work / cores
@@ -202,7 +239,9 @@ def bench_render() -> str:
     while "nothing changed" not in LAST_STDOUT[0] and retries < 3:
         retries += 1
         t_c, mem_c, code_c = _run_measured(render_cmd, env=env)
-    briefs = sorted(p.name for p in fast_dir.glob("*.html") if p.name != "index.html")
+    briefs = sorted(
+        p.name for p in fast_dir.glob("*.html") if p.name not in ("index.html", "methodology.html")
+    )
     sizes = [(fast_dir / b).stat().st_size for b in briefs]
     load_end = os.getloadavg()[0]
     size_range = f"{min(sizes) / 1e6:.2f}–{max(sizes) / 1e6:.2f}" if sizes else "n/a"
@@ -249,8 +288,13 @@ Suite: {len(briefs)} briefs plus the index{f" (restricted to {only})" if only el
 
 (d) counts each engine result once (the engine cache starts empty and the briefs of one
 scenario, the comparison brief and the levers compared share it), each brief's charts, text and
-export, and nothing of kernel start-up; (e) is kept to compare with earlier figures: it counts
-the imports of every cold notebook and every brief's own engine runs.
+export, and nothing of kernel start-up (a worker's first brief starts after its kernel's
+preload). Cell times are wall times: a brief waiting on another's engine computation (the
+cache's key lock) would count its wait in (d); the run's order (engine results first) leaves
+no such waits, while the order before the suite branch (issue 15, 2026-12-01) started both
+languages of a scenario and both comparison briefs side by side, so earlier (d) figures include
+those waits and are too high. (e) is kept to compare with earlier figures: it counts the
+imports of every cold notebook and every brief's own engine runs.
 
 Commands: (a) `bench/out/render/naive/naive.sh` (`papermill --no-progress-bar NB OUT.ipynb -p …`
 then `jupyter nbconvert --to html --no-input OUT.ipynb`, per brief);

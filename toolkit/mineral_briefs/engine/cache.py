@@ -18,6 +18,9 @@ lock on ``<key>.lock``: the second waits and then reads the first one's entry.
 
 The cache needs ``pyarrow`` (the ``[parquet]`` extra): without it, or with
 ``MINERAL_BRIEFS_ENGINE_CACHE=0``, :func:`cached_run` simply runs the engine.
+The folder is capped at ``$MINERAL_BRIEFS_ENGINE_CACHE_MAX_MB`` megabytes (default 1000):
+after each new entry the least recently used entries (by their last hit or write) are removed
+(:mod:`mineral_briefs.engine.cache_size`).
 Every computation appends one line to ``<cache_dir>/engine/misses.jsonl`` (key, scenario,
 draws, seed, seconds): the count and time of real engine runs, read by the tests and the
 benchmark's unique-work floor.
@@ -43,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mineral_briefs import __version__
+from mineral_briefs.engine.cache_size import max_bytes, prune, touch
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.data import Dataset
@@ -159,10 +163,12 @@ def cached_run(
         central_only=central_only,
         variants=variants,
     )
+    cap = max_bytes()  # a bad MINERAL_BRIEFS_ENGINE_CACHE_MAX_MB fails before any work
     folder = engine_cache_dir()
     entry = folder / key
     hit = _read_entry(entry, scenario)
     if hit is not None:
+        touch(entry)
         return hit
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -172,6 +178,7 @@ def cached_run(
     with _key_lock(folder / f"{key}.lock"):
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
+            touch(entry)
             return hit
         t0 = time.perf_counter()
         results = compute()
@@ -181,6 +188,12 @@ def cached_run(
             _write_entry(entry, results)
         except OSError as exc:
             logger.warning("could not store the engine result in %s: %s", entry, exc)
+    # NOTE: outside the key lock: the scan must not hold up another process waiting for it.
+    removed = prune(folder, cap, keep=key)
+    if removed:
+        logger.info(
+            "engine cache over %.0f MB: removed %d least recently used", cap / 1e6, len(removed)
+        )
     return results
 
 

@@ -55,6 +55,14 @@ class _WorkerState:
         self.runs = 0
         self.restarts = 0
         self.lock = threading.Lock()
+        self.warming: threading.Thread | None = None
+        """The preload of a just-started kernel (:func:`preload`), while it runs."""
+
+    def wait_warm(self, timeout: float = 120.0) -> None:
+        """Wait for the kernel's preload, so a brief's cell times hold none of it."""
+        warm, self.warming = self.warming, None
+        if warm is not None:
+            warm.join(timeout)
 
     def kernel(self, cwd: str, kernel_name: str, startup_timeout: float) -> Any:
         from jupyter_client.manager import AsyncKernelManager
@@ -257,11 +265,15 @@ def _mb_preload():
         load_dataset()
     except Exception:
         pass  # the brief's own load reports it, naming the file
+    import gc
+    gc.collect()
+    gc.freeze()  # see worker.RESET_SOURCE: the imports and data are never garbage
 _mb_preload()
 del _mb_preload
 """
 """Queued on a just-started kernel: the brief's imports (pandas, altair, the toolkit) and the data
-tables, which the brief's first cell would otherwise wait for. Leaves nothing in the namespace."""
+tables, which the brief's first cell would otherwise wait for; then the heap is frozen (see
+``worker.RESET_SOURCE``). Leaves nothing in the namespace."""
 
 
 def preload(km: Any, timeout: float = 120.0) -> None:
@@ -275,9 +287,12 @@ def preload(km: Any, timeout: float = 120.0) -> None:
 
     kc = BlockingKernelClient()
     kc.load_connection_info(km.get_connection_info())
-    kc.start_channels()
+    # NOTE: no heartbeat channel: with it, wait_for_ready gives up ("Kernel died before
+    # replying") when a kernel still booting on a loaded machine has not answered within 1 s,
+    # and the preload was then silently skipped. The kernel's process is watched instead.
+    kc.start_channels(hb=False)
     try:
-        kc.wait_for_ready(timeout=timeout)
+        _wait_ready(kc, _kernel_pid(km), timeout)
         msg_id = kc.execute(PRELOAD_SOURCE, silent=True, store_history=False)
         while True:
             reply = kc.get_shell_msg(timeout=timeout)
@@ -287,3 +302,23 @@ def preload(km: Any, timeout: float = 120.0) -> None:
         pass
     finally:
         kc.stop_channels()
+
+
+def _wait_ready(kc: Any, pid: int | None, timeout: float) -> None:
+    """Wait until the kernel answers ``kernel_info`` while its process lives (else raise)."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            kc.wait_for_ready(timeout=2.0)
+            return
+        except RuntimeError:
+            try:
+                gone = pid is not None and psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.Error:
+                gone = True
+            if gone or time.monotonic() > deadline:
+                raise

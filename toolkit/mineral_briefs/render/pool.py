@@ -7,8 +7,10 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from typing import Any
 
 from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids, preload
 from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one, start_prefetch
@@ -58,7 +60,9 @@ def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None 
             km = st.kernel(cwd, KERNEL_NAME, 60.0)
             # NOTE: the kernel imports the toolkit and reads the data while this process
             # imports papermill and loads the exporter (issue 16: cold single brief).
-            threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True).start()
+            warm = threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True)
+            warm.start()
+            st.warming = warm
     if first is not None and start_prefetch(first, then=_load_exporter) is not None:
         return
     _load_exporter()
@@ -71,6 +75,9 @@ def _load_exporter() -> None:
 
         get_exporter()
         vega_bundle()
+    with contextlib.suppress(Exception):
+        # NOTE: here, not in the first brief: imported while the kernel still preloads
+        import papermill  # noqa: F401
 
 
 def spare_cores(briefs: int) -> bool:
@@ -126,6 +133,12 @@ def _failed_outcome(task: RenderTask, kind: str, exc: BaseException, message: st
     )
 
 
+def _manager(pool: Any) -> threading.Thread | None:
+    """The pool's manager thread, which ends once every worker has exited and been joined."""
+    thread = getattr(pool, "_executor_manager_thread", None)
+    return thread if isinstance(thread, threading.Thread) else None
+
+
 def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]:
     """Render tasks on a process pool of ``jobs`` workers, yielding outcomes as they finish.
 
@@ -161,11 +174,17 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
         pending: dict[Future[RenderOutcome], RenderTask] = {}
         broken: list[RenderTask] = []
         clean = False
+        early: tuple[dict[int, Any], threading.Thread | None] | None = None
         try:
             for t in remaining:
                 pending[pool.submit(render_one, t)] = t
             while pending:
                 done, _ = wait(list(pending), return_when=FIRST_COMPLETED, timeout=0.5)
+                if done and len(done) == len(pending):
+                    # NOTE: every brief is back: the workers stop (their kernels shut down)
+                    # while the caller stores the last pages and writes the index.
+                    early = (dict(getattr(pool, "_processes", None) or {}), _manager(pool))
+                    pool.shutdown(wait=False)
                 for fut in done:
                     task = pending.pop(fut)
                     try:
@@ -181,18 +200,28 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
                         outcome = _failed_outcome(task, "error", exc, str(exc)[:500])
                     if outcome.kernel_pid:
                         kernel_pids.add(outcome.kernel_pid)
+                    # the caller may close this generator once it has the last outcome
+                    clean = not pending and not broken
+                    if clean:
+                        # NOTE: every kernel is idle now: ending them here spares each worker's
+                        # shutdown its interrupt/kill/poll round (it then finds them gone).
+                        _kill_kernels(kernel_pids)
                     yield outcome
             clean = True
         finally:
-            procs = dict(getattr(pool, "_processes", None) or {})
+            t_stop = time.perf_counter()
+            procs = early[0] if early else dict(getattr(pool, "_processes", None) or {})
             if clean and not broken:
                 pool.shutdown(wait=True)
+                if early and early[1] is not None:
+                    early[1].join()
             else:
                 for fut in pending:
                     fut.cancel()
                 _terminate_tree(procs)
                 pool.shutdown(wait=False, cancel_futures=True)
             _kill_kernels(kernel_pids)
+            logger.info("workers stopped in %.1f s", time.perf_counter() - t_stop)
         if broken:
             logger.warning(
                 "a render worker died; retrying %d unfinished brief(s), one per fresh worker",

@@ -22,6 +22,7 @@ from mineral_briefs.render.layout import INDEX, LOG_BACKUPS, LOG_FILE, LOG_MAX_B
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
+from mineral_briefs.render.order import schedule
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import run_local, spare_cores
@@ -271,7 +272,7 @@ def _run_locked(
     entries: dict[str, Any] = manifest["briefs"]
     ctx = key_context(settings.data_dir)
     todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
-    _longest_first(todo, entries)
+    schedule(todo, entries)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
     emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
     logger.info(
@@ -314,13 +315,17 @@ def _run_locked(
             if remote
             else run_local(tasks, n_workers)
         )
+        close = getattr(outcomes, "close", None) or (lambda: None)
         try:
             _store_outcomes(outcomes, todo, out, entries, ctx, report, settings)
-        finally:
-            close = getattr(outcomes, "close", None)
-            if close:
-                close()
+        except BaseException:
+            close()
             _write_manifest_and_index(out, manifest, stamp, report)
+            raise
+        # NOTE: the index first, then the workers' shutdown is waited for (they began it when
+        # the last brief came back): the two overlap instead of adding up.
+        _write_manifest_and_index(out, manifest, stamp, report)
+        close()
     elif any(r.status == "reused" for r in report.results) or not all(
         (out / f).is_file() for f in (INDEX, MANIFEST, METHODOLOGY_HTML)
     ):
@@ -387,19 +392,6 @@ def _up_to_date(prev: dict[str, Any], key: str, out: Path, pdf_exe: str | None) 
     )
 
 
-def _longest_first(todo: list[_Todo], entries: dict[str, Any]) -> None:
-    """Sort ``todo`` in place by expected execution time, longest first."""
-
-    # NOTE: longest first (previous run's time; the comparison brief, which runs every scenario,
-    # before unknowns) so that no long brief starts last while the other workers idle.
-    def expected_s(item: _Todo) -> float:
-        prev_s = (entries.get(item[0].name) or {}).get("seconds") or {}
-        known = prev_s.get("execute")
-        return float(known) if known else (1e6 if item[0].kind == "compare" else 1e5)
-
-    todo.sort(key=expected_s, reverse=True)
-
-
 def _task(
     job: BriefJob,
     timeout: float | None,
@@ -459,7 +451,11 @@ def _store_outcomes(
 ) -> None:
     """Store each outcome as it arrives (files written atomically), then log and report it."""
     by_name = {j.name: (j, key, inputs) for j, key, inputs in todo}
+    left = set(by_name)
+    # NOTE: stop at the last brief's outcome without asking for more: the executor is then
+    # closed by the caller after the index is written (see _run_locked).
     for outcome in outcomes:
+        left.discard(outcome.name)
         job, key, inputs = by_name[outcome.name]
         result = _store_outcome(
             out, job, key, inputs, outcome, entries, settings.now, settings.pdf_exe
@@ -468,6 +464,8 @@ def _store_outcomes(
         entries[job.name]["packages"] = dict(ctx.packages)
         report.results.append(result)
         _log_result(result, settings.emit)
+        if not left:
+            break
 
 
 def _log_result(result: BriefResult, emit: Reporter) -> None:

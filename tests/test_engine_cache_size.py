@@ -1,0 +1,97 @@
+"""The engine cache's size cap: least recently used entries go, hits count as use (issue 15).
+
+Real engine runs (two Monte Carlo draws, about half a second each) into a temporary cache; the
+computations are counted through the cache's ``misses.jsonl``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from mineral_briefs.data import Dataset, load_dataset
+from mineral_briefs.engine import cache, cache_size
+from mineral_briefs.scenarios import Scenario, load_scenario
+
+
+@pytest.fixture()
+def disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.ENV_SWITCH, raising=False)
+    monkeypatch.delenv(cache_size.ENV_MAX_MB, raising=False)
+    return tmp_path / "cache" / "engine"
+
+
+def _keys(folder: Path) -> set[str]:
+    return {e.key for e in cache_size.entries(folder)}
+
+
+def _run(sc: Scenario, ds: Dataset, seed: int) -> str:
+    cache.cached_run(sc, ds, draws=2, seed=seed)
+    return cache.result_key(sc, ds.checksums, draws=2, seed=seed, central_only=False)
+
+
+def test_over_the_cap_the_least_recently_used_entry_goes(
+    disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds, sc = load_dataset(), load_scenario("baseline")
+    a, b = _run(sc, ds, 1), _run(sc, ds, 2)
+    sizes = {e.key: e.size for e in cache_size.entries(disk)}
+    _run(sc, ds, 1)  # a hit: A is now used more recently than B
+    assert len(cache.count_misses(disk)) == 2
+    # room for the two entries and a little more, not for a third of about their size
+    monkeypatch.setenv(cache_size.ENV_MAX_MB, str((sizes[a] + sizes[b] + 5_000) / 1e6))
+    c = _run(sc, ds, 3)
+    assert _keys(disk) == {a, c}
+    assert not (disk / f"{b}.lock").exists()
+    assert sum(e.size for e in cache_size.entries(disk)) <= sizes[a] + sizes[b] + 5_000
+    _run(sc, ds, 1)  # still there: no computation
+    assert len(cache.count_misses(disk)) == 3
+    _run(sc, ds, 2)  # removed: computed again
+    assert [m["seed"] for m in cache.count_misses(disk)] == [1, 2, 3, 2]
+
+
+def test_the_entry_just_written_stays_even_above_the_cap(
+    disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds, sc = load_dataset(), load_scenario("baseline")
+    monkeypatch.setenv(cache_size.ENV_MAX_MB, "0.000001")  # one byte
+    a = _run(sc, ds, 1)
+    assert _keys(disk) == {a}
+    b = _run(sc, ds, 2)
+    assert _keys(disk) == {b}
+    _run(sc, ds, 2)
+    assert len(cache.count_misses(disk)) == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "lots", "nan", "inf"])
+def test_a_bad_cap_is_a_clear_error_before_any_work(
+    disk: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(cache_size.ENV_MAX_MB, value)
+    with pytest.raises(cache_size.CacheConfigError) as err:
+        cache.cached_run(load_scenario("baseline"), load_dataset(), draws=2, seed=1)
+    assert cache_size.ENV_MAX_MB in str(err.value)
+    assert "positive number of megabytes" in str(err.value)
+    assert cache.count_misses(disk) == []
+
+
+def test_the_default_cap_and_a_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache_size.ENV_MAX_MB, raising=False)
+    assert cache_size.max_bytes() == int(cache_size.DEFAULT_MAX_MB * 1e6)
+    monkeypatch.setenv(cache_size.ENV_MAX_MB, " 2.5 ")
+    assert cache_size.max_bytes() == 2_500_000
+
+
+def test_prune_clears_stale_temp_folders_of_killed_writers(tmp_path: Path) -> None:
+    old, fresh = tmp_path / f".{'a' * 64}.1.x.tmp", tmp_path / f".{'b' * 64}.2.y.tmp"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "kpis.parquet").write_bytes(b"x" * 10)
+    past = time.time() - 2 * cache_size.STALE_TEMP_S
+    os.utime(old, (past, past))
+    assert cache_size.prune(tmp_path, 10**9) == []
+    assert not old.exists()
+    assert fresh.exists()  # may belong to a writer still at work
