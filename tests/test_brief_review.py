@@ -48,7 +48,7 @@ def test_header_flags_lead_with_the_headline_market_and_group_the_rest(brief) ->
     assert not any(" · Mining · " in line for line in lines)
     grouped = [line for line in lines if line.startswith("Labelled assumptions:")]
     assert len(grouped) == 1 and "country shares of dysprosium (mining)" in grouped[0]
-    assert "40 model parameters" in grouped[0]
+    assert "49 model parameters" in grouped[0]  # 40 + 7 stock-holder + 2 contract/spot
 
 
 def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untyped-def]
@@ -56,8 +56,9 @@ def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untype
     src = b.dataset.sources
     low = set(src[src["confidence"] == "low_grade"]["source_id"]) & b.shown_source_ids()
     flags = b.flag_rows()
-    # the timeline's WTO ruling (newzino.com) and two backtest episodes (blogs)
-    assert low == {"WTO_2014_SEC", "COBALT_2025_SEC", "LITHIUM_2021_SEC"}
+    # the timeline's WTO ruling (newzino.com), two backtest episodes (blogs) and BT-08's
+    # 14-month timing (an aggregator page repeating Trading Economics)
+    assert low == {"WTO_2014_SEC", "COBALT_2025_SEC", "LITHIUM_2021_SEC", "TE_LI_2024"}
     assert low <= set(flags[flags["confidence"] == "low_grade"]["source_id"])
     assert any(line.startswith("From low-grade sources") for line in b.header_flags())
 

@@ -19,7 +19,7 @@ def dataset():  # type: ignore[no-untyped-def]
 
 def _share(sc: Scenario, share: float) -> Scenario:
     first = sc.export_controls[0].model_copy(update={"share_withheld": share})
-    return sc.model_copy(update={"export_controls": [first, *sc.export_controls[1:]]})
+    return sc.model_copy(update={"export_controls": (first, *sc.export_controls[1:])})
 
 
 def _run(sc: Scenario, dataset) -> engine.Results:  # type: ignore[no-untyped-def]

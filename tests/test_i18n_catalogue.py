@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from pathlib import Path
 
 import pytest
 from mineral_briefs import i18n
@@ -142,3 +143,17 @@ def test_names_of_minerals_stages_regions() -> None:
     assert i18n.mineral_name("tungsten", "de") == "Wolfram"
     assert i18n.country_name("COD", "de") == "DR Kongo"
     assert i18n.country_name("XKX", "de") == "XKX"
+
+
+def test_every_source_licence_has_a_german_label() -> None:
+    """A German brief lists each source's licence in German; a licence string new in
+    data/sources.csv without a label leaks English ("cited with attribution")."""
+    import pandas as pd
+    from mineral_briefs.locations import data_dir
+
+    neutral = {"CC BY 4.0", "CC BY 3.0 IGO", "MIT", "-"}  # codes read the same in German
+    licences = set(pd.read_csv(data_dir() / "sources.csv")["licence"].dropna()) - neutral
+    locales = Path(i18n.__file__).with_name("locales")
+    de = json.loads((locales / "de.json").read_text(encoding="utf-8"))
+    missing = sorted(x for x in licences if f"licence.{x}" not in de)
+    assert not missing, missing

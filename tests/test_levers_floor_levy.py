@@ -28,9 +28,9 @@ def _scenario(share: float, floors: bool = True) -> Scenario:
     sc = load_scenario("ndpr_withhold_60")
     assert [f.mineral for f in sc.price_floors] == ["ndpr"]  # the floor sits on NdPr oxide
     ctrl = sc.export_controls[0].model_copy(update={"share_withheld": share})
-    update: dict[str, object] = {"export_controls": [ctrl]}
+    update: dict[str, object] = {"export_controls": (ctrl,)}
     if not floors:
-        update["price_floors"] = []
+        update["price_floors"] = ()
     return sc.model_copy(update=update)
 
 

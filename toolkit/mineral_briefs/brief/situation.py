@@ -35,7 +35,7 @@ def suspension_extended_variant(dataset: Any) -> Any:
     from mineral_briefs.scenarios import load_scenario
 
     base = load_scenario(COUNTERPART_BASE)
-    controls = [c.model_copy(update={"snap_back": None}) for c in base.export_controls]
+    controls = tuple(c.model_copy(update={"snap_back": None}) for c in base.export_controls)
     return base.model_copy(
         update={"id": f"{COUNTERPART_BASE}_extended", "export_controls": controls}
     )
