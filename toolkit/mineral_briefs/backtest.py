@@ -368,35 +368,37 @@ def run_backtests(
         res = runner(scenario)
         mineral = scenario.markets[0].mineral if scenario.markets else "all"
         choke = params.value("choke_price_multiple", mineral, default=math.inf)
-        for s in EVALUATORS[ep](res, runner):
-            o = obs.loc[(ep, s.metric)] if (ep, s.metric) in obs.index else None
-            if s.role not in ROLES or s.measure not in MEASURES:
-                raise ScenarioError(f"backtest {ep}/{s.metric}: bad role or measure")
-            flags = []
-            # NOTE: a multiple on the choke price is set by that assumption, not by the
-            # market: it is still scored (a lower value could fail), but flagged.
-            if s.kind == "multiple" and math.isclose(s.predicted, choke, rel_tol=1e-9):
-                flags.append("at_guard")
-            rows.append(
-                {
-                    "episode": ep,
-                    "metric": s.metric,
-                    "kind": s.kind,
-                    "predicted": float(s.predicted),
-                    "observed": float(o["value"]) if o is not None else float("nan"),
-                    "low": float(o["low"]) if o is not None else float("nan"),
-                    "high": float(o["high"]) if o is not None else float("nan"),
-                    "unit": str(o["unit"]) if o is not None else "",
-                    "log_error": float(s.log_error),
-                    "passed": bool(s.passed),
-                    "source_id": str(o["source_id"]) if o is not None else "",
-                    "role": s.role,
-                    "measure": s.measure,
-                    "flags": ";".join(flags),
-                    "note": s.note,
-                }
-            )
+        rows += [_score_row(ep, s, obs, choke) for s in EVALUATORS[ep](res, runner)]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _score_row(ep: str, s: Score, obs: pd.DataFrame, choke: float) -> dict[str, object]:
+    """One criterion's row: its prediction beside the observation (``obs`` indexed by
+    episode and metric) and the ``at_guard`` flag of a multiple on the choke price."""
+    o = obs.loc[(ep, s.metric)] if (ep, s.metric) in obs.index else None
+    if s.role not in ROLES or s.measure not in MEASURES:
+        raise ScenarioError(f"backtest {ep}/{s.metric}: bad role or measure")
+    # NOTE: a multiple on the choke price is set by that assumption, not by the market: it
+    # is still scored (a lower value could fail), but flagged.
+    guard = s.kind == "multiple" and math.isclose(s.predicted, choke, rel_tol=1e-9)
+    nan = float("nan")
+    return {
+        "episode": ep,
+        "metric": s.metric,
+        "kind": s.kind,
+        "predicted": float(s.predicted),
+        "observed": float(o["value"]) if o is not None else nan,
+        "low": float(o["low"]) if o is not None else nan,
+        "high": float(o["high"]) if o is not None else nan,
+        "unit": str(o["unit"]) if o is not None else "",
+        "log_error": float(s.log_error),
+        "passed": bool(s.passed),
+        "source_id": str(o["source_id"]) if o is not None else "",
+        "role": s.role,
+        "measure": s.measure,
+        "flags": "at_guard" if guard else "",
+        "note": s.note,
+    }
 
 
 def summarise(scores: pd.DataFrame) -> dict[str, object]:

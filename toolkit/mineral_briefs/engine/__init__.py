@@ -30,14 +30,13 @@ from mineral_briefs.engine.base import _base_frame as _base_frame
 from mineral_briefs.engine.base import _memo as _memo
 from mineral_briefs.engine.build import _build as _build
 from mineral_briefs.engine.build import _Built as _Built
-from mineral_briefs.engine.kpis import (
+from mineral_briefs.engine.kpi_flags import (
     BAND_TOLERANCE,
     FLAT_TOLERANCE,
     GUARD_TOLERANCE,
-    KPI_FLAGS,
-    KPI_UNITS,
     MONEY_PAYERS,
 )
+from mineral_briefs.engine.kpis import KPI_FLAGS, KPI_UNITS
 from mineral_briefs.engine.kpis import _kpi_frame as _kpi_frame
 from mineral_briefs.engine.kpis import _kpi_rows as _kpi_rows
 from mineral_briefs.engine.params import _Params as _Params

@@ -130,18 +130,9 @@ def simulate(
     -------
     SimResult
     """
-    s = init_static(
-        markets,
-        rows,
-        controls,
-        floors,
-        stockpiles,
-        projects,
-        kpi if kpi is not None else KpiSpec(),
-        reference_price,
-        n_path,
-        band_variables,
-    )
+    spec = kpi if kpi is not None else KpiSpec()
+    static = (markets, rows, controls, floors, stockpiles, projects)
+    s = init_static(*static, spec, reference_price, n_path, band_variables)
     st = init_state(s)
     rec = init_recorder(s)
     tot = init_totals(s)
