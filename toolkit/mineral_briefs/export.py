@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mineral_briefs.errors import RenderError
+from mineral_briefs.locations import cache_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from nbconvert import HTMLExporter
@@ -156,22 +157,6 @@ def _package_version(name: str) -> str:
         return importlib_metadata.version(name)
     except importlib_metadata.PackageNotFoundError:
         return "absent"
-
-
-def cache_dir() -> Path:
-    """Folder of the toolkit's disk cache: ``$MINERAL_BRIEFS_CACHE``, else the user cache folder.
-
-    The user cache folder is the platform's (:func:`platformdirs.user_cache_dir`):
-    ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/mineral-briefs`` on Linux,
-    ``~/Library/Caches/mineral-briefs`` on macOS, ``%LOCALAPPDATA%\\mineral-briefs\\Cache`` on
-    Windows.
-    """
-    env = os.environ.get("MINERAL_BRIEFS_CACHE")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("mineral-briefs", appauthor=False))
 
 
 def bundle_cache_key() -> str:

@@ -106,3 +106,19 @@ def notebook(name: str) -> Path:
     if ws is not None and (ws / "notebooks" / name).is_file():
         return (ws / "notebooks" / name).resolve()
     return builtin_dir("notebooks") / name
+
+
+def cache_dir() -> Path:
+    """Folder of the toolkit's disk cache: ``$MINERAL_BRIEFS_CACHE``, else the user cache folder.
+
+    The user cache folder is the platform's (:func:`platformdirs.user_cache_dir`):
+    ``$XDG_CACHE_HOME/mineral-briefs`` or ``~/.cache/mineral-briefs`` on Linux,
+    ``~/Library/Caches/mineral-briefs`` on macOS, ``%LOCALAPPDATA%\\mineral-briefs\\Cache`` on
+    Windows.
+    """
+    env = os.environ.get("MINERAL_BRIEFS_CACHE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mineral-briefs", appauthor=False))

@@ -20,6 +20,7 @@ from typing import Final
 import pandas as pd
 
 from mineral_briefs import locations
+from mineral_briefs.data import validated_cache
 from mineral_briefs.data.schemas import TABLES, Problem, empty_frame, split_multi, validate_table
 from mineral_briefs.errors import DataError
 
@@ -168,9 +169,7 @@ def _label(folder: Path, file: str) -> str:
     return f"{folder.name}/{file}"
 
 
-def _read_raw(path: Path) -> tuple[pd.DataFrame, str]:
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+def _read_raw(data: bytes) -> pd.DataFrame:
     raw = pd.read_csv(
         io.BytesIO(data),
         dtype=str,
@@ -180,31 +179,53 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, str]:
         skipinitialspace=False,
     )
     raw.columns = [str(c).strip() for c in raw.columns]
-    return raw, digest
+    return raw
+
+
+def _read_files(folder: Path) -> dict[str, bytes]:
+    """The bytes of every table file present in ``folder``, by table name (missing ones
+    omitted; an optional one is logged here, so a disk-cache hit logs it too)."""
+    blobs: dict[str, bytes] = {}
+    for name, spec in TABLES.items():
+        path = folder / spec.file
+        if path.is_file():
+            blobs[name] = path.read_bytes()
+        elif spec.optional_file:
+            logger.warning("%s is missing: %s is an empty table", _label(folder, spec.file), name)
+    return blobs
 
 
 def _load_uncached(folder: Path) -> Dataset:
+    blobs = _read_files(folder)
+    checksums = dict(
+        sorted((TABLES[name].file, hashlib.sha256(b).hexdigest()) for name, b in blobs.items())
+    )
+    hit = validated_cache.read(folder, checksums)
+    if hit is not None and set(hit) == _CACHED_FIELDS:
+        return Dataset(**hit, data_dir=folder, checksums=MappingProxyType(checksums))
+    dataset = _validate(folder, blobs, checksums)
+    validated_cache.write(
+        folder, checksums, {n: getattr(dataset, n) for n in TABLES}, dataset.vintage
+    )
+    return dataset
+
+
+def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, str]) -> Dataset:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
-    checksums: dict[str, str] = {}
     for name, spec in TABLES.items():
-        path = folder / spec.file
         label = _label(folder, spec.file)
-        if not path.is_file():
-            if spec.optional_file:
-                logger.warning("%s is missing: %s is an empty table", label, name)
-                frames[name] = empty_frame(spec)
-                continue
-            problems.append(Problem(label, None, None, "required table file is missing"))
+        if name not in blobs:
+            if not spec.optional_file:
+                problems.append(Problem(label, None, None, "required table file is missing"))
             frames[name] = empty_frame(spec)
             continue
         try:
-            raw, digest = _read_raw(path)
+            raw = _read_raw(blobs[name])
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             problems.append(Problem(label, None, None, f"cannot be parsed as CSV: {exc}"))
             frames[name] = empty_frame(spec)
             continue
-        checksums[spec.file] = digest
         frame, table_problems = validate_table(raw, spec, label)
         problems.extend(table_problems)
         frames[name] = frame
@@ -292,3 +313,5 @@ def check_totals(dataset: Dataset, rel_tol: float = 0.02) -> pd.DataFrame:
 
 _DATASET_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Dataset))
 assert set(TABLES) <= set(_DATASET_FIELDS)
+_CACHED_FIELDS: Final[frozenset[str]] = frozenset(TABLES) | {"vintage"}
+"""What a :mod:`.validated_cache` entry holds (the rest is the folder and the checksums)."""

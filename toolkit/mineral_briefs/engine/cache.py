@@ -87,8 +87,8 @@ def enabled() -> bool:
 
 
 def engine_cache_dir() -> Path:
-    """``<cache_dir>/engine`` (:func:`mineral_briefs.export.cache_dir`)."""
-    from mineral_briefs.export import cache_dir
+    """``<cache_dir>/engine`` (:func:`mineral_briefs.locations.cache_dir`)."""
+    from mineral_briefs.locations import cache_dir
 
     return cache_dir() / "engine"
 
@@ -96,9 +96,9 @@ def engine_cache_dir() -> Path:
 @functools.cache
 def _code_identity() -> tuple[str, str]:
     """(package version, toolkit source hash), computed once per process."""
-    from mineral_briefs.render.keys import toolkit_source_hash
+    from mineral_briefs.fingerprint import process_source_hash
 
-    return __version__, toolkit_source_hash()
+    return __version__, process_source_hash()
 
 
 def result_key(

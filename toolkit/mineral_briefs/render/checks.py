@@ -59,7 +59,7 @@ def _data_ok_stamp(folder: Path, ctx: KeyContext) -> Path:
     import hashlib
     import json
 
-    from mineral_briefs.export import cache_dir
+    from mineral_briefs.locations import cache_dir
 
     what = {
         "folder": str(folder.resolve()),

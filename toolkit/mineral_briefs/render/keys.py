@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mineral_briefs import __version__
+from mineral_briefs.fingerprint import sha256_file, toolkit_source_hash
 from mineral_briefs.locations import data_dir
-from mineral_briefs.render.layout import TOOLKIT_DIR
 from mineral_briefs.render.plan import BriefJob
 
 KEY_PACKAGES: tuple[str, ...] = (
@@ -27,15 +27,6 @@ KEY_PACKAGES: tuple[str, ...] = (
     "pydantic",
 )
 """Packages whose versions enter the cache key and the manifest (they change what a brief shows)."""
-
-
-def sha256_file(path: Path) -> str:
-    """sha256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 default_data_dir = data_dir  # NOTE: re-export for render/ and its public API; same function
@@ -55,28 +46,6 @@ def data_checksums(data_dir: Path | None = None) -> dict[str, str]:
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
-
-
-def toolkit_source_hash() -> str:
-    """sha256 over the toolkit's source and template files (a code change re-renders in dev)."""
-    h = hashlib.sha256()
-    for p in sorted(TOOLKIT_DIR.rglob("*")):
-        parts = p.relative_to(TOOLKIT_DIR).parts
-        # NOTE: assets/ (a wheel's notebooks, scenarios, data) are keyed on their own.
-        if (
-            p.is_file()
-            and "__pycache__" not in parts
-            and parts[0] != "assets"
-            and p.suffix
-            not in {
-                ".pyc",
-                ".pyo",
-            }
-        ):
-            h.update(p.relative_to(TOOLKIT_DIR).as_posix().encode())
-            h.update(b"\0")
-            h.update(sha256_file(p).encode())
-    return h.hexdigest()
 
 
 def package_versions() -> dict[str, str]:
