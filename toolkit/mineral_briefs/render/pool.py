@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +43,21 @@ def _exit_when_orphaned() -> None:
     os._exit(1)
 
 
+def _leave_without_teardown() -> None:
+    """The worker's last exit handler: flush the logs and streams, then leave at once.
+
+    Registered first, so it runs after every handler registered later (the kernels' shutdown
+    among them: :func:`.kernel._state`). What it skips is the interpreter's teardown of a heap
+    holding pandas, altair, nbconvert and the data (about 0.3 s of CPU per worker at the end of
+    every render, measured with ``strace``), which frees nothing the operating system would not.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
 def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None = None) -> None:
     """ProcessPool initializer: ignore SIGINT (the parent coordinates), watch for the parent's
     death, start the kernel, and load the exporter and the Vega bundle while the kernel boots.
@@ -50,6 +67,7 @@ def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None 
     the kernel still runs the notebook (issue 16: cold single brief).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit.register(_leave_without_teardown)
     threading.Thread(target=_exit_when_orphaned, name="orphan-watch", daemon=True).start()
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("traitlets", "papermill", "nbclient"):
