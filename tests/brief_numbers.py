@@ -26,10 +26,19 @@ def _number(text: str, language: str) -> tuple[float, float]:
     """Value and half the unit of the last digit of a number printed in ``language``."""
     text = text.replace("−", "-").strip()
     thousands, decimal = (",", ".") if language == "en" else (".", ",")
+    # NOTE: "704,000" is read to three significant figures (amounts below a million are
+    # rounded so): each all-zero group of thousands at the end of a whole number widens the
+    # last significant digit by 10³.
+    zero_groups = 0
+    if decimal not in text:
+        groups = text.split(thousands)
+        while len(groups) > 1 and groups[-1] == "000":
+            groups.pop()
+            zero_groups += 1
     text = text.replace(thousands, "")
     digits = text.split(decimal)[1] if decimal in text else ""
     value = float(text.replace(decimal, "."))
-    return value, 0.5 * 10 ** (-len(digits))
+    return value, 0.5 * 10 ** (3 * zero_groups - len(digits))
 
 
 _NUM = r"-?−?\d[\d.,]*"

@@ -101,3 +101,19 @@ def test_a_corrupt_entry_is_ignored(data_copy: Path, tmp_path: Path) -> None:
     clear_cache()
     again = load_dataset(data_copy)
     pd.testing.assert_frame_equal(again.production, first.production)
+
+
+def test_an_unreadable_table_names_the_file(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NOTE: CI runs as root, who reads a file whatever its mode: the refusal is raised here
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == "prices.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(DataError, match=r"data/prices\.csv cannot be read: Permission denied"):
+        load_dataset(data_copy)

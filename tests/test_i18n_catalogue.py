@@ -83,6 +83,10 @@ def test_percent_money_tonnes_and_multiples() -> None:
     assert plain(i18n.fmt_money(1.234e9, "en")) == "USD 1.2 bn"
     assert plain(i18n.fmt_money(1.234e9, "de")) == "1,2 Mrd. USD"
     assert plain(i18n.fmt_money(56e6, "de")) == "56,0 Mio. USD"
+    # below a million: three significant figures, never six digits of false precision
+    assert plain(i18n.fmt_money(703_896, "en")) == "USD 704,000"
+    assert plain(i18n.fmt_money(703_896, "de")) == "704.000 USD"
+    assert plain(i18n.fmt_money(950, "en")) == "USD 950"
     assert plain(i18n.fmt_tonnes(12_345, "de")) == "12 kt"
     assert plain(i18n.fmt_tonnes(2_500, "en")) == "2.5 kt"
     assert plain(i18n.fmt_tonnes(3.2e6, "de")) == "3,2 Mt"

@@ -161,7 +161,9 @@ def fmt_money(usd: float | None, language: str) -> str:
             if language == "de":
                 return f"{number}{NBSP}{word}{NBSP}USD"
             return f"USD{NBSP}{number}{NBSP}{word}"
-    number = fmt_number(usd, language, 0)
+    # NOTE: below a million, three significant figures: "USD 704,000", not "USD 703,896" (the
+    # inputs behind such a figure are not known to six digits).
+    number = fmt_number(float(f"{usd:.3g}") if abs(usd) >= 1000 else usd, language, 0)
     return f"{number}{NBSP}USD" if language == "de" else f"USD{NBSP}{number}"
 
 

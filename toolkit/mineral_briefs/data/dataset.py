@@ -189,7 +189,11 @@ def _read_files(folder: Path) -> dict[str, bytes]:
     for name, spec in TABLES.items():
         path = folder / spec.file
         if path.is_file():
-            blobs[name] = path.read_bytes()
+            try:
+                blobs[name] = path.read_bytes()
+            except OSError as exc:
+                label = _label(folder, spec.file)
+                raise DataError(f"{label} cannot be read: {exc.strerror or exc}") from exc
         elif spec.optional_file:
             logger.warning("%s is missing: %s is an empty table", _label(folder, spec.file), name)
     return blobs
