@@ -11,8 +11,8 @@ import nbformat
 import pandas as pd
 import pytest
 from mineral_briefs import export
-from mineral_briefs.export import bundle, page
 from mineral_briefs.errors import RenderError
+from mineral_briefs.export import bundle, page
 from render_fixtures import XSS_TITLE, network_refs, scan
 
 
