@@ -92,6 +92,25 @@ def test_as_of_2026_12_01_what_to_watch_holds_only_later_dates(briefs_after) -> 
     assert END not in [r[0] for r in briefs_after["suspension_snapback"].watch_rows()]
 
 
+def test_what_to_watch_lists_scheduled_capacity_of_the_briefs_own_minerals(briefs_after) -> None:
+    """A plant commissioning ahead (MP's 10X magnet plant, 2028) is a trigger for a brief on
+    magnets; timeline events that name only other minerals are not on a brief's watch list."""
+    ndpr = briefs_after["ndpr_withhold_60"].watch_rows()
+    assert any(r[2] == "DOD_MP_2025" and r[0].year == 2028 for r in ndpr), ndpr
+    for sid, b in briefs_after.items():
+        wanted = set(b.minerals)
+        ev = b.dataset.policy_events
+        when = pd.to_datetime(ev["date"]).dt.date
+        # the timeline's rows carry their source id; the scenario's own triggers carry none
+        for row in [r for r in b.watch_rows() if r[2]]:
+            hit = ev[(ev["source_id"] == row[2]) & (when == row[0])]
+            assert len(hit) == 1, (sid, row)
+            named = {m for m in str(hit["minerals"].fillna("").iloc[0]).split(";") if m}
+            assert not named or named & wanted, (sid, row, wanted)
+    lithium = briefs_after["demand_400_600"].watch_rows()
+    assert all("Lynas" not in str(r[1]) and "10X" not in str(r[1]) for r in lithium), lithium
+
+
 def test_as_of_2026_12_01_levers_say_since_for_past_control_dates(briefs_after) -> None:
     ctrl = _text(briefs_after["controls_oct2025"].levers())
     assert "withheld since 1 December 2025" in ctrl

@@ -371,3 +371,39 @@ def test_answer_box_leaves_out_a_zero_budget_cost_without_fiscal_levers(language
     assert not b.scenario.price_floors
     head = i18n.t("answer.pays.taxpayers", language).split(":")[0]
     assert head not in text_of(str(b.answer()))
+
+
+# ----------------------------------------------------------------------------- 8. wording
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_alliance_note_never_contradicts_itself(language: str) -> None:
+    """The wider-alliance footnote gives the named-target reference; where it rounds to the
+    scenario's own shortfall it must not add "hence not <the same figure>" (it did: "8.4 kt;
+    … hence not 8.4 kt"), and where it differs it says so."""
+    b = prepared("ndpr_withhold_60", language)
+    rows = b.compared_levers
+    (alliance,) = [r for r in rows if r.lever == "alliance" and not r.skipped]
+    own_t = b.kpis["cumulative_shortfall_t"].value
+    own = b.kpis["cumulative_shortfall_t"].text
+    hence = {"en": "hence not", "de": "daher nicht"}[language]
+    head, _, tail = alliance.detail.split("|", 2)
+    same = dataclasses.replace(alliance, detail=f"{head}|{own_t}|{tail}")
+    note = b._alliance_note([same])
+    assert i18n.fmt_tonnes(own_t, language) in note and hence not in note, note
+    other = dataclasses.replace(alliance, detail=f"{head}|{own_t * 0.5}|{tail}")
+    note = b._alliance_note([other])
+    assert i18n.fmt_tonnes(own_t * 0.5, language) in note and f"{hence} {own}" in note, note
+
+
+@pytest.mark.parametrize("sid", ["ndpr_withhold_60", "alliance_floor", "baseline"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_model_parameter_flag_has_a_label(sid: str, language: str) -> None:
+    """The data flags name model parameters by label, never by their snake_case id."""
+    from mineral_briefs.data import load_dataset
+
+    b = prepared(sid, language)
+    ids = set(load_dataset().model_parameters["parameter"])
+    for line in [str(b.methods()), *b.meta_dict()["flags"]]:
+        shown = set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", text_of(line)))
+        assert not (shown & ids), sorted(shown & ids)

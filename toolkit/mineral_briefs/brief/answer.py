@@ -397,10 +397,15 @@ class AnswerSection(BriefBase):
         if len(parts) < 3:
             return ""
         own = self.kpis.get("cumulative_shortfall_t")
+        own_text = own.text if own is not None else "–"
+        named = i18n.fmt_tonnes(float(parts[1]), self.language)
+        # NOTE: where the named-target reference rounds to the scenario's own shortfall, the
+        # "hence not …" clause would contradict itself ("8.4 kt …, hence not 8.4 kt").
+        key = "compared.alliance_note_same" if named == own_text else "compared.alliance_note"
         return " " + self.t(
-            "compared.alliance_note",
-            own=own.text if own is not None else "–",
-            named=i18n.fmt_tonnes(float(parts[1]), self.language),
+            key,
+            own=own_text,
+            named=named,
             wider=i18n.fmt_tonnes(float(parts[2]), self.language),
         )
 

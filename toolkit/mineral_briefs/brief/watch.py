@@ -13,6 +13,10 @@ from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief.levers import control_in_force
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, Safe, html_table
+from mineral_briefs.narrative.situation import names_any
+
+WATCHED_KINDS: frozenset[str] = frozenset({"deadline", "capacity"})
+"""Kinds of policy-timeline events listed under "What to watch" when they lie ahead."""
 
 
 class WatchSection(BriefBase):
@@ -92,8 +96,13 @@ class WatchSection(BriefBase):
                         (last["when_"], self.t("watch.suspension_end"), str(last["source_id"]))
                     )
             status = ev["status"] if "status" in ev else pd.Series("scheduled", index=ev.index)
+            # NOTE: deadlines and scheduled capacity (a plant's commissioning) are triggers; an
+            # event naming only other minerals is not this brief's to watch.
             future = ev[
-                (ev["when_"] > self.as_of) & (ev["kind"] == "deadline") & (status != "cancelled")
+                (ev["when_"] > self.as_of)
+                & ev["kind"].isin(WATCHED_KINDS)
+                & (status != "cancelled")
+                & names_any(ev, self.minerals)
             ]
             for row in future.itertuples(index=False):
                 key = f"event.{row.event_id}"

@@ -58,19 +58,24 @@ def situation_html(
         return HTML("".join([*lines, f"<p>{escape(i18n.t('situation.none', language))}</p>"]))
     df = events.copy()
     df["when_"] = pd.to_datetime(df["date"]).dt.date
-    mins = df.get("minerals", pd.Series("", index=df.index)).fillna("").astype(str)
-    relevant = mins.map(
-        lambda s: (
-            not s.strip() or bool(wanted & set(x.strip() for x in s.replace(",", ";").split(";")))
-        )
-    )
-    df = df[relevant & (df["when_"] >= since)].sort_values("when_").tail(max_events)
+    df = df[names_any(df, wanted) & (df["when_"] >= since)].sort_values("when_").tail(max_events)
     if df.empty:
         lines.append(f"<p>{escape(i18n.t('situation.none', language))}</p>")
     items = [_event_item(row, language, as_of) for row in df.itertuples(index=False)]
     if items:
         lines.append(f'<ul class="mb-events">{"".join(items)}</ul>')
     return HTML("".join(lines))
+
+
+def names_any(events: pd.DataFrame, minerals: Iterable[str]) -> pd.Series:
+    """Per event: True when it names one of ``minerals`` or names no mineral at all."""
+    wanted = set(minerals)
+    mins = events.get("minerals", pd.Series("", index=events.index)).fillna("").astype(str)
+    return mins.map(
+        lambda s: (
+            not s.strip() or bool(wanted & set(x.strip() for x in s.replace(",", ";").split(";")))
+        )
+    ).astype(bool)
 
 
 def decisive_suspension_end(events: pd.DataFrame) -> tuple[dt.date, str, str] | None:
