@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from mineral_briefs import export
 from mineral_briefs.errors import RenderError
+from mineral_briefs.export import bundle, page
 from render_fixtures import XSS_TITLE, network_refs, scan
 
 
@@ -195,7 +196,7 @@ def test_no_charts_no_bundle() -> None:
 
 
 def test_bundle_disk_cache_and_unwritable_cache(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(export, "_BUNDLE", None)
+    monkeypatch.setattr(bundle, "_BUNDLE", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = export.vega_bundle()
     cached = list((tmp_path / "cache" / "mineral-briefs").glob("vega-bundle_*.js"))
@@ -208,19 +209,19 @@ def test_bundle_disk_cache_and_unwritable_cache(tmp_path: Path, monkeypatch) -> 
     cached[0].write_text(marked, encoding="utf-8")
     digest = hashlib.sha256(marked.encode()).hexdigest()
     cached[0].with_suffix(".sha256").write_text(digest + "\n")
-    monkeypatch.setattr(export, "_BUNDLE", None)
+    monkeypatch.setattr(bundle, "_BUNDLE", None)
     assert export.vega_bundle().startswith("/* cached */")
     # a truncated or tampered bundle fails the hash check and is rebuilt (and re-cached)
     for bad in (marked[: len(marked) // 2], "alert('pwned');" + marked):
         cached[0].write_text(bad, encoding="utf-8")
-        monkeypatch.setattr(export, "_BUNDLE", None)
+        monkeypatch.setattr(bundle, "_BUNDLE", None)
         assert export.vega_bundle() == first
         assert cached[0].read_text(encoding="utf-8") == first
     # a cache folder that cannot exist (its parent is a file): built in memory, no error
     blocker = tmp_path / "file"
     blocker.write_text("x")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    monkeypatch.setattr(export, "_BUNDLE", None)
+    monkeypatch.setattr(bundle, "_BUNDLE", None)
     assert export.vega_bundle() == first
 
 
@@ -243,7 +244,7 @@ def test_brief_css_is_inlined_verbatim() -> None:
 def test_brief_css_cannot_close_the_style_element(tmp_path: Path, monkeypatch) -> None:
     hostile = tmp_path / "brief.css"
     hostile.write_text("h1 { color: red }\n</STYLE><script>alert(1)</script>\n", encoding="utf-8")
-    monkeypatch.setattr(export, "BRIEF_CSS", hostile)
+    monkeypatch.setattr(page, "BRIEF_CSS", hostile)
     html, _ = export.export_html(_executed_nb(), rendered_at="now")
     # the whole file, script tag included, stays inert text inside the one style element
     assert _inlined_css(html).strip() == "h1 { color: red }\n<\\/STYLE><script>alert(1)</script>"

@@ -241,6 +241,27 @@ def _add_preview(sub: Any) -> None:
     p.set_defaults(handler=_cmd_preview)
 
 
+def _add_executor_options(p: Any) -> None:
+    """``render``'s executor options: where the notebooks run, and the dask cluster's address
+    and patience."""
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where notebooks run: local (a process pool here) or dask (needs --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="dask scheduler (tcp://host:8786)"
+    )
+    p.add_argument(
+        "--worker-timeout",
+        type=_ranged(float, 1.0, 86_400.0, "seconds"),
+        default=60.0,
+        metavar="SECONDS",
+        help="dask: seconds to wait while no worker is connected (at start or after losing all)",
+    )
+
+
 def _add_render(sub: Any) -> None:
     """``render``: every option range-checked by argparse before any work starts."""
     p = command(sub, "render", "render scenario briefs to HTML")
@@ -267,22 +288,7 @@ def _add_render(sub: Any) -> None:
         help="language of the briefs: en, de, or all (one brief per language)",
     )
     p.add_argument("--force", action="store_true", help="re-render even when nothing changed")
-    p.add_argument(
-        "--executor",
-        choices=["local", "dask"],
-        default="local",
-        help="where notebooks run: local (a process pool here) or dask (needs --scheduler)",
-    )
-    p.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help="dask scheduler (tcp://host:8786)"
-    )
-    p.add_argument(
-        "--worker-timeout",
-        type=_ranged(float, 1.0, 86_400.0, "seconds"),
-        default=60.0,
-        metavar="SECONDS",
-        help="dask: seconds to wait while no worker is connected (at start or after losing all)",
-    )
+    _add_executor_options(p)
     p.add_argument("--pdf", action="store_true", help="also print each brief to PDF (Chromium)")
     p.add_argument(
         "--keep",

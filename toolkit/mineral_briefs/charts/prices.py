@@ -49,17 +49,7 @@ def price_band_chart(
     for q in ("central", "p10", "p90"):
         df[f"{q}_label"] = [i18n.fmt_price(v, language) for v in df[q]]
     if title is None:
-        outside = df[df["region"] != "China"]
-        first = outside.sort_values("time").groupby("region")["central"].first()
-        peak = outside.groupby("region")["central"].max()
-        multiple = float((peak / first.replace(0, np.nan)).max()) if len(outside) else np.nan
-        peak_text = (
-            f"{i18n.fmt_price(float(peak.max()), language)} "
-            f"({i18n.fmt_multiple(multiple, language)})"
-            if len(outside)
-            else "–"
-        )
-        title = i18n.t("chart.price.title", language, peak=peak_text)
+        title = _peak_title(df, language)
     regions = [r for r in ("China", "Alliance", "Rest of World", "World") if r in set(df["region"])]
     scale = region_scale(language, regions)
     base = alt.Chart(df).encode(
@@ -98,3 +88,18 @@ def price_band_chart(
         title=alt.TitleParams(title, subtitle=subtitle if len(subtitle) > 1 else subtitle[0]),
     )
     return finish(chart, language, kind="price")
+
+
+def _peak_title(df: pd.DataFrame, language: str) -> str:
+    """Default title: the highest central price outside China and its multiple of the first
+    month's price (``–`` when the chart has no region outside China)."""
+    outside = df[df["region"] != "China"]
+    first = outside.sort_values("time").groupby("region")["central"].first()
+    peak = outside.groupby("region")["central"].max()
+    multiple = float((peak / first.replace(0, np.nan)).max()) if len(outside) else np.nan
+    peak_text = (
+        f"{i18n.fmt_price(float(peak.max()), language)} ({i18n.fmt_multiple(multiple, language)})"
+        if len(outside)
+        else "–"
+    )
+    return i18n.t("chart.price.title", language, peak=peak_text)

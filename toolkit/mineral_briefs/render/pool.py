@@ -12,10 +12,13 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids, preload
 from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one, start_prefetch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import ProcessPoolExecutor
 
 # NOTE: every module logs to the one "mineral_briefs.render" logger: run.py attaches render.log
 # and the console forwarding to it, so a move between modules never changes the log.
@@ -157,6 +160,67 @@ def _manager(pool: Any) -> threading.Thread | None:
     return thread if isinstance(thread, threading.Thread) else None
 
 
+def _start_pool(tasks: list[RenderTask], jobs: int, ctx: Any, level: int) -> ProcessPoolExecutor:
+    """A process pool of at most ``jobs`` workers for ``tasks``, its initializer primed.
+
+    The workers' kernels start in the tasks' folder when they share one; a lone brief asking
+    for a prefetch hands it to the initializer.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = max(1, min(jobs, len(tasks)))
+    cwds = {t.cwd for t in tasks}
+    first_cwd = tasks[0].cwd if len(cwds) == 1 else None
+    # NOTE: a lone brief asking for a prefetch starts it in the initializer, beside the
+    # kernel's boot, instead of after the exporter is loaded (issue 16).
+    first = tasks[0] if len(tasks) == 1 and tasks[0].prefetch else None
+    return ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=ctx,
+        initializer=_pool_init,
+        initargs=(level, first_cwd, first),
+    )
+
+
+def _outcome(fut: Future[RenderOutcome], task: RenderTask, attempt: int) -> RenderOutcome | None:
+    """The task's outcome, or None when its worker died on the first attempt (retry it)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return fut.result()
+    except BrokenProcessPool as exc:
+        if attempt == 1:
+            return None
+        return _failed_outcome(task, "worker_died", exc, "the render worker process died")
+    except Exception as exc:  # noqa: BLE001
+        return _failed_outcome(task, "error", exc, str(exc)[:500])
+
+
+def _stop_pool(
+    pool: ProcessPoolExecutor,
+    early: tuple[dict[int, Any], threading.Thread | None] | None,
+    pending: Iterable[Future[RenderOutcome]],
+    orderly: bool,
+    kernel_pids: set[int],
+) -> None:
+    """Stop the pool's workers: wait for them after an orderly end, else cancel what is left
+    and terminate them (with their kernels); ``early`` holds the workers and manager thread of
+    a pool already told to shut down when its last brief came back."""
+    t_stop = time.perf_counter()
+    procs = early[0] if early else dict(getattr(pool, "_processes", None) or {})
+    if orderly:
+        pool.shutdown(wait=True)
+        if early and early[1] is not None:
+            early[1].join()
+    else:
+        for fut in pending:
+            fut.cancel()
+        _terminate_tree(procs)
+        pool.shutdown(wait=False, cancel_futures=True)
+    _kill_kernels(kernel_pids)
+    logger.info("workers stopped in %.1f s", time.perf_counter() - t_stop)
+
+
 def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]:
     """Render tasks on a process pool of ``jobs`` workers, yielding outcomes as they finish.
 
@@ -166,8 +230,7 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
     ``worker_died``.
     """
     import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     ctx = mp.get_context("spawn")
     level = logging.getLogger().getEffectiveLevel()
@@ -177,18 +240,7 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
     while batches:
         remaining = batches.pop(0)
         attempt += 1
-        n = max(1, min(jobs, len(remaining)))
-        cwds = {t.cwd for t in remaining}
-        first_cwd = remaining[0].cwd if len(cwds) == 1 else None
-        # NOTE: a lone brief asking for a prefetch starts it in the initializer, beside the
-        # kernel's boot, instead of after the exporter is loaded (issue 16).
-        first = remaining[0] if len(remaining) == 1 and remaining[0].prefetch else None
-        pool = ProcessPoolExecutor(
-            max_workers=n,
-            mp_context=ctx,
-            initializer=_pool_init,
-            initargs=(level, first_cwd, first),
-        )
+        pool = _start_pool(remaining, jobs, ctx, level)
         pending: dict[Future[RenderOutcome], RenderTask] = {}
         broken: list[RenderTask] = []
         clean = False
@@ -205,17 +257,10 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
                     pool.shutdown(wait=False)
                 for fut in done:
                     task = pending.pop(fut)
-                    try:
-                        outcome = fut.result()
-                    except BrokenProcessPool as exc:
-                        if attempt == 1:
-                            broken.append(task)
-                            continue
-                        outcome = _failed_outcome(
-                            task, "worker_died", exc, "the render worker process died"
-                        )
-                    except Exception as exc:  # noqa: BLE001
-                        outcome = _failed_outcome(task, "error", exc, str(exc)[:500])
+                    outcome = _outcome(fut, task, attempt)
+                    if outcome is None:
+                        broken.append(task)
+                        continue
                     if outcome.kernel_pid:
                         kernel_pids.add(outcome.kernel_pid)
                     # the caller may close this generator once it has the last outcome
@@ -227,19 +272,7 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
                     yield outcome
             clean = True
         finally:
-            t_stop = time.perf_counter()
-            procs = early[0] if early else dict(getattr(pool, "_processes", None) or {})
-            if clean and not broken:
-                pool.shutdown(wait=True)
-                if early and early[1] is not None:
-                    early[1].join()
-            else:
-                for fut in pending:
-                    fut.cancel()
-                _terminate_tree(procs)
-                pool.shutdown(wait=False, cancel_futures=True)
-            _kill_kernels(kernel_pids)
-            logger.info("workers stopped in %.1f s", time.perf_counter() - t_stop)
+            _stop_pool(pool, early, pending, clean and not broken, kernel_pids)
         if broken:
             logger.warning(
                 "a render worker died; retrying %d unfinished brief(s), one per fresh worker",

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
 from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
 from mineral_briefs.render.keys import KeyContext, cache_key, key_context
-from mineral_briefs.render.layout import INDEX, LOG_BACKUPS, LOG_FILE, LOG_MAX_BYTES, MANIFEST
+from mineral_briefs.render.layout import INDEX, MANIFEST
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
@@ -35,6 +33,7 @@ from mineral_briefs.render.retention import (
     run_succeeded,
     update_latest,
 )
+from mineral_briefs.render.runlog import run_log
 from mineral_briefs.render.signals import Interrupted, _signals_raise
 from mineral_briefs.render.worker import RenderOutcome, RenderTask
 
@@ -43,15 +42,6 @@ from mineral_briefs.render.worker import RenderOutcome, RenderTask
 logger = logging.getLogger("mineral_briefs.render")
 
 DEFAULT_TIMEOUT_S = 300.0
-
-
-class _ForwardHandler(logging.Handler):
-    """Pass records at or above ``level`` on to the parent loggers' handlers."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        parent = logger.parent
-        if record.levelno >= self.level and parent is not None:
-            parent.handle(record)
 
 
 def render(
@@ -129,21 +119,34 @@ def render(
         now=now,
         previous=previous_run(out_dir) if dated else None,
     )
-    with _run_log(out_dir):
+    with run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
-        if dated and not report.interrupted:
-            # NOTE: `latest` only ever points at a complete good run; a failed run stays in its
-            # dated folder for inspection, and retention counts good runs only.
-            if run_succeeded(out_dir):
-                update_latest(out_dir)
-            else:
-                logger.warning("latest not moved: %s is not a complete good run", out_dir.name)
-            if keep is not None:
-                apply_retention(out_dir, keep)
-        report.seconds = time.perf_counter() - t_start
-        logger.info("%s", report.summary())
-        emit("finish", {"report": report})
+        _close_run(report, out_dir, dated=dated, keep=keep, t_start=t_start, emit=emit)
         return report
+
+
+def _close_run(
+    report: RunReport,
+    out_dir: Path,
+    *,
+    dated: bool,
+    keep: int | None,
+    t_start: float,
+    emit: Reporter,
+) -> None:
+    """After the lock: move ``latest`` and apply retention (dated runs), time and log the run."""
+    if dated and not report.interrupted:
+        # NOTE: `latest` only ever points at a complete good run; a failed run stays in its
+        # dated folder for inspection, and retention counts good runs only.
+        if run_succeeded(out_dir):
+            update_latest(out_dir)
+        else:
+            logger.warning("latest not moved: %s is not a complete good run", out_dir.name)
+        if keep is not None:
+            apply_retention(out_dir, keep)
+    report.seconds = time.perf_counter() - t_start
+    logger.info("%s", report.summary())
+    emit("finish", {"report": report})
 
 
 @dataclass(frozen=True)
@@ -181,50 +184,6 @@ def _check_options(
     chromium = find_chromium() if pdf else None  # fail before any work
     _check_writable(out_dir)
     return chromium
-
-
-class _NoFollowFileHandler(RotatingFileHandler):
-    """``render.log`` appended through ``O_NOFOLLOW`` (see :mod:`.safefs`), rotated by size.
-
-    The log is rotated past :data:`LOG_MAX_BYTES` with :data:`LOG_BACKUPS` kept, so a folder
-    rendered by cron for years does not grow a log without bound.
-    """
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
-
-    def _open(self) -> Any:
-        from mineral_briefs.render.safefs import open_nofollow
-
-        return open_nofollow(Path(self.baseFilename), append=True)
-
-
-@contextlib.contextmanager
-def _run_log(out_dir: Path) -> Iterator[None]:
-    """Log the run's INFO lines to ``<out>/render.log`` while it lasts; restore the logger after."""
-    log_handler = _NoFollowFileHandler(out_dir / LOG_FILE)
-    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log_handler.setLevel(logging.INFO)
-    logger.addHandler(log_handler)
-    old_level, old_propagate = logger.level, logger.propagate
-    effective = logger.getEffectiveLevel()
-    forward: logging.Handler | None = None
-    if effective > logging.INFO:
-        # NOTE: render.log always gets INFO lines; the console keeps the caller's level, so the
-        # INFO records are not propagated, only what the caller would have seen anyway.
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-        forward = _ForwardHandler(effective)
-        logger.addHandler(forward)
-    try:
-        yield
-    finally:
-        logger.removeHandler(log_handler)
-        log_handler.close()
-        if forward is not None:
-            logger.removeHandler(forward)
-        logger.setLevel(old_level)
-        logger.propagate = old_propagate
 
 
 def _run_under_lock(
