@@ -407,3 +407,22 @@ def test_every_model_parameter_flag_has_a_label(sid: str, language: str) -> None
     for line in [str(b.methods()), *b.meta_dict()["flags"]]:
         shown = set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", text_of(line)))
         assert not (shown & ids), sorted(shown & ids)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_comparison_money_column_is_what_buyers_pay_in_each_brief(language: str) -> None:
+    """The comparison's money column quotes each brief's own answer box: what alliance buyers
+    pay above the base price in the peak year. It showed the floors-only consumer-cost KPI,
+    "USD 0" beside a 3.4× price shock."""
+    comp = brief.Comparison(
+        [prepared(sid, language) for sid in ("controls_oct2025", "alliance_floor")], language
+    )
+    frame = comp.kpi_frame().set_index(["scenario", "kpi"])
+    for b in comp.briefs:
+        total, peak, year = b.who_pays["buyers"]
+        label = frame.loc[(b.scenario_id, "buyer_extra_cost_usd_per_year"), "value_label"]
+        assert label == i18n.fmt_money(peak, language)
+        assert text_of(label) in text_of(str(b.answer())), (b.scenario_id, label)
+    shock = frame.loc[("controls_oct2025", "buyer_extra_cost_usd_per_year"), "value"]
+    assert shock > 1e8  # a 3× price rise costs buyers real money
+    assert "consumer_cost_usd_per_year" not in set(frame.index.get_level_values("kpi"))

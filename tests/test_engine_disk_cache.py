@@ -74,19 +74,25 @@ def test_each_key_part_changes_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path
     cache._code_identity.cache_clear()
     assert _key(sc, sums) == base
     # the toolkit source: a real copy of the toolkit with one file edited, hashed for real
-    from mineral_briefs.render import keys
-    from mineral_briefs.render.layout import TOOLKIT_DIR
+    from mineral_briefs import fingerprint
+
+    def forget() -> None:
+        cache._code_identity.cache_clear()
+        fingerprint.process_source_hash.cache_clear()
 
     copy = tmp_path / "toolkit"
-    shutil.copytree(TOOLKIT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "assets"))
-    monkeypatch.setattr(keys, "TOOLKIT_DIR", copy)
-    cache._code_identity.cache_clear()
+    shutil.copytree(
+        fingerprint.TOOLKIT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "assets")
+    )
+    monkeypatch.setattr(fingerprint, "TOOLKIT_DIR", copy)
+    forget()
     assert _key(sc, sums) == base  # an identical copy hashes the same
     with open(copy / "engine" / "run.py", "a", encoding="utf-8") as fh:
         fh.write("\n# edited\n")
-    cache._code_identity.cache_clear()
+    forget()
     assert _key(sc, sums) != base
-    cache._code_identity.cache_clear()
+    monkeypatch.undo()
+    forget()
 
 
 def test_a_changed_input_recomputes_and_an_unchanged_one_does_not(disk: Path) -> None:

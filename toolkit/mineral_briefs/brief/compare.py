@@ -22,10 +22,15 @@ COMPARE_KPIS: Final[tuple[str, ...]] = (
     "cumulative_shortfall_pct",
     "months_to_recovery",
     "stockpile_days_used",
-    "consumer_cost_usd_per_year",
+    "buyer_extra_cost_usd_per_year",
     "projects_needed",
 )
 """KPIs of the comparison table and small multiples."""
+
+BUYERS_KPI: Final[str] = "buyer_extra_cost_usd_per_year"
+"""What alliance buyers pay above the base price in the peak calendar year: the answer box's
+"who pays" figure of each brief (``Brief.who_pays``), not the engine's ``consumer_cost_*`` KPIs,
+which count only what price floors add (a 3.4× shock without a floor read "USD 0" there)."""
 
 
 @dataclass
@@ -48,6 +53,9 @@ class Comparison:
         rows = []
         for b in self.briefs:
             for kpi in COMPARE_KPIS:
+                if kpi == BUYERS_KPI:
+                    rows.extend(self._buyers_row(b))
+                    continue
                 k = b.kpis.get(kpi)
                 if k is None or not math.isfinite(k.value):
                     continue
@@ -79,6 +87,16 @@ class Comparison:
         # NOTE: a KPI that is zero in every scenario (no floor anywhere, say) is left out.
         moving = df.groupby("kpi")["value"].transform(lambda v: (v.abs() > 1e-9).any())
         return df[moving.astype(bool)].reset_index(drop=True)
+
+    def _buyers_row(self, b: Brief) -> list[tuple[Any, ...]]:
+        """The :data:`BUYERS_KPI` row of brief ``b`` (none when it has no money series)."""
+        paid = b.who_pays.get("buyers")
+        if paid is None or not math.isfinite(paid[1]):
+            return []
+        label = i18n.fmt_money(paid[1], self.language)
+        return [
+            (b.scenario_id, BUYERS_KPI, self.t(f"kpi.{BUYERS_KPI}"), paid[1], label, "–", b.mineral)
+        ]
 
     def meta_dict(self) -> dict[str, Any]:
         """The meta record of the comparison page."""
