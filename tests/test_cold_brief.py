@@ -191,3 +191,14 @@ def test_no_prefetch_helper_when_every_core_has_a_brief() -> None:
     cores = os.cpu_count() or 1
     assert not spare_cores(cores)  # a worker per core: a helper would only compete
     assert not spare_cores(cores + 3)
+
+
+def test_the_helper_runs_only_on_an_idle_core() -> None:
+    from mineral_briefs.render.pool import spare_rule
+
+    assert spare_rule(1, 2, busy_cores=0.0)  # one brief, an idle 2-core box: help
+    assert spare_rule(1, 2, busy_cores=0.4)
+    assert not spare_rule(1, 2, busy_cores=1.0)  # another job holds a core: do not compete
+    assert not spare_rule(2, 2, busy_cores=0.0)  # a kernel per core
+    assert spare_rule(3, 8, busy_cores=3.0)
+    assert not spare_rule(3, 8, busy_cores=5.0)

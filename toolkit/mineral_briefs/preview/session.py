@@ -96,6 +96,7 @@ class PreviewSession:
     def _task(self) -> RenderTask:
         """Validate the scenario (raises with file, key path and what is allowed) and plan."""
         from mineral_briefs.render.plan import plan_briefs
+        from mineral_briefs.render.pool import spare_cores
 
         (job,) = plan_briefs([self.scenario], language=self.language)
         nb = job.notebook.resolve()
@@ -106,6 +107,9 @@ class PreviewSession:
             cwd=str(nb.parent),
             timeout=self.timeout,
             rendered_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            # NOTE: the preview process idles while its kernel renders; with a core to spare
+            # it computes the brief's other engine runs meanwhile (render.worker.start_prefetch).
+            prefetch=spare_cores(1),
         )
 
     def _publish(self, brief: bytes | None, error: str | None, t0: float) -> Snapshot:

@@ -102,19 +102,28 @@ def _load_exporter() -> None:
 
 
 def spare_cores(briefs: int) -> bool:
-    """Whether the machine has cores the run's kernels leave idle: fewer briefs than cores
-    and a 1-minute load average below the core count.
+    """Whether the machine has a core the run's kernels leave idle (:func:`spare_rule` on the
+    busy cores measured over the next 50 ms).
 
     # NOTE: the prefetch helper (issue 16) is speculative work, about 2 CPU-s per brief on
     # top of the kernel's; it shortens a cold brief only when it runs on an otherwise idle
     # core. With a worker per core, or a machine already busy, it would compete instead.
+    # The 1-minute load average used before lagged: it still counted this toolkit's own
+    # render that had just ended, and turned the helper off for the next brief on an idle box.
     """
+    import psutil
+
     cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average on this platform
-        load = 0.0
-    return briefs < cores and load < cores
+    if briefs >= cores:
+        return False
+    busy = psutil.cpu_percent(interval=0.05) / 100.0 * cores
+    return spare_rule(briefs, cores, busy)
+
+
+def spare_rule(briefs: int, cores: int, busy_cores: float) -> bool:
+    """A helper may run when the briefs' kernels plus the helper fit on the cores that are not
+    busy now, with half a core of slack for the sampling noise."""
+    return briefs + 1 <= cores - busy_cores + 0.5
 
 
 def _terminate_tree(pids: Iterable[int]) -> None:
