@@ -426,3 +426,12 @@ def test_comparison_money_column_is_what_buyers_pay_in_each_brief(language: str)
     shock = frame.loc[("controls_oct2025", "buyer_extra_cost_usd_per_year"), "value"]
     assert shock > 1e8  # a 3× price rise costs buyers real money
     assert "consumer_cost_usd_per_year" not in set(frame.index.get_level_values("kpi"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_shock_section_names_the_line_the_charts_draw(language: str) -> None:
+    """The charts draw the central run (KPI contract); the section said "median path (P50)"."""
+    b = prepared("ndpr_withhold_60", language)
+    text = text_of(str(b.shock()))
+    assert "P50" not in text and "edian" not in text, text
+    assert {"en": "central estimate", "de": "zentrale Schätzung"}[language] in text
