@@ -25,6 +25,7 @@ from mineral_briefs.model.simulate import (
     simulate,
 )
 from mineral_briefs.scenarios import load_backtest, load_scenario
+from model_fixtures import one_market
 
 # --------------------------------------------------------------------------------------------
 # metrics.months_to_recovery: boundary cases
@@ -79,21 +80,14 @@ SHORT_CUT = 0.5 * (1.0 - 0.88)  # 0.06 of Q0 per year, 12 % of outside demand
 
 
 def _market(t_months: int) -> Markets:
-    return Markets(
-        mineral=("lithium",),
-        stage=("refining",),
-        q0_t=np.array([1000.0]),
-        p0_usd_per_kg=np.array([10.0]),
-        supply_share=np.array([[0.5], [0.2], [0.3]]),
-        demand_share=np.array([[0.5], [0.2], [0.3]]),
-        log_growth=np.zeros((t_months, 1)),
-        upstream=np.array([-1]),
-        capacity_lag_months=np.array([0]),
-        choke=np.array([6.0]),
-        headroom_sr=np.array([HEAD]),
-        headroom_lr=np.array([2.0]),
-        inventory_release=np.array([0.0]),
-        downstream_dependence=np.array([0.0]),
+    return one_market(
+        t_months,
+        q0_t=1000.0,
+        supply=(0.5, 0.2, 0.3),
+        demand=(0.5, 0.2, 0.3),
+        capacity_lag_months=0,
+        headroom_sr=HEAD,
+        inventory_release=0.0,
     )
 
 

@@ -17,26 +17,20 @@ from mineral_briefs.model.simulate import (
     Stockpiles,
 )
 from mineral_briefs.model.simulate import simulate as run_model
+from model_fixtures import one_market
 
 T = 36
 
 
 def _market() -> Markets:
-    return Markets(
-        mineral=("magnet_rees",),
-        stage=("magnets",),
-        q0_t=np.array([8e4]),
-        p0_usd_per_kg=np.array([55.0]),
-        supply_share=np.array([[0.9], [0.0], [0.1]]),
-        demand_share=np.array([[0.6], [0.26], [0.14]]),
-        log_growth=np.zeros((T, 1)),
-        upstream=np.array([-1]),
-        capacity_lag_months=np.array([18]),
-        choke=np.array([6.0]),
-        headroom_sr=np.array([1.1]),
-        headroom_lr=np.array([2.0]),
-        inventory_release=np.array([0.8]),
-        downstream_dependence=np.array([0.0]),
+    return one_market(
+        T,
+        mineral="magnet_rees",
+        stage="magnets",
+        q0_t=8e4,
+        p0_usd_per_kg=55.0,
+        supply=(0.9, 0.0, 0.1),
+        demand=(0.6, 0.26, 0.14),
     )
 
 

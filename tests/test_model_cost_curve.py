@@ -13,28 +13,13 @@ from mineral_briefs.model.cost_curve import (
 )
 from mineral_briefs.model.simulate import Controls, Floors, Markets, Projects, Rows, Stockpiles
 from mineral_briefs.model.simulate import simulate as run_model
+from model_fixtures import one_market
 
 T = 60
 
 
 def _market(s_c: float = 0.2, s_a: float = 0.2) -> Markets:
-    """One market; China, alliance and the rest supply s_c, s_a and the remainder."""
-    return Markets(
-        mineral=("lithium",),
-        stage=("refining",),
-        q0_t=np.array([1e5]),
-        p0_usd_per_kg=np.array([10.0]),
-        supply_share=np.array([[s_c], [s_a], [1 - s_c - s_a]]),
-        demand_share=np.array([[0.3], [0.3], [0.4]]),
-        log_growth=np.zeros((T, 1)),
-        upstream=np.array([-1]),
-        capacity_lag_months=np.array([18]),
-        choke=np.array([6.0]),
-        headroom_sr=np.array([1.1]),
-        headroom_lr=np.array([2.0]),
-        inventory_release=np.array([0.8]),
-        downstream_dependence=np.array([0.0]),
-    )
+    return one_market(T, supply=(s_c, s_a, 1 - s_c - s_a), demand=(0.3, 0.3, 0.4))
 
 
 def _rows(n: int = 1, floor: float | None = None) -> Rows:

@@ -17,6 +17,7 @@ from mineral_briefs.model.simulate import (
     Stockpiles,
     simulate,
 )
+from model_fixtures import one_market
 
 T = 36
 
@@ -38,21 +39,13 @@ def _rules(prec: float = 1.0, spec: float = 0.0, cu: float = 1.0) -> HolderRules
 
 
 def _markets(rules: HolderRules | None) -> Markets:
-    return Markets(
-        mineral=("gallium",),
-        stage=("refining",),
-        q0_t=np.array([1e3]),
-        p0_usd_per_kg=np.array([300.0]),
-        supply_share=np.array([[0.9], [0.05], [0.05]]),
-        demand_share=np.array([[0.4], [0.3], [0.3]]),
-        log_growth=np.zeros((T, 1)),
-        upstream=np.array([-1]),
-        capacity_lag_months=np.array([18]),
-        choke=np.array([50.0]),
-        headroom_sr=np.array([1.1]),
-        headroom_lr=np.array([2.0]),
-        inventory_release=np.array([0.8]),
-        downstream_dependence=np.array([1.0]),
+    return one_market(
+        T,
+        mineral="gallium",
+        q0_t=1e3,
+        p0_usd_per_kg=300.0,
+        choke=50.0,
+        downstream_dependence=1.0,
         holders=rules,
     )
 
