@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from engine_runs import central_run, kpi_value, shared_dataset
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mineral_briefs import engine
@@ -37,20 +38,6 @@ LEVERS: tuple[str, ...] = ("stockpiles", "price_floors", "projects")
 """Scenario keys that are the alliance's policy levers (export controls are the shock)."""
 
 TOL = 1e-9
-
-
-@cache
-def _dataset():  # type: ignore[no-untyped-def]
-    return load_dataset()
-
-
-@cache
-def _run(sc: Scenario) -> engine.Results:
-    return engine.run(sc, _dataset(), draws=0)
-
-
-def _kpi(r: engine.Results, mineral: str, stage: str, kpi: str) -> float:
-    return float(r.kpi(mineral, stage, kpi))
 
 
 def _series(r: engine.Results, quantity: str, mineral: str, stage: str, region: str) -> pd.Series:
@@ -114,8 +101,8 @@ def _case(sid: str, lever: str) -> object:
 @pytest.mark.parametrize(("sid", "lever"), [_case(s, lv) for s, lv in CHILDREN])
 def test_lever_moves_its_kpis_against_the_scenario_without_it(sid: str, lever: str) -> None:
     child = load_scenario(sid)
-    with_lever, without = _run(child), _run(_counterfactual(sid, lever))
-    keys = engine._build(child, _dataset()).keys
+    with_lever, without = central_run(child), central_run(_counterfactual(sid, lever))
+    keys = engine._build(child, shared_dataset()).keys
     added = [
         x for x in getattr(child, lever) if x not in getattr(load_scenario(_parent_id(sid)), lever)
     ]
@@ -124,13 +111,15 @@ def test_lever_moves_its_kpis_against_the_scenario_without_it(sid: str, lever: s
         for sp in added:
             for mineral in sp.minerals:
                 chain = _chain(mineral, sp.stage, keys)
-                short0 = sum(_kpi(without, mi, st_, "cumulative_shortfall_t") for mi, st_ in chain)
+                short0 = sum(
+                    kpi_value(without, mi, st_, "cumulative_shortfall_t") for mi, st_ in chain
+                )
                 short1 = sum(
-                    _kpi(with_lever, mi, st_, "cumulative_shortfall_t") for mi, st_ in chain
+                    kpi_value(with_lever, mi, st_, "cumulative_shortfall_t") for mi, st_ in chain
                 )
                 assert short0 > 0, f"{sid}: no stage the {mineral} stock can serve is ever short"
                 assert short1 < short0 * (1 - 1e-3), f"{sid}: {short1:.0f} t vs {short0:.0f} t"
-                days = _kpi(with_lever, mineral, sp.stage, "stockpile_days_used")
+                days = kpi_value(with_lever, mineral, sp.stage, "stockpile_days_used")
                 assert days > 0, f"{sid}: {mineral}/{sp.stage} stockpile never used"
     elif lever == "price_floors":
         for pf in added:
@@ -146,7 +135,7 @@ def test_lever_moves_its_kpis_against_the_scenario_without_it(sid: str, lever: s
             assert (pa1[active] > pa0[active] * (1 + 1e-3)).any(), f"{sid}: {pf.mineral} price"
             assert pa1[active].mean() > pa0[active].mean() * (1 + 1e-3), f"{sid}: {pf.mineral}"
             money = {
-                k: _kpi(with_lever, pf.mineral, pf.stage, k)
+                k: kpi_value(with_lever, pf.mineral, pf.stage, k)
                 for k in ("tariff_revenue_usd", "consumer_cost_usd", "fiscal_cost_usd")
             }
             if pf.instrument == "variable_tariff":
@@ -158,8 +147,8 @@ def test_lever_moves_its_kpis_against_the_scenario_without_it(sid: str, lever: s
                 assert money["tariff_revenue_usd"] == 0.0, (sid, pf.mineral, money)
     else:  # projects
         for pr in added:
-            short0 = _kpi(without, pr.mineral, pr.stage, "cumulative_shortfall_t")
-            short1 = _kpi(with_lever, pr.mineral, pr.stage, "cumulative_shortfall_t")
+            short0 = kpi_value(without, pr.mineral, pr.stage, "cumulative_shortfall_t")
+            short1 = kpi_value(with_lever, pr.mineral, pr.stage, "cumulative_shortfall_t")
             assert short0 > 0, f"{sid}: {pr.mineral}/{pr.stage} is never short"
             assert short1 < short0 * (1 - 1e-3), f"{sid} {pr.name}: {short1:.0f} vs {short0:.0f} t"
 
@@ -189,26 +178,26 @@ stockpiles:
 
 
 def test_stockpile_that_reaches_the_short_stage_cuts_the_shortfall_and_uses_cover() -> None:
-    base = _run(load_scenario("controls_oct2025"))
-    r = _run(_stockpile_variant(60))
+    base = central_run(load_scenario("controls_oct2025"))
+    r = central_run(_stockpile_variant(60))
     # the control bites mainly at the magnet stage; the stock is oxide at refining. NOTE:
     # since the alliance has magnet makers of its own (Japan, Germany, US; MB_MAGNETS_2024)
     # a control aimed at the alliance also withholds a little oxide, so refining is no
     # longer exactly 0 — but small next to the magnet stage.
-    s0 = _kpi(base, "magnet_rees", "magnets", "cumulative_shortfall_t")
-    assert _kpi(base, "magnet_rees", "refining", "cumulative_shortfall_t") < 0.05 * s0
-    s1 = _kpi(r, "magnet_rees", "magnets", "cumulative_shortfall_t")
+    s0 = kpi_value(base, "magnet_rees", "magnets", "cumulative_shortfall_t")
+    assert kpi_value(base, "magnet_rees", "refining", "cumulative_shortfall_t") < 0.05 * s0
+    s1 = kpi_value(r, "magnet_rees", "magnets", "cumulative_shortfall_t")
     assert s0 > 0 and s1 < s0 * (1 - 1e-3)
-    assert _kpi(r, "magnet_rees", "refining", "stockpile_days_used") == pytest.approx(60.0)
+    assert kpi_value(r, "magnet_rees", "refining", "stockpile_days_used") == pytest.approx(60.0)
     # the oxide released is the magnet shortfall avoided, tonne for tonne (REO-equivalent)
     stock = _series(r, "Stockpile", "magnet_rees", "refining", "Alliance")
     assert stock.iloc[0] - stock.min() > 0
 
 
 def test_bigger_stockpile_never_uses_fewer_days_of_cover() -> None:
-    small, big = _run(_stockpile_variant(30)), _run(_stockpile_variant(90))
-    d_small = _kpi(small, "magnet_rees", "refining", "stockpile_days_used")
-    d_big = _kpi(big, "magnet_rees", "refining", "stockpile_days_used")
+    small, big = central_run(_stockpile_variant(30)), central_run(_stockpile_variant(90))
+    d_small = kpi_value(small, "magnet_rees", "refining", "stockpile_days_used")
+    d_big = kpi_value(big, "magnet_rees", "refining", "stockpile_days_used")
     assert 0 < d_small <= d_big + TOL
 
 
@@ -233,23 +222,23 @@ price_floors:
 
 
 def test_higher_floor_never_lowers_the_alliance_price_and_raises_consumer_cost() -> None:
-    runs = [_run(_floor_variant(v)) for v in (70, 90, 110, 160)]
+    runs = [central_run(_floor_variant(v)) for v in (70, 90, 110, 160)]
     prices = [_series(r, "Price", "magnet_rees", "refining", "Alliance") for r in runs]
     for lo, hi in zip(prices, prices[1:], strict=False):
         assert (hi >= lo * (1 - TOL)).all()
-    costs = [_kpi(r, "magnet_rees", "refining", "consumer_cost_usd") for r in runs]
+    costs = [kpi_value(r, "magnet_rees", "refining", "consumer_cost_usd") for r in runs]
     assert all(b > a for a, b in zip(costs, costs[1:], strict=False)), costs
 
 
 def _paths(sc: Scenario) -> tuple[engine._Built, SimResult]:
-    b = engine._build(sc, _dataset())
+    b = engine._build(sc, shared_dataset())
     rows = engine._rows_from(b, [{}], None)
     return b, simulate(b.markets, rows, b.controls, b.floors, b.stockpiles, b.projects, n_path=1)
 
 
 def test_variable_levy_revenue_is_levy_times_dutiable_imports_and_no_fiscal_cost() -> None:
     sc = _floor_variant(110, leakage=0.05)
-    r = _run(sc)
+    r = central_run(sc)
     b, res = _paths(sc)
     j = b.keys.index(("magnet_rees", "refining"))
     p0, q0 = float(b.markets.p0_usd_per_kg[j]), float(b.markets.q0_t[j])
@@ -268,18 +257,18 @@ def test_variable_levy_revenue_is_levy_times_dutiable_imports_and_no_fiscal_cost
     # the monthly Tariff Revenue series of the results is the same path, and the KPI its sum
     monthly = _series(r, "Tariff Revenue", "magnet_rees", "refining", "Alliance")
     np.testing.assert_allclose(monthly.to_numpy(), rev, rtol=1e-9)
-    total = _kpi(r, "magnet_rees", "refining", "tariff_revenue_usd")
+    total = kpi_value(r, "magnet_rees", "refining", "tariff_revenue_usd")
     assert total == pytest.approx(float(monthly.sum()), rel=1e-9)
-    assert _kpi(r, "magnet_rees", "refining", "fiscal_cost_usd") == 0.0
+    assert kpi_value(r, "magnet_rees", "refining", "fiscal_cost_usd") == 0.0
     assert total > 0
 
 
 @pytest.mark.parametrize("instrument", ["cfd", "offtake"])
 def test_cfd_and_offtake_pay_from_the_budget_and_raise_no_tariff(instrument: str) -> None:
-    r = _run(_floor_variant(110, instrument=instrument))
-    assert _kpi(r, "magnet_rees", "refining", "fiscal_cost_usd") > 0
-    assert _kpi(r, "magnet_rees", "refining", "tariff_revenue_usd") == 0.0
-    assert _kpi(r, "magnet_rees", "refining", "consumer_cost_usd") == 0.0
+    r = central_run(_floor_variant(110, instrument=instrument))
+    assert kpi_value(r, "magnet_rees", "refining", "fiscal_cost_usd") > 0
+    assert kpi_value(r, "magnet_rees", "refining", "tariff_revenue_usd") == 0.0
+    assert kpi_value(r, "magnet_rees", "refining", "consumer_cost_usd") == 0.0
     pa = _series(r, "Price", "magnet_rees", "refining", "Alliance")
     pr = _series(r, "Price", "magnet_rees", "refining", "Rest of World")
     np.testing.assert_allclose(pa.to_numpy(), pr.to_numpy(), rtol=1e-12)
@@ -308,8 +297,11 @@ export_controls:
 
 def test_more_share_withheld_never_lowers_the_peak_outside_price() -> None:
     peaks = [
-        _kpi(
-            _run(_control_variant(share=w)), "magnet_rees", "magnets", "peak_price_multiple_outside"
+        kpi_value(
+            central_run(_control_variant(share=w)),
+            "magnet_rees",
+            "magnets",
+            "peak_price_multiple_outside",
         )
         for w in (0.2, 0.4, 0.6, 0.8, 1.0)
     ]
@@ -319,7 +311,7 @@ def test_more_share_withheld_never_lowers_the_peak_outside_price() -> None:
 
 def _disrupted_months(share: float, delay_days: int) -> int:
     """Months the outside magnet price sits above the model's disruption threshold."""
-    r = _run(_control_variant(share=share, delay_days=delay_days))
+    r = central_run(_control_variant(share=share, delay_days=delay_days))
     p = _series(r, "Price", "magnet_rees", "magnets", "Rest of World")
     params = load_dataset().model_parameters
     tol = float(params.loc[params["parameter"] == "recovery_price_tolerance", "value"].iloc[0])
@@ -353,10 +345,10 @@ def test_bigger_supply_outage_never_lowers_the_price_or_the_shortfall(months: in
     """Issue 12 (BT-08): more output lost never lowers the peak price, the price in any
     month, or the cumulative shortfall; a real outage raises all three above no outage."""
     shares = (0.05, 0.1, 0.2, 0.4, 0.8)
-    runs = [_run(_outage_variant(w, months)) for w in shares]
-    none = _run(_outage_variant(0.05, months).model_copy(update={"supply_outages": ()}))
+    runs = [central_run(_outage_variant(w, months)) for w in shares]
+    none = central_run(_outage_variant(0.05, months).model_copy(update={"supply_outages": ()}))
     for kpi in ("peak_price_multiple_outside", "cumulative_shortfall_t"):
-        vals = [_kpi(r, "lithium", "refining", kpi) for r in [none, *runs]]
+        vals = [kpi_value(r, "lithium", "refining", kpi) for r in [none, *runs]]
         assert all(b >= a * (1 - TOL) - TOL for a, b in zip(vals, vals[1:], strict=False)), (
             kpi,
             vals,
@@ -389,8 +381,8 @@ projects:
     ramp_months: 12
 """
     )
-    s0 = _kpi(_run(base), "magnet_rees", "magnets", "cumulative_shortfall_t")
-    s1 = _kpi(_run(with_project), "magnet_rees", "magnets", "cumulative_shortfall_t")
+    s0 = kpi_value(central_run(base), "magnet_rees", "magnets", "cumulative_shortfall_t")
+    s1 = kpi_value(central_run(with_project), "magnet_rees", "magnets", "cumulative_shortfall_t")
     assert s1 < s0 * (1 - 1e-3)
 
 
@@ -401,7 +393,7 @@ projects:
 
 @cache
 def _floor_built() -> tuple[engine._Built, object]:
-    b = engine._build(load_scenario("alliance_floor"), _dataset())
+    b = engine._build(load_scenario("alliance_floor"), shared_dataset())
     return b, engine._rows_from(b, [{}], None)
 
 

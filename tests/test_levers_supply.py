@@ -5,35 +5,19 @@ errors for the new keys (file, key path, allowed values)."""
 from __future__ import annotations
 
 import copy
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
+from engine_runs import central_run, kpi_value, shared_dataset
 from mineral_briefs import engine
-from mineral_briefs.cli import main
-from mineral_briefs.data import load_dataset
 from mineral_briefs.engine.params import _Params
 from mineral_briefs.model.simulate import simulate
 from mineral_briefs.scenarios import Scenario, load_scenario, parse_scenario
+from scenario_cli import validate_error, validate_ok
 
 TOL = 1e-9
-
-
-@cache
-def _dataset():  # type: ignore[no-untyped-def]
-    return load_dataset()
-
-
-@cache
-def _run(sc: Scenario) -> engine.Results:
-    return engine.run(sc, _dataset(), draws=0)
-
-
-def _kpi(r: engine.Results, mineral: str, stage: str, kpi: str) -> float:
-    return float(r.kpi(mineral, stage, kpi))
 
 
 def _variant(text: str) -> Scenario:
@@ -64,9 +48,11 @@ supply_surge:
 
 def test_more_surge_never_raises_the_outside_price_and_closes_more_capacity() -> None:
     sizes = (5_000, 20_000, 60_000, 120_000)
-    runs = [_run(_surge(c)) for c in sizes]
-    lows = [_kpi(r, "lithium", "refining", "min_price_to_low_cost") for r in runs]
-    offline = [_kpi(r, "lithium", "refining", "curve_capacity_offline_t_per_year") for r in runs]
+    runs = [central_run(_surge(c)) for c in sizes]
+    lows = [kpi_value(r, "lithium", "refining", "min_price_to_low_cost") for r in runs]
+    offline = [
+        kpi_value(r, "lithium", "refining", "curve_capacity_offline_t_per_year") for r in runs
+    ]
     assert all(b < a for a, b in zip(lows, lows[1:], strict=False)), lows
     assert all(b >= a - TOL for a, b in zip(offline, offline[1:], strict=False)), offline
     assert offline[-1] > 0
@@ -76,7 +62,7 @@ def test_a_supply_glut_closes_high_cost_capacity_first() -> None:
     """Issue 12 done-when: the lithium curve's Chinese lepidolite (the highest cash cost)
     leaves before China's brine/spodumene; the low-cost brine of Chile and Argentina and the
     cheap surge itself keep running."""
-    b = engine._build(_surge(120_000), _dataset())
+    b = engine._build(_surge(120_000), shared_dataset())
     rows = engine._rows_from(b, [{}], None)
     stat = (b.controls, b.floors, b.stockpiles, b.projects)
     res = simulate(b.markets, rows, *stat, n_path=1, curves=b.curves, china=b.china)
@@ -96,8 +82,8 @@ def test_a_supply_glut_closes_high_cost_capacity_first() -> None:
 
 
 def test_a_surge_costlier_than_the_price_adds_less_than_a_cheap_one() -> None:
-    cheap, dear = _run(_surge(60_000, 4_000)), _run(_surge(60_000, 40_000))
-    assert _kpi(dear, "lithium", "refining", "min_price_to_low_cost") > _kpi(
+    cheap, dear = central_run(_surge(60_000, 4_000)), central_run(_surge(60_000, 40_000))
+    assert kpi_value(dear, "lithium", "refining", "min_price_to_low_cost") > kpi_value(
         cheap, "lithium", "refining", "min_price_to_low_cost"
     )
 
@@ -121,7 +107,7 @@ china:
 
 
 def test_consumption_share_overrides_the_data_default() -> None:
-    b = engine._build(_china_share(0.7), _dataset())
+    b = engine._build(_china_share(0.7), shared_dataset())
     j = b.keys.index(("magnet_rees", "magnets"))
     assert b.markets.demand_share[0, j] == pytest.approx(0.7)
     assert b.markets.demand_share[:, j].sum() == pytest.approx(1.0)
@@ -129,7 +115,9 @@ def test_consumption_share_overrides_the_data_default() -> None:
 
 def test_more_china_consumption_never_raises_the_outside_peak_under_its_embargo() -> None:
     peaks = [
-        _kpi(_run(_china_share(s)), "magnet_rees", "magnets", "peak_price_multiple_outside")
+        kpi_value(
+            central_run(_china_share(s)), "magnet_rees", "magnets", "peak_price_multiple_outside"
+        )
         for s in (0.5, 0.6, 0.7)
     ]
     assert all(b < a for a, b in zip(peaks, peaks[1:], strict=False)), peaks
@@ -139,17 +127,17 @@ def test_more_china_consumption_never_raises_the_outside_peak_under_its_embargo(
 def test_a_magnet_embargo_leaves_chinas_inside_price_within_the_band(sid: str) -> None:
     """Issue 12 done-when: quotas and reserve buying hold China's inside magnet price within
     [band_low, 1 + recovery tolerance] of its no-control level; unmanaged it falls below."""
-    band = _Params(_dataset().model_parameters).value("china_price_band_low", "magnet_rees")
-    managed = _run(load_scenario(sid))
-    low = _kpi(managed, "magnet_rees", "magnets", "min_price_multiple_inside")
-    high = _kpi(managed, "magnet_rees", "magnets", "peak_price_multiple_inside")
+    band = _Params(shared_dataset().model_parameters).value("china_price_band_low", "magnet_rees")
+    managed = central_run(load_scenario(sid))
+    low = kpi_value(managed, "magnet_rees", "magnets", "min_price_multiple_inside")
+    high = kpi_value(managed, "magnet_rees", "magnets", "peak_price_multiple_inside")
     assert band - 1e-6 <= low and high <= 1.10
-    assert _kpi(managed, "magnet_rees", "magnets", "china_absorbed_t") > 0
-    off = _run(
+    assert kpi_value(managed, "magnet_rees", "magnets", "china_absorbed_t") > 0
+    off = central_run(
         _variant(f"id: {sid}_unmanaged\nextends: {sid}\nchina: {{market_management: false}}\n")
     )
-    assert _kpi(off, "magnet_rees", "magnets", "min_price_multiple_inside") < band
-    assert _kpi(off, "magnet_rees", "magnets", "china_absorbed_t") == 0
+    assert kpi_value(off, "magnet_rees", "magnets", "min_price_multiple_inside") < band
+    assert kpi_value(off, "magnet_rees", "magnets", "china_absorbed_t") == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,16 +169,18 @@ price_floors:
 
 def test_a_floor_keeps_alive_the_members_capacity_between_the_price_and_the_floor() -> None:
     kept = [
-        _kpi(_run(_floor_on_nickel(f)), "nickel", "mining", "floor_capacity_kept_t_per_year")
+        kpi_value(
+            central_run(_floor_on_nickel(f)), "nickel", "mining", "floor_capacity_kept_t_per_year"
+        )
         for f in (9_000, 13_000)
     ]
     assert kept[0] == 0.0 < kept[1]
-    no_floor = _run(_surge(1))  # any run: nickel has a curve, no floor keeps anything
-    assert _kpi(no_floor, "nickel", "mining", "floor_capacity_kept_t_per_year") == 0.0
+    no_floor = central_run(_surge(1))  # any run: nickel has a curve, no floor keeps anything
+    assert kpi_value(no_floor, "nickel", "mining", "floor_capacity_kept_t_per_year") == 0.0
 
 
 def test_markets_without_a_curve_say_so() -> None:
-    r = _run(load_scenario("baseline"))
+    r = central_run(load_scenario("baseline"))
     row = r.kpis.loc[(r.kpis["mineral"] == "gallium") & (r.kpis["kpi"] == "min_price_to_low_cost")]
     assert np.isnan(row["value"].iloc[0])
     assert "no sourced cost curve" in row["note"].iloc[0]
@@ -220,20 +210,8 @@ VALID: dict[str, Any] = {
 }
 
 
-def _check(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any]) -> str:
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    rc = main(["validate", str(path)])
-    err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error: ") and "Traceback" not in err
-    assert "case.yaml" in err
-    return err
-
-
 def test_the_valid_case_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(VALID, sort_keys=False), encoding="utf-8")
-    assert main(["validate", str(path)]) == 0, capsys.readouterr()
+    validate_ok(tmp_path, capsys, VALID)
 
 
 @pytest.mark.parametrize(
@@ -261,7 +239,7 @@ def test_bad_new_levers_name_file_key_path_and_allowed(
     for k in keys[:-1]:
         cur = cur[k]
     cur[keys[-1]] = value
-    err = _check(tmp_path, capsys, data)
+    err = validate_error(tmp_path, capsys, data)
     for f in fragments:
         assert f in err, (f, err)
 
@@ -278,4 +256,4 @@ supply_surge:
 """
     )
     with pytest.raises(Exception, match=r"supply_surge\[0\]: market lithium/refining"):
-        engine.run(sc, _dataset(), draws=0)
+        engine.run(sc, shared_dataset(), draws=0)

@@ -4,21 +4,19 @@ scenario errors (file, key path, allowed values). Real engine runs on the built-
 from __future__ import annotations
 
 import copy
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from engine_runs import central_run, shared_dataset
 from mineral_briefs import engine
-from mineral_briefs.cli import main
-from mineral_briefs.data import load_dataset
 from mineral_briefs.errors import ScenarioError
 from mineral_briefs.model.codelist import variable
 from mineral_briefs.model.outages import Outages, lost_supply, outage_weight
 from mineral_briefs.scenarios import Scenario, parse_scenario
+from scenario_cli import validate_error, validate_ok
 
 
 def _ou(start: float, end: float, ramp: float = 0.0, lost: float = 0.1, zone: int = 0) -> Outages:
@@ -77,16 +75,6 @@ def test_lost_supply_lands_in_the_outage_zone_and_market() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@cache
-def _dataset():  # type: ignore[no-untyped-def]
-    return load_dataset()
-
-
-@cache
-def _run(sc: Scenario) -> engine.Results:
-    return engine.run(sc, _dataset(), draws=0)
-
-
 def _variant(text: str) -> Scenario:
     return parse_scenario(text, source="<test_model_outages>")
 
@@ -113,9 +101,9 @@ def _series(r: engine.Results, quantity: str, region: str) -> pd.Series:
 
 
 def test_an_outage_takes_its_volume_off_the_countrys_supply_while_in_force() -> None:
-    base = _run(_outage("share: 0.2").model_copy(update={"supply_outages": ()}))
-    hit = _run(_outage("share: 0.2"))
-    b = engine._build(_outage("share: 0.2"), _dataset())
+    base = central_run(_outage("share: 0.2").model_copy(update={"supply_outages": ()}))
+    hit = central_run(_outage("share: 0.2"))
+    b = engine._build(_outage("share: 0.2"), shared_dataset())
     s_cn = float(b.markets.supply_share[0, 0])
     assert b.outages.lost == pytest.approx([0.2 * s_cn])
     s0, s1 = _series(base, "Supply", "China"), _series(hit, "Supply", "China")
@@ -135,31 +123,31 @@ def test_an_outage_takes_its_volume_off_the_countrys_supply_while_in_force() -> 
 
 
 def test_restart_news_ends_the_outage_early() -> None:
-    long = _run(_outage("share: 0.2"))
-    short = _run(_outage("share: 0.2", restart=", restart_news: 2026-05-01"))
+    long = central_run(_outage("share: 0.2"))
+    short = central_run(_outage("share: 0.2", restart=", restart_news: 2026-05-01"))
     s_long, s_short = _series(long, "Supply", "China"), _series(short, "Supply", "China")
     months = ["2026-06-01", "2026-07-01", "2026-08-01"]
     assert (s_short[months] > s_long[months] * 1.1).all()
 
 
 def test_share_and_tonnage_give_the_same_outage() -> None:
-    b = engine._build(_outage("share: 0.1"), _dataset())
+    b = engine._build(_outage("share: 0.1"), shared_dataset())
     q0 = float(b.markets.q0_t[0])
     tonnes = 0.1 * float(b.markets.supply_share[0, 0]) * q0
-    b2 = engine._build(_outage(f"quantity_t_per_year: {tonnes:.6f}"), _dataset())
+    b2 = engine._build(_outage(f"quantity_t_per_year: {tonnes:.6f}"), shared_dataset())
     assert b2.outages.lost == pytest.approx(b.outages.lost, rel=1e-9)
 
 
 def test_an_outage_outside_china_hits_its_own_zone() -> None:
-    b = engine._build(_outage("share: 0.5", country="CHL"), _dataset())
+    b = engine._build(_outage("share: 0.5", country="CHL"), shared_dataset())
     assert b.outages.zone.tolist() == [2]  # Chile: neither China nor the us_eu_japan alliance
 
 
 def test_a_country_without_output_or_too_large_a_tonnage_is_refused() -> None:
     with pytest.raises(ScenarioError, match=r"supply_outages\[0\]\.country: DEU has no base-year"):
-        engine._build(_outage("share: 0.5", country="DEU"), _dataset())
+        engine._build(_outage("share: 0.5", country="DEU"), shared_dataset())
     with pytest.raises(ScenarioError, match=r"supply_outages\[0\]\.quantity_t_per_year: .*at most"):
-        engine._build(_outage("quantity_t_per_year: 100000000"), _dataset())
+        engine._build(_outage("quantity_t_per_year: 100000000"), shared_dataset())
 
 
 def test_an_outage_on_an_unsimulated_market_is_refused() -> None:
@@ -173,7 +161,7 @@ supply_outages:
 """
     )
     with pytest.raises(ScenarioError, match=r"supply_outages\[0\]: market lithium/refining"):
-        engine.run(sc, _dataset(), draws=0)
+        engine.run(sc, shared_dataset(), draws=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,20 +187,8 @@ VALID: dict[str, Any] = {
 }
 
 
-def _check(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any]) -> str:
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    rc = main(["validate", str(path)])
-    err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error: ") and "Traceback" not in err
-    assert "case.yaml" in err
-    return err
-
-
 def test_the_valid_case_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(VALID, sort_keys=False), encoding="utf-8")
-    assert main(["validate", str(path)]) == 0, capsys.readouterr()
+    validate_ok(tmp_path, capsys, VALID)
 
 
 @pytest.mark.parametrize(
@@ -239,7 +215,7 @@ def test_bad_outages_name_file_key_path_and_allowed(
 ) -> None:
     data = copy.deepcopy(VALID)
     data["supply_outages"][0][keys[0]] = value
-    err = _check(tmp_path, capsys, data)
+    err = validate_error(tmp_path, capsys, data)
     for f in fragments:
         assert f in err, (f, err)
 
@@ -249,5 +225,5 @@ def test_an_outage_needs_a_share_or_a_tonnage(
 ) -> None:
     data = copy.deepcopy(VALID)
     del data["supply_outages"][0]["quantity_t_per_year"]
-    err = _check(tmp_path, capsys, data)
+    err = validate_error(tmp_path, capsys, data)
     assert "supply_outages[0]" in err and "exactly one of share" in err and "neither" in err
