@@ -204,13 +204,13 @@ def _load_uncached(folder: Path) -> Dataset:
     checksums = dict(
         sorted((TABLES[name].file, hashlib.sha256(b).hexdigest()) for name, b in blobs.items())
     )
-    hit = validated_cache.read(folder, checksums)
+    entry = validated_cache.entry_path(folder, checksums) if validated_cache.enabled() else None
+    hit = validated_cache.read(entry) if entry is not None else None
     if hit is not None and set(hit) == _CACHED_FIELDS:
         return Dataset(**hit, data_dir=folder, checksums=MappingProxyType(checksums))
     dataset = _validate(folder, blobs, checksums)
-    validated_cache.write(
-        folder, checksums, {n: getattr(dataset, n) for n in TABLES}, dataset.vintage
-    )
+    if entry is not None:
+        validated_cache.write(entry, {n: getattr(dataset, n) for n in TABLES}, dataset.vintage)
     return dataset
 
 

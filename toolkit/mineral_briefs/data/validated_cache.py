@@ -64,11 +64,9 @@ def entry_path(folder: Path, checksums: Mapping[str, str]) -> Path:
     return cache_dir() / "validated-data" / f"{digest[:40]}.pickle"
 
 
-def read(folder: Path, checksums: Mapping[str, str]) -> dict[str, Any] | None:
-    """The stored frames and vintage for this content, or None (miss, switched off, unreadable)."""
-    if not enabled():
-        return None
-    path = entry_path(folder, checksums)
+def read(path: Path) -> dict[str, Any] | None:
+    """The frames and vintage stored at ``path`` (:func:`entry_path`), or None (miss,
+    unreadable)."""
     try:
         with open(path, "rb") as fh:
             payload = pickle.load(fh)  # noqa: S301 - our own entry in the user's cache folder
@@ -80,13 +78,9 @@ def read(folder: Path, checksums: Mapping[str, str]) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def write(
-    folder: Path, checksums: Mapping[str, str], frames: Mapping[str, Any], vintage: str
-) -> None:
-    """Store a folder's validated frames (best effort: a read-only cache is no error)."""
-    if not enabled():
-        return
-    path = entry_path(folder, checksums)
+def write(path: Path, frames: Mapping[str, Any], vintage: str) -> None:
+    """Store a folder's validated frames at ``path`` (best effort: a read-only cache is no
+    error)."""
     payload = {**frames, "vintage": vintage}
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -254,6 +254,8 @@ def _run_locked(
         siblings = tuple(
             sorted({j.name for j in jobs} | {n for n in entries if (out / f"{n}.html").is_file()})
         )
+        # NOTE: judged once per run (spare_cores samples the CPU for 50 ms)
+        spare = spare_cores(len(todo))
         tasks = [
             _task(
                 j,
@@ -262,7 +264,7 @@ def _run_locked(
                 remote=remote,
                 takes_text="scenario_text" in declared[j.notebook],
                 siblings=siblings,
-                prefetch=j.kind == "brief" and spare_cores(len(todo)),
+                prefetch=j.kind == "brief" and spare,
             )
             for j, _, _ in todo
         ]
