@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+# NOTE: the package folder is defined once, in fingerprint (it hashes the toolkit source).
+from mineral_briefs.fingerprint import TOOLKIT_DIR as TOOLKIT_DIR
 
-TOOLKIT_DIR = Path(__file__).resolve().parent.parent  # the package (this file: render/layout.py)
 BRIEF_NOTEBOOK = "brief.ipynb"
 COMPARE_NOTEBOOK = "compare.ipynb"
 """Notebook names; :func:`mineral_briefs.locations.notebook` finds the file (workspace, else
