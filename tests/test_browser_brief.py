@@ -222,3 +222,29 @@ def test_first_screen_holds_the_answer(
         else i18n.t("answer.helps.nothing", language)
     )
     assert best in text, (name, best, text[-600:])
+
+
+@pytest.mark.parametrize(
+    ("sid", "language"), [("controls_oct2025", "en"), ("stockpile_response", "de")]
+)
+def test_no_table_needs_a_sideways_scroll(
+    browser: Any, first_screen_briefs: Path, sid: str, language: str
+) -> None:
+    """At 1400×900 every table fits the text column. The German levers-compared table was
+    1,028–1,071 px wide in an 832 px column, its cost-per-tonne columns behind a scrollbar."""
+    name = f"{sid}-{language}"
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto((first_screen_briefs / f"{name}.html").resolve().as_uri(), wait_until="load")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('.mb-table-wrap')]
+        .filter(w => w.scrollWidth > w.clientWidth + 1)
+        .map(w => [w.querySelector('table').className, w.scrollWidth, w.clientWidth])"""
+    )
+    tables = page.evaluate("() => document.querySelectorAll('table.mb-compared').length")
+    context.close()
+    assert tables == 1, name  # the table this guards is on the page
+    assert wide == [], (name, wide)
