@@ -84,7 +84,7 @@ def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None 
             warm = threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True)
             warm.start()
             st.warming = warm
-    if first is not None and start_prefetch(first, then=_load_exporter) is not None:
+    if first is not None and start_prefetch(first, then=_load_exporter, cold=True) is not None:
         return
     _load_exporter()
 

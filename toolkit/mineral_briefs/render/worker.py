@@ -251,13 +251,15 @@ _HELPERS: dict[str, threading.Thread] = {}
 _HELPERS_LOCK = threading.Lock()
 
 
-def _helper_body(parameters: dict[str, Any], then: Callable[[], None] | None) -> None:
+def _helper_body(
+    parameters: dict[str, Any], then: Callable[[], None] | None, central_first: bool
+) -> None:
     """:func:`mineral_briefs.brief.prefetch.prefetch` (its errors left to the kernel's run),
     then ``then``."""
     try:
         from mineral_briefs.brief.prefetch import prefetch
 
-        prefetch(parameters)
+        prefetch(parameters, central_first=central_first)
     except Exception as exc:  # noqa: BLE001 - the brief itself reports any problem
         logging.getLogger("mineral_briefs.render").debug("prefetch skipped: %s", exc)
     if then is not None:
@@ -266,13 +268,15 @@ def _helper_body(parameters: dict[str, Any], then: Callable[[], None] | None) ->
 
 
 def start_prefetch(
-    task: RenderTask, then: Callable[[], None] | None = None
+    task: RenderTask, then: Callable[[], None] | None = None, *, cold: bool = False
 ) -> threading.Thread | None:
     """Start, once per task, the thread that prefetches ``task``'s engine runs and then calls
     ``then``; None (and ``then`` not called) unless the task asks for it and is a brief.
 
-    The pool starts it as soon as the kernel is launched (:func:`.pool._pool_init`);
-    :func:`render_one` starts it otherwise, and joins it after the notebook ran.
+    The pool starts it as soon as the kernel is launched (:func:`.pool._pool_init`), with
+    ``cold`` (the kernel is still starting: the central run first, see
+    :func:`mineral_briefs.brief.prefetch.prefetch`); :func:`render_one` starts it otherwise,
+    and joins it after the notebook ran.
     """
     if not task.prefetch or "scenario" not in task.parameters:
         return None
@@ -281,7 +285,7 @@ def start_prefetch(
         if helper is None:
             helper = threading.Thread(
                 target=_helper_body,
-                args=(dict(task.parameters), then),
+                args=(dict(task.parameters), then, cold),
                 name=f"prefetch-{task.name}",
                 daemon=True,
             )
