@@ -74,6 +74,7 @@ __all__ = [
     "format_render_time",
     "get_exporter",
     "vega_bundle",
+    "warm_exporter",
 ]
 
 _EXPORTER: HTMLExporter | None = None
@@ -85,8 +86,9 @@ def get_exporter() -> HTMLExporter:
     global _EXPORTER
     with _EXPORTER_LOCK:
         if _EXPORTER is None:
-            from nbconvert import HTMLExporter
             from traitlets.config import Config
+
+            from mineral_briefs.export.exporter import make_exporter_class
 
             c = Config()
             c.TemplateExporter.exclude_input = True
@@ -95,7 +97,7 @@ def get_exporter() -> HTMLExporter:
             c.HTMLExporter.embed_images = True
             c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell", RESET_CELL_TAG}
             c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
-            exporter = HTMLExporter(
+            exporter = make_exporter_class()(
                 config=c,
                 extra_template_basedirs=[str(TEMPLATE_DIR)],
                 template_name="brief",
@@ -140,8 +142,6 @@ def export_html(
     RenderError
         If the notebook's meta or data outputs break the notebook contract.
     """
-    import copy
-
     when: datetime | None = rendered_at if isinstance(rendered_at, datetime) else None
     if isinstance(rendered_at, str):
         try:
@@ -158,7 +158,9 @@ def export_html(
         },
     }
     try:
-        page, res = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
+        # NOTE: no copy here: nbconvert's Exporter.from_notebook_node deep-copies the notebook
+        # before any preprocessor runs (a second copy cost 25 ms a brief).
+        page, res = exporter.from_notebook_node(nb, resources=resources)
     except RenderError:
         raise
     except Exception as exc:  # noqa: BLE001 - nbconvert raises many types; report as export failure
@@ -167,6 +169,20 @@ def export_html(
     mb = res["mb"]
     extras = {"meta": mb["meta"], "data": mb["data"], "charts": mb["charts"], "toc": toc}
     return page, extras
+
+
+def warm_exporter() -> None:
+    """Load the exporter and the Vega bundle, and export one empty notebook (discarded).
+
+    The first export in a process compiles the page templates and loads the lexers (≈0.1-0.2 s,
+    measured 2026-12-02); a render worker calls this while its kernel still starts or runs, so
+    its first brief's export does not pay for it (issue 16: cold single brief).
+    """
+    import nbformat
+
+    get_exporter()
+    vega_bundle()
+    export_html(nbformat.v4.new_notebook(), rendered_at="", name="warm-up")
 
 
 def digest_text(text: str) -> str:

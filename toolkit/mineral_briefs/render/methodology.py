@@ -82,7 +82,12 @@ def build_methodology(markdown: str) -> str:
 
 
 def write_methodology(out: Path) -> Path | None:
-    """Write ``<out>/methodology.html`` from ``docs/methodology.md``; ``None`` if not found."""
+    """Write ``<out>/methodology.html`` from ``docs/methodology.md``; ``None`` if not found.
+
+    The page is kept in ``<cache>/methodology/``, keyed by the markdown, the toolkit's source
+    (the page code and the brief stylesheet among it) and its version: converting the markdown
+    takes about 0.25 s at the end of every render, a single brief's included (issue 16).
+    """
     from mineral_briefs.render.atomic import atomic_write
 
     src = methodology_source()
@@ -90,5 +95,33 @@ def write_methodology(out: Path) -> Path | None:
         logger.warning("docs/methodology.md not found: %s not written", METHODOLOGY_HTML)
         return None
     target = out / METHODOLOGY_HTML
-    atomic_write(target, build_methodology(src.read_text(encoding="utf-8")))
+    atomic_write(target, _cached_page(src.read_text(encoding="utf-8")))
     return target
+
+
+def _cached_page(markdown: str) -> str:
+    """:func:`build_methodology` through the disk cache (built again on any miss or damage)."""
+    import hashlib
+
+    from mineral_briefs.fingerprint import toolkit_source_hash
+    from mineral_briefs.locations import cache_dir
+    from mineral_briefs.render.atomic import atomic_write
+
+    key = hashlib.sha256(
+        "\0".join((markdown, toolkit_source_hash(), __version__)).encode("utf-8")
+    ).hexdigest()
+    entry = cache_dir() / "methodology" / f"{key}.html"
+    try:
+        page = entry.read_text(encoding="utf-8")
+        # NOTE: written atomically, so only a damaged disk gives a partial page: check its end
+        if page.endswith("</html>\n"):
+            return page
+    except (OSError, UnicodeDecodeError):
+        pass
+    page = build_methodology(markdown)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(entry, page)
+    except OSError as exc:
+        logger.debug("methodology page not cached in %s: %s", entry.parent, exc)
+    return page

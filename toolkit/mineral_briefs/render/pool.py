@@ -90,12 +90,12 @@ def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None 
 
 
 def _load_exporter() -> None:
-    """Load the HTML exporter and the Vega bundle (each cached for the process)."""
+    """Load the HTML exporter and the Vega bundle (each cached for the process), and export an
+    empty notebook once (:func:`mineral_briefs.export.warm_exporter`)."""
     with contextlib.suppress(Exception):
-        from mineral_briefs.export import get_exporter, vega_bundle
+        from mineral_briefs.export import warm_exporter
 
-        get_exporter()
-        vega_bundle()
+        warm_exporter()
     with contextlib.suppress(Exception):
         # NOTE: here, not in the first brief: imported while the kernel still preloads
         import papermill  # noqa: F401

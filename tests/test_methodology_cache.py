@@ -1,0 +1,52 @@
+"""methodology.html comes from the disk cache when its inputs are unchanged (issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mineral_briefs.render import methodology
+
+
+def test_page_is_built_once_then_read_and_rebuilt_on_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
+    doc = tmp_path / "methodology.md"
+    doc.write_text("# Methods\n\nPrices clear monthly.\n", encoding="utf-8")
+    monkeypatch.setattr(methodology, "methodology_source", lambda: doc)
+    built: list[str] = []
+    real = methodology.build_methodology
+
+    def counting(markdown: str) -> str:
+        built.append(markdown)
+        return real(markdown)
+
+    monkeypatch.setattr(methodology, "build_methodology", counting)
+    first = methodology.write_methodology(tmp_path / "a")
+    second = methodology.write_methodology(tmp_path / "b")
+    assert first is not None and second is not None
+    assert len(built) == 1
+    assert first.read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
+    assert "Prices clear monthly." in second.read_text(encoding="utf-8")
+
+    doc.write_text("# Methods\n\nPrices clear weekly.\n", encoding="utf-8")
+    third = methodology.write_methodology(tmp_path / "c")
+    assert third is not None and len(built) == 2
+    assert "Prices clear weekly." in third.read_text(encoding="utf-8")
+
+
+def test_a_damaged_cache_entry_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
+    doc = tmp_path / "methodology.md"
+    doc.write_text("# Methods\n\nText.\n", encoding="utf-8")
+    monkeypatch.setattr(methodology, "methodology_source", lambda: doc)
+    methodology.write_methodology(tmp_path / "a")
+    (entry,) = (tmp_path / "cache" / "methodology").glob("*.html")
+    entry.write_text("<!DOCTYPE html>\n<html><body>trunc", encoding="utf-8")
+    page = methodology.write_methodology(tmp_path / "b")
+    assert page is not None
+    assert page.read_text(encoding="utf-8").endswith("</html>\n")
+    assert entry.read_text(encoding="utf-8").endswith("</html>\n")
