@@ -37,7 +37,7 @@ def _rich_nb() -> nbformat.NotebookNode:
                 "text/html": (
                     '<p>inline <img src="data:image/png;base64,' + PNG + '"> and '
                     '<img alt="a flag" src="x.png"/> <IMG SRC="y.png"></p>'
-                    "<script>const t = '<img src=\"z\">'; // <div class=\"jp-OutputArea-output\">"
+                    '<script>const t = \'<img src="z">\'; // <div class="jp-OutputArea-output">'
                     "</script><div class='jp-Cell-inputWrapper other'>x</div>"
                     '<div class="jp-OutputArea-output" tabindex="-1">kept</div>'
                     "<style>.a::before{content:'<img>'}</style>"
@@ -50,12 +50,14 @@ def _rich_nb() -> nbformat.NotebookNode:
         ),
     ]
     nb.cells.insert(3, extra)
-    nb.cells.insert(4, nbformat.v4.new_markdown_cell('An image ![](data:image/png;base64,' + PNG + ")"))
+    nb.cells.insert(
+        4, nbformat.v4.new_markdown_cell("An image ![](data:image/png;base64," + PNG + ")")
+    )
     return nb
 
 
 def _resources() -> dict:
-    when = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
     return {
         "metadata": {"name": "parity"},
         "mb": {"rendered_at": when.isoformat(), "rendered_dt": when, "siblings": ()},
@@ -91,7 +93,7 @@ def test_page_equals_nbconvert_page_after_beautifulsoup(exclude_input: bool) -> 
 def test_accessible_leaves_script_and_style_text_alone() -> None:
     html = (
         '<div class="jp-OutputArea-output x"><img src="a"></div>'
-        "<script type=\"text/javascript\">var s = '<img src=\"b\">';</script>"
+        '<script type="text/javascript">var s = \'<img src="b">\';</script>'
         "<STYLE>p{content:'<div class=\"jp-OutputArea-output\">'}</STYLE>"
         '<div class="jp-OutputArea-outputs">not this one</div>'
     )
@@ -99,7 +101,7 @@ def test_accessible_leaves_script_and_style_text_alone() -> None:
     assert missing == 1
     assert out == (
         f'<div class="jp-OutputArea-output x" tabindex="0"><img src="a" alt="{ALT_PLACEHOLDER}">'
-        "</div><script type=\"text/javascript\">var s = '<img src=\"b\">';</script>"
+        '</div><script type="text/javascript">var s = \'<img src="b">\';</script>'
         "<STYLE>p{content:'<div class=\"jp-OutputArea-output\">'}</STYLE>"
         '<div class="jp-OutputArea-outputs">not this one</div>'
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -15,7 +16,13 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids, preload
-from mineral_briefs.render.worker import RenderOutcome, RenderTask, render_one, start_prefetch
+from mineral_briefs.render.worker import (
+    RenderOutcome,
+    RenderTask,
+    finish_prefetch,
+    render_one,
+    start_prefetch,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import ProcessPoolExecutor
@@ -61,14 +68,9 @@ def _leave_without_teardown() -> None:
     os._exit(0)
 
 
-def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None = None) -> None:
+def _pool_init(log_level: int, cwd: str | None = None) -> None:
     """ProcessPool initializer: ignore SIGINT (the parent coordinates), watch for the parent's
-    death, start the kernel, and load the exporter and the Vega bundle while the kernel boots.
-
-    With ``first`` (the pool's only task, asking for a prefetch), its engine runs are computed
-    first instead (:func:`.worker.start_prefetch`), and the exporter loads after them, while
-    the kernel still runs the notebook (issue 16: cold single brief).
-    """
+    death, start the kernel, and load the exporter and the Vega bundle while the kernel boots."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit.register(_leave_without_teardown)
     threading.Thread(target=_exit_when_orphaned, name="orphan-watch", daemon=True).start()
@@ -84,8 +86,6 @@ def _pool_init(log_level: int, cwd: str | None = None, first: RenderTask | None 
             warm = threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True)
             warm.start()
             st.warming = warm
-    if first is not None and start_prefetch(first, then=_load_exporter, cold=True) is not None:
-        return
     _load_exporter()
 
 
@@ -172,23 +172,37 @@ def _manager(pool: Any) -> threading.Thread | None:
 def _start_pool(tasks: list[RenderTask], jobs: int, ctx: Any, level: int) -> ProcessPoolExecutor:
     """A process pool of at most ``jobs`` workers for ``tasks``, its initializer primed.
 
-    The workers' kernels start in the tasks' folder when they share one; a lone brief asking
-    for a prefetch hands it to the initializer.
+    The workers' kernels start in the tasks' folder when they share one.
     """
     from concurrent.futures import ProcessPoolExecutor
 
     n = max(1, min(jobs, len(tasks)))
     cwds = {t.cwd for t in tasks}
     first_cwd = tasks[0].cwd if len(cwds) == 1 else None
-    # NOTE: a lone brief asking for a prefetch starts it in the initializer, beside the
-    # kernel's boot, instead of after the exporter is loaded (issue 16).
-    first = tasks[0] if len(tasks) == 1 and tasks[0].prefetch else None
     return ProcessPoolExecutor(
         max_workers=n,
         mp_context=ctx,
         initializer=_pool_init,
-        initargs=(level, first_cwd, first),
+        initargs=(level, first_cwd),
     )
+
+
+def _prefetch_here(tasks: Sequence[RenderTask]) -> tuple[list[RenderTask], RenderTask | None]:
+    """For a lone brief asking for a prefetch: start it in this process and hand the worker the
+    task without it; else the tasks unchanged and None.
+
+    # NOTE (issue 16, cold single brief): this process only waits for the worker, while the
+    # worker's own time until the kernel is ready goes to papermill and the exporter; a
+    # prefetch thread there shared that process's GIL with them (0.4 s between the kernel's
+    # preload and its first cell, measured 2026-12-02) and started 0.2 s later. Here it starts
+    # while the worker spawns, on the core the kernel's boot leaves.
+    """
+    if len(tasks) != 1 or not tasks[0].prefetch:
+        return list(tasks), None
+    task = tasks[0]
+    if start_prefetch(task, cold=True) is None:
+        return list(tasks), None
+    return [dataclasses.replace(task, prefetch=False)], task
 
 
 def _outcome(fut: Future[RenderOutcome], task: RenderTask, attempt: int) -> RenderOutcome | None:
@@ -244,47 +258,57 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
     ctx = mp.get_context("spawn")
     level = logging.getLogger().getEffectiveLevel()
     kernel_pids: set[int] = set()
+    tasks, prefetched = _prefetch_here(tasks)
     batches: list[list[RenderTask]] = [list(tasks)]
-    attempt = 0
-    while batches:
-        remaining = batches.pop(0)
-        attempt += 1
-        pool = _start_pool(remaining, jobs, ctx, level)
-        pending: dict[Future[RenderOutcome], RenderTask] = {}
-        broken: list[RenderTask] = []
-        clean = False
-        early: tuple[dict[int, Any], threading.Thread | None] | None = None
-        try:
-            for t in remaining:
-                pending[pool.submit(render_one, t)] = t
-            while pending:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED, timeout=0.5)
-                if done and len(done) == len(pending):
-                    # NOTE: every brief is back: the workers stop (their kernels shut down)
-                    # while the caller stores the last pages and writes the index.
-                    early = (dict(getattr(pool, "_processes", None) or {}), _manager(pool))
-                    pool.shutdown(wait=False)
-                for fut in done:
-                    task = pending.pop(fut)
-                    outcome = _outcome(fut, task, attempt)
-                    if outcome is None:
-                        broken.append(task)
-                        continue
-                    if outcome.kernel_pid:
-                        kernel_pids.add(outcome.kernel_pid)
-                    # the caller may close this generator once it has the last outcome
-                    clean = not pending and not broken
-                    if clean:
-                        # NOTE: every kernel is idle now: ending them here spares each worker's
-                        # shutdown its interrupt/kill/poll round (it then finds them gone).
-                        _kill_kernels(kernel_pids)
-                    yield outcome
-            clean = True
-        finally:
-            _stop_pool(pool, early, pending, clean and not broken, kernel_pids)
-        if broken:
-            logger.warning(
-                "a render worker died; retrying %d unfinished brief(s), one per fresh worker",
-                len(broken),
-            )
-            batches.extend([t] for t in broken)
+    try:
+        attempt = 0
+        while batches:
+            remaining = batches.pop(0)
+            attempt += 1
+            pool = _start_pool(remaining, jobs, ctx, level)
+            pending: dict[Future[RenderOutcome], RenderTask] = {}
+            broken: list[RenderTask] = []
+            clean = False
+            early: tuple[dict[int, Any], threading.Thread | None] | None = None
+            try:
+                for t in remaining:
+                    pending[pool.submit(render_one, t)] = t
+                while pending:
+                    done, _ = wait(list(pending), return_when=FIRST_COMPLETED, timeout=0.5)
+                    if done and len(done) == len(pending):
+                        # NOTE: every brief is back: the workers stop (their kernels shut down)
+                        # while the caller stores the last pages and writes the index.
+                        early = (dict(getattr(pool, "_processes", None) or {}), _manager(pool))
+                        pool.shutdown(wait=False)
+                    for fut in done:
+                        task = pending.pop(fut)
+                        outcome = _outcome(fut, task, attempt)
+                        if outcome is None:
+                            broken.append(task)
+                            continue
+                        if outcome.kernel_pid:
+                            kernel_pids.add(outcome.kernel_pid)
+                        # the caller may close this generator once it has the last outcome
+                        clean = not pending and not broken
+                        if clean:
+                            # NOTE: every kernel is idle now: ending them here spares each worker's
+                            # shutdown its interrupt/kill/poll round (it then finds them gone).
+                            _kill_kernels(kernel_pids)
+                        yield outcome
+                clean = True
+            finally:
+                _stop_pool(pool, early, pending, clean and not broken, kernel_pids)
+            if broken:
+                logger.warning(
+                    "a render worker died; retrying %d unfinished brief(s), one per fresh worker",
+                    len(broken),
+                )
+                batches.extend([t] for t in broken)
+    finally:
+        if prefetched is not None:
+            # NOTE: after an interrupt the helper is left to die with the process (a cached
+            # entry is written to a temporary folder and renamed, so none is half-written);
+            # otherwise its last run is stored before the caller goes on.
+            interrupted = sys.exc_info()[0] not in (None, GeneratorExit)
+            if not interrupted:
+                finish_prefetch(prefetched)

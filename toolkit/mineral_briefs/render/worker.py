@@ -225,9 +225,7 @@ def render_one(task: RenderTask) -> RenderOutcome:
         if helper is not None:
             # NOTE: by now the kernel has read every run the helper computes (or failed):
             # joining keeps its CPU time inside this brief, never in the next one's.
-            helper.join()
-            with _HELPERS_LOCK:
-                _HELPERS.pop(task.name, None)
+            finish_prefetch(task)
         if executed is None and st.km is not None and not st.alive():
             st.shutdown()
         out.kernel_restarts = st.restarts - restarts_before
@@ -273,10 +271,11 @@ def start_prefetch(
     """Start, once per task, the thread that prefetches ``task``'s engine runs and then calls
     ``then``; None (and ``then`` not called) unless the task asks for it and is a brief.
 
-    The pool starts it as soon as the kernel is launched (:func:`.pool._pool_init`), with
-    ``cold`` (the kernel is still starting: the central run first, see
-    :func:`mineral_briefs.brief.prefetch.prefetch`); :func:`render_one` starts it otherwise,
-    and joins it after the notebook ran.
+    The local executor starts it in the render process for a lone brief, with ``cold`` (the
+    kernel is still starting: the central run first, see
+    :func:`mineral_briefs.brief.prefetch.prefetch`; :func:`.pool.run_local`);
+    :func:`render_one` starts it otherwise, and joins it after the notebook ran
+    (:func:`finish_prefetch`).
     """
     if not task.prefetch or "scenario" not in task.parameters:
         return None
@@ -292,6 +291,14 @@ def start_prefetch(
             _HELPERS[task.name] = helper
             helper.start()
     return helper
+
+
+def finish_prefetch(task: RenderTask) -> None:
+    """Wait for ``task``'s prefetch thread, if one was started here, and forget it."""
+    with _HELPERS_LOCK:
+        helper = _HELPERS.pop(task.name, None)
+    if helper is not None:
+        helper.join()
 
 
 def _with_reset_cell(path: str, text: str = "") -> Any:
