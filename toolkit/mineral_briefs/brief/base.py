@@ -77,10 +77,12 @@ class BriefBase:
     @cached_property
     def shares(self) -> pd.DataFrame:
         """Country shares by mineral and stage (``data.market_base``), with ``year``."""
-        from mineral_briefs.data import market_base
+        from mineral_briefs.engine.base import _market_base
 
         year = self.data_year
-        frame = market_base(self.dataset, year=year).assign(year=year)
+        # NOTE: the engine's per-Dataset memo of the same look-up (a copy): the engine has
+        # read it for the brief's runs already (0.1 s a brief, measured 2026-12-02).
+        frame = _market_base(self.dataset, year).assign(year=year)
         # NOTE: magnet production is published as shares only (no tonnes), so market_base
         # leaves it out; the brief adds the latest share rows of that stage.
         prod = self.dataset.production

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from functools import cached_property
 from typing import Any, Final
 
 import pandas as pd
@@ -26,6 +27,9 @@ class MethodsSection(BriefBase):
     def flag_rows(self) -> pd.DataFrame:
         """Every input used whose confidence is ``unconfirmed`` or ``assumption``.
 
+        Computed once per brief (the header, Methods and Sources each read it); a copy is
+        returned.
+
         Returns
         -------
         DataFrame
@@ -36,6 +40,11 @@ class MethodsSection(BriefBase):
             model parameters, sources cited by the results, and scenario assumptions whose
             source is so labelled.
         """
+        return self._flag_frame.copy()
+
+    @cached_property
+    def _flag_frame(self) -> pd.DataFrame:
+        """:meth:`flag_rows`, computed once."""
         lang = self.language
         out: list[tuple[str, str, str, str, str, int]] = []
         sh = self.shares[self.shares["mineral"].isin(self.minerals)]
