@@ -202,3 +202,25 @@ def test_the_helper_runs_only_on_an_idle_core() -> None:
     assert not spare_rule(2, 2, busy_cores=0.0)  # a kernel per core
     assert spare_rule(3, 8, busy_cores=3.0)
     assert not spare_rule(3, 8, busy_cores=5.0)
+
+
+def test_the_preview_judges_the_spare_core_since_its_last_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mineral_briefs.render import pool
+
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: 2)
+    clock = iter([(100.0, 1000.0, 600.0), (101.0, 1002.0, 601.0)])
+    sampler = pool.IdleSampler()
+    monkeypatch.setattr(sampler, "_times", lambda: next(clock))
+    monkeypatch.setattr(pool.time, "monotonic", lambda: 101.0)
+    sampler.mark()
+    # 2 CPU-s passed on 2 cores, 1 of them idle: one core was busy the whole time
+    assert sampler.spare(1) is False
+    clock = iter([(100.0, 1000.0, 600.0), (101.0, 1002.0, 601.9)])
+    sampler.mark()
+    assert sampler.spare(1) is True  # 0.1 core busy: a helper fits
+    # the interval is used once: without a new mark it samples the next 50 ms again
+    called: list[int] = []
+    monkeypatch.setattr(pool, "spare_cores", lambda briefs: called.append(briefs) or False)
+    assert sampler.spare(1) is False and called == [1]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mineral_briefs.errors import MineralBriefsError
+from mineral_briefs.render.pool import IdleSampler
 from mineral_briefs.render.worker import RenderOutcome, RenderTask
 
 
@@ -54,6 +55,7 @@ class PreviewSession:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closing: threading.Event = field(default_factory=threading.Event)
     _futures: list[Future[Snapshot]] = field(default_factory=list)
+    _idle: IdleSampler = field(default_factory=IdleSampler)
 
     def watched_paths(self) -> list[Path]:
         """The scenario file, every file it extends, and the data folder (for the watcher).
@@ -88,7 +90,10 @@ class PreviewSession:
             return self._publish(None, f"{type(exc).__name__}: {exc}", t0)
         from mineral_briefs.render.worker import render_one
 
-        outcome = render_one(task)
+        try:
+            outcome = render_one(task)
+        finally:
+            self._idle.mark()
         if outcome.status == "ok" and outcome.html is not None:
             return self._publish(outcome.html, None, t0)
         return self._publish(None, _outcome_error(outcome), t0)
@@ -96,7 +101,6 @@ class PreviewSession:
     def _task(self) -> RenderTask:
         """Validate the scenario (raises with file, key path and what is allowed) and plan."""
         from mineral_briefs.render.plan import plan_briefs
-        from mineral_briefs.render.pool import spare_cores
 
         (job,) = plan_briefs([self.scenario], language=self.language)
         nb = job.notebook.resolve()
@@ -109,7 +113,9 @@ class PreviewSession:
             rendered_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             # NOTE: the preview process idles while its kernel renders; with a core to spare
             # it computes the brief's other engine runs meanwhile (render.worker.start_prefetch).
-            prefetch=spare_cores(1),
+            # The spare core is judged by the CPU use since the last render ended (while the
+            # analyst edited), not by a 50 ms sample taken after the save.
+            prefetch=self._idle.spare(1),
         )
 
     def _publish(self, brief: bytes | None, error: str | None, t0: float) -> Snapshot:

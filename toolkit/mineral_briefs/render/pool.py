@@ -120,6 +120,48 @@ def spare_cores(briefs: int) -> bool:
     return spare_rule(briefs, cores, busy)
 
 
+class IdleSampler:
+    """:func:`spare_cores` for a long-lived process that renders now and then (the preview):
+    the busy cores are measured over the time since the last render ended, so a render does
+    not wait 50 ms to sample them.
+
+    :meth:`mark` when a render ends; :meth:`spare` before the next one. Without a mark, or
+    less than 50 ms after it, :meth:`spare` samples the next 50 ms like :func:`spare_cores`.
+    """
+
+    MIN_S = 0.05
+
+    def __init__(self) -> None:
+        self._since: tuple[float, float, float] | None = None
+
+    @staticmethod
+    def _times() -> tuple[float, float, float]:
+        import psutil
+
+        t = psutil.cpu_times()
+        idle = t.idle + getattr(t, "iowait", 0.0)
+        # NOTE: guest time is counted in user time already (Linux), as psutil does
+        total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
+        return time.monotonic(), total, idle
+
+    def mark(self) -> None:
+        """Start the interval (a render just ended)."""
+        self._since = self._times()
+
+    def spare(self, briefs: int) -> bool:
+        """:func:`spare_rule` on the busy cores since :meth:`mark` (else over 50 ms now)."""
+        cores = os.cpu_count() or 1
+        if briefs >= cores:
+            return False
+        start, self._since = self._since, None
+        if start is None or time.monotonic() - start[0] < self.MIN_S:
+            return spare_cores(briefs)
+        _, total, idle = self._times()
+        span = total - start[1]
+        busy = 0.0 if span <= 0 else max(0.0, 1.0 - (idle - start[2]) / span) * cores
+        return spare_rule(briefs, cores, busy)
+
+
 def spare_rule(briefs: int, cores: int, busy_cores: float) -> bool:
     """A helper may run when the briefs' kernels plus the helper fit on the cores that are not
     busy now, with half a core of slack for the sampling noise."""
