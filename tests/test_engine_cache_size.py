@@ -95,3 +95,52 @@ def test_prune_clears_stale_temp_folders_of_killed_writers(tmp_path: Path) -> No
     assert cache_size.prune(tmp_path, 10**9) == []
     assert not old.exists()
     assert fresh.exists()  # may belong to a writer still at work
+
+
+def _fake_entry(folder: Path, n: int, size: int) -> str:
+    key = f"{n:064x}"
+    (folder / key).mkdir(parents=True)
+    (folder / key / "entry.json").write_text("{}", encoding="utf-8")
+    (folder / key / "central.parquet").write_bytes(b"x" * (size - 2))
+    return key
+
+
+def test_the_folder_is_measured_when_the_estimate_nears_the_cap_not_after_every_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans: list[Path] = []
+    real = cache_size.entries
+
+    def counted(folder: Path) -> list:  # type: ignore[type-arg]
+        scans.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(cache_size, "entries", counted)
+    cap, size = 1_000_000, 10_000  # re-scan share: 50 kB
+
+    def write(n: int) -> list[str]:
+        key = _fake_entry(tmp_path, n, size)
+        return cache_size.prune_after_write(tmp_path, cap, size, keep=key)
+
+    assert write(0) == []
+    assert len(scans) == 1  # the first write of a process measures the folder
+    for n in range(1, 6):  # 50 kB written since: the estimate is far below the cap
+        assert write(n) == []
+    assert len(scans) == 1
+    # another process fills the folder past the cap: this one's estimate does not see it ...
+    for n in range(100, 196):
+        _fake_entry(tmp_path, n, size)
+    # ... until its own writes since the last measurement pass the re-scan share of the cap
+    removed = write(6)
+    assert len(scans) == 2
+    # 103 entries of 10 kB against a 1 MB cap: the three least recently used go
+    assert removed == [f"{n:064x}" for n in range(3)]
+    assert sum(e.size for e in real(tmp_path)) <= cap
+
+
+def test_a_small_cap_is_measured_after_every_write(tmp_path: Path) -> None:
+    cap = 15_000
+    a = _fake_entry(tmp_path, 0, 10_000)
+    assert cache_size.prune_after_write(tmp_path, cap, 10_000, keep=a) == []
+    b = _fake_entry(tmp_path, 1, 10_000)
+    assert cache_size.prune_after_write(tmp_path, cap, 10_000, keep=b) == [a]

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mineral_briefs import __version__
-from mineral_briefs.engine.cache_size import max_bytes, prune, touch
+from mineral_briefs.engine.cache_size import max_bytes, prune_after_write, touch
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.data import Dataset
@@ -184,12 +184,13 @@ def cached_run(
         results = compute()
         seconds = time.perf_counter() - t0
         _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
+        written = 0
         try:
-            _write_entry(entry, results)
+            written = _write_entry(entry, results)
         except OSError as exc:
             logger.warning("could not store the engine result in %s: %s", entry, exc)
     # NOTE: outside the key lock: the scan must not hold up another process waiting for it.
-    removed = prune(folder, cap, keep=key)
+    removed = prune_after_write(folder, cap, written, keep=key)
     if removed:
         logger.info(
             "engine cache over %.0f MB: removed %d least recently used", cap / 1e6, len(removed)
@@ -253,17 +254,19 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_entry(entry: Path, results: Results) -> None:
-    """Write the entry into a temporary folder, then rename it into place (atomic)."""
+def _write_entry(entry: Path, results: Results) -> int:
+    """Write the entry into a temporary folder, then rename it into place (atomic); its bytes."""
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     try:
         files: dict[str, str] = {}
+        blobs: list[bytes] = []
         for name in TABLES:
             buf = io.BytesIO()
             frame: pd.DataFrame = getattr(results, name)
             frame.to_parquet(buf, index=False)
             data = buf.getvalue()
+            blobs.append(data)
             (tmp / f"{name}.parquet").write_bytes(data)
             files[name] = _sha256(data)
         meta = {
@@ -274,7 +277,9 @@ def _write_entry(entry: Path, results: Results) -> None:
             "seed": results.seed,
             "data_checksum": results.data_checksum,
         }
-        (tmp / "entry.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        meta_text = json.dumps(meta, indent=1)
+        (tmp / "entry.json").write_text(meta_text, encoding="utf-8")
+        size = sum(len(b) for b in blobs) + len(meta_text.encode("utf-8"))
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -287,6 +292,7 @@ def _write_entry(entry: Path, results: Results) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    return size
 
 
 def _read_entry(entry: Path, scenario: Scenario) -> Results | None:
