@@ -7,6 +7,7 @@ Security: ids must match ``[a-z0-9_]{1,64}``; paths must end in ``.yaml``/``.yml
 
 from __future__ import annotations
 
+import functools
 import re
 import stat
 from pathlib import Path
@@ -189,7 +190,21 @@ _NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _number)
 
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """YAML ``text`` as the top-level mapping of a scenario; ``source`` labels the errors."""
+    """YAML ``text`` as the top-level mapping of a scenario; ``source`` labels the errors.
+
+    A text parsed before in this process is not parsed again (a copy of the mapping is
+    returned): ``render --all`` reads the baseline and the other files every scenario extends
+    49 times for 12 files, 0.35 s of pure-Python parsing before any kernel starts (issue 15,
+    measured 2026-12-02). Errors are raised afresh each time.
+    """
+    import copy
+
+    return copy.deepcopy(_parse_yaml(text, source))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_yaml(text: str, source: str) -> dict[str, Any]:
+    """:func:`parse_yaml` without the copy (the memo's entries are never handed out)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: file too large; allowed: at most {MAX_FILE_BYTES:,} bytes")
     if not text.strip():
