@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -248,3 +249,32 @@ def test_brief_css_cannot_close_the_style_element(tmp_path: Path, monkeypatch) -
     html, _ = export.export_html(_executed_nb(), rendered_at="now")
     # the whole file, script tag included, stays inert text inside the one style element
     assert _inlined_css(html).strip() == "h1 { color: red }\n<\\/STYLE><script>alert(1)</script>"
+
+
+def test_processes_missing_the_bundle_at_once_build_it_once(tmp_path: Path) -> None:
+    """The render workers of a first run all miss the bundle at once: one builds, the others
+    wait and read it (each build is 1.7 s of CPU on the cores the kernels start on)."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "builds.txt"
+    code = (
+        "import sys\n"
+        "from mineral_briefs.export import bundle\n"
+        "real = bundle._build_bundle\n"
+        "def counted():\n"
+        f"    open({str(log)!r}, 'a').write('built\\n')\n"
+        "    return real()\n"
+        "bundle._build_bundle = counted\n"
+        "import hashlib\n"
+        "sys.stdout.write(hashlib.sha256(bundle.vega_bundle().encode()).hexdigest())\n"
+    )
+    env = {**os.environ, "MINERAL_BRIEFS_CACHE": str(tmp_path / "cache")}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(set(outs)) == 1 and outs[0]
+    assert log.read_text().count("built") == 1

@@ -6,11 +6,13 @@ imports Altair (an Altair import costs ≈0.5 s per process).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -101,14 +103,43 @@ def vega_bundle() -> str:
         path = cache_dir() / f"vega-bundle_{bundle_cache_key()}.js"
         text = _read_cached_bundle(path)
         if text is None:
-            text = _build_bundle()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # NOTE: bundle first, hash last: a crash between them leaves a mismatch, which
-                # the next read rebuilds, never a hash vouching for a half-written bundle.
-                _write_atomic(path, text)
-                _write_atomic(path.with_suffix(".sha256"), _sha256(text) + "\n")
-            except OSError as exc:
-                logger.debug("could not cache the Vega bundle in %s: %s", path.parent, exc)
+            # NOTE: one process builds it (1.7 s), the others wait and read: the render
+            # workers of a first run all miss at once, while their kernels start on the same
+            # cores (issue 15, measured 2026-12-02).
+            with _build_lock(path.with_suffix(".lock")):
+                text = _read_cached_bundle(path) or _build_and_store(path)
         _BUNDLE = text
         return text
+
+
+def _build_and_store(path: Path) -> str:
+    text = _build_bundle()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # NOTE: bundle first, hash last: a crash between them leaves a mismatch, which
+        # the next read rebuilds, never a hash vouching for a half-written bundle.
+        _write_atomic(path, text)
+        _write_atomic(path.with_suffix(".sha256"), _sha256(text) + "\n")
+    except OSError as exc:
+        logger.debug("could not cache the Vega bundle in %s: %s", path.parent, exc)
+    return text
+
+
+@contextlib.contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """Exclusive advisory lock on ``path`` (waits); none where the cache folder cannot hold
+    the lock file (read-only, absent) or ``fcntl`` is missing: each process builds then."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+b")  # noqa: SIM115 - closed below
+    except (ImportError, OSError):
+        yield
+        return
+    with fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
