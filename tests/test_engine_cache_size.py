@@ -144,3 +144,19 @@ def test_a_small_cap_is_measured_after_every_write(tmp_path: Path) -> None:
     assert cache_size.prune_after_write(tmp_path, cap, 10_000, keep=a) == []
     b = _fake_entry(tmp_path, 1, 10_000)
     assert cache_size.prune_after_write(tmp_path, cap, 10_000, keep=b) == [a]
+
+
+def test_the_misses_log_is_rotated_past_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "MISSES_MAX_BYTES", 1000)
+    for i in range(12):
+        cache._record_miss(tmp_path, f"{i:064x}", "baseline", 0, 1, True, 0.1)
+    current = cache.count_misses(tmp_path)
+    older = (tmp_path / "misses.jsonl.1").read_text(encoding="utf-8").splitlines()
+    assert (tmp_path / "misses.jsonl").stat().st_size <= 1000 + 200  # one line past it at most
+    assert current and older
+    # nothing lost in one rotation; the newest run is in the current file
+    assert len(current) + len(older) == 12
+    assert current[-1]["key"] == f"{11:064x}"
+    assert not list(tmp_path.glob("misses.jsonl.2"))

@@ -73,6 +73,11 @@ FORMAT = 1
 """Layout version of an entry (part of the key: a new layout never reads an old entry)."""
 
 MISSES_FILE = "misses.jsonl"
+"""One line per engine run computed (key, scenario, draws, seed, seconds): what the benchmarks
+and tests count; diagnostic only."""
+
+MISSES_MAX_BYTES = 2_000_000
+"""Size [bytes] past which ``misses.jsonl`` is moved to ``misses.jsonl.1`` (about 13,000 runs)."""
 
 
 def enabled() -> bool:
@@ -227,7 +232,14 @@ def _record_miss(
             "pid": os.getpid(),
         }
     )
-    fd = os.open(folder / MISSES_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    path = folder / MISSES_FILE
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > MISSES_MAX_BYTES:
+            # NOTE: the log is diagnostic: the older half goes aside (one file kept), so a
+            # cache used for years of weekly runs and sweeps does not grow it without bound.
+            # Two processes rotating at once lose a few lines at most.
+            os.replace(path, path.with_name(MISSES_FILE + ".1"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         os.write(fd, (line + "\n").encode("utf-8"))
     finally:
