@@ -9,7 +9,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,27 +248,19 @@ _HELPERS: dict[str, threading.Thread] = {}
 _HELPERS_LOCK = threading.Lock()
 
 
-def _helper_body(
-    parameters: dict[str, Any], then: Callable[[], None] | None, central_first: bool
-) -> None:
-    """:func:`mineral_briefs.brief.prefetch.prefetch` (its errors left to the kernel's run),
-    then ``then``."""
+def _helper_body(parameters: dict[str, Any], central_first: bool) -> None:
+    """:func:`mineral_briefs.brief.prefetch.prefetch` (its errors left to the kernel's run)."""
     try:
         from mineral_briefs.brief.prefetch import prefetch
 
         prefetch(parameters, central_first=central_first)
     except Exception as exc:  # noqa: BLE001 - the brief itself reports any problem
         logging.getLogger("mineral_briefs.render").debug("prefetch skipped: %s", exc)
-    if then is not None:
-        with contextlib.suppress(Exception):
-            then()
 
 
-def start_prefetch(
-    task: RenderTask, then: Callable[[], None] | None = None, *, cold: bool = False
-) -> threading.Thread | None:
-    """Start, once per task, the thread that prefetches ``task``'s engine runs and then calls
-    ``then``; None (and ``then`` not called) unless the task asks for it and is a brief.
+def start_prefetch(task: RenderTask, *, cold: bool = False) -> threading.Thread | None:
+    """Start, once per task, the thread that prefetches ``task``'s engine runs; None unless the
+    task asks for it and is a brief.
 
     The local executor starts it in the render process for a lone brief, with ``cold`` (the
     kernel is still starting: the central run first, see
@@ -284,7 +275,7 @@ def start_prefetch(
         if helper is None:
             helper = threading.Thread(
                 target=_helper_body,
-                args=(dict(task.parameters), then, cold),
+                args=(dict(task.parameters), cold),
                 name=f"prefetch-{task.name}",
                 daemon=True,
             )
