@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import math
 import re
 import types
 from pathlib import Path
@@ -435,3 +436,19 @@ def test_shock_section_names_the_line_the_charts_draw(language: str) -> None:
     text = text_of(str(b.shock()))
     assert "P50" not in text and "edian" not in text, text
     assert {"en": "central estimate", "de": "zentrale Schätzung"}[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_comparison_says_why_a_figure_is_missing(language: str) -> None:
+    """demand_400_600 (cobalt refining) has no sourced project size: the brief's card says so
+    under a footnote, while the comparison showed a bare "n/a" beside the other counts."""
+    comp = brief.Comparison(
+        [prepared(sid, language) for sid in ("demand_400_600", "controls_oct2025")], language
+    )
+    assert not math.isfinite(comp.briefs[0].kpis["projects_needed"].value)
+    assert math.isfinite(comp.briefs[1].kpis["projects_needed"].value)
+    table = str(comp.kpi_table())
+    assert f"{i18n.escape(i18n.t('kpi.na', language))}<sup>{i18n.escape('*')}</sup>" in table
+    assert table.count("<sup>") == 1  # only the missing figure is marked
+    note = i18n.t("kpi.na_note", language, kpi=i18n.t("kpi.projects_needed", language))
+    assert f"* demand_400_600: {note}" in text_of(table)

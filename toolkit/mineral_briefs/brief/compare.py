@@ -145,15 +145,15 @@ class Comparison:
             return HTML(head + _p(escape(self.t("compare.none"))))
         cols = [k for k in COMPARE_KPIS if k in set(df["kpi"])]
         rows = []
+        notes: list[str] = []
         for b in self.briefs:
             sel = df[df["scenario"] == b.scenario_id].set_index("kpi")["value_label"]
-            # NOTE: a KPI the engine could not attribute (NaN) reads "n/a", not a dash;
-            # scenario ids may break after an underscore, never inside a word.
+            # NOTE: scenario ids may break after an underscore, never inside a word.
             rows.append(
                 [
                     Safe(escape(b.scenario_id).replace("&#95;", "&#95;<wbr>")),
                     i18n.mineral_name(b.mineral, self.language),
-                    *[sel.get(k, b.kpis[k].text if k in b.kpis else "–") for k in cols],
+                    *[sel.get(k, self._missing(b, k, notes)) for k in cols],
                 ]
             )
         headers = [
@@ -164,7 +164,28 @@ class Comparison:
         table = html_table(
             headers, rows, numeric=tuple(range(2, 2 + len(cols))), css_class="mb-table mb-compare"
         )
-        return HTML(head + table + _h2("section.compare_multiples", self.language))
+        foot = f'<ul class="mb-kpi-notes">{"".join(notes)}</ul>' if notes else ""
+        return HTML(head + table + foot + _h2("section.compare_multiples", self.language))
+
+    def _missing(self, b: Any, kpi: str, notes: list[str]) -> Any:
+        """The cell of a KPI the table has no value for: "n/a" with a footnote marker and, in
+        ``notes``, why (as the brief's own cards say it); a dash when the brief has no such KPI.
+
+        # NOTE: a bare "n/a" beside figures reads as a gap in the work (the cobalt brief's new
+        # projects: no sourced project size for cobalt refining); the brief itself says why.
+        """
+        k = b.kpis.get(kpi)
+        if k is None:
+            return "–"
+        if math.isfinite(k.value) or k.flagged("open_at_horizon"):
+            return k.text
+        mark = "*" * (len(notes) + 1)
+        why = self.t("kpi.na_note", kpi=self.t(f"kpi.{kpi}"))
+        # NOTE: the engine's reason is English: quoted in the English page only (as the cards)
+        if self.language == "en" and k.note:
+            why = f"{why} ({k.note})"
+        notes.append(f"<li>{escape(mark)} {escape(b.scenario_id)}: {escape(why)}</li>")
+        return Safe(f"{escape(k.text)}<sup>{escape(mark)}</sup>")
 
     def small_multiples(self) -> Any:
         """Chart: one panel per KPI, one bar per scenario."""
