@@ -204,23 +204,28 @@ def test_the_helper_runs_only_on_an_idle_core() -> None:
     assert not spare_rule(3, 8, busy_cores=5.0)
 
 
-def test_the_preview_judges_the_spare_core_since_its_last_render(
+def test_the_spare_core_is_judged_on_other_processes_since_the_mark(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """No 50 ms wait on the path of a brief: the render judges the span since its run began,
+    the preview the span since its last render, each less its own CPU time."""
     from mineral_briefs.render import pool
 
     monkeypatch.setattr(pool.os, "cpu_count", lambda: 2)
-    clock = iter([(100.0, 1000.0, 600.0), (101.0, 1002.0, 601.0)])
-    sampler = pool.IdleSampler()
-    monkeypatch.setattr(sampler, "_times", lambda: next(clock))
     monkeypatch.setattr(pool.time, "monotonic", lambda: 101.0)
-    sampler.mark()
-    # 2 CPU-s passed on 2 cores, 1 of them idle: one core was busy the whole time
-    assert sampler.spare(1) is False
-    clock = iter([(100.0, 1000.0, 600.0), (101.0, 1002.0, 601.9)])
-    sampler.mark()
-    assert sampler.spare(1) is True  # 0.1 core busy: a helper fits
-    # the interval is used once: without a new mark it samples the next 50 ms again
+    sampler = pool.IdleSampler()
+
+    def span(idle_after: float, own_after: float) -> bool:
+        # 1 s on 2 cores: 2 CPU-s in all, of which `idle` idle and `own` this process's
+        clock = iter([(100.0, 1000.0, 600.0, 5.0), (101.0, 1002.0, idle_after, own_after)])
+        monkeypatch.setattr(sampler, "_times", lambda: next(clock))
+        sampler.mark()
+        return sampler.spare(1)
+
+    assert span(601.0, 5.0) is False  # another process held a core the whole time
+    assert span(601.9, 5.0) is True  # 0.1 core busy: a helper fits
+    assert span(601.0, 6.0) is True  # the busy core was this process's own start-up
+    # the span is used once: without a new mark the next 50 ms are sampled
     called: list[int] = []
     monkeypatch.setattr(pool, "spare_cores", lambda briefs: called.append(briefs) or False)
     assert sampler.spare(1) is False and called == [1]

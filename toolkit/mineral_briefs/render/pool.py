@@ -121,45 +121,51 @@ def spare_cores(briefs: int) -> bool:
 
 
 class IdleSampler:
-    """:func:`spare_cores` for a long-lived process that renders now and then (the preview):
-    the busy cores are measured over the time since the last render ended, so a render does
-    not wait 50 ms to sample them.
+    """:func:`spare_cores` without the 50 ms wait: the busy cores are measured over a span this
+    process spent anyway, less its own CPU time (other processes' load is what counts).
 
-    :meth:`mark` when a render ends; :meth:`spare` before the next one. Without a mark, or
-    less than 50 ms after it, :meth:`spare` samples the next 50 ms like :func:`spare_cores`.
+    The render process marks the start of a run and decides after its checks; the preview
+    marks the end of each render and decides at the next save (the span it idled while the
+    analyst edited). :meth:`spare` less than 50 ms after :meth:`mark`, or without one, samples
+    the next 50 ms like :func:`spare_cores`.
     """
 
     MIN_S = 0.05
 
     def __init__(self) -> None:
-        self._since: tuple[float, float, float] | None = None
+        self._since: tuple[float, float, float, float] | None = None
 
     @staticmethod
-    def _times() -> tuple[float, float, float]:
+    def _times() -> tuple[float, float, float, float]:
+        """(monotonic time, system CPU time, system idle time, this process's CPU time) [s]."""
         import psutil
 
         t = psutil.cpu_times()
         idle = t.idle + getattr(t, "iowait", 0.0)
         # NOTE: guest time is counted in user time already (Linux), as psutil does
         total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
-        return time.monotonic(), total, idle
+        own = psutil.Process().cpu_times()
+        return time.monotonic(), total, idle, own.user + own.system
 
     def mark(self) -> None:
-        """Start the interval (a render just ended)."""
+        """Start the span."""
         self._since = self._times()
 
     def spare(self, briefs: int) -> bool:
-        """:func:`spare_rule` on the busy cores since :meth:`mark` (else over 50 ms now)."""
+        """:func:`spare_rule` on the cores other processes kept busy since :meth:`mark` (else
+        over the next 50 ms); the span is used once."""
         cores = os.cpu_count() or 1
         if briefs >= cores:
             return False
         start, self._since = self._since, None
         if start is None or time.monotonic() - start[0] < self.MIN_S:
             return spare_cores(briefs)
-        _, total, idle = self._times()
+        _, total, idle, own = self._times()
         span = total - start[1]
-        busy = 0.0 if span <= 0 else max(0.0, 1.0 - (idle - start[2]) / span) * cores
-        return spare_rule(briefs, cores, busy)
+        if span <= 0:
+            return spare_cores(briefs)
+        busy = (span - (idle - start[2]) - (own - start[3])) / span
+        return spare_rule(briefs, cores, max(0.0, busy) * cores)
 
 
 def spare_rule(briefs: int, cores: int, busy_cores: float) -> bool:

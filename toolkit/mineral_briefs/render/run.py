@@ -7,7 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from mineral_briefs.render.methodology import METHODOLOGY_HTML
 from mineral_briefs.render.order import schedule
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
-from mineral_briefs.render.pool import run_local, spare_cores
+from mineral_briefs.render.pool import IdleSampler, run_local
 from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
 from mineral_briefs.render.retention import (
     apply_retention,
@@ -97,6 +97,8 @@ def render(
         ``exit_code`` 0 when every brief is rendered or unchanged.
     """
     t_start = time.perf_counter()
+    idle = IdleSampler()
+    idle.mark()
     now = now or dt.datetime.now(dt.UTC)
     dated = "{date}" in str(out)
     out_dir = expand_out(out, now)
@@ -118,6 +120,7 @@ def render(
         stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
         now=now,
         previous=previous_run(out_dir) if dated else None,
+        idle=idle,
     )
     with run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
@@ -166,6 +169,8 @@ class _Settings:
     now: dt.datetime
     previous: Path | None = None
     """A dated run's previous folder (``latest``): unchanged briefs are taken from it."""
+    idle: IdleSampler = field(default_factory=IdleSampler)
+    """Whether a core is spare for a prefetch (marked when the run began)."""
 
 
 def _check_options(
@@ -254,8 +259,9 @@ def _run_locked(
         siblings = tuple(
             sorted({j.name for j in jobs} | {n for n in entries if (out / f"{n}.html").is_file()})
         )
-        # NOTE: judged once per run (spare_cores samples the CPU for 50 ms)
-        spare = spare_cores(len(todo))
+        # NOTE: judged once per run, on the other processes' CPU use since the run began
+        # (a 50 ms sample here was on the path of every single brief)
+        spare = settings.idle.spare(len(todo))
         tasks = [
             _task(
                 j,
