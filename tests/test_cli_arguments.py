@@ -55,3 +55,24 @@ def test_out_of_range_argument_exits_2_before_any_work(
     err = capsys.readouterr().err
     assert f"argument {option}:" in err and allowed in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_runs_exit_handlers_and_keeps_the_exit_code() -> None:
+    """``mineral-briefs`` leaves without the interpreter's teardown (0.2-0.3 s after a render),
+    but the exit handlers (logging, multiprocessing, Dask, temporary folders) still run and
+    the exit code is main()'s."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran', flush=True))\n"
+        "from mineral_briefs.cli import console_main\n"
+        "sys.argv = ['mineral-briefs', 'validate', 'no_such_scenario']\n"
+        "print('buffered', end='')\n"
+        "console_main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "buffered" in proc.stdout and "handler ran" in proc.stdout
+    assert "no_such_scenario" in proc.stderr

@@ -1,7 +1,5 @@
 """``python -m mineral_briefs`` runs the CLI."""
 
-import sys
+from mineral_briefs.cli import console_main
 
-from mineral_briefs.cli import main
-
-sys.exit(main())
+console_main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -422,5 +423,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console_main() -> None:
+    """The ``mineral-briefs`` command: :func:`main`, the exit handlers, then exit without the
+    interpreter's teardown.
+
+    # NOTE (issue 16): after a render the process holds pandas, pyarrow, the data tables and
+    # the engine results of the prefetch; tearing that heap down took 0.3 s after the last
+    # line was printed (measured 2026-12-02), freeing nothing the operating system would not.
+    # The exit handlers (logging, multiprocessing, temporary folders, Dask) still run, as the
+    # render workers do it (render.pool._leave_without_teardown). An exception leaves the
+    # normal way.
+    """
+    import atexit
+
+    code = main()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed or broken pipe: nothing more can be said
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()
