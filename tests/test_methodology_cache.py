@@ -8,13 +8,19 @@ import pytest
 from mineral_briefs.render import methodology
 
 
-def test_page_is_built_once_then_read_and_rebuilt_on_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture()
+def doc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A methodology markdown of the test's own, and an empty cache folder."""
     monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
-    doc = tmp_path / "methodology.md"
-    doc.write_text("# Methods\n\nPrices clear monthly.\n", encoding="utf-8")
-    monkeypatch.setattr(methodology, "methodology_source", lambda: doc)
+    path = tmp_path / "methodology.md"
+    path.write_text("# Methods\n\nPrices clear monthly.\n", encoding="utf-8")
+    monkeypatch.setattr(methodology, "methodology_source", lambda: path)
+    return path
+
+
+def test_page_is_built_once_then_read_and_rebuilt_on_change(
+    doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     built: list[str] = []
     real = methodology.build_methodology
 
@@ -36,13 +42,7 @@ def test_page_is_built_once_then_read_and_rebuilt_on_change(
     assert "Prices clear weekly." in third.read_text(encoding="utf-8")
 
 
-def test_a_damaged_cache_entry_is_built_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MINERAL_BRIEFS_CACHE", str(tmp_path / "cache"))
-    doc = tmp_path / "methodology.md"
-    doc.write_text("# Methods\n\nText.\n", encoding="utf-8")
-    monkeypatch.setattr(methodology, "methodology_source", lambda: doc)
+def test_a_damaged_cache_entry_is_built_again(doc: Path, tmp_path: Path) -> None:
     methodology.write_methodology(tmp_path / "a")
     (entry,) = (tmp_path / "cache" / "methodology").glob("*.html")
     entry.write_text("<!DOCTYPE html>\n<html><body>trunc", encoding="utf-8")
