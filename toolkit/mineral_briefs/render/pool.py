@@ -147,9 +147,10 @@ class IdleSampler:
         own = psutil.Process().cpu_times()
         return time.monotonic(), total, idle, own.user + own.system
 
-    def mark(self) -> None:
-        """Start the span."""
+    def mark(self) -> IdleSampler:
+        """Start the span (returns the sampler)."""
         self._since = self._times()
+        return self
 
     def spare(self, briefs: int) -> bool:
         """:func:`spare_rule` on the cores other processes kept busy since :meth:`mark` (else

@@ -97,8 +97,6 @@ def render(
         ``exit_code`` 0 when every brief is rendered or unchanged.
     """
     t_start = time.perf_counter()
-    idle = IdleSampler()
-    idle.mark()
     now = now or dt.datetime.now(dt.UTC)
     dated = "{date}" in str(out)
     out_dir = expand_out(out, now)
@@ -120,7 +118,6 @@ def render(
         stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
         now=now,
         previous=previous_run(out_dir) if dated else None,
-        idle=idle,
     )
     with run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
@@ -169,8 +166,9 @@ class _Settings:
     now: dt.datetime
     previous: Path | None = None
     """A dated run's previous folder (``latest``): unchanged briefs are taken from it."""
-    idle: IdleSampler = field(default_factory=IdleSampler)
-    """Whether a core is spare for a prefetch (marked when the run began)."""
+    idle: IdleSampler = field(default_factory=lambda: IdleSampler().mark())
+    """Whether a core is spare for a prefetch (marked when the run's settings are made, as
+    the run begins)."""
 
 
 def _check_options(
