@@ -345,7 +345,7 @@ def test_projects_needed_is_nan_without_a_sourced_size(dataset) -> None:  # type
     assert _row(r, "tungsten", "mining", "peak_shortfall_t_per_year")["value"] > 0
     row = _row(r, "tungsten", "mining", "projects_needed")
     assert np.isnan(row["value"])
-    assert "no sourced typical project size for tungsten/mining" in row["note"]
+    assert "no sourced typical project size for tungsten mining" in row["note"]
 
 
 def test_floor_money_per_peak_calendar_year_from_the_iamc_table(floor: engine.Results) -> None:

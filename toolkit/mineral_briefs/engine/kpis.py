@@ -160,7 +160,8 @@ def _kpi_inputs(
             # would be a number nobody can check (issue 9).
             src.append("")
             notes[(i, "project_size_t_per_year")] = (
-                f"no sourced typical project size for {mi}/{st} in the model parameters"
+                f"no sourced typical project size for {_market_words(mi, st)} in the model "
+                "parameters"
             )
             continue
         size[i] = params.value(name, mi)
@@ -417,3 +418,19 @@ def _kpi_record(
         "note": "; ".join(dict.fromkeys(x for x in notes if x)),
         "flags": ";".join(flags),
     }
+
+
+def _market_words(mineral: str, stage: str) -> str:
+    """A market as a reader names it in a note ("cobalt refining", "NdPr oxide refining"):
+    the catalogue's English names, the id where the catalogue has none."""
+    from mineral_briefs import i18n
+
+    def word(name: str) -> str:
+        head, _, rest = name.partition(" ")
+        lower = head[:1].lower() + head[1:] if head[1:].islower() else head
+        return f"{lower} {rest}".strip()
+
+    try:
+        return f"{word(i18n.mineral_name(mineral, 'en'))} {word(i18n.stage_name(stage, 'en'))}"
+    except LookupError:
+        return f"{mineral} {stage}"
