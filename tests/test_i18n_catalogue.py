@@ -161,3 +161,15 @@ def test_every_source_licence_has_a_german_label() -> None:
     de = json.loads((locales / "de.json").read_text(encoding="utf-8"))
     missing = sorted(x for x in licences if f"licence.{x}" not in de)
     assert not missing, missing
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_every_kpi_the_whatif_may_show_has_a_phrase_for_its_title(language: str) -> None:
+    """The what-if title reads "… rises from A to B"; a KPI without a "the …" phrase fell back
+    to its id (consumer_cost_usd_per_year), and a German plural label ("Mehrkosten …") broke
+    the verb's agreement."""
+    from mineral_briefs import i18n
+    from mineral_briefs.brief import SENSITIVITY_KPIS
+
+    for kpi in (*SENSITIVITY_KPIS, "peak_price_multiple_alliance", "consumer_cost_usd_per_year"):
+        assert i18n.has(f"kpi_the.{kpi}", language), kpi

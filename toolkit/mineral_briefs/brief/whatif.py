@@ -157,7 +157,10 @@ class WhatIfSection(FiguresSection):
             lever=self._catalogue_or("lever_the", lever),
             lever_lo=self._lever_text(lever, float(lo["lever_value"])),
             lever_hi=self._lever_text(lever, float(hi["lever_value"])),
-            kpi=self._catalogue_or("kpi_the", kpi),
+            # NOTE: a KPI without a "the …" phrase is named by its label, never by its id
+            kpi=self.t(f"kpi_the.{kpi}")
+            if i18n.has(f"kpi_the.{kpi}", self.language)
+            else self.t(f"kpi.{kpi}"),
             lo=str(lo["value_label"]),
             hi=str(hi["value_label"]),
         )
