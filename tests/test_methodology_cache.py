@@ -50,3 +50,12 @@ def test_a_damaged_cache_entry_is_built_again(doc: Path, tmp_path: Path) -> None
     assert page is not None
     assert page.read_text(encoding="utf-8").endswith("</html>\n")
     assert entry.read_text(encoding="utf-8").endswith("</html>\n")
+
+
+def test_only_the_newest_pages_are_kept(doc: Path, tmp_path: Path) -> None:
+    for n in range(methodology.KEEP_PAGES + 3):
+        doc.write_text(f"# Methods\n\nEdition {n}.\n", encoding="utf-8")
+        methodology.write_methodology(tmp_path / "out")
+    kept = list((tmp_path / "cache" / "methodology").glob("*.html"))
+    assert len(kept) == methodology.KEEP_PAGES
+    assert any(f"Edition {methodology.KEEP_PAGES + 2}." in p.read_text() for p in kept)
