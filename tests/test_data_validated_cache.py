@@ -117,3 +117,23 @@ def test_an_unreadable_table_names_the_file(
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(DataError, match=r"data/prices\.csv cannot be read: Permission denied"):
         load_dataset(data_copy)
+
+
+def test_only_the_most_recently_used_entries_are_kept(tmp_path: Path) -> None:
+    import os
+    import pickle
+
+    folder = tmp_path / "validated-data"
+    keep = validated_cache.KEEP_ENTRIES
+    paths = [folder / f"{n:040x}.pickle" for n in range(keep + 3)]
+    folder.mkdir()
+    for n, path in enumerate(paths):  # entries left by earlier runs, used in this order
+        path.write_bytes(pickle.dumps({"frame": pd.DataFrame({"a": [n]})}))
+        os.utime(path, (1_000_000 + n, 1_000_000 + n))
+    # the oldest entry is read again: it is used, so it stays
+    assert validated_cache.read(paths[0]) is not None
+    validated_cache.write(folder / "new.pickle", {"frame": pd.DataFrame()}, "v")
+    left = set(folder.glob("*.pickle"))
+    assert len(left) == keep
+    assert paths[0] in left and folder / "new.pickle" in left
+    assert paths[1] not in left and paths[-1] in left

@@ -75,6 +75,8 @@ def read(path: Path) -> dict[str, Any] | None:
     except Exception as exc:  # noqa: BLE001 - a broken entry only costs a validation
         logger.debug("ignoring unreadable validated-data entry %s: %s", path, exc)
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # NOTE: its last use, for KEEP_ENTRIES (access times are unreliable)
     return payload if isinstance(payload, dict) else None
 
 
@@ -92,3 +94,23 @@ def write(path: Path, frames: Mapping[str, Any], vintage: str) -> None:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        _keep_recent(path, KEEP_ENTRIES)
+
+
+KEEP_ENTRIES = 16
+"""Validated folders kept (each data folder, data edit or code change adds one of ≈0.2 MB);
+the least recently used go first."""
+
+
+def _keep_recent(entry: Path, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used entries beside ``entry`` (which stays)."""
+    def used(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0  # gone meanwhile: unlinking it again is harmless
+
+    others = sorted((p for p in entry.parent.glob("*.pickle") if p != entry), key=used)
+    for old in others[: max(0, len(others) - (keep - 1))]:
+        with contextlib.suppress(OSError):
+            old.unlink()
