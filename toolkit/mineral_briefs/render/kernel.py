@@ -59,10 +59,34 @@ class _WorkerState:
         """The preload of a just-started kernel (:func:`preload`), while it runs."""
 
     def wait_warm(self, timeout: float = 120.0) -> None:
-        """Wait for the kernel's preload, so a brief's cell times hold none of it."""
+        """Wait for the kernel's preload, so a brief's cell times hold none of it.
+
+        The kernel client the notebook will use is connected before the wait and made ready
+        after it: its IOPub subscription then has the whole preload to settle. Connected only
+        after the preload, nbclient's ready check lost the kernel's first status message to the
+        new subscription and waited out jupyter_client's 0.2 s IOPub timeout before the first
+        cell (issue 16, measured 2026-12-02). On any failure the client is dropped and nbclient
+        makes its own, as before.
+        """
         warm, self.warming = self.warming, None
-        if warm is not None:
-            warm.join(timeout)
+        if warm is None:
+            return
+        kc = None
+        if self.kc is None and self.km is not None:
+            with contextlib.suppress(Exception):
+                kc = self.km.client()
+                kc.start_channels()
+        warm.join(timeout)
+        if kc is None:
+            return
+        try:
+            _sync(kc.wait_for_ready, timeout=timeout)
+        except Exception:  # noqa: BLE001 - nbclient starts its own client then
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+            return
+        kc.allow_stdin = False
+        self.kc = kc
 
     def kernel(self, cwd: str, kernel_name: str, startup_timeout: float) -> Any:
         from jupyter_client.manager import AsyncKernelManager
