@@ -180,10 +180,7 @@ class Comparison:
         if math.isfinite(k.value) or k.flagged("open_at_horizon"):
             return k.text
         mark = "*" * (len(notes) + 1)
-        why = self.t("kpi.na_note", kpi=self.t(f"kpi.{kpi}"))
-        # NOTE: the engine's reason is English: quoted in the English page only (as the cards)
-        if self.language == "en" and k.note:
-            why = f"{why} ({k.note})"
+        why = narrative.na_reason(kpi, k, self.language)
         notes.append(f"<li>{escape(mark)} {escape(b.scenario_id)}: {escape(why)}</li>")
         return Safe(f"{escape(k.text)}<sup>{escape(mark)}</sup>")
 

@@ -26,7 +26,7 @@ One module per job:
 
 from __future__ import annotations
 
-from mineral_briefs.narrative.cards import kpi_cards
+from mineral_briefs.narrative.cards import kpi_cards, na_reason
 from mineral_briefs.narrative.kpis import (
     FLAG_CODES,
     HEADLINE_KPIS,
@@ -78,6 +78,7 @@ __all__ = [
     "headline_ids",
     "html_table",
     "kpi_cards",
+    "na_reason",
     "kpi_lookup",
     "month_text",
     "news_vs_data_html",

@@ -13,6 +13,16 @@ from mineral_briefs.narrative.kpis import KPI, headline_ids
 from mineral_briefs.narrative.markup import HTML
 
 
+def na_reason(kpi_id: str, k: KPI, language: str) -> str:
+    """Why a KPI reads "n/a": the catalogue sentence, with the engine's reason in English.
+
+    # NOTE: the engine's reason is English; the English brief quotes it, the German brief
+    # keeps to the catalogue sentence.
+    """
+    why = i18n.t("kpi.na_note", language, kpi=i18n.t(f"kpi.{kpi_id}", language))
+    return f"{why} ({k.note})" if language == "en" and k.note else why
+
+
 def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None = None) -> HTML:
     """KPI cards (label, value, P10–P90) as HTML (classes ``mb-kpis``/``mb-kpi``); default
     cards: :func:`headline_ids`.
@@ -38,12 +48,7 @@ def kpi_cards(kpis: Mapping[str, KPI], language: str, ids: Sequence[str] | None 
             continue
         if not math.isfinite(k.value):
             mark = "*" * (len(notes) + 1)
-            why = i18n.t("kpi.na_note", language, kpi=i18n.t(f"kpi.{kpi_id}", language))
-            # NOTE: the engine's reason is English; the English brief quotes it, the German
-            # brief keeps to the catalogue sentence.
-            if language == "en" and k.note:
-                why = f"{why} ({k.note})"
-            notes.append(f"<li>{escape(mark)} {escape(why)}</li>")
+            notes.append(f"<li>{escape(mark)} {escape(na_reason(kpi_id, k, language))}</li>")
             cards.append(
                 f'<div class="mb-kpi mb-kpi-na" data-kpi="{escape(kpi_id)}">'
                 f'<span class="mb-kpi-label">{label}</span>'
