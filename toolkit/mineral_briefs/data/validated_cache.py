@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from mineral_briefs.cachefiles import keep_recent
+
 logger = logging.getLogger(__name__)
 
 ENV_SWITCH: Final[str] = "MINERAL_BRIEFS_DATA_CACHE"
@@ -94,23 +96,9 @@ def write(path: Path, frames: Mapping[str, Any], vintage: str) -> None:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-        _keep_recent(path, KEEP_ENTRIES)
+        keep_recent(path, KEEP_ENTRIES)
 
 
 KEEP_ENTRIES = 16
 """Validated folders kept (each data folder, data edit or code change adds one of ≈0.2 MB);
 the least recently used go first."""
-
-
-def _keep_recent(entry: Path, keep: int) -> None:
-    """Delete all but the ``keep`` most recently used entries beside ``entry`` (which stays)."""
-    def used(p: Path) -> float:
-        try:
-            return p.stat().st_mtime
-        except OSError:
-            return 0.0  # gone meanwhile: unlinking it again is harmless
-
-    others = sorted((p for p in entry.parent.glob("*.pickle") if p != entry), key=used)
-    for old in others[: max(0, len(others) - (keep - 1))]:
-        with contextlib.suppress(OSError):
-            old.unlink()

@@ -39,13 +39,14 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from mineral_briefs import __version__
+from mineral_briefs.cachefiles import exclusive_lock
 from mineral_briefs.engine.cache_size import max_bytes, prune_after_write, touch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,7 +181,7 @@ def cached_run(
     except OSError as exc:
         logger.debug("engine cache folder %s not writable: %s", folder, exc)
         return compute()
-    with _key_lock(folder / f"{key}.lock"):
+    with exclusive_lock(folder / f"{key}.lock"):
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
             touch(entry)
@@ -244,22 +245,6 @@ def _record_miss(
         os.write(fd, (line + "\n").encode("utf-8"))
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def _key_lock(path: Path) -> Iterator[None]:
-    """Exclusive advisory lock on ``path`` (waits); a no-op where ``fcntl`` is missing."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: atomic renames still keep entries whole
-        yield
-        return
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _sha256(data: bytes) -> str:

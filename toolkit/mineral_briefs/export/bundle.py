@@ -6,16 +6,15 @@ imports Altair (an Altair import costs ≈0.5 s per process).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
+from mineral_briefs.cachefiles import exclusive_lock
 from mineral_briefs.errors import RenderError
 from mineral_briefs.locations import cache_dir
 
@@ -106,7 +105,7 @@ def vega_bundle() -> str:
             # NOTE: one process builds it (1.7 s), the others wait and read: the render
             # workers of a first run all miss at once, while their kernels start on the same
             # cores (issue 15, measured 2026-12-02).
-            with _build_lock(path.with_suffix(".lock")):
+            with exclusive_lock(path.with_suffix(".lock")):
                 text = _read_cached_bundle(path) or _build_and_store(path)
         _BUNDLE = text
         return text
@@ -123,23 +122,3 @@ def _build_and_store(path: Path) -> str:
     except OSError as exc:
         logger.debug("could not cache the Vega bundle in %s: %s", path.parent, exc)
     return text
-
-
-@contextlib.contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
-    """Exclusive advisory lock on ``path`` (waits); none where the cache folder cannot hold
-    the lock file (read-only, absent) or ``fcntl`` is missing: each process builds then."""
-    try:
-        import fcntl
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "a+b")  # noqa: SIM115 - closed below
-    except (ImportError, OSError):
-        yield
-        return
-    with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

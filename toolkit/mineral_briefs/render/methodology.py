@@ -103,6 +103,7 @@ def _cached_page(markdown: str) -> str:
     """:func:`build_methodology` through the disk cache (built again on any miss or damage)."""
     import hashlib
 
+    from mineral_briefs.cachefiles import keep_recent
     from mineral_briefs.fingerprint import toolkit_source_hash
     from mineral_briefs.locations import cache_dir
     from mineral_briefs.render.atomic import atomic_write
@@ -122,7 +123,7 @@ def _cached_page(markdown: str) -> str:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(entry, page)
-        _keep_newest(entry, KEEP_PAGES)
+        keep_recent(entry, KEEP_PAGES)
     except OSError as exc:
         logger.debug("methodology page not cached in %s: %s", entry.parent, exc)
     return page
@@ -130,11 +131,3 @@ def _cached_page(markdown: str) -> str:
 
 KEEP_PAGES = 4
 """Cached methodology pages kept (each code or document change adds one of ≈0.2 MB)."""
-
-
-def _keep_newest(entry: Path, keep: int) -> None:
-    """Delete all but the ``keep`` most recently written pages beside ``entry`` (which stays)."""
-    others = [p for p in entry.parent.glob("*.html") if p != entry]
-    others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in others[keep - 1 :]:
-        old.unlink(missing_ok=True)
