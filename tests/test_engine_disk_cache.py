@@ -157,3 +157,40 @@ def test_two_processes_on_one_key_compute_once_and_agree(disk: Path) -> None:
     entries = [p for p in disk.iterdir() if p.is_dir()]
     assert len(entries) == 1
     assert not [p for p in disk.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cached_runs_passes_over_a_run_another_process_is_computing(disk: Path) -> None:
+    """Two kernels asking for the same list (the backtest record) share it: a run whose key
+    lock is held elsewhere is read after the others, not waited for first."""
+    import threading
+    import time
+
+    from mineral_briefs.cachefiles import exclusive_lock
+
+    ds = load_dataset()
+    busy, free = load_scenario("ndpr_withhold_60"), load_scenario("controls_oct2025")
+    busy_key = cache.result_key(
+        busy, ds.checksums, draws=0, seed=busy.uncertainty.seed, central_only=True
+    )
+    free_key = cache.result_key(
+        free, ds.checksums, draws=0, seed=free.uncertainty.seed, central_only=True
+    )
+    got: list[object] = []
+    with exclusive_lock(disk / f"{busy_key}.lock") as held:  # "another process" computes it
+        assert held
+        worker = threading.Thread(
+            target=lambda: got.extend(cache.cached_runs([busy, free], ds, central_only=True))
+        )
+        worker.start()
+        deadline = time.monotonic() + 120
+        while not (disk / free_key).is_dir() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # the second run was computed while the first one's lock was held elsewhere
+        assert (disk / free_key).is_dir()
+        assert not (disk / busy_key).exists() and not got
+        with exclusive_lock(disk / f"{busy_key}.lock", wait=False) as again:
+            assert not again  # a second holder is refused at once, not made to wait
+    worker.join(timeout=120)
+    assert [r.scenario.id for r in got] == [busy.id, free.id]  # type: ignore[attr-defined]
+    assert (disk / busy_key).is_dir()
+    assert len(cache.count_misses(disk)) == 2

@@ -10,12 +10,17 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
-    """Exclusive advisory lock on the file ``path`` (waits for another holder).
+def exclusive_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Exclusive advisory lock on the file ``path``; yields whether this process holds it.
+
+    With ``wait`` (the default) it waits for another holder and always yields True; without, it
+    yields False at once while another process holds the lock (the caller does other work
+    first and comes back).
 
     No lock where ``fcntl`` is missing (Windows) or the lock file cannot be created (a read-only
-    or absent cache folder): every caller writes its result by an atomic rename, so without the
-    lock the worst case is the same work done twice, never a half-written entry.
+    or absent cache folder), and True is yielded: every caller writes its result by an atomic
+    rename, so without the lock the worst case is the same work done twice, never a
+    half-written entry.
     """
     try:
         import fcntl
@@ -23,12 +28,16 @@ def exclusive_lock(path: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(path, "a+b")  # noqa: SIM115 - closed below
     except (ImportError, OSError):
-        yield
+        yield True
         return
     with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 

@@ -39,7 +39,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,6 +147,42 @@ def cached_run(
     # NOTE: the key holds the dataset's *file* checksums, so a Dataset whose frames were
     # edited in memory (tests, what-if data) must call ``engine.run`` directly.
     """
+    res = _through_cache(
+        scenario, dataset, draws=draws, seed=seed, central_only=central_only, variants=variants
+    )
+    assert res is not None  # waiting for the key lock always ends in a result
+    return res
+
+
+def cached_runs(
+    scenarios: Sequence[Scenario], dataset: Dataset | None = None, **kwargs: Any
+) -> list[Results]:
+    """:func:`cached_run` of each scenario (same keyword arguments for all), in order, sharing
+    the work with other processes that ask for the same runs.
+
+    A run another process is computing right now is passed over and read after the others:
+    two kernels starting at once on the same list (every brief's backtest record) each compute
+    half of it instead of one computing while the other waits on the key lock.
+    """
+    got = [_through_cache(sc, dataset, wait=False, **kwargs) for sc in scenarios]
+    return [
+        res if res is not None else cached_run(sc, dataset, **kwargs)
+        for sc, res in zip(scenarios, got, strict=True)
+    ]
+
+
+def _through_cache(
+    scenario: Scenario,
+    dataset: Dataset | None,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    central_only: bool = False,
+    variants: bool = True,
+    wait: bool = True,
+) -> Results | None:
+    """The body of :func:`cached_run`; without ``wait``, None while another process holds the
+    run's key lock (it is computing that run)."""
     from mineral_briefs.data import load_dataset
     from mineral_briefs.engine.run import run
 
@@ -181,7 +217,9 @@ def cached_run(
     except OSError as exc:
         logger.debug("engine cache folder %s not writable: %s", folder, exc)
         return compute()
-    with exclusive_lock(folder / f"{key}.lock"):
+    with exclusive_lock(folder / f"{key}.lock", wait=wait) as held:
+        if not held:
+            return None
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
             touch(entry)
