@@ -45,3 +45,39 @@ def test_within_a_wave_the_longest_goes_first() -> None:
     assert [j.name for j in jobs[:n]].count(slow) == 1
     assert [j.kind for j in jobs[-2:]] == ["compare", "compare"]  # still last
     assert jobs[-2].name == plain[-1].name
+
+
+def test_grouped_keeps_each_scenario_together_longest_first_comparison_apart() -> None:
+    from mineral_briefs.render.order import group_of, groups_pay
+    from mineral_briefs.render.pool import _units
+    from mineral_briefs.render.worker import RenderTask
+
+    todo = [(job, "key", {}) for job in plan_briefs(all_scenarios=True, language="all")]
+    assert groups_pay(todo, 2) and not groups_pay(todo[:2], 2)  # baseline en + de: one group
+    plain = [j for j, _, _ in todo]
+    slow = next(j for j in plain if j.kind == "brief" and j.scenario == "baseline")
+    entries = {j.name: {"seconds": {"execute": 1.0}} for j in plain}
+    entries[slow.name] = {"seconds": {"execute": 60.0}}
+    schedule(todo, entries, grouped=True)
+    jobs = [j for j, _, _ in todo]
+    assert {jobs[0].scenario, jobs[1].scenario} == {"baseline"}  # the longest group first
+    briefs = [j for j in jobs if j.kind == "brief"]
+    for a, b in zip(briefs[::2], briefs[1::2], strict=True):
+        assert a.scenario == b.scenario and a.language != b.language
+    assert [j.kind for j in jobs[-2:]] == ["compare", "compare"]
+    tasks = [RenderTask(j.name, "nb", {}, "", None, "now", group=group_of(j, True)) for j in jobs]
+    units = _units(tasks)
+    assert [len(u) for u in units] == [2] * len(briefs[::2]) + [1, 1]  # comparison apart
+    ungrouped = [
+        RenderTask(j.name, "nb", {}, "", None, "now", group=group_of(j, False)) for j in jobs
+    ]
+    assert all(len(u) == 1 for u in _units(ungrouped))
+
+
+def test_a_first_run_starts_with_the_most_engine_work() -> None:
+    from mineral_briefs.render.order import engine_work
+
+    jobs = _ordered()  # no times on record
+    n = len({j.scenario for j in jobs if j.kind == "brief"})
+    work = [engine_work((j, "key", {})) for j in jobs[:n]]
+    assert work == sorted(work, reverse=True) and work[0] > work[-1] > 0

@@ -179,3 +179,35 @@ def test_titles_escaped_and_no_paths_or_secrets(tmp_path: Path, monkeypatch) -> 
             assert not re.search(r"<a\s[^>]*href=\"javascript:", text)
             assert not [r for r in scan(text).refs if r[2].lower().startswith("javascript:")]
             assert "&lt;script&gt;alert(" in text
+
+
+def test_languages_of_a_scenario_share_one_kernel_when_groups_fill_the_workers(
+    tmp_path: Path,
+) -> None:
+    """Two scenarios × two languages on two workers (issue 15): each scenario's briefs run one
+    after the other on one kernel, which keeps the scenario's engine results in memory."""
+    nb = make_notebook(
+        tmp_path / "nb" / "brief.ipynb",
+        charts=1,
+        extra_cells=[
+            "display(Markdown(f\"kernel-pid-{__import__('os').getpid()}-end\"))",
+            # alpha-en is slow: in plain waves the other worker would take alpha-de meanwhile
+            "__import__('time').sleep(4 if (scenario, language) == ('alpha', 'en') else 0)",
+        ],
+    )
+    jobs = [
+        job
+        for s in ("alpha", "beta")
+        for job in (*_jobs(nb, [s], tmp_path), *_jobs(nb, [s], tmp_path, language="de"))
+    ]
+    report = render(jobs, tmp_path / "out", workers=2, timeout=120)
+    assert report.exit_code == 0, report.summary()
+
+    def pid(name: str) -> str:
+        page = (tmp_path / "out" / f"{name}.html").read_text(encoding="utf-8")
+        found = re.findall(r"kernel-pid-(\d+)-end", page)
+        assert len(found) == 1, name
+        return found[0]
+
+    assert pid("alpha-en") == pid("alpha-de")
+    assert pid("beta-en") == pid("beta-de")

@@ -20,6 +20,7 @@ from mineral_briefs.render.worker import (
     RenderOutcome,
     RenderTask,
     finish_prefetch,
+    render_group,
     render_one,
     start_prefetch,
 )
@@ -254,18 +255,39 @@ def _prefetch_here(tasks: Sequence[RenderTask]) -> tuple[list[RenderTask], Rende
     return [dataclasses.replace(task, prefetch=False)], task
 
 
-def _outcome(fut: Future[RenderOutcome], task: RenderTask, attempt: int) -> RenderOutcome | None:
-    """The task's outcome, or None when its worker died on the first attempt (retry it)."""
+def _outcomes(fut: Future[Any], unit: list[RenderTask], attempt: int) -> list[RenderOutcome] | None:
+    """The outcomes of a unit (one task, or a group on one worker), or None when its worker
+    died on the first attempt (retry its tasks)."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return fut.result()
+        got = fut.result()
+        return list(got) if isinstance(got, list) else [got]
     except BrokenProcessPool as exc:
         if attempt == 1:
             return None
-        return _failed_outcome(task, "worker_died", exc, "the render worker process died")
+        return [
+            _failed_outcome(t, "worker_died", exc, "the render worker process died") for t in unit
+        ]
     except Exception as exc:  # noqa: BLE001
-        return _failed_outcome(task, "error", exc, str(exc)[:500])
+        return [_failed_outcome(t, "error", exc, str(exc)[:500]) for t in unit]
+
+
+def _units(tasks: Sequence[RenderTask]) -> list[list[RenderTask]]:
+    """Tasks as the pool receives them: neighbours of one non-empty ``group`` together."""
+    units: list[list[RenderTask]] = []
+    for t in tasks:
+        if units and t.group and units[-1][-1].group == t.group:
+            units[-1].append(t)
+        else:
+            units.append([t])
+    return units
+
+
+def _submit(pool: ProcessPoolExecutor, unit: list[RenderTask]) -> Future[Any]:
+    if len(unit) == 1:
+        return pool.submit(render_one, unit[0])
+    return pool.submit(render_group, unit)
 
 
 def _stop_pool(
@@ -315,13 +337,13 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
             remaining = batches.pop(0)
             attempt += 1
             pool = _start_pool(remaining, jobs, ctx, level)
-            pending: dict[Future[RenderOutcome], RenderTask] = {}
+            pending: dict[Future[Any], list[RenderTask]] = {}
             broken: list[RenderTask] = []
             clean = False
             early: tuple[dict[int, Any], threading.Thread | None] | None = None
             try:
-                for t in remaining:
-                    pending[pool.submit(render_one, t)] = t
+                for unit in _units(remaining):
+                    pending[_submit(pool, unit)] = unit
                 while pending:
                     done, _ = wait(list(pending), return_when=FIRST_COMPLETED, timeout=0.5)
                     if done and len(done) == len(pending):
@@ -330,20 +352,21 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
                         early = (dict(getattr(pool, "_processes", None) or {}), _manager(pool))
                         pool.shutdown(wait=False)
                     for fut in done:
-                        task = pending.pop(fut)
-                        outcome = _outcome(fut, task, attempt)
-                        if outcome is None:
-                            broken.append(task)
+                        unit = pending.pop(fut)
+                        outcomes = _outcomes(fut, unit, attempt)
+                        if outcomes is None:
+                            broken.extend(unit)
                             continue
-                        if outcome.kernel_pid:
-                            kernel_pids.add(outcome.kernel_pid)
-                        # the caller may close this generator once it has the last outcome
-                        clean = not pending and not broken
-                        if clean:
-                            # NOTE: every kernel is idle now: ending them here spares each worker's
-                            # shutdown its interrupt/kill/poll round (it then finds them gone).
-                            _kill_kernels(kernel_pids)
-                        yield outcome
+                        for k, outcome in enumerate(outcomes, start=1):
+                            if outcome.kernel_pid:
+                                kernel_pids.add(outcome.kernel_pid)
+                            # the caller may close this generator once it has the last outcome
+                            clean = not pending and not broken and k == len(outcomes)
+                            if clean:
+                                # NOTE: every kernel is idle now: ending them here spares each
+                                # worker's shutdown its interrupt/kill/poll round.
+                                _kill_kernels(kernel_pids)
+                            yield outcome
                 clean = True
             finally:
                 _stop_pool(pool, early, pending, clean and not broken, kernel_pids)

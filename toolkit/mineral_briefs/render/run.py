@@ -20,7 +20,7 @@ from mineral_briefs.render.layout import INDEX, MANIFEST
 from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
-from mineral_briefs.render.order import schedule
+from mineral_briefs.render.order import group_of, groups_pay, schedule
 from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import IdleSampler, run_local
@@ -234,8 +234,9 @@ def _run_locked(
     entries: dict[str, Any] = manifest["briefs"]
     ctx = key_context(settings.data_dir)
     todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
-    schedule(todo, entries)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
+    grouped = settings.executor != "dask" and groups_pay(todo, n_workers)
+    schedule(todo, entries, grouped=grouped)
     emit("plan", {"total": len(jobs), "todo": len(todo), "workers": n_workers})
     logger.info(
         "%d brief(s): %d to render, %d unchanged", len(jobs), len(todo), len(jobs) - len(todo)
@@ -269,6 +270,7 @@ def _run_locked(
                 takes_text="scenario_text" in declared[j.notebook],
                 siblings=siblings,
                 prefetch=j.kind == "brief" and spare,
+                group=group_of(j, grouped),
             )
             for j, _, _ in todo
         ]
@@ -366,6 +368,7 @@ def _task(
     takes_text: bool = False,
     siblings: tuple[str, ...] = (),
     prefetch: bool = False,
+    group: str = "",
 ) -> RenderTask:
     """What a worker needs for ``job`` (plain, picklable values).
 
@@ -384,6 +387,7 @@ def _task(
             rendered_at=now.isoformat(timespec="seconds"),
             siblings=siblings,
             prefetch=prefetch,
+            group=group,
         )
     if takes_text and isinstance(params.get("scenario"), str):
         from mineral_briefs.scenarios import load_scenario

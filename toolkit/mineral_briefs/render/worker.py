@@ -77,6 +77,9 @@ class RenderTask:
     prefetch: bool = False
     """Compute the brief's engine runs in this worker while its kernel runs the notebook
     (:mod:`mineral_briefs.brief.prefetch`): for a core that would otherwise idle."""
+    group: str = ""
+    """Briefs of one group (the languages of one engine result) may go to one worker, one after
+    the other, so that the later ones find the results in the kernel's memory."""
 
 
 @dataclass
@@ -195,6 +198,13 @@ def scrub_paths(text: str, task: RenderTask) -> str:
     for prefix in sorted((p for p in labels if len(p) > 1), key=len, reverse=True):
         text = text.replace(prefix, labels[prefix])
     return text
+
+
+def render_group(tasks: list[RenderTask]) -> list[RenderOutcome]:
+    """:func:`render_one` of each task, in order, on this worker's kernel (runs in a worker
+    process): the languages of one scenario share its engine results in the kernel's memory
+    instead of each kernel reading them from the disk cache."""
+    return [render_one(task) for task in tasks]
 
 
 def render_one(task: RenderTask) -> RenderOutcome:
