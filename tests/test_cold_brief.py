@@ -122,6 +122,27 @@ def test_a_brief_after_its_prefetch_computes_no_engine_run(cache: Path) -> None:
     assert count_misses() == fetched  # every run the brief asked for was read
 
 
+@pytest.mark.parametrize("scenario", [p.stem for p in sorted((REPO / "scenarios").glob("*.yaml"))])
+def test_levers_planned_from_the_deterministic_run_are_the_briefs_levers(
+    cache: Path, scenario: str
+) -> None:
+    """The warm-kernel prefetch (the preview) plans the levers compared from the deterministic
+    run, before the kernel's run with Monte Carlo draws exists: same focal market, same
+    variants, for every built-in scenario."""
+    from mineral_briefs.brief.compared import planned_runs
+    from mineral_briefs.brief.prepare import _focal, resolve_run
+    from mineral_briefs.engine.cache import cached_run
+
+    ds = load_dataset()
+    sc, _, seed = resolve_run(scenario)
+    full = cached_run(sc, ds, draws=20, seed=seed)
+    central = cached_run(sc, ds, central_only=True)
+    assert _focal(sc, central) == _focal(sc, full)
+    assert [v.digest() for v in planned_runs(sc, central, *_focal(sc, central))] == [
+        v.digest() for v in planned_runs(sc, full, *_focal(sc, full))
+    ]
+
+
 def test_prefetch_without_the_disk_cache_does_nothing(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
