@@ -42,8 +42,9 @@ def test_controls_read_since_once_the_date_has_passed(brief) -> None:  # type: i
 def test_header_flags_lead_with_the_headline_market_and_group_the_rest(brief) -> None:  # type: ignore[no-untyped-def]
     lines = brief.header_flags()
     assert len(lines) <= brief.HEADER_FLAG_LINES
-    focal = "Magnet rare earths"
-    assert lines[0].startswith("assumption: ") and focal in lines[0]
+    # the line says what is assumed: a country's share of world output at a stage
+    assert lines[0].startswith("Assumption: ")
+    assert " – share of world magnet production of magnet rare earths" in lines[0]
     # no single-country line of another market: Dy/Tb mining shares are summarised as a group
     assert not any(" · Mining · " in line for line in lines)
     grouped = [line for line in lines if line.startswith("Labelled assumptions:")]
@@ -74,3 +75,10 @@ def test_exports_chart_is_a_numbered_figure_naming_its_sources(brief) -> None:  
     table = brief.dataset.sources.set_index("source_id")
     first = str(table.loc[points["source_id"].iloc[0], "publisher"])
     assert first in fig["source"]
+
+
+def test_the_german_header_names_the_assumed_share_too() -> None:
+    de = prepare("controls_oct2025", language="de", draws=20, as_of="2026-12-01")
+    first = de.header_flags()[0]
+    assert first.startswith("Annahme: ")
+    assert " – Anteil an der weltweiten Magnetfertigung der Magnet-Seltenerden" in first

@@ -21,6 +21,11 @@ log = logging.getLogger("mineral_briefs.brief")
 FLAG_LEVELS: Final[tuple[str, ...]] = ("unconfirmed", "low_grade", "assumption")
 
 
+def _capital(text: str) -> str:
+    """``text`` with its first letter upper-case (a line of the header's flag box)."""
+    return text[:1].upper() + text[1:]
+
+
 class MethodsSection(BriefBase):
     """``methods`` (with ``flag_rows``) and ``backtest``."""
 
@@ -53,7 +58,20 @@ class MethodsSection(BriefBase):
                 f"{i18n.mineral_name(r.mineral, lang)} · {i18n.stage_name(r.stage, lang)}"
                 f" · {i18n.country_name(r.country, lang)}"
             )
-            out.append((what, r.confidence, r.source_id, what, f"{r.mineral}|{r.stage}", 0))
+            # NOTE: the header names what is assumed ("Germany – share of world magnet
+            # production of magnet rare earths"), not a bare "market · stage · country".
+            keys = (f"stage_lower.{r.stage}", f"mineral_of.{r.mineral}")
+            short = (
+                self.t(
+                    "flag.share_line",
+                    country=i18n.country_name(r.country, lang),
+                    stage_lower=self.t(keys[0]),
+                    mineral_of=self.t(keys[1]),
+                )
+                if all(i18n.has(k, lang) for k in keys)
+                else what
+            )
+            out.append((what, r.confidence, r.source_id, short, f"{r.mineral}|{r.stage}", 0))
         mp = getattr(self.dataset, "model_parameters", None)
         if mp is not None and len(mp):
             sel = mp[
@@ -106,7 +124,7 @@ class MethodsSection(BriefBase):
         rows = self.flag_rows()
         own = rows["market"].str.startswith(f"{self.mineral}|")
         lines = [
-            f"{self.t('confidence.' + r.confidence)}: {r.short}"
+            f"{_capital(self.t('confidence.' + r.confidence))}: {r.short}"
             for r in rows[own].itertuples(index=False)
         ]
         rest = rows[~own]
