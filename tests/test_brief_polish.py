@@ -395,6 +395,10 @@ def test_alliance_note_never_contradicts_itself(language: str) -> None:
     other = dataclasses.replace(alliance, detail=f"{head}|{own_t * 0.5}|{tail}")
     note = b._alliance_note([other])
     assert i18n.fmt_tonnes(own_t * 0.5, language) in note and f"{hence} {own}" in note, note
+    # the reference and the wider alliance round alike: the difference is given, with its sign
+    close = dataclasses.replace(alliance, detail=f"{head}|{own_t}|{own_t + 57.0}")
+    note = b._alliance_note([close])
+    assert note.rstrip(".").endswith(f"{own} (+{i18n.fmt_tonnes(57.0, language)})"), note
 
 
 @pytest.mark.parametrize("sid", ["ndpr_withhold_60", "alliance_floor", "baseline"])
@@ -452,3 +456,15 @@ def test_comparison_says_why_a_figure_is_missing(language: str) -> None:
     assert table.count("<sup>") == 1  # only the missing figure is marked
     note = i18n.t("kpi.na_note", language, kpi=i18n.t("kpi.projects_needed", language))
     assert f"* demand_400_600: {note}" in text_of(table)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_levers_compared_names_its_market_in_running_text(language: str) -> None:
+    """"measured on Magnet rare earths, magnet production" read as a label pasted into a
+    sentence; the intro names the market as prose."""
+    b = prepared("ndpr_withhold_60", language)
+    want = {
+        "en": "measured on magnet production of magnet rare earths.",
+        "de": "gemessen an der Magnetfertigung der Magnet-Seltenerden.",
+    }[language]
+    assert want in text_of(str(b.levers_compared()))

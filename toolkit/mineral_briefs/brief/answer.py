@@ -399,15 +399,17 @@ class AnswerSection(BriefBase):
         own = self.kpis.get("cumulative_shortfall_t")
         own_text = own.text if own is not None else "–"
         named = i18n.fmt_tonnes(float(parts[1]), self.language)
+        wider = i18n.fmt_tonnes(float(parts[2]), self.language)
+        if wider == named:
+            # NOTE: "(8.4 kt); with the new members 8.4 kt" beside "−57 t" in the table read
+            # as a contradiction: the difference is given where both round alike.
+            diff = float(parts[2]) - float(parts[1])
+            sign = "+" if diff >= 0 else "−"
+            wider += f" ({sign}{i18n.fmt_tonnes(abs(diff), self.language)})"
         # NOTE: where the named-target reference rounds to the scenario's own shortfall, the
         # "hence not …" clause would contradict itself ("8.4 kt …, hence not 8.4 kt").
         key = "compared.alliance_note_same" if named == own_text else "compared.alliance_note"
-        return " " + self.t(
-            key,
-            own=own_text,
-            named=named,
-            wider=i18n.fmt_tonnes(float(parts[2]), self.language),
-        )
+        return " " + self.t(key, own=own_text, named=named, wider=wider)
 
     def _row(self, rank: int, r: compared.LeverResult, cost_rank: int | None) -> list[Any]:
         lang = self.language
@@ -457,6 +459,10 @@ class AnswerSection(BriefBase):
         return self.t("compared.change.alliance")
 
     def _market_name(self) -> str:
+        """The focal market in running text: "magnet production of magnet rare earths"."""
+        of = f"mineral_of.{self.mineral}"
+        if i18n.has(of, self.language):
+            return f"{self.t(f'stage_lower.{self.stage}')} {self.t(of)}"
         return (
             f"{i18n.mineral_name(self.mineral, self.language)}, "
             f"{self.t(f'stage_lower.{self.stage}')}"
