@@ -460,7 +460,7 @@ def test_comparison_says_why_a_figure_is_missing(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_levers_compared_names_its_market_in_running_text(language: str) -> None:
-    """"measured on Magnet rare earths, magnet production" read as a label pasted into a
+    """ "measured on Magnet rare earths, magnet production" read as a label pasted into a
     sentence; the intro names the market as prose."""
     b = prepared("ndpr_withhold_60", language)
     want = {

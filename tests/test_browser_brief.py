@@ -131,6 +131,24 @@ def test_real_baseline_brief_draws_offline(
     assert len(seen["toc"]) >= 5 and seen["unresolved"] == []
 
 
+def test_no_empty_slider_box_beside_a_chart(browser: Any, real_baseline: Path) -> None:
+    """Vega-Embed adds a bindings form to every chart; where a chart has no slider it is empty
+    and, styled like the what-if slider's panel, showed as a small grey pill."""
+    page = browser.new_page()
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto((real_baseline / "baseline-en.html").resolve().as_uri(), wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('svg.marks').length >= 3")
+    forms = page.evaluate(
+        """() => Array.from(document.querySelectorAll('form.vega-bindings')).map(f => ({
+        empty: f.children.length === 0, shown: f.getBoundingClientRect().width > 0}))"""
+    )
+    page.close()
+    assert forms, "no chart with a bindings form"
+    assert not [f for f in forms if f["empty"] and f["shown"]]
+
+
 # --------------------------------------------------------------------------- first screen
 
 FIRST_SCREEN = [
