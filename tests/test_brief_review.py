@@ -82,3 +82,22 @@ def test_the_german_header_names_the_assumed_share_too() -> None:
     first = de.header_flags()[0]
     assert first.startswith("Annahme: ")
     assert " – Anteil an der weltweiten Magnetfertigung der Magnet-Seltenerden" in first
+
+
+def test_shock_section_says_when_commercial_stocks_run_out(brief) -> None:  # type: ignore[no-untyped-def]
+    """controls_oct2025: the magnet price is mild for two years and jumps at the end of the
+    horizon, when the commercial stocks of dysprosium and terbium outside China are used up;
+    the shock section says so, with the month read from the inventory series."""
+    used = brief.stocks_used_up()
+    months = {(m, s): month for m, s, month in used}
+    assert ("dy", "refining") in months and ("tb", "refining") in months
+    inv = brief.results.timeseries
+    dy = inv[(inv["variable"] == "Inventory|Dysprosium|Refining") & (inv["region"] == "World")]
+    dy = dy.sort_values("time")
+    first_empty = str(dy.loc[dy["value"] <= 0.01 * dy["value"].iloc[0], "time"].iloc[0])[:7]
+    assert months[("dy", "refining")] == first_empty
+    assert [m for _, _, m in used] == sorted(m for _, _, m in used)
+    text = str(brief.shock())
+    assert "Commercial stocks outside China run out" in text and "refining of dysprosium" in text
+    calm = prepare("baseline", language="en", draws=20, as_of="2026-12-01")
+    assert calm.stocks_used_up() == [] and "stocks outside China" not in str(calm.shock())

@@ -52,7 +52,47 @@ class ShockSection(FiguresSection):
                     )
                 )
             )
+        out = self.stocks_used_up()
+        if out:
+            items = [
+                self.t(
+                    "shock.stock_item",
+                    stage_lower=self.t(f"stage_lower.{stage}"),
+                    mineral_of=self.t(f"mineral_of.{mineral}"),
+                    date=i18n.fmt_date(month, self.language),
+                )
+                for mineral, stage, month in (out if len(out) <= 4 else out[:3])
+            ]
+            if len(out) > 4:
+                items.append(self.t("shock.stock_more", n=len(out) - 3))
+            text += _p(escape(self.t("shock.stocks_out", items="; ".join(items))))
         return HTML(_h2("section.shock", self.language) + text)
+
+    def stocks_used_up(self) -> list[tuple[str, str, str]]:
+        """``(mineral, stage, YYYY-MM)`` of the brief's markets whose commercial stocks outside
+        China run out within the horizon, earliest first.
+
+        # NOTE: the model meets a share of a market's gap from these stocks while they last
+        # (methodology §6), so a price that stays mild for two years and then jumps at the end
+        # of the horizon (dysprosium in controls_oct2025) needs this sentence to be read.
+        """
+        from mineral_briefs.model.codelist import MINERAL_LABELS, STAGE_LABELS
+
+        ts = self.results.timeseries
+        inv = ts[(ts["region"] == "World") & ts["variable"].str.startswith("Inventory|")]
+        out: list[tuple[str, str, str]] = []
+        for mineral in self.minerals:
+            for stage, label in STAGE_LABELS.items():
+                var = f"Inventory|{MINERAL_LABELS.get(mineral, mineral)}|{label}"
+                path = inv.loc[inv["variable"] == var].sort_values("time")["value"].to_numpy()
+                if len(path) < 2 or not path[0] > 0:
+                    continue
+                gone = (path <= 0.01 * path[0]).nonzero()[0]
+                keys = (f"stage_lower.{stage}", f"mineral_of.{mineral}")
+                if len(gone) and all(i18n.has(k, self.language) for k in keys):
+                    month = str(inv.loc[inv["variable"] == var, "time"].sort_values().iloc[gone[0]])
+                    out.append((mineral, stage, month[:7]))
+        return sorted(out, key=lambda x: x[2])
 
     def flow_chart(self) -> Any:
         """Chart: supply, demand and shortfall outside China."""
