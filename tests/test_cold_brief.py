@@ -42,9 +42,11 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _forget_in_process_results() -> None:
     """Drop the per-process memos, so that only the disk cache can spare a computation."""
     from mineral_briefs.brief import compared, methods
+    from mineral_briefs.engine.cache import forget_memo
 
     compared._CACHE.clear()
     methods._BACKTESTS.clear()
+    forget_memo()
 
 
 def test_backtest_record_is_stored_once_and_read_back_unchanged(cache: Path) -> None:
@@ -63,6 +65,7 @@ def test_backtest_record_is_stored_once_and_read_back_unchanged(cache: Path) -> 
     for entry in (cache / "engine").iterdir():
         if entry.is_dir() and entry.name != "backtests":
             shutil.rmtree(entry)
+    _forget_in_process_results()  # a new process: the engine results are in no memory either
     again = cached_backtests(ds)
     assert len(count_misses()) == computed  # read, not scored again
     pd.testing.assert_frame_equal(again, first, check_exact=True)

@@ -29,6 +29,7 @@ def _keys(folder: Path) -> set[str]:
 
 
 def _run(sc: Scenario, ds: Dataset, seed: int) -> str:
+    cache.forget_memo()  # each run stands for a new process: it sees only the disk cache
     cache.cached_run(sc, ds, draws=2, seed=seed)
     return cache.result_key(sc, ds.checksums, draws=2, seed=seed, central_only=False)
 

@@ -113,6 +113,7 @@ def test_a_truncated_entry_is_recomputed_not_trusted(disk: Path) -> None:
     (entry,) = [p for p in disk.iterdir() if p.is_dir()]
     target = entry / "kpis.parquet"
     target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    cache.forget_memo()  # as another process would: only the disk copy is left
     again = cache.cached_run(sc, ds, central_only=True)
     assert len(cache.count_misses(disk)) == 2
     pd.testing.assert_frame_equal(again.kpis, good.kpis)
@@ -193,4 +194,25 @@ def test_cached_runs_passes_over_a_run_another_process_is_computing(disk: Path) 
     worker.join(timeout=120)
     assert [r.scenario.id for r in got] == [busy.id, free.id]  # type: ignore[attr-defined]
     assert (disk / busy_key).is_dir()
+    assert len(cache.count_misses(disk)) == 2
+
+
+def test_a_result_read_twice_in_one_process_comes_from_memory_as_an_own_copy(disk: Path) -> None:
+    """A kernel rendering both languages reads each result from the disk once; each caller
+    gets its own frames (editing one never changes what the next caller gets)."""
+    ds = load_dataset()
+    sc = load_scenario("baseline")
+    first = cache.cached_run(sc, ds, central_only=True)
+    (entry,) = [p for p in disk.iterdir() if p.is_dir()]
+    shutil.rmtree(entry)  # the disk copy is gone: only the memory copy can answer
+    second = cache.cached_run(sc, ds, central_only=True)
+    assert len(cache.count_misses(disk)) == 1
+    pd.testing.assert_frame_equal(first.kpis, second.kpis)
+    first.kpis.loc[:, "value"] = -1.0
+    third = cache.cached_run(sc, ds, central_only=True)
+    pd.testing.assert_frame_equal(third.kpis, second.kpis)
+    assert (third.kpis["value"] != -1.0).any()
+    assert second.scenario is sc
+    cache.forget_memo()
+    cache.cached_run(sc, ds, central_only=True)  # a new process computes it again
     assert len(cache.count_misses(disk)) == 2

@@ -37,8 +37,10 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,6 +156,50 @@ def cached_run(
     return res
 
 
+MEMO_BYTES: int = 256 * 10**6
+"""Most bytes of results (shallow frame sizes) this process keeps in memory besides the disk
+cache: a kernel rendering both languages of a scenario reads each result from disk once."""
+
+_MEMO: OrderedDict[tuple[str, str], tuple[Results, int]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def forget_memo() -> None:
+    """Drop the in-process copies (a test's stand-in for a new process)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
+def _copied(res: Results, scenario: Scenario) -> Results:
+    """``res`` for ``scenario`` with its own copies of the frames (callers may edit them)."""
+    return dataclasses.replace(
+        res, scenario=scenario, **{name: getattr(res, name).copy() for name in TABLES}
+    )
+
+
+def _memo_get(where: tuple[str, str], scenario: Scenario) -> Results | None:
+    with _MEMO_LOCK:
+        hit = _MEMO.get(where)
+        if hit is None:
+            return None
+        _MEMO.move_to_end(where)
+    return _copied(hit[0], scenario)
+
+
+def _memo_put(where: tuple[str, str], res: Results) -> None:
+    size = int(sum(getattr(res, name).memory_usage(index=True).sum() for name in TABLES))
+    if size > MEMO_BYTES:
+        return
+    kept = _copied(res, res.scenario)
+    with _MEMO_LOCK:
+        _MEMO[where] = (kept, size)
+        _MEMO.move_to_end(where)
+        total = sum(n for _, n in _MEMO.values())
+        while total > MEMO_BYTES and len(_MEMO) > 1:
+            _, (_, n) = _MEMO.popitem(last=False)
+            total -= n
+
+
 def cached_runs(
     scenarios: Sequence[Scenario], dataset: Dataset | None = None, **kwargs: Any
 ) -> list[Results]:
@@ -208,7 +254,14 @@ def _through_cache(
     cap = max_bytes()  # a bad MINERAL_BRIEFS_ENGINE_CACHE_MAX_MB fails before any work
     folder = engine_cache_dir()
     entry = folder / key
-    hit = _read_entry(entry, scenario)
+    # NOTE: an entry never changes under its key (every input is in it), so a copy kept in
+    # memory is the entry; a damaged file is still caught by the next process that reads it.
+    where = (str(folder), key)
+    hit = _memo_get(where, scenario)
+    if hit is None:
+        hit = _read_entry(entry, scenario)
+        if hit is not None:
+            _memo_put(where, hit)
     if hit is not None:
         touch(entry)
         return hit
@@ -222,12 +275,14 @@ def _through_cache(
             return None
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
         if hit is not None:
+            _memo_put(where, hit)
             touch(entry)
             return hit
         t0 = time.perf_counter()
         results = compute()
         seconds = time.perf_counter() - t0
         _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
+        _memo_put(where, results)
         written = 0
         try:
             written = _write_entry(entry, results)
