@@ -80,18 +80,19 @@ class ShockSection(FiguresSection):
 
         ts = self.results.timeseries
         inv = ts[(ts["region"] == "World") & ts["variable"].str.startswith("Inventory|")]
+        markets = {
+            f"Inventory|{MINERAL_LABELS.get(m, m)}|{label}": (m, stage)
+            for m in self.minerals
+            for stage, label in STAGE_LABELS.items()
+            if all(i18n.has(k, self.language) for k in (f"stage_lower.{stage}", f"mineral_of.{m}"))
+        }
         out: list[tuple[str, str, str]] = []
-        for mineral in self.minerals:
-            for stage, label in STAGE_LABELS.items():
-                var = f"Inventory|{MINERAL_LABELS.get(mineral, mineral)}|{label}"
-                path = inv.loc[inv["variable"] == var].sort_values("time")["value"].to_numpy()
-                if len(path) < 2 or not path[0] > 0:
-                    continue
-                gone = (path <= 0.01 * path[0]).nonzero()[0]
-                keys = (f"stage_lower.{stage}", f"mineral_of.{mineral}")
-                if len(gone) and all(i18n.has(k, self.language) for k in keys):
-                    month = str(inv.loc[inv["variable"] == var, "time"].sort_values().iloc[gone[0]])
-                    out.append((mineral, stage, month[:7]))
+        for var, grp in inv[inv["variable"].isin(list(markets))].groupby("variable", sort=False):
+            grp = grp.sort_values("time")
+            path = grp["value"].to_numpy()
+            gone = (path <= 0.01 * path[0]).nonzero()[0] if path[0] > 0 else []
+            if len(path) > 1 and len(gone):
+                out.append((*markets[str(var)], str(grp["time"].iloc[gone[0]])[:7]))
         return sorted(out, key=lambda x: x[2])
 
     def flow_chart(self) -> Any:
