@@ -453,7 +453,8 @@ def test_comparison_says_why_a_figure_is_missing(language: str) -> None:
     assert math.isfinite(comp.briefs[1].kpis["projects_needed"].value)
     table = str(comp.kpi_table())
     assert f"{i18n.escape(i18n.t('kpi.na', language))}<sup>{i18n.escape('*')}</sup>" in table
-    assert table.count("<sup>") == 1  # only the missing figure is marked
+    star = f"<sup>{i18n.escape('*')}</sup>"
+    assert table.count(star) == 1  # only the missing figure is marked with "*"
     note = i18n.t("kpi.na_note", language, kpi=i18n.t("kpi.projects_needed", language))
     assert f"* demand_400_600: {note}" in text_of(table)
 
@@ -468,3 +469,20 @@ def test_levers_compared_names_its_market_in_running_text(language: str) -> None
         "de": "gemessen an der Magnetfertigung der Magnet-Seltenerden.",
     }[language]
     assert want in text_of(str(b.levers_compared()))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_comparison_marks_a_peak_still_rising_at_the_horizon_end(language: str) -> None:
+    """controls_oct2025's 3.4× is the price in the last month, still rising (its dysprosium
+    and terbium stocks run out near the end); beside peaks reached and passed it is marked."""
+    comp = brief.Comparison(
+        [prepared(sid, language) for sid in ("controls_oct2025", "ndpr_withhold_60")], language
+    )
+    rising = [b.kpis["peak_price_multiple_outside"].flagged("rising_at_end") for b in comp.briefs]
+    assert rising == [True, False]
+    table = str(comp.kpi_table())
+    peak = comp.briefs[0].kpis["peak_price_multiple_outside"].text
+    assert f"{i18n.escape(peak)}<sup>†</sup>" in table and table.count("<sup>†</sup>") == 1
+    end = comp.briefs[0]._end_text
+    assert f"controls_oct2025 ({end})" in text_of(table)
+    assert text_of(table).count("†") == 2  # the mark and its note

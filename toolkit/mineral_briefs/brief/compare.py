@@ -33,6 +33,10 @@ BUYERS_KPI: Final[str] = "buyer_extra_cost_usd_per_year"
 which count only what price floors add (a 3.4× shock without a floor read "USD 0" there)."""
 
 
+RISING_KPI: Final[str] = "peak_price_multiple_outside"
+"""The comparison column whose still-rising values are marked (†)."""
+
+
 @dataclass
 class Comparison:
     """Several prepared briefs side by side (``notebooks/compare.ipynb``)."""
@@ -146,15 +150,29 @@ class Comparison:
         cols = [k for k in COMPARE_KPIS if k in set(df["kpi"])]
         rows = []
         notes: list[str] = []
+        rising: list[str] = []
         for b in self.briefs:
             sel = df[df["scenario"] == b.scenario_id].set_index("kpi")["value_label"]
+            cells = [sel.get(k, self._missing(b, k, notes)) for k in cols]
+            peak = b.kpis.get(RISING_KPI)
+            if RISING_KPI in cols and peak is not None and peak.flagged("rising_at_end"):
+                # NOTE: a peak still rising in the last month is that month's price: beside
+                # peaks reached and passed it reads as the larger shock when it may only be
+                # the later one (stocks used up at the end of the horizon).
+                i = cols.index(RISING_KPI)
+                cells[i] = Safe(f"{escape(str(cells[i]))}<sup>†</sup>")
+                rising.append(f"{b.scenario_id} ({b._end_text})")
             # NOTE: scenario ids may break after an underscore, never inside a word.
             rows.append(
                 [
                     Safe(escape(b.scenario_id).replace("&#95;", "&#95;<wbr>")),
                     i18n.mineral_name(b.mineral, self.language),
-                    *[sel.get(k, self._missing(b, k, notes)) for k in cols],
+                    *cells,
                 ]
+            )
+        if rising:
+            notes.append(
+                f"<li>{escape(self.t('compare.rising_note', items=', '.join(rising)))}</li>"
             )
         headers = [
             self.t("compare.col.scenario"),
