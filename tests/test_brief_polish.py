@@ -486,3 +486,18 @@ def test_comparison_marks_a_peak_still_rising_at_the_horizon_end(language: str) 
     end = comp.briefs[0]._end_text
     assert f"controls_oct2025 ({end})" in text_of(table)
     assert text_of(table).count("†") == 2  # the mark and its note
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_comparison_chart_labels_a_missing_figure_instead_of_leaving_its_row_empty(
+    language: str,
+) -> None:
+    comp = brief.Comparison(
+        [prepared(sid, language) for sid in ("demand_400_600", "controls_oct2025")], language
+    )
+    spec = comp.small_multiples().to_dict()
+    (rows,) = spec["datasets"].values()
+    label = i18n.t("kpi.projects_needed", language)
+    na = [r for r in rows if r["scenario"] == "demand_400_600" and r["kpi_label"] == label]
+    assert len(na) == 1 and na[0]["value"] is None  # no bar
+    assert na[0]["value_label"] == i18n.t("kpi.na", language) and na[0]["at"] == 0.0

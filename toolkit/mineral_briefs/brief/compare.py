@@ -207,6 +207,18 @@ class Comparison:
         df = self.kpi_frame()
         if df.empty:
             return HTML("")
+        # NOTE: a figure the data cannot give has no bar but keeps its "n/a" label, as in the
+        # table; an empty row read like a scenario left out.
+        missing = [
+            (b.scenario_id, kpi, self.t(f"kpi.{kpi}"), float("nan"), k.text, "–", b.mineral)
+            for kpi in dict.fromkeys(df["kpi"])
+            for b in self.briefs
+            if not ((df["scenario"] == b.scenario_id) & (df["kpi"] == kpi)).any()
+            and (k := b.kpis.get(kpi)) is not None
+            and not math.isfinite(k.value)
+        ]
+        if missing:
+            df = pd.concat([df, pd.DataFrame(missing, columns=df.columns)], ignore_index=True)
         chart = charts.small_multiples(
             df, self.language, mineral_of_scenario={b.scenario_id: b.mineral for b in self.briefs}
         )

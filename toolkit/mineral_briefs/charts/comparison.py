@@ -25,7 +25,8 @@ def small_multiples(
     Parameters
     ----------
     kpis : DataFrame
-        ``scenario, kpi_label, value, value_label`` (one row per scenario and KPI), optional
+        ``scenario, kpi_label, value, value_label`` (one row per scenario and KPI; ``value``
+        NaN for a figure the data cannot give: no bar, the label at zero), optional
         ``band_label`` (P10–P90 as printed, shown in the tooltip).
     language : str
         ``en`` or ``de``.
@@ -39,6 +40,9 @@ def small_multiples(
     # axis ("1.2G"); an invisible point at 1.45 × the panel's largest value leaves room for
     # the label of the longest bar.
     df["pad"] = df.groupby("kpi_label")["value"].transform(lambda v: float(v.abs().max()) * 1.45)
+    # NOTE: a value the data cannot give (NaN, labelled "n/a") has no bar; its label stands at
+    # zero.
+    df["at"] = df["value"].fillna(0.0)
     y = alt.Y("scenario:N", title=None, axis=alt.Axis(labelLimit=220))
     x = alt.X("value:Q", title=None, axis=None)
     tooltip = [
@@ -65,7 +69,7 @@ def small_multiples(
     text = (
         alt.Chart()
         .mark_text(align="left", dx=4, color=INK, fontSize=11)
-        .encode(y=y, x=x, text="value_label:N", tooltip=tooltip)
+        .encode(y=y, x=alt.X("at:Q", title=None, axis=None), text="value_label:N", tooltip=tooltip)
     )
     pad = alt.Chart().mark_point(opacity=0).encode(y=y, x=alt.X("pad:Q", axis=None))
     chart = (
