@@ -280,6 +280,15 @@ def stage_name(stage: str, language: str) -> str:
     return t(f"stage.{stage}", language)
 
 
+def market_phrase(mineral: str, stage: str, language: str) -> str | None:
+    """A market in running text ("magnet production of magnet rare earths", "Raffination des
+    Lithiums"); None where the catalogue lacks either part."""
+    keys = (f"stage_lower.{stage}", f"mineral_of.{mineral}")
+    if not all(has(k, language) for k in keys):
+        return None
+    return f"{t(keys[0], language)} {t(keys[1], language)}"
+
+
 def region_name(region: str, language: str) -> str:
     """Display name of a model region (``China``, ``Alliance``, ``Rest of World``, ``World``)."""
     return t(f"region.{region}", language)

@@ -460,9 +460,9 @@ class AnswerSection(BriefBase):
 
     def _market_name(self) -> str:
         """The focal market in running text: "magnet production of magnet rare earths"."""
-        of = f"mineral_of.{self.mineral}"
-        if i18n.has(of, self.language):
-            return f"{self.t(f'stage_lower.{self.stage}')} {self.t(of)}"
+        phrase = i18n.market_phrase(self.mineral, self.stage, self.language)
+        if phrase is not None:
+            return phrase
         return (
             f"{i18n.mineral_name(self.mineral, self.language)}, "
             f"{self.t(f'stage_lower.{self.stage}')}"

@@ -60,15 +60,10 @@ class MethodsSection(BriefBase):
             )
             # NOTE: the header names what is assumed ("Germany – share of world magnet
             # production of magnet rare earths"), not a bare "market · stage · country".
-            keys = (f"stage_lower.{r.stage}", f"mineral_of.{r.mineral}")
+            market = i18n.market_phrase(r.mineral, r.stage, lang)
             short = (
-                self.t(
-                    "flag.share_line",
-                    country=i18n.country_name(r.country, lang),
-                    stage_lower=self.t(keys[0]),
-                    mineral_of=self.t(keys[1]),
-                )
-                if all(i18n.has(k, lang) for k in keys)
+                self.t("flag.share_line", country=i18n.country_name(r.country, lang), market=market)
+                if market is not None
                 else what
             )
             out.append((what, r.confidence, r.source_id, short, f"{r.mineral}|{r.stage}", 0))

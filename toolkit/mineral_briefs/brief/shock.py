@@ -57,8 +57,7 @@ class ShockSection(FiguresSection):
             items = [
                 self.t(
                     "shock.stock_item",
-                    stage_lower=self.t(f"stage_lower.{stage}"),
-                    mineral_of=self.t(f"mineral_of.{mineral}"),
+                    market=i18n.market_phrase(mineral, stage, self.language),
                     date=i18n.fmt_date(month, self.language),
                 )
                 for mineral, stage, month in (out if len(out) <= 4 else out[:3])
@@ -84,7 +83,7 @@ class ShockSection(FiguresSection):
             f"Inventory|{MINERAL_LABELS.get(m, m)}|{label}": (m, stage)
             for m in self.minerals
             for stage, label in STAGE_LABELS.items()
-            if all(i18n.has(k, self.language) for k in (f"stage_lower.{stage}", f"mineral_of.{m}"))
+            if i18n.market_phrase(m, stage, self.language) is not None
         }
         out: list[tuple[str, str, str]] = []
         for var, grp in inv[inv["variable"].isin(list(markets))].groupby("variable", sort=False):
