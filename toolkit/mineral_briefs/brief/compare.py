@@ -209,11 +209,12 @@ class Comparison:
             return HTML("")
         # NOTE: a figure the data cannot give has no bar but keeps its "n/a" label, as in the
         # table; an empty row read like a scenario left out.
+        have = set(zip(df["scenario"], df["kpi"], strict=True))
         missing = [
             (b.scenario_id, kpi, self.t(f"kpi.{kpi}"), float("nan"), k.text, "–", b.mineral)
             for kpi in dict.fromkeys(df["kpi"])
             for b in self.briefs
-            if not ((df["scenario"] == b.scenario_id) & (df["kpi"] == kpi)).any()
+            if (b.scenario_id, kpi) not in have
             and (k := b.kpis.get(kpi)) is not None
             and not math.isfinite(k.value)
         ]
