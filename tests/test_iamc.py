@@ -206,3 +206,21 @@ def test_cli_simulate_annual_and_codelist(tmp_path: Path) -> None:
     assert main(["codelist", str(tmp_path / "cl")]) == 0
     for rel, text in codelist.nomenclature_files().items():
         assert (tmp_path / "cl" / rel).read_text(encoding="utf-8") == text
+
+
+def test_repeated_strings_is_the_column_pandas_infers() -> None:
+    """The IAMC frames' label columns, built by Arrow from codes, equal pandas' own inference
+    from the object array (dtype ``str``, values, order), including one label and none."""
+    import numpy as np
+    from mineral_briefs.engine.assemble import repeated_strings
+
+    for labels, times in (
+        (["Supply|Lithium|Refining", "Price|Cobalt|Mining", "Supply|Lithium|Refining"], 3),
+        (["World"], 5),
+        ([], 4),
+    ):
+        got = pd.Series(repeated_strings(labels, times))
+        want = pd.Series(np.repeat(np.array(labels, dtype=object), times))
+        if not labels:
+            want = want.astype("str")
+        pd.testing.assert_series_equal(got, want)
