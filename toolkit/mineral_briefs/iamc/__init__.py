@@ -96,10 +96,12 @@ def annual(ts: pd.DataFrame) -> pd.DataFrame:
         For a unit without an aggregation rule (add it to :data:`ANNUAL_RULES`).
     """
     df = pd.concat([ts, _derived_rows(ts)], ignore_index=True)
-    unknown = sorted(set(df["unit"]) - set(ANNUAL_RULES))
+    unknown = sorted(set(df["unit"].unique()) - set(ANNUAL_RULES))
     if unknown:
         raise ValueError(f"no annual aggregation for unit(s) {unknown}; allowed: {ANNUAL_RULES}")
-    df["year"] = pd.to_datetime(df["time"].astype(str).str[:10]).dt.year
+    # NOTE: ISO times ("2026-01-01", "2026-01-01 00:00:00+00:00"): the year is the first four
+    # characters; parsing 10^5 dates to read it cost most of this function.
+    df["year"] = df["time"].astype(str).str.slice(0, 4).astype(int)
     df = df.sort_values("time", kind="stable")
     parts = []
     for unit, (how, annual_unit) in ANNUAL_RULES.items():
