@@ -221,13 +221,17 @@ def repeated_strings(labels: list[str], times: int) -> pd.api.extensions.Extensi
 
 
 def _strings(labels: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``labels[codes]`` as pandas' ``str`` column (Arrow decodes; no Python string objects)."""
+    """``labels[codes]`` as pandas' ``str`` column: Arrow decodes the codes where pandas keeps
+    its strings in Arrow; without pyarrow (an optional extra) pandas converts the objects."""
+    dtype = pd.api.types.pandas_dtype("str")
+    if getattr(dtype, "storage", None) != "pyarrow":
+        return pd.array(np.asarray(labels, dtype=object)[codes], dtype=dtype)
     import pyarrow as pa
 
     decoded = pa.DictionaryArray.from_arrays(
         pa.array(codes), pa.array(labels, pa.large_string())
     ).dictionary_decode()
-    return pd.array(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.array(decoded, dtype=dtype)
 
 
 def _sensitivity(
