@@ -272,3 +272,26 @@ def test_axis_tick_labels_are_distinct(language: str) -> None:
     assert len(axes) >= 6
     for labels in axes:
         assert len(set(labels)) == len(labels), labels
+
+
+def test_every_chart_of_the_built_in_briefs_validates() -> None:
+    """Every chart of every built-in brief (and of the comparison brief) conforms to the
+    Vega-Lite schema. The render pipeline's kernels display charts without Altair's validation
+    (``export.renderer._display_unvalidated``: a tenth of a brief's cells), so this test is
+    where a spec the toolkit builds wrongly is caught."""
+    from mineral_briefs import brief
+    from mineral_briefs.scenarios import list_scenarios
+
+    briefs = [brief.prepare(info.id, "en") for info in list_scenarios()]
+    checked = 0
+    for b in briefs:
+        for name, out in b.sections().items():
+            if isinstance(out, alt.TopLevelMixin):
+                try:
+                    out.to_dict(validate=True)
+                except Exception as exc:  # noqa: BLE001 - name the brief and the section
+                    pytest.fail(f"{b.scenario_id}: chart {name} fails the schema: {exc}")
+                checked += 1
+    comparison = brief.Comparison(briefs=briefs, language="en")
+    comparison.small_multiples().to_dict(validate=True)
+    assert checked >= 5 * len(briefs)

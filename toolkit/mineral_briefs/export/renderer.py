@@ -69,7 +69,34 @@ def enable_offline_renderer() -> None:
     """
     import altair as alt
 
-    chart_mode()  # a bad $MINERAL_BRIEFS_CHARTS fails here, before any chart is drawn
+    mode = chart_mode()  # a bad $MINERAL_BRIEFS_CHARTS fails here, before any chart is drawn
     if "mineral-briefs" not in alt.renderers.names():
         alt.renderers.register("mineral-briefs", _offline_renderer)
     alt.renderers.enable("mineral-briefs")
+    if mode == "spec":
+        _display_unvalidated()
+
+
+def _display_unvalidated() -> None:
+    """In the render pipeline's kernel, display charts without Altair's schema validation.
+
+    Altair validates every spec against the Vega-Lite JSON schema when it is displayed, inline
+    data included: about a tenth of a brief's cells. The specs are the toolkit's own; the
+    tests validate every chart of the built-in briefs (``tests/test_charts_house.py``), and a
+    chart displayed anywhere else (JupyterLab, ``.to_dict()``) is still validated.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with every kernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import altair as alt
+
+    def bundle(chart: Any, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        spec = chart.to_dict(validate=False, context={"pre_transform": False})
+        renderer = alt.renderers.get()
+        return renderer(spec) if renderer else {}
+
+    shell.display_formatter.mimebundle_formatter.for_type(alt.TopLevelMixin, bundle)
