@@ -118,7 +118,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     floors, floor_usd, floor_mult, floor_rows = _floors(scenario, params, base, by)
     stockpiles, stockpile_labels = _stockpiles(scenario, params, by, upstream)
     projects, proj_prob = _projects(scenario, by, floor_rows)
-    ally_end, notes = _self_sufficiency_inputs(params, scenario.alliance_members, keys, by.groups)
+    ally_end, notes = _self_sufficiency_inputs(params, scenario.alliance_members, keys, by.facts)
     markets = _markets(by, params, log_g, upstream)
     curves = _cost_curves(dataset, scenario, params, by, sources)
     china = _china_market(scenario, params, by)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from mineral_briefs.model.simulate import KpiSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.engine.build import _Built
+    from mineral_briefs.engine.markets import _GroupFacts
 
 KPI_UNITS: dict[str, str] = {
     "peak_price_multiple_outside": "x base price",
@@ -95,7 +96,7 @@ def _self_sufficiency_inputs(
     params: _Params,
     alliance: tuple[str, ...],
     keys: list[tuple[str, str]],
-    groups: dict[tuple[str, str], pd.DataFrame],
+    facts: dict[tuple[str, str], _GroupFacts],
 ) -> tuple[np.ndarray, dict[tuple[int, str], str]]:
     """(M,) the alliance's share of each mineral's end-use demand [0–1], and a note per market
     where alliance self-sufficiency cannot be attributed."""
@@ -105,9 +106,9 @@ def _self_sufficiency_inputs(
     ally_end = np.array([_demand_share_of(params, alliance, mi) for mi, _st in keys])
     notes: dict[tuple[int, str], str] = {}
     for i, (mi, st) in enumerate(keys):
-        g = groups[(mi, st)]
-        reported = set(g["country"])
-        other = float(g.loc[g["country"] == "Other", "share"].sum())
+        g = facts[(mi, st)]
+        reported = set(g.country)
+        other = g.share_of(("Other",))
         if not (reported & set(alliance)) and other >= UNATTRIBUTED_OTHER_SHARE:
             # NOTE: no member has its own row, so members' output (e.g. Japan's magnets) may
             # hide in `Other`: reporting 0 % would claim a fact the data do not support. Below
@@ -115,7 +116,7 @@ def _self_sufficiency_inputs(
             # NOTE: the note reaches the brief's readers: it names the sources, not a file.
             notes[(i, "alliance_self_sufficiency")] = (
                 "not attributable: the production data ("
-                + ", ".join(sorted(set(g["source_id"]) - {"scenario"}))
+                + ", ".join(sorted(set(g.source_ids) - {"scenario"}))
                 + ") name "
                 + ", ".join(sorted(reported - {"Other"}))
                 + f" and an unattributed rest ({100 * other:.0f} %) only; "
@@ -152,10 +153,15 @@ def _kpi_inputs(
     )
     size = np.full(len(keys), np.nan)
     src: list[str] = []
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    cols = [table[c].to_numpy(dtype=object) for c in ("mineral", "parameter")]
+    cols += [table[c].to_numpy(dtype=object) for c in ("source_id", "confidence")]
+    for mi_, par, sid, conf in zip(*cols, strict=True):
+        first.setdefault((mi_, par), (sid, conf))
     for i, (mi, st) in enumerate(keys):
         name = f"project_size_t_per_year_{st}"
-        hit = table.loc[(table["mineral"] == mi) & (table["parameter"] == name)]
-        if hit.empty:
+        hit = first.get((mi, name))
+        if hit is None:
             # NOTE: no share-of-world stand-in: a project count without a sourced project size
             # would be a number nobody can check (issue 9).
             src.append("")
@@ -165,9 +171,8 @@ def _kpi_inputs(
             )
             continue
         size[i] = params.value(name, mi)
-        row = hit.iloc[0]
-        src.append(f"{row['source_id']} ({row['confidence']})")
-        sources.add(str(row["source_id"]))
+        src.append(f"{hit[0]} ({hit[1]})")
+        sources.add(str(hit[0]))
     sources.add("ASSUMPTION")  # the recovery tolerances
     return spec, size, src
 
@@ -341,8 +346,14 @@ def _kpi_frame(
         end_label=f"{months[-1]:%Y-%m}",
         year0=months[0].year,
     )
-    conc = metrics.concentration_table(b.base).set_index(["mineral", "stage"])
-    share_of = {key: g["share"].to_numpy(float) for key, g in b.base.groupby(["mineral", "stage"])}
+    conc = {
+        (r["mineral"], r["stage"]): r
+        for r in metrics.concentration_table(b.base).to_dict("records")
+    }
+    share = b.base["share"].to_numpy(float)
+    share_of = {
+        key: share[rows] for key, rows in b.base.groupby(["mineral", "stage"]).indices.items()
+    }
     recs = []
     for j in range(mk.size):
         conc_j = _concentration(b, conc, share_of, j)
@@ -352,14 +363,18 @@ def _kpi_frame(
 
 
 def _concentration(
-    b: _Built, conc: pd.DataFrame, share_of: dict[tuple[str, str], np.ndarray], j: int
+    b: _Built,
+    conc: dict[tuple[str, str], dict[str, Any]],
+    share_of: dict[tuple[str, str], np.ndarray],
+    j: int,
 ) -> dict[str, float] | None:
-    """Concentration KPIs of market ``j`` from its base-year shares (None without data)."""
+    """Concentration KPIs of market ``j`` from its base-year shares (None without data;
+    ``conc``: :func:`metrics.concentration_table` rows by market)."""
     mk = b.markets
     mi, st = mk.mineral[j], mk.stage[j]
-    if (mi, st) not in conc.index:
+    c = conc.get((mi, st))
+    if c is None:
         return None
-    c = conc.loc[(mi, st)]
     dshare = mk.demand_share[0, j] if str(c["largest_country"]) == "CHN" else 0.0
     return {
         "hhi": float(c["hhi"]),

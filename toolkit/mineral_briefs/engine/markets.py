@@ -4,8 +4,8 @@ demand growth and per-market parameters, gathered into the model's :class:`Marke
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +15,6 @@ from mineral_briefs.engine.base import (
     DEFAULT_BASE_YEAR,
     STAGE_ORDER,
     _base_price,
-    _group_shares,
     _latest_price_years,
     _price_basis,
     _price_year,
@@ -51,7 +50,7 @@ class _BaseYear:
     """(mineral, stage) of the simulated markets, in simulation order."""
     keys_all: list[tuple[str, str]]
     """Every market with base data (a scenario's `markets` list may keep fewer)."""
-    groups: dict[tuple[str, str], pd.DataFrame]
+    groups: Mapping[tuple[str, str], pd.DataFrame]
     """Base-frame rows (one per country) of every market in ``keys_all``."""
     q0: np.ndarray
     """(M,) base quantity [t/yr of the quantity basis]."""
@@ -65,6 +64,8 @@ class _BaseYear:
     """(3, M) demand shares of China, the alliance and the rest of the world [0–1]."""
     basis_rows: list[dict[str, Any]]
     """One :data:`PRICE_BASIS_COLUMNS` row per market."""
+    facts: dict[tuple[str, str], _GroupFacts] = field(default_factory=dict)
+    """``groups`` as plain arrays (:class:`_GroupFacts`)."""
 
     @property
     def idx(self) -> dict[tuple[str, str], int]:
@@ -131,10 +132,12 @@ def _base_year_markets(
     basis_rows: list[dict[str, Any]] = []
     s_share = np.zeros((3, m))
     d_share = np.zeros((3, m))
-    ally = _group_shares(base, alliance)
+    rows_of = base.groupby(["mineral", "stage"], sort=False).indices
+    facts = _group_facts(base, rows_of)
+    ally = {k: f.share_of(alliance) for k, f in facts.items()}
     price_over = {(p.mineral, p.stage): p.price().usd_per_kg() for p in (ov.prices if ov else ())}
     demand_over = {(d.mineral, d.stage): float(d.quantity_t) for d in (ov.demand if ov else ())}
-    groups = {k: g for k, g in base.groupby(["mineral", "stage"], sort=False)}
+    groups = _Groups(base, rows_of)
     fixed = _price_year(scenario)
 
     def price_years(mi: str, st: str) -> list[int]:
@@ -143,12 +146,12 @@ def _base_year_markets(
         return _latest_price_years(dataset, mi, st, scenario.horizon.start.year)
 
     for i, (mi, st) in enumerate(keys):
-        g = groups[(mi, st)]
-        q0[i] = float(g["quantity_t"].sum())
-        s_share[0, i] = float(g.loc[g["country"] == "CHN", "share"].sum())
+        f = facts[(mi, st)]
+        q0[i] = f.quantity_t
+        s_share[0, i] = f.share_of(("CHN",))
         s_share[1, i] = float(ally.get((mi, st), 0.0))
         s_share[2, i] = max(1.0 - s_share[0, i] - s_share[1, i], 0.0)
-        pb = _own_price_basis(scenario, dataset, g, mi, st, (mi, st) in price_over)
+        pb = _own_price_basis(scenario, dataset, f.source_ids, mi, st, (mi, st) in price_over)
         if pb is not None:
             to_content[i] = pb.factor
             sources.update(x for x in pb.source_id.split(";") if x)
@@ -158,7 +161,7 @@ def _base_year_markets(
         else:
             p0[i], year = _data_price(dataset, mi, st, price_years(mi, st), sources)
         basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i], year))
-        d_share[:, i] = _demand_location(params, keys_all, groups, ally, alliance, mi, st)
+        d_share[:, i] = _demand_location(params, keys_all, facts, ally, alliance, mi, st)
         if (mi, st) in demand_over:
             # NOTE: a demand override sizes the market (Q0); production gives only the country
             # shares, so the base year is balanced (stock changes absorb the difference).
@@ -166,13 +169,75 @@ def _base_year_markets(
     if np.any(q0 <= 0):
         bad = [f"{keys[i][0]}/{keys[i][1]}" for i in np.flatnonzero(q0 <= 0)]
         raise DataError("markets with zero base quantity: " + ", ".join(bad))
-    return _BaseYear(keys, keys_all, groups, q0, p0, to_content, s_share, d_share, basis_rows)
+    return _BaseYear(
+        keys, keys_all, groups, q0, p0, to_content, s_share, d_share, basis_rows, facts
+    )
+
+
+@dataclass(frozen=True)
+class _GroupFacts:
+    """One market's base-frame rows as plain arrays (read per market and run: pandas' own
+    filtering of a few rows cost more than the model's month loop for a short scenario)."""
+
+    country: np.ndarray
+    """ISO3 codes and ``Other`` (object array)."""
+    share: np.ndarray
+    """Share of the market's base quantity per row [0–1]."""
+    quantity_t: float
+    """The market's base quantity, summed over its rows [t/yr]."""
+    source_ids: tuple[str, ...]
+    """Distinct source ids of the rows, in row order."""
+
+    def share_of(self, countries: Sequence[str]) -> float:
+        """Summed share of the rows of ``countries`` [0–1]."""
+        return float(self.share[np.isin(self.country, list(countries))].sum())
+
+
+class _Groups(Mapping[tuple[str, str], pd.DataFrame]):
+    """The base frame's rows of each (mineral, stage), cut out when first asked for (most runs
+    read a few of the thirty markets' frames; their arrays are in :class:`_GroupFacts`)."""
+
+    def __init__(self, base: pd.DataFrame, rows_of: Mapping[Any, np.ndarray]) -> None:
+        self._base = base
+        self._rows = {tuple(k): v for k, v in rows_of.items()}
+        self._cut: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> pd.DataFrame:
+        if key not in self._cut:
+            self._cut[key] = self._base.iloc[self._rows[key]]
+        return self._cut[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _group_facts(
+    base: pd.DataFrame, rows_of: Mapping[Any, np.ndarray]
+) -> dict[tuple[str, str], _GroupFacts]:
+    """:class:`_GroupFacts` of every (mineral, stage) in the base frame (``rows_of``: the
+    positions of each market's rows, from ``groupby(...).indices``)."""
+    country = base["country"].to_numpy(dtype=object)
+    source = base["source_id"].to_numpy(dtype=object)
+    share = base["share"].to_numpy(dtype=float)
+    qty = base["quantity_t"].to_numpy(dtype=float)
+    out = {}
+    for key, rows in rows_of.items():
+        out[key] = _GroupFacts(
+            country=country[rows],
+            share=share[rows],
+            quantity_t=float(qty[rows].sum()),
+            source_ids=tuple(dict.fromkeys(source[rows])),
+        )
+    return out
 
 
 def _own_price_basis(
     scenario: Scenario,
     dataset: Dataset,
-    g: pd.DataFrame,
+    source_ids: Sequence[str],
     mi: str,
     st: str,
     overridden: bool,
@@ -184,7 +249,7 @@ def _own_price_basis(
     DataError
         When the scenario overrides the price of a market that has no price product.
     """
-    own_src = [x for x in dict.fromkeys(g["source_id"]) if x != "scenario"]
+    own_src = [x for x in source_ids if x != "scenario"]
     pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
     if pb is None and overridden:
         raise DataError(
@@ -233,8 +298,8 @@ def _basis_row(
 def _demand_location(
     params: _Params,
     keys_all: list[tuple[str, str]],
-    groups: dict[tuple[str, str], pd.DataFrame],
-    ally: pd.Series,
+    facts: dict[tuple[str, str], _GroupFacts],
+    ally: dict[tuple[str, str], float],
     alliance: tuple[str, ...],
     mi: str,
     st: str,
@@ -252,8 +317,7 @@ def _demand_location(
         None,
     )
     if down is not None:
-        gd = groups[down]
-        dc = float(gd.loc[gd["country"] == "CHN", "share"].sum())
+        dc = facts[down].share_of(("CHN",))
         da = float(ally.get(down, 0.0))
     else:
         dc = params.value("china_demand_share", mi, st)

@@ -52,8 +52,10 @@ def concentration_table(base: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     named = base.loc[base["country"] != "Other"]
-    for (m, s), g in named.groupby(["mineral", "stage"], sort=True):
-        sh = g["share"].to_numpy(float)
+    share = named["share"].to_numpy(float)
+    country = named["country"].to_numpy(dtype=object)
+    for (m, s), at in sorted(named.groupby(["mineral", "stage"]).indices.items()):
+        sh = share[at]
         i = int(np.argmax(sh)) if sh.size else 0
         rows.append(
             {
@@ -62,7 +64,7 @@ def concentration_table(base: pd.DataFrame) -> pd.DataFrame:
                 "hhi": hhi(sh),
                 "top1_share": top_k_share(sh, 1),
                 "top3_share": top_k_share(sh, 3),
-                "largest_country": str(g["country"].iloc[i]) if sh.size else "",
+                "largest_country": str(country[at][i]) if sh.size else "",
                 "largest_share": float(sh[i]) if sh.size else 0.0,
             }
         )
