@@ -23,18 +23,28 @@ def _market_values(results: Any) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     from mineral_briefs.model.codelist import variable
 
+    # NOTE: one pass over the first month's rows (a few hundred) instead of two frame filters
+    # per market: world demand (first row) and the highest price outside China (NaN skipped,
+    # NaN when every price is NaN) of each variable.
+    world: dict[str, float] = {}
+    outside: dict[str, list[float]] = {}
+    for var, reg, val in zip(
+        first["variable"].to_numpy(dtype=object),
+        first["region"].to_numpy(dtype=object),
+        first["value"].to_numpy(dtype=float),
+        strict=True,
+    ):
+        if reg == "World":
+            world.setdefault(var, val)
+        if reg != "China":
+            outside.setdefault(var, []).append(val)
     kp = results.kpis
-    for (mi, st), _ in kp.groupby(["mineral", "stage"], sort=False):
-        dem = first[
-            (first["variable"] == variable("Demand", mi, st)) & (first["region"] == "World")
-        ]
-        price = first[
-            (first["variable"] == variable("Price", mi, st)) & (first["region"] != "China")
-        ]
-        if len(dem) and len(price):
-            out[(str(mi), str(st))] = (
-                float(dem["value"].iloc[0]) * 1e3 * float(price["value"].max())
-            )
+    for mi, st in dict.fromkeys(zip(kp["mineral"], kp["stage"], strict=True)):
+        dem = world.get(variable("Demand", mi, st))
+        prices = outside.get(variable("Price", mi, st))
+        if dem is not None and prices:
+            top = max((p for p in prices if p == p), default=float("nan"))
+            out[(str(mi), str(st))] = float(dem) * 1e3 * float(top)
     return out
 
 
