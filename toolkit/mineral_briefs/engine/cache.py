@@ -354,7 +354,9 @@ def _write_entry(entry: Path, results: Results) -> int:
         for name in TABLES:
             buf = io.BytesIO()
             frame: pd.DataFrame = getattr(results, name)
-            frame.to_parquet(buf, index=False)
+            # NOTE: no column statistics: an entry is always read whole, and writing them was
+            # a quarter of the encoding time (demand_4000: 47 → 34 ms per entry).
+            frame.to_parquet(buf, index=False, write_statistics=False)
             data = buf.getvalue()
             blobs.append(data)
             (tmp / f"{name}.parquet").write_bytes(data)
