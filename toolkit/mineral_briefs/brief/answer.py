@@ -35,13 +35,22 @@ ANCHOR = "levers-compared"
 """Id of the levers-compared heading (the answer box links to it)."""
 
 
-def _series(ts: pd.DataFrame, quantity: str, mineral: str, stage: str, region: str) -> pd.Series:
+def _series(
+    ts: pd.DataFrame,
+    quantity: str,
+    mineral: str,
+    stage: str,
+    region: str,
+    months: pd.DatetimeIndex | None = None,
+) -> pd.Series:
     """One monthly series of the central run [its unit], indexed by month; zeros when the
-    engine dropped it (a flow that is zero throughout is not written)."""
+    engine dropped it (a flow that is zero throughout is not written). ``months``: every
+    month of ``ts`` (sorted), when the caller has them."""
     from mineral_briefs.model.codelist import variable
 
     sel = ts[(ts["variable"] == variable(quantity, mineral, stage)) & (ts["region"] == region)]
-    months = pd.to_datetime(ts["time"].drop_duplicates()).sort_values()
+    if months is None:
+        months = pd.DatetimeIndex(pd.to_datetime(ts["time"].drop_duplicates()).sort_values())
     if sel.empty:
         return pd.Series(0.0, index=months)
     return (
@@ -64,9 +73,16 @@ def money_paths(results: Any, mineral: str, stage: str) -> dict[str, pd.Series]:
     if not (math.isfinite(p0) and math.isfinite(factor)):
         return {}
     kg = 1000.0 / 12.0  # t/yr over one month -> kg
+    from mineral_briefs.model.codelist import variable
+
+    # NOTE: the month index once and the market's rows cut out once (the whole table is
+    # scanned once, not once per series).
+    months = pd.DatetimeIndex(pd.to_datetime(ts["time"].drop_duplicates()).sort_values())
+    quantities = ("Price", "Demand", "Shortfall", "Supply")
+    mine = ts[ts["variable"].isin([variable(q, mineral, stage) for q in quantities])]
     s = {
-        (q, r): _series(ts, q, mineral, stage, r)
-        for q in ("Price", "Demand", "Shortfall", "Supply")
+        (q, r): _series(mine, q, mineral, stage, r, months)
+        for q in quantities
         for r in ("Alliance", "Rest of World")
     }
     bought = s[("Demand", "Alliance")] - s[("Shortfall", "Alliance")]
