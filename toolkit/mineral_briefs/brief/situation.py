@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Final
 
 from mineral_briefs import i18n, narrative
@@ -116,11 +117,15 @@ class SituationSection(BriefBase):
 
     def news_vs_data(self) -> HTML:
         """The seed articles' claims against the primary figures."""
-        rows = narrative.news_vs_data_rows(
+        return narrative.news_vs_data_html(self.news_rows, self.language)
+
+    @cached_property
+    def news_rows(self) -> list[Any]:
+        """The rows of :meth:`news_vs_data` (computed once per brief; the sources read them)."""
+        return narrative.news_vs_data_rows(
             self.shares,
             self.dataset.demand_multiples,
             self.dataset.sources,
             self.language,
             self.dataset.seed_claims,
         )
-        return narrative.news_vs_data_html(rows, self.language)

@@ -24,6 +24,9 @@ class SourcesSection(BriefBase):
 
         def concentration_shares(self) -> pd.DataFrame: ...
 
+        @property
+        def news_rows(self) -> list[Any]: ...
+
         def flag_rows(self) -> pd.DataFrame: ...
 
         def watch_rows(self) -> list[tuple[Any, ...]]: ...
@@ -42,13 +45,7 @@ class SourcesSection(BriefBase):
         ev = self.dataset.policy_events
         if ev is not None and len(ev):
             ids |= set(ev["source_id"])
-        for row in narrative.news_vs_data_rows(
-            self.shares,
-            self.dataset.demand_multiples,
-            self.dataset.sources,
-            self.language,
-            self.dataset.seed_claims,
-        ):
+        for row in self.news_rows:
             ids |= set(row[3])
         ids |= set(self.flag_rows()["source_id"])
         ids |= {str(r[2]) for r in self.watch_rows() if r[2]}

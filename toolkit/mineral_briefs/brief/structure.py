@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Final
 
 import pandas as pd
@@ -71,7 +72,13 @@ class StructureSection(FiguresSection):
         )
 
     def concentration_shares(self) -> pd.DataFrame:
-        """Shares [%] of the (mineral, stage) rows of the concentration chart."""
+        """Shares [%] of the (mineral, stage) rows of the concentration chart (computed once
+        per brief: the market table, the chart and the sources read it; a copy)."""
+        return self._concentration_frame.copy()
+
+    @cached_property
+    def _concentration_frame(self) -> pd.DataFrame:
+        """:meth:`concentration_shares`, computed once."""
         sh = self.shares
         keep = [
             (m, s)
