@@ -221,6 +221,10 @@ def _build_bundle(cache: Path) -> None:
     )
 
 
+B_REPEATS: int = max(1, int(os.environ.get("MB_BENCH_REPEATS", "3")))
+"""Runs of (b) per benchmark (the median is reported)."""
+
+
 @register("render")
 def bench_render() -> str:
     """Run (a)–(d) and return the Markdown section for ``bench/results.md``."""
@@ -250,11 +254,23 @@ def bench_render() -> str:
         "all",
     ]
     sys.stderr.write("  (b) mineral-briefs render --force …\n")
-    cache = OUT / "cache"  # NOTE: an empty engine cache: (b) computes every result once
-    shutil.rmtree(cache / "engine", ignore_errors=True)
+    cache = OUT / "cache"
     env = {**os.environ, **restricted, "MINERAL_BRIEFS_CACHE": str(cache)}
-    t_b, mem_b, code_b = _run_measured([*render_cmd, "--force"], env=env)
-    work, engine_s, engine_runs = _unique_work(fast_dir, cache)
+    # NOTE: (b) lasts 20–30 s, so one busy minute of the shared host moves it by a fifth,
+    # while (a) spreads the same noise over five minutes: (b) is run B_REPEATS times, each
+    # from an empty engine cache (every result computed once), and the median run is
+    # reported, with its own floor (d); every run's wall time is listed in the note.
+    runs_b = []
+    for _ in range(B_REPEATS):
+        shutil.rmtree(cache / "engine", ignore_errors=True)
+        t_i, mem_i, code_i = _run_measured([*render_cmd, "--force"], env=env)
+        runs_b.append((t_i, mem_i, code_i, _unique_work(fast_dir, cache)))
+    t_b, mem_b, code_b, (work, engine_s, engine_runs) = sorted(runs_b, key=lambda r: r[0])[
+        len(runs_b) // 2
+    ]
+    codes_b = {r[2] for r in runs_b}
+    code_b = max(codes_b, key=abs)
+    walls_b = ", ".join(f"{r[0]:.1f}" for r in runs_b)
     floor = work / cores
     sys.stderr.write("  (c) mineral-briefs render, nothing changed …\n")
     # NOTE: in a shared development tree someone may edit toolkit/ between (b) and (c); that
@@ -274,7 +290,12 @@ def bench_render() -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [
         ("(a) naive papermill + nbconvert CLI loop, sequential", t_a, mem_a, ""),
-        ("(b) `mineral-briefs render --all --force`", t_b, mem_b, f"exit {code_b}"),
+        (
+            "(b) `mineral-briefs render --all --force`",
+            t_b,
+            mem_b,
+            f"exit {code_b}; median of {len(runs_b)} runs ({walls_b} s)",
+        ),
         (
             "(c) same, nothing changed",
             t_c,
@@ -312,7 +333,10 @@ Suite: {len(briefs)} briefs plus the index{f" (restricted to {only})" if only el
 * (b)/(d): **{t_b / floor:.2f}×** the unique-work floor (target ≤ 1.3×: {target_floor})
 * (c): **{t_c:.2f} s** (target < 3 s: {target_c})
 
-(b) finds the Vega bundle built and the data tables validated (one-time work, see
+(b) is the median of {len(runs_b)} runs in a row, each from an empty engine cache
+(`MB_BENCH_REPEATS` sets how many): a 25 s run is moved by one busy minute of the shared host,
+which (a) spreads over five minutes. (b) finds the Vega bundle built and the data tables
+validated (one-time work, see
 `bench/render.py`). (d) counts each engine result once (the engine cache starts empty and the
 briefs of one scenario, the comparison brief and the levers compared share it), each brief's
 charts, text and export, and nothing of kernel start-up (a worker's first brief starts after
