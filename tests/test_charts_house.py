@@ -295,3 +295,37 @@ def test_every_chart_of_the_built_in_briefs_validates() -> None:
     comparison = brief.Comparison(briefs=briefs, language="en")
     comparison.small_multiples().to_dict(validate=True)
     assert checked >= 5 * len(briefs)
+
+
+@pytest.mark.parametrize("levers", [1, 2])
+def test_sweep_chart_validates_for_one_and_two_levers(levers: int) -> None:
+    """The sweep chart (a line for one lever, a heatmap for two) conforms to the Vega-Lite
+    schema; the render pipeline displays it unvalidated."""
+    from mineral_briefs.charts.sweep import sweep_heatmap
+
+    xs, ys = [0.0, 0.5, 1.0], ([0.0, 90.0] if levers == 2 else [0.0])
+    rows = [
+        {
+            "x_value": x,
+            "x_text": f"{x:.0%}",
+            "y_value": y,
+            "y_text": f"{y:.0f} days" if levers == 2 else "",
+            "value": 10 * x + y / 90,
+            "value_text": f"{10 * x + y / 90:.1f} %",
+            "meets": x < 0.5,
+        }
+        for x in xs
+        for y in ys
+    ]
+    chart = sweep_heatmap(
+        pd.DataFrame(rows),
+        "en",
+        x="export_controls[0].share_withheld",
+        y="export_controls[0].licensing_delay_days" if levers == 2 else None,
+        kpi_label="Shortfall",
+        x_label="Share withheld",
+        y_label="Licensing delay" if levers == 2 else "",
+        meets_label="meets the target",
+    )
+    spec = chart.to_dict(validate=True)
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")

@@ -242,6 +242,8 @@ def test_cli_sweep_writes_iamc_and_renders_the_brief_in_both_languages(tmp_path:
         for sentence in thresholds(brief.meta_table, brief.paths, brief.threshold, lang):
             assert re.sub(r"\s+", " ", sentence) in text
         assert re.sub(r"\s+", " ", brief.target_text()) in text
+        # the render kernel displays the chart unvalidated (export.renderer): validate it here
+        brief.grid_chart().to_dict(validate=True)
         assert 'class="mb-chart"' in page
         assert "cdn.jsdelivr" not in page
     # the same command again reuses every stored point
