@@ -294,8 +294,3 @@ def _override_production(base: pd.DataFrame, production: Sequence[Any]) -> pd.Da
     totals = base.groupby(["mineral", "stage"])["quantity_t"].transform("sum")
     base["share"] = np.where(totals > 0, base["quantity_t"] / totals, 0.0)
     return base
-
-
-def _group_shares(base: pd.DataFrame, members: Sequence[str]) -> pd.Series:
-    sel = base.loc[base["country"].isin(set(members))]
-    return sel.groupby(["mineral", "stage"])["share"].sum()

@@ -115,7 +115,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     central, low, high = _parameters(params, keys)
     upstream = _upstream(keys)
     controls, delay, ramp, share, ctrl_markets = _controls(scenario, params, base, by)
-    floors, floor_usd, floor_mult, floor_rows = _floors(scenario, params, base, by)
+    floors, floor_usd, floor_mult, floor_rows = _floors(scenario, params, by)
     stockpiles, stockpile_labels = _stockpiles(scenario, params, by, upstream)
     projects, proj_prob = _projects(scenario, by, floor_rows)
     ally_end, notes = _self_sufficiency_inputs(params, scenario.alliance_members, keys, by.facts)

@@ -43,8 +43,7 @@ def _curve_groups(
         if key not in by.idx or not np.isfinite(by.p0[by.idx[key]]):
             continue
         i = by.idx[key]
-        g = by.groups[key]
-        share = float(g.loc[g["country"] == r.country, "share"].sum())
+        share = by.facts[key].share_of((str(r.country),))
         if share <= 0:
             continue
         sources.update(str(r.source_id).split(";"))

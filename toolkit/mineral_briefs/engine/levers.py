@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, _group_shares, _is_next
+from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, _is_next
 from mineral_briefs.engine.cost import _check_surge_markets
 from mineral_briefs.engine.markets import _BaseYear
 from mineral_briefs.engine.outages import _check_outage_markets
@@ -204,7 +204,7 @@ def _control_link(
 
 
 def _floors(
-    scenario: Scenario, params: _Params, base: pd.DataFrame, by: _BaseYear
+    scenario: Scenario, params: _Params, by: _BaseYear
 ) -> tuple[Floors, np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """Price floors as the model's :class:`Floors`.
 
@@ -225,7 +225,7 @@ def _floors(
                 "data/price_defaults.csv; set base_overrides.prices for it"
             )
         members = scenario.members_of(pf.members)
-        gs = float(_group_shares(base, members).get((pf.mineral, pf.stage), 0.0))
+        gs = by.facts[(pf.mineral, pf.stage)].share_of(members)
         gd = _floor_member_demand(pf, members, params, by, i)
         usd = pf.floor.usd_per_kg()
         covered = 1.0
@@ -280,11 +280,10 @@ def _floor_member_demand(
     # outside zone's demand. Without it a levy on NdPr oxide had no base at all.
     down = next((k for k in by.keys_all if k[0] == pf.mineral and _is_next(pf.stage, k[1])), None)
     if pf.members == "alliance" and down is not None:
-        gdown = by.groups[down]
+        gdown = by.facts[down]
         hidden = (
-            not (set(gdown["country"]) & set(members))
-            and float(gdown.loc[gdown["country"] == "Other", "share"].sum())
-            >= UNATTRIBUTED_OTHER_SHARE
+            not (set(gdown.country) & set(members))
+            and gdown.share_of(("Other",)) >= UNATTRIBUTED_OTHER_SHARE
         )
         if hidden and params.has(f"floor_member_demand_share_{pf.stage}", pf.mineral):
             gd = min(

@@ -4,8 +4,8 @@ demand growth and per-market parameters, gathered into the model's :class:`Marke
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,8 +50,8 @@ class _BaseYear:
     """(mineral, stage) of the simulated markets, in simulation order."""
     keys_all: list[tuple[str, str]]
     """Every market with base data (a scenario's `markets` list may keep fewer)."""
-    groups: Mapping[tuple[str, str], pd.DataFrame]
-    """Base-frame rows (one per country) of every market in ``keys_all``."""
+    facts: dict[tuple[str, str], _GroupFacts]
+    """Base-frame rows (one per country) of every market in ``keys_all``, as arrays."""
     q0: np.ndarray
     """(M,) base quantity [t/yr of the quantity basis]."""
     p0: np.ndarray
@@ -64,8 +64,6 @@ class _BaseYear:
     """(3, M) demand shares of China, the alliance and the rest of the world [0–1]."""
     basis_rows: list[dict[str, Any]]
     """One :data:`PRICE_BASIS_COLUMNS` row per market."""
-    facts: dict[tuple[str, str], _GroupFacts] = field(default_factory=dict)
-    """``groups`` as plain arrays (:class:`_GroupFacts`)."""
 
     @property
     def idx(self) -> dict[tuple[str, str], int]:
@@ -137,7 +135,6 @@ def _base_year_markets(
     ally = {k: f.share_of(alliance) for k, f in facts.items()}
     price_over = {(p.mineral, p.stage): p.price().usd_per_kg() for p in (ov.prices if ov else ())}
     demand_over = {(d.mineral, d.stage): float(d.quantity_t) for d in (ov.demand if ov else ())}
-    groups = _Groups(base, rows_of)
     fixed = _price_year(scenario)
 
     def price_years(mi: str, st: str) -> list[int]:
@@ -169,15 +166,14 @@ def _base_year_markets(
     if np.any(q0 <= 0):
         bad = [f"{keys[i][0]}/{keys[i][1]}" for i in np.flatnonzero(q0 <= 0)]
         raise DataError("markets with zero base quantity: " + ", ".join(bad))
-    return _BaseYear(
-        keys, keys_all, groups, q0, p0, to_content, s_share, d_share, basis_rows, facts
-    )
+    return _BaseYear(keys, keys_all, facts, q0, p0, to_content, s_share, d_share, basis_rows)
 
 
 @dataclass(frozen=True)
 class _GroupFacts:
-    """One market's base-frame rows as plain arrays (read per market and run: pandas' own
-    filtering of a few rows cost more than the model's month loop for a short scenario)."""
+    """One market's base-frame rows as plain arrays (read per market and run by the market,
+    lever, cost-curve and outage steps: pandas' own filtering of a few rows cost more than the
+    model's month loop for a short scenario)."""
 
     country: np.ndarray
     """ISO3 codes and ``Other`` (object array)."""
@@ -192,26 +188,9 @@ class _GroupFacts:
         """Summed share of the rows of ``countries`` [0–1]."""
         return float(self.share[np.isin(self.country, list(countries))].sum())
 
-
-class _Groups(Mapping[tuple[str, str], pd.DataFrame]):
-    """The base frame's rows of each (mineral, stage), cut out when first asked for (most runs
-    read a few of the thirty markets' frames; their arrays are in :class:`_GroupFacts`)."""
-
-    def __init__(self, base: pd.DataFrame, rows_of: Mapping[Any, np.ndarray]) -> None:
-        self._base = base
-        self._rows = {tuple(k): v for k, v in rows_of.items()}
-        self._cut: dict[tuple[str, str], pd.DataFrame] = {}
-
-    def __getitem__(self, key: tuple[str, str]) -> pd.DataFrame:
-        if key not in self._cut:
-            self._cut[key] = self._base.iloc[self._rows[key]]
-        return self._cut[key]
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
+    def producers(self) -> list[str]:
+        """Countries with a positive share, sorted."""
+        return sorted(str(c) for c, sh in zip(self.country, self.share, strict=True) if sh > 0)
 
 
 def _group_facts(

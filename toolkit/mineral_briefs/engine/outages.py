@@ -27,11 +27,11 @@ def _outages(scenario: Scenario, by: _BaseYear) -> Outages:
     problems: list[str] = []
     for j, ou in enumerate(scenario.supply_outages):
         i = by.idx[(ou.mineral, ou.stage)]  # checked by _check_outage_markets
-        g = by.groups[(ou.mineral, ou.stage)]
-        s_country = float(g.loc[g["country"] == ou.country, "share"].sum())
+        g = by.facts[(ou.mineral, ou.stage)]
+        s_country = g.share_of((ou.country,))
         where = f"supply_outages[{j}]"
         if s_country <= 0:
-            producers = ", ".join(sorted(g.loc[g["share"] > 0, "country"].astype(str)))
+            producers = ", ".join(g.producers())
             problems.append(
                 f"{where}.country: {ou.country} has no base-year output of "
                 f"{ou.mineral}/{ou.stage}; allowed: {producers}"
