@@ -41,16 +41,14 @@ def _series(
     mineral: str,
     stage: str,
     region: str,
-    months: pd.DatetimeIndex | None = None,
+    months: pd.DatetimeIndex,
 ) -> pd.Series:
-    """One monthly series of the central run [its unit], indexed by month; zeros when the
-    engine dropped it (a flow that is zero throughout is not written). ``months``: every
-    month of ``ts`` (sorted), when the caller has them."""
+    """One monthly series of the central run [its unit], indexed by ``months`` (every month of
+    the run, sorted); zeros when the engine dropped it (a flow that is zero throughout is not
+    written)."""
     from mineral_briefs.model.codelist import variable
 
     sel = ts[(ts["variable"] == variable(quantity, mineral, stage)) & (ts["region"] == region)]
-    if months is None:
-        months = pd.DatetimeIndex(pd.to_datetime(ts["time"].drop_duplicates()).sort_values())
     if sel.empty:
         return pd.Series(0.0, index=months)
     return (
