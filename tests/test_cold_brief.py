@@ -2,7 +2,7 @@
 
 * the backtest record every brief shows is stored once (its engine runs through the engine
   cache, the scored record beside them), and never for a dataset edited in memory;
-* :func:`mineral_briefs.brief.prefetch.prefetch` asks for exactly the runs a brief asks for,
+* :func:`mineral_briefs.brief_runs.prefetch.prefetch` asks for exactly the runs a brief asks for,
   so a brief after it computes nothing (counted in the engine cache's ``misses.jsonl``);
 * a real cold render (new process, new kernel, papermill, nbconvert) on a primed cache
   computes no engine run at all;
@@ -104,7 +104,7 @@ def test_backtests_of_an_edited_dataset_are_never_cached(cache: Path) -> None:
 
 def test_a_brief_after_its_prefetch_computes_no_engine_run(cache: Path) -> None:
     from mineral_briefs.brief import prepare
-    from mineral_briefs.brief.prefetch import prefetch
+    from mineral_briefs.brief_runs.prefetch import prefetch
 
     params = {"scenario": SCENARIO, "language": "en", "as_of": AS_OF}
     assert prefetch(params) >= 8  # record, branch, central, six levers
@@ -132,24 +132,24 @@ def test_levers_planned_from_the_deterministic_run_are_the_briefs_levers(
     """The warm-kernel prefetch (the preview) plans the levers compared from the deterministic
     run, before the kernel's run with Monte Carlo draws exists: same focal market, same
     variants, for every built-in scenario."""
-    from mineral_briefs.brief.compared import planned_runs
-    from mineral_briefs.brief.prepare import _focal, resolve_run
+    from mineral_briefs.brief_runs.plan import focal, resolve_run
+    from mineral_briefs.brief_runs.variants import planned_runs
     from mineral_briefs.engine.cache import cached_run
 
     ds = load_dataset()
     sc, _, seed = resolve_run(scenario)
     full = cached_run(sc, ds, draws=20, seed=seed)
     central = cached_run(sc, ds, central_only=True)
-    assert _focal(sc, central) == _focal(sc, full)
-    assert [v.digest() for v in planned_runs(sc, central, *_focal(sc, central))] == [
-        v.digest() for v in planned_runs(sc, full, *_focal(sc, full))
+    assert focal(sc, central) == focal(sc, full)
+    assert [v.digest() for v in planned_runs(sc, central, *focal(sc, central))] == [
+        v.digest() for v in planned_runs(sc, full, *focal(sc, full))
     ]
 
 
 def test_prefetch_without_the_disk_cache_does_nothing(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mineral_briefs.brief.prefetch import prefetch
+    from mineral_briefs.brief_runs.prefetch import prefetch
 
     monkeypatch.setenv("MINERAL_BRIEFS_ENGINE_CACHE", "0")
     assert prefetch({"scenario": SCENARIO, "as_of": AS_OF}) == 0
@@ -158,7 +158,7 @@ def test_prefetch_without_the_disk_cache_does_nothing(
 
 @pytest.mark.slow
 def test_a_cold_render_on_a_primed_cache_computes_no_engine_run(cache: Path) -> None:
-    from mineral_briefs.brief.prefetch import prefetch
+    from mineral_briefs.brief_runs.prefetch import prefetch
 
     _forget_in_process_results()
     prefetch({"scenario": SCENARIO, "language": "en", "as_of": AS_OF})

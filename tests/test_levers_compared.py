@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from mineral_briefs import engine
 from mineral_briefs.brief import answer, compared, compared_csv
+from mineral_briefs.brief_runs import variants
 from mineral_briefs.data import load_dataset
 from mineral_briefs.scenarios import load_scenario
 
@@ -56,15 +57,15 @@ def test_central_only_run_is_the_central_row_of_a_full_run(controls, ds) -> None
 
 def test_each_variant_changes_one_lever_only(controls) -> None:  # type: ignore[no-untyped-def]
     sc, res = controls
-    var = compared.variants(sc, res, MI, ST)
-    assert set(var) == set(compared.LEVERS)
+    var = variants.variants(sc, res, MI, ST)
+    assert set(var) == set(variants.LEVERS)
     stock = var["stockpile"][0]
     assert len(stock.stockpiles) == len(sc.stockpiles) + 1
-    assert stock.stockpiles[-1].days_of_cover == compared.STOCKPILE_DAYS
+    assert stock.stockpiles[-1].days_of_cover == variants.STOCKPILE_DAYS
     assert (stock.price_floors, stock.projects) == (sc.price_floors, sc.projects)
     floor = var["floor"][0]
     assert [f.instrument for f in floor.price_floors] == ["variable_tariff"]
-    assert floor.price_floors[0].floor.value == compared.NDPR_FLOOR_USD_PER_KG
+    assert floor.price_floors[0].floor.value == variants.NDPR_FLOOR_USD_PER_KG
     assert floor.stockpiles == sc.stockpiles
     off = var["offtake"][0]
     assert off.price_floors[0].offtake_volume_t_per_year == pytest.approx(620.0)
@@ -72,7 +73,7 @@ def test_each_variant_changes_one_lever_only(controls) -> None:  # type: ignore[
     assert len(proj.projects) == len(sc.projects) + 1
     assert proj.projects[-1].capacity_t_per_year == pytest.approx(620.0)
     wide = var["alliance"][0]
-    assert wide.alliance == compared.WIDER_ALLIANCE
+    assert wide.alliance == variants.WIDER_ALLIANCE
     assert len(wide.alliance_members) > len(sc.alliance_members)
     # China's targets stay the scenario's own alliance: a wider alliance is not a wider ban
     for c_old, c_new in zip(sc.export_controls, wide.export_controls, strict=True):
@@ -83,7 +84,7 @@ def test_each_variant_changes_one_lever_only(controls) -> None:  # type: ignore[
 def test_rows_are_engine_runs_of_the_variants(controls, rows, ds) -> None:  # type: ignore[no-untyped-def]
     sc, res = controls
     own = _short(res)
-    var = compared.variants(sc, res, MI, ST)
+    var = variants.variants(sc, res, MI, ST)
     by = {r.lever: r for r in rows}
     for lever in ("stockpile", "floor"):
         again = engine.run(var[lever][0], ds, central_only=True)
@@ -142,7 +143,7 @@ def test_csv_rows_carry_every_measure(rows) -> None:  # type: ignore[no-untyped-
     out = compared_csv.csv_rows(rows, "controls_oct2025", MI, ST)
     kpis = {r["kpi"] for r in out}
     # seven measures per lever and the materiality threshold the answer box quotes
-    assert len(out) == 7 * len(compared.LEVERS) + 1 == len(kpis)
+    assert len(out) == 7 * len(variants.LEVERS) + 1 == len(kpis)
     assert "lever_material_share_pct" in kpis and "lever_cost_price_multiple|floor" in kpis
     stock = next(r for r in out if r["kpi"] == "lever_shortfall_avoided_t|stockpile")
     assert stock["value"] == next(r.avoided_t for r in rows if r.lever == "stockpile")
@@ -240,9 +241,9 @@ def test_wider_alliance_is_measured_like_for_like(controls, rows, ds) -> None:  
     """Naming the original members as targets changes the control's sizing (end-use demand vs
     the stage's split); the lever is measured against that named-target run, not the scenario."""
     sc, res = controls
-    ref = engine.run(compared.wider_reference(sc), ds, central_only=True)
-    wide = engine.run(compared.variants(sc, res, MI, ST)["alliance"][0], ds, central_only=True)
-    assert compared.wider_reference(sc).alliance_members == sc.alliance_members
+    ref = engine.run(variants.wider_reference(sc), ds, central_only=True)
+    wide = engine.run(variants.variants(sc, res, MI, ST)["alliance"][0], ds, central_only=True)
+    assert variants.wider_reference(sc).alliance_members == sc.alliance_members
     by = {r.lever: r for r in rows}
     assert by["alliance"].avoided_t == pytest.approx(_short(ref) - _short(wide), rel=1e-9)
     assert by["alliance"].shortfall_t == pytest.approx(

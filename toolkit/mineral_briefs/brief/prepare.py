@@ -4,146 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
-
-import pandas as pd
 
 from mineral_briefs import charts, i18n
 from mineral_briefs.brief.compose import Brief
 
+# NOTE: planned in brief_runs, which the prefetch imports without the brief
+from mineral_briefs.brief_runs.plan import as_of_date, resolve_run
+from mineral_briefs.brief_runs.plan import focal as _focal
+
 log = logging.getLogger("mineral_briefs.brief")
-
-
-def _market_values(results: Any) -> dict[tuple[str, str], float]:
-    """Base-year value of each market [USD/yr]: world demand in the first month × its price."""
-    ts = results.timeseries
-    if ts is None or ts.empty:
-        return {}
-    first = ts[ts["time"] == ts["time"].min()]
-    out: dict[tuple[str, str], float] = {}
-    from mineral_briefs.model.codelist import variable
-
-    # NOTE: one pass over the first month's rows (a few hundred) instead of two frame filters
-    # per market: world demand (first row) and the highest price outside China (NaN skipped,
-    # NaN when every price is NaN) of each variable.
-    world: dict[str, float] = {}
-    outside: dict[str, list[float]] = {}
-    for var, reg, val in zip(
-        first["variable"].to_numpy(dtype=object),
-        first["region"].to_numpy(dtype=object),
-        first["value"].to_numpy(dtype=float),
-        strict=True,
-    ):
-        if reg == "World":
-            world.setdefault(var, val)
-        if reg != "China":
-            outside.setdefault(var, []).append(val)
-    kp = results.kpis
-    for mi, st in dict.fromkeys(zip(kp["mineral"], kp["stage"], strict=True)):
-        dem = world.get(variable("Demand", mi, st))
-        prices = outside.get(variable("Price", mi, st))
-        if dem is not None and prices:
-            top = max((p for p in prices if p == p), default=float("nan"))
-            out[(str(mi), str(st))] = float(dem) * 1e3 * float(top)
-    return out
-
-
-def _lever_markets(scenario: Any) -> set[tuple[str, str | None]]:
-    """(mineral, stage) pairs the scenario's levers act on; stage ``None`` = every stage."""
-    out: set[tuple[str, str | None]] = set()
-    for ctrl in getattr(scenario, "export_controls", ()):
-        out |= {(m, s) for m in ctrl.minerals for s in ctrl.stages if s != "technology"}
-    for item in (*getattr(scenario, "price_floors", ()), *getattr(scenario, "projects", ())):
-        out.add((item.mineral, item.stage))
-    for stock in getattr(scenario, "stockpiles", ()):
-        out |= {(m, None) for m in stock.minerals}  # stocks serve the downstream chain
-    for dem in getattr(scenario, "demand", ()):
-        out.add((dem.mineral, None))
-    return out
-
-
-def _focal(scenario: Any, results: Any) -> tuple[str, str]:
-    """Focal market (mineral, stage) of a brief: among the markets the scenario's levers act
-    on, the one with the most at stake, weighted by the market's value.
-
-    # NOTE: stake [USD] = base value [USD/yr] × (peak outside price multiple − 1 + shortfall
-    # share) + the money the levers move (consumer and fiscal cost). Weighting by value keeps
-    # a cheap stand-in (the rare-earth basket priced as cerium, a few USD/kg) from heading a
-    # brief about NdPr and magnets because its multiple is larger; counting the money makes a
-    # floor scenario lead with the floor that costs most. A scenario without levers (the
-    # baseline) is headed by magnet rare-earth refining.
-    """
-    kpis = results.kpis if results is not None else None
-    levers = _lever_markets(scenario)
-    if kpis is None or not len(kpis) or not levers:
-        return "magnet_rees", "refining"
-    value = _market_values(results)
-    wide = kpis.pivot_table(index=["mineral", "stage"], columns="kpi", values="value")
-    keep = [(m, s) in levers or (m, None) in levers for m, s in wide.index]
-    cand = wide[keep]
-    if cand.empty:
-        return "magnet_rees", "refining"
-
-    def col(name: str, default: float) -> pd.Series:
-        return cand[name].fillna(default) if name in cand else pd.Series(default, cand.index)
-
-    worth = pd.Series([value.get((str(m), str(s)), 0.0) for m, s in cand.index], index=cand.index)
-    stake = worth * (
-        (col("peak_price_multiple_outside", 1.0) - 1.0).clip(lower=0.0)
-        + col("cumulative_shortfall_pct", 0.0) / 100.0
-    )
-    stake = stake + col("consumer_cost_usd", 0.0) + col("fiscal_cost_usd", 0.0)
-    best = stake if float(stake.max()) > 0 else worth
-    mi, st = best.idxmax()
-    return str(mi), str(st)
-
-
-def as_of_date(as_of: str | dt.date | None) -> dt.date:
-    """The date a brief speaks from: ``as_of`` as a date; ``None`` or ``""`` is today.
-
-    Raises
-    ------
-    ScenarioError
-        If ``as_of`` is not an ISO date ``YYYY-MM-DD``.
-    """
-    from mineral_briefs.asof import parse_as_of
-    from mineral_briefs.errors import ScenarioError
-
-    try:
-        return parse_as_of(as_of)
-    except ValueError as err:
-        raise ScenarioError(f"as_of {as_of!r}: {err}") from None
-
-
-def resolve_run(
-    scenario: str,
-    draws: int | None = -1,
-    seed: int | None = -1,
-    scenario_text: str = "",
-    overrides: str | None = None,
-) -> tuple[Any, int, int]:
-    """The brief's scenario (``extends`` and ``overrides`` applied), draws and seed.
-
-    Parameters as in :func:`prepare`; shared with :mod:`mineral_briefs.brief.prefetch`, which
-    must ask the engine for exactly the runs the brief will.
-
-    Returns
-    -------
-    tuple
-        ``(scenario, draws, seed)``: the validated :class:`~mineral_briefs.scenarios.Scenario`,
-        the number of Monte Carlo draws [-] and the random seed [-].
-    """
-    from mineral_briefs.scenarios import load_scenario, parse_scenario
-    from mineral_briefs.scenarios.patch import apply_overrides
-
-    sc = (
-        parse_scenario(scenario_text, source=scenario) if scenario_text else load_scenario(scenario)
-    )
-    if overrides:
-        sc = apply_overrides(sc, overrides)
-    n_draws = int(sc.uncertainty.draws) if draws is None or draws < 0 else int(draws)
-    n_seed = int(sc.uncertainty.seed) if seed is None or seed < 0 else int(seed)
-    return sc, n_draws, n_seed
 
 
 def prepare(

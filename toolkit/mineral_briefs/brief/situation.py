@@ -7,46 +7,21 @@ from typing import Any, Final
 
 from mineral_briefs import i18n, narrative
 from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief_runs.plan import (
+    BRANCH_SCENARIOS,
+    shows_branches,
+    suspension_extended_variant,
+)
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, html_table
-from mineral_briefs.narrative.situation import decisive_suspension_end, suspension_state
+from mineral_briefs.narrative.situation import decisive_suspension_end
 
-BRANCH_SCENARIOS: Final[dict[str, str]] = {
-    "suspension_snapback": "back",
-    "controls_oct2025": "in_force",
-}
-"""Scenarios that model the end of China's suspension on 10 Nov 2026, and the branch each
-follows. Their counterpart is ``suspension_snapback`` with the snap-back removed (the
-suspension extended beyond the horizon).
-
-# NOTE: named, not inferred: scenarios that extend these (stockpile_response,
-# combined_stress) add other levers, so a counterpart without them would not be like for like.
-"""
-COUNTERPART_BASE: Final[str] = "suspension_snapback"
 BRANCH_KPIS: Final[tuple[str, ...]] = (
     "peak_price_multiple_outside",
     "cumulative_shortfall_pct",
     "cumulative_shortfall_t",
     "months_to_recovery",
 )
-
-
-def suspension_extended_variant(dataset: Any) -> Any:
-    """``suspension_snapback`` with the snap-back removed: the controls stay suspended."""
-    from mineral_briefs.scenarios import load_scenario
-
-    base = load_scenario(COUNTERPART_BASE)
-    controls = tuple(c.model_copy(update={"snap_back": None}) for c in base.export_controls)
-    return base.model_copy(
-        update={"id": f"{COUNTERPART_BASE}_extended", "export_controls": controls}
-    )
-
-
-def shows_branches(scenario_id: str, events: Any, as_of: Any) -> bool:
-    """Whether a brief of ``scenario_id`` dated ``as_of`` shows both branches (and so runs the
-    engine on :func:`suspension_extended_variant`): the scenario models the end of the
-    suspension and, on ``as_of``, its outcome is unknown."""
-    return scenario_id in BRANCH_SCENARIOS and suspension_state(events, as_of) == "unknown"
 
 
 class SituationSection(BriefBase):

@@ -94,7 +94,10 @@ def _display_unvalidated() -> None:
         return
     import altair as alt
 
-    def bundle(chart: Any, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def bundle(
+        chart: Any, include: Any = None, exclude: Any = None
+    ) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
+        # a mimebundle, or (mimebundle, metadata): IPython's formatter takes either
         spec = chart.to_dict(validate=False, context={"pre_transform": False})
         renderer = alt.renderers.get()
         return renderer(spec) if renderer else {}

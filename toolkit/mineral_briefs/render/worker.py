@@ -76,7 +76,7 @@ class RenderTask:
     """Page names of the run's plan and of stored pages: the only pages a brief links to."""
     prefetch: bool = False
     """Compute the brief's engine runs in this worker while its kernel runs the notebook
-    (:mod:`mineral_briefs.brief.prefetch`): for a core that would otherwise idle."""
+    (:mod:`mineral_briefs.brief_runs.prefetch`): for a core that would otherwise idle."""
     group: str = ""
     """Briefs of one group (the languages of one engine result) may go to one worker, one after
     the other, so that the later ones find the results in the kernel's memory."""
@@ -259,9 +259,9 @@ _HELPERS_LOCK = threading.Lock()
 
 
 def _helper_body(parameters: dict[str, Any], central_first: bool) -> None:
-    """:func:`mineral_briefs.brief.prefetch.prefetch` (its errors left to the kernel's run)."""
+    """:func:`mineral_briefs.brief_runs.prefetch.prefetch` (its errors left to the kernel's run)."""
     try:
-        from mineral_briefs.brief.prefetch import prefetch
+        from mineral_briefs.brief_runs.prefetch import prefetch
 
         prefetch(parameters, central_first=central_first)
     except Exception as exc:  # noqa: BLE001 - the brief itself reports any problem
@@ -274,7 +274,7 @@ def start_prefetch(task: RenderTask, *, cold: bool = False) -> threading.Thread 
 
     The local executor starts it in the render process for a lone brief, with ``cold`` (the
     kernel is still starting: the central run first, see
-    :func:`mineral_briefs.brief.prefetch.prefetch`; :func:`.pool.run_local`);
+    :func:`mineral_briefs.brief_runs.prefetch.prefetch`; :func:`.pool.run_local`);
     :func:`render_one` starts it otherwise, and joins it after the notebook ran
     (:func:`finish_prefetch`).
     """

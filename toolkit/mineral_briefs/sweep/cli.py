@@ -164,13 +164,13 @@ def _languages(text: str) -> list[str]:
 
 def _market(text: str | None, base: Any, ds: Any) -> tuple[str, str]:
     """``--market MINERAL/STAGE`` checked against the run, else the brief's focal market."""
-    from mineral_briefs.brief.prepare import _focal
+    from mineral_briefs.brief_runs.plan import focal
     from mineral_briefs.engine.cache import cached_run
 
     central = cached_run(base, ds, central_only=True)
     have = sorted(set(zip(central.kpis["mineral"], central.kpis["stage"], strict=True)))
     if not text:
-        return _focal(base, central)
+        return focal(base, central)
     mineral, _, stage = text.partition("/")
     if (mineral, stage) not in have:
         allowed = ", ".join(f"{m}/{s}" for m, s in have)

@@ -54,8 +54,12 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
     if not enabled():
         return 0
     from mineral_briefs.backtest_cache import cached_backtests
-    from mineral_briefs.brief.prepare import as_of_date, resolve_run
-    from mineral_briefs.brief.situation import shows_branches, suspension_extended_variant
+    from mineral_briefs.brief_runs.plan import (
+        as_of_date,
+        resolve_run,
+        shows_branches,
+        suspension_extended_variant,
+    )
     from mineral_briefs.data import load_dataset
 
     sc, draws, seed = resolve_run(
@@ -103,19 +107,19 @@ def _levers(sc: Any, ds: Any, results: Any, draws: int, seed: int) -> int:
     # KPIs, so the same focal market and variants (all nine built-in scenarios checked); the
     # plan is checked against the full run at the end.
     """
-    from mineral_briefs.brief.compared import planned_runs
-    from mineral_briefs.brief.prepare import _focal
+    from mineral_briefs.brief_runs.plan import focal
+    from mineral_briefs.brief_runs.variants import planned_runs
     from mineral_briefs.engine.cache import cached_run
 
     plan_from = results if results is not None else cached_run(sc, ds, central_only=True)
-    planned = planned_runs(sc, plan_from, *_focal(sc, plan_from))
+    planned = planned_runs(sc, plan_from, *focal(sc, plan_from))
     for variant in reversed(planned):
         cached_run(variant, ds, central_only=True)
     n = len(planned)
     if results is None:
         full = cached_run(sc, ds, draws=draws, seed=seed)
         done = {v.digest() for v in planned}
-        for variant in planned_runs(sc, full, *_focal(sc, full)):
+        for variant in planned_runs(sc, full, *focal(sc, full)):
             if variant.digest() not in done:
                 cached_run(variant, ds, central_only=True)
                 n += 1
