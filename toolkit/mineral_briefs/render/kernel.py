@@ -39,6 +39,44 @@ def kernel_transport() -> dict[str, str]:
 KERNEL_NAME = "python3"
 
 
+LAUNCHER = "mineral_briefs.render_kernel"
+"""Module that starts the render kernels (:mod:`mineral_briefs.render_kernel`)."""
+
+
+def headless_spec(km: Any) -> bool:
+    """Start ``km``'s kernel with :data:`LAUNCHER` instead of ``ipykernel_launcher`` (no
+    debugger: nobody attaches one to a render kernel); True if the spec was changed.
+
+    Only a spec that runs ``-m ipykernel_launcher`` on this very interpreter is changed, so the
+    launcher is importable; any other spec (another environment, another kernel) is left as it
+    is. ``-Xfrozen_modules=off`` goes too: the spec asks for it for the debugger only.
+    """
+    import shutil
+    import sys
+
+    try:
+        spec = km.kernel_spec
+    except Exception:  # noqa: BLE001 - no such kernel: jupyter_client reports it at start
+        return False
+    argv = list(getattr(spec, "argv", None) or [])
+    try:
+        i = argv.index("-m")
+    except ValueError:
+        return False
+    if argv[i + 1 : i + 2] != ["ipykernel_launcher"] or not argv:
+        return False
+    exe = argv[0]
+    if exe not in ("python", f"python{sys.version_info[0]}"):
+        # NOTE: paths compared as written, not resolved: two virtual environments on one
+        # base interpreter resolve to the same file, yet only this one has the toolkit.
+        found = shutil.which(exe) or exe
+        if os.path.abspath(found) != os.path.abspath(sys.executable):
+            return False
+    head = [a for a in argv[1:i] if a != "-Xfrozen_modules=off"]
+    spec.argv = [exe, *head, "-m", LAUNCHER, *argv[i + 2 :]]
+    return True
+
+
 def _kernel_pid(km: Any) -> int | None:
     prov = getattr(km, "provisioner", None)
     proc = getattr(prov, "process", None)
@@ -106,6 +144,7 @@ class _WorkerState:
             # started at once by parallel workers (or other programs) can collide ("Address
             # already in use"); socket files cannot. No TCP also means no unencrypted port.
             km = AsyncKernelManager(kernel_name=kernel_name, **kernel_transport())
+            headless_spec(km)
             # NOTE: the kernel's cwd is fixed at start (papermill's cwd= chdir()s the whole
             # process, which is not thread-safe under Dask threads).
             # NOTE: charts as specs only: the exporter embeds them offline (no SVG drawn in
