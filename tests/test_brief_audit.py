@@ -188,6 +188,8 @@ def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]
         "peak_price_multiple": "multiple",
         "min_price_multiple": "multiple",
         "cumulative_shortfall_pct": "pct",
+        "shortfall_end_pct": "pct",
+        "substituted_end_pct": "pct",
         "alliance_self_sufficiency": "pct",
         "top1_share": "pct",
         "top3_share": "pct",

@@ -289,6 +289,34 @@ def test_ndpr_withhold_60_does_not_claim_a_recovery(ndpr: engine.Results) -> Non
     assert "open_at_horizon" in cum["flags"].split(";")
 
 
+def test_what_is_left_of_a_one_year_control_is_mostly_substituted_demand(
+    ndpr: engine.Results,
+) -> None:
+    """ndpr_withhold_60 (a one-year control): by the end the magnet price is back near its
+    base, and the shortfall that keeps the disruption open is demand moved to substitutes."""
+    mi, st = "magnet_rees", "magnets"
+    end_short = _row(ndpr, mi, st, "shortfall_end_pct")["value"]
+    subst = _row(ndpr, mi, st, "substituted_end_pct")["value"]
+    assert end_short > 1.0  # above the recovery tolerance: still open (test above)
+    assert 0.8 * end_short <= subst <= end_short
+    price = _series(ndpr, "Price", mi, st, "Rest of World")
+    assert price.iloc[-1] / _row(ndpr, mi, st, "base_price_usd_per_kg")["value"] < 1.1
+    for kpi in ("shortfall_end_pct", "substituted_end_pct"):
+        row = _row(ndpr, mi, st, kpi)
+        assert row["unit"] == "%" and row["p10"] <= row["p90"]
+
+
+def test_no_shock_leaves_no_shortfall_and_nothing_substituted(dataset) -> None:  # type: ignore[no-untyped-def]
+    base = engine.run(load_scenario("baseline"), dataset, central_only=True).kpis
+    end = base[base["kpi"].isin(["shortfall_end_pct", "substituted_end_pct"])]
+    assert len(end) == 2 * base[["mineral", "stage"]].drop_duplicates().shape[0]
+    assert (end["value"] == 0.0).all()
+    assert (
+        base.loc[base["kpi"] == "substituted_end_pct", "value"].to_numpy()
+        <= base.loc[base["kpi"] == "shortfall_end_pct", "value"].to_numpy()
+    ).all()
+
+
 def test_price_kpis_match_the_iamc_table(ndpr: engine.Results) -> None:
     mi, st = "magnet_rees", "refining"
     p0 = _row(ndpr, mi, st, "base_price_usd_per_kg")["value"]

@@ -100,6 +100,40 @@ def test_open_disruption_is_said_not_counted() -> None:
     assert k["months_to_recovery"].text == "not within the horizon"
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_open_disruption_says_what_is_left_and_how_much_is_substituted(language: str) -> None:
+    """Open at the horizon with a shortfall left: the summary gives the last month's shortfall
+    and the part of it that moved to substitutes, quoted from the key figures; without a
+    substituted part worth stating (< 0.5 %) only that the disruption is not over."""
+    frame = kpi_frame().assign(flags="")
+    rec = frame["kpi"] == "months_to_recovery"
+    frame.loc[rec, ["value", "p10", "p90"]] = float("nan")
+    frame.loc[rec, "flags"] = "open_at_horizon"
+    end = pd.DataFrame(
+        [
+            ("magnet_rees", "refining", "shortfall_end_pct", 6.32, "%", 4.1, 8.0),
+            ("magnet_rees", "refining", "substituted_end_pct", 5.86, "%", 3.9, 7.2),
+        ],
+        columns=["mineral", "stage", "kpi", "value", "unit", "p10", "p90"],
+    ).assign(flags="")
+
+    def recovery(frame: pd.DataFrame) -> narrative.Finding:
+        k = narrative.kpi_lookup(frame, language, "magnet_rees", "refining")
+        items = narrative.findings(
+            k, language, mineral="magnet_rees", horizon_months=36, start=dt.date(2025, 10, 1)
+        )
+        return next(f for f in items if f.key == "recovery")
+
+    full = recovery(pd.concat([frame, end], ignore_index=True))
+    six = narrative.format_kpi("shortfall_end_pct", 6.0, "%", language)
+    assert plain(six) == ("6%" if language == "en" else "6 %")
+    assert full.kpis == {"shortfall_end_pct": six, "substituted_end_pct": six}
+    assert full.text.count(six) == 2 and "§4a" in full.text
+    assert ("substitutes" if language == "en" else "Ersatzstoffe") in full.text
+    small = end.assign(value=[6.32, 0.3])
+    assert recovery(pd.concat([frame, small], ignore_index=True)).kpis == {}
+
+
 def test_a_finite_recovery_is_quoted_in_months() -> None:
     k = narrative.kpi_lookup(kpi_frame(), "en", "magnet_rees", "refining")
     items = narrative.findings(k, "en", mineral="magnet_rees", horizon_months=36)

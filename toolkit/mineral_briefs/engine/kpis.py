@@ -43,6 +43,8 @@ KPI_UNITS: dict[str, str] = {
     "cumulative_shortfall_t": "t",
     "cumulative_shortfall_pct": "%",
     "peak_shortfall_t_per_year": "t/yr",
+    "shortfall_end_pct": "%",
+    "substituted_end_pct": "%",
     "alliance_self_sufficiency": "%",
     "hhi": "0-10000",
     "top1_share": "%",
@@ -216,6 +218,11 @@ def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.nda
         "cumulative_shortfall_t": tot["cum_shortfall_t"][sl],
         "cumulative_shortfall_pct": 100.0 * tot["cum_shortfall_t"][sl] / ref,
         "peak_shortfall_t_per_year": peak_short,
+        "shortfall_end_pct": 100.0 * tot["end_shortfall_share"][sl],
+        # NOTE: a share of the same reference demand, never more than the shortfall itself
+        # (a price below base lifts demand above the reference, see methodology §12)
+        "substituted_end_pct": 100.0
+        * np.minimum(tot["end_substituted_share"][sl], tot["end_shortfall_share"][sl]),
         "alliance_self_sufficiency": _self_sufficiency(b, tot, sl),
         "stockpile_days_used": tot["stockpile_days_used"][sl],
         # + 0.0: no "-0" where nothing is short

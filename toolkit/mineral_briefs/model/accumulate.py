@@ -119,6 +119,11 @@ def _end_values(s: Static, mo: Month, tot: dict[str, F], short_t: F) -> None:
         tot["end_price_alliance"] = mo.p_a.astype(float)
         tot["end_price_inside"] = mo.p_c.astype(float)
         tot["end_shortfall_t_per_year"] = short_t.astype(float)
+        # NOTE: the last month's shortfall share of outside demand at the base price, and the
+        # share that has moved to substitutes (X < 1, methodology §4a, §10): what is left of a
+        # shortfall once the price is back is mostly the latter, which returns only gradually.
+        tot["end_shortfall_share"] = mo.u_o.astype(float)
+        tot["end_substituted_share"] = np.maximum(1.0 - mo.x_o, 0.0).astype(float)
         tot["end_supply_alliance"] = mo.sup_a * q0
         tot["end_demand_alliance"] = mo.dem_a * q0
         tot["end_demand_world"] = (mo.dem_c + mo.dem_a + mo.dem_r) * q0

@@ -29,6 +29,8 @@ MULTIPLE_KPIS: Final[frozenset[str]] = frozenset(
 SHARE_KPIS: Final[frozenset[str]] = frozenset(
     {
         "cumulative_shortfall_pct",
+        "shortfall_end_pct",
+        "substituted_end_pct",
         "alliance_self_sufficiency",
         "top1_share",
         "top3_share",

@@ -260,7 +260,29 @@ def _recovery_finding(kpis: Mapping[str, KPI], language: str, end_text: str) -> 
     if rec is None:
         return None
     if rec.flagged("open_at_horizon") or not _ok(rec):
-        return Finding("recovery", i18n.t("finding.open_at_horizon", language, date=end_text), {})
+        text = i18n.t("finding.open_at_horizon", language, date=end_text)
+        values: dict[str, str] = {}
+        short, subst = kpis.get("shortfall_end_pct"), kpis.get("substituted_end_pct")
+        # NOTE: what is left at the end: the last month's shortfall and the part of it that
+        # moved to substitutes (methodology §4a), which comes back only gradually; a market
+        # still short only because buyers switched must not read as one still rationed.
+        if (
+            short is not None
+            and subst is not None
+            and _ok(short)
+            and _ok(subst)
+            and short.value >= 1.0
+            and subst.value >= 0.5
+        ):
+            values = {"shortfall_end_pct": short.text, "substituted_end_pct": subst.text}
+            text += " " + i18n.t(
+                "finding.open_substituted",
+                language,
+                date=end_text,
+                short=short.text,
+                subst=subst.text,
+            )
+        return Finding("recovery", text, values)
     if rec.value > 0:
         return Finding(
             "recovery",
