@@ -23,10 +23,12 @@ def test_the_spec_of_this_interpreter_gets_the_headless_launcher() -> None:
 
 
 def test_a_bare_python_is_this_interpreter() -> None:
-    # jupyter_client runs a spec's bare "python" / "python3" with sys.executable
-    km = _km(["python3", "-m", "ipykernel_launcher", "-f", "{c}"])
-    assert rk.headless_spec(km)
-    assert km.kernel_spec.argv[1:3] == ["-m", rk.LAUNCHER]
+    # jupyter_client runs a spec's bare "python", "python3", "python3.11" with sys.executable
+    major, minor = sys.version_info[:2]
+    for bare in ("python", f"python{major}", f"python{major}.{minor}"):
+        km = _km([bare, "-m", "ipykernel_launcher", "-f", "{c}"])
+        assert rk.headless_spec(km)
+        assert km.kernel_spec.argv[1:3] == ["-m", rk.LAUNCHER]
 
 
 def test_other_interpreters_and_kernels_are_left_alone(tmp_path: Path) -> None:

@@ -27,7 +27,6 @@ from mineral_briefs.brief.params import ParameterError, check_parameters
 
 # NOTE: ``mineral_briefs.brief.prepare`` stays the function: the submodule of that name is loaded
 # (by ``compare``) before this line rebinds the name, and a loaded module never rebinds it.
-from mineral_briefs.brief.prepare import _focal as _focal
 from mineral_briefs.brief.prepare import prepare
 from mineral_briefs.brief.sensitivity import SENSITIVITY_KPIS
 from mineral_briefs.brief.structure import CONCENTRATION_PAIRS

@@ -9,8 +9,7 @@ from mineral_briefs import charts, i18n
 from mineral_briefs.brief.compose import Brief
 
 # NOTE: planned in brief_runs, which the prefetch imports without the brief
-from mineral_briefs.brief_runs.plan import as_of_date, resolve_run
-from mineral_briefs.brief_runs.plan import focal as _focal
+from mineral_briefs.brief_runs.plan import as_of_date, focal, resolve_run
 
 log = logging.getLogger("mineral_briefs.brief")
 
@@ -65,7 +64,7 @@ def prepare(
     results = cached_run(sc, dataset, draws=n_draws, seed=n_seed)
     charts.register_theme()
     export.enable_offline_renderer()
-    mineral, stage = _focal(sc, results)
+    mineral, stage = focal(sc, results)
     log.info("prepared brief %s/%s (%s draws, seed %s)", sc.id, language, n_draws, n_seed)
     return Brief(
         scenario=sc,

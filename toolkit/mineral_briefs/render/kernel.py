@@ -14,6 +14,8 @@ from typing import Any
 from mineral_briefs.export import CHARTS_ENV
 
 RESTART_AFTER = 25
+"""A worker restarts its kernel after this many briefs (bounds memory growth in the kernel)."""
+KERNEL_NAME = "python3"
 
 _UNIX_SOCKET_PATH_MAX = 104
 """Longest Unix socket path every POSIX system accepts (macOS 104, Linux 108 bytes)."""
@@ -33,10 +35,6 @@ def kernel_transport() -> dict[str, str]:
     if len(base) + len("-99999") >= _UNIX_SOCKET_PATH_MAX:
         return {"transport": "tcp"}
     return {"transport": "ipc", "ip": base}
-
-
-"""A worker restarts its kernel after this many briefs (bounds memory growth in the kernel)."""
-KERNEL_NAME = "python3"
 
 
 LAUNCHER = "mineral_briefs.render_kernel"
@@ -63,10 +61,13 @@ def headless_spec(km: Any) -> bool:
         i = argv.index("-m")
     except ValueError:
         return False
-    if argv[i + 1 : i + 2] != ["ipykernel_launcher"] or not argv:
+    if argv[i + 1 : i + 2] != ["ipykernel_launcher"]:
         return False
     exe = argv[0]
-    if exe not in ("python", f"python{sys.version_info[0]}"):
+    # NOTE: the bare names jupyter_client itself runs with sys.executable (format_kernel_cmd)
+    major, minor = sys.version_info[:2]
+    bare = ("python", f"python{major}", f"python{major}.{minor}")
+    if exe not in bare:
         # NOTE: paths compared as written, not resolved: two virtual environments on one
         # base interpreter resolve to the same file, yet only this one has the toolkit.
         found = shutil.which(exe) or exe
