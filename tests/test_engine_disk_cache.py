@@ -197,6 +197,58 @@ def test_cached_runs_passes_over_a_run_another_process_is_computing(disk: Path) 
     assert len(cache.count_misses(disk)) == 2
 
 
+def test_claimed_runs_holds_every_claim_until_its_run_is_stored(
+    disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefetch claims all its runs at once: while it computes the first, a reader of the
+    second waits for it (and reads it) instead of computing it too; a run held elsewhere is
+    left alone; nothing is computed twice."""
+    import threading
+
+    from mineral_briefs.cachefiles import exclusive_lock
+
+    ds = load_dataset()
+    first, second, held_elsewhere = (
+        load_scenario("ndpr_withhold_60"),
+        load_scenario("controls_oct2025"),
+        load_scenario("baseline"),
+    )
+
+    def key(sc: Scenario) -> str:
+        seed = sc.uncertainty.seed
+        return cache.result_key(sc, ds.checksums, draws=0, seed=seed, central_only=True)
+
+    started, go_on = threading.Event(), threading.Event()
+    run_module = sys.modules["mineral_briefs.engine.run"]
+    real_run = run_module.run
+
+    def slow_first(sc: Scenario, *a: object, **k: object) -> object:
+        if sc.id == first.id:
+            started.set()
+            assert go_on.wait(120)
+        return real_run(sc, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_module, "run", slow_first)
+    runs = [(sc, {"central_only": True}) for sc in (first, second, held_elsewhere)]
+    counted: list[int] = []
+    with exclusive_lock(disk / f"{key(held_elsewhere)}.lock") as held:
+        assert held
+        helper = threading.Thread(target=lambda: counted.append(cache.claimed_runs(runs, ds)))
+        helper.start()
+        assert started.wait(120)
+        # the second run is claimed while the first is still being computed
+        with exclusive_lock(disk / f"{key(second)}.lock", wait=False) as free:
+            assert not free
+        go_on.set()
+        helper.join(timeout=300)
+    assert counted == [2]
+    assert (disk / key(first)).is_dir() and (disk / key(second)).is_dir()
+    assert not (disk / key(held_elsewhere)).exists()  # left to the process holding it
+    assert cache.cached_run(second, ds, central_only=True).scenario.id == second.id
+    assert len(cache.count_misses(disk)) == 2
+    assert cache.claimed_runs(runs[:2], ds) == 0  # stored runs are not claimed again
+
+
 def test_a_result_read_twice_in_one_process_comes_from_memory_as_an_own_copy(disk: Path) -> None:
     """A kernel rendering both languages reads each result from the disk once; each caller
     gets its own frames (editing one never changes what the next caller gets)."""

@@ -4,10 +4,11 @@ A cold brief spends most of its cells in engine runs it cannot start before the 
 returns: the central run, the backtest record, the levers compared and, while the end of the
 suspension is unrecorded, the other branch. :func:`prefetch` asks the engine for the same runs
 through the disk cache (:func:`mineral_briefs.engine.cache.cached_run`) from the render worker,
-which otherwise only waits for the kernel, in an order that complements the kernel's: what the
-kernel needs last first. Whichever process reaches a run first computes it under the cache's
-per-key lock; the other waits and reads the stored entry. The brief itself is unchanged: its
-kernel still asks for every run and gets the very results it would have computed.
+which otherwise only waits for the kernel, in the kernel's order. The runs after the central
+one are claimed at once (their key locks taken): a kernel that asks for one of them waits and
+reads the stored entry instead of computing it too; a run another process holds is left to it.
+The brief itself is unchanged: its kernel still asks for every run and gets the very results it
+would have computed.
 
 # NOTE: a run prefetched in vain (a different scenario, a notebook that asks for other runs)
 # costs CPU time, never a wrong number: every entry is keyed by its full inputs.
@@ -73,9 +74,10 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
     ds = load_dataset()
     n = 0
     # NOTE: the kernel's order is central run, backtest record (the header's flags), levers
-    # compared, branches; here the runs that do not wait for the central one come first, and
-    # the levers last to first, so the two processes meet in the middle instead of queueing
-    # on the same key.
+    # compared, branches. The central run and the backtest record come first here; then every
+    # later run is claimed at once and computed in the kernel's order, so the kernel reads each
+    # as it comes instead of computing one with its engine still cold
+    # (:func:`mineral_briefs.engine.cache.claimed_runs`).
     try:
         # NOTE: the stored record, not the brief's per-process memo: a long-lived process (the
         # preview) must still find it on disk for the next kernel.
@@ -85,21 +87,22 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
         log.debug("backtest record not prefetched: %s", exc)
     # NOTE (cold brief, 2026-12-02): the kernel is ready about 1.1 s after this helper
     # starts (kernel boot + imports), so the central run comes first there: it is done
-    # before the kernel asks for it, and the kernel's own share of engine work shrinks to
-    # half of the levers compared.
+    # before the kernel asks for it. A warm kernel (the preview) starts on it at once.
     results = cached_run(sc, ds, draws=draws, seed=seed) if central_first else None
+    later = []
     if shows_branches(str(sc.id), ds.policy_events, day):
-        cached_run(suspension_extended_variant(ds), ds, draws=draws, seed=seed)
-        n += 1
-    n += _levers(sc, ds, results, draws, seed) + 1
+        later.append((suspension_extended_variant(ds), {"draws": draws, "seed": seed}))
+    n += _levers(sc, ds, results, draws, seed, later) + len(later) + 1
     log.debug("prefetched %d engine runs for %s", n, sc.id)
     return n
 
 
-def _levers(sc: Any, ds: Any, results: Any, draws: int, seed: int) -> int:
-    """Compute the levers compared (last to first), planned from ``results`` or, when the
-    kernel is computing the central run itself (``results`` None), from the deterministic run;
-    the number of runs asked for.
+def _levers(
+    sc: Any, ds: Any, results: Any, draws: int, seed: int, later: list[tuple[Any, dict[str, Any]]]
+) -> int:
+    """Compute the levers compared, then the runs in ``later``, all claimed at once; the
+    levers are planned from ``results`` or, when the kernel is computing the central run itself
+    (``results`` None), from the deterministic run. Returns the number of lever runs.
 
     # NOTE (warm kernel, the preview): the kernel starts on the central run with its Monte
     # Carlo draws at once (0.9 s for controls_oct2025); waiting for it only to plan the levers
@@ -109,12 +112,11 @@ def _levers(sc: Any, ds: Any, results: Any, draws: int, seed: int) -> int:
     """
     from mineral_briefs.brief_runs.plan import focal
     from mineral_briefs.brief_runs.variants import planned_runs
-    from mineral_briefs.engine.cache import cached_run
+    from mineral_briefs.engine.cache import cached_run, claimed_runs
 
     plan_from = results if results is not None else cached_run(sc, ds, central_only=True)
     planned = planned_runs(sc, plan_from, *focal(sc, plan_from))
-    for variant in reversed(planned):
-        cached_run(variant, ds, central_only=True)
+    claimed_runs([(v, {"central_only": True}) for v in planned] + later, ds)
     n = len(planned)
     if results is None:
         full = cached_run(sc, ds, draws=draws, seed=seed)

@@ -217,6 +217,75 @@ def cached_runs(
     ]
 
 
+def claimed_runs(
+    requests: Sequence[tuple[Scenario, Mapping[str, Any]]], dataset: Dataset | None = None
+) -> int:
+    """Store the runs ``requests`` asks for (each a scenario and :func:`cached_run`'s keyword
+    arguments), claiming them all first; how many were computed here.
+
+    Every run not yet stored and not being computed elsewhere has its key lock taken at once,
+    before the first is computed; each lock is released as soon as its run is stored (or on any
+    error, or when this process dies). A process that asks for a claimed run meanwhile (a
+    brief's kernel reading the runs this process prefetches for it) waits and reads it, instead
+    of computing, with its engine still cold, a run this process is about to compute. Runs that
+    another process holds are left to it.
+
+    # NOTE (issue 16, 2026-12-02): a cold kernel that took the first lever run the prefetch
+    # had not reached yet spent 0.59 s on it (0.4 s of it building the base year, which the
+    # prefetching process had built already) and then still read the other five.
+    """
+    from mineral_briefs.data import load_dataset
+
+    ds = dataset if dataset is not None else load_dataset()
+    claims: list[tuple[Scenario, Mapping[str, Any], contextlib.ExitStack]] = []
+    try:
+        for scenario, kwargs in requests:
+            key = _key_of(scenario, ds, **kwargs)
+            if key is None:
+                continue
+            stack = contextlib.ExitStack()
+            try:
+                held = stack.enter_context(exclusive_lock(_lock_path(key), wait=False))
+            except OSError:
+                held = False
+            # NOTE: checked under the lock: a run stored meanwhile is not computed again
+            if held and not (engine_cache_dir() / key / "entry.json").exists():
+                claims.append((scenario, kwargs, stack))
+            else:
+                stack.close()
+        for scenario, kwargs, stack in claims:
+            with stack:
+                _through_cache(scenario, ds, lock_held=True, **kwargs)
+    finally:
+        for _sc, _kw, stack in claims:
+            stack.close()
+    return len(claims)
+
+
+def _key_of(scenario: Scenario, ds: Dataset, **kwargs: Any) -> str | None:
+    """The cache key :func:`cached_run` would use for these arguments; None when it would not
+    use the cache (cache off, or negative draws)."""
+    draws, seed = kwargs.get("draws"), kwargs.get("seed")
+    central_only = bool(kwargs.get("central_only", False))
+    n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
+    if n_draws < 0 or not enabled():
+        return None
+    return result_key(
+        scenario,
+        ds.checksums,
+        draws=n_draws,
+        seed=int(scenario.uncertainty.seed if seed is None else seed),
+        central_only=central_only,
+        variants=bool(kwargs.get("variants", True)),
+    )
+
+
+def _lock_path(key: str) -> Path:
+    folder = engine_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{key}.lock"
+
+
 def _through_cache(
     scenario: Scenario,
     dataset: Dataset | None,
@@ -226,9 +295,11 @@ def _through_cache(
     central_only: bool = False,
     variants: bool = True,
     wait: bool = True,
+    lock_held: bool = False,
 ) -> Results | None:
     """The body of :func:`cached_run`; without ``wait``, None while another process holds the
-    run's key lock (it is computing that run)."""
+    run's key lock (it is computing that run); with ``lock_held``, the caller holds that lock
+    already (:func:`claimed_runs`)."""
     from mineral_briefs.data import load_dataset
     from mineral_briefs.engine.run import run
 
@@ -241,16 +312,11 @@ def _through_cache(
             scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only, variants=variants
         )
 
-    if n_draws < 0 or not enabled():
-        return compute()
-    key = result_key(
-        scenario,
-        ds.checksums,
-        draws=n_draws,
-        seed=n_seed,
-        central_only=central_only,
-        variants=variants,
+    key = _key_of(
+        scenario, ds, draws=draws, seed=seed, central_only=central_only, variants=variants
     )
+    if key is None:
+        return compute()
     cap = max_bytes()  # a bad MINERAL_BRIEFS_ENGINE_CACHE_MAX_MB fails before any work
     folder = engine_cache_dir()
     entry = folder / key
@@ -270,7 +336,8 @@ def _through_cache(
     except OSError as exc:
         logger.debug("engine cache folder %s not writable: %s", folder, exc)
         return compute()
-    with exclusive_lock(folder / f"{key}.lock", wait=wait) as held:
+    lock = contextlib.nullcontext(True) if lock_held else exclusive_lock(_lock_path(key), wait=wait)
+    with lock as held:
         if not held:
             return None
         hit = _read_entry(entry, scenario)  # another process may have written it meanwhile
