@@ -67,3 +67,51 @@ def test_a_render_kernel_runs_code_and_has_no_debugger(tmp_path: Path) -> None:
         st.shutdown()
     text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
     assert text.split() == [str(tmp_path), "True"]
+
+
+def test_a_render_kernel_is_preloaded_before_its_first_reply(tmp_path: Path) -> None:
+    """No preload request is sent: the launcher imports the brief's modules and freezes the heap
+    before the kernel answers, and ``wait_warm`` makes the worker's client ready for it."""
+    out: list[dict[str, Any]] = []
+    st = rk._WorkerState()
+    try:
+        st.kernel(str(tmp_path), rk.KERNEL_NAME, 60.0)
+        assert st.preloads and st.fresh and st.warming is None
+        st.wait_warm(timeout=120)
+        assert not st.fresh
+        kc = st.kc
+        assert kc is not None  # made ready here, kept for the first brief
+        reply = rk._sync(
+            kc.execute_interactive,
+            "import gc, os, sys\n"
+            "print('mineral_briefs.brief' in sys.modules, gc.get_freeze_count() > 10_000,\n"
+            "      'MINERAL_BRIEFS_KERNEL_PRELOAD' in os.environ)",
+            timeout=60,
+            output_hook=out.append,
+        )
+        assert reply["content"]["status"] == "ok"
+    finally:
+        st.shutdown()
+    text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
+    assert text.split() == ["True", "True", "False"]
+
+
+def test_a_client_of_a_dead_kernel_is_not_made_ready(tmp_path: Path) -> None:
+    """``wait_warm`` gives up at once on a kernel whose process is gone (nbclient then
+    reports the dead kernel) instead of waiting out its timeout."""
+    import os
+    import signal
+    import time
+
+    st = rk._WorkerState()
+    try:
+        km = st.kernel(str(tmp_path), rk.KERNEL_NAME, 60.0)
+        pid = rk._kernel_pid(km)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        t0 = time.monotonic()
+        st.wait_warm(timeout=60)
+        assert time.monotonic() - t0 < 30
+        assert st.kc is None
+    finally:
+        st.shutdown()

@@ -5,6 +5,8 @@ mineral_briefs.render_kernel`` in place of ``-m ipykernel_launcher``
 (:func:`mineral_briefs.render.kernel.headless_spec`). They run notebooks headless: nobody
 attaches a debugger, yet ipykernel imports debugpy at start when it is installed, about
 0.15–0.2 s of every kernel's boot on the path of a cold brief (issue 16, measured 2026-12-02).
+With :data:`PRELOAD_ENV` set (the render pipeline sets it), the kernel also imports the brief's
+modules and reads the data before it answers its first request (:func:`preload_modules`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,39 @@ from __future__ import annotations
 import os
 import sys
 
+PRELOAD_ENV = "MINERAL_BRIEFS_KERNEL_PRELOAD"
+"""Set to ``1`` in a render kernel's environment: the kernel runs :func:`preload_modules` after
+its start-up and before it answers any request (it leaves the variable out of its own
+environment, so nothing the notebook starts inherits it)."""
+
+
+def preload_modules() -> None:
+    """Import what a brief's first cells import, read the data tables, and freeze the heap.
+
+    The brief's imports (pandas, altair, the toolkit: about 1 s) and the data would otherwise
+    wait for its first cell. Errors are swallowed: the brief's own load reports them, naming
+    the file. The heap is frozen afterwards (``gc.freeze``, see
+    ``mineral_briefs.render.worker.RESET_SOURCE``): the imports and data are never garbage.
+    """
+    import gc
+
+    try:
+        import mineral_briefs.backtest_cache  # noqa: F401
+        import mineral_briefs.brief  # noqa: F401
+        import mineral_briefs.engine.cache  # noqa: F401
+        import mineral_briefs.scenarios  # noqa: F401 - the first cell reads the scenario
+        from mineral_briefs.data import load_dataset
+
+        load_dataset()
+    except Exception:  # noqa: BLE001, S110 - the brief reports any problem itself
+        pass
+    gc.collect()
+    gc.freeze()
+
 
 def main() -> None:
-    """Start an IPython kernel (arguments as for ``ipykernel_launcher``) without debugpy."""
+    """Start an IPython kernel (arguments as for ``ipykernel_launcher``) without debugpy; with
+    :data:`PRELOAD_ENV` set, preloaded before it serves its first request."""
     # NOTE: as ipykernel_launcher: the cwd leaves sys.path while ipykernel loads (its shell
     # application puts it back), so a file in the notebook's folder cannot shadow a module.
     if sys.path and sys.path[0] in ("", os.getcwd()):
@@ -22,9 +54,17 @@ def main() -> None:
     # NOTE: None in sys.modules makes ``import debugpy`` raise ImportError, which ipykernel
     # takes for "debugpy not installed": the kernel runs, and says it has no debugger.
     sys.modules["debugpy"] = None  # type: ignore[assignment]
-    from ipykernel import kernelapp
+    from ipykernel.kernelapp import IPKernelApp
 
-    kernelapp.launch_new_instance()
+    app = IPKernelApp.instance()
+    app.initialize()
+    # NOTE (issue 16, 2026-12-02): preloaded here, between the kernel's start-up (the shell
+    # exists, its sockets are bound) and its event loop, the preload needs no message from the
+    # worker: sent as a request, it waited for the kernel to answer kernel_info and for
+    # jupyter_client's 0.2 s IOPub flush first. The kernel's first reply now means "preloaded".
+    if os.environ.pop(PRELOAD_ENV, "") == "1":
+        preload_modules()
+    app.start()
 
 
 if __name__ == "__main__":

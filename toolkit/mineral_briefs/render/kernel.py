@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mineral_briefs.export import CHARTS_ENV
+from mineral_briefs.render_kernel import PRELOAD_ENV
 
 RESTART_AFTER = 25
 """A worker restarts its kernel after this many briefs (bounds memory growth in the kernel)."""
@@ -96,36 +97,78 @@ class _WorkerState:
         self.lock = threading.Lock()
         self.warming: threading.Thread | None = None
         """The preload of a just-started kernel (:func:`preload`), while it runs."""
+        self.fresh = False
+        """A kernel was started and no client of this state has been made ready for it."""
+        self.preloads = False
+        """The current kernel preloads itself at start (:data:`PRELOAD_ENV`)."""
+        self.exporter: threading.Thread | None = None
+        """The worker's exporter warm-up (``pool._load_exporter``), while it runs."""
 
     def wait_warm(self, timeout: float = 120.0) -> None:
-        """Wait for the kernel's preload, so a brief's cell times hold none of it.
+        """Wait for a just-started kernel's preload, so a brief's cell times hold none of it,
+        and make the client the notebook will use ready for it (:meth:`_ready`).
 
-        The kernel client the notebook will use is connected before the wait and made ready
-        after it: its IOPub subscription then has the whole preload to settle. Connected only
-        after the preload, nbclient's ready check lost the kernel's first status message to the
-        new subscription and waited out jupyter_client's 0.2 s IOPub timeout before the first
-        cell (issue 16, measured 2026-12-02). On any failure the client is dropped and nbclient
-        makes its own, as before.
+        The kernel of this interpreter preloads itself before its first reply
+        (:mod:`mineral_briefs.render_kernel`); another kernel gets :func:`preload` from a
+        thread (:attr:`warming`), and the client is connected before that wait so that its
+        IOPub subscription has the whole preload to settle. On any failure the client is
+        dropped and nbclient makes its own, as before.
         """
         warm, self.warming = self.warming, None
-        if warm is None:
+        fresh, self.fresh = self.fresh, False
+        if warm is None and not fresh:
             return
         kc = None
         if self.kc is None and self.km is not None:
             with contextlib.suppress(Exception):
                 kc = self.km.client()
                 kc.start_channels()
-        warm.join(timeout)
+        if warm is not None:
+            warm.join(timeout)
         if kc is None:
             return
-        try:
-            _sync(kc.wait_for_ready, timeout=timeout)
-        except Exception:  # noqa: BLE001 - nbclient starts its own client then
+        if not self._ready(kc, timeout):
+            # NOTE: nbclient starts its own client then, and reports a dead kernel itself
             with contextlib.suppress(Exception):
                 kc.stop_channels()
             return
         kc.allow_stdin = False
         self.kc = kc
+
+    def _ready(self, kc: Any, timeout: float) -> bool:
+        """Whether the kernel answers ``kernel_info`` on ``kc`` and ``kc``'s IOPub subscription
+        delivers (the kernel's idle status for that request), within ``timeout`` while its
+        process lives.
+
+        # NOTE (issue 16, 2026-12-02): jupyter_client's ``wait_for_ready`` ends by draining
+        # IOPub until it has been silent for 0.2 s: 0.2 s before every cold brief's first cell.
+        # Older IOPub messages left in the queue are harmless: nbclient reads only the
+        # messages of the request it sent.
+        """
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        msg_id = kc.kernel_info()
+        replied = False
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return False
+            try:
+                if not replied:
+                    msg = _sync(kc.get_shell_msg, timeout=1.0)
+                    replied = msg.get("parent_header", {}).get("msg_id") == msg_id
+                    continue
+                msg = _sync(kc.get_iopub_msg, timeout=1.0)
+            except queue.Empty:
+                continue
+            if (
+                msg.get("parent_header", {}).get("msg_id") == msg_id
+                and msg.get("msg_type") == "status"
+                and msg.get("content", {}).get("execution_state") == "idle"
+            ):
+                return True
+        return False
 
     def kernel(self, cwd: str, kernel_name: str, startup_timeout: float) -> Any:
         from jupyter_client.manager import AsyncKernelManager
@@ -145,12 +188,15 @@ class _WorkerState:
             # started at once by parallel workers (or other programs) can collide ("Address
             # already in use"); socket files cannot. No TCP also means no unencrypted port.
             km = AsyncKernelManager(kernel_name=kernel_name, **kernel_transport())
-            headless_spec(km)
+            preloads = headless_spec(km)
             # NOTE: the kernel's cwd is fixed at start (papermill's cwd= chdir()s the whole
             # process, which is not thread-safe under Dask threads).
             # NOTE: charts as specs only: the exporter embeds them offline (no SVG drawn in
             # the kernel for nothing; see mineral_briefs.export.chart_mode).
             env = {**os.environ, CHARTS_ENV: "spec"}
+            if preloads:
+                # the launcher preloads the brief's imports and data before it answers
+                env[PRELOAD_ENV] = "1"
             _sync(
                 km.start_kernel,
                 cwd=cwd,
@@ -160,6 +206,7 @@ class _WorkerState:
                 extra_arguments=["--HistoryManager.enabled=False", "--IPKernelApp.log_level=40"],
             )
             self.km, self.cwd, self.runs = km, cwd, 0
+            self.fresh, self.preloads = True, preloads
         return self.km
 
     def alive(self) -> bool:
@@ -322,25 +369,13 @@ _LAST = _Last()
 
 
 PRELOAD_SOURCE = """\
-def _mb_preload():
-    import mineral_briefs.brief
-    import mineral_briefs.scenarios  # the brief's first cell reads the scenario (0.12 s)
-    import mineral_briefs.engine.cache
-    import mineral_briefs.backtest_cache
-    from mineral_briefs.data import load_dataset
-    try:
-        load_dataset()
-    except Exception:
-        pass  # the brief's own load reports it, naming the file
-    import gc
-    gc.collect()
-    gc.freeze()  # see worker.RESET_SOURCE: the imports and data are never garbage
+from mineral_briefs.render_kernel import preload_modules as _mb_preload
 _mb_preload()
 del _mb_preload
 """
-"""Queued on a just-started kernel: the brief's imports (pandas, altair, the toolkit) and the data
-tables, which the brief's first cell would otherwise wait for; then the heap is frozen (see
-``worker.RESET_SOURCE``). Leaves nothing in the namespace."""
+"""Queued on a just-started kernel whose launcher does not preload it (a kernel spec other than
+this interpreter's ipykernel): :func:`mineral_briefs.render_kernel.preload_modules`, the brief's
+imports and data tables, then the heap frozen. Leaves nothing in the namespace."""
 
 
 def preload(km: Any, timeout: float = 120.0) -> None:

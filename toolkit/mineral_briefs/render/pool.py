@@ -83,11 +83,24 @@ def _pool_init(log_level: int, cwd: str | None = None) -> None:
         with contextlib.suppress(Exception):
             km = st.kernel(cwd, KERNEL_NAME, 60.0)
             # NOTE: the kernel imports the toolkit and reads the data while this process
-            # imports papermill and loads the exporter (issue 16: cold single brief).
-            warm = threading.Thread(target=preload, args=(km,), name="kernel-preload", daemon=True)
-            warm.start()
-            st.warming = warm
-    _load_exporter()
+            # imports papermill and loads the exporter (issue 16: cold single brief); this
+            # interpreter's kernel does so by itself at start (render_kernel.PRELOAD_ENV).
+            if not st.preloads:
+                warm = threading.Thread(
+                    target=preload, args=(km,), name="kernel-preload", daemon=True
+                )
+                warm.start()
+                st.warming = warm
+    with contextlib.suppress(Exception):
+        # NOTE: here, not in the first brief: imported while the kernel still preloads
+        import papermill  # noqa: F401
+    # NOTE (issue 16, 2026-12-02): the exporter is needed only after the last cell. Loaded
+    # here before papermill, its 1 s of CPU delayed the first cell while the kernel, this
+    # worker and the prefetch all competed for two cores; in a thread it runs while the
+    # kernel executes the brief (the worker only relays messages then) and the first export
+    # waits for it (worker._export).
+    st.exporter = threading.Thread(target=_load_exporter, name="exporter-warm-up", daemon=True)
+    st.exporter.start()
 
 
 def _load_exporter() -> None:
@@ -97,9 +110,6 @@ def _load_exporter() -> None:
         from mineral_briefs.export import warm_exporter
 
         warm_exporter()
-    with contextlib.suppress(Exception):
-        # NOTE: here, not in the first brief: imported while the kernel still preloads
-        import papermill  # noqa: F401
 
 
 def spare_cores(briefs: int) -> bool:
