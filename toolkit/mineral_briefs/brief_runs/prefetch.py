@@ -16,14 +16,18 @@ would have computed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
 log = logging.getLogger("mineral_briefs.brief")
 
 
-def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> int:
+def prefetch(
+    parameters: Mapping[str, Any], *, central_first: bool = False, split: bool = False
+) -> int:
     """Compute the engine runs of a brief with these notebook ``parameters`` into the cache.
 
     Parameters
@@ -36,6 +40,11 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
         cold brief), which would otherwise find the central run unstarted and compute it
         itself while this process computes a run the kernel needs last. False for a kernel
         that is already warm (the preview), which starts on the central run at once.
+    split
+        With ``central_first``: compute the runs after the central one (levers compared,
+        branch) in a forked copy of this process while this one computes the central run
+        (:func:`_split`). Only where ``os.fork`` exists and this process runs one thread;
+        otherwise the runs are computed one after the other here.
 
     Returns
     -------
@@ -88,10 +97,14 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
     # NOTE (cold brief, 2026-12-02): the kernel is ready about 1.1 s after this helper
     # starts (kernel boot + imports), so the central run comes first there: it is done
     # before the kernel asks for it. A warm kernel (the preview) starts on it at once.
-    results = cached_run(sc, ds, draws=draws, seed=seed) if central_first else None
     later = []
     if shows_branches(str(sc.id), ds.policy_events, day):
         later.append((suspension_extended_variant(ds), {"draws": draws, "seed": seed}))
+    if central_first and split and can_fork():
+        n += _split(sc, ds, draws, seed, later) + len(later) + 1
+        log.debug("prefetched %d engine runs for %s in two processes", n, sc.id)
+        return n
+    results = cached_run(sc, ds, draws=draws, seed=seed) if central_first else None
     n += _levers(sc, ds, results, draws, seed, later) + len(later) + 1
     log.debug("prefetched %d engine runs for %s", n, sc.id)
     return n
@@ -126,3 +139,83 @@ def _levers(
                 cached_run(variant, ds, central_only=True)
                 n += 1
     return n
+
+
+def can_fork() -> bool:
+    """Whether this process may fork a copy of itself that computes engine runs: ``os.fork``
+    exists (POSIX), the platform is Linux (macOS forks without exec are unsafe for some system
+    libraries), and no other thread runs (a forked copy holds only the calling thread, and a
+    lock another thread held at the fork would never be released in it)."""
+    import sys
+    import threading
+
+    return (
+        hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1
+    )
+
+
+def _split(sc: Any, ds: Any, draws: int, seed: int, later: list[tuple[Any, dict[str, Any]]]) -> int:
+    """The cold brief's runs in two processes: the central run here, the levers compared and
+    ``later`` in a forked copy; the number of lever runs.
+
+    The levers are planned from the deterministic central run (as for a warm kernel, see
+    :func:`_levers`), which also builds the engine's base year for the data once, before the
+    fork, so both processes start warm. The copy claims its runs at once
+    (:func:`mineral_briefs.engine.cache.claimed_runs`) and leaves with ``os._exit`` (none of
+    this process's exit handlers run twice); the plan is checked against the full run at the
+    end.
+
+    # NOTE (issue 16, 2026-12-02): one after the other, the six levers and the branch
+    # (about 1.3 s on a busy 2-core machine) came after the central run, and the kernel's first
+    # cells waited for them; the kernel itself only waits then.
+    """
+    from mineral_briefs.brief_runs.plan import focal
+    from mineral_briefs.brief_runs.variants import planned_runs
+    from mineral_briefs.engine import run as engine_run
+    from mineral_briefs.engine.cache import cached_run, claimed, claimed_runs
+
+    # NOTE: the central run is claimed before the base year is built: the kernel may be ready
+    # to ask for it by the time the plan is made (measured: it then computed it too). Its lock
+    # is released as soon as it is stored, not after the copy's runs.
+    pid, status = 0, 0
+    try:
+        with claimed(sc, ds, draws=draws, seed=seed) as mine:
+            central = engine_run(sc, ds, central_only=True)
+            planned = planned_runs(sc, central, *focal(sc, central))
+            runs = [(v, {"central_only": True}) for v in planned] + later
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the forked copy (its work is checked by the cache)
+                code = 1
+                try:
+                    die_with_parent()
+                    claimed_runs(runs, ds)
+                    code = 0
+                finally:
+                    os._exit(code)
+            full = cached_run(sc, ds, draws=draws, seed=seed, lock_held=mine)
+    finally:
+        if pid:
+            _, status = os.waitpid(pid, 0)
+    if status != 0:
+        log.debug(
+            "the forked prefetch ended with status %d; its runs are left to the kernel", status
+        )
+    n = len(planned)
+    done = {v.digest() for v in planned}
+    for variant in planned_runs(sc, full, *focal(sc, full)):
+        if variant.digest() not in done:
+            cached_run(variant, ds, central_only=True)
+            n += 1
+    return n
+
+
+def die_with_parent() -> None:
+    """Ask Linux to end this process when its parent ends (``PR_SET_PDEATHSIG``), so a forked
+    prefetch never outlives the process that forked it; nothing elsewhere."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
