@@ -63,7 +63,6 @@ def prefetch(
 
     if not enabled():
         return 0
-    from mineral_briefs.backtest_cache import cached_backtests
     from mineral_briefs.brief_runs.plan import (
         as_of_date,
         resolve_run,
@@ -83,27 +82,21 @@ def prefetch(
     ds = load_dataset()
     n = 0
     # NOTE: the kernel's order is central run, backtest record (the header's flags), levers
-    # compared, branches. The central run and the backtest record come first here; then every
+    # compared, branches. The backtest record and the central run come first here; then every
     # later run is claimed at once and computed in the kernel's order, so the kernel reads each
     # as it comes instead of computing one with its engine still cold
     # (:func:`mineral_briefs.engine.cache.claimed_runs`).
-    try:
-        # NOTE: the stored record, not the brief's per-process memo: a long-lived process (the
-        # preview) must still find it on disk for the next kernel.
-        cached_backtests(ds)
-        n += 1
-    except Exception as exc:  # noqa: BLE001 - the brief reports a failing backtest itself
-        log.debug("backtest record not prefetched: %s", exc)
-    # NOTE (cold brief, 2026-12-02): the kernel is ready about 1.1 s after this helper
-    # starts (kernel boot + imports), so the central run comes first there: it is done
-    # before the kernel asks for it. A warm kernel (the preview) starts on it at once.
     later = []
     if shows_branches(str(sc.id), ds.policy_events, day):
         later.append((suspension_extended_variant(ds), {"draws": draws, "seed": seed}))
     if central_first and split and can_fork():
-        n += _split(sc, ds, draws, seed, later) + len(later) + 1
+        n += _split(sc, ds, draws, seed, later) + len(later) + 2
         log.debug("prefetched %d engine runs for %s in two processes", n, sc.id)
         return n
+    n += _record(ds)
+    # NOTE (cold brief, 2026-12-02): the kernel is ready about 1.1 s after this helper
+    # starts (kernel boot + imports), so the central run comes first there: it is done
+    # before the kernel asks for it. A warm kernel (the preview) starts on it at once.
     results = cached_run(sc, ds, draws=draws, seed=seed) if central_first else None
     n += _levers(sc, ds, results, draws, seed, later) + len(later) + 1
     log.debug("prefetched %d engine runs for %s", n, sc.id)
@@ -139,6 +132,20 @@ def _levers(
                 cached_run(variant, ds, central_only=True)
                 n += 1
     return n
+
+
+def _record(ds: Any) -> int:
+    """Store the backtest record every brief shows (1), or leave it to the kernel (0)."""
+    from mineral_briefs.backtest_cache import cached_backtests
+
+    try:
+        # NOTE: the stored record, not the brief's per-process memo: a long-lived process (the
+        # preview) must still find it on disk for the next kernel.
+        cached_backtests(ds)
+    except Exception as exc:  # noqa: BLE001 - the brief reports a failing backtest itself
+        log.debug("backtest record not prefetched: %s", exc)
+        return 0
+    return 1
 
 
 def can_fork() -> bool:
@@ -188,6 +195,7 @@ def _split(sc: Any, ds: Any, draws: int, seed: int, later: list[tuple[Any, dict[
                 code = 1
                 try:
                     die_with_parent()
+                    _record(ds)  # the kernel reads it after the central run: not before it
                     claimed_runs(runs, ds)
                     code = 0
                 finally:

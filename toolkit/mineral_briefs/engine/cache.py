@@ -418,7 +418,6 @@ def _record_miss(
             "central_only": central_only,
             "seconds": round(seconds, 3),
             "pid": os.getpid(),
-            "pid": os.getpid(),
         }
     )
     path = folder / MISSES_FILE
