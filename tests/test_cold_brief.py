@@ -127,8 +127,8 @@ def test_a_brief_after_its_prefetch_computes_no_engine_run(cache: Path) -> None:
 
 def test_a_cold_prefetch_computes_the_levers_beside_the_central_run(cache: Path) -> None:
     """In a single-threaded process (the render process's forked helper) the cold prefetch
-    forks once more: the central run here, the levers and the branch in the copy, each run
-    computed once, and a brief after it computes nothing."""
+    forks once more: the central run here, the levers and the branch shared with the copy,
+    each run computed once, and a brief after it computes nothing."""
     from mineral_briefs.brief import prepare
 
     code = (
@@ -150,8 +150,9 @@ def test_a_cold_prefetch_computes_the_levers_beside_the_central_run(cache: Path)
     levers = [m for m in fetched if m["scenario"].startswith(f"{SCENARIO}_")]
     branch = [m for m in fetched if m["scenario"] == "suspension_snapback_extended"]
     assert len(central) == 1 and len(levers) >= 6 and len(branch) == 1
-    assert {m["pid"] for m in levers + branch} == {branch[0]["pid"]}
-    assert branch[0]["pid"] != central[0]["pid"]  # the copy, beside the central run
+    # two processes share the runs: the copy computes levers beside the central run
+    assert len({m["pid"] for m in central + levers + branch}) == 2
+    assert any(m["pid"] != central[0]["pid"] for m in levers)
     _forget_in_process_results()
     brief = prepare(SCENARIO, language="en", as_of=AS_OF)
     brief.meta()
@@ -304,3 +305,16 @@ def test_the_spare_core_is_judged_on_other_processes_since_the_mark(
     called: list[int] = []
     monkeypatch.setattr(pool, "spare_cores", lambda briefs: called.append(briefs) or False)
     assert sampler.spare(1) is False and called == [1]
+
+
+def test_the_split_keeps_the_kernels_order_and_balances_the_two_processes() -> None:
+    from mineral_briefs.brief_runs.prefetch import _shares
+
+    levers = [(f"lever{i}", {"central_only": True}) for i in range(6)]
+    branch = [("branch", {"draws": 300, "seed": 1})]
+    theirs, ours = _shares(levers + branch, 300)
+    assert theirs + ours == levers + branch  # the copy takes a head, this process the tail
+    assert ours == branch  # the central run with its draws, then the branch with its own
+    theirs, ours = _shares(levers, 300)
+    assert theirs + ours == levers and len(theirs) == 4
+    assert _shares([], 300) == ([], [])

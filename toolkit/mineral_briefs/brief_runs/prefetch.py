@@ -163,7 +163,7 @@ def can_fork() -> bool:
 
 def _split(sc: Any, ds: Any, draws: int, seed: int, later: list[tuple[Any, dict[str, Any]]]) -> int:
     """The cold brief's runs in two processes: the central run here, the levers compared and
-    ``later`` in a forked copy; the number of lever runs.
+    ``later`` shared with a forked copy (:func:`_shares`); the number of lever runs.
 
     The levers are planned from the deterministic central run (as for a warm kernel, see
     :func:`_levers`), which also builds the engine's base year for the data once, before the
@@ -189,18 +189,20 @@ def _split(sc: Any, ds: Any, draws: int, seed: int, later: list[tuple[Any, dict[
         with claimed(sc, ds, draws=draws, seed=seed) as mine:
             central = engine_run(sc, ds, central_only=True)
             planned = planned_runs(sc, central, *focal(sc, central))
-            runs = [(v, {"central_only": True}) for v in planned] + later
+            theirs, ours = _shares([(v, {"central_only": True}) for v in planned] + later, draws)
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the forked copy (its work is checked by the cache)
                 code = 1
                 try:
                     die_with_parent()
                     _record(ds)  # the kernel reads it after the central run: not before it
-                    claimed_runs(runs, ds)
+                    claimed_runs(theirs, ds)
                     code = 0
                 finally:
                     os._exit(code)
             full = cached_run(sc, ds, draws=draws, seed=seed, lock_held=mine)
+        # NOTE: claimed only now: the kernel asks for none of these before the central run
+        claimed_runs(ours, ds)
     finally:
         if pid:
             _, status = os.waitpid(pid, 0)
@@ -215,6 +217,38 @@ def _split(sc: Any, ds: Any, draws: int, seed: int, later: list[tuple[Any, dict[
             cached_run(variant, ds, central_only=True)
             n += 1
     return n
+
+
+RECORD_COST: float = 0.7
+"""Cost of reading the stored backtest record, in deterministic runs (see :func:`_shares`)."""
+
+DRAWS_PER_RUN: float = 150.0
+"""Monte Carlo draws that cost as much as one deterministic run (measured on
+``controls_oct2025``, 2026-12-02: a run with 300 draws about three deterministic ones)."""
+
+
+def _shares(
+    runs: list[tuple[Any, dict[str, Any]]], draws: int
+) -> tuple[list[tuple[Any, dict[str, Any]]], list[tuple[Any, dict[str, Any]]]]:
+    """Split ``runs`` (in the kernel's order) between the forked copy (the first ones, after the
+    backtest record) and this process (the rest, after the central run), so that both finish
+    at about the same time.
+
+    Costs are in deterministic runs: a run with ``d`` draws costs ``1 + d / DRAWS_PER_RUN``,
+    the record :data:`RECORD_COST`.
+    """
+
+    def cost(kwargs: dict[str, Any]) -> float:
+        n = 0 if kwargs.get("central_only") else int(kwargs.get("draws") or 0)
+        return 1.0 + max(n, 0) / DRAWS_PER_RUN
+
+    costs = [cost(kw) for _, kw in runs]
+    central = 1.0 + max(draws, 0) / DRAWS_PER_RUN
+    best = min(
+        range(len(runs) + 1),
+        key=lambda k: (max(RECORD_COST + sum(costs[:k]), central + sum(costs[k:])), -k),
+    )
+    return runs[:best], runs[best:]
 
 
 def die_with_parent() -> None:
