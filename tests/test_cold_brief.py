@@ -125,58 +125,6 @@ def test_a_brief_after_its_prefetch_computes_no_engine_run(cache: Path) -> None:
     assert count_misses() == fetched  # every run the brief asked for was read
 
 
-def test_a_cold_prefetch_computes_the_levers_beside_the_central_run(cache: Path) -> None:
-    """In a single-threaded process (the render process's forked helper) the cold prefetch
-    forks once more: the central run here, the levers and the branch shared with the copy,
-    each run computed once, and a brief after it computes nothing."""
-    from mineral_briefs.brief import prepare
-
-    code = (
-        "from mineral_briefs.brief_runs.prefetch import can_fork, prefetch\n"
-        "assert can_fork()\n"
-        f"params = {{'scenario': {SCENARIO!r}, 'language': 'en', 'as_of': {AS_OF!r}}}\n"
-        "print(prefetch(params, central_first=True, split=True))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO / "toolkit")}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert int(proc.stdout.strip()) >= 9  # record, central, six levers, branch
-    fetched = count_misses()
-    keys = [m["key"] for m in fetched]
-    assert len(keys) == len(set(keys))  # nothing computed twice
-    central = [m for m in fetched if m["scenario"] == SCENARIO and m["draws"] > 0]
-    levers = [m for m in fetched if m["scenario"].startswith(f"{SCENARIO}_")]
-    branch = [m for m in fetched if m["scenario"] == "suspension_snapback_extended"]
-    assert len(central) == 1 and len(levers) >= 6 and len(branch) == 1
-    # two processes share the runs: the copy computes levers beside the central run
-    assert len({m["pid"] for m in central + levers + branch}) == 2
-    assert any(m["pid"] != central[0]["pid"] for m in levers)
-    _forget_in_process_results()
-    brief = prepare(SCENARIO, language="en", as_of=AS_OF)
-    brief.meta()
-    brief.summary()
-    assert "mb-branches" in str(brief.situation())
-    brief.backtest()
-    assert count_misses() == fetched
-
-
-def test_no_fork_beside_another_thread() -> None:
-    import threading
-
-    from mineral_briefs.brief_runs.prefetch import can_fork
-
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait, daemon=True)
-    other.start()
-    try:
-        assert not can_fork()  # a copy would hold only this thread, and its locks
-    finally:
-        stop.set()
-        other.join()
-
-
 @pytest.mark.parametrize("scenario", [p.stem for p in sorted((REPO / "scenarios").glob("*.yaml"))])
 def test_levers_planned_from_the_deterministic_run_are_the_briefs_levers(
     cache: Path, scenario: str
@@ -305,16 +253,3 @@ def test_the_spare_core_is_judged_on_other_processes_since_the_mark(
     called: list[int] = []
     monkeypatch.setattr(pool, "spare_cores", lambda briefs: called.append(briefs) or False)
     assert sampler.spare(1) is False and called == [1]
-
-
-def test_the_split_keeps_the_kernels_order_and_balances_the_two_processes() -> None:
-    from mineral_briefs.brief_runs.prefetch import _shares
-
-    levers = [(f"lever{i}", {"central_only": True}) for i in range(6)]
-    branch = [("branch", {"draws": 300, "seed": 1})]
-    theirs, ours = _shares(levers + branch, 300)
-    assert theirs + ours == levers + branch  # the copy takes a head, this process the tail
-    assert ours == branch  # the central run with its draws, then the branch with its own
-    theirs, ours = _shares(levers, 300)
-    assert theirs + ours == levers and len(theirs) == 4
-    assert _shares([], 300) == ([], [])

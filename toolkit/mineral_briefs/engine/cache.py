@@ -41,7 +41,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,23 +143,14 @@ def cached_run(
     seed: int | None = None,
     central_only: bool = False,
     variants: bool = True,
-    lock_held: bool = False,
 ) -> Results:
     """:func:`mineral_briefs.engine.run` through the disk cache (same arguments, same result).
-
-    ``lock_held``: the caller holds the run's key lock (:func:`claimed` yielded True).
 
     # NOTE: the key holds the dataset's *file* checksums, so a Dataset whose frames were
     # edited in memory (tests, what-if data) must call ``engine.run`` directly.
     """
     res = _through_cache(
-        scenario,
-        dataset,
-        draws=draws,
-        seed=seed,
-        central_only=central_only,
-        variants=variants,
-        lock_held=lock_held,
+        scenario, dataset, draws=draws, seed=seed, central_only=central_only, variants=variants
     )
     assert res is not None  # waiting for the key lock always ends in a result
     return res
@@ -249,8 +240,16 @@ def claimed_runs(
     claims: list[tuple[Scenario, Mapping[str, Any], contextlib.ExitStack]] = []
     try:
         for scenario, kwargs in requests:
+            key = _key_of(scenario, ds, **kwargs)
+            if key is None:
+                continue
             stack = contextlib.ExitStack()
-            if stack.enter_context(claimed(scenario, ds, **kwargs)):
+            try:
+                held = stack.enter_context(exclusive_lock(_lock_path(key), wait=False))
+            except OSError:
+                held = False
+            # NOTE: checked under the lock: a run stored meanwhile is not computed again
+            if held and not (engine_cache_dir() / key / "entry.json").exists():
                 claims.append((scenario, kwargs, stack))
             else:
                 stack.close()
@@ -261,32 +260,6 @@ def claimed_runs(
         for _sc, _kw, stack in claims:
             stack.close()
     return len(claims)
-
-
-@contextlib.contextmanager
-def claimed(scenario: Scenario, dataset: Dataset | None = None, **kwargs: Any) -> Iterator[bool]:
-    """Hold, for the block, the key lock of the run :func:`cached_run` with these arguments
-    would store; yields whether this process holds it for a run not stored yet.
-
-    False when the run is stored, when another process holds the lock (it is computing the
-    run) or when the cache is off. Pass the answer to :func:`cached_run` as ``lock_held``
-    inside the block: it then computes and stores the run without taking the lock again.
-    """
-    from mineral_briefs.data import load_dataset
-
-    ds = dataset if dataset is not None else load_dataset()
-    key = _key_of(scenario, ds, **kwargs)
-    if key is None:
-        yield False
-        return
-    try:
-        lock = exclusive_lock(_lock_path(key), wait=False)
-    except OSError:
-        yield False
-        return
-    with lock as held:
-        # NOTE: checked under the lock: a run stored meanwhile is not computed again
-        yield held and not (engine_cache_dir() / key / "entry.json").exists()
 
 
 def _key_of(scenario: Scenario, ds: Dataset, **kwargs: Any) -> str | None:

@@ -254,74 +254,41 @@ def render_one(task: RenderTask) -> RenderOutcome:
         return out
 
 
-_HELPERS: dict[str, Any] = {}
-"""The running prefetch of each task: a thread, or a forked process (``start_prefetch``)."""
+_HELPERS: dict[str, threading.Thread] = {}
 _HELPERS_LOCK = threading.Lock()
 
 
-def _helper_body(parameters: dict[str, Any], central_first: bool, split: bool = False) -> None:
+def _helper_body(parameters: dict[str, Any], central_first: bool) -> None:
     """:func:`mineral_briefs.brief_runs.prefetch.prefetch` (its errors left to the kernel's run)."""
     try:
         from mineral_briefs.brief_runs.prefetch import prefetch
 
-        prefetch(parameters, central_first=central_first, split=split)
+        prefetch(parameters, central_first=central_first)
     except Exception as exc:  # noqa: BLE001 - the brief itself reports any problem
         logging.getLogger("mineral_briefs.render").debug("prefetch skipped: %s", exc)
 
 
-def _helper_process(parameters: dict[str, Any]) -> None:
-    """The prefetch of a cold brief in a forked copy of the render process: the render
-    process's signal handlers are dropped (Ctrl-C and SIGTERM simply end it), it ends with its
-    parent, and it computes the central run while a copy of its own computes the rest
-    (``prefetch(split=True)``)."""
-    import signal
-
-    from mineral_briefs.brief_runs.prefetch import die_with_parent
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent()
-    _helper_body(parameters, True, split=True)
-
-
-def start_prefetch(task: RenderTask, *, cold: bool = False) -> Any:
-    """Start, once per task, the helper that prefetches ``task``'s engine runs (a thread, or a
-    process for a cold brief); None unless the task asks for it and is a brief.
+def start_prefetch(task: RenderTask, *, cold: bool = False) -> threading.Thread | None:
+    """Start, once per task, the thread that prefetches ``task``'s engine runs; None unless the
+    task asks for it and is a brief.
 
     The local executor starts it in the render process for a lone brief, with ``cold`` (the
     kernel is still starting: the central run first, see
     :func:`mineral_briefs.brief_runs.prefetch.prefetch`; :func:`.pool.run_local`);
     :func:`render_one` starts it otherwise, and joins it after the notebook ran
     (:func:`finish_prefetch`).
-
-    # NOTE (issue 16, 2026-12-02): a cold brief's helper is a forked copy of the render process
-    # where it can be (Linux, this process still single-threaded: before the worker pool's
-    # threads start), so that it can fork once more and compute the levers compared beside the
-    # central run; elsewhere it is a thread computing one run after the other.
     """
     if not task.prefetch or "scenario" not in task.parameters:
         return None
-    from mineral_briefs.brief_runs.prefetch import can_fork
-
     with _HELPERS_LOCK:
         helper = _HELPERS.get(task.name)
         if helper is None:
-            if cold and can_fork():
-                import multiprocessing as mp
-
-                helper = mp.get_context("fork").Process(
-                    target=_helper_process,
-                    args=(dict(task.parameters),),
-                    name=f"prefetch-{task.name}",
-                    daemon=True,
-                )
-            else:
-                helper = threading.Thread(
-                    target=_helper_body,
-                    args=(dict(task.parameters), cold),
-                    name=f"prefetch-{task.name}",
-                    daemon=True,
-                )
+            helper = threading.Thread(
+                target=_helper_body,
+                args=(dict(task.parameters), cold),
+                name=f"prefetch-{task.name}",
+                daemon=True,
+            )
             _HELPERS[task.name] = helper
             helper.start()
     return helper
