@@ -16,6 +16,14 @@ def _km(argv: list[str]) -> Any:
     return SimpleNamespace(kernel_spec=SimpleNamespace(argv=list(argv)))
 
 
+def _printed(kc: Any, code: str) -> list[str]:
+    """The words ``code`` prints on the kernel of client ``kc`` (it must run without error)."""
+    out: list[dict[str, Any]] = []
+    reply = rk._sync(kc.execute_interactive, code, timeout=60, output_hook=out.append)
+    assert reply["content"]["status"] == "ok"
+    return "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream").split()
+
+
 def test_the_spec_of_this_interpreter_gets_the_headless_launcher() -> None:
     km = _km([sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{c}"])
     assert rk.headless_spec(km)
@@ -44,7 +52,6 @@ def test_other_interpreters_and_kernels_are_left_alone(tmp_path: Path) -> None:
 
 
 def test_a_render_kernel_runs_code_and_has_no_debugger(tmp_path: Path) -> None:
-    out: list[dict[str, Any]] = []
     st = rk._WorkerState()
     try:
         km = st.kernel(str(tmp_path), rk.KERNEL_NAME, 60.0)
@@ -53,26 +60,21 @@ def test_a_render_kernel_runs_code_and_has_no_debugger(tmp_path: Path) -> None:
         kc.start_channels()
         try:
             rk._sync(kc.wait_for_ready, timeout=60)
-            reply = rk._sync(
-                kc.execute_interactive,
+            words = _printed(
+                kc,
                 "import os, sys\n"
                 "print(os.getcwd(), 'debugpy' in sys.modules and sys.modules['debugpy'] is None)",
-                timeout=60,
-                output_hook=out.append,
             )
-            assert reply["content"]["status"] == "ok"
         finally:
             kc.stop_channels()
     finally:
         st.shutdown()
-    text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
-    assert text.split() == [str(tmp_path), "True"]
+    assert words == [str(tmp_path), "True"]
 
 
 def test_a_render_kernel_is_preloaded_before_its_first_reply(tmp_path: Path) -> None:
     """No preload request is sent: the launcher imports the brief's modules and freezes the heap
     before the kernel answers, and ``wait_warm`` makes the worker's client ready for it."""
-    out: list[dict[str, Any]] = []
     st = rk._WorkerState()
     try:
         st.kernel(str(tmp_path), rk.KERNEL_NAME, 60.0)
@@ -81,19 +83,15 @@ def test_a_render_kernel_is_preloaded_before_its_first_reply(tmp_path: Path) -> 
         assert not st.fresh
         kc = st.kc
         assert kc is not None  # made ready here, kept for the first brief
-        reply = rk._sync(
-            kc.execute_interactive,
+        words = _printed(
+            kc,
             "import gc, os, sys\n"
             "print('mineral_briefs.brief' in sys.modules, gc.get_freeze_count() > 10_000,\n"
             "      'MINERAL_BRIEFS_KERNEL_PRELOAD' in os.environ)",
-            timeout=60,
-            output_hook=out.append,
         )
-        assert reply["content"]["status"] == "ok"
     finally:
         st.shutdown()
-    text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
-    assert text.split() == ["True", "True", "False"]
+    assert words == ["True", "True", "False"]
 
 
 def test_a_client_of_a_dead_kernel_is_not_made_ready(tmp_path: Path) -> None:
