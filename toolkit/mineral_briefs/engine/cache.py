@@ -244,10 +244,7 @@ def claimed_runs(
             if key is None:
                 continue
             stack = contextlib.ExitStack()
-            try:
-                held = stack.enter_context(exclusive_lock(_lock_path(key), wait=False))
-            except OSError:
-                held = False
+            held = stack.enter_context(exclusive_lock(_lock_path(key), wait=False))
             # NOTE: checked under the lock: a run stored meanwhile is not computed again
             if held and not (engine_cache_dir() / key / "entry.json").exists():
                 claims.append((scenario, kwargs, stack))
@@ -281,9 +278,9 @@ def _key_of(scenario: Scenario, ds: Dataset, **kwargs: Any) -> str | None:
 
 
 def _lock_path(key: str) -> Path:
-    folder = engine_cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{key}.lock"
+    """The key lock's file (:func:`mineral_briefs.cachefiles.exclusive_lock` creates its
+    folder, and takes no lock where it cannot)."""
+    return engine_cache_dir() / f"{key}.lock"
 
 
 def _through_cache(

@@ -365,7 +365,8 @@ def _export(executed: Any, task: RenderTask, out: RenderOutcome) -> None:
     from mineral_briefs.export import export_html
 
     out.cells_s = _cells_seconds(executed)
-    warming, _state().exporter = _state().exporter, None
+    st = _state()
+    warming, st.exporter = st.exporter, None
     if warming is not None:
         warming.join()  # the same exporter, loaded once (pool._pool_init)
     t1 = time.perf_counter()
