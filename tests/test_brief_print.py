@@ -150,7 +150,7 @@ def test_low_grade_sources_are_flagged(printed: Path, lang: str) -> None:
 
     src = load_dataset(REPO / "data").sources
     low = set(src.loc[src["confidence"] == "low_grade", "source_id"])
-    assert {"LITHIUM_2021_SEC", "COBALT_2025_SEC", "WTO_2014_SEC"} <= low
+    assert {"LITHIUM_2021_SEC", "COBALT_2025_SEC", "TE_LI_2024"} <= low
     page = _page(printed, f"{SCENARIO}-{lang}.html")
     label = {"en": "low-grade source", "de": "Quelle minderer Güte"}[lang]
     items = page.select("ol.mb-refs li")

@@ -169,7 +169,7 @@ EPILOGS: Final[dict[str, str]] = {
         ],
     ),
     "events": epilog(
-        ["mineral-briefs events set-status wto-ree-ruling-2014 happened --source WTO_2014_SEC"],
+        ["mineral-briefs events set-status wto-ree-ruling-2014 happened --source WTO_DS431_2014"],
         [("0", "done"), ("2", "bad arguments or invalid data")],
     ),
     "events set-status": epilog(
