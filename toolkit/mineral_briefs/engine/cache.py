@@ -262,19 +262,27 @@ def claimed_runs(
 def _key_of(scenario: Scenario, ds: Dataset, **kwargs: Any) -> str | None:
     """The cache key :func:`cached_run` would use for these arguments; None when it would not
     use the cache (cache off, or negative draws)."""
-    draws, seed = kwargs.get("draws"), kwargs.get("seed")
     central_only = bool(kwargs.get("central_only", False))
-    n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
+    n_draws, n_seed = _draws_seed(scenario, kwargs.get("draws"), kwargs.get("seed"), central_only)
     if n_draws < 0 or not enabled():
         return None
     return result_key(
         scenario,
         ds.checksums,
         draws=n_draws,
-        seed=int(scenario.uncertainty.seed if seed is None else seed),
+        seed=n_seed,
         central_only=central_only,
         variants=bool(kwargs.get("variants", True)),
     )
+
+
+def _draws_seed(
+    scenario: Scenario, draws: int | None, seed: int | None, central_only: bool
+) -> tuple[int, int]:
+    """The draws and seed a run uses: the scenario's own where not given, no draws when only
+    the central row is run."""
+    n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
+    return n_draws, int(scenario.uncertainty.seed if seed is None else seed)
 
 
 def _lock_path(key: str) -> Path:
@@ -301,8 +309,7 @@ def _through_cache(
     from mineral_briefs.engine.run import run
 
     ds = dataset if dataset is not None else load_dataset()
-    n_draws = 0 if central_only else int(scenario.uncertainty.draws if draws is None else draws)
-    n_seed = int(scenario.uncertainty.seed if seed is None else seed)
+    n_draws, n_seed = _draws_seed(scenario, draws, seed, central_only)
 
     def compute() -> Results:
         return run(
