@@ -4,6 +4,7 @@ first, restarts follow a recovery, surges lower the price, a floor keeps members
 from __future__ import annotations
 
 import numpy as np
+from mineral_briefs.model.clearing import clear_market, supply_multiplier
 from mineral_briefs.model.cost_curve import (
     CostCurves,
     init_curve,
@@ -133,3 +134,56 @@ def test_quartile_cost_is_capacity_weighted() -> None:
         ramp=np.zeros(2),
     )
     assert quartile_cost(cv, 1)[0] == 0.8
+
+
+def test_in_a_glut_producers_above_their_cash_cost_run_at_capacity() -> None:
+    """Below the base price a market on a curve clears on demand alone until the curve's
+    exits act (§19): ``P = (A/B)^{1/ε_d}`` with the own-supply multiplier at 1."""
+    a, b = np.array([1.2, 0.9]), np.array([1.0, 1.0])
+    ed, es, hd = np.array([-0.3, -0.3]), np.array([0.1, 0.1]), np.array([1.1, 1.1])
+    choke = np.array([50.0, 50.0])
+    iso = clear_market(a, b, ed, es, hd, choke)
+    cut = clear_market(a, b, ed, es, hd, choke, eps_s_down=np.zeros(2))
+    # glut: demand alone clears it, the supply multiplier stays 1, the price falls further
+    assert np.isclose(cut.price[0], 1.2 ** (1 / -0.3))
+    assert cut.supply_multiplier[0] == 1.0
+    assert cut.price[0] < iso.price[0] < 1.0
+    # shortage: the supply elasticity above the base price is unchanged
+    assert cut.price[1] == iso.price[1] and cut.supply_multiplier[1] == iso.supply_multiplier[1]
+    assert supply_multiplier(np.array([0.5, 2.0]), es, hd, np.zeros(2)).tolist() == [
+        1.0,
+        min(2.0**0.1, 1.1),
+    ]
+
+
+def _without_existing_groups(curves: CostCurves) -> CostCurves:
+    keep = curves.surge > 0
+    return CostCurves(
+        market=curves.market[keep],
+        zone=curves.zone[keep],
+        capacity=curves.capacity[keep],
+        cost=curves.cost[keep],
+        surge=curves.surge[keep],
+        start=curves.start[keep],
+        ramp=curves.ramp[keep],
+    )
+
+
+def test_a_glut_above_every_cash_cost_is_not_met_by_proportional_cuts() -> None:
+    """A surge that leaves the price above every group's cash cost: on a curve nobody exits
+    and nobody cuts, so the price falls further than with isoelastic supply, where every
+    producer cuts in proportion to its size (issue 12)."""
+    on_curve = _run(_curve(0.03))
+    iso = _run(_without_existing_groups(_curve(0.03)))
+    low = on_curve.totals["min_price_outside"][0, 0]
+    assert 0.9 < low < iso.totals["min_price_outside"][0, 0] < 1.0
+    assert (on_curve.totals["curve_exit_month"][0] == -1).all()
+
+
+def test_below_a_cash_cost_the_exits_do_the_cutting() -> None:
+    """A glut deep enough to reach the curve: the high-cost group exits, and the exits hold
+    the price above where demand alone would take it."""
+    res = _run(_curve(0.6))
+    assert res.totals["curve_exit_month"][0][2] >= 0
+    assert res.totals["curve_offline_peak"][0, 0] > 0.0
+    assert res.totals["min_price_outside"][0, 0] > 0.4 * 0.9  # near the cheap groups' costs

@@ -32,10 +32,16 @@ def adjust_step(s: Static, st: State, mo: Month) -> None:
     # of L months ago no longer land after the price has recovered (they made China's price
     # jump above the no-control path after a control, and the whole world's after a glut).
     alpha, d_eps_s, d_eps_d, lk_max = s.alpha, s.d_eps_s, s.d_eps_d, s.lk_max
-    lk_o = np.minimum(st.lk_o + alpha * (d_eps_s * lag_o - st.lk_o), lk_max)
-    st.lk_o = np.maximum(lk_o, d_eps_s * np.minimum(lp_o, 0.0))
-    lk_c = np.minimum(st.lk_c + alpha * (d_eps_s * lag_c - st.lk_c), lk_max)
-    st.lk_c = np.maximum(lk_c, d_eps_s * np.minimum(lp_c, 0.0))
+    # NOTE: below the base price, capacity on a cost curve is not idled by the elasticity:
+    # the curve's exits idle it, high-cost first (s.d_eps_s_down is 0 there; §19).
+    dn = s.d_eps_s_down
+    tgt_o = d_eps_s * lag_o if dn is None else np.where(lag_o < 0.0, dn, d_eps_s) * lag_o
+    tgt_c = d_eps_s * lag_c if dn is None else np.where(lag_c < 0.0, dn, d_eps_s) * lag_c
+    d_low = d_eps_s if dn is None else dn
+    lk_o = np.minimum(st.lk_o + alpha * (tgt_o - st.lk_o), lk_max)
+    st.lk_o = np.maximum(lk_o, d_low * np.minimum(lp_o, 0.0))
+    lk_c = np.minimum(st.lk_c + alpha * (tgt_c - st.lk_c), lk_max)
+    st.lk_c = np.maximum(lk_c, d_low * np.minimum(lp_c, 0.0))
     # NOTE: substitution X keeps the memory of the full price, also above the demand-
     # destruction threshold P* (methodology §4a): substitution forced by an extreme price
     # persists after it falls (thrifting is not undone). Above P* the long-run response is

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mineral_briefs.model.clearing import supply_multiplier
 from mineral_briefs.model.inputs import F, _empty
 from mineral_briefs.model.state import Month, Static
 
@@ -60,10 +61,13 @@ def init_china(cm: ChinaMarket | None, n: int, m: int, fdt: object) -> ChinaStat
     return ChinaState(managed, zeros.copy(), zeros.copy())
 
 
-def absorb_needed(a: F, b: F, p_target: F, eps_d: F, eps_s: F, head: F) -> F:
+def absorb_needed(
+    a: F, b: F, p_target: F, eps_d: F, eps_s: F, head: F, eps_s_down: F | None = None
+) -> F:
     """Volume ``x*`` to take off China's zone so it clears at ``p_target`` (≥ 0)
-    [fraction of Q0 per year]."""
-    mult = np.minimum(np.exp(eps_s * np.log(p_target)), head)
+    [fraction of Q0 per year]; ``eps_s_down`` is the supply elasticity below the base price
+    (:func:`mineral_briefs.model.clearing.supply_multiplier`)."""
+    mult = supply_multiplier(p_target, eps_s, head, eps_s_down)
     return np.maximum(a - b * np.exp(eps_d * np.log(p_target)) / mult, 0.0)
 
 
@@ -76,6 +80,7 @@ def absorb(
     base_supply_c: F,
     reference: F | float,
     elasticities: tuple[F, F, F],
+    eps_s_down: F | None = None,
 ) -> F:
     """China's zone supply after quotas and reserve buying, (N, M) [fraction of Q0 per year].
 
@@ -91,10 +96,12 @@ def absorb(
         No-control price of each row [x P0].
     elasticities : tuple of array
         ``ε_d``, ``ε_s`` and the headroom ``h`` [-].
+    eps_s_down : array, optional
+        ``ε_s`` below the base price (0 for producers on a cost curve) [-].
     """
     eps_d, eps_s, head = elasticities
     p_t = np.maximum(cm.band_low * reference, 1e-6)
-    need = absorb_needed(a_chn, b_c, p_t, eps_d, eps_s, head)
+    need = absorb_needed(a_chn, b_c, p_t, eps_d, eps_s, head, eps_s_down)
     reserve = np.minimum(need, cm.reserve_rate)
     quota = np.minimum(need - reserve, cm.quota_cut * base_supply_c)
     on = own_control & (cm.band_low > 0)
@@ -134,7 +141,8 @@ def china_market_step(
     base_c = s.s_c[sc] * mo.h_tr[:, sc] * mo.k_c[:, sc]
     el = (s.eps_d[:, sc], s.eps_s[:, sc], s.head[:, sc])
     a_chn = mo.a_chn.copy()
-    a_chn[:, sc] = absorb(sub, part, own[:, sc], a_chn[:, sc], mo.b_c[:, sc], base_c, ref, el)
+    down = None if s.eps_s_down is None else s.eps_s_down[:, sc]
+    a_chn[:, sc] = absorb(sub, part, own[:, sc], a_chn[:, sc], mo.b_c[:, sc], base_c, ref, el, down)
     mo.a_chn = a_chn
     cs.reserve[:, sc] = part.reserve
     tot["china_absorbed_t"][:, sc] += part.absorbed * s.q0[sc] / 12.0

@@ -41,6 +41,13 @@ def adjusted_elasticity(short_run: F, long_run: F, months: F, tau_months: F) -> 
     )
 
 
+def supply_multiplier(price: F, eps_s: F, head: F, eps_s_down: F | None = None) -> F:
+    """Own-supply response ``min(P^ε, h)`` at price multiple P, with ε = ``eps_s_down`` below
+    the base price where given (producers on a cost curve, §19) [-]."""
+    eps = eps_s if eps_s_down is None else np.where(price < 1.0, eps_s_down, eps_s)
+    return np.minimum(price**eps, head)
+
+
 class Cleared(NamedTuple):
     """Result of :func:`clear_market`, all arrays of the input shape."""
 
@@ -66,6 +73,7 @@ def clear_market(
     log_choke: F | None = None,
     log_kink: F | None = None,
     eps_dd: F | None = None,
+    eps_s_down: F | None = None,
 ) -> Cleared:
     """Solve ``A·min(P^{ε_s}, h) = B·P^{ε_d}`` for P in closed form, capped at the choke price.
 
@@ -92,6 +100,9 @@ def clear_market(
     log_kink, eps_dd : array, optional
         ln P* of the demand-destruction threshold and the elasticity above it [-]; default:
         no kink (constant elasticity up to the guard).
+    eps_s_down : array, optional
+        Supply elasticity below the base price (P < 1) [-]; default ``eps_s``. 0 where the
+        producers are on a cost curve: above their cash cost they run at capacity (§19).
 
     Returns
     -------
@@ -107,6 +118,10 @@ def clear_market(
     lh = np.log(headroom) if log_headroom is None else log_headroom
     lc = np.log(choke) if log_choke is None else log_choke
     x = (lb - la) / (eps_s - eps_d)
+    if eps_s_down is not None:
+        # a glut (x < 0 whatever the supply slope) clears on the supply below the base price
+        eps_s = np.where(x < 0.0, eps_s_down, eps_s)
+        x = (lb - la) / (eps_s - eps_d)
     capped = eps_s * x > lh
     x = np.where(capped, (la + lh - lb) / eps_d, x)
     if log_kink is None or eps_dd is None:

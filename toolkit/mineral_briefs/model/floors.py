@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mineral_briefs.model.clearing import clear_market
+from mineral_briefs.model.clearing import clear_market, supply_multiplier
 from mineral_briefs.model.demand_destruction import log_demand
 from mineral_briefs.model.inputs import F
 from mineral_briefs.model.policy import (
@@ -53,6 +53,7 @@ def floors_step(s: Static, mo: Month) -> None:
         "log_kink": s.log_kink[fm_idx],
         "eps_dd": s.eps_dd[:, fm_idx],
     }
+    dn_f = None if s.eps_s_down is None else s.eps_s_down[:, fm_idx]
     a_grp = (
         floors.group_supply * mo.h_tr[:, fm_idx] * (1.0 - mo.cut_o[:, fm_idx]) * mo.k_o[:, fm_idx]
     )
@@ -62,23 +63,23 @@ def floors_step(s: Static, mo: Month) -> None:
     # export a surplus, and a levy buys nothing. Members' price P_A = min(P_f, P*); it
     # binds only where that is above the outside price. No state purchases: a levy
     # has no fiscal cost (the old surplus branch booked every member tonne as one).
-    p_star = clear_market(a_grp, b_grp, ed_f, es_f, hd_f, ch_f, **logs_f).price
+    p_star = clear_market(a_grp, b_grp, ed_f, es_f, hd_f, ch_f, **logs_f, eps_s_down=dn_f).price
     p_star = np.where(b_grp > 0, p_star, 0.0)  # no members' demand: nothing to lift
     p_in = np.where(tariff, np.minimum(fmul, p_star), fmul)
     bind = active & (p_in > po_f)
     if not bind.any():
         return
-    s_grp = a_grp * np.minimum(p_in**es_f, hd_f)
+    s_grp = a_grp * supply_multiplier(p_in, es_f, hd_f, dn_f)
     dd = np.exp(
         log_demand(np.log(np.maximum(p_in, 1e-12)), ed_f, logs_f["log_kink"], logs_f["eps_dd"])
     )
     d_grp = np.where(tariff, b_grp * dd, 0.0)
     imports = np.maximum(d_grp - s_grp, 0.0)
-    m_floor = np.minimum(fmul**es_f, hd_f)
+    m_floor = supply_multiplier(fmul, es_f, hd_f, dn_f)
     delta_s = np.maximum(a_grp * floors.covered * (m_floor - mo.mult_o[:, fm_idx]), 0.0)
     a_rest = np.where(tariff, mo.a_eff[:, fm_idx] - a_grp - imports, mo.a_eff[:, fm_idx] + delta_s)
     b_rest = np.where(tariff, mo.b_eff[:, fm_idx] - b_grp, mo.b_eff[:, fm_idx])
-    cr = clear_market(a_rest, b_rest, ed_f, es_f, hd_f, ch_f, **logs_f)
+    cr = clear_market(a_rest, b_rest, ed_f, es_f, hd_f, ch_f, **logs_f, eps_s_down=dn_f)
     # NOTE: a binding floor can only lower the price left to the rest of the outside market:
     # a levy cuts the members' import demand, a CfD or offtake adds supply. A cleared rest
     # price above the pre-floor outside price is an artefact of clearing a small residual

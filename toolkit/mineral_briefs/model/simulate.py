@@ -21,6 +21,8 @@ live in :mod:`mineral_briefs.model.inputs` and are re-exported here. Equations:
 
 from __future__ import annotations
 
+import numpy as np
+
 from mineral_briefs.model.accumulate import accumulate_step, finish_totals, init_totals
 from mineral_briefs.model.adjust import adjust_step
 from mineral_briefs.model.bands import init_recorder, record_step
@@ -132,7 +134,8 @@ def simulate(
     """
     spec = kpi if kpi is not None else KpiSpec()
     static = (markets, rows, controls, floors, stockpiles, projects)
-    s = init_static(*static, spec, reference_price, n_path, band_variables)
+    on_curve = None if curves is None else np.unique(curves.market[curves.surge == 0])
+    s = init_static(*static, spec, reference_price, n_path, band_variables, on_curve)
     st = init_state(s)
     rec = init_recorder(s)
     tot = init_totals(s)

@@ -149,6 +149,11 @@ class Static:
     d_eps_d: F
     d_eps_s: F
     """(N, M) short-run elasticities and the long-run minus short-run gaps [-]."""
+    eps_s_down: F | None
+    d_eps_s_down: F | None
+    """(N, M) the same supply elasticities below the base price: 0 in a market whose
+    producers are on a cost curve (the curve's exits carry its downward response, §19); None
+    when no market has a curve (the elasticities hold both ways)."""
     alpha: F
     """(N, M) monthly adjustment rate 1 − e^{−1/τ} [-]."""
     head: F
@@ -172,8 +177,13 @@ def init_static(
     reference_price: F | None,
     n_path: int,
     band_variables: tuple[str, ...],
+    curve_markets: I | None = None,
 ) -> Static:
-    """Cast the static inputs to the rows' dtype and derive the month-invariant arrays."""
+    """Cast the static inputs to the rows' dtype and derive the month-invariant arrays.
+
+    ``curve_markets`` lists the markets whose base-year producers are on a cost curve; below
+    the base price their supply follows the curve instead of the elasticities (§19).
+    """
     n, m = rows.n, markets.size
     # NOTE: the row dtype decides the working precision (float32 halves memory traffic for
     # large Monte Carlo chunks); static inputs are cast to it so nothing promotes back.
@@ -213,7 +223,7 @@ def init_static(
         nj=projects.market.size,
         e_proj=[_onehot(projects.market[projects.zone == z], m, fdt) for z in range(3)],
         zone_sel=[projects.zone == z for z in range(3)],
-        **_adjustment_static(markets, rows),
+        **_adjustment_static(markets, rows, curve_markets),
     )
 
 
@@ -312,15 +322,32 @@ def _stockpile_static(stockpiles: Stockpiles, q0: F, m: int, fdt: Any) -> dict[s
     }
 
 
-def _adjustment_static(markets: Markets, rows: Rows) -> dict[str, Any]:
+def _adjustment_static(
+    markets: Markets, rows: Rows, curve_markets: I | None = None
+) -> dict[str, Any]:
     """Per-row elasticities and the partial-adjustment rate (methodology §3).
 
     Partial adjustment (Nerlove): log capacity / demand states move toward their long-run
     targets Δε·ln P with time constant τ; for a price step this is exactly
     ε(t) = ε_SR + (ε_LR − ε_SR)(1 − e^{−t/τ}).
+
+    NOTE: in a market with a cost curve, supply below the base price follows the curve
+    (§19): a producer whose cash cost the price still covers runs at capacity, and the
+    curve's exits (high-cost first) are the only downward response. The isoelastic supply
+    made every producer cut in proportion to its size at any price below the base, so a
+    glut barely moved the price (issue 12). Elsewhere the elasticities hold both ways.
     """
     m = markets.size
+    down: dict[str, Any] = {"eps_s_down": None, "d_eps_s_down": None}
+    if curve_markets is not None and curve_markets.size:
+        keep = np.ones(m, dtype=rows.eps_s_sr.dtype)
+        keep[curve_markets] = 0.0
+        down = {
+            "eps_s_down": rows.eps_s_sr * keep,
+            "d_eps_s_down": (rows.eps_s_lr - rows.eps_s_sr) * keep,
+        }
     return {
+        **down,
         "eps_d": rows.eps_d_sr,
         "eps_s": rows.eps_s_sr,
         "d_eps_d": rows.eps_d_lr - rows.eps_d_sr,

@@ -30,6 +30,7 @@ def clearing_step(s: Static, st: State, mo: Month) -> None:
         log_choke=s.log_choke,
         log_kink=s.log_kink,
         eps_dd=s.eps_dd,
+        eps_s_down=s.eps_s_down,
     )
     mo.p_o, mo.mult_o, mo.ration_o = cu.price, cu.supply_multiplier, cu.ration
     mo.p_c, mo.mult_c, mo.ration_c = mo.p_o, mo.mult_o, mo.ration_o
@@ -53,6 +54,7 @@ def _segmented(s: Static, st: State, mo: Month, a_u: np.ndarray, b_u: np.ndarray
         "log_choke": s.log_choke[sc],
         "log_kink": s.log_kink[sc],
         "eps_dd": s.eps_dd[:, sc],
+        "eps_s_down": None if s.eps_s_down is None else s.eps_s_down[:, sc],
     }
     co = clear_market(a_so, b_so, ed_, es_, hd_, ch_, **logs)
     ic = st.inv_c[:, sc]
