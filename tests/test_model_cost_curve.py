@@ -187,3 +187,23 @@ def test_below_a_cash_cost_the_exits_do_the_cutting() -> None:
     assert res.totals["curve_exit_month"][0][2] >= 0
     assert res.totals["curve_offline_peak"][0, 0] > 0.0
     assert res.totals["min_price_outside"][0, 0] > 0.4 * 0.9  # near the cheap groups' costs
+
+
+def test_a_one_month_dip_closes_less_than_a_lasting_low_price() -> None:
+    """Exits judge the price smoothed over ``exit_months``: a one-month dip to 0.8 x P0 leaves
+    the 0.9-cost group running (smoothed price 0.93), the same price held for six months idles
+    most of it, and today's price covering the cost again restarts it at once (§19)."""
+    dip = init_curve(_curve(0.0), _market().supply_share, 1, 1, np.float64)
+    held = init_curve(_curve(0.0), _market().supply_share, 1, 1, np.float64)
+    calm, low = [np.full((1, 1), 1.0)] * 3, [np.full((1, 1), 0.8)] * 3
+    for _ in range(6):
+        update_operating(dip, calm)
+        update_operating(held, calm)
+    update_operating(dip, low)
+    for _ in range(6):
+        update_operating(held, low)
+    assert dip.on[0, 2] == 1.0
+    assert held.on[0, 2] < 0.5
+    on_before = held.on[0, 2]
+    update_operating(held, calm)
+    assert held.on[0, 2] > on_before  # restarting the month the price covers the cost again

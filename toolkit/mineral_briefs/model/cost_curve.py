@@ -81,6 +81,8 @@ class CurveState:
     """Per zone: (its groups, their markets), to gather the prices they receive."""
     all_on: bool = True
     """Every group of every row operates fully (the month steps then skip their work)."""
+    p_avg: F | None = None
+    """(N, G) the price each group received, smoothed over ``exit_months`` [x P0]."""
 
 
 def init_curve(curves: CostCurves | None, shares: F, n: int, m: int, fdt: object) -> CurveState:
@@ -161,8 +163,14 @@ def update_operating(cs: CurveState, zone_price: list[F]) -> None:
     for z, (grp, mk) in enumerate(cs.zone_cols):
         if grp.size:
             price[:, grp] = zone_price[z][:, mk]
-    if cs.all_on and bool((price >= cs.hi).all()):
+    # NOTE: a producer closes when the price has stayed below its cash cost (the price
+    # smoothed over exit_months), not on a one-month dip, and restarts as soon as today's
+    # price covers it: the group judges max(smoothed, today's) price.
+    lam = max(cv.exit_months, 1.0)
+    cs.p_avg = price.copy() if cs.p_avg is None else cs.p_avg + (price - cs.p_avg) / lam
+    if cs.all_on and bool((cs.p_avg >= cs.hi).all()):
         return  # everything runs and every price covers its group's whole range
+    price = np.maximum(price, cs.p_avg)
     width = cs.hi - cs.lo
     step = (price >= cs.hi).astype(cs.on.dtype)
     spread = np.clip((price - cs.lo) / np.where(width > 0, width, 1.0), 0.0, 1.0)
