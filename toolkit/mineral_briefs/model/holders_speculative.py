@@ -19,7 +19,7 @@ def price_trend(trend: F, change: F, months: F) -> F:
 
     NOTE: speculators follow the smoothed trend, not last month's move: reacting to a single
     month made them buy and dump in alternate months (a cobweb) in markets whose short-run
-    elasticities sum to about 0.1 (branch stocks-holders-wip).
+    elasticities sum to about 0.1 (found while the holders were built, methodology §6a).
 
     Parameters
     ----------
