@@ -200,6 +200,7 @@ def _allowed_values(focal: dict[str, dict[str, str]]) -> list[tuple[str, float]]
         "_usd": "usd",
         "base_price_usd_per_kg": "usd_per_kg",
         "months_to_recovery": "months",
+        "months_at_twice_base_outside": "months",
         "stockpile_days": "days",
     }
     out = []

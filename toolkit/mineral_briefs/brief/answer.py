@@ -205,6 +205,16 @@ class AnswerSection(BriefBase):
         hit = d[(d["mineral"] == self.mineral) & (d["stage"] == self.stage)]
         return str(hit["source_id"].iloc[0]) if len(hit) else ""
 
+    def _how_long_high(self, peak: float) -> list[str]:
+        """How many months the outside price is at twice its base or more, beside a peak of
+        at least that: a one-month spike and a year at the same peak read alike otherwise."""
+        high = self.kpis.get("months_at_twice_base_outside")
+        if peak < 2.0 or high is None or not high.available or high.value < 1:
+            return []
+        if high.value < 2:
+            return [self.t("answer.twice_base_one")]
+        return [self.t("answer.twice_base", months=high.text)]
+
     def _what(self) -> str:
         name = self.t(f"mineral_lower.{self.mineral}")
         out_p = self.kpis.get("peak_price_multiple_outside")
@@ -234,6 +244,7 @@ class AnswerSection(BriefBase):
                     when=escape(when),
                 )
             )
+            parts.extend(self._how_long_high(out_p.value))
             ally = self.kpis.get("peak_price_multiple_alliance")
             if ally is not None and ally.available and ally.value > out_p.value * 1.01:
                 # NOTE: under a floor the alliance pays more than the rest of the world.

@@ -39,6 +39,7 @@ KPI_UNITS: dict[str, str] = {
     "min_price_multiple_inside": "x base price",
     "base_price_usd_per_kg": "USD/kg",
     "peak_month_outside": "months after start",
+    "months_at_twice_base_outside": "months",
     "months_to_recovery": "months",
     "cumulative_shortfall_t": "t",
     "cumulative_shortfall_pct": "%",
@@ -212,6 +213,7 @@ def _kpi_rows(b: _Built, tot: dict[str, np.ndarray], r: int) -> dict[str, np.nda
         ),
         # NOTE: a flat path has no peak month (any month would do): NaN with a note
         "peak_month_outside": np.where(flat, np.nan, tot["peak_month_outside"][sl]),
+        "months_at_twice_base_outside": tot["months_at_twice_base_outside"][sl],
         "months_to_recovery": metrics.months_to_recovery(
             tot["first_disrupted"][sl], tot["last_disrupted"][sl], t_n
         ),

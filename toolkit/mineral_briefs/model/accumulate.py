@@ -8,6 +8,9 @@ import numpy as np
 from mineral_briefs.model.inputs import F
 from mineral_briefs.model.state import Month, State, Static
 
+TWICE_BASE: float = 2.0
+"""Price multiple counted by ``months_at_twice_base_outside`` [x P0]."""
+
 
 def init_totals(s: Static) -> dict[str, F]:
     """The accumulators at the horizon start, (N, M) unless named ``*_by_year``."""
@@ -28,6 +31,7 @@ def init_totals(s: Static) -> dict[str, F]:
         "pre_end_price_inside": np.zeros((n, m)),
         "pre_end_shortfall_t_per_year": np.zeros((n, m)),
         "peak_month_outside": np.zeros((n, m)),
+        "months_at_twice_base_outside": np.zeros((n, m)),
         "first_disrupted": np.full((n, m), -1.0),
         "last_disrupted": np.full((n, m), -1.0),
         "cum_shortfall_t": np.zeros((n, m)),
@@ -76,6 +80,9 @@ def accumulate_step(s: Static, mo: Month, tot: dict[str, F]) -> None:
     # month.
     np.putmask(tot["peak_month_outside"], p_o > tot["peak_price_outside"] * (1.0 + 1e-6), i)
     np.maximum(tot["peak_price_outside"], p_o, out=tot["peak_price_outside"])
+    # NOTE: how long the price stays high, beside how high it peaks: a one-month spike and a
+    # year at the same peak read alike from the peak alone (the answer box quotes both)
+    tot["months_at_twice_base_outside"] += p_o >= TWICE_BASE
     np.maximum(tot["peak_price_alliance"], p_a, out=tot["peak_price_alliance"])
     np.maximum(tot["peak_price_inside"], p_c, out=tot["peak_price_inside"])
     np.minimum(tot["min_price_outside"], p_o, out=tot["min_price_outside"])

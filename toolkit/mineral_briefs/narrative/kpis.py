@@ -151,7 +151,7 @@ def format_kpi(kpi: str, value: float | None, unit: str | None, language: str) -
     if kpi == "hhi":
         hhi = value * 10_000 if value <= 1.0 else value
         return i18n.fmt_number(hhi, language, 0)
-    if kpi in ("months_to_recovery", "stockpile_days_used"):
+    if kpi in ("months_to_recovery", "stockpile_days_used", "months_at_twice_base_outside"):
         return i18n.fmt_number(value, language, 0)
     if kpi == "projects_needed":
         return i18n.fmt_number(value, language, 0)
