@@ -168,9 +168,9 @@ def update_operating(cs: CurveState, zone_price: list[F]) -> None:
     # price covers it: the group judges max(smoothed, today's) price.
     lam = max(cv.exit_months, 1.0)
     cs.p_avg = price.copy() if cs.p_avg is None else cs.p_avg + (price - cs.p_avg) / lam
-    if cs.all_on and bool((cs.p_avg >= cs.hi).all()):
-        return  # everything runs and every price covers its group's whole range
     price = np.maximum(price, cs.p_avg)
+    if cs.all_on and bool((price >= cs.hi).all()):
+        return  # everything runs and every price covers its group's whole range
     width = cs.hi - cs.lo
     step = (price >= cs.hi).astype(cs.on.dtype)
     spread = np.clip((price - cs.lo) / np.where(width > 0, width, 1.0), 0.0, 1.0)
