@@ -12,6 +12,9 @@ import hashlib
 SET_HASH_CHARS = 8
 """Hex characters of the overrides' SHA-256 in the file stem."""
 
+METHODOLOGY_PAGE = "methodology.html"
+"""The methodology page written beside the briefs (the briefs link to it)."""
+
 
 def overrides_tag(described: str) -> str:
     """Short hash of the overrides as the brief describes them (``path = value; …``,

@@ -198,10 +198,19 @@ class MethodsSection(BriefBase):
         )
         return HTML(
             _h2("section.methods", self.language)
-            + _p(escape(self.t("methods.intro")))
+            + _p(escape(self.t("methods.intro")) + " " + self._equations_link())
             + table
             + narrative.flags_html(self.flag_rows(), self.language)
         )
+
+    def _equations_link(self) -> str:
+        """Where the equations are: the methodology page written beside the briefs (the same
+        target as the header's link), not a path in the repository."""
+        from mineral_briefs.naming import METHODOLOGY_PAGE
+
+        label = escape(self.t("methods.equations_link"))
+        link = f'<a href="{escape(METHODOLOGY_PAGE)}">{label}</a>'
+        return self.t("methods.equations", link=link)
 
     def backtest(self) -> HTML:
         """The backtest record (``mineral_briefs.backtest``), or a note that it is not available.

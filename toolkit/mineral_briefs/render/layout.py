@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # NOTE: the package folder is defined once, in fingerprint (it hashes the toolkit source).
 from mineral_briefs.fingerprint import TOOLKIT_DIR as TOOLKIT_DIR
+from mineral_briefs.naming import METHODOLOGY_PAGE
 
 BRIEF_NOTEBOOK = "brief.ipynb"
 COMPARE_NOTEBOOK = "compare.ipynb"
@@ -12,7 +13,7 @@ built-in)."""
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
-METHODOLOGY = "methodology.html"
+METHODOLOGY = METHODOLOGY_PAGE
 LOG_FILE = "render.log"
 LOG_MAX_BYTES = 1_000_000
 """``render.log`` is rotated when a line would take it past this size [bytes]."""
