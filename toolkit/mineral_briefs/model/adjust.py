@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mineral_briefs.model.clearing import side_elasticity
 from mineral_briefs.model.state import Month, State, Static
 
 
@@ -35,8 +36,8 @@ def adjust_step(s: Static, st: State, mo: Month) -> None:
     # NOTE: below the base price, capacity on a cost curve is not idled by the elasticity:
     # the curve's exits idle it, high-cost first (s.d_eps_s_down is 0 there; §19).
     dn = s.d_eps_s_down
-    tgt_o = d_eps_s * lag_o if dn is None else np.where(lag_o < 0.0, dn, d_eps_s) * lag_o
-    tgt_c = d_eps_s * lag_c if dn is None else np.where(lag_c < 0.0, dn, d_eps_s) * lag_c
+    tgt_o = side_elasticity(lag_o, d_eps_s, dn) * lag_o
+    tgt_c = side_elasticity(lag_c, d_eps_s, dn) * lag_c
     d_low = d_eps_s if dn is None else dn
     lk_o = np.minimum(st.lk_o + alpha * (tgt_o - st.lk_o), lk_max)
     st.lk_o = np.maximum(lk_o, d_low * np.minimum(lp_o, 0.0))

@@ -41,11 +41,17 @@ def adjusted_elasticity(short_run: F, long_run: F, months: F, tau_months: F) -> 
     )
 
 
+def side_elasticity(x: F, eps_s: F, eps_s_down: F | None) -> F:
+    """The supply elasticity on the side of the base price that log price ``x`` lies:
+    ``eps_s_down`` below it (``x < 0``) where given (producers on a cost curve, §19),
+    ``eps_s`` otherwise [-]."""
+    return eps_s if eps_s_down is None else np.where(x < 0.0, eps_s_down, eps_s)
+
+
 def supply_multiplier(price: F, eps_s: F, head: F, eps_s_down: F | None = None) -> F:
-    """Own-supply response ``min(P^ε, h)`` at price multiple P, with ε = ``eps_s_down`` below
-    the base price where given (producers on a cost curve, §19) [-]."""
-    eps = eps_s if eps_s_down is None else np.where(price < 1.0, eps_s_down, eps_s)
-    return np.minimum(price**eps, head)
+    """Own-supply response ``min(P^ε, h)`` at price multiple P, with ε from
+    :func:`side_elasticity` [-]."""
+    return np.minimum(price ** side_elasticity(price - 1.0, eps_s, eps_s_down), head)
 
 
 class Cleared(NamedTuple):
@@ -117,11 +123,10 @@ def clear_market(
     la, lb = np.log(a), np.log(b)
     lh = np.log(headroom) if log_headroom is None else log_headroom
     lc = np.log(choke) if log_choke is None else log_choke
+    # NOTE: a glut (B < A) clears below the base price whatever the supply slope, so the
+    # side is known before the solve and the price is computed once
+    eps_s = side_elasticity(lb - la, eps_s, eps_s_down)
     x = (lb - la) / (eps_s - eps_d)
-    if eps_s_down is not None:
-        # a glut (x < 0 whatever the supply slope) clears on the supply below the base price
-        eps_s = np.where(x < 0.0, eps_s_down, eps_s)
-        x = (lb - la) / (eps_s - eps_d)
     capped = eps_s * x > lh
     x = np.where(capped, (la + lh - lb) / eps_d, x)
     if log_kink is None or eps_dd is None:
