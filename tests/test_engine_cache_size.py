@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from mineral_briefs.data import Dataset, load_dataset
-from mineral_briefs.engine import cache, cache_size
+from mineral_briefs.engine import cache, cache_misses, cache_size
 from mineral_briefs.scenarios import Scenario, load_scenario
 
 
@@ -150,9 +150,9 @@ def test_a_small_cap_is_measured_after_every_write(tmp_path: Path) -> None:
 def test_the_misses_log_is_rotated_past_its_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "MISSES_MAX_BYTES", 1000)
+    monkeypatch.setattr(cache_misses, "MISSES_MAX_BYTES", 1000)
     for i in range(12):
-        cache._record_miss(tmp_path, f"{i:064x}", "baseline", 0, 1, True, 0.1)
+        cache_misses.record_miss(tmp_path, f"{i:064x}", "baseline", 0, 1, True, 0.1)
     current = cache.count_misses(tmp_path)
     older = (tmp_path / "misses.jsonl.1").read_text(encoding="utf-8").splitlines()
     assert (tmp_path / "misses.jsonl").stat().st_size <= 1000 + 200  # one line past it at most

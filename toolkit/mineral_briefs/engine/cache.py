@@ -49,6 +49,9 @@ import pandas as pd
 
 from mineral_briefs import __version__
 from mineral_briefs.cachefiles import exclusive_lock
+from mineral_briefs.engine.cache_misses import MISSES_FILE as MISSES_FILE
+from mineral_briefs.engine.cache_misses import count_misses as count_misses
+from mineral_briefs.engine.cache_misses import record_miss
 from mineral_briefs.engine.cache_size import max_bytes, prune_after_write, touch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,13 +77,6 @@ TABLES: tuple[str, ...] = (
 
 FORMAT = 1
 """Layout version of an entry (part of the key: a new layout never reads an old entry)."""
-
-MISSES_FILE = "misses.jsonl"
-"""One line per engine run computed (key, scenario, draws, seed, seconds): what the benchmarks
-and tests count; diagnostic only."""
-
-MISSES_MAX_BYTES = 2_000_000
-"""Size [bytes] past which ``misses.jsonl`` is moved to ``misses.jsonl.1`` (about 13,000 runs)."""
 
 
 def enabled() -> bool:
@@ -352,7 +348,7 @@ def _through_cache(
         t0 = time.perf_counter()
         results = compute()
         seconds = time.perf_counter() - t0
-        _record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
+        record_miss(folder, key, scenario.id, n_draws, n_seed, central_only, seconds)
         _memo_put(where, results)
         written = 0
         try:
@@ -366,49 +362,6 @@ def _through_cache(
             "engine cache over %.0f MB: removed %d least recently used", cap / 1e6, len(removed)
         )
     return results
-
-
-def count_misses(folder: Path | None = None) -> list[dict[str, Any]]:
-    """The recorded engine computations (one dict per line of ``misses.jsonl``)."""
-    path = (folder or engine_cache_dir()) / MISSES_FILE
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-def _record_miss(
-    folder: Path,
-    key: str,
-    scenario_id: str,
-    draws: int,
-    seed: int,
-    central_only: bool,
-    seconds: float,
-) -> None:
-    """Append one line (a single ``write`` on an ``O_APPEND`` file: whole lines, any writers)."""
-    line = json.dumps(
-        {
-            "key": key,
-            "scenario": scenario_id,
-            "draws": draws,
-            "seed": seed,
-            "central_only": central_only,
-            "seconds": round(seconds, 3),
-            "pid": os.getpid(),
-        }
-    )
-    path = folder / MISSES_FILE
-    with contextlib.suppress(OSError):
-        if path.stat().st_size > MISSES_MAX_BYTES:
-            # NOTE: the log is diagnostic: the older half goes aside (one file kept), so a
-            # cache used for years of weekly runs and sweeps does not grow it without bound.
-            # Two processes rotating at once lose a few lines at most.
-            os.replace(path, path.with_name(MISSES_FILE + ".1"))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.write(fd, (line + "\n").encode("utf-8"))
-    finally:
-        os.close(fd)
 
 
 def _sha256(data: bytes) -> str:
