@@ -251,3 +251,21 @@ def test_wider_alliance_is_measured_like_for_like(controls, rows, ds) -> None:  
     )
     # more members sharing supply must not add to the shortfall, like for like
     assert by["alliance"].avoided_t > 0
+
+
+def test_a_floor_lever_beside_the_scenarios_own_floor_says_which_reason() -> None:
+    """combined_stress holds magnet rare earths with a variable levy: the levy lever is that
+    floor; the offtake lever is not in the scenario, it is skipped because it would overlap."""
+    import datetime as dt
+
+    sc = load_scenario("combined_stress")
+    assert [f.instrument for f in sc.price_floors if f.mineral == MI] == ["variable_tariff"]
+    args = (MI, "refining", 69.0, 620.0, dt.date(2026, 1, 1))
+    levy = variants._floor_variant(sc, "floor", "variable_tariff", *args)
+    offtake = variants._floor_variant(sc, "offtake", "offtake", *args)
+    assert levy == (None, "", "compared.skip.in_scenario")
+    assert offtake == (None, "", "compared.skip.floor_in_scenario")
+    free = variants._floor_variant(
+        sc, "offtake", "offtake", "lithium", "refining", 9.0, 620.0, dt.date(2026, 1, 1)
+    )
+    assert free[0] is not None and free[2] == ""

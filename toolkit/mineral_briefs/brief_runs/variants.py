@@ -134,8 +134,11 @@ def _floor_variant(
     """
     from mineral_briefs.scenarios.floors import PriceFloor
 
-    if any(f.mineral == mineral for f in scenario.price_floors):
+    own = [f.instrument for f in scenario.price_floors if f.mineral == mineral]
+    if instrument in own:
         return (None, "", "compared.skip.in_scenario")
+    if own:  # NOTE: a second floor on the same mineral would overlap the scenario's own
+        return (None, "", "compared.skip.floor_in_scenario")
     if not math.isfinite(base):
         return (None, "", "compared.skip.no_price")
     if instrument == "offtake" and not math.isfinite(size):
