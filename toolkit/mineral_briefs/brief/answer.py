@@ -354,11 +354,12 @@ class AnswerSection(BriefBase):
         return base.value if base is not None and base.available else float("nan")
 
     def _times_price(self, r: compared.LeverResult) -> str:
-        """ "×N" of the market price per tonne (the CSV's ``lever_cost_price_multiple``)."""
+        """ "N×" the market price per tonne (the CSV's ``lever_cost_price_multiple``), read
+        "N times" as every other multiple of the brief."""
         n = r.cost_price_multiple
         if not math.isfinite(n):
             return "–"
-        return "×" + i18n.fmt_number(n, self.language, 1 if n < 10 else 0)
+        return i18n.fmt_multiple(n, self.language, 1 if n < 10 else 0)
 
     # ----------------------------------------------------------------------- the section
 
