@@ -253,3 +253,36 @@ def test_the_spare_core_is_judged_on_other_processes_since_the_mark(
     called: list[int] = []
     monkeypatch.setattr(pool, "spare_cores", lambda briefs: called.append(briefs) or False)
     assert sampler.spare(1) is False and called == [1]
+
+
+def test_a_warm_prefetch_after_an_edit_plans_from_the_last_run(cache: Path, tmp_path: Path) -> None:
+    """The preview's prefetch, asked again after a save, plans the levers compared from the
+    last full run of the same scenario id: no deterministic planning run, the same lever runs
+    as a plan from the edited scenario's own run."""
+    from mineral_briefs.brief_runs import prefetch as pf
+    from mineral_briefs.brief_runs.plan import focal, resolve_run
+    from mineral_briefs.brief_runs.variants import planned_runs
+    from mineral_briefs.engine.cache import cached_run
+
+    pf._LAST_RUN.clear()
+    text = (REPO / "scenarios" / f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "edited.yaml"
+    params = {"scenario": str(path), "draws": 20, "as_of": AS_OF}
+
+    def planning_runs(misses: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [m for m in misses if m["scenario"] == SCENARIO and m["central_only"]]
+
+    path.write_text(text, encoding="utf-8")
+    pf.prefetch(params)
+    first = count_misses()
+    assert len(planning_runs(first)) == 1  # nothing to plan from yet
+    assert SCENARIO in pf._LAST_RUN
+
+    path.write_text(text.replace("share_withheld: 0.6\n", "share_withheld: 0.65\n", 1), "utf-8")
+    pf.prefetch(params)
+    second = count_misses()[len(first) :]
+    assert planning_runs(second) == []
+    sc, draws, seed = resolve_run(str(path), 20)
+    own = cached_run(sc, load_dataset(), draws=draws, seed=seed)
+    wanted = {v.id for v in planned_runs(sc, own, *focal(sc, own))}
+    assert wanted and wanted <= {str(m["scenario"]) for m in second}
