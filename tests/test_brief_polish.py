@@ -374,6 +374,19 @@ def test_answer_box_leaves_out_a_zero_budget_cost_without_fiscal_levers(language
     assert head not in text_of(str(b.answer()))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_says_what_is_left_of_an_open_disruption(language: str) -> None:
+    # stockpile_response ends with its shortfall all in demand moved to substitutes: "not over"
+    # alone read as a market still rationed; the findings said it, the first screen did not
+    b = prepared("stockpile_response", language)
+    short, subst = b.kpis["shortfall_end_pct"], b.kpis["substituted_end_pct"]
+    assert b.kpis["months_to_recovery"].flagged("open_at_horizon") and subst.value >= 0.5
+    how_long = text_of(str(b.answer())).split(i18n.t("answer.how_long", language))[1]
+    how_long = how_long.split(i18n.t("answer.who_pays", language))[0]
+    assert text_of(short.text) in how_long and text_of(subst.text) in how_long
+    assert i18n.t("answer.open_substituted", language).split("(")[0].strip() in how_long
+
+
 # ----------------------------------------------------------------------------- 8. wording
 
 

@@ -30,6 +30,7 @@ from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, html_table
 from mineral_briefs.narrative.kpis import month_text
 from mineral_briefs.narrative.markup import Safe
+from mineral_briefs.narrative.summary import substituted_at_end
 
 ANCHOR = "levers-compared"
 """Id of the levers-compared heading (the answer box links to it)."""
@@ -280,6 +281,15 @@ class AnswerSection(BriefBase):
         if not disrupted:
             return self.t("answer.no_disruption")
         if rec is not None and not rec.available and rec.flagged("open_at_horizon"):
+            left = substituted_at_end(self.kpis)
+            if left is not None:
+                short, subst = left
+                return self.t(
+                    "answer.open_substituted",
+                    date=self._end_text,
+                    short=short.text,
+                    subst=subst.text,
+                )
             return self.t("answer.open", date=self._end_text)
         if rec is not None and rec.available:
             return self.t(

@@ -254,6 +254,20 @@ def _shortfall_finding(kpis: Mapping[str, KPI], language: str) -> Finding | None
     return Finding("shortfall", text, values)
 
 
+def substituted_at_end(kpis: Mapping[str, KPI]) -> tuple[KPI, KPI] | None:
+    """The last month's shortfall and the share of demand moved to substitutes [% of demand],
+    when at least 1 % is short and 0.5 % has switched; else None.
+
+    # NOTE: what is left at the end of an open disruption: the part that moved to substitutes
+    # (methodology §4a) comes back only gradually; a market still short only because buyers
+    # switched must not read as one still rationed (the findings and the answer box say so).
+    """
+    short, subst = kpis.get("shortfall_end_pct"), kpis.get("substituted_end_pct")
+    if short is None or subst is None or not (_ok(short) and _ok(subst)):
+        return None
+    return (short, subst) if short.value >= 1.0 and subst.value >= 0.5 else None
+
+
 def _recovery_finding(kpis: Mapping[str, KPI], language: str, end_text: str) -> Finding | None:
     """How long a disruption lasts, or that it is not over by the end of the horizon."""
     rec = kpis.get("months_to_recovery")
@@ -262,18 +276,9 @@ def _recovery_finding(kpis: Mapping[str, KPI], language: str, end_text: str) -> 
     if rec.flagged("open_at_horizon") or not _ok(rec):
         text = i18n.t("finding.open_at_horizon", language, date=end_text)
         values: dict[str, str] = {}
-        short, subst = kpis.get("shortfall_end_pct"), kpis.get("substituted_end_pct")
-        # NOTE: what is left at the end: the last month's shortfall and the part of it that
-        # moved to substitutes (methodology §4a), which comes back only gradually; a market
-        # still short only because buyers switched must not read as one still rationed.
-        if (
-            short is not None
-            and subst is not None
-            and _ok(short)
-            and _ok(subst)
-            and short.value >= 1.0
-            and subst.value >= 0.5
-        ):
+        left = substituted_at_end(kpis)
+        if left is not None:
+            short, subst = left
             values = {"shortfall_end_pct": short.text, "substituted_end_pct": subst.text}
             text += " " + i18n.t(
                 "finding.open_substituted",
