@@ -351,6 +351,18 @@ def test_answer_box_shows_the_levy_revenue_of_a_levy_floor(language: str) -> Non
     assert text_of(i18n.fmt_money(rev.value, language)) in box
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_says_where_producers_lose_under_a_levy(language: str) -> None:
+    # alliance_floor: a floor beside "producers outside China: USD -384 m" read as an error;
+    # the levy holds the alliance's price up while the price outside the alliance falls
+    b = prepared("alliance_floor", language)
+    total = b.who_pays["producers"][0]
+    assert total < 0 and b.who_pays["revenue"][0] > 0
+    said = i18n.t("answer.pays.producers_levy", language).strip()
+    assert said in text_of(str(b.answer()))
+    assert said not in text_of(str(prepared("controls_oct2025", language).answer()))
+
+
 def test_answer_box_has_no_levy_line_without_a_levy() -> None:
     b = prepared("controls_oct2025", "en")
     head = i18n.t("answer.pays.revenue", "en").split("{")[0].strip()

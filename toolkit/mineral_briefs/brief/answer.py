@@ -320,6 +320,13 @@ class AnswerSection(BriefBase):
                     date=self._end_text,
                 )
             )
+            if who == "producers" and total < -0.5 and pay.get("revenue", (0.0,))[0] > 0.5:
+                # NOTE: a levy never puts the alliance's price below the rest of the world's,
+                # so producers can only lose where the price outside the alliance fell below
+                # its base (alliance_floor's lithium: USD -384 m, the levy cutting the
+                # alliance's purchases). A floor beside poorer producers reads as an error
+                # unless the brief says where the loss is.
+                lines[-1] += self.t("answer.pays.producers_levy")
         return "<br>".join(lines) if lines else self.t("answer.pays.none")
 
     @property
