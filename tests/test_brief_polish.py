@@ -363,6 +363,32 @@ def test_answer_box_says_where_producers_lose_under_a_levy(language: str) -> Non
     assert said not in text_of(str(prepared("controls_oct2025", language).answer()))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_box_calls_a_single_costed_lever_the_only_one(language: str) -> None:
+    # suspension_snapback: "cheapest per tonne avoided" of one candidate (the levy, at about 45x
+    # the market price) read as a recommendation
+    from mineral_briefs.brief import compared
+
+    b = prepared("suspension_snapback", language)
+    assert len(compared.material_costed(b.compared_levers)) == 1
+    box = text_of(str(b.answer()))
+    assert i18n.t("answer.helps.only_costed", language).split("{")[0].strip() in box
+    assert i18n.t("answer.helps.cheapest", language).split(":")[0] not in box
+
+
+def test_answer_box_gives_the_cost_of_the_top_lever_without_naming_it_twice() -> None:
+    # demand_400_600: the levy avoids most and is the only costed lever; "Price floor (levy)
+    # avoids 31 kt ... Cheapest per tonne avoided: Price floor (levy), ..." named it twice
+    from mineral_briefs.brief import compared
+
+    b = prepared("demand_400_600", "en")
+    top, cheap = compared.best(b.compared_levers), compared.cheapest(b.compared_levers)
+    assert top is not None and cheap is not None and top.lever == cheap.lever
+    helps = text_of(str(b.answer())).split(i18n.t("answer.helps", "en"))[1]
+    assert helps.count(i18n.t(f"compared.lever.{top.lever}", "en")) == 1
+    assert i18n.t("answer.helps.best_cost", "en").split("{")[0] in helps
+
+
 def test_answer_box_has_no_levy_line_without_a_levy() -> None:
     b = prepared("controls_oct2025", "en")
     head = i18n.t("answer.pays.revenue", "en").split("{")[0].strip()

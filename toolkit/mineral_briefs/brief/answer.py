@@ -350,12 +350,22 @@ class AnswerSection(BriefBase):
         )
         cheap = compared.cheapest(rows)
         if cheap is not None:
+            # NOTE: "cheapest" of a single candidate read as a recommendation (suspension_
+            # snapback: the levy at 45x the market price per tonne was the only costed lever
+            # that avoided 5 % or more); one candidate is called the only one.
+            alone = len(compared.material_costed(rows)) == 1
+            key = "answer.helps.cheapest"
+            if cheap.lever == top.lever:  # the lever just named: its cost, not its name again
+                key = "answer.helps.best_cost"
+            elif alone:
+                key = "answer.helps.only_costed"
             text += " " + self.t(
-                "answer.helps.cheapest",
+                key,
                 lever=escape(self.t(f"compared.lever.{cheap.lever}")),
                 usd=i18n.fmt_money(cheap.cost_usd_per_t, self.language),
                 times=self._times_price(cheap),
                 date=self._end_text,
+                pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
             )
         elif any(r.costed for r in rows):
             # NOTE: a cost per tonne over a sliver avoided reads as a bargain; say instead

@@ -207,10 +207,16 @@ def material(r: LeverResult) -> bool:
     return not r.skipped and r.avoided_t >= 1.0 and r.avoided_pct >= MATERIAL_SHARE_PCT
 
 
+def material_costed(rows: Sequence[LeverResult]) -> list[LeverResult]:
+    """The costed levers (a cost per tonne avoided) that avoid a material share of the
+    shortfall."""
+    return [r for r in rows if math.isfinite(r.cost_usd_per_t) and material(r)]
+
+
 def cheapest(rows: Sequence[LeverResult]) -> LeverResult | None:
     """The costed lever with the lowest cost per tonne avoided among those that avoid a
     material share of the shortfall, else None."""
-    costed = [r for r in rows if math.isfinite(r.cost_usd_per_t) and material(r)]
+    costed = material_costed(rows)
     return min(costed, key=lambda r: r.cost_usd_per_t) if costed else None
 
 
