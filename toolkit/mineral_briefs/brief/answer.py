@@ -320,7 +320,7 @@ class AnswerSection(BriefBase):
                     date=self._end_text,
                 )
             )
-            if who == "producers" and total < -0.5 and pay.get("revenue", (0.0,))[0] > 0.5:
+            if who == "producers" and total < -0.5 and "revenue" in pay:  # a levy collected
                 # NOTE: a levy never puts the alliance's price below the rest of the world's,
                 # so producers can only lose where the price outside the alliance fell below
                 # its base (alliance_floor's lithium: USD -384 m, the levy cutting the
