@@ -534,7 +534,7 @@ def test_comparison_marks_a_peak_still_rising_at_the_horizon_end(language: str) 
     table = str(comp.kpi_table())
     peak = comp.briefs[0].kpis["peak_price_multiple_outside"].text
     assert f"{i18n.escape(peak)}<sup>†</sup>" in table and table.count("<sup>†</sup>") == 1
-    end = comp.briefs[0]._end_text
+    end = comp.briefs[0].end_text
     assert f"controls_oct2025 ({end})" in text_of(table)
     assert text_of(table).count("†") == 2  # the mark and its note
 

@@ -1,4 +1,4 @@
-"""The answer on the first screen and the "levers compared" section.
+"""The answer on the first screen and its key-figure rows.
 
 The answer box opens the executive summary: what happens (price in USD/kg and as a multiple,
 shortfall in t and % of demand), for how long, who pays (alliance buyers, taxpayers, producers
@@ -24,16 +24,11 @@ import pandas as pd
 
 from mineral_briefs import i18n
 from mineral_briefs.brief import compared, compared_csv
-from mineral_briefs.brief._html import _p
-from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief.compared_section import ANCHOR, ComparedSection
 from mineral_briefs.i18n import escape
-from mineral_briefs.narrative import HTML, html_table
+from mineral_briefs.narrative import HTML
 from mineral_briefs.narrative.kpis import month_text
-from mineral_briefs.narrative.markup import Safe
 from mineral_briefs.narrative.summary import substituted_at_end
-
-ANCHOR = "levers-compared"
-"""Id of the levers-compared heading (the answer box links to it)."""
 
 
 def _series(
@@ -102,13 +97,9 @@ def _peak_year(path: pd.Series) -> tuple[float, int | None]:
     return float(by_year.loc[year]), year
 
 
-class AnswerSection(BriefBase):
-    """``answer`` (first screen), ``levers_compared`` and their key-figure rows."""
-
-    @cached_property
-    def compared_levers(self) -> list[compared.LeverResult]:
-        """The levers compared for the focal market (engine runs, cached per scenario)."""
-        return compared.compare(self.scenario, self.results, self.dataset, self.mineral, self.stage)
+class AnswerSection(ComparedSection):
+    """``answer`` (first screen) and the key-figure rows of the answer and the levers compared
+    (:class:`~mineral_briefs.brief.compared_section.ComparedSection`)."""
 
     @cached_property
     def who_pays(self) -> dict[str, tuple[float, float, int | None]]:
@@ -186,10 +177,6 @@ class AnswerSection(BriefBase):
         )
         return HTML(f'<div class="mb-answer">{body}</div>')
 
-    @property
-    def _end_text(self) -> str:
-        return month_text(self.start, self.horizon_months - 1, self.language)
-
     def _base_year_text(self) -> tuple[str, str]:
         pb = self.results.price_basis
         hit = pb[(pb["mineral"] == self.mineral) & (pb["stage"] == self.stage)]
@@ -226,7 +213,7 @@ class AnswerSection(BriefBase):
             peak_usd = i18n.fmt_price(out_p.value * base.value, self.language)
             month = self.kpis.get("peak_month_outside")
             when = (
-                self.t("answer.rising", date=self._end_text)
+                self.t("answer.rising", date=self.end_text)
                 if out_p.flagged("rising_at_end")
                 else self.t(
                     "answer.peak_in", date=month_text(self.start, month.value, self.language)
@@ -286,11 +273,11 @@ class AnswerSection(BriefBase):
                 short, subst = left
                 return self.t(
                     "answer.open_substituted",
-                    date=self._end_text,
+                    date=self.end_text,
                     short=short.text,
                     subst=subst.text,
                 )
-            return self.t("answer.open", date=self._end_text)
+            return self.t("answer.open", date=self.end_text)
         if rec is not None and rec.available:
             return self.t(
                 "answer.over",
@@ -317,7 +304,7 @@ class AnswerSection(BriefBase):
                     total=f"<strong>{i18n.fmt_money(total, self.language)}</strong>",
                     peak=i18n.fmt_money(peak, self.language),
                     year=str(year) if year is not None else "",
-                    date=self._end_text,
+                    date=self.end_text,
                 )
             )
             if who == "producers" and total < -0.5 and "revenue" in pay:  # a levy collected
@@ -364,7 +351,7 @@ class AnswerSection(BriefBase):
                 lever=escape(self.t(f"compared.lever.{cheap.lever}")),
                 usd=i18n.fmt_money(cheap.cost_usd_per_t, self.language),
                 times=self._times_price(cheap),
-                date=self._end_text,
+                date=self.end_text,
                 pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
             )
         elif any(r.costed for r in rows):
@@ -375,148 +362,3 @@ class AnswerSection(BriefBase):
                 pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
             )
         return text + " " + link
-
-    def _base_usd(self) -> float:
-        base = self.kpis.get("base_price_usd_per_kg")
-        return base.value if base is not None and base.available else float("nan")
-
-    def _times_price(self, r: compared.LeverResult) -> str:
-        """ "N×" the market price per tonne (the CSV's ``lever_cost_price_multiple``), read
-        "N times" as every other multiple of the brief."""
-        n = r.cost_price_multiple
-        if not math.isfinite(n):
-            return "–"
-        return i18n.fmt_multiple(n, self.language, 1 if n < 10 else 0)
-
-    # ----------------------------------------------------------------------- the section
-
-    def levers_compared(self) -> HTML:
-        """The scenario's alternatives, each an engine run, ranked by shortfall avoided and by
-        cost per tonne avoided."""
-        rows = compared.ranked(self.compared_levers)
-        head = f'<h2 id="{ANCHOR}">{escape(self.t("section.levers_compared"))}</h2>' + _p(
-            escape(self.t("compared.intro", market=self._market_name()))
-        )
-        if all(r.skipped == "compared.skip.no_shortfall" for r in rows):
-            return HTML(head + _p(escape(self.t("compared.skip.no_shortfall"))))
-        own = self.kpis.get("cumulative_shortfall_t")
-        cheap_rank = {
-            r.lever: i + 1
-            for i, r in enumerate(
-                sorted(
-                    (x for x in rows if math.isfinite(x.cost_usd_per_t) and compared.material(x)),
-                    key=lambda x: x.cost_usd_per_t,
-                )
-            )
-        }
-        table_rows = []
-        for i, r in enumerate(rows):
-            table_rows.append(self._row(i + 1, r, cheap_rank.get(r.lever)))
-        table = html_table(
-            [
-                self.t(f"compared.col.{c}")
-                for c in (
-                    "rank",
-                    "lever",
-                    "change",
-                    "shortfall",
-                    "avoided",
-                    "avoided_pct",
-                    "cost",
-                    "per_t",
-                    "cost_rank",
-                )
-            ],
-            table_rows,
-            css_class="mb-table mb-compared",
-            numeric=(0, 3, 4, 5, 6, 7, 8),
-        )
-        foot = self.t(
-            "compared.foot",
-            shortfall=own.text if own is not None else "–",
-            date=self._end_text,
-            pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
-            price=i18n.fmt_price(self._base_usd(), self.language),
-        )
-        foot += self._alliance_note(rows)
-        return HTML(head + table + _p(escape(foot), "mb-note"))
-
-    def _alliance_note(self, rows: list[compared.LeverResult]) -> str:
-        """Why the wider alliance is measured against its own reference, with the numbers."""
-        hit = [r for r in rows if r.lever == "alliance" and not r.skipped]
-        if not hit:
-            return ""
-        parts = hit[0].detail.split("|")
-        if len(parts) < 3:
-            return ""
-        own = self.kpis.get("cumulative_shortfall_t")
-        own_text = own.text if own is not None else "–"
-        named = i18n.fmt_tonnes(float(parts[1]), self.language)
-        wider = i18n.fmt_tonnes(float(parts[2]), self.language)
-        if wider == named:
-            # NOTE: "(8.4 kt); with the new members 8.4 kt" beside "−57 t" in the table read
-            # as a contradiction: the difference is given where both round alike.
-            diff = float(parts[2]) - float(parts[1])
-            sign = "+" if diff >= 0 else "−"
-            wider += f" ({sign}{i18n.fmt_tonnes(abs(diff), self.language)})"
-        # NOTE: where the named-target reference rounds to the scenario's own shortfall, the
-        # "hence not …" clause would contradict itself ("8.4 kt …, hence not 8.4 kt").
-        key = "compared.alliance_note_same" if named == own_text else "compared.alliance_note"
-        return " " + self.t(key, own=own_text, named=named, wider=wider)
-
-    def _row(self, rank: int, r: compared.LeverResult, cost_rank: int | None) -> list[Any]:
-        lang = self.language
-        name = self.t(f"compared.lever.{r.lever}")
-        if r.skipped:
-            return ["–", name, self.t(r.skipped), "–", "–", "–", "–", "–", "–"]
-        cost = i18n.fmt_money(r.extra_cost_usd, lang) if r.costed else self.t("compared.not_costed")
-        per_t = (
-            f"{i18n.fmt_money(r.cost_usd_per_t, lang)} ({self._times_price(r)})"
-            if math.isfinite(r.cost_usd_per_t) and compared.material(r)
-            else "–"
-        )
-        return [
-            str(rank),
-            name,
-            Safe(escape(self._change(r))),
-            i18n.fmt_tonnes(r.shortfall_t, lang),
-            i18n.fmt_tonnes(r.avoided_t, lang),
-            i18n.fmt_pct(r.avoided_pct, lang),
-            cost,
-            per_t,
-            str(cost_rank) if cost_rank is not None else "–",
-        ]
-
-    def _change(self, r: compared.LeverResult) -> str:
-        parts = r.detail.split("|")
-        lang = self.language
-        if r.lever == "stockpile":
-            return self.t(
-                "compared.change.stockpile",
-                days=parts[0],
-                stage=self.t(f"stage_lower.{parts[1]}"),
-            )
-        if r.lever in ("floor", "offtake"):
-            return self.t(
-                f"compared.change.{r.lever}",
-                usd=i18n.fmt_price(float(parts[0]), lang),
-                stage=self.t(f"stage_lower.{parts[1]}"),
-                tonnes=i18n.fmt_tonnes(float(parts[2]), lang) if len(parts) > 2 else "–",
-            )
-        if r.lever == "projects":
-            return self.t(
-                "compared.change.projects",
-                tonnes=i18n.fmt_tonnes(float(parts[0]), lang),
-                date=i18n.fmt_date(parts[1], lang),
-            )
-        return self.t("compared.change.alliance")
-
-    def _market_name(self) -> str:
-        """The focal market in running text: "magnet production of magnet rare earths"."""
-        phrase = i18n.market_phrase(self.mineral, self.stage, self.language)
-        if phrase is not None:
-            return phrase
-        return (
-            f"{i18n.mineral_name(self.mineral, self.language)}, "
-            f"{self.t(f'stage_lower.{self.stage}')}"
-        )

@@ -139,6 +139,11 @@ class BriefBase:
         """First simulated month."""
         return self.scenario.horizon.start  # type: ignore[no-any-return]
 
+    @property
+    def end_text(self) -> str:
+        """The horizon's last month in running text ("September 2028")."""
+        return narrative.month_text(self.start, self.horizon_months - 1, self.language)
+
     def market_kpis(self, mineral: str, stage: str) -> dict[str, KPI]:
         """KPIs of one market (mineral and stage), formatted in the brief's language."""
         return narrative.kpi_lookup(self.results.kpis, self.language, mineral, stage)

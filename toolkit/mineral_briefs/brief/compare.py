@@ -161,7 +161,7 @@ class Comparison:
                 # the later one (stocks used up at the end of the horizon).
                 i = cols.index(RISING_KPI)
                 cells[i] = Safe(f"{escape(str(cells[i]))}<sup>†</sup>")
-                rising.append(f"{b.scenario_id} ({b._end_text})")
+                rising.append(f"{b.scenario_id} ({b.end_text})")
             # NOTE: scenario ids may break after an underscore, never inside a word.
             rows.append(
                 [

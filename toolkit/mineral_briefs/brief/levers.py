@@ -163,7 +163,7 @@ class LeversSection(BriefBase):
             for kid in narrative.MONEY_FLOWS
             if kid not in own and kid in k and k[kid].available and k[kid].value != 0
         ]
-        end = narrative.month_text(self.start, self.horizon_months - 1, self.language)
+        end = self.end_text
         parts = []
         for kid in shown:
             total, per_year = k.get(kid), k.get(f"{kid}_per_year")
