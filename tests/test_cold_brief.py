@@ -255,6 +255,33 @@ def test_the_spare_core_is_judged_on_other_processes_since_the_mark(
     assert sampler.spare(1) is False and called == [1]
 
 
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="threads have their own nice value on Linux only"
+)
+def test_the_workers_warm_up_runs_at_low_priority_and_the_rest_does_not() -> None:
+    """The worker's warm-up (papermill, the exporter) yields to the kernel's boot and the
+    prefetch: its own thread runs 10 nice levels lower; the thread that starts kernels and
+    relays the brief keeps its priority (a kernel would inherit a lowered one)."""
+    import threading
+
+    from mineral_briefs.render.pool import WARM_UP_NICENESS, _lower_own_priority
+
+    main = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: dict[str, int] = {}
+
+    def body() -> None:
+        tid = threading.get_native_id()
+        before = os.getpriority(os.PRIO_PROCESS, tid)
+        _lower_own_priority(WARM_UP_NICENESS)
+        seen["delta"] = os.getpriority(os.PRIO_PROCESS, tid) - before
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    assert seen["delta"] == min(WARM_UP_NICENESS, 19 - main)  # capped at the lowest priority
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main
+
+
 def test_a_warm_prefetch_after_an_edit_plans_from_the_last_run(cache: Path, tmp_path: Path) -> None:
     """The preview's prefetch, asked again after a save, plans the levers compared from the
     last full run of the same scenario id: no deterministic planning run, the same lever runs

@@ -39,8 +39,10 @@ class SituationSection(BriefBase):
         """Both branches from the end of the suspension (``""`` unless its outcome is unknown,
         its date has passed and this scenario models it).
 
-        Each column is a full engine run with the brief's draws and seed: this scenario's own
-        results, and the counterpart (suspension extended).
+        Each column is an engine run with the brief's draws and seed: this scenario's own
+        results, and the counterpart (suspension extended). The counterpart's what-if and
+        tornado rows are not computed (``variants=False``): the table reads its KPIs only,
+        whose central row and bands are those of a full run.
         """
         events = self.dataset.policy_events
         if not shows_branches(self.scenario_id, events, self.as_of):
@@ -56,6 +58,7 @@ class SituationSection(BriefBase):
             self.dataset,
             draws=self.draws,
             seed=self.seed,
+            variants=False,
         )
         mine = self.market_kpis(self.mineral, self.stage)
         theirs = narrative.kpi_lookup(other.kpis, self.language, self.mineral, self.stage)

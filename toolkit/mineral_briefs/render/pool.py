@@ -91,16 +91,37 @@ def _pool_init(log_level: int, cwd: str | None = None) -> None:
                 )
                 warm.start()
                 st.warming = warm
-    with contextlib.suppress(Exception):
-        # NOTE: here, not in the first brief: imported while the kernel still preloads
-        import papermill  # noqa: F401
-    # NOTE (issue 16, 2026-12-02): the exporter is needed only after the last cell. Loaded
-    # here before papermill, its 1 s of CPU delayed the first cell while the kernel, this
-    # worker and the prefetch all competed for two cores; in a thread it runs while the
-    # kernel executes the brief (the worker only relays messages then) and the first export
-    # waits for it (worker._export).
-    st.exporter = threading.Thread(target=_load_exporter, name="exporter-warm-up", daemon=True)
+    # NOTE (issue 16, 2026-12-02): papermill and the exporter are needed only when the kernel
+    # is ready and after its last cell. Loaded at normal priority, their 0.7 s of CPU took a
+    # third of a core from the kernel's boot and the prefetch's central run, both on the cold
+    # brief's critical path (three busy processes on two cores); in a low-priority thread they
+    # use what those leave. The first brief waits for papermill's import and the first export
+    # for the exporter (worker._export), so no work is skipped.
+    st.exporter = threading.Thread(target=_warm_up, name="worker-warm-up", daemon=True)
     st.exporter.start()
+
+
+WARM_UP_NICENESS: int = 10
+"""Niceness of a worker's warm-up thread (Linux; elsewhere it runs at normal priority)."""
+
+
+def _lower_own_priority(niceness: int) -> None:
+    """Lower the calling thread's scheduling priority by ``niceness`` where the OS schedules
+    threads on their own (Linux: ``setpriority`` on a thread id); a no-op elsewhere, where the
+    same call would lower the whole process, the kernel it starts later included."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
+
+
+def _warm_up() -> None:
+    """Import papermill, then load the exporter (:func:`_load_exporter`), at low priority."""
+    _lower_own_priority(WARM_UP_NICENESS)
+    with contextlib.suppress(Exception):
+        import papermill  # noqa: F401
+    _load_exporter()
 
 
 def _load_exporter() -> None:

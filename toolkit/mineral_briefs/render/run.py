@@ -60,6 +60,7 @@ def render(
     data_dir: Path | None = None,
     reporter: Reporter | None = None,
     now: dt.datetime | None = None,
+    idle: IdleSampler | None = None,
 ) -> RunReport:
     """Render briefs into ``out`` (see the package docstring for the pipeline).
 
@@ -90,6 +91,12 @@ def render(
         Data folder for the cache key (default :func:`default_data_dir`).
     reporter
         Progress callback (the CLI draws rich progress or plain lines).
+    now
+        The run's time (default: now, UTC).
+    idle
+        Marked when the caller began (the CLI, before it planned the briefs), so that the
+        check for a spare core measures that span instead of waiting 50 ms
+        (:class:`IdleSampler`); default: marked here.
 
     Returns
     -------
@@ -118,6 +125,7 @@ def render(
         stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
         now=now,
         previous=previous_run(out_dir) if dated else None,
+        idle=idle or IdleSampler().mark(),
     )
     with run_log(out_dir):
         _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
