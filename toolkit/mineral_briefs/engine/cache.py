@@ -396,9 +396,11 @@ def _write_entry(entry: Path, results: Results) -> int:
         meta_text = json.dumps(meta, indent=1)
         (tmp / "entry.json").write_text(meta_text, encoding="utf-8")
         size = sum(len(b) for b in blobs) + len(meta_text.encode("utf-8"))
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
+        # NOTE (issue 16, 2026-12-02): no fsync. An entry is a cache, never the only copy: a
+        # file torn by a crash fails its sha256 (or entry.json its parse) on the next read and
+        # the run is computed again (_read_entry). Eight fsyncs per entry, eight entries per
+        # brief, were 40 ms of a cold brief here and can be ten times that on a laptop disk.
+        # The rename still makes an entry appear whole or not at all to other processes.
         try:
             os.rename(tmp, entry)
         except OSError:
