@@ -228,10 +228,31 @@ class _WorkerState:
         km, self.km = self.km, None
         if km is None:
             return
+        # NOTE (issue 16, 2026-12-02): jupyter_client's kill polls the process every 0.1 s
+        # and the first poll comes before the signal has landed: 0.1 s per kernel, waited
+        # for by the render process at the end of every run (it joins its workers). Killed
+        # and reaped here first, the same shutdown finds the process gone at once.
+        _kill_and_reap(km)
         with contextlib.suppress(Exception):
             _sync(km.shutdown_kernel, now=True)
         with contextlib.suppress(Exception):
             _sync(km.cleanup_resources)
+
+
+KILL_WAIT_S: float = 5.0
+"""Longest wait for a killed kernel process to be reaped (jupyter_client waits as long)."""
+
+
+def _kill_and_reap(km: Any) -> None:
+    """Kill ``km``'s kernel process (as ``shutdown_kernel(now=True)`` does) and wait until it
+    is reaped; nothing if it has none or is gone."""
+    prov = getattr(km, "provisioner", None)
+    proc = getattr(prov, "process", None)
+    if prov is None or proc is None:
+        return
+    with contextlib.suppress(Exception):
+        _sync(prov.kill)
+        proc.wait(timeout=KILL_WAIT_S)
 
 
 def _sync(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

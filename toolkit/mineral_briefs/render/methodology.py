@@ -95,7 +95,15 @@ def write_methodology(out: Path) -> Path | None:
         logger.warning("docs/methodology.md not found: %s not written", METHODOLOGY_HTML)
         return None
     target = out / METHODOLOGY_HTML
-    atomic_write(target, _cached_page(src.read_text(encoding="utf-8")))
+    page = _cached_page(src.read_text(encoding="utf-8"))
+    # NOTE: an unchanged page is not written again (every render ends here; an atomic write
+    # syncs the file and its folder to disk)
+    try:
+        same = target.read_bytes() == page.encode("utf-8")
+    except OSError:
+        same = False
+    if not same:
+        atomic_write(target, page)
     return target
 
 
