@@ -72,31 +72,24 @@ def render(
         Output folder; ``{date}`` expands to today's date (UTC) and then updates ``latest``.
     workers
         Parallel workers (default: the number of cores).
-    force
-        Re-render even when the cache key is unchanged.
-    timeout
-        Per-cell timeout [s] (``None``: no limit).
+    force, timeout
+        Re-render even when the cache key is unchanged; per-cell timeout [s] (``None``: none).
     executor, scheduler
         ``local`` (process pool) or ``dask`` (``scheduler`` = ``tcp://host:port``).
     worker_timeout
         Dask only: seconds [s] to wait while the cluster has no worker (none joined yet, or all
         lost); the briefs left are then failed instead of waiting for ever.
-    pdf
-        Also print each rendered brief to PDF with the system Chromium.
-    keep
-        Keep only the newest ``keep`` dated sibling runs (only with ``{date}`` in ``out``).
+    pdf, keep
+        Also print each brief to PDF with the system Chromium; keep only the newest ``keep``
+        dated sibling runs (only with ``{date}`` in ``out``).
     lock_timeout
         Seconds to wait for another run writing ``out`` (0: fail at once).
     data_dir
         Data folder for the cache key (default :func:`default_data_dir`).
     reporter
         Progress callback (the CLI draws rich progress or plain lines).
-    now
-        The run's time (default: now, UTC).
-    idle
-        Marked when the caller began (the CLI, before it planned the briefs), so that the
-        check for a spare core measures that span instead of waiting 50 ms
-        (:class:`IdleSampler`); default: marked here.
+    now, idle
+        The run's time (default: now, UTC); a spare-core sampler the caller marked as it began.
 
     Returns
     -------
