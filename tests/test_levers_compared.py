@@ -269,3 +269,29 @@ def test_a_floor_lever_beside_the_scenarios_own_floor_says_which_reason() -> Non
         sc, "offtake", "offtake", "lithium", "refining", 9.0, 620.0, dt.date(2026, 1, 1)
     )
     assert free[0] is not None and free[2] == ""
+
+
+def test_a_floor_on_the_magnets_input_skips_both_floor_levers_of_a_magnet_brief() -> None:
+    """ndpr_withhold_60 holds NdPr oxide (what magnets are made from) with a levy: a floor on
+    the magnet basket beside it overlaps that floor, so neither floor lever is run; a brief on
+    lithium in the same scenario still gets both."""
+    import datetime as dt
+
+    from mineral_briefs.engine.markets import input_minerals
+
+    assert input_minerals(MI) == {"ndpr", "ndpr_metal", "dy", "tb"}
+    assert input_minerals("ndpr_metal") == {"ndpr"}
+    assert input_minerals("lithium") == set() == input_minerals("ndpr")
+    sc = load_scenario("ndpr_withhold_60")
+    assert {f.mineral for f in sc.price_floors} == {"ndpr"}
+    args = (MI, "refining", 69.0, 620.0, dt.date(2026, 1, 1))
+    for lever, instrument in (("floor", "variable_tariff"), ("offtake", "offtake")):
+        assert variants._floor_variant(sc, lever, instrument, *args) == (
+            None,
+            "",
+            "compared.skip.floor_in_scenario",
+        )
+        other = variants._floor_variant(
+            sc, lever, instrument, "lithium", "refining", 9.0, 620.0, dt.date(2026, 1, 1)
+        )
+        assert other[0] is not None and other[2] == ""

@@ -132,12 +132,17 @@ def _floor_variant(
     ``base`` is the market's base price [USD/kg]; ``size`` the typical project [t/yr], which
     an offtake buys.
     """
+    from mineral_briefs.engine.markets import input_minerals
     from mineral_briefs.scenarios.floors import PriceFloor
 
     own = [f.instrument for f in scenario.price_floors if f.mineral == mineral]
     if instrument in own:
         return (None, "", "compared.skip.in_scenario")
-    if own:  # NOTE: a second floor on the same mineral would overlap the scenario's own
+    # NOTE: a second floor on the same mineral, or on what it is made from (a magnet brief
+    # whose scenario holds NdPr oxide), would overlap the scenario's own; a floor on the
+    # basket beside one on its input read as a lever that does nothing (ndpr_withhold_60)
+    related = {mineral} | input_minerals(mineral)
+    if any(f.mineral in related for f in scenario.price_floors):
         return (None, "", "compared.skip.floor_in_scenario")
     if not math.isfinite(base):
         return (None, "", "compared.skip.no_price")

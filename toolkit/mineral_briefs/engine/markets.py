@@ -385,6 +385,22 @@ RECIPE_INPUTS: tuple[tuple[str, str, str], ...] = (
 RECIPE_MAGNET: tuple[str, str] = ("magnet_rees", "magnets")
 
 
+def input_minerals(mineral: str) -> set[str]:
+    """The mineral ids whose markets feed ``mineral``'s chain across ids: the magnet recipe's
+    inputs for ``magnet_rees`` (NdPr metal, Dy, Tb) and, through :data:`FEEDS`, what those are
+    made from (NdPr oxide); empty for every other mineral."""
+    found: set[str] = set()
+    todo = [mi for mi, _, _ in RECIPE_INPUTS] if mineral == RECIPE_MAGNET[0] else []
+    todo += [up for (mi, _), (up, _) in FEEDS.items() if mi == mineral]
+    while todo:
+        mi = todo.pop()
+        if mi in found or mi == mineral:
+            continue
+        found.add(mi)
+        todo += [up for (m2, _), (up, _) in FEEDS.items() if m2 == mi]
+    return found
+
+
 def _upstream(keys: list[tuple[str, str]]) -> np.ndarray:
     """(M,) index of each market's upstream stage of the same mineral (or its :data:`FEEDS`
     market), −1 where none."""
