@@ -295,3 +295,16 @@ def test_a_floor_on_the_magnets_input_skips_both_floor_levers_of_a_magnet_brief(
             sc, lever, instrument, "lithium", "refining", 9.0, 620.0, dt.date(2026, 1, 1)
         )
         assert other[0] is not None and other[2] == ""
+
+
+def test_a_wider_alliance_is_not_compared_where_nothing_names_the_alliance() -> None:
+    """demand_4000 has no export control, price floor or stockpile: membership changes nothing
+    physical there, so the lever is listed with that reason instead of a relabelled shortfall;
+    a scenario with controls aimed at the alliance still runs it."""
+    for sid, runs in (("demand_4000", False), ("controls_oct2025", True)):
+        sc = load_scenario(sid)
+        got = variants._wider(sc)
+        if runs:
+            assert got[0] is not None and got[2] == ""
+        else:
+            assert got == (None, "", "compared.skip.alliance_moot")

@@ -225,6 +225,13 @@ def _wider(scenario: Any) -> tuple[Any | None, str, str]:
     name = scenario.alliance if isinstance(scenario.alliance, str) else None
     if name is None or name == WIDER_ALLIANCE or name not in ALLIANCE_PRESETS:
         return None, "", "compared.skip.alliance"
+    if not (scenario.export_controls or scenario.price_floors or scenario.stockpiles):
+        # NOTE: membership acts only through what names the alliance (controls aimed at it,
+        # its floors and stockpiles). Without any, a wider alliance only relabels demand,
+        # and the zone split then moves demand from China to the alliance where China's and
+        # the members' end-use shares exceed 98 % (engine.markets._demand_location): in the
+        # demand briefs it "added" 25 % to the shortfall outside China.
+        return None, "", "compared.skip.alliance_moot"
     controls, floors = _pinned(scenario)
     sc = _with(
         scenario,
