@@ -390,14 +390,15 @@ def input_minerals(mineral: str) -> set[str]:
     inputs for ``magnet_rees`` (NdPr metal, Dy, Tb) and, through :data:`FEEDS`, what those are
     made from (NdPr oxide); empty for every other mineral."""
     found: set[str] = set()
-    todo = [mi for mi, _, _ in RECIPE_INPUTS] if mineral == RECIPE_MAGNET[0] else []
-    todo += [up for (mi, _), (up, _) in FEEDS.items() if mi == mineral]
+    todo = [mineral]
     while todo:
         mi = todo.pop()
-        if mi in found or mi == mineral:
-            continue
-        found.add(mi)
-        todo += [up for (m2, _), (up, _) in FEEDS.items() if m2 == mi]
+        made_from = [up for (down, _), (up, _) in FEEDS.items() if down == mi]
+        if mi == RECIPE_MAGNET[0]:
+            made_from += [m for m, _, _ in RECIPE_INPUTS]
+        new = set(made_from) - found - {mineral}
+        found |= new
+        todo += sorted(new)
     return found
 
 

@@ -79,10 +79,14 @@ def headless_spec(km: Any) -> bool:
     return True
 
 
-def _kernel_pid(km: Any) -> int | None:
+def _kernel_process(km: Any) -> tuple[Any, Any]:
+    """(provisioner, its kernel process) of ``km``; either may be None."""
     prov = getattr(km, "provisioner", None)
-    proc = getattr(prov, "process", None)
-    return getattr(proc, "pid", None)
+    return prov, getattr(prov, "process", None)
+
+
+def _kernel_pid(km: Any) -> int | None:
+    return getattr(_kernel_process(km)[1], "pid", None)
 
 
 class _WorkerState:
@@ -246,8 +250,7 @@ KILL_WAIT_S: float = 5.0
 def _kill_and_reap(km: Any) -> None:
     """Kill ``km``'s kernel process (as ``shutdown_kernel(now=True)`` does) and wait until it
     is reaped; nothing if it has none or is gone."""
-    prov = getattr(km, "provisioner", None)
-    proc = getattr(prov, "process", None)
+    prov, proc = _kernel_process(km)
     if prov is None or proc is None:
         return
     with contextlib.suppress(Exception):

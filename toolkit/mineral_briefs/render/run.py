@@ -167,9 +167,9 @@ class _Settings:
     now: dt.datetime
     previous: Path | None = None
     """A dated run's previous folder (``latest``): unchanged briefs are taken from it."""
-    idle: IdleSampler = field(default_factory=lambda: IdleSampler().mark())
-    """Whether a core is spare for a prefetch (marked when the run's settings are made, as
-    the run begins)."""
+    idle: IdleSampler = field(kw_only=True)
+    """Whether a core is spare for a prefetch (marked as the run began: by the CLI before its
+    plan, else by :func:`render`)."""
 
 
 def _check_options(
