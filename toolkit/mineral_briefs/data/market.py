@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from mineral_briefs.data.dataset import Dataset
@@ -65,40 +66,67 @@ def market_base(
     prefs = dict(MARKET_SOURCE_PREFERENCE if source_preference is None else source_preference)
     prod = dataset.production
     rows = prod.loc[(prod["year"] == year) & prod["unit"].isin(list(MASS_UNITS_T))]
-    out = []
-    for (mineral, stage), grp in rows.groupby(["mineral", "stage"], sort=True):
-        available = set(grp.loc[grp["country"] == "World", "source_id"])
-        order = [s for s in prefs.get(str(stage), ()) if s in available]
-        order += sorted(available - set(order))
+    # NOTE (issue 16, 2026-12-02): the source is chosen per (mineral, stage) in plain Python
+    # and the rows selected in one merge; the same rows as a pandas loop over the groups,
+    # which took 0.1 s of every brief's kernel.
+    available: dict[tuple[str, str], set[str]] = {}
+    for key in zip(rows["mineral"], rows["stage"], strict=True):
+        available.setdefault(key, set())
+    is_world = rows["country"] == "World"
+    for mineral, stage, source in zip(
+        rows.loc[is_world, "mineral"],
+        rows.loc[is_world, "stage"],
+        rows.loc[is_world, "source_id"],
+        strict=True,
+    ):
+        available[(mineral, stage)].add(source)
+    chosen_keys = []
+    for (mineral, stage), sources in sorted(available.items()):
+        order = [s for s in prefs.get(str(stage), ()) if s in sources]
+        order += sorted(sources - set(order))
         if not order:
             logger.warning("no World row for %s/%s in %s: skipped", mineral, stage, year)
             continue
-        chosen = grp.loc[grp["source_id"] == order[0]]
-        factor = chosen["unit"].map(MASS_UNITS_T).astype(float)
-        qty = chosen["value"].astype(float) * factor
-        world_t = float(qty[chosen["country"] == "World"].iloc[0])
-        part = chosen.loc[chosen["country"] != "World"]
-        out.append(
-            pd.DataFrame(
-                {
-                    "mineral": part["mineral"],
-                    "stage": part["stage"],
-                    "country": part["country"],
-                    "quantity_t": qty[part.index],
-                    "share": qty[part.index] / world_t if world_t > 0 else 0.0,
-                    "source_id": part["source_id"],
-                    "confidence": part["confidence"],
-                }
-            )
-        )
-    if not out:
+        chosen_keys.append((mineral, stage, order[0]))
+    if not chosen_keys:
         raise DataError(f"no production data with World totals for year {year}")
-    frame = pd.concat(out, ignore_index=True)
+    keys = pd.DataFrame(chosen_keys, columns=["mineral", "stage", "source_id"])
+    chosen = rows.merge(keys.astype(rows[keys.columns].dtypes.to_dict()), how="inner")
+    qty = chosen["value"].astype(float) * chosen["unit"].map(MASS_UNITS_T).astype(float)
+    world = (chosen["country"] == "World").to_numpy()
+    world_t: dict[tuple[str, str], float] = {}
+    for key, q in zip(
+        zip(chosen.loc[world, "mineral"], chosen.loc[world, "stage"], strict=True),
+        qty[world],
+        strict=True,
+    ):
+        world_t.setdefault(key, float(q))
+    group_world = np.array(
+        [world_t[k] for k in zip(chosen["mineral"], chosen["stage"], strict=True)], dtype=float
+    )
+    part = ~world
+    frame = pd.DataFrame(
+        {
+            "mineral": chosen.loc[part, "mineral"],
+            "stage": chosen.loc[part, "stage"],
+            "country": chosen.loc[part, "country"],
+            "quantity_t": qty[part],
+            "share": _share(qty[part].to_numpy(), group_world[part]),
+            "source_id": chosen.loc[part, "source_id"],
+            "confidence": chosen.loc[part, "confidence"],
+        }
+    )
     frame["_other"] = frame["country"] == "Other"
     frame = frame.sort_values(
         ["mineral", "stage", "_other", "quantity_t"], ascending=[True, True, True, False]
     )
     return frame.drop(columns="_other").reset_index(drop=True)
+
+
+def _share(quantity_t: np.ndarray, world_t: np.ndarray) -> np.ndarray:
+    """Share of World [0-1]; 0 where the World total is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(world_t > 0, quantity_t / world_t, 0.0)
 
 
 _CONF_RANK: Final[dict[str, int]] = {c: i for i, c in enumerate(CONFIDENCE)}
