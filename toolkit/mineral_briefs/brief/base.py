@@ -54,6 +54,10 @@ class BriefBase:
     # NOTE: read only by ExportsSection.meta, but a dataclass field must be declared here,
     # on the one dataclass the sections share.
     _displayed_meta: bool = field(default=False, repr=False)
+    # NOTE: the sections computed ahead in a thread (brief.ahead; ``prepare(ahead=True)``).
+    # Not an init field, so ``dataclasses.replace`` gives the new brief none: the thread's
+    # results belong to the brief it was started for.
+    _ahead: Any = field(default=None, init=False, repr=False, compare=False)
 
     def t(self, key: str, **values: Any) -> str:
         """Translate a catalogue key into the brief's language."""

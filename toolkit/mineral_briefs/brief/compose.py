@@ -69,6 +69,30 @@ class Brief(
     )
     """Section methods in notebook order (tests call them all)."""
 
+    AHEAD: ClassVar[tuple[str, ...]] = (
+        "news_vs_data",
+        "market",
+        "concentration_chart",
+        "shock",
+        "flow_chart",
+        "price_chart",
+        "exports_chart",
+        "whatif_chart",
+        "whatif_hint",
+        "sensitivity",
+        "tornado_chart",
+        "watch",
+        "iamc_csv",
+        "levers",
+        "methods",
+        "backtest",
+        "sources",
+    )
+    """Sections computed ahead (``prepare(ahead=True)``, :mod:`mineral_briefs.brief.ahead`), in
+    this order: first those that read only the central run, then those that read the lever runs
+    or the backtest record as well (the thread waits for them as the cell would). Each is marked
+    :func:`~mineral_briefs.brief.ahead.computed_ahead`."""
+
     def sections(self) -> dict[str, Any]:
         """Every section, by method name (for tests and for non-notebook use)."""
         return {name: getattr(self, name)() for name in self.SECTIONS}

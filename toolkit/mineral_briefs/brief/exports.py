@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from mineral_briefs import __version__, i18n, iamc, narrative
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief.figures import question_of
 from mineral_briefs.engine.results import neutralise_formulas
@@ -68,6 +69,7 @@ class ExportsSection(BriefBase):
         self._displayed_meta = True
         display({META_MIME: self.meta_dict(), "text/plain": self.title}, raw=True)
 
+    @computed_ahead
     def iamc_csv(self) -> str:
         """The results as IAMC wide at annual resolution: one column per calendar year.
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from mineral_briefs import i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, Safe, html_table
@@ -233,6 +234,7 @@ class LeversSection(BriefBase):
             parts.append(text)
         return "; ".join(parts)
 
+    @computed_ahead
     def levers(self) -> HTML:
         """Policy levers: floor and tariff accounting, stockpile cover, projects needed."""
         rows = self.lever_rows()

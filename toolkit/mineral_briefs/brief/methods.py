@@ -11,6 +11,7 @@ import pandas as pd
 
 from mineral_briefs import i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, Safe, html_table
@@ -161,6 +162,7 @@ class MethodsSection(BriefBase):
         out.extend(dict.fromkeys(str(x) for x in others["short"]))
         return out
 
+    @computed_ahead
     def methods(self) -> HTML:
         """Methods and assumptions, with the visible data flags."""
         src = self.dataset.sources
@@ -212,6 +214,7 @@ class MethodsSection(BriefBase):
         link = f'<a href="{escape(METHODOLOGY_PAGE)}">{label}</a>'
         return self.t("methods.equations", link=link)
 
+    @computed_ahead
     def backtest(self) -> HTML:
         """The backtest record (``mineral_briefs.backtest``), or a note that it is not available.
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mineral_briefs import charts, i18n
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.narrative import HTML
 
@@ -77,6 +78,7 @@ class ObservedSection(BriefBase):
             rows.append((pd.Timestamp(r.month).strftime("%Y-%m-%d"), value, label, r.source_id))
         return pd.DataFrame(rows, columns=cols).sort_values("time").reset_index(drop=True)
 
+    @computed_ahead
     def exports_chart(self) -> Any:
         """Chart: China's exports of the focal market, modelled and observed (only when
         observed months exist up to the as-of date; otherwise nothing)."""

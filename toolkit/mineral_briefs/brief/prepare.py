@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from mineral_briefs import charts, i18n
+from mineral_briefs.brief.ahead import Ahead
 from mineral_briefs.brief.compose import Brief
 
 # NOTE: planned in brief_runs, which the prefetch imports without the brief
@@ -22,6 +23,8 @@ def prepare(
     as_of: str | dt.date | None = None,
     scenario_text: str = "",
     overrides: str | None = None,
+    *,
+    ahead: bool = False,
 ) -> Brief:
     """Load the scenario and data, run the engine once, and return the :class:`Brief`.
 
@@ -45,6 +48,11 @@ def prepare(
         Lever overrides, ``key.path: value`` per line or ``;``-separated (YAML values), e.g.
         ``export_controls[0].share_withheld: 0.8``; validated like a scenario file
         (:func:`mineral_briefs.scenarios.patch.apply_overrides`).
+    ahead : bool
+        Compute the sections that need only the central run in a background thread at once
+        (:mod:`mineral_briefs.brief.ahead`), while the first cells wait for the levers and the
+        branch; the brief notebook sets it. Each such section's first call then takes the
+        thread's result.
 
     Raises
     ------
@@ -66,7 +74,7 @@ def prepare(
     export.enable_offline_renderer()
     mineral, stage = focal(sc, results)
     log.info("prepared brief %s/%s (%s draws, seed %s)", sc.id, language, n_draws, n_seed)
-    return Brief(
+    brief = Brief(
         scenario=sc,
         results=results,
         dataset=dataset,
@@ -78,3 +86,6 @@ def prepare(
         as_of=day,
         overrides=describe_overrides(parse_overrides(overrides)),
     )
+    if ahead:
+        brief._ahead = Ahead(brief, Brief.AHEAD).start()
+    return brief

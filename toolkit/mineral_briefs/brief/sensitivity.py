@@ -8,6 +8,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML
@@ -44,6 +45,7 @@ class SensitivitySection(FiguresSection):
         sel = sel.drop_duplicates("parameter_label")
         return sel.reset_index(drop=True), kpi
 
+    @computed_ahead
     def sensitivity(self) -> HTML:
         """What drives the result: the largest swing in words."""
         frame, kpi = self.sensitivity_frame()
@@ -67,6 +69,7 @@ class SensitivitySection(FiguresSection):
         )
         return HTML(head + _p(text) + _p(top_text))
 
+    @computed_ahead
     def tornado_chart(self) -> Any:
         """Chart: one-at-a-time sensitivity (tornado)."""
         frame, kpi = self.sensitivity_frame()

@@ -8,6 +8,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML
@@ -31,6 +32,7 @@ class ShockSection(FiguresSection):
             return pd.DataFrame(columns=["time", "series", "value"])
         return pd.concat(out, ignore_index=True)[["time", "series", "value"]]
 
+    @computed_ahead
     def shock(self) -> HTML:
         """The shock and its path: how the bands were made, and the peak of the shortfall."""
         intro = (
@@ -94,6 +96,7 @@ class ShockSection(FiguresSection):
                 out.append((*markets[str(var)], str(grp["time"].iloc[gone[0]])[:7]))
         return sorted(out, key=lambda x: x[2])
 
+    @computed_ahead
     def flow_chart(self) -> Any:
         """Chart: supply, demand and shortfall outside China."""
         fl = self.flows()
@@ -179,6 +182,7 @@ class ShockSection(FiguresSection):
             title += f" ({self.t('chart.cap_note')})"
         return title
 
+    @computed_ahead
     def price_chart(self) -> Any:
         """Chart: prices by region, central estimate with the draws' P10–P90 band."""
         pb = self.price_bands()

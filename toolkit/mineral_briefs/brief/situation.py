@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any, Final
 
 from mineral_briefs import i18n, narrative
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief_runs.plan import (
     BRANCH_SCENARIOS,
@@ -93,6 +94,7 @@ class SituationSection(BriefBase):
             f"{table}<p>◆ {follows}</p>"
         )
 
+    @computed_ahead
     def news_vs_data(self) -> HTML:
         """The seed articles' claims against the primary figures."""
         return narrative.news_vs_data_html(self.news_rows, self.language)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mineral_briefs import __version__, i18n, narrative
 from mineral_briefs.brief._html import _h2
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief.methods import _backtest_record
 from mineral_briefs.narrative import HTML, html_table
@@ -55,6 +56,7 @@ class SourcesSection(BriefBase):
         split = {p.strip() for sid in ids if sid for p in str(sid).split(";")}
         return {p for p in split if p and p.lower() != "nan"}
 
+    @computed_ahead
     def sources(self) -> HTML:
         """Every source used: results, scenario and every row quoted in the brief."""
         ids = self.shown_source_ids()

@@ -9,6 +9,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, Safe, html_table
@@ -34,6 +35,7 @@ CONCENTRATION_PAIRS: Final[tuple[tuple[str, str], ...]] = (
 class StructureSection(FiguresSection):
     """``market``, ``concentration_shares`` and ``concentration_chart``."""
 
+    @computed_ahead
     def market(self) -> HTML:
         """Market structure by stage: top producer, top three and HHI per mineral and stage."""
         rows = []
@@ -93,6 +95,7 @@ class StructureSection(FiguresSection):
             ["mineral", "stage", "country", "share_pct", "source_id", "confidence"]
         ]
 
+    @computed_ahead
     def concentration_chart(self) -> Any:
         """Chart: who mines, who refines (country shares by mineral and stage)."""
         df = self.concentration_shares()

@@ -9,6 +9,7 @@ import pandas as pd
 
 from mineral_briefs import i18n, narrative
 from mineral_briefs.brief._html import _h2, _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief.levers import control_in_force
 from mineral_briefs.i18n import escape
@@ -125,6 +126,7 @@ class WatchSection(BriefBase):
                 )
         return rows
 
+    @computed_ahead
     def watch(self) -> HTML:
         """What to watch: dates and triggers after the as-of date."""
         head = _h2("section.watch", self.language)

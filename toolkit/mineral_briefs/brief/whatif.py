@@ -8,6 +8,7 @@ import pandas as pd
 
 from mineral_briefs import charts, i18n, narrative
 from mineral_briefs.brief._html import _p
+from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.figures import FiguresSection
 from mineral_briefs.brief.sensitivity import SENSITIVITY_KPIS
 from mineral_briefs.i18n import escape
@@ -173,6 +174,7 @@ class WhatIfSection(FiguresSection):
         ]
         return max(days, default=0)
 
+    @computed_ahead
     def whatif_chart(self) -> Any:
         """Chart with a slider over the what-if grid (works offline, no kernel).
 
@@ -267,6 +269,7 @@ class WhatIfSection(FiguresSection):
             return float(own[0].floor.usd_per_kg()) if own else None
         return None
 
+    @computed_ahead
     def whatif_hint(self) -> HTML:
         """One line telling the reader how to use the slider (empty without a lever grid)."""
         _, sel = self._whatif_lever()
