@@ -88,6 +88,17 @@ def test_a_section_that_fails_in_the_thread_raises_in_the_cell_that_asks_for_it(
     assert s.first() == ("first", "brief-ahead")
 
 
+def test_an_input_set_after_the_thread_started_drops_its_results() -> None:
+    s = _Sections()
+    s.hold.set()
+    s._ahead = Ahead(s, ["first", "last"]).start()
+    s._ahead.join(10)
+    s.calls = []  # a public input of the brief, set anew (as `brief.mineral = ...` would)
+    me = threading.current_thread().name
+    assert s.first() == ("first", me)
+    assert s.last() == ("last", me)
+
+
 def test_only_marked_sections_can_be_computed_ahead() -> None:
     with pytest.raises(ValueError, match=r"not sections marked computed_ahead: \['plain'\]"):
         Ahead(_Sections(), ["first", "plain"])

@@ -22,6 +22,7 @@ thread is raised by the cell that asks for the section, as if it had been comput
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -57,6 +58,15 @@ def computed_ahead(method: F) -> F:
     return section  # type: ignore[return-value]
 
 
+def _inputs(brief: Any) -> tuple[int, ...]:
+    """Identity of the brief's public inputs (its dataclass fields, or its instance dict)."""
+    if dataclasses.is_dataclass(brief):
+        names = [f.name for f in dataclasses.fields(brief)]
+    else:
+        names = list(vars(brief))
+    return tuple(id(getattr(brief, n)) for n in names if not n.startswith("_"))
+
+
 class Ahead:
     """One background thread computing ``names`` on ``brief`` in order, each result taken once.
 
@@ -79,6 +89,7 @@ class Ahead:
         if unmarked:
             raise ValueError(f"not sections marked computed_ahead: {unmarked}")
         self._brief = brief
+        self._inputs = _inputs(brief)
         self._lock = threading.Lock()
         self._queue = list(dict.fromkeys(names))
         self._futures: dict[str, Future[Any]] = {}
@@ -113,8 +124,14 @@ class Ahead:
 
     def take(self, name: str, compute: Callable[[], Any]) -> Any:
         """The thread's result for ``name`` (waiting for it if started); ``compute()`` when the
-        thread has not started it (it is then left out) or its result was taken already."""
+        thread has not started it (it is then left out), its result was taken already, or an
+        input of the brief was set since the thread started (every result is then dropped)."""
         with self._lock:
+            if _inputs(self._brief) != self._inputs:
+                # NOTE: an input was set on the brief after the thread started (an analyst
+                # trying another mineral in JupyterLab): nothing the thread computed holds.
+                self._queue.clear()
+                self._futures.clear()
             fut = self._futures.pop(name, None)
             if fut is None and name in self._queue:
                 self._queue.remove(name)
