@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# the editable install leaves the toolkit uncompiled: the first brief's three processes
+	@# (render, worker, kernel) would each compile it (issue 16)
+	$(BIN)/python -m compileall -q toolkit/mineral_briefs >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP) ## create the virtualenv and install the pinned toolkit
