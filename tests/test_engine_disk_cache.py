@@ -52,6 +52,22 @@ def test_hit_returns_the_same_results_as_the_engine(disk: Path) -> None:
     assert second.data_vintage == direct.data_vintage
 
 
+def test_an_entry_read_from_disk_is_the_frame_pandas_reads_and_the_engine_computed(
+    disk: Path,
+) -> None:
+    ds = load_dataset()
+    sc = load_scenario("controls_oct2025")
+    direct = engine.run(sc, ds, draws=0, seed=3, central_only=True)
+    cache.cached_run(sc, ds, central_only=True, seed=3)
+    (entry,) = [p for p in disk.iterdir() if p.is_dir()]
+    read = cache._read_entry(entry, sc)  # from the files, not the process's memo
+    assert read is not None
+    for name in cache.TABLES:
+        got = getattr(read, name)
+        pd.testing.assert_frame_equal(got, pd.read_parquet(entry / f"{name}.parquet"))
+        pd.testing.assert_frame_equal(got, getattr(direct, name))
+
+
 def test_each_key_part_changes_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     sc = load_scenario("ndpr_withhold_60")
     sums = dict(load_dataset().checksums)
