@@ -55,8 +55,13 @@ def main() -> None:
     # takes for "debugpy not installed": the kernel runs, and says it has no debugger.
     sys.modules["debugpy"] = None  # type: ignore[assignment]
     from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
 
-    app = IPKernelApp.instance()
+    config = Config()
+    # NOTE: no input history: nobody recalls a render kernel's cells, and its SQLite writes
+    # (a thread, a file shared by every kernel of the user) cost about 1 ms per cell.
+    config.HistoryManager.enabled = False
+    app = IPKernelApp.instance(config=config)
     app.initialize()
     # NOTE (issue 16, 2026-12-02): preloaded here, between the kernel's start-up (the shell
     # exists, its sockets are bound) and its event loop, the preload needs no message from the
