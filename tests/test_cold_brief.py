@@ -259,9 +259,9 @@ def test_the_spare_core_is_judged_on_other_processes_since_the_mark(
     not sys.platform.startswith("linux"), reason="threads have their own nice value on Linux only"
 )
 def test_the_workers_warm_up_runs_at_low_priority_and_the_rest_does_not() -> None:
-    """The worker's warm-up (papermill, the exporter) yields to the kernel's boot and the
-    prefetch: its own thread runs 10 nice levels lower; the thread that starts kernels and
-    relays the brief keeps its priority (a kernel would inherit a lowered one)."""
+    """The worker's exporter warm-up yields to the kernel's boot and the prefetch: its own
+    thread runs 10 nice levels lower; the thread that starts kernels and relays the brief keeps
+    its priority (a kernel would inherit a lowered one)."""
     import threading
 
     from mineral_briefs.render.pool import WARM_UP_NICENESS, _lower_own_priority

@@ -106,15 +106,23 @@ class _RichReporter:
             self.progress.stop()
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    """``mineral-briefs render``: plan, render, print the run report; exit 0 / 1 / 130 / 143."""
-    from mineral_briefs.render import DEFAULT_TIMEOUT_S, describe_error, plan_briefs, render
-    from mineral_briefs.render.pool import IdleSampler
+def _lone_local_brief(args: argparse.Namespace) -> bool:
+    """Whether ``render`` was asked for exactly one brief on the local executor (one scenario,
+    one language, not ``--all``): the case whose worker starts before the plan
+    (:func:`mineral_briefs.render.pool.start_early`)."""
+    return (
+        args.executor == "local"
+        and not args.all
+        and len(args.scenarios or []) == 1
+        and args.language in ("en", "de")
+        and not args.pdf
+    )
 
-    t0 = time.perf_counter()
-    # NOTE (issue 16): marked before the plan (about 0.2 s), so the check for a spare core
-    # measures that span instead of sampling 50 ms on the cold brief's path
-    idle = IdleSampler().mark()
+
+def _plan_and_render(args: argparse.Namespace, idle: Any) -> Any:
+    """Plan the briefs ``args`` name and render them; the run report."""
+    from mineral_briefs.render import DEFAULT_TIMEOUT_S, plan_briefs, render
+
     if args.executor == "dask":
         from mineral_briefs.extras import require
 
@@ -129,7 +137,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     reporter: _PlainReporter | _RichReporter
     reporter = _RichReporter(sys.stderr) if sys.stderr.isatty() else _PlainReporter(sys.stderr)
     try:
-        report = render(
+        return render(
             jobs,
             args.out,
             workers=args.jobs,
@@ -146,6 +154,32 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
     finally:
         reporter.close()
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``mineral-briefs render``: plan, render, print the run report; exit 0 / 1 / 130 / 143."""
+    from mineral_briefs.render import describe_error
+    from mineral_briefs.render.pool import IdleSampler
+
+    t0 = time.perf_counter()
+    # NOTE (issue 16): marked before the plan (about 0.2 s), so the check for a spare core
+    # measures that span instead of sampling 50 ms on the cold brief's path
+    idle = IdleSampler().mark()
+    early = _lone_local_brief(args)
+    if early:
+        from mineral_briefs.locations import notebook
+        from mineral_briefs.render.pool import start_early
+
+        start_early(str(notebook("brief.ipynb").resolve().parent))
+    try:
+        report = _plan_and_render(args, idle)
+    finally:
+        if early:
+            from mineral_briefs.render.pool import stop_early
+
+            # NOTE: nothing to render (up to date) or an error before the run: the early
+            # worker and its kernel are stopped; a run that took the pool stopped it itself.
+            stop_early()
     report.seconds = time.perf_counter() - t0
     for r in report.failed:
         if r.status == "failed":

@@ -92,10 +92,10 @@ def _pool_init(log_level: int, cwd: str | None = None) -> None:
                 warm.start()
                 st.warming = warm
     # NOTE (issue 16, 2026-12-02): papermill and the exporter are needed only when the kernel
-    # is ready and after its last cell. Loaded at normal priority, their 0.7 s of CPU took a
-    # third of a core from the kernel's boot and the prefetch's central run, both on the cold
-    # brief's critical path (three busy processes on two cores); in a low-priority thread they
-    # use what those leave. The first brief waits for papermill's import and the first export
+    # is ready and after its last cell. Loaded in the main thread, their 0.7 s of CPU came
+    # before the kernel's first cell; in their own thread papermill loads while the kernel
+    # boots, and the exporter (0.4 CPU-s) at low priority uses what the kernel's boot and the
+    # prefetch's runs leave. The first brief waits for papermill's import and the first export
     # for the exporter (worker._export), so no work is skipped.
     st.exporter = threading.Thread(target=_warm_up, name="worker-warm-up", daemon=True)
     st.exporter.start()
@@ -117,10 +117,16 @@ def _lower_own_priority(niceness: int) -> None:
 
 
 def _warm_up() -> None:
-    """Import papermill, then load the exporter (:func:`_load_exporter`), at low priority."""
-    _lower_own_priority(WARM_UP_NICENESS)
+    """Import papermill, then load the exporter (:func:`_load_exporter`) at low priority.
+
+    # NOTE (issue 16, 2026-12-02): papermill at the thread's normal priority: the kernel's
+    # first cell waits for it. With the worker started before the plan (start_early) the
+    # kernel was ready at 1.05 s and the low-priority import ended at 1.20 s; at normal
+    # priority it ends at 0.7 s. The exporter is needed only after the last cell.
+    """
     with contextlib.suppress(Exception):
         import papermill  # noqa: F401
+    _lower_own_priority(WARM_UP_NICENESS)
     _load_exporter()
 
 
@@ -176,8 +182,15 @@ class IdleSampler:
         idle = t.idle + getattr(t, "iowait", 0.0)
         # NOTE: guest time is counted in user time already (Linux), as psutil does
         total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
-        own = psutil.Process().cpu_times()
-        return time.monotonic(), total, idle, own.user + own.system
+        me = psutil.Process()
+        own = me.cpu_times()
+        # NOTE: this run's own workers and kernels (an early pool: start_early) are not load
+        mine = own.user + own.system
+        for child in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                ct = child.cpu_times()
+                mine += ct.user + ct.system
+        return time.monotonic(), total, idle, mine
 
     def mark(self) -> IdleSampler:
         """Start the span (returns the sampler)."""
@@ -266,6 +279,78 @@ def _start_pool(tasks: list[RenderTask], jobs: int, ctx: Any, level: int) -> Pro
         initializer=_pool_init,
         initargs=(level, first_cwd),
     )
+
+
+_EARLY: dict[str, Any] = {}
+"""The pool started by :func:`start_early` and not yet taken by :func:`run_local`: ``pool``,
+``started`` (the future of its no-op task), ``cwd`` and ``level``."""
+
+EARLY_STOP_WAIT_S: float = 10.0
+"""Longest wait, when an early pool is stopped, for its worker to have launched its kernel (so
+that the kernel is found and stopped with it, never left behind)."""
+
+
+def _started() -> None:
+    """A no-op task: submitted to an early pool, it makes the pool spawn its worker now; done
+    once the worker's initializer has launched its kernel."""
+
+
+def start_early(cwd: str) -> None:
+    """Start a one-worker pool (its worker and kernel) for a lone brief before the run is
+    planned; :func:`run_local` takes it when its tasks match, :func:`stop_early` ends it
+    otherwise.
+
+    Parameters
+    ----------
+    cwd
+        Folder the brief notebook runs in (its kernel starts there): the notebook's folder.
+
+    # NOTE (issue 16, cold single brief): the worker spawns, imports jupyter_client and
+    # launches its kernel (0.15 s), and the kernel boots (0.8 CPU-s), while this process plans
+    # (0.17 s on one core) instead of after it: the kernel launched at 0.23 s instead of
+    # 0.37 s, and a cold controls_oct2025 brief took 2.21 s instead of 2.33 s (medians of
+    # eight alternating runs, 2026-12-02).
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    stop_early()
+    level = logging.getLogger().getEffectiveLevel()
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=mp.get_context("spawn"),
+        initializer=_pool_init,
+        initargs=(level, cwd),
+    )
+    _EARLY.update(pool=pool, started=pool.submit(_started), cwd=cwd, level=level)
+
+
+def _take_early(tasks: Sequence[RenderTask], jobs: int, level: int) -> ProcessPoolExecutor | None:
+    """The early pool when it serves ``tasks`` (one task, in its folder, at this log level),
+    else None (an early pool that does not serve them is stopped)."""
+    if not _EARLY:
+        return None
+    if len(tasks) == 1 and jobs >= 1 and tasks[0].cwd == _EARLY["cwd"] and level == _EARLY["level"]:
+        pool: ProcessPoolExecutor = _EARLY["pool"]
+        _EARLY.clear()
+        logger.info("the worker started before the plan renders %s", tasks[0].name)
+        return pool
+    stop_early()
+    return None
+
+
+def stop_early() -> None:
+    """Stop an early pool nobody took (a run with nothing to render, or an error before it):
+    its worker and kernel are terminated once the worker has launched the kernel."""
+    pool, started = _EARLY.get("pool"), _EARLY.get("started")
+    _EARLY.clear()
+    if pool is None or started is None:
+        return
+    with contextlib.suppress(Exception):
+        started.result(timeout=EARLY_STOP_WAIT_S)
+    procs = dict(getattr(pool, "_processes", None) or {})
+    _terminate_tree(procs)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _prefetch_here(tasks: Sequence[RenderTask]) -> tuple[list[RenderTask], RenderTask | None]:
@@ -367,7 +452,9 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
         while batches:
             remaining = batches.pop(0)
             attempt += 1
-            pool = _start_pool(remaining, jobs, ctx, level)
+            pool = (_take_early(remaining, jobs, level) if attempt == 1 else None) or _start_pool(
+                remaining, jobs, ctx, level
+            )
             pending: dict[Future[Any], list[RenderTask]] = {}
             broken: list[RenderTask] = []
             clean = False
