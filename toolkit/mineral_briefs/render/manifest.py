@@ -60,7 +60,7 @@ def _write_manifest_and_index(
             json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
         )
         atomic_write(out / INDEX, build_index(manifest, generated_at=stamp))
-        write_methodology(out)
+        write_methodology(out, manifest.get("toolkit_source") or None)
     except OSError as exc:
         # NOTE: never raise from here (it runs in a finally); the previous files stay intact.
         msg = f"could not write {MANIFEST}/{INDEX} in {out}: {exc.strerror or exc}"

@@ -81,12 +81,14 @@ def build_methodology(markdown: str) -> str:
     )
 
 
-def write_methodology(out: Path) -> Path | None:
+def write_methodology(out: Path, toolkit_source: str | None = None) -> Path | None:
     """Write ``<out>/methodology.html`` from ``docs/methodology.md``; ``None`` if not found.
 
     The page is kept in ``<cache>/methodology/``, keyed by the markdown, the toolkit's source
     (the page code and the brief stylesheet among it) and its version: converting the markdown
     takes about 0.25 s at the end of every render, a single brief's included (issue 16).
+    ``toolkit_source`` is the run's :func:`~mineral_briefs.fingerprint.toolkit_source_hash`
+    when the caller has it (hashing the sources again took 18 ms at the end of every run).
     """
     from mineral_briefs.render.atomic import atomic_write
 
@@ -95,7 +97,7 @@ def write_methodology(out: Path) -> Path | None:
         logger.warning("docs/methodology.md not found: %s not written", METHODOLOGY_HTML)
         return None
     target = out / METHODOLOGY_HTML
-    page = _cached_page(src.read_text(encoding="utf-8"))
+    page = _cached_page(src.read_text(encoding="utf-8"), toolkit_source)
     # NOTE: an unchanged page is not written again (every render ends here; an atomic write
     # syncs the file and its folder to disk)
     try:
@@ -107,7 +109,7 @@ def write_methodology(out: Path) -> Path | None:
     return target
 
 
-def _cached_page(markdown: str) -> str:
+def _cached_page(markdown: str, toolkit_source: str | None = None) -> str:
     """:func:`build_methodology` through the disk cache (built again on any miss or damage)."""
     import hashlib
 
@@ -117,7 +119,7 @@ def _cached_page(markdown: str) -> str:
     from mineral_briefs.render.atomic import atomic_write
 
     key = hashlib.sha256(
-        "\0".join((markdown, toolkit_source_hash(), __version__)).encode("utf-8")
+        "\0".join((markdown, toolkit_source or toolkit_source_hash(), __version__)).encode("utf-8")
     ).hexdigest()
     entry = cache_dir() / "methodology" / f"{key}.html"
     try:
