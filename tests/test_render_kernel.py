@@ -4,6 +4,7 @@ with the spec unchanged otherwise."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -85,13 +86,16 @@ def test_a_render_kernel_is_preloaded_before_its_first_reply(tmp_path: Path) -> 
         assert kc is not None  # made ready here, kept for the first brief
         words = _printed(
             kc,
-            "import gc, os, sys\n"
+            "import gc, os, sys, threading\n"
             "print('mineral_briefs.brief' in sys.modules, gc.get_freeze_count() > 10_000,\n"
-            "      'MINERAL_BRIEFS_KERNEL_PRELOAD' in os.environ)",
+            "      'MINERAL_BRIEFS_KERNEL_PRELOAD' in os.environ, gc.isenabled(),\n"
+            "      os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))",
         )
     finally:
         st.shutdown()
-    assert words == ["True", "True", "False"]
+    # NOTE: preloaded in a low-priority thread; the cells run at the process's priority, with
+    # the garbage collector on again
+    assert words == ["True", "True", "False", "True", str(os.getpriority(os.PRIO_PROCESS, 0))]
 
 
 def test_a_client_of_a_dead_kernel_is_not_made_ready(tmp_path: Path) -> None:
