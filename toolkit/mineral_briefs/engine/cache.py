@@ -182,8 +182,13 @@ def _memo_get(where: tuple[str, str], scenario: Scenario) -> Results | None:
     return _copied(hit[0], scenario)
 
 
+def _frame_bytes(frame: pd.DataFrame) -> int:
+    """Bytes of a frame's column arrays (shallow, as ``memory_usage``; a third of its time)."""
+    return int(sum(frame[col].array.nbytes for col in frame.columns))
+
+
 def _memo_put(where: tuple[str, str], res: Results) -> None:
-    size = int(sum(getattr(res, name).memory_usage(index=True).sum() for name in TABLES))
+    size = sum(_frame_bytes(getattr(res, name)) for name in TABLES)
     if size > MEMO_BYTES:
         return
     kept = _copied(res, res.scenario)
