@@ -19,6 +19,11 @@ from mineral_briefs.brief.summary import SummarySection
 from mineral_briefs.brief.watch import WatchSection
 from mineral_briefs.brief.whatif import WhatIfSection
 
+_NOT_AHEAD = ("summary", "header", "situation", "levers_compared", "parameters")
+"""Sections never computed ahead (:attr:`Brief.AHEAD`)."""
+_AHEAD_LAST = ("levers", "methods", "backtest", "sources")
+"""Sections computed ahead last: they read the lever runs or the backtest record too."""
+
 
 # NOTE: the sections are mixins over one dataclass (BriefBase) rather than functions taking
 # the Brief, so the notebooks and tests keep calling ``brief.summary()`` and
@@ -70,27 +75,15 @@ class Brief(
     """Section methods in notebook order (tests call them all)."""
 
     AHEAD: ClassVar[tuple[str, ...]] = (
-        "news_vs_data",
-        "market",
-        "concentration_chart",
-        "shock",
-        "flow_chart",
-        "price_chart",
-        "exports_chart",
-        "whatif_chart",
-        "whatif_hint",
-        "sensitivity",
-        "tornado_chart",
-        "watch",
+        *(name for name in SECTIONS if name not in _NOT_AHEAD and name not in _AHEAD_LAST),
         "iamc_csv",
-        "levers",
-        "methods",
-        "backtest",
-        "sources",
+        *_AHEAD_LAST,
     )
     """Sections computed ahead (``prepare(ahead=True)``, :mod:`mineral_briefs.brief.ahead`), in
-    this order: first those that read only the central run, then those that read the lever runs
-    or the backtest record as well (the thread waits for them as the cell would). Each is marked
+    this order: those that read only the central run (in notebook order, then the IAMC table of
+    the data download), then those that read the lever runs or the backtest record as well
+    (the thread waits for them as the cell would). Not ahead: the sections whose waits the
+    thread fills (``summary``, ``situation``) and three that take no time. Each is marked
     :func:`~mineral_briefs.brief.ahead.computed_ahead`."""
 
     def sections(self) -> dict[str, Any]:
