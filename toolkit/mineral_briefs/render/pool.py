@@ -191,8 +191,9 @@ class IdleSampler:
         total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
         me = psutil.Process()
         own = me.cpu_times()
-        # NOTE: this run's own workers and kernels (an early pool: start_early) are not load
-        mine = own.user + own.system
+        # NOTE: this run's own workers and kernels (an early pool: start_early) are not load,
+        # whether still running or ended and reaped since the mark
+        mine = own.user + own.system + own.children_user + own.children_system
         for child in me.children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 ct = child.cpu_times()
