@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "preview"
 SCENARIO = "controls_oct2025"
 EDITS = (0.61, 0.62, 0.63)
-ROUNDS = 3
+ROUNDS = 5
 """Alternating runs of (s) and (r); their medians are compared."""
 
 
