@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,23 @@ def test_an_input_set_after_the_thread_started_drops_its_results() -> None:
     me = threading.current_thread().name
     assert s.first() == ("first", me)
     assert s.last() == ("last", me)
+
+
+def test_a_new_thread_stops_the_one_started_before_it() -> None:
+    first = _Sections()
+    first._ahead = Ahead(first, ["held", "last"]).start()  # busy in "held" until released
+    deadline = time.monotonic() + 10
+    while first._ahead.computed != ["held"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = _Sections()
+    second.hold.set()
+    second._ahead = Ahead(second, ["first"]).start()
+    first.hold.set()
+    first._ahead.join(10)
+    second._ahead.join(10)
+    assert first._ahead.computed == ["held"]  # "last" was never started
+    assert first.last() == ("last", threading.current_thread().name)
+    assert second._ahead.computed == ["first"]
 
 
 def test_only_marked_sections_can_be_computed_ahead() -> None:

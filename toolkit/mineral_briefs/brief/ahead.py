@@ -58,13 +58,18 @@ def computed_ahead(method: F) -> F:
     return section  # type: ignore[return-value]
 
 
-def _inputs(brief: Any) -> tuple[int, ...]:
-    """Identity of the brief's public inputs (its dataclass fields, or its instance dict)."""
+def _inputs(brief: Any) -> tuple[Any, ...]:
+    """The brief's public inputs (its dataclass fields, or its instance dict), compared by
+    identity (the tuple keeps them alive, so no new value can take an old one's place)."""
     if dataclasses.is_dataclass(brief):
         names = [f.name for f in dataclasses.fields(brief)]
     else:
         names = list(vars(brief))
-    return tuple(id(getattr(brief, n)) for n in names if not n.startswith("_"))
+    return tuple(getattr(brief, n) for n in names if not n.startswith("_"))
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 class Ahead:
@@ -97,10 +102,27 @@ class Ahead:
         """Sections this thread computed, in order (logs, tests)."""
         self._thread = threading.Thread(target=self._run, name="brief-ahead", daemon=True)
 
+    _latest: Ahead | None = None
+    """The last thread started in this process (a kernel prepares one brief at a time)."""
+
     def start(self) -> Ahead:
-        """Start the thread; returns ``self``."""
+        """Start the thread, and stop the one started before it (returns ``self``).
+
+        # NOTE: an analyst who runs the setup cell again in JupyterLab prepares a new brief;
+        # the previous brief's thread would otherwise go on computing sections nobody asks
+        # for, beside the new one's.
+        """
+        previous, Ahead._latest = Ahead._latest, self
+        if previous is not None:
+            previous.cancel()
         self._thread.start()
         return self
+
+    def cancel(self) -> None:
+        """Compute nothing more (a section being computed is finished); a section asked for
+        afterwards is computed by the caller."""
+        with self._lock:
+            self._queue.clear()
 
     def _next(self) -> tuple[str, Future[Any]] | None:
         with self._lock:
@@ -127,7 +149,7 @@ class Ahead:
         thread has not started it (it is then left out), its result was taken already, or an
         input of the brief was set since the thread started (every result is then dropped)."""
         with self._lock:
-            if _inputs(self._brief) != self._inputs:
+            if not _same(_inputs(self._brief), self._inputs):
                 # NOTE: an input was set on the brief after the thread started (an analyst
                 # trying another mineral in JupyterLab): nothing the thread computed holds.
                 self._queue.clear()
