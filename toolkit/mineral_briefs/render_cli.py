@@ -109,7 +109,7 @@ class _RichReporter:
 def _lone_local_brief(args: argparse.Namespace) -> bool:
     """Whether ``render`` was asked for exactly one brief on the local executor (one scenario,
     one language, not ``--all``): the case whose worker starts before the plan
-    (:func:`mineral_briefs.render.pool.start_early`)."""
+    (:func:`mineral_briefs.render.early.start_early`)."""
     return (
         args.executor == "local"
         and not args.all
@@ -168,14 +168,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     early = _lone_local_brief(args)
     if early:
         from mineral_briefs.locations import notebook
-        from mineral_briefs.render.pool import start_early
+        from mineral_briefs.render.early import start_early
 
         start_early(str(notebook("brief.ipynb").resolve().parent))
     try:
         report = _plan_and_render(args, idle)
     finally:
         if early:
-            from mineral_briefs.render.pool import stop_early
+            from mineral_briefs.render.early import stop_early
 
             # NOTE: nothing to render (up to date) or an error before the run: the early
             # worker and its kernel are stopped; a run that took the pool stopped it itself.

@@ -69,25 +69,7 @@ def market_base(
     # NOTE (issue 16, 2026-12-02): the source is chosen per (mineral, stage) in plain Python
     # and the rows selected in one merge; the same rows as a pandas loop over the groups,
     # which took 0.1 s of every brief's kernel.
-    available: dict[tuple[str, str], set[str]] = {}
-    for key in zip(rows["mineral"], rows["stage"], strict=True):
-        available.setdefault(key, set())
-    is_world = rows["country"] == "World"
-    for mineral, stage, source in zip(
-        rows.loc[is_world, "mineral"],
-        rows.loc[is_world, "stage"],
-        rows.loc[is_world, "source_id"],
-        strict=True,
-    ):
-        available[(mineral, stage)].add(source)
-    chosen_keys = []
-    for (mineral, stage), sources in sorted(available.items()):
-        order = [s for s in prefs.get(str(stage), ()) if s in sources]
-        order += sorted(sources - set(order))
-        if not order:
-            logger.warning("no World row for %s/%s in %s: skipped", mineral, stage, year)
-            continue
-        chosen_keys.append((mineral, stage, order[0]))
+    chosen_keys = _chosen_sources(rows, prefs, year)
     if not chosen_keys:
         raise DataError(f"no production data with World totals for year {year}")
     keys = pd.DataFrame(chosen_keys, columns=["mineral", "stage", "source_id"])
@@ -121,6 +103,34 @@ def market_base(
         ["mineral", "stage", "_other", "quantity_t"], ascending=[True, True, True, False]
     )
     return frame.drop(columns="_other").reset_index(drop=True)
+
+
+def _chosen_sources(
+    rows: pd.DataFrame, prefs: Mapping[str, tuple[str, ...]], year: int
+) -> list[tuple[str, str, str]]:
+    """``(mineral, stage, source_id)`` of the source used for each group of ``rows``: the first
+    of ``prefs[stage]`` with a World row, else the first other such source alphabetically; a
+    group without any World row is left out (with a warning)."""
+    available: dict[tuple[str, str], set[str]] = {}
+    for key in zip(rows["mineral"], rows["stage"], strict=True):
+        available.setdefault(key, set())
+    is_world = rows["country"] == "World"
+    for mineral, stage, source in zip(
+        rows.loc[is_world, "mineral"],
+        rows.loc[is_world, "stage"],
+        rows.loc[is_world, "source_id"],
+        strict=True,
+    ):
+        available[(mineral, stage)].add(source)
+    chosen = []
+    for (mineral, stage), sources in sorted(available.items()):
+        order = [s for s in prefs.get(str(stage), ()) if s in sources]
+        order += sorted(sources - set(order))
+        if not order:
+            logger.warning("no World row for %s/%s in %s: skipped", mineral, stage, year)
+            continue
+        chosen.append((mineral, stage, order[0]))
+    return chosen
 
 
 def _share(quantity_t: np.ndarray, world_t: np.ndarray) -> np.ndarray:
