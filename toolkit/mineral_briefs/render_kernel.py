@@ -35,7 +35,6 @@ def preload_modules() -> None:
     # frozen without a last collection (60 ms to find about 2,300 unreachable objects of the
     # imports, a few hundred kB, which stay frozen with the rest).
     """
-    import gc
 
     enabled = gc.isenabled()
     gc.disable()
