@@ -126,7 +126,11 @@ class _WorkerState:
         if self.kc is None and self.km is not None:
             with contextlib.suppress(Exception):
                 kc = self.km.client()
-                kc.start_channels()
+                # NOTE: no heartbeat channel (as in preload): the kernel's process is watched
+                # instead (_ready, and the client's is_alive asks its manager). On a kernel
+                # that died at start the heartbeat thread reopened its socket so fast that the
+                # process ran out of file descriptors ("Too many open files", seen in tests).
+                kc.start_channels(hb=False)
         if warm is not None:
             warm.join(timeout)
         if kc is None:
