@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from mineral_briefs.render.early import take_early
+from mineral_briefs.render.early import take_early, terminate_tree
 from mineral_briefs.render.kernel import KERNEL_NAME, _state, kernel_pids, preload
 from mineral_briefs.render.worker import (
     RenderOutcome,
@@ -229,25 +229,6 @@ def spare_rule(briefs: int, cores: int, busy_cores: float) -> bool:
     return briefs + 1 <= cores - busy_cores + 0.5
 
 
-def _terminate_tree(pids: Iterable[int]) -> None:
-    """Terminate processes and all their descendants (kernels live in their own sessions)."""
-    import psutil
-
-    procs: list[psutil.Process] = []
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            p = psutil.Process(pid)
-            procs.extend(p.children(recursive=True))
-            procs.append(p)
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            p.terminate()
-    _, alive = psutil.wait_procs(procs, timeout=3)
-    for p in alive:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
-
-
 def _kill_kernels(pids: Iterable[int]) -> None:
     import psutil
 
@@ -362,7 +343,7 @@ def _stop_pool(
     else:
         for fut in pending:
             fut.cancel()
-        _terminate_tree(procs)
+        terminate_tree(list(procs))
         pool.shutdown(wait=False, cancel_futures=True)
     _kill_kernels(kernel_pids)
     logger.info("workers stopped in %.1f s", time.perf_counter() - t_stop)
