@@ -264,7 +264,8 @@ def test_the_workers_warm_up_runs_at_low_priority_and_the_rest_does_not() -> Non
     its priority (a kernel would inherit a lowered one)."""
     import threading
 
-    from mineral_briefs.render.pool import WARM_UP_NICENESS, _lower_own_priority
+    from mineral_briefs.render.pool import WARM_UP_NICENESS
+    from mineral_briefs.startup import lower_thread_priority
 
     main = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     seen: dict[str, int] = {}
@@ -272,7 +273,7 @@ def test_the_workers_warm_up_runs_at_low_priority_and_the_rest_does_not() -> Non
     def body() -> None:
         tid = threading.get_native_id()
         before = os.getpriority(os.PRIO_PROCESS, tid)
-        _lower_own_priority(WARM_UP_NICENESS)
+        lower_thread_priority(WARM_UP_NICENESS)
         seen["delta"] = os.getpriority(os.PRIO_PROCESS, tid) - before
 
     t = threading.Thread(target=body)

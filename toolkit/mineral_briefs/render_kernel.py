@@ -11,10 +11,13 @@ modules and reads the data before it answers its first request (:func:`preload_m
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
 import threading
+
+from mineral_briefs.startup import imports_then_freeze, lower_thread_priority
 
 PRELOAD_ENV = "MINERAL_BRIEFS_KERNEL_PRELOAD"
 """Set to ``1`` in a render kernel's environment: the kernel runs :func:`preload_modules` after
@@ -27,18 +30,12 @@ def preload_modules() -> None:
 
     The brief's imports (pandas, altair, the toolkit: about 1 s) and the data would otherwise
     wait for its first cell. Errors are swallowed: the brief's own load reports them, naming
-    the file. The heap is frozen afterwards (``gc.freeze``, see
+    the file. No garbage collection runs meanwhile and the heap is frozen afterwards
+    (:func:`mineral_briefs.startup.imports_then_freeze`, see
     ``mineral_briefs.render.worker.RESET_SOURCE``): the imports and data are never garbage.
-
-    # NOTE (issue 16, 2026-12-02): the garbage collector is off while the 150,000 objects of
-    # the imports are made (its automatic collections took 80 of 575 ms), and the heap is
-    # frozen without a last collection (60 ms to find about 2,300 unreachable objects of the
-    # imports, a few hundred kB, which stay frozen with the rest).
     """
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with imports_then_freeze(), contextlib.suppress(Exception):
+        # NOTE: any error here is swallowed: the brief reports the problem itself
         import mineral_briefs.backtest_cache  # noqa: F401
         import mineral_briefs.brief  # noqa: F401
         import mineral_briefs.engine.cache  # noqa: F401
@@ -46,12 +43,6 @@ def preload_modules() -> None:
         from mineral_briefs.data import load_dataset
 
         load_dataset()
-    except Exception:  # noqa: BLE001, S110 - the brief reports any problem itself
-        pass
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 PRELOAD_NICENESS: int = 5
@@ -68,14 +59,7 @@ def _preload_at_low_priority() -> None:
     # for anyway: the boot yields to that run (a cold controls_oct2025 brief 2.19 -> 2.13 s,
     # medians of eight alternating runs; ten levels down it starved the boot: 2.19 s).
     """
-    if sys.platform.startswith("linux"):
-        try:
-            tid = threading.get_native_id()
-            os.setpriority(
-                os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + PRELOAD_NICENESS
-            )
-        except OSError:
-            pass
+    lower_thread_priority(PRELOAD_NICENESS)
     preload_modules()
 
 

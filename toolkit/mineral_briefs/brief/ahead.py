@@ -59,13 +59,11 @@ def computed_ahead(method: F) -> F:
 
 
 def _inputs(brief: Any) -> tuple[Any, ...]:
-    """The brief's public inputs (its dataclass fields, or its instance dict), compared by
-    identity (the tuple keeps them alive, so no new value can take an old one's place)."""
-    if dataclasses.is_dataclass(brief):
-        names = [f.name for f in dataclasses.fields(brief)]
-    else:
-        names = list(vars(brief))
-    return tuple(getattr(brief, n) for n in names if not n.startswith("_"))
+    """The brief's public inputs (its dataclass fields), compared by identity (the tuple keeps
+    them alive, so no new value can take an old one's place)."""
+    return tuple(
+        getattr(brief, f.name) for f in dataclasses.fields(brief) if not f.name.startswith("_")
+    )
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

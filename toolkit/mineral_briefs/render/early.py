@@ -69,12 +69,12 @@ def start_early(cwd: str) -> None:
     _EARLY.update(pool=pool, started=pool.submit(_started), cwd=cwd, level=level)
 
 
-def take_early(tasks: Sequence[RenderTask], jobs: int, level: int) -> ProcessPoolExecutor | None:
+def take_early(tasks: Sequence[RenderTask], level: int) -> ProcessPoolExecutor | None:
     """The early pool when it serves ``tasks`` (one task, in its folder, at this log level),
     else None (an early pool that does not serve them is stopped)."""
     if not _EARLY:
         return None
-    if len(tasks) == 1 and jobs >= 1 and tasks[0].cwd == _EARLY["cwd"] and level == _EARLY["level"]:
+    if len(tasks) == 1 and tasks[0].cwd == _EARLY["cwd"] and level == _EARLY["level"]:
         pool: ProcessPoolExecutor = _EARLY["pool"]
         _EARLY.clear()
         logger.info("the worker started before the plan renders %s", tasks[0].name)

@@ -26,6 +26,7 @@ from mineral_briefs.render.worker import (
     render_one,
     start_prefetch,
 )
+from mineral_briefs.startup import lower_thread_priority
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import ProcessPoolExecutor
@@ -110,17 +111,6 @@ WARM_UP_NICENESS: int = 10
 """Niceness of a worker's warm-up thread (Linux; elsewhere it runs at normal priority)."""
 
 
-def _lower_own_priority(niceness: int) -> None:
-    """Lower the calling thread's scheduling priority by ``niceness`` where the OS schedules
-    threads on their own (Linux: ``setpriority`` on a thread id); a no-op elsewhere, where the
-    same call would lower the whole process, the kernel it starts later included."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
-
-
 def _warm_up() -> None:
     """Import papermill, then load the exporter (:func:`_load_exporter`) at low priority.
 
@@ -132,7 +122,7 @@ def _warm_up() -> None:
     try:
         with contextlib.suppress(Exception):
             import papermill  # noqa: F401
-        _lower_own_priority(WARM_UP_NICENESS)
+        lower_thread_priority(WARM_UP_NICENESS)
         _load_exporter()
     finally:
         gc.enable()  # off since _pool_init
@@ -370,7 +360,7 @@ def run_local(tasks: Sequence[RenderTask], jobs: int) -> Iterator[RenderOutcome]
         while batches:
             remaining = batches.pop(0)
             attempt += 1
-            pool = (take_early(remaining, jobs, level) if attempt == 1 else None) or _start_pool(
+            pool = (take_early(remaining, level) if attempt == 1 else None) or _start_pool(
                 remaining, jobs, ctx, level
             )
             pending: dict[Future[Any], list[RenderTask]] = {}
