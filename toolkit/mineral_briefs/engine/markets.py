@@ -274,6 +274,11 @@ def _basis_row(
     }
 
 
+RO_W_MIN_SHARE_COMPLEMENT: float = 0.98
+"""China's and the alliance's demand shares together at most this [0–1]: the Rest of the
+World keeps at least 2 % of every market's demand."""
+
+
 def _demand_location(
     params: _Params,
     keys_all: list[tuple[str, str]],
@@ -301,9 +306,14 @@ def _demand_location(
     else:
         dc = params.value("china_demand_share", mi, st)
         da = _demand_share_of(params, alliance, mi)
-    tot = dc + da
-    if tot > 0.98:  # NOTE: keep a small Rest of World so every region has demand
-        dc, da = dc * 0.98 / tot, da * 0.98 / tot
+    # NOTE: China's share is the market's own figure (production shares downstream, else a
+    # per-stage parameter); the alliance's end-use shares are generic country weights. Where
+    # the two add up to more than the whole, China's share stands and the alliance gets what
+    # is left, less a small Rest of World (every region keeps some demand). Scaling both down
+    # instead moved demand from China to the alliance as members joined (NdPr oxide: China
+    # 0.76 instead of its 0.90 of magnet making).
+    dc = min(dc, RO_W_MIN_SHARE_COMPLEMENT)
+    da = min(da, RO_W_MIN_SHARE_COMPLEMENT - dc)
     return np.array([dc, da, 1.0 - dc - da])
 
 
