@@ -232,15 +232,25 @@ def test_answer_box_quotes_no_cost_per_tonne_for_a_sliver(controls, rows, ds) ->
 
     brief = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
     text = brief.answer()
-    assert "Cheapest per tonne avoided" not in text
-    assert "No costed lever" in text
-    assert all(not compared.material(r) for r in rows if r.costed)
+    costed = [r for r in brief.compared_levers if r.costed]
+    material = compared.material_costed(brief.compared_levers)
+    assert costed, "controls_oct2025 compares a floor and an offtake"
+    # a cost per tonne is quoted for material costed levers only; none is said when none is
+    quoted = text.count(" per t")
+    assert quoted == (1 if material else 0), text
+    assert ("No costed lever" in text) == (not material)
+    for r in costed:
+        if not compared.material(r):
+            assert math.isnan(r.cost_usd_per_t)
 
 
-def test_wider_alliance_is_measured_like_for_like(controls, rows, ds) -> None:  # type: ignore[no-untyped-def]
+def test_wider_alliance_is_measured_like_for_like(controls, ds) -> None:  # type: ignore[no-untyped-def]
     """Naming the original members as targets changes the control's sizing (end-use demand vs
     the stage's split); the lever is measured against that named-target run, not the scenario."""
-    sc, res = controls
+    sc, res = _held(controls)
+    res = engine.run(sc, ds, draws=0)
+    compared._CACHE.clear()
+    rows = compared.compare(sc, res, ds, MI, ST)
     ref = engine.run(variants.wider_reference(sc), ds, central_only=True)
     wide = engine.run(variants.variants(sc, res, MI, ST)["alliance"][0], ds, central_only=True)
     assert variants.wider_reference(sc).alliance_members == sc.alliance_members
@@ -251,6 +261,33 @@ def test_wider_alliance_is_measured_like_for_like(controls, rows, ds) -> None:  
     )
     # more members sharing supply must not add to the shortfall, like for like
     assert by["alliance"].avoided_t > 0
+
+
+def test_wider_alliance_that_changes_nothing_is_said_so(controls, rows, ds) -> None:  # type: ignore[no-untyped-def]
+    """controls_oct2025 names the original members as targets and holds no alliance stockpile:
+    the wider run equals its reference, and the row says so instead of "0 t avoided"."""
+    by = {r.lever: r for r in rows}
+    assert by["alliance"].skipped == "compared.skip.alliance_same"
+    _, ref_short, wide_short = by["alliance"].detail.split("|")
+    assert float(ref_short) == pytest.approx(float(wide_short), rel=1e-9)
+    # a scenario where membership does act: an alliance stockpile grows with the members
+    held, res = _held(controls)
+    wide = engine.run(variants.variants(held, res, MI, ST)["alliance"][0], ds, central_only=True)
+    ref = engine.run(variants.wider_reference(held), ds, central_only=True)
+    assert _short(wide) < _short(ref)  # more members, a larger alliance stockpile
+
+
+def _held(controls):  # type: ignore[no-untyped-def]
+    """controls_oct2025 with a 60-day alliance stockpile of magnets: sized by the members'
+    share of magnet demand, so a wider alliance holds more."""
+    from mineral_briefs.scenarios import Scenario
+
+    sc, res = controls
+    stock = variants.variants(sc, res, MI, ST)["stockpile"][0].stockpiles[-1]
+    assert stock.holder == "alliance"
+    data = sc.model_dump()
+    data.update(id="held", stockpiles=[stock.model_copy(update={"stage": ST}).model_dump()])
+    return Scenario.model_validate(data), res
 
 
 def test_a_floor_lever_beside_the_scenarios_own_floor_says_which_reason() -> None:

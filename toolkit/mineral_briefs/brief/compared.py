@@ -147,6 +147,12 @@ def compare(
             ref_short = focal_value(ref.kpis, mineral, stage, "cumulative_shortfall_t")
             ref_money = _money(ref.kpis)
             detail = f"{detail}|{ref_short:.6g}|{short:.6g}"
+            if _same_run(ref.kpis, run.kpis, mineral, stage):
+                # NOTE: with China's targets and the floors pinned to the original members,
+                # membership acts only through what the alliance holds (its stockpiles); where
+                # nothing changes, "0 t avoided" would read as a lever that failed.
+                out.append(_skipped(lever, detail, "compared.skip.alliance_same"))
+                continue
         # NOTE: the effect is measured against the lever's own reference and applied to the
         # scenario's shortfall, so "shortfall with it" = scenario − avoided in every row.
         avoided = ref_short - short
@@ -176,6 +182,19 @@ def compare(
         )
     _CACHE[key] = out
     return out
+
+
+SAME_RELATIVE: float = 1e-9
+"""Relative difference under which two runs' focal shortfall and peak price count as equal."""
+
+
+def _same_run(a: pd.DataFrame, b: pd.DataFrame, mineral: str, stage: str) -> bool:
+    """The focal market's shortfall and outside peak price are equal in two KPI frames."""
+    for kpi in ("cumulative_shortfall_t", "peak_price_multiple_outside"):
+        x, y = focal_value(a, mineral, stage, kpi), focal_value(b, mineral, stage, kpi)
+        if not math.isclose(x, y, rel_tol=SAME_RELATIVE, abs_tol=1e-9):
+            return False
+    return True
 
 
 def _skipped(lever: str, detail: str, reason: str) -> LeverResult:

@@ -90,6 +90,11 @@ def _lever_markets(scenario: Any) -> set[tuple[str, str | None]]:
     return out
 
 
+SUMMARY_VIEWS: tuple[str, ...] = ("rare_earths",)
+"""Minerals that sum other markets of the run (the rare-earth basket over its elements): a
+brief is headed by one of them only when no other market is a candidate."""
+
+
 def focal(scenario: Any, results: Any) -> tuple[str, str]:
     """Focal market (mineral, stage) of a brief: among the markets the scenario's levers act
     on, the one with the most at stake, weighted by the market's value.
@@ -111,6 +116,14 @@ def focal(scenario: Any, results: Any) -> tuple[str, str]:
     cand = wide[keep]
     if cand.empty:
         return "magnet_rees", "refining"
+    # NOTE: the all-rare-earths basket is a summary view of the element and magnet markets
+    # (it holds their NdPr, Dy and Tb by value): it heads a brief only where none of them is
+    # a candidate. After the demand split of 2026-12-03 it outweighed the magnets by 6 % in
+    # controls_oct2025 and headed a brief on the magnet and Dy/Tb controls with a basket that
+    # cannot say which element is short.
+    detail = [m not in SUMMARY_VIEWS for m, _ in cand.index]
+    if any(detail):
+        cand = cand[detail]
 
     def col(name: str, default: float) -> pd.Series:
         return cand[name].fillna(default) if name in cand else pd.Series(default, cand.index)

@@ -227,10 +227,10 @@ def _wider(scenario: Any) -> tuple[Any | None, str, str]:
         return None, "", "compared.skip.alliance"
     if not (scenario.export_controls or scenario.price_floors or scenario.stockpiles):
         # NOTE: membership acts only through what names the alliance (controls aimed at it,
-        # its floors and stockpiles). Without any, a wider alliance only relabels demand,
-        # and the zone split then moves demand from China to the alliance where China's and
-        # the members' end-use shares exceed 98 % (engine.markets._demand_location): in the
-        # demand briefs it "added" 25 % to the shortfall outside China.
+        # its floors and stockpiles). Without any, a wider alliance only relabels demand
+        # between the alliance and the Rest of the World (one outside price): no run needed.
+        # (Until 2026-12-03 the zone split also moved demand from China to the alliance,
+        # which in the demand briefs "added" 25 % to the shortfall outside China.)
         return None, "", "compared.skip.alliance_moot"
     controls, floors = _pinned(scenario)
     sc = _with(
