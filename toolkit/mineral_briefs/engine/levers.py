@@ -191,7 +191,8 @@ def _control_link(
         elif ec.targets == "alliance":
             frac = da / d_out
         else:
-            frac = min(_demand_share_of(params, targets, mi) / d_out, 1.0)
+            named = by.named_scale[i] * _demand_share_of(params, targets, mi)
+            frac = min(named / d_out, 1.0)
         return max(by.s_share[0, i] - dc, 0.0) * frac, MODE_CHINA_EXPORT
     g = base.loc[(base["mineral"] == mi) & (base["stage"] == st) & (base["country"] == ec.exporter)]
     s_x = float(g["share"].sum())
@@ -199,7 +200,11 @@ def _control_link(
         return s_x, MODE_WORLD_CUT
     if "CHN" in targets:
         return s_x * dc / max(dc + da + dr, 1e-9), MODE_CHINA_CUT
-    dt_ = da if ec.targets == "alliance" else _demand_share_of(params, targets, mi)
+    dt_ = (
+        da
+        if ec.targets == "alliance"
+        else by.named_scale[i] * _demand_share_of(params, targets, mi)
+    )
     return s_x * dt_, MODE_WORLD_CUT
 
 

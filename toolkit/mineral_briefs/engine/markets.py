@@ -64,6 +64,10 @@ class _BaseYear:
     """(3, M) demand shares of China, the alliance and the rest of the world [0–1]."""
     basis_rows: list[dict[str, Any]]
     """One :data:`PRICE_BASIS_COLUMNS` row per market."""
+    named_scale: np.ndarray
+    """(M,) factor on a named country's end-use demand weight (``demand_share_<ISO3>``) in
+    this market [0–1]: below 1 where the members' summed weights were capped to what China
+    leaves (:func:`_demand_location`), so a named country is capped alike; 1 elsewhere."""
 
     @property
     def idx(self) -> dict[tuple[str, str], int]:
@@ -130,6 +134,7 @@ def _base_year_markets(
     basis_rows: list[dict[str, Any]] = []
     s_share = np.zeros((3, m))
     d_share = np.zeros((3, m))
+    named_scale = np.ones(m)
     rows_of = base.groupby(["mineral", "stage"], sort=False).indices
     facts = _group_facts(base, rows_of)
     ally = {k: f.share_of(alliance) for k, f in facts.items()}
@@ -158,7 +163,9 @@ def _base_year_markets(
         else:
             p0[i], year = _data_price(dataset, mi, st, price_years(mi, st), sources)
         basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i], year))
-        d_share[:, i] = _demand_location(params, keys_all, facts, ally, alliance, mi, st)
+        d_share[:, i], named_scale[i] = _demand_location(
+            params, keys_all, facts, ally, alliance, mi, st
+        )
         if (mi, st) in demand_over:
             # NOTE: a demand override sizes the market (Q0); production gives only the country
             # shares, so the base year is balanced (stock changes absorb the difference).
@@ -166,7 +173,9 @@ def _base_year_markets(
     if np.any(q0 <= 0):
         bad = [f"{keys[i][0]}/{keys[i][1]}" for i in np.flatnonzero(q0 <= 0)]
         raise DataError("markets with zero base quantity: " + ", ".join(bad))
-    return _BaseYear(keys, keys_all, facts, q0, p0, to_content, s_share, d_share, basis_rows)
+    return _BaseYear(
+        keys, keys_all, facts, q0, p0, to_content, s_share, d_share, basis_rows, named_scale
+    )
 
 
 @dataclass(frozen=True)
@@ -287,9 +296,10 @@ def _demand_location(
     alliance: tuple[str, ...],
     mi: str,
     st: str,
-) -> np.ndarray:
-    """(3,) demand shares of China, the alliance and the rest of the world [0–1]: the
-    downstream stage's production shares, else the end-use demand parameters."""
+) -> tuple[np.ndarray, float]:
+    """((3,) demand shares of China, the alliance and the rest of the world [0–1], the
+    factor on a named country's end-use weight): the downstream stage's production shares
+    (factor 1), else the end-use demand parameters."""
     down = next(
         (
             k
@@ -303,9 +313,10 @@ def _demand_location(
     if down is not None:
         dc = facts[down].share_of(("CHN",))
         da = float(ally.get(down, 0.0))
+        weights = 0.0
     else:
         dc = params.value("china_demand_share", mi, st)
-        da = _demand_share_of(params, alliance, mi)
+        da = weights = _demand_share_of(params, alliance, mi)
     # NOTE: China's share is the market's own figure (production shares downstream, else a
     # per-stage parameter); the alliance's end-use shares are generic country weights. Where
     # the two add up to more than the whole, China's share stands and the alliance gets what
@@ -314,7 +325,11 @@ def _demand_location(
     # 0.76 instead of its 0.90 of magnet making).
     dc = min(dc, RO_W_MIN_SHARE_COMPLEMENT)
     da = min(da, RO_W_MIN_SHARE_COMPLEMENT - dc)
-    return np.array([dc, da, 1.0 - dc - da])
+    # NOTE: a control aimed at named countries is sized by their end-use weights; where the
+    # members' weights were capped, each member's is capped alike (gallium: the US 0.10 of
+    # 0.26 -> 0.069 of 0.18), else one member could stand for more than the whole alliance.
+    scale = da / weights if weights > da else 1.0
+    return np.array([dc, da, 1.0 - dc - da]), scale
 
 
 def _log_growth(
