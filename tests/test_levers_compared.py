@@ -345,3 +345,25 @@ def test_a_wider_alliance_is_not_compared_where_nothing_names_the_alliance() -> 
             assert got[0] is not None and got[2] == ""
         else:
             assert got == (None, "", "compared.skip.alliance_moot")
+
+
+def test_lever_runs_keep_the_kpis_without_the_monthly_tables(controls, ds) -> None:  # type: ignore[no-untyped-def]
+    """Levers compared read KPIs only: their runs skip the monthly tables (most of the time to
+    assemble, store and read them) and keep every KPI of the full central run, under a cache
+    key of their own."""
+    from mineral_briefs.engine.cache import result_key
+
+    sc, res = controls
+    var = variants.variants(sc, res, MI, ST)["stockpile"][0]
+    full = engine.run(var, ds, central_only=True)
+    lean = engine.run(var, ds, **variants.LEVER_RUN)
+    assert lean.timeseries.empty and lean.bands.empty and not full.timeseries.empty
+    assert list(lean.timeseries.columns) == list(full.timeseries.columns)
+    assert list(lean.bands.columns) == list(full.bands.columns)
+    pd.testing.assert_frame_equal(lean.kpis, full.kpis)
+    pd.testing.assert_frame_equal(lean.stockpile_use, full.stockpile_use)
+    keys = {
+        result_key(var, ds.checksums, draws=0, seed=1, central_only=True, timeseries=flag)
+        for flag in (True, False)
+    }
+    assert len(keys) == 2

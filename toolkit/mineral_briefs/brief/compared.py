@@ -47,7 +47,12 @@ import pandas as pd
 
 # NOTE: the variants are built in brief_runs, beside the prefetch that plans the same runs
 # without importing the brief.
-from mineral_briefs.brief_runs.variants import focal_value, variants, wider_reference
+from mineral_briefs.brief_runs.variants import (
+    LEVER_RUN,
+    focal_value,
+    variants,
+    wider_reference,
+)
 
 MATERIAL_SHARE_PCT: Final[float] = 5.0
 """Share of the scenario's shortfall a lever must avoid before its cost per tonne is quoted
@@ -139,11 +144,11 @@ def compare(
         if sc is None:
             out.append(_skipped(lever, detail, skipped))
             continue
-        run = cached_run(sc, dataset, central_only=True)
+        run = cached_run(sc, dataset, **LEVER_RUN)
         short = focal_value(run.kpis, mineral, stage, "cumulative_shortfall_t")
         ref_short, ref_money = own_short, own_money
         if lever == "alliance":
-            ref = cached_run(wider_reference(scenario), dataset, central_only=True)
+            ref = cached_run(wider_reference(scenario), dataset, **LEVER_RUN)
             ref_short = focal_value(ref.kpis, mineral, stage, "cumulative_shortfall_t")
             ref_money = _money(ref.kpis)
             detail = f"{detail}|{ref_short:.6g}|{short:.6g}"

@@ -171,7 +171,7 @@ def _levers(
     # plan is checked against the full run at the end.
     """
     from mineral_briefs.brief_runs.plan import focal
-    from mineral_briefs.brief_runs.variants import planned_runs
+    from mineral_briefs.brief_runs.variants import LEVER_RUN, planned_runs
     from mineral_briefs.engine.cache import cached_run, claimed_runs
 
     # NOTE (warm kernel, 2026-12-02): the preview asks again after every save; the last run
@@ -184,10 +184,10 @@ def _levers(
         plan_from = cached_run(sc, ds, central_only=True)
     planned = planned_runs(sc, plan_from, *focal(sc, plan_from))
     if results is not None:
-        claimed_runs([(v, {"central_only": True}) for v in planned] + later, ds)
+        claimed_runs([(v, dict(LEVER_RUN)) for v in planned] + later, ds)
     else:
         for variant in reversed(planned):
-            cached_run(variant, ds, central_only=True)
+            cached_run(variant, ds, **LEVER_RUN)
     n = len(planned)
     if results is None:
         full = cached_run(sc, ds, draws=draws, seed=seed)
@@ -195,6 +195,6 @@ def _levers(
         done = {v.digest() for v in planned}
         for variant in planned_runs(sc, full, *focal(sc, full)):
             if variant.digest() not in done:
-                cached_run(variant, ds, central_only=True)
+                cached_run(variant, ds, **LEVER_RUN)
                 n += 1
     return n

@@ -23,6 +23,10 @@ PROJECT_LEAD_MONTHS: Final[int] = 12
 """Months from the first control's effective date to the compared project's start [months]."""
 PROJECT_RAMP_MONTHS: Final[int] = 12
 """Ramp-up of the compared project [months]."""
+LEVER_RUN: Final[dict[str, bool]] = {"central_only": True, "timeseries": False}
+"""How each lever variant is run (:func:`mineral_briefs.engine.cache.cached_run` keywords):
+its central row, KPIs without monthly tables. The brief's kernel and the render process's
+prefetch ask alike, so they share one cache entry."""
 WIDER_ALLIANCE: Final[str] = "wider_partnership"
 """Alliance preset of the ``alliance`` lever."""
 

@@ -76,11 +76,24 @@ def _assemble(
     n_draws: int,
     tornado: list[str],
     main_ctrl: int | None,
+    timeseries: bool = True,
 ) -> Results:
-    """The run's :class:`Results` (``labels``: the deterministic rows, in row order)."""
+    """The run's :class:`Results` (``labels``: the deterministic rows, in row order; without
+    ``timeseries``, empty monthly tables)."""
     n_path = len(labels)
     months = _months_of(scenario)
-    ts, bands = _iamc_frames(scenario, b, sim, [d.strftime("%Y-%m-01") for d in months])
+    if timeseries:
+        ts, bands = _iamc_frames(scenario, b, sim, [d.strftime("%Y-%m-01") for d in months])
+    else:
+        ts = pd.DataFrame(
+            {c: pd.Series(dtype=float if c == "value" else object) for c in IAMC_COLUMNS}
+        )
+        bands = pd.DataFrame(
+            {
+                c: pd.Series(dtype=float if c in ("value", "quantile") else object)
+                for c in [*IAMC_COLUMNS[:-1], "quantile", "value"]
+            }
+        )
     tot = sim.totals
     # NOTE: the KPIs of every row once; the central run, the draws, the tornado and the
     # what-if grid are slices of it (each KPI is computed row by row).

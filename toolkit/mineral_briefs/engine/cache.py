@@ -113,6 +113,7 @@ def result_key(
     seed: int,
     central_only: bool,
     variants: bool = True,
+    timeseries: bool = True,
 ) -> str:
     """sha256 hex key of one engine result (see the module docstring for the parts)."""
     version, source = _code_identity()
@@ -124,6 +125,7 @@ def result_key(
         "seed": int(seed),
         "central_only": bool(central_only),
         "variants": bool(variants),
+        "timeseries": bool(timeseries),
         "version": version,
         "source": source,
     }
@@ -139,6 +141,7 @@ def cached_run(
     seed: int | None = None,
     central_only: bool = False,
     variants: bool = True,
+    timeseries: bool = True,
 ) -> Results:
     """:func:`mineral_briefs.engine.run` through the disk cache (same arguments, same result).
 
@@ -146,7 +149,13 @@ def cached_run(
     # edited in memory (tests, what-if data) must call ``engine.run`` directly.
     """
     res = _through_cache(
-        scenario, dataset, draws=draws, seed=seed, central_only=central_only, variants=variants
+        scenario,
+        dataset,
+        draws=draws,
+        seed=seed,
+        central_only=central_only,
+        variants=variants,
+        timeseries=timeseries,
     )
     assert res is not None  # waiting for the key lock always ends in a result
     return res
@@ -274,6 +283,7 @@ def _key_of(scenario: Scenario, ds: Dataset, **kwargs: Any) -> str | None:
         seed=n_seed,
         central_only=central_only,
         variants=bool(kwargs.get("variants", True)),
+        timeseries=bool(kwargs.get("timeseries", True)),
     )
 
 
@@ -300,6 +310,7 @@ def _through_cache(
     seed: int | None = None,
     central_only: bool = False,
     variants: bool = True,
+    timeseries: bool = True,
     wait: bool = True,
     lock_held: bool = False,
 ) -> Results | None:
@@ -314,11 +325,23 @@ def _through_cache(
 
     def compute() -> Results:
         return run(
-            scenario, ds, draws=n_draws, seed=n_seed, central_only=central_only, variants=variants
+            scenario,
+            ds,
+            draws=n_draws,
+            seed=n_seed,
+            central_only=central_only,
+            variants=variants,
+            timeseries=timeseries,
         )
 
     key = _key_of(
-        scenario, ds, draws=draws, seed=seed, central_only=central_only, variants=variants
+        scenario,
+        ds,
+        draws=draws,
+        seed=seed,
+        central_only=central_only,
+        variants=variants,
+        timeseries=timeseries,
     )
     if key is None:
         return compute()

@@ -34,6 +34,7 @@ def run(
     seed: int | None = None,
     central_only: bool = False,
     variants: bool = True,
+    timeseries: bool = True,
 ) -> Results:
     """Simulate one scenario: deterministic path, Monte Carlo bands, KPIs, tornado, what-ifs.
 
@@ -55,6 +56,11 @@ def run(
         False: the central row and the Monte Carlo draws only, without the what-if and tornado
         rows (``whatif``/``sensitivity`` come back empty). For sweeps, which read the KPIs and
         their bands; the central row and the draws are the same as in a full run.
+    timeseries : bool
+        False: no monthly paths and bands (``timeseries``/``bands`` come back empty, with their
+        columns); the KPIs and every other table are those of a full run. For comparisons
+        that read the KPIs only (levers compared): the monthly tables were most of the time
+        to assemble, store and read such a run.
 
     Returns
     -------
@@ -76,7 +82,9 @@ def run(
     mc = _monte_carlo(b, n_draws, rng_seed) if n_draws > 0 else None
     rows = _rows_from(b, var.overrides, mc)
     sim = _simulate_chunked(b, rows, len(var.overrides))
-    results = _assemble(scenario, ds, b, sim, var.labels, n_draws, var.tornado, var.main_ctrl)
+    results = _assemble(
+        scenario, ds, b, sim, var.labels, n_draws, var.tornado, var.main_ctrl, timeseries
+    )
     results = dataclasses.replace(
         results, draws=n_draws, seed=rng_seed, data_checksum=_data_checksum(ds.checksums)
     )
