@@ -9,6 +9,7 @@ from mineral_briefs import i18n, narrative
 from mineral_briefs.brief.ahead import computed_ahead
 from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief_runs.plan import (
+    BRANCH_RUN,
     BRANCH_SCENARIOS,
     shows_branches,
     suspension_extended_variant,
@@ -42,8 +43,8 @@ class SituationSection(BriefBase):
 
         Each column is an engine run with the brief's draws and seed: this scenario's own
         results, and the counterpart (suspension extended). The counterpart's what-if and
-        tornado rows are not computed (``variants=False``): the table reads its KPIs only,
-        whose central row and bands are those of a full run.
+        tornado rows and monthly tables are not computed (``BRANCH_RUN``): the table reads its
+        KPIs only, whose central row and bands are those of a full run.
         """
         events = self.dataset.policy_events
         if not shows_branches(self.scenario_id, events, self.as_of):
@@ -59,7 +60,7 @@ class SituationSection(BriefBase):
             self.dataset,
             draws=self.draws,
             seed=self.seed,
-            variants=False,
+            **BRANCH_RUN,
         )
         mine = self.market_kpis(self.mineral, self.stage)
         theirs = narrative.kpi_lookup(other.kpis, self.language, self.mineral, self.stage)

@@ -24,6 +24,13 @@ suspension extended beyond the horizon).
 COUNTERPART_BASE: Final[str] = "suspension_snapback"
 
 
+BRANCH_RUN: dict[str, bool] = {"variants": False, "timeseries": False}
+"""How the other branch is run (:func:`mineral_briefs.engine.cache.cached_run` keywords, with
+the brief's draws and seed): the branches table reads its KPIs only (central row and bands
+as in a full run), without what-if and tornado rows or monthly tables. The kernel and the
+render process's prefetch ask alike, so they share one cache entry."""
+
+
 def suspension_extended_variant(dataset: Any) -> Any:
     """``suspension_snapback`` with the snap-back removed: the controls stay suspended."""
     from mineral_briefs.scenarios import load_scenario

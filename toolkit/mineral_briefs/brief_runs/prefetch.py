@@ -92,6 +92,7 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
         if not enabled():
             return 0
         from mineral_briefs.brief_runs.plan import (
+            BRANCH_RUN,
             as_of_date,
             resolve_run,
             shows_branches,
@@ -120,7 +121,7 @@ def prefetch(parameters: Mapping[str, Any], *, central_first: bool = False) -> i
     if shows_branches(str(sc.id), ds.policy_events, day):
         # NOTE: as the brief asks for it (situation.branches: KPIs only, no what-if rows)
         later.append(
-            (suspension_extended_variant(ds), {"draws": draws, "seed": seed, "variants": False})
+            (suspension_extended_variant(ds), {"draws": draws, "seed": seed, **BRANCH_RUN})
         )
     if not central_first:
         # NOTE (warm kernel, the preview): the kernel starts on the central run at once, with
