@@ -329,3 +329,28 @@ def test_sweep_chart_validates_for_one_and_two_levers(levers: int) -> None:
     )
     spec = chart.to_dict(validate=True)
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_whatif_draws_one_label_where_two_markets_print_the_same_value() -> None:
+    """Dy and Tb move alike: their labels at the slider's setting were drawn on top of each
+    other in two colours; the first market keeps the label, each keeps its point."""
+    rows = []
+    for v in (0.0, 50.0, 100.0):
+        for mineral, value in (("dy", 1.0 + v / 50.0), ("tb", 1.0 + v / 50.0), ("lithium", 1.5)):
+            rows.append(
+                {
+                    "lever_value": v,
+                    "mineral": mineral,
+                    "value": value,
+                    "value_label": i18n.fmt_multiple(value, "en"),
+                }
+            )
+    spec = charts.whatif_chart(
+        pd.DataFrame(rows), "en", lever_label="Share (%)", kpi_label="Peak", mineral="dy"
+    ).to_dict()
+    data = next(iter(spec["datasets"].values()))
+    for v in (0.0, 50.0, 100.0):
+        at = [r for r in data if r["lever_value"] == v]
+        shown = [r["label_text"] for r in at if r["label_text"]]
+        assert sorted(shown) == sorted({r["value_label"] for r in at}), at
+        assert len(at) == 3  # every market keeps its point

@@ -57,7 +57,7 @@ def _whatif_panel(
     )
     labels = (
         base.mark_text(align="left", dx=9, dy=-9, fontWeight=600)
-        .encode(x=x, y=y, text="value_label:N", color=colour)
+        .encode(x=x, y=y, text="label_text:N", color=colour)
         .transform_filter(near)
     )
     rule = (
@@ -80,6 +80,11 @@ def _whatif_frame(grid: pd.DataFrame, language: str) -> pd.DataFrame:
     df["lever_label"] = [
         i18n.fmt_number(v, language, i18n.auto_decimals(v)) for v in df["lever_value"]
     ]
+    # NOTE: markets with the same printed value at a setting (Dy and Tb move alike) drew the
+    # same label on top of each other in two colours; the first keeps it, the point and the
+    # tooltip still show each market.
+    same = df.duplicated(subset=["lever_value", "value_label"], keep="first")
+    df["label_text"] = df["value_label"].where(~same, "")
     return df
 
 
