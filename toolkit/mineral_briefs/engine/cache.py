@@ -148,15 +148,8 @@ def cached_run(
     # NOTE: the key holds the dataset's *file* checksums, so a Dataset whose frames were
     # edited in memory (tests, what-if data) must call ``engine.run`` directly.
     """
-    res = _through_cache(
-        scenario,
-        dataset,
-        draws=draws,
-        seed=seed,
-        central_only=central_only,
-        variants=variants,
-        timeseries=timeseries,
-    )
+    what = {"central_only": central_only, "variants": variants, "timeseries": timeseries}
+    res = _through_cache(scenario, dataset, draws=draws, seed=seed, **what)
     assert res is not None  # waiting for the key lock always ends in a result
     return res
 
@@ -323,26 +316,12 @@ def _through_cache(
     ds = dataset if dataset is not None else load_dataset()
     n_draws, n_seed = _draws_seed(scenario, draws, seed, central_only)
 
-    def compute() -> Results:
-        return run(
-            scenario,
-            ds,
-            draws=n_draws,
-            seed=n_seed,
-            central_only=central_only,
-            variants=variants,
-            timeseries=timeseries,
-        )
+    what = {"central_only": central_only, "variants": variants, "timeseries": timeseries}
 
-    key = _key_of(
-        scenario,
-        ds,
-        draws=draws,
-        seed=seed,
-        central_only=central_only,
-        variants=variants,
-        timeseries=timeseries,
-    )
+    def compute() -> Results:
+        return run(scenario, ds, draws=n_draws, seed=n_seed, **what)
+
+    key = _key_of(scenario, ds, draws=draws, seed=seed, **what)
     if key is None:
         return compute()
     cap = max_bytes()  # a bad MINERAL_BRIEFS_ENGINE_CACHE_MAX_MB fails before any work
