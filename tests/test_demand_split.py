@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from mineral_briefs.data import load_dataset
 from mineral_briefs.engine.build import _build
-from mineral_briefs.engine.markets import RO_W_MIN_SHARE_COMPLEMENT
+from mineral_briefs.engine.markets import CHINA_ALLIANCE_MAX_SHARE
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.scenarios import parse_scenario
 
@@ -37,8 +37,8 @@ def test_china_share_stands_and_the_alliance_gets_what_is_left(ds) -> None:  # t
         d, _ = _share(b, mineral, "refining")
         china = params.value("china_demand_share", mineral, "refining")
         assert d[0] == pytest.approx(china)  # NdPr/Dy/Tb 0.9 (magnet making), gallium 0.8
-        assert d[1] == pytest.approx(RO_W_MIN_SHARE_COMPLEMENT - china)
-        assert d[2] == pytest.approx(1.0 - RO_W_MIN_SHARE_COMPLEMENT)
+        assert d[1] == pytest.approx(CHINA_ALLIANCE_MAX_SHARE - china)
+        assert d[2] == pytest.approx(1.0 - CHINA_ALLIANCE_MAX_SHARE)
         assert d.sum() == pytest.approx(1.0)
 
 

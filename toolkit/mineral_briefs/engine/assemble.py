@@ -85,15 +85,8 @@ def _assemble(
     if timeseries:
         ts, bands = _iamc_frames(scenario, b, sim, [d.strftime("%Y-%m-01") for d in months])
     else:
-        ts = pd.DataFrame(
-            {c: pd.Series(dtype=float if c == "value" else object) for c in IAMC_COLUMNS}
-        )
-        bands = pd.DataFrame(
-            {
-                c: pd.Series(dtype=float if c in ("value", "quantile") else object)
-                for c in [*IAMC_COLUMNS[:-1], "quantile", "value"]
-            }
-        )
+        ts = _empty_frame(IAMC_COLUMNS)
+        bands = _empty_frame([*IAMC_COLUMNS[:-1], "quantile", "value"])
     tot = sim.totals
     # NOTE: the KPIs of every row once; the central run, the draws, the tornado and the
     # what-if grid are slices of it (each KPI is computed row by row).
@@ -113,6 +106,12 @@ def _assemble(
         data_vintage=str(ds.vintage),
         price_basis=b.price_basis.copy(),
     )
+
+
+def _empty_frame(columns: list[str]) -> pd.DataFrame:
+    """A monthly table with its columns and no rows (numbers float, labels object)."""
+    numeric = ("value", "quantile")
+    return pd.DataFrame({c: pd.Series(dtype=float if c in numeric else object) for c in columns})
 
 
 def _iamc_frames(

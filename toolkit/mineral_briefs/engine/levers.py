@@ -191,8 +191,7 @@ def _control_link(
         elif ec.targets == "alliance":
             frac = da / d_out
         else:
-            named = by.named_scale[i] * _demand_share_of(params, targets, mi)
-            frac = min(named / d_out, 1.0)
+            frac = min(_named_share(params, by, targets, i) / d_out, 1.0)
         return max(by.s_share[0, i] - dc, 0.0) * frac, MODE_CHINA_EXPORT
     g = base.loc[(base["mineral"] == mi) & (base["stage"] == st) & (base["country"] == ec.exporter)]
     s_x = float(g["share"].sum())
@@ -200,12 +199,14 @@ def _control_link(
         return s_x, MODE_WORLD_CUT
     if "CHN" in targets:
         return s_x * dc / max(dc + da + dr, 1e-9), MODE_CHINA_CUT
-    dt_ = (
-        da
-        if ec.targets == "alliance"
-        else by.named_scale[i] * _demand_share_of(params, targets, mi)
-    )
+    dt_ = da if ec.targets == "alliance" else _named_share(params, by, targets, i)
     return s_x * dt_, MODE_WORLD_CUT
+
+
+def _named_share(params: _Params, by: _BaseYear, countries: Sequence[str], i: int) -> float:
+    """Demand share of named countries in market ``i``: their end-use weights, capped like
+    the alliance's where the members' weights were capped (``_BaseYear.named_scale``, §1)."""
+    return float(by.named_scale[i] * _demand_share_of(params, countries, by.keys[i][0]))
 
 
 def _floors(

@@ -283,7 +283,7 @@ def _basis_row(
     }
 
 
-RO_W_MIN_SHARE_COMPLEMENT: float = 0.98
+CHINA_ALLIANCE_MAX_SHARE: float = 0.98
 """China's and the alliance's demand shares together at most this [0–1]: the Rest of the
 World keeps at least 2 % of every market's demand."""
 
@@ -323,8 +323,8 @@ def _demand_location(
     # is left, less a small Rest of World (every region keeps some demand). Scaling both down
     # instead moved demand from China to the alliance as members joined (NdPr oxide: China
     # 0.76 instead of its 0.90 of magnet making).
-    dc = min(dc, RO_W_MIN_SHARE_COMPLEMENT)
-    da = min(da, RO_W_MIN_SHARE_COMPLEMENT - dc)
+    dc = min(dc, CHINA_ALLIANCE_MAX_SHARE)
+    da = min(da, CHINA_ALLIANCE_MAX_SHARE - dc)
     # NOTE: a control aimed at named countries is sized by their end-use weights; where the
     # members' weights were capped, each member's is capped alike (gallium: the US 0.10 of
     # 0.26 -> 0.069 of 0.18), else one member could stand for more than the whole alliance.
