@@ -201,6 +201,26 @@ def test_bigger_stockpile_never_uses_fewer_days_of_cover() -> None:
     assert 0 < d_small <= d_big + TOL
 
 
+def test_price_triggered_stockpile_releases_in_the_month_the_price_crosses() -> None:
+    """A stock held for a price spike (trigger 2x) backing one released against the shortfall:
+    it opens in the month the served price would cross its trigger, not a month later (it
+    did: stockpile_response's magnet price stood at 3.2x the month Japan's stock ran out,
+    above the 2.2x of the same controls without any stockpile)."""
+    without = central_run(load_scenario("controls_oct2025"))
+    r = central_run(load_scenario("stockpile_response"))
+    price = _series(r, "Price", "magnet_rees", "magnets", "Alliance")
+    p0 = price.iloc[0]
+    stock = _series(r, "Stockpile", "magnet_rees", "refining", "Alliance")
+    drawn = stock.diff().fillna(0.0) < -1e-9
+    # every month the price ends above the trigger, with stock left, stock is released in it
+    above = price > 2.0 * p0 * (1 + 1e-9)
+    left = stock.shift(1).fillna(stock.iloc[0]) > 1e-6
+    assert not (above & left & ~drawn).any(), price[above & left & ~drawn]
+    assert drawn.any()
+    peak = kpi_value(r, "magnet_rees", "magnets", "peak_price_multiple_outside")
+    assert peak < kpi_value(without, "magnet_rees", "magnets", "peak_price_multiple_outside")
+
+
 def _floor_variant(
     value: float, instrument: str = "variable_tariff", leakage: float = 0.05
 ) -> Scenario:

@@ -12,11 +12,11 @@ net exports are fixed by the control and each zone clears on its own: the price 
 
 Each month is a fixed sequence of named steps, one module per mechanism (pvlib ModelChain
 style): export controls → supply → cost curve → supply outages → zone balance → stocks →
-stock holders → China's market management → clearing → price floors → flows → accumulators →
-cost-curve exits → paths and bands → partial adjustment. The steps read the static set-up and
-update the persistent state of :mod:`mineral_briefs.model.state`. The input and result dataclasses
-live in :mod:`mineral_briefs.model.inputs` and are re-exported here. Equations:
-``docs/methodology.md``.
+stock holders → China's market management → clearing → same-month stockpile triggers → price
+floors → flows → accumulators → cost-curve exits → paths and bands → partial adjustment. The
+steps read the static set-up and update the persistent state of
+:mod:`mineral_briefs.model.state`. The input and result dataclasses live in
+:mod:`mineral_briefs.model.inputs` and are re-exported here. Equations: ``docs/methodology.md``.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from mineral_briefs.model.magnets import recipe_balance_step, recipe_record_step
 from mineral_briefs.model.outages import Outages, outages_step
 from mineral_briefs.model.quota import init_quota
 from mineral_briefs.model.state import init_state, init_static, start_month
-from mineral_briefs.model.stocks import stocks_step
+from mineral_briefs.model.stocks import late_release_step, stocks_step
 from mineral_briefs.model.supply import balance_step, supply_step
 from mineral_briefs.model.zones import clearing_step
 
@@ -157,6 +157,7 @@ def simulate(
         holders_step(s, hs, st, mo)  # hoarding, speculation, catch-up restocking (§6a)
         china_market_step(s, china, cn, mo, tot)  # quotas and reserve buying (§20)
         clearing_step(s, st, mo)  # unified / segmented prices, China's home stocks (§4–6)
+        late_release_step(s, st, mo)  # price-triggered stockpiles in the month they trigger (§7)
         floors_step(s, mo)  # price floors and their money flows (§8)
         flows_step(s, st, mo)  # regional quantities, shortfall (§10)
         recipe_record_step(s, st, mo)  # magnet output ratios for next month (§17)

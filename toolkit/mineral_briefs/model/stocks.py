@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mineral_briefs.model.clearing import clear_market
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
@@ -73,6 +74,71 @@ def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
         buy_m[:, sp.market[s_]] += buy * 12.0
     st.stock_min = np.minimum(st.stock_min, level)
     return rel_m, buy_m
+
+
+def late_release_step(s: Static, st: State, mo: Month) -> None:
+    """Price-triggered stockpiles whose served market cleared above the trigger this month,
+    without a release open, release now, and that market is cleared again with it.
+
+    Methodology §7. NOTE: the trigger in :func:`stocks_step` reads last month's price (the
+    release must be known before the market clears), so a stock held back for a price
+    spike opened a month late: in ``stockpile_response`` the US stock (trigger 2x) released
+    the month after Japan's ran out, and the magnet price stood at 3.2x for that month, above
+    the 2.2x of the same controls without any stockpile.
+    """
+    sp = s.stockpiles
+    if not s.ns or not sp.price_trigger.any():
+        return
+    resid = np.maximum(mo.gap - mo.draw - mo.rel_m, 0.0)  # gap the releases left open
+    for s_, targets in enumerate(s.serve_list):
+        if not sp.price_trigger[s_]:
+            continue
+        avail = st.level[:, s_] * 12.0
+        fired = np.zeros(s.n, dtype=bool)
+        for j, conv in targets:
+            late = ~st.releasing[:, s_] & (mo.p_o[:, j] > sp.price_multiple[s_]) & (resid[:, j] > 0)
+            if not late.any():
+                continue
+            r_ = stockpile_release(avail, resid[:, j] / conv, sp.max_share[s_], late)
+            avail = avail - r_
+            resid[:, j] -= r_ * conv
+            mo.rel_m[:, j] += r_ * conv
+            _clear_again(s, mo, j, r_ * conv, late)
+            fired |= late
+        st.level[:, s_] = np.where(fired, avail / 12.0, st.level[:, s_])
+        st.releasing[:, s_] |= fired
+    st.stock_min = np.minimum(st.stock_min, st.level)
+
+
+def _clear_again(s: Static, mo: Month, j: int, add: F, rows: Any) -> None:
+    """Clear market ``j`` again in ``rows`` with ``add`` more supply in the zone it cleared in
+    (the outside where segmented, else the world)."""
+    a = mo.a_eff[:, j] + add
+    down = None if s.eps_s_down is None else s.eps_s_down[:, j]
+    cl = clear_market(
+        a,
+        mo.b_eff[:, j],
+        s.eps_d[:, j],
+        s.eps_s[:, j],
+        s.head[:, j],
+        s.choke[:, j],
+        log_headroom=s.log_head[j],
+        log_choke=s.log_choke[j],
+        log_kink=s.log_kink[j],
+        eps_dd=s.eps_dd[:, j],
+        eps_s_down=down,
+    )
+    unified = rows & ~mo.seg[:, j] if mo.any_seg else rows
+    for out, new, where in (
+        (mo.p_o, cl.price, rows),
+        (mo.mult_o, cl.supply_multiplier, rows),
+        (mo.ration_o, cl.ration, rows),
+        (mo.p_c, cl.price, unified),
+        (mo.mult_c, cl.supply_multiplier, unified),
+        (mo.ration_c, cl.ration, unified),
+    ):
+        out[:, j] = np.where(where, new, out[:, j])
+    mo.a_eff[:, j] = np.where(rows, a, mo.a_eff[:, j])
 
 
 def home_draw(s: Static, st: State, mo: Month, sc: I) -> tuple[F, F]:
