@@ -161,3 +161,25 @@ def test_the_misses_log_is_rotated_past_its_size(
     assert len(current) + len(older) == 12
     assert current[-1]["key"] == f"{11:064x}"
     assert not list(tmp_path.glob("misses.jsonl.2"))
+
+
+@pytest.mark.parametrize("value", ["0", "off", "False"])
+def test_a_switch_word_for_the_cache_folder_is_a_clear_error(tmp_path: Path, value: str) -> None:
+    """MINERAL_BRIEFS_CACHE names a folder: "0" made a cache folder named 0 in the working
+    directory; it is refused with the variable, what is allowed and the real switch."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MINERAL_BRIEFS_CACHE": value}
+    out = subprocess.run(
+        [sys.executable, "-m", "mineral_briefs", "simulate", "baseline", "--out", "x.csv"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 2, out.stderr
+    assert f"MINERAL_BRIEFS_CACHE={value!r}" in out.stderr
+    assert "folder" in out.stderr and "MINERAL_BRIEFS_ENGINE_CACHE=0" in out.stderr
+    assert list(tmp_path.iterdir()) == []  # no folder "0", no half-written x.csv

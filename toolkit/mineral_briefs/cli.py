@@ -17,6 +17,7 @@ from typing import Any
 from mineral_briefs import __version__
 from mineral_briefs.cli_help import EPILOGS, HelpFormatter, command
 from mineral_briefs.errors import (
+    CacheConfigError,
     DataError,
     MineralBriefsError,
     MissingExtraError,
@@ -409,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ScenarioError, DataError, WorkspaceError, MissingExtraError) as exc:
+    except (ScenarioError, DataError, WorkspaceError, MissingExtraError, CacheConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RenderError as exc:

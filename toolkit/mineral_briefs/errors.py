@@ -23,6 +23,10 @@ class WorkspaceError(MineralBriefsError):
     """A workspace cannot be created or used as asked (``init``, the data-updating commands)."""
 
 
+class CacheConfigError(MineralBriefsError):
+    """A cache setting (an environment variable) holds a value it does not allow."""
+
+
 class MissingExtraError(MineralBriefsError):
     """An optional part (an extra such as ``[parquet]`` or ``[dask]``) is not installed."""
 

@@ -108,6 +108,12 @@ def notebook(name: str) -> Path:
     return builtin_dir("notebooks") / name
 
 
+ENV_CACHE: Final = "MINERAL_BRIEFS_CACHE"
+"""Environment variable naming the disk-cache folder."""
+_SWITCH_WORDS: Final = frozenset({"0", "1", "off", "on", "false", "true", "no", "yes", "none"})
+"""Values of :data:`ENV_CACHE` that read as a switch, not a folder: refused."""
+
+
 def cache_dir() -> Path:
     """Folder of the toolkit's disk cache: ``$MINERAL_BRIEFS_CACHE``, else the user cache folder.
 
@@ -116,8 +122,18 @@ def cache_dir() -> Path:
     ``~/Library/Caches/mineral-briefs`` on macOS, ``%LOCALAPPDATA%\\mineral-briefs\\Cache`` on
     Windows.
     """
-    env = os.environ.get("MINERAL_BRIEFS_CACHE")
+    env = os.environ.get(ENV_CACHE)
     if env:
+        if env.strip().lower() in _SWITCH_WORDS:
+            from mineral_briefs.errors import CacheConfigError
+
+            # NOTE: "0" here made a cache folder named 0 in the working directory: the
+            # variable names a folder; the engine cache has its own on/off switch.
+            raise CacheConfigError(
+                f"{ENV_CACHE}={env.strip()[:20]!r}: allowed: the path of a folder for the "
+                "toolkit's disk cache (unset: the user cache folder); to run without the "
+                "engine cache, set MINERAL_BRIEFS_ENGINE_CACHE=0 instead"
+            )
         return Path(env).expanduser()
     from platformdirs import user_cache_dir
 

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from mineral_briefs.errors import MineralBriefsError
+from mineral_briefs.errors import CacheConfigError as CacheConfigError
 
 ENV_MAX_MB = "MINERAL_BRIEFS_ENGINE_CACHE_MAX_MB"
 """Environment variable: the cap in megabytes [MB]."""
@@ -38,10 +38,6 @@ DEFAULT_MAX_MB = 1000.0
 STALE_TEMP_S = 3600.0
 """A temporary or discarded folder (``.<key>.….tmp`` / ``.bad``) older than this [s] is left
 over from a killed process and is removed too."""
-
-
-class CacheConfigError(MineralBriefsError):
-    """The engine cache's size cap is set to something that is not a positive number."""
 
 
 @dataclass(frozen=True)
