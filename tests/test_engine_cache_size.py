@@ -182,4 +182,5 @@ def test_a_switch_word_for_the_cache_folder_is_a_clear_error(tmp_path: Path, val
     assert out.returncode == 2, out.stderr
     assert f"MINERAL_BRIEFS_CACHE={value!r}" in out.stderr
     assert "folder" in out.stderr and "MINERAL_BRIEFS_ENGINE_CACHE=0" in out.stderr
+    assert "Traceback" not in out.stderr
     assert list(tmp_path.iterdir()) == []  # no folder "0", no half-written x.csv

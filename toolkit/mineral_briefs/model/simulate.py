@@ -113,11 +113,9 @@ def simulate(
     n_path : int
         Number of leading rows whose paths are kept.
     band_variables : tuple of str
-        Variables for which bands are computed (from :data:`PATH_VARIABLES` plus
-        ``supply_world`` and ``demand_world``).
+        Variables with bands (:data:`PATH_VARIABLES`, ``supply_world``, ``demand_world``).
     kpi : KpiSpec, optional
-        Recovery tolerances and the calendar month of the horizon start (default
-        :class:`KpiSpec`).
+        Recovery tolerances and the horizon's first calendar month (default ``KpiSpec()``).
     reference_price : array, optional
         ``(N, T, M)`` no-shock outside price of each row [x P0] (the same rows run without the
         scenario's export controls); default 1.0 (the base price).
