@@ -24,7 +24,7 @@ suspension extended beyond the horizon).
 COUNTERPART_BASE: Final[str] = "suspension_snapback"
 
 
-BRANCH_RUN: dict[str, bool] = {"variants": False, "timeseries": False}
+BRANCH_RUN: Final[dict[str, bool]] = {"variants": False, "timeseries": False}
 """How the other branch is run (:func:`mineral_briefs.engine.cache.cached_run` keywords, with
 the brief's draws and seed): the branches table reads its KPIs only (central row and bands
 as in a full run), without what-if and tornado rows or monthly tables. The kernel and the

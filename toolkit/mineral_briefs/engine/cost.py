@@ -126,12 +126,9 @@ def _china_consumption(scenario: Scenario, by: _BaseYear) -> None:
         i = by.idx[(cs.mineral, cs.stage)]  # checked by _check_surge_markets
         rest = by.d_share[1, i] + by.d_share[2, i]
         a_part = by.d_share[1, i] / rest if rest > 0 else 0.5
-        old_a = by.d_share[1, i]
         by.d_share[0, i] = cs.share
         by.d_share[1, i] = (1.0 - cs.share) * a_part
         by.d_share[2, i] = (1.0 - cs.share) * (1.0 - a_part)
-        if old_a > 0:  # named countries' weights follow the alliance's share (markets.py)
-            by.named_scale[i] *= by.d_share[1, i] / old_a
 
 
 def _check_surge_markets(scenario: Scenario, keys: list[tuple[str, str]]) -> list[str]:

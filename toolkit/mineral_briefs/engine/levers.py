@@ -206,7 +206,7 @@ def _control_link(
 def _named_share(params: _Params, by: _BaseYear, countries: Sequence[str], i: int) -> float:
     """Demand share of named countries in market ``i``: their end-use weights, capped like
     the alliance's where the members' weights were capped (``_BaseYear.named_scale``, §1)."""
-    return float(by.named_scale[i] * _demand_share_of(params, countries, by.keys[i][0]))
+    return by.named_scale(i) * _demand_share_of(params, countries, by.keys[i][0])
 
 
 def _floors(

@@ -64,10 +64,17 @@ class _BaseYear:
     """(3, M) demand shares of China, the alliance and the rest of the world [0–1]."""
     basis_rows: list[dict[str, Any]]
     """One :data:`PRICE_BASIS_COLUMNS` row per market."""
-    named_scale: np.ndarray
-    """(M,) factor on a named country's end-use demand weight (``demand_share_<ISO3>``) in
-    this market [0–1]: below 1 where the members' summed weights were capped to what China
-    leaves (:func:`_demand_location`), so a named country is capped alike; 1 elsewhere."""
+    alliance_weights: np.ndarray
+    """(M,) the members' summed end-use weights (``demand_share_<ISO3>``) where they located
+    the alliance's demand (the last stage with data), else 0 [0–1]."""
+
+    def named_scale(self, i: int) -> float:
+        """Factor on a named country's end-use weight in market ``i``: the alliance's located
+        share over its members' weights (below 1 where they were capped to what China leaves,
+        :func:`_demand_location`, or moved by ``china.consumption_share``); 1 where the
+        shares come from the downstream stage's production."""
+        w = float(self.alliance_weights[i])
+        return float(self.d_share[1, i]) / w if w > 0 else 1.0
 
     @property
     def idx(self) -> dict[tuple[str, str], int]:
@@ -134,7 +141,7 @@ def _base_year_markets(
     basis_rows: list[dict[str, Any]] = []
     s_share = np.zeros((3, m))
     d_share = np.zeros((3, m))
-    named_scale = np.ones(m)
+    weights = np.zeros(m)
     rows_of = base.groupby(["mineral", "stage"], sort=False).indices
     facts = _group_facts(base, rows_of)
     ally = {k: f.share_of(alliance) for k, f in facts.items()}
@@ -163,7 +170,7 @@ def _base_year_markets(
         else:
             p0[i], year = _data_price(dataset, mi, st, price_years(mi, st), sources)
         basis_rows.append(_basis_row(mi, st, pb, p0[i], to_content[i], year))
-        d_share[:, i], named_scale[i] = _demand_location(
+        d_share[:, i], weights[i] = _demand_location(
             params, keys_all, facts, ally, alliance, mi, st
         )
         if (mi, st) in demand_over:
@@ -174,7 +181,7 @@ def _base_year_markets(
         bad = [f"{keys[i][0]}/{keys[i][1]}" for i in np.flatnonzero(q0 <= 0)]
         raise DataError("markets with zero base quantity: " + ", ".join(bad))
     return _BaseYear(
-        keys, keys_all, facts, q0, p0, to_content, s_share, d_share, basis_rows, named_scale
+        keys, keys_all, facts, q0, p0, to_content, s_share, d_share, basis_rows, weights
     )
 
 
@@ -298,8 +305,8 @@ def _demand_location(
     st: str,
 ) -> tuple[np.ndarray, float]:
     """((3,) demand shares of China, the alliance and the rest of the world [0–1], the
-    factor on a named country's end-use weight): the downstream stage's production shares
-    (factor 1), else the end-use demand parameters."""
+    members' summed end-use weights behind the alliance's share, 0 where it comes from the
+    downstream stage's production shares)."""
     down = next(
         (
             k
@@ -326,10 +333,10 @@ def _demand_location(
     dc = min(dc, CHINA_ALLIANCE_MAX_SHARE)
     da = min(da, CHINA_ALLIANCE_MAX_SHARE - dc)
     # NOTE: a control aimed at named countries is sized by their end-use weights; where the
-    # members' weights were capped, each member's is capped alike (gallium: the US 0.10 of
-    # 0.26 -> 0.069 of 0.18), else one member could stand for more than the whole alliance.
-    scale = da / weights if weights > da else 1.0
-    return np.array([dc, da, 1.0 - dc - da]), scale
+    # members' weights were capped, each member's is capped alike (_BaseYear.named_scale;
+    # gallium: the US 0.10 of 0.26 -> 0.069 of 0.18), else one member could stand for more
+    # than the whole alliance.
+    return np.array([dc, da, 1.0 - dc - da]), weights
 
 
 def _log_growth(

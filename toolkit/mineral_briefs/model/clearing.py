@@ -5,12 +5,15 @@ above a threshold price (:mod:`mineral_briefs.model.demand_destruction`) and a n
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from mineral_briefs.model.demand_destruction import NO_KINK_LOG, log_demand, solve_log_price
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mineral_briefs.model.static import Static
 
 F = NDArray[np.float64]
 
@@ -146,3 +149,21 @@ def clear_market(
     wanted = b * np.exp(log_demand(x, eps_d, kink, edd))
     ration = np.where(empty, 0.0, np.minimum(1.0, served / wanted))
     return Cleared(price, mult, ration, x)
+
+
+def clear_columns(s: Static, cols: Any, supply_scale: F, demand_scale: F) -> Cleared:
+    """:func:`clear_market` with the elasticities, capacity, choke price and demand kink of
+    the markets ``cols`` (an index, an index array or ``slice(None)``) of the run's set-up."""
+    return clear_market(
+        supply_scale,
+        demand_scale,
+        s.eps_d[:, cols],
+        s.eps_s[:, cols],
+        s.head[:, cols],
+        s.choke[:, cols],
+        log_headroom=s.log_head[cols],
+        log_choke=s.log_choke[cols],
+        log_kink=s.log_kink[cols],
+        eps_dd=s.eps_dd[:, cols],
+        eps_s_down=None if s.eps_s_down is None else s.eps_s_down[:, cols],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mineral_briefs.model.clearing import clear_market
+from mineral_briefs.model.clearing import clear_columns
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
@@ -114,20 +114,7 @@ def _clear_again(s: Static, mo: Month, j: int, add: F, rows: Any) -> None:
     """Clear market ``j`` again in ``rows`` with ``add`` more supply in the zone it cleared in
     (the outside where segmented, else the world)."""
     a = mo.a_eff[:, j] + add
-    down = None if s.eps_s_down is None else s.eps_s_down[:, j]
-    cl = clear_market(
-        a,
-        mo.b_eff[:, j],
-        s.eps_d[:, j],
-        s.eps_s[:, j],
-        s.head[:, j],
-        s.choke[:, j],
-        log_headroom=s.log_head[j],
-        log_choke=s.log_choke[j],
-        log_kink=s.log_kink[j],
-        eps_dd=s.eps_dd[:, j],
-        eps_s_down=down,
-    )
+    cl = clear_columns(s, j, a, mo.b_eff[:, j])
     unified = rows & ~mo.seg[:, j] if mo.any_seg else rows
     for out, new, where in (
         (mo.p_o, cl.price, rows),

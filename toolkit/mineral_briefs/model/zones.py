@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mineral_briefs.model.clearing import clear_market
+from mineral_briefs.model.clearing import clear_columns
 from mineral_briefs.model.state import Month, State, Static
 from mineral_briefs.model.stocks import home_draw, home_stocks_return
 
@@ -19,19 +19,7 @@ def clearing_step(s: Static, st: State, mo: Month) -> None:
     """
     a_u = mo.a_world + mo.draw + mo.rel_m
     b_u = mo.b_world + mo.restock + mo.buy_m
-    cu = clear_market(
-        a_u,
-        b_u,
-        s.eps_d,
-        s.eps_s,
-        s.head,
-        s.choke,
-        log_headroom=s.log_head,
-        log_choke=s.log_choke,
-        log_kink=s.log_kink,
-        eps_dd=s.eps_dd,
-        eps_s_down=s.eps_s_down,
-    )
+    cu = clear_columns(s, slice(None), a_u, b_u)
     mo.p_o, mo.mult_o, mo.ration_o = cu.price, cu.supply_multiplier, cu.ration
     mo.p_c, mo.mult_c, mo.ration_c = mo.p_o, mo.mult_o, mo.ration_o
     mo.a_eff, mo.b_eff = a_u, b_u
@@ -48,18 +36,10 @@ def _segmented(s: Static, st: State, mo: Month, a_u: np.ndarray, b_u: np.ndarray
     sg = seg[:, sc]
     a_so = (mo.a_out + mo.draw + mo.rel_m)[:, sc]
     b_so = (mo.b_out + mo.restock + mo.buy_m)[:, sc]
-    ed_, es_, hd_, ch_ = s.eps_d[:, sc], s.eps_s[:, sc], s.head[:, sc], s.choke[:, sc]
-    logs = {
-        "log_headroom": s.log_head[sc],
-        "log_choke": s.log_choke[sc],
-        "log_kink": s.log_kink[sc],
-        "eps_dd": s.eps_dd[:, sc],
-        "eps_s_down": None if s.eps_s_down is None else s.eps_s_down[:, sc],
-    }
-    co = clear_market(a_so, b_so, ed_, es_, hd_, ch_, **logs)
+    co = clear_columns(s, sc, a_so, b_so)
     ic = st.inv_c[:, sc]
     draw_c, stock_c = home_draw(s, st, mo, sc)
-    cc = clear_market(mo.a_chn[:, sc] + draw_c, mo.b_c[:, sc] + stock_c, ed_, es_, hd_, ch_, **logs)
+    cc = clear_columns(s, sc, mo.a_chn[:, sc] + draw_c, mo.b_c[:, sc] + stock_c)
     # NOTE: China's own control is a cap on exports, not a fixed export volume. It binds
     # (complementarity) only where the segmented outside price is at least the inside
     # price, i.e. China would export more than the quota at a unified price; otherwise
