@@ -204,3 +204,25 @@ def test_source_titles_stay_original_but_their_labels_are_german() -> None:
     english = visible_text(str(brief.prepare("baseline", "en", draws=0).sources()))
     assert "Licence: public domain (US Government work)" in english or "public domain" in english
     assert 'lang="en"' not in str(brief.prepare("baseline", "en", draws=0).sources())
+
+
+def test_every_quantity_basis_label_has_a_german_name() -> None:
+    """The exports chart names the quantity basis from the data ("NdPr content"); the German
+    chart read "Jahresrate in t NdPr content". Every basis label of every market is in the
+    catalogue, so a new data label cannot slip through untranslated."""
+    from mineral_briefs import engine
+    from mineral_briefs.scenarios import load_scenario
+
+    run = engine.run(load_scenario("combined_stress"), load_dataset(), central_only=True)
+    labels = set(run.price_basis["content_label"])
+    assert "NdPr content" in labels
+    for label in labels:
+        assert i18n.has(f"basis.{label}", "de"), label
+        assert i18n.t(f"basis.{label}", "en") == label
+
+
+def test_the_german_exports_chart_names_its_basis_in_german() -> None:
+    b = brief.prepare("controls_oct2025", "de", draws=20, as_of="2026-12-01")
+    spec = b.exports_chart()
+    text = str(spec.to_dict() if hasattr(spec, "to_dict") else spec)
+    assert "NdPr-Gehalt" in text and "NdPr content" not in text

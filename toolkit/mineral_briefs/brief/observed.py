@@ -92,6 +92,10 @@ class ObservedSection(BriefBase):
         pb = self.results.price_basis
         hit = pb[(pb["mineral"] == self.mineral) & (pb["stage"] == self.stage)]
         basis = str(hit["content_label"].iloc[0]) if len(hit) else ""
+        # NOTE: the data's basis label is English ("NdPr content"); the German chart read
+        # "Jahresrate in t NdPr content". A label without a catalogue entry is shown as it is.
+        if i18n.has(f"basis.{basis}", self.language):
+            basis = i18n.t(f"basis.{basis}", self.language)
         chart = charts.exports_chart(
             model[["time", "value"]],
             points,
