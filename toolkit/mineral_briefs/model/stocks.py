@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mineral_briefs.model.clearing import clear_columns
+from mineral_briefs.model.holders_commercial import commercial_flows
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
@@ -21,9 +22,7 @@ def stocks_step(s: Static, st: State, mo: Month) -> None:
     stockpiles).
     """
     gap = mo.gap
-    draw = np.where(gap > 0, np.minimum(st.inv * 12.0, s.theta * gap), 0.0)
-    restock = np.where(gap < 0, np.minimum((st.inv_max - st.inv) * 12.0, s.theta * -gap), 0.0)
-    restock = np.maximum(restock, 0.0)
+    draw, restock = commercial_flows(gap, st.inv, st.inv_max, s.theta)
     st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
     mo.draw, mo.restock = draw, restock
     if s.ns:
