@@ -6,7 +6,23 @@ from __future__ import annotations
 import numpy as np
 
 from mineral_briefs.model.clearing import side_elasticity
+from mineral_briefs.model.inputs import F
 from mineral_briefs.model.state import Month, State, Static
+
+
+def build_price(lag: F, now: F) -> F:
+    """Log price that capacity expands on: the decision price of ``L`` months ago, but no
+    more than today's price above the base (``min(ln P(t−L), max(ln P(t), 0))`` where
+    ``ln P(t−L) > 0``; the lagged price where it is at or below the base) [-].
+
+    NOTE: with time to build, a project decided on a high price is finished only while the
+    price still pays for it; developers defer or suspend construction when it falls (Majd &
+    Pindyck 1987, "Time to build, option value, and investment decisions"). Capacity that
+    kept growing on the price of 18 months ago after a one-year outage had ended doubled
+    gallium's capacity and crashed its price to 0.07x the base for half a year (methodology
+    §3).
+    """
+    return np.where(lag > 0.0, np.minimum(lag, np.maximum(now, 0.0)), lag)
 
 
 def adjust_step(s: Static, st: State, mo: Month) -> None:
@@ -36,6 +52,7 @@ def adjust_step(s: Static, st: State, mo: Month) -> None:
     # NOTE: below the base price, capacity on a cost curve is not idled by the elasticity:
     # the curve's exits idle it, high-cost first (s.d_eps_s_down is 0 there; §19).
     dn = s.d_eps_s_down
+    lag_o, lag_c = build_price(lag_o, lp_o), build_price(lag_c, lp_c)
     tgt_o = side_elasticity(lag_o, d_eps_s, dn) * lag_o
     tgt_c = side_elasticity(lag_c, d_eps_s, dn) * lag_c
     d_low = d_eps_s if dn is None else dn
