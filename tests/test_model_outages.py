@@ -229,3 +229,24 @@ def test_an_outage_needs_a_share_or_a_tonnage(
     del data["supply_outages"][0]["quantity_t_per_year"]
     err = validate_error(tmp_path, capsys, data)
     assert "supply_outages[0]" in err and "exactly one of share" in err and "neither" in err
+
+
+def test_an_outage_that_only_lifts_the_price_counts_as_a_disruption() -> None:
+    """Methodology §12, §21: the recovery test compares the price with the same run without the
+    outages. A 6-month outage of 5 % of China's gallium refining lifts the price more than the
+    10 % tolerance while stocks cover the volume (shortfall under 1 %); with the price test
+    switched off for scenarios without export controls it read 'never disrupted' (0 months)."""
+    sc = parse_scenario(
+        """
+id: probe_small_outage
+extends: baseline
+horizon: {start: 2025-10, months: 63}
+supply_outages:
+  - {country: CHN, mineral: gallium, stage: refining, share: 0.05, start: 2026-01-01,
+     duration_months: 6}
+""",
+        check_sources=False,
+    )
+    r = central_run(sc)
+    assert float(r.kpi("gallium", "refining", "peak_price_multiple_outside")) > 1.1
+    assert float(r.kpi("gallium", "refining", "months_to_recovery")) > 0

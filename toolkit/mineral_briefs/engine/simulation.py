@@ -86,17 +86,19 @@ def _reference_price(b: _Built, rows: Rows) -> np.ndarray:
 
 
 def _simulate_kpi(b: _Built, rows: Rows, **kw: Any) -> SimResult:
-    """:func:`simulate` with the KPI spec and, where the scenario has export controls, each
-    row's no-shock outside price (the same rows without the controls) as the recovery
+    """:func:`simulate` with the KPI spec and, where the scenario has export controls or supply
+    outages, each row's no-shock outside price (the same rows without them) as the recovery
     reference.
 
-    # NOTE: without export controls the scenario is its own no-shock path (a demand scenario's
-    # rising price is the scenario, not a disruption of it): the price test is switched off and
-    # the shortfall alone decides whether a month is disrupted.
+    # NOTE: without export controls or outages the scenario is its own no-shock path (a demand
+    # scenario's rising price is the scenario, not a disruption of it): the price test is
+    # switched off and the shortfall alone decides whether a month is disrupted. An outage is a
+    # shock like a control (methodology §21): with the price test off, a 15x gallium spike
+    # from a 50 % outage did not count as disrupted and a bigger outage "recovered" sooner.
     """
     stat = (b.controls, b.floors, b.stockpiles, b.projects)
     kw = {**kw, "curves": b.curves, "china": b.china, "outages": b.outages}
-    if b.controls.effective.size == 0:
+    if b.controls.effective.size == 0 and b.outages.market.size == 0:
         spec = replace(b.kpi_spec, price_tolerance=float("inf"))
         return simulate(b.markets, rows, *stat, kpi=spec, **kw)
     ref = _reference_price(b, rows)
