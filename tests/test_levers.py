@@ -486,3 +486,31 @@ def test_floor_money_flows_obey_their_identities(
         pays = active & (floor > pr * (1 + 1e-6)) & (member_supply > 0)
         assert np.all(fisc[pays] > 0)
         assert np.all(fisc[~active | (floor < pr * (1 - 1e-6))] == 0.0)
+
+
+def test_a_stockpile_refill_never_lifts_the_price_above_its_refill_price() -> None:
+    """Methodology §7: the refill buys only what the market supplies at the refill price. It
+    used to buy ``S*/months`` whatever the gap: after a 20 % antimony outage (peak ×1.09) the
+    refill lifted the price to ×2.2 for a month, and on and off after that."""
+    sc = _variant(
+        """
+id: lever_refill
+extends: baseline
+horizon: {start: 2025-10, months: 63}
+supply_outages:
+  - {country: CHN, mineral: antimony, stage: mining, share: 0.2, start: 2026-01-01,
+     duration_months: 12}
+stockpiles:
+  - {holder: alliance, minerals: [antimony], stage: mining, days_of_cover: 180,
+     release: {trigger: shortfall}, refill: {below_price_multiple: 1.1, months: 12}}
+"""
+    )
+    r = central_run(sc)
+    price = _series(r, "Price", "antimony", "mining", "Rest of World")
+    mult = price / price.iloc[0]
+    refilled = _series(r, "Stockpile", "antimony", "mining", "Alliance")
+    # the stock is drawn, then refilled to its target
+    assert refilled.min() < 0.95 * refilled.iloc[0]
+    assert refilled.iloc[-1] >= (1 - 1e-9) * refilled.iloc[0]
+    after = mult[mult.index >= "2027-01-01"]
+    assert after.max() <= 1.1 * (1 + 1e-9), after[after > 1.1]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from mineral_briefs.model.clearing import clear_columns
-from mineral_briefs.model.holders_commercial import commercial_flows
+from mineral_briefs.model.holders_commercial import cap_factor, commercial_flows, restock_room
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
@@ -26,12 +26,12 @@ def stocks_step(s: Static, st: State, mo: Month) -> None:
     st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
     mo.draw, mo.restock = draw, restock
     if s.ns:
-        mo.rel_m, mo.buy_m = _stockpiles(s, st, np.maximum(gap - draw, 0.0))
+        mo.rel_m, mo.buy_m = _stockpiles(s, st, mo, np.maximum(gap - draw, 0.0))
     else:
         mo.rel_m = mo.buy_m = np.zeros((s.n, s.m), s.fdt)
 
 
-def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
+def _stockpiles(s: Static, st: State, mo: Month, resid: F) -> tuple[F, F]:
     """Release received by and purchases of each market [fraction of Q0 per year].
 
     NOTE: a stockpile serves the stage chain: its own market first, then the downstream
@@ -69,10 +69,31 @@ def _stockpiles(s: Static, st: State, resid: F) -> tuple[F, F]:
         buy = stockpile_refill(
             level[:, s_], sp.level0[s_], s.refill_rate[s_], p_served, sp.refill_below[s_]
         ) * np.logical_not(fired | short_s)
+        if s.refill_rate[s_] > 0:
+            j0 = int(sp.market[s_])
+            room = _refill_room(s, mo, j0, float(sp.refill_below[s_]), buy_m[:, j0])
+            buy = np.minimum(buy, np.maximum(room, 0.0) / 12.0)
         level[:, s_] = avail / 12.0 + buy
         buy_m[:, sp.market[s_]] += buy * 12.0
     st.stock_min = np.minimum(st.stock_min, level)
     return rel_m, buy_m
+
+
+def _refill_room(s: Static, mo: Month, j: int, below: float, bought: F) -> F:
+    """Purchases market ``j`` takes this month before its price reaches the refill price
+    ``below`` [fraction of Q0 per year], after the working-stock flows and the purchases
+    ``bought`` of stockpiles refilled before this one.
+
+    NOTE: a refill buys ``S*/months`` a month only as far as the market supplies it at the
+    refill price (the catch-up rule of §6a). Buying the full rate whatever the gap lifted the
+    price, which stopped the refill the next month and restarted it the month after: after a
+    20 % antimony outage the price jumped from ×1.0 to ×2.2 for a month (above the outage's
+    own peak of ×1.1), and after a magnet ban it alternated ×1.05 / ×2.1 month by month.
+    """
+    seg = mo.seg[:, j] if mo.any_seg else np.zeros(s.n, dtype=bool)
+    a = np.where(seg, mo.a_out[:, j], mo.a_world[:, j]) + mo.draw[:, j]
+    b = np.where(seg, mo.b_out[:, j], mo.b_world[:, j]) + mo.restock[:, j] + bought
+    return restock_room(a, b, cap_factor(s.eps_s[:, j], s.eps_d[:, j], np.asarray(below)))
 
 
 def late_release_step(s: Static, st: State, mo: Month) -> None:
