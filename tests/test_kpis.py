@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from engine_runs import central_run
 from mineral_briefs import engine
 from mineral_briefs.data import load_dataset
 from mineral_briefs.model import metrics
@@ -24,7 +25,7 @@ from mineral_briefs.model.simulate import (
     Stockpiles,
     simulate,
 )
-from mineral_briefs.scenarios import load_backtest, load_scenario
+from mineral_briefs.scenarios import load_backtest, load_scenario, parse_scenario
 from model_fixtures import one_market
 
 # --------------------------------------------------------------------------------------------
@@ -458,3 +459,26 @@ def test_a_large_export_cut_moves_prices_past_the_old_cap_and_the_guard_is_flagg
     mild = _gallium_ban(dataset, 0.5, 0.1)
     assert mild["value"] < guard / 2
     assert "at_guard" not in mild["flags"]
+
+
+def test_a_trough_on_the_lowest_price_the_solver_returns_is_flagged_at_guard() -> None:
+    """Methodology §4, §12: a lowest price on the 0.05x guard is the guard, not a finding, and is
+    flagged like a peak on the choke price (it carried no flag: 2026-12-03 audit)."""
+    sc = parse_scenario(
+        """
+id: probe_glut
+extends: baseline
+horizon: {start: 2025-10, months: 36}
+demand:
+  - {mineral: gallium, growth: {percent: -95}, base_year: 2025, target_year: 2026,
+     shape: s_curve}
+""",
+        check_sources=False,
+    )
+    k = central_run(sc).kpis
+    row = k[(k["mineral"] == "gallium") & (k["kpi"] == "min_price_multiple_inside")].iloc[0]
+    assert row["value"] == pytest.approx(0.05)
+    assert "at_guard" in row["flags"].split(";")
+    assert "numerical guard" in row["note"]
+    ok = k[(k["mineral"] == "lithium") & (k["kpi"] == "min_price_multiple_inside")].iloc[0]
+    assert "at_guard" not in ok["flags"].split(";")

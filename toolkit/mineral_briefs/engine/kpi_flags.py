@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mineral_briefs.model.clearing import MIN_PRICE_MULTIPLE
+
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.engine.build import _Built
     from mineral_briefs.engine.kpis import _KpiContext
@@ -33,6 +35,8 @@ PEAK_ZONE: dict[str, str] = {
     "peak_month_outside": "outside",
 }
 """Peak KPIs -> the price zone whose central path the guard and end-of-horizon tests read."""
+TROUGH_KPIS: tuple[str, ...] = ("min_price_multiple_inside",)
+"""Lowest-price KPIs: flagged ``at_guard`` on the solver's lowest price."""
 
 
 def _outside_band(
@@ -81,6 +85,29 @@ def _peak_flags(
     before = float(ctx.tot[f"pre_end_price_{zone}"][0, j])
     if _rising_at_end(peak, end, before):
         flags.append("rising_at_end")
+
+
+def _floor_guard_flags(
+    ctx: _KpiContext, j: int, kpi: str, val: float, p10: float, flags: list[str], notes: list[str]
+) -> None:
+    """``at_guard`` of a lowest-price KPI on the solver's lowest price (``MIN_PRICE_MULTIPLE``).
+
+    NOTE: the clearing never returns a price below 0.05x base (methodology §4); a trough on it
+    is the guard, not a finding, like a peak on the choke price. A 60 % gallium outage's glut
+    sat on it for four months with no flag (2026-12-03 audit).
+    """
+    if kpi not in TROUGH_KPIS:
+        return
+    lowest = MIN_PRICE_MULTIPLE * (1.0 + GUARD_TOLERANCE)
+    on_floor, band_floor = val <= lowest, p10 <= lowest
+    if on_floor or band_floor:
+        flags.append("at_guard")
+        share = float(np.mean(ctx.mc[kpi][:, j] <= lowest)) if ctx.mc and kpi in ctx.mc else 0.0
+        where = "the central run" if on_floor else "the lower band"
+        notes.append(
+            f"{where} sits on the lowest price the model returns ({MIN_PRICE_MULTIPLE:.2f}x base "
+            f"price, a numerical guard, not a finding); {100 * share:.0f} % of draws reach it"
+        )
 
 
 def _recovery_flags(ctx: _KpiContext, j: int, kpi: str, flags: list[str], notes: list[str]) -> None:

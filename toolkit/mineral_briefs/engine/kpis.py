@@ -16,6 +16,7 @@ from mineral_briefs.engine.kpi_flags import (
     FLAT_TOLERANCE,
     MONEY_PAYERS,
     PEAK_ZONE,
+    _floor_guard_flags,
     _money_note,
     _outside_band,
     _peak_flags,
@@ -416,6 +417,7 @@ def _kpi_record(
         flags.append("outside_band")
     if kpi in PEAK_ZONE:
         _peak_flags(ctx, j, kpi, p90, flags, notes)
+    _floor_guard_flags(ctx, j, kpi, val, p10, flags, notes)
     if kpi == "peak_shortfall_t_per_year":
         pk = float(ctx.tot["max_shortfall_t_per_year"][0, j])
         end = float(ctx.tot["end_shortfall_t_per_year"][0, j])
