@@ -65,7 +65,7 @@ class LeversSection(BriefBase):
                 effect = (
                     self.t("levers.effect_technology")
                     if set(stages) <= {"technology"}
-                    else self.control_effect(mineral, seen)
+                    else self.control_effect(mineral, seen, stages)
                 )
                 rows.append((self.t("levers.controls"), setting, effect))
         for floor in sc.price_floors:
@@ -106,13 +106,19 @@ class LeversSection(BriefBase):
             rows.append((self.t("levers.projects"), setting, self.projects_effect()))
         return rows
 
-    def control_effect(self, mineral: str, seen: set[tuple[str, ...]]) -> str:
+    def control_effect(
+        self, mineral: str, seen: set[tuple[str, ...]], stages: list[str] | None = None
+    ) -> str:
         """Effect of an export control: the peak outside price of the market it hits hardest.
 
         The KPIs are the outcome of all the scenario's levers together, so a second control on
         a market already named says that it acts together with the one above instead of
-        repeating the same figure as if it were its own effect.
+        repeating the same figure as if it were its own effect. A control whose every stage of
+        ``mineral`` is one where China is a net importer says that it withholds nothing.
         """
+        inert = self._inert_control(mineral, stages or [])
+        if inert:
+            return inert
         kp = self.results.kpis
         peak = kp[(kp["kpi"] == "peak_price_multiple_outside") & (kp["mineral"] == mineral)]
         peak = peak[pd.notna(peak["value"])]
@@ -129,6 +135,29 @@ class LeversSection(BriefBase):
         if k.central_on_guard:
             text += f" ({self.t('chart.cap_note')})"
         return text
+
+    def _inert_control(self, mineral: str, stages: list[str]) -> str:
+        """The lever-table text of a control that withholds nothing at any of its ``stages``
+        of ``mineral`` (flag ``no_net_exports``), else ``""``.
+
+        NOTE: China's control acts on its net exports (§5); at a stage where China uses more
+        than it makes the price does not move, and the reader is told why instead of reading a
+        bare ×1.0 for some other stage of the mineral.
+        """
+        physical = [st for st in stages if st != "technology"]
+        found = []
+        for st in physical:
+            k = self.market_kpis(mineral, st).get("peak_price_multiple_outside")
+            if k is None:
+                continue
+            if not k.flagged("no_net_exports"):
+                return ""
+            found.append((st, k))
+        if not found:
+            return ""
+        st, k = found[0]
+        market = f"{i18n.mineral_name(mineral, self.language)}, {self.t(f'stage_lower.{st}')}"
+        return self.t("levers.effect_controls_inert", market=escape(market), multiple=k.text)
 
     def projects_effect(self) -> str:
         """Further projects of typical size still needed after the scenario's own projects."""

@@ -16,6 +16,7 @@ from mineral_briefs.engine.levers import (
     _check_lever_markets,
     _controls,
     _floors,
+    _inert_controls,
     _projects,
     _stockpiles,
 )
@@ -99,6 +100,8 @@ class _Built:
     """(M,) share of volume under contracts priced on lagged spot [0–1] (reported only, §22)."""
     contract_lag: int = 0
     """Months by which contract prices follow spot (§22) [months]."""
+    inert_controls: dict[int, str] = field(default_factory=dict)
+    """Market index -> why China's export control on it withholds nothing (a net importer)."""
 
 
 def _build(scenario: Scenario, dataset: Dataset) -> _Built:
@@ -163,4 +166,5 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         outages=outages,
         contract_share=contract,
         contract_lag=contract_lag,
+        inert_controls=_inert_controls(controls, by),
     )

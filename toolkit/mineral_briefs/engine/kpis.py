@@ -73,10 +73,17 @@ CURVE_KPIS: tuple[str, ...] = (
     "floor_capacity_kept_t_per_year",
 )
 """KPIs read off the cost curve (NaN with a note where a market has none)."""
-KPI_FLAGS: tuple[str, ...] = ("outside_band", "at_guard", "rising_at_end", "open_at_horizon")
+KPI_FLAGS: tuple[str, ...] = (
+    "outside_band",
+    "at_guard",
+    "rising_at_end",
+    "open_at_horizon",
+    "no_net_exports",
+)
 """Codes of the ``flags`` column (``;``-joined): the central value lies outside its P10–P90;
 it sits on a model guard (the choke price); the peak is in the last modelled month; the
-disruption has not ended by the end of the horizon."""
+disruption has not ended by the end of the horizon; China's export control on the market
+withholds nothing (China is a net importer there in the base year)."""
 KPI_COLUMNS: tuple[str, ...] = (
     "mineral",
     "stage",
@@ -417,6 +424,9 @@ def _kpi_record(
         flags.append("outside_band")
     if kpi in PEAK_ZONE:
         _peak_flags(ctx, j, kpi, p90, flags, notes)
+    if kpi == "peak_price_multiple_outside" and j in b.inert_controls:
+        flags.append("no_net_exports")
+        notes.append(b.inert_controls[j])
     _floor_guard_flags(ctx, j, kpi, val, p10, flags, notes)
     if kpi == "peak_shortfall_t_per_year":
         pk = float(ctx.tot["max_shortfall_t_per_year"][0, j])

@@ -203,6 +203,29 @@ def _control_link(
     return s_x * dt_, MODE_WORLD_CUT
 
 
+def _inert_controls(controls: Controls, by: _BaseYear) -> dict[int, str]:
+    """Markets where every link of China's export controls withholds nothing, with the reason.
+
+    NOTE: China's control acts on its base net exports (output share − demand share, §5); at a
+    stage where China uses more than it makes (lithium refining: 70 % of output, 75 % of demand)
+    a 100 % ban withholds nothing and the price does not move. Said in the KPI note and the
+    brief's lever table instead of a silent ×1.0 (2026-12-03 audit).
+    """
+    out: dict[int, str] = {}
+    links = zip(controls.link_market, controls.link_coef, controls.link_mode, strict=True)
+    by_market: dict[int, list[tuple[float, int]]] = {}
+    for i, coef, mode in links:
+        by_market.setdefault(int(i), []).append((float(coef), int(mode)))
+    for i, lk in by_market.items():
+        if all(mode == MODE_CHINA_EXPORT and coef <= 1e-12 for coef, mode in lk):
+            out[i] = (
+                "China's export control withholds nothing here: in the base year China makes "
+                f"{100 * by.s_share[0, i]:.0f} % of world output at this stage and uses "
+                f"{100 * by.d_share[0, i]:.0f} % of world demand (a net importer)"
+            )
+    return out
+
+
 def _named_share(params: _Params, by: _BaseYear, countries: Sequence[str], i: int) -> float:
     """Demand share of named countries in market ``i``: their end-use weights, capped like
     the alliance's where the members' weights were capped (``_BaseYear.named_scale``, §1)."""
