@@ -1,6 +1,8 @@
-"""An export control on a stage where China is a net importer withholds nothing (methodology
-§5, §12): the KPI says so (flag ``no_net_exports`` with the shares) and so does the brief's
-lever table, instead of a bare ×1.0 (2026-12-03 audit)."""
+"""Levers with nothing to act on say so (methodology §5, §8, §12; 2026-12-03 audit): an export
+control on a stage where China is a net importer withholds nothing (flag ``no_net_exports``),
+a price floor whose members import nothing (levy) or produce nothing (CfD, offtake) costs
+nothing (flag ``floor_inert``); the KPI notes give the shares and the brief's lever table
+says why instead of a bare ×1.0 or "USD 0"."""
 
 from __future__ import annotations
 
@@ -54,3 +56,44 @@ def test_the_lever_table_says_the_control_withholds_nothing(
     b = brief.prepare(str(path), language, draws=0)
     rows = [r for r in b.lever_rows() if "lithium" in r[1].lower() or "lithium" in r[2].lower()]
     assert rows and phrase in rows[0][2], rows
+
+
+FLOOR = """
+id: probe_floor
+title: probe floor
+rationale: probe
+extends: baseline
+horizon: {{start: 2025-10, months: 24}}
+uncertainty: {{draws: 0, seed: 1}}
+price_floors:
+  - {{mineral: {mineral}, stage: mining, instrument: {instrument}, members: alliance,
+     floor: {{value: {usd}, unit: USD/kg}}, start: 2026-01-01}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("mineral", "instrument", "kpi", "usd"),
+    [("dy", "variable_tariff", "consumer_cost_usd", 390), ("dy", "cfd", "fiscal_cost_usd", 390)],
+)
+def test_a_floor_with_nothing_to_act_on_says_so(
+    tmp_path: Path, mineral: str, instrument: str, kpi: str, usd: float
+) -> None:
+    """Dysprosium mining: the alliance neither mines it nor buys concentrate (its refiners are
+    elsewhere), so a 1.5x floor costs nothing: the KPI is flagged and the lever table says why."""
+    text = FLOOR.format(mineral=mineral, instrument=instrument, usd=usd)
+    k = central_run(parse_scenario(text, check_sources=False)).kpis
+    row = k[(k["mineral"] == mineral) & (k["stage"] == "mining") & (k["kpi"] == kpi)].iloc[0]
+    assert row["value"] == 0
+    assert "floor_inert" in row["flags"].split(";")
+    path = tmp_path / "probe_floor.yaml"
+    path.write_text(text, encoding="utf-8")
+    rows = [r for r in brief.prepare(str(path), "en", draws=0).lever_rows() if "floor" in r[0]]
+    assert rows and "nothing to act on" in rows[0][2], rows
+
+
+def test_a_floor_that_binds_is_not_flagged_inert() -> None:
+    text = FLOOR.format(mineral="lithium", instrument="cfd", usd=13.5)
+    k = central_run(parse_scenario(text, check_sources=False)).kpis
+    row = k[(k["mineral"] == "lithium") & (k["stage"] == "mining")]
+    row = row[row["kpi"] == "fiscal_cost_usd"].iloc[0]
+    assert row["value"] > 0 and "floor_inert" not in row["flags"].split(";")

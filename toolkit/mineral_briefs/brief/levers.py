@@ -207,6 +207,11 @@ class LeversSection(BriefBase):
                 )
             )
         parts += self.floor_curve(k)
+        # NOTE: a floor with nothing to act on (no imports to levy, no member output to pay)
+        # says why it costs nothing (engine flag ``floor_inert``, §8)
+        if own[0] in k and k[own[0]].flagged("floor_inert"):
+            why = "levy" if floor.instrument == "variable_tariff" else "support"
+            parts.insert(0, self.t(f"levers.floor_inert.{why}"))
         return "; ".join(parts)
 
     def floor_curve(self, k: dict[str, Any]) -> list[str]:

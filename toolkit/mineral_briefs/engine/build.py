@@ -17,6 +17,7 @@ from mineral_briefs.engine.levers import (
     _controls,
     _floors,
     _inert_controls,
+    _inert_floors,
     _projects,
     _stockpiles,
 )
@@ -102,6 +103,8 @@ class _Built:
     """Months by which contract prices follow spot (§22) [months]."""
     inert_controls: dict[int, str] = field(default_factory=dict)
     """Market index -> why China's export control on it withholds nothing (a net importer)."""
+    inert_floors: dict[int, str] = field(default_factory=dict)
+    """Market index -> why its price floor has nothing to act on (no imports, no producers)."""
 
 
 def _build(scenario: Scenario, dataset: Dataset) -> _Built:
@@ -167,4 +170,5 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         contract_share=contract,
         contract_lag=contract_lag,
         inert_controls=_inert_controls(controls, by),
+        inert_floors=_inert_floors(floor_rows),
     )

@@ -73,17 +73,22 @@ CURVE_KPIS: tuple[str, ...] = (
     "floor_capacity_kept_t_per_year",
 )
 """KPIs read off the cost curve (NaN with a note where a market has none)."""
+FLOOR_MONEY: tuple[str, ...] = ("tariff_revenue_usd", "consumer_cost_usd", "fiscal_cost_usd")
+"""A price floor's money KPIs (flagged ``floor_inert`` where the floor has nothing to act on)."""
 KPI_FLAGS: tuple[str, ...] = (
     "outside_band",
     "at_guard",
     "rising_at_end",
     "open_at_horizon",
     "no_net_exports",
+    "floor_inert",
 )
 """Codes of the ``flags`` column (``;``-joined): the central value lies outside its P10–P90;
 it sits on a model guard (the choke price); the peak is in the last modelled month; the
 disruption has not ended by the end of the horizon; China's export control on the market
-withholds nothing (China is a net importer there in the base year)."""
+withholds nothing (China is a net importer there in the base year); the market's price floor
+has nothing to act on (members import nothing under a levy, or have no output under a CfD or
+an offtake) and its money KPI is zero."""
 KPI_COLUMNS: tuple[str, ...] = (
     "mineral",
     "stage",
@@ -424,6 +429,9 @@ def _kpi_record(
         flags.append("outside_band")
     if kpi in PEAK_ZONE:
         _peak_flags(ctx, j, kpi, p90, flags, notes)
+    if kpi in FLOOR_MONEY and j in b.inert_floors and val == 0:
+        flags.append("floor_inert")
+        notes.append(b.inert_floors[j])
     if kpi == "peak_price_multiple_outside" and j in b.inert_controls:
         flags.append("no_net_exports")
         notes.append(b.inert_controls[j])

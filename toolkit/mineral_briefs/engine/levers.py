@@ -292,6 +292,31 @@ def _floors(
     return floors, floor_usd, floor_mult, fl
 
 
+def _inert_floors(fl: list[dict[str, Any]]) -> dict[int, str]:
+    """Markets whose price floor has nothing to act on in the base year, with the reason.
+
+    NOTE: a variable levy acts on the members' imports (§8): where the members make at least
+    what they use there is no import to levy and the members' price cannot rise above their
+    autarky price. A CfD or an offtake pays the members' producers: with none, it pays
+    nothing. The floor then changes nothing and costs nothing; the KPI note and the brief say
+    why instead of a silent "USD 0" (2026-12-03 audit: 1.5x floors on eight mining markets).
+    """
+    out: dict[int, str] = {}
+    for f in fl:
+        gs, gd = float(f["group_supply"]), float(f["group_demand"])
+        if f["instrument"] == 0 and gd <= gs + 1e-12:
+            out[int(f["market"])] = (
+                f"the levy has nothing to act on: the floor's members make {100 * gs:.0f} % of "
+                f"world output at this stage and use {100 * gd:.0f} % of world demand in the "
+                "base year, so they import nothing"
+            )
+        elif f["instrument"] != 0 and gs <= 1e-12:
+            out[int(f["market"])] = (
+                "the floor has nothing to act on: the floor's members have no output at this "
+                "stage in the base year, so there is no production to support"
+            )
+    return out
+
 def _floor_member_demand(
     pf: Any, members: Sequence[str], params: _Params, by: _BaseYear, i: int
 ) -> float:
