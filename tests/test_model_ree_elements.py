@@ -91,8 +91,10 @@ def test_magnet_embargo_lifts_element_demand_outside_china(ds) -> None:  # type:
     r = run(_scenario(body, "ree_magnets"), ds, draws=0)
     assert _kpi(r, "magnet_rees", "magnets", "peak_price_multiple_outside") > 1.5
     # outside magnet makers run harder, so they buy more NdPr metal, Dy and Tb
+    # NOTE: a small lift: Tb's peak is ×1.004 since capacity expands on no more than today's
+    # price (methodology §3, 2026-12-03; ×1.005+ before); La/Ce below stays at exactly ×1.0.
     for el in ("ndpr_metal", "dy", "tb"):
-        assert _kpi(r, el, "refining", "peak_price_multiple_outside") > 1.005, el
+        assert _kpi(r, el, "refining", "peak_price_multiple_outside") > 1.002, el
     # La/Ce are not magnet inputs: untouched
     assert _kpi(r, "la_ce", "refining", "peak_price_multiple_outside") == pytest.approx(1.0)
 
