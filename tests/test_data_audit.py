@@ -114,3 +114,50 @@ def test_curated_records_refuse_a_thousands_separator(tmp_path: Path) -> None:
     df.to_csv(curated / "production_shares.csv", index=False)
     with pytest.raises(DataError, match=r"column 'value': must be a plain decimal number"):
         read_records("production_shares", curated)
+
+
+# --- 5. messages: the file, the row, plain numbers, no follow-on noise --------------------
+
+
+def test_header_only_production_names_the_file(data_copy: Path) -> None:
+    path = data_copy / "production.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    msg = _error(data_copy)
+    assert "data/production.csv: has no data rows (only the header)" in msg
+    assert msg.startswith("1 problem(s)")
+
+
+def test_low_above_high_names_low_high_and_value(data_copy: Path) -> None:
+    where = {"mineral": "lithium", "parameter": "elasticity_demand_sr"}
+    row = _set(data_copy, "model_parameters", where, "low", "0.5")
+    msg = _error(data_copy)
+    assert (
+        f"data/model_parameters.csv, row {row} (line {row + 1}), column 'low': low 0.5 is "
+        "above high -0.05 (value -0.1): a range must have low <= value <= high"
+    ) in msg
+    assert "column 'value'" not in msg
+
+
+def test_value_outside_its_range_names_the_numbers(data_copy: Path) -> None:
+    where = {"mineral": "lithium", "parameter": "elasticity_demand_sr"}
+    row = _set(data_copy, "model_parameters", where, "value", "-0.3")
+    msg = _error(data_copy)
+    assert (
+        f"row {row} (line {row + 1}), column 'value': -0.3 must lie between low -0.15 and "
+        "high -0.05"
+    ) in msg
+
+
+def test_numbers_in_messages_are_plain(data_copy: Path) -> None:
+    row = _set(data_copy, "sources", {"source_id": "IEA_CMD2025"}, "year", "20266")
+    msg = _error(data_copy)
+    assert f"data/sources.csv, row {row} (line {row + 1}), column 'year': " in msg
+    assert "(got 20266)" in msg
+    assert "np." not in msg and "int64" not in msg
+
+
+def test_a_missing_column_of_sources_is_one_problem(data_copy: Path) -> None:
+    _write(data_copy, "sources", _frame(data_copy, "sources").drop(columns="url"))
+    msg = _error(data_copy)
+    assert msg.startswith("1 problem(s)"), msg[:500]
+    assert "data/sources.csv, column 'url': required column is missing" in msg

@@ -217,11 +217,16 @@ def _load_uncached(folder: Path) -> Dataset:
 def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, str]) -> Dataset:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
+    # Tables that could not be read as a whole (file missing or unparseable, a required column
+    # missing, no rows): checks of other tables against them are skipped, since every row would
+    # fail them for the one reason already reported.
+    unusable: set[str] = set()
     for name, spec in TABLES.items():
         label = _label(folder, spec.file)
         if name not in blobs:
             if not spec.optional_file:
                 problems.append(Problem(label, None, None, "required table file is missing"))
+                unusable.add(name)
             frames[name] = empty_frame(spec)
             continue
         try:
@@ -229,11 +234,44 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             problems.append(Problem(label, None, None, f"cannot be parsed as CSV: {exc}"))
             frames[name] = empty_frame(spec)
+            unusable.add(name)
             continue
         frame, table_problems = validate_table(raw, spec, label)
         problems.extend(table_problems)
         frames[name] = frame
+        if any(p.row is None and p.message.startswith("required") for p in table_problems):
+            unusable.add(name)
+        elif spec.needs_rows and raw.empty:
+            problems.append(
+                Problem(label, None, None, "has no data rows (only the header): add its rows")
+            )
+            unusable.add(name)
 
+    if "sources" not in unusable:
+        problems.extend(_unknown_source_ids(folder, frames))
+
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        lines = [f"{len(problems)} problem(s) in the data folder {folder}:"]
+        lines += [f"  - {p}" for p in shown]
+        if more:
+            lines.append(f"  … and {more} more")
+        raise DataError("\n".join(lines))
+
+    for name in TABLES:
+        frames[name] = frames[name].reset_index(drop=True)
+    return Dataset(
+        data_dir=folder,
+        checksums=MappingProxyType(dict(sorted(checksums.items()))),
+        vintage=_vintage(frames["production"]),
+        **frames,
+    )
+
+
+def _unknown_source_ids(folder: Path, frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Every ``source_id`` (and ``status_source``) cell that names no row of sources.csv."""
+    problems: list[Problem] = []
     known = set(frames["sources"]["source_id"].dropna())
     # NOTE: status_source (policy_events) names a source exactly as source_id does.
     for name, spec in TABLES.items():
@@ -255,24 +293,7 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
                                 f"source id '{sid}' is not in sources.csv (add it there first)",
                             )
                         )
-
-    if problems:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        more = len(problems) - len(shown)
-        lines = [f"{len(problems)} problem(s) in the data folder {folder}:"]
-        lines += [f"  - {p}" for p in shown]
-        if more:
-            lines.append(f"  … and {more} more")
-        raise DataError("\n".join(lines))
-
-    for name in TABLES:
-        frames[name] = frames[name].reset_index(drop=True)
-    return Dataset(
-        data_dir=folder,
-        checksums=MappingProxyType(dict(sorted(checksums.items()))),
-        vintage=_vintage(frames["production"]),
-        **frames,
-    )
+    return problems
 
 
 _VINTAGE_RE = re.compile(r"^([A-Z]+)_([A-Z]+?)(\d{4})$")

@@ -78,10 +78,27 @@ def check_multiple_order(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
 
 
 def check_low_high(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A range is ordered (``low`` <= ``high``) and holds its central ``value``."""
     low, high, value = df["low"], df["high"], df["value"]
-    bad = (low.notna() & (low > value)) | (high.notna() & (high < value))
-    for i in _flagged(bad):
-        yield int(i), "value", "must lie between low and high"
+    unordered = low.notna() & high.notna() & (low > high)
+    for i in _flagged(unordered):
+        yield (
+            int(i),
+            "low",
+            (
+                f"low {low.iat[i]:g} is above high {high.iat[i]:g} (value {value.iat[i]:g}): "
+                "a range must have low <= value <= high"
+            ),
+        )
+    outside = ~unordered & ((low.notna() & (low > value)) | (high.notna() & (high < value)))
+    for i in _flagged(outside):
+        lo = "-" if pd.isna(low.iat[i]) else f"{low.iat[i]:g}"
+        hi = "-" if pd.isna(high.iat[i]) else f"{high.iat[i]:g}"
+        yield (
+            int(i),
+            "value",
+            f"{value.iat[i]:g} must lie between low {lo} and high {hi} (low <= value <= high)",
+        )
 
 
 def check_factor_positive(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:

@@ -91,6 +91,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("source_id",),
+            needs_rows=True,
         ),
         TableSpec(
             "production",
@@ -108,6 +109,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "stage", "country", "year", "source_id"),
+            needs_rows=True,
             row_checks=(check_shares, check_magnets_stage),
         ),
         TableSpec(
@@ -142,6 +144,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "product", "market", "period", "source_id"),
+            needs_rows=True,
             row_checks=(check_usd_per_kg, check_period_order),
         ),
         TableSpec(
@@ -287,6 +290,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "stage"),
+            needs_rows=True,
         ),
         TableSpec(
             "cost_curves",

@@ -39,23 +39,42 @@ make a cell read differently in the brief than in the file."""
 _CHECK_RE = re.compile(r"^(greater_than_or_equal_to|less_than_or_equal_to)\((.*)\)$")
 
 
+def plain(value: object) -> str:
+    """A cell value as an error line prints it: numbers plainly (``20266``, ``0.5``, ``1e+308``;
+    never ``np.int64(20266)``), text as a short quoted excerpt."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return excerpt(value)
+
+
 def _pandera_message(check: str, failure: object, col: Col) -> str:
     if check == "not_nullable":
         return "must not be empty"
     m = _CHECK_RE.match(check)
     if m:
         op = ">=" if m.group(1).startswith("greater") else "<="
-        return (
-            f"must be {op} {m.group(2)} (got {failure:g})"
-            if isinstance(failure, (int, float))
-            else f"must be {op} {m.group(2)} (got {failure!r})"
-        )
+        return f"must be {op} {plain(_number_or_text(m.group(2)))} (got {plain(failure)})"
     if check.startswith("isin") and col.allowed is not None:
         return (
             f"'{failure}' is not allowed: must be {_describe_allowed(col.allowed)}"
             + _did_you_mean(str(failure), col.allowed)
         )
-    return f"{check} failed (got {failure!r})"
+    return f"{check} failed (got {plain(failure)})"
+
+
+def _number_or_text(text: str) -> object:
+    """A bound as pandera prints it (``2100``, ``1000000000000.0``) read back as a number (an
+    int bound stays an int, a float one prints as ``1e+12``)."""
+    number = parse_plain_number(text)
+    if number is None:
+        return text
+    return int(number) if PLAIN_NUMBER.fullmatch(text) and not set(".eE") & set(text) else number
 
 
 def _build_schema(spec: TableSpec) -> object:
