@@ -161,3 +161,132 @@ def test_a_missing_column_of_sources_is_one_problem(data_copy: Path) -> None:
     msg = _error(data_copy)
     assert msg.startswith("1 problem(s)"), msg[:500]
     assert "data/sources.csv, column 'url': required column is missing" in msg
+
+
+# --- 2. years: not after the source's publication, projections within the horizon ---------
+
+
+def test_a_mistyped_year_is_refused_and_the_missing_producer_named(data_copy: Path) -> None:
+    row = _set(data_copy, "production", CHN_LI_REF_2024, "year", "2099")
+    msg = _error(data_copy)
+    assert (
+        f"data/production.csv, row {row} (line {row + 1}), column 'year': year 2099 is after "
+        "IEA_CMD2025 was published (2025, sources.csv)"
+    ) in msg
+    assert (
+        "lithium/refining 2024 (IEA_CMD2025): countries + Other add up to 71.9341 kt but World "
+        "is 241.612 kt (-70.2%; allowed ±2.0%, rounding): CHN, a major producer of this series"
+    ) in msg
+    assert "has no 2024 row" in msg
+    assert msg.startswith("2 problem(s)")  # no follow-on about a 2099 group without World
+
+
+def test_a_year_typed_into_another_base_year_names_the_gap(data_copy: Path) -> None:
+    _set(data_copy, "production", CHN_LI_REF_2024, "year", "2023")
+    msg = _error(data_copy)
+    assert "lithium/refining 2023 (IEA_CMD2025) has no World row" in msg
+    assert "CHN, a major producer of this series (62% of World in 2030" in msg
+
+
+def test_a_projection_beyond_the_horizon_is_refused(data_copy: Path) -> None:
+    where = {**CHN_LI_REF_2024, "year": "2030"}
+    row = _set(data_copy, "production", where, "year", "2099")
+    msg = _error(data_copy)
+    assert (
+        f"row {row} (line {row + 1}), column 'year': year 2099 is beyond the projection "
+        "horizon 2050"
+    ) in msg
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "expected"),
+    [
+        ("demand", "year", "2099", "must be <= 2050 (got 2099)"),
+        ("import_reliance", "year", "2049", "year 2049 is after"),
+        ("prices", "period_start", "2048-01-01", "period start 2048 is after"),
+    ],
+)
+def test_years_of_other_tables(
+    data_copy: Path, table: str, column: str, value: str, expected: str
+) -> None:
+    df = _frame(data_copy, table)
+    df.loc[0, column] = value
+    if column == "period_start":
+        df.loc[0, "period_end"] = "2048-12-31"
+    _write(data_copy, table, df)
+    msg = _error(data_copy)
+    assert f"data/{table}.csv, row 1 (line 2), column '{column}': {expected}" in msg
+
+
+# --- 3. a market's rows against its World row ----------------------------------------------
+
+
+def test_a_unit_that_differs_from_its_market_is_refused(data_copy: Path) -> None:
+    row = _set(data_copy, "production", CHN_LI_REF_2024, "unit", "kg")
+    msg = _error(data_copy)
+    assert (
+        f"data/production.csv, row {row} (line {row + 1}), column 'unit': 'kg' differs from "
+        "'kt', the unit of the other 23 rows of lithium/refining (IEA_CMD2025"
+    ) in msg
+    assert msg.startswith("1 problem(s)")
+
+
+def test_a_world_row_below_its_countries_is_refused(data_copy: Path) -> None:
+    where = {**CHN_LI_REF_2024, "country": "World"}
+    row = _set(data_copy, "production", where, "value", "10")
+    msg = _error(data_copy)
+    assert (
+        f"data/production.csv, row {row} (line {row + 1}), column 'value': lithium/refining "
+        "2024 (IEA_CMD2025): countries + Other add up to 241.612 kt but World is 10 kt "
+        "(+2316.1%; allowed ±2.0%, rounding)"
+    ) in msg
+
+
+def test_a_group_without_other_is_refused(data_copy: Path) -> None:
+    df = _frame(data_copy, "production")
+    keep = ~(
+        (df.mineral == "lithium")
+        & (df.stage == "refining")
+        & (df.country == "Other")
+        & (df.year == "2024")
+    )
+    _write(data_copy, "production", df.loc[keep])
+    msg = _error(data_copy)
+    assert "lithium/refining 2024 (IEA_CMD2025) has no Other row" in msg
+
+
+def test_blocks_published_unbalanced_are_within_their_documented_tolerance(
+    data_copy: Path,
+) -> None:
+    # IEA nickel refining 2024 is 3.2 % over its total as published (its World note says so)
+    df = _frame(data_copy, "production")
+    hit = (
+        (df.mineral == "nickel")
+        & (df.stage == "refining")
+        & (df.year == "2024")
+        & (df.country == "World")
+        & (df.source_id == "IEA_CMD2025")
+    )
+    assert "as published" in df.loc[hit, "note"].iloc[0]
+    df.loc[hit, "note"] = ""
+    _write(data_copy, "production", df)
+    msg = _error(data_copy)
+    assert "nickel/refining 2024 (IEA_CMD2025): countries + Other add up to" in msg
+    assert "(+3.2%; allowed ±2.0%, rounding)" in msg
+
+
+# --- 5. price_defaults names the series of prices.csv --------------------------------------
+
+
+def test_a_default_price_product_that_prices_lacks_blames_price_defaults(
+    data_copy: Path,
+) -> None:
+    where = {"mineral": "lithium", "stage": "refining"}
+    row = _set(data_copy, "price_defaults", where, "product", "lithium carbonate battery grade")
+    msg = _error(data_copy)
+    assert (
+        f"data/price_defaults.csv, row {row} (line {row + 1}), column 'product': "
+        "lithium/refining names no price series of data/prices.csv: product 'lithium carbonate "
+        "battery grade' (did you mean 'lithium carbonate, battery grade'?"
+    ) in msg
+    assert "conversions.csv" not in msg

@@ -22,6 +22,7 @@ import pandas as pd
 from mineral_briefs import locations
 from mineral_briefs.data import validated_cache
 from mineral_briefs.data.schemas import TABLES, Problem, empty_frame, split_multi, validate_table
+from mineral_briefs.data.schemas.cross_checks import cross_check
 from mineral_briefs.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -221,6 +222,7 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
     # missing, no rows): checks of other tables against them are skipped, since every row would
     # fail them for the one reason already reported.
     unusable: set[str] = set()
+    bad_rows: dict[str, set[int]] = {}
     for name, spec in TABLES.items():
         label = _label(folder, spec.file)
         if name not in blobs:
@@ -239,6 +241,7 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
         frame, table_problems = validate_table(raw, spec, label)
         problems.extend(table_problems)
         frames[name] = frame
+        bad_rows[name] = {p.row - 1 for p in table_problems if p.row is not None}
         if any(p.row is None and p.message.startswith("required") for p in table_problems):
             unusable.add(name)
         elif spec.needs_rows and raw.empty:
@@ -248,7 +251,15 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
             unusable.add(name)
 
     if "sources" not in unusable:
-        problems.extend(_unknown_source_ids(folder, frames))
+        unknown = _unknown_source_ids(folder, frames)
+        problems.extend(unknown)
+        by_label = {_label(folder, spec.file): name for name, spec in TABLES.items()}
+        for p in unknown:
+            if p.row is not None:
+                bad_rows.setdefault(by_label[p.file], set()).add(p.row - 1)
+    problems.extend(
+        cross_check(frames, lambda n: _label(folder, TABLES[n].file), unusable, bad_rows)
+    )
 
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]

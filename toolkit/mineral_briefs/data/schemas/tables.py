@@ -6,6 +6,7 @@ from typing import Final
 
 from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Col, TableSpec
+from mineral_briefs.data.schemas.cross_checks import PROJECTION_HORIZON
 from mineral_briefs.data.schemas.row_checks import (
     check_conversion_ends,
     check_cost_range,
@@ -99,6 +100,9 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("mineral", allowed=_MINERALS),
                 Col("stage", allowed=_STAGES),
                 Col("country", allowed=COUNTRY_IDS),
+                # NOTE: the year's upper bound depends on the row's status and source
+                # (schemas.cross_checks: not after the source's publication year, projections
+                # not beyond PROJECTION_HORIZON); 2100 only bounds a wild number.
                 Col("year", "int", ge=1990, le=2100),
                 _src(),
                 Col("value", "float", ge=0),
@@ -152,7 +156,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             (
                 Col("mineral", allowed=_MINERALS),
                 Col("scenario", allowed=frozenset(IEA_SCENARIOS)),
-                Col("year", "int", ge=1990, le=2100),
+                Col("year", "int", ge=1990, le=PROJECTION_HORIZON),
                 _src(),
                 Col("value", "float", ge=0),
                 Col("unit", allowed=frozenset(MASS_UNITS_T)),
@@ -167,8 +171,8 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("mineral", allowed=_MINERALS),
                 _src(),
                 Col("scenario", allowed=frozenset(MULTIPLE_SCENARIOS)),
-                Col("base_year", "int", ge=1990, le=2100),
-                Col("target_year", "int", ge=1990, le=2100),
+                Col("base_year", "int", ge=1990, le=PROJECTION_HORIZON),
+                Col("target_year", "int", ge=1990, le=PROJECTION_HORIZON),
                 Col("multiple_low", "float", ge=0),
                 Col("multiple_high", "float", ge=0),
                 _conf(),
