@@ -290,3 +290,83 @@ def test_a_default_price_product_that_prices_lacks_blames_price_defaults(
         "battery grade' (did you mean 'lithium carbonate, battery grade'?"
     ) in msg
     assert "conversions.csv" not in msg
+
+
+# --- 4. model parameters: the unit follows from the name; unknown names -------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "unit", "expected"),
+    [
+        (
+            {"mineral": "lithium", "parameter": "elasticity_demand_sr"},
+            "USD",
+            "'USD' is not the unit of parameter 'elasticity_demand_sr': it is dimensionless "
+            "(unit '1'",
+        ),
+        (
+            {"mineral": "all", "parameter": "adjustment_months"},
+            "1",
+            "'1' is not the unit of parameter 'adjustment_months': it is in months",
+        ),
+        (
+            {"mineral": "lithium", "parameter": "project_size_t_per_year_mining"},
+            "kt Li/yr",
+            "it is in t/yr or t <basis>/yr",
+        ),
+        (
+            {"mineral": "magnet_rees", "parameter": "recipe_dy_kg_per_t_magnet"},
+            "kg/t",
+            "it is in kg/t magnet",
+        ),
+    ],
+)
+def test_a_parameter_in_the_wrong_unit_is_refused(
+    data_copy: Path, where: dict[str, str], unit: str, expected: str
+) -> None:
+    row = _set(data_copy, "model_parameters", where, "unit", unit)
+    msg = _error(data_copy)
+    assert f"data/model_parameters.csv, row {row} (line {row + 1}), column 'unit': " in msg
+    assert expected in msg
+
+
+def test_every_shipped_parameter_is_in_the_unit_its_name_implies() -> None:
+    from mineral_briefs.data.schemas.row_checks import check_parameter_units
+
+    table = load_dataset(REPO / "data").model_parameters
+    assert len(table) > 100 and set(table.unit) >= {"1", "months", "t/yr", "kg/t magnet"}
+    assert list(check_parameter_units(table)) == []
+
+
+def test_a_misspelled_parameter_is_named_with_a_suggestion(data_copy: Path) -> None:
+    where = {"mineral": "lithium", "parameter": "elasticity_demand_sr"}
+    row = _set(data_copy, "model_parameters", where, "parameter", "elasticity_demnd_sr")
+    msg = _error(data_copy)
+    assert (
+        f"data/model_parameters.csv, row {row} (line {row + 1}), column 'parameter': unknown "
+        "parameter 'elasticity_demnd_sr': the model reads no parameter by this name; did you "
+        "mean 'elasticity_demand_sr'?"
+    ) in msg
+
+
+def test_stage_variants_and_country_demand_shares_are_known(data_copy: Path) -> None:
+    df = _frame(data_copy, "model_parameters")
+    extra = df.iloc[[0, 0]].copy()
+    extra["parameter"] = ["elasticity_demand_sr_refining", "demand_share_FRA"]
+    extra["value"], extra["low"], extra["high"] = ["-0.1", "0.02"], ["", ""], ["", ""]
+    _write(data_copy, "model_parameters", pd.concat([df, extra], ignore_index=True))
+    assert len(load_dataset(data_copy).model_parameters) == len(df) + 2
+
+
+def test_the_engine_names_a_row_with_a_similar_name() -> None:
+    from mineral_briefs.engine.params import _Params
+
+    table = load_dataset(REPO / "data").model_parameters.copy()
+    hit = (table.mineral == "lithium") & (table.parameter == "elasticity_demand_sr")
+    table.loc[hit, "parameter"] = "elasticity_demnd_sr"
+    row = int(hit.to_numpy().nonzero()[0][0]) + 1
+    with pytest.raises(DataError) as err:
+        _Params(table).get("elasticity_demand_sr", "lithium")
+    assert (
+        f"rows with a similar name (misspelled?): 'elasticity_demnd_sr' (row {row}, line {row + 1})"
+    ) in str(err.value)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -258,7 +259,13 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
             if p.row is not None:
                 bad_rows.setdefault(by_label[p.file], set()).add(p.row - 1)
     problems.extend(
-        cross_check(frames, lambda n: _label(folder, TABLES[n].file), unusable, bad_rows)
+        cross_check(
+            frames,
+            lambda n: _label(folder, TABLES[n].file),
+            unusable,
+            bad_rows,
+            known_parameters=_shipped_parameters(folder),
+        )
     )
 
     if problems:
@@ -305,6 +312,24 @@ def _unknown_source_ids(folder: Path, frames: Mapping[str, pd.DataFrame]) -> lis
                             )
                         )
     return problems
+
+
+def _shipped_parameters(folder: Path) -> frozenset[str] | None:
+    """Parameter names of the model_parameters.csv this version ships (what the engine reads);
+    ``None`` when ``folder`` is the shipped data itself or the shipped file cannot be read."""
+    shipped = locations.builtin_dir("data")
+    try:
+        if folder.resolve() == shipped.resolve():
+            return None
+        return _parameter_names(shipped / TABLES["model_parameters"].file)
+    except (OSError, ValueError, KeyError, pd.errors.ParserError):
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _parameter_names(path: Path) -> frozenset[str]:
+    names = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["parameter"])
+    return frozenset(names["parameter"].str.strip())
 
 
 _VINTAGE_RE = re.compile(r"^([A-Z]+)_([A-Z]+?)(\d{4})$")

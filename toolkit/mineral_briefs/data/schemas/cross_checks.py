@@ -15,6 +15,7 @@ is reported once, at the cell), and a table that could not be read is not checke
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, NamedTuple
@@ -22,7 +23,9 @@ from typing import Final, NamedTuple
 import numpy as np
 import pandas as pd
 
+from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Problem, split_multi
+from mineral_briefs.vocab import STAGES
 
 PROJECTION_HORIZON: Final[int] = 2050
 """Last year a projection or outlook row may hold [a]: the horizon of the outlooks the data
@@ -54,6 +57,7 @@ def cross_check(
     label: _Label,
     unusable: set[str],
     bad_rows: Mapping[str, set[int]],
+    known_parameters: frozenset[str] | None = None,
 ) -> list[Problem]:
     """Every cross-row and cross-table problem of a data folder.
 
@@ -67,6 +71,10 @@ def cross_check(
         Tables that could not be read as a whole; nothing is checked against them.
     bad_rows : mapping of table name -> set of int
         0-based rows that already have a problem; they are left out of these checks.
+    known_parameters : frozenset of str, optional
+        Parameter names the engine reads (those of the ``model_parameters.csv`` this version
+        ships); a row naming another is reported with a did-you-mean. ``None``: not checked
+        (the shipped folder itself).
     """
     problems: list[Problem] = []
     if "sources" not in unusable:
@@ -90,6 +98,13 @@ def cross_check(
             label("price_defaults"),
             label("prices"),
             bad_rows.get("price_defaults", set()),
+        )
+    if known_parameters is not None and "model_parameters" not in unusable:
+        problems += _unknown_parameters(
+            frames["model_parameters"],
+            label("model_parameters"),
+            known_parameters,
+            bad_rows.get("model_parameters", set()),
         )
     return problems
 
@@ -359,6 +374,36 @@ def _price_defaults_in_prices(
                 column,
                 f"{r['mineral']}/{r['stage']} names no price series of {prices_file}: "
                 f"{column} '{value}' ({_choices(str(value), options)})",
+            )
+        )
+    return problems
+
+
+def _unknown_parameters(
+    table: pd.DataFrame, file: str, known: frozenset[str], bad: set[int]
+) -> list[Problem]:
+    """Parameter names the engine does not read (a typo leaves the real name without a row)."""
+    stages = "|".join(STAGES)
+    problems: list[Problem] = []
+    for i, name in zip(table.index, table["parameter"], strict=True):
+        if int(i) in bad or not isinstance(name, str) or name in known:
+            continue
+        base = re.sub(rf"_(?:{stages})$", "", name)
+        country = name.removeprefix("demand_share_")
+        # NOTE: a stage variant of a known parameter (`name_refining`) and a demand share of
+        # any country are read by the engine (engine.params._Params.get, _demand_share_of).
+        if base in known or (name.startswith("demand_share_") and country in COUNTRY_IDS):
+            continue
+        match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        hint = f"; did you mean '{match[0]}'?" if match else ""
+        problems.append(
+            Problem(
+                file,
+                int(i) + 1,
+                "parameter",
+                f"unknown parameter '{name}': the model reads no parameter by this name"
+                f"{hint} (known: the parameters of the model_parameters.csv this version "
+                "ships, a stage variant `<name>_<stage>` of one, or demand_share_<ISO3>)",
             )
         )
     return problems

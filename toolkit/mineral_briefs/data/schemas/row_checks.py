@@ -6,12 +6,14 @@ row it rejects; :func:`mineral_briefs.data.schemas.validate_table` runs the chec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from mineral_briefs.data.schemas.values import PRICE_UNITS
+from mineral_briefs.vocab import STAGES
 
 
 def _flagged(bad: pd.Series) -> np.ndarray:
@@ -143,3 +145,43 @@ def check_cost_range(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
                 f"got {df['cash_cost_high'].iat[i]:g})"
             ),
         )
+
+
+_STAGE_SUFFIX = f"(?:_(?:{'|'.join(STAGES)}))?"
+PARAMETER_UNITS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(rf"_months{_STAGE_SUFFIX}"), "months", "months"),
+    (re.compile(rf"_t_per_year{_STAGE_SUFFIX}"), r"t(?: [^/]+)?/yr", "t/yr or t <basis>/yr"),
+    (re.compile(rf"_kg_per_t_(?P<per>[a-z]+){_STAGE_SUFFIX}"), r"kg/t {per}", "kg/t {per}"),
+)
+"""Unit of a model parameter by its name, as the house style names them (units in the name where
+the type does not carry them): ``…_months`` in ``months``, ``…_t_per_year`` in ``t/yr`` or
+``t <basis>/yr`` (``t Li/yr``), ``…_kg_per_t_<what>`` in ``kg/t <what>``, each optionally
+followed by a stage (``_refining``); every other parameter (elasticities, shares, multiples,
+factors) is dimensionless, unit ``1``. Each entry: (name pattern, unit pattern, unit as shown)."""
+
+
+def parameter_unit(name: str) -> tuple[str, str]:
+    """``(unit pattern, unit as shown)`` a parameter named ``name`` is written in."""
+    for pattern, unit, shown in PARAMETER_UNITS:
+        m = pattern.search(name)
+        if m and m.end() == len(name):
+            per = re.escape(m.groupdict().get("per") or "")
+            return unit.format(per=per), shown.format(per=m.groupdict().get("per") or "")
+    return "1", "1"
+
+
+def check_parameter_units(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """Each model parameter is in the unit its name implies (:data:`PARAMETER_UNITS`)."""
+    for i, (name, unit) in enumerate(zip(df["parameter"], df["unit"], strict=True)):
+        if not isinstance(name, str) or not isinstance(unit, str) or not unit:
+            continue
+        want, shown = parameter_unit(name)
+        if not re.fullmatch(want, unit):
+            kind = "dimensionless" if shown == "1" else f"in {shown}"
+            yield (
+                i,
+                "unit",
+                f"'{unit}' is not the unit of parameter '{name}': it is {kind} "
+                f"(unit '{shown}'; the unit follows from the name's ending, "
+                "see data/README.md)",
+            )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Final
+
+import pandas as pd
 
 from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Col, TableSpec
@@ -15,6 +18,7 @@ from mineral_briefs.data.schemas.row_checks import (
     check_magnets_stage,
     check_multiple_order,
     check_observed,
+    check_parameter_units,
     check_period_order,
     check_shares,
     check_usd_per_kg,
@@ -34,6 +38,8 @@ from mineral_briefs.data.schemas.values import (
 )
 from mineral_briefs.vocab import CONFIDENCE, IEA_SCENARIOS, MINERALS, STAGES
 
+RowCheck = Callable[[pd.DataFrame], Iterable[tuple[int, str, str]]]
+
 _MINERALS = frozenset(MINERALS)
 _STAGES = frozenset(STAGES)
 _CONF = frozenset(CONFIDENCE)
@@ -49,7 +55,9 @@ def _conf() -> Col:
     return Col("confidence", allowed=_CONF)
 
 
-def _estimates_table(name: str, group: Col, item: Col) -> TableSpec:
+def _estimates_table(
+    name: str, group: Col, item: Col, row_checks: tuple[RowCheck, ...] = ()
+) -> TableSpec:
     """An optional table of sourced estimates keyed by (``group``, ``item``).
 
     Each row: a central ``value`` with an optional ``low``–``high`` range (checked to hold the
@@ -71,7 +79,7 @@ def _estimates_table(name: str, group: Col, item: Col) -> TableSpec:
         ),
         key=(group.name, item.name),
         optional_file=True,
-        row_checks=(check_low_high,),
+        row_checks=(check_low_high, *row_checks),
     )
 
 
@@ -230,7 +238,10 @@ TABLES: Final[dict[str, TableSpec]] = {
             key=("event_id",),
         ),
         _estimates_table(
-            "model_parameters", Col("mineral", allowed=_MINERALS | {"all"}), Col("parameter")
+            "model_parameters",
+            Col("mineral", allowed=_MINERALS | {"all"}),
+            Col("parameter"),
+            row_checks=(check_parameter_units,),
         ),
         _estimates_table("observations", Col("episode"), Col("metric")),
         TableSpec(
