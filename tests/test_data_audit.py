@@ -370,3 +370,30 @@ def test_the_engine_names_a_row_with_a_similar_name() -> None:
     assert (
         f"rows with a similar name (misspelled?): 'elasticity_demnd_sr' (row {row}, line {row + 1})"
     ) in str(err.value)
+
+
+# --- 6. a source's url is a web address ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "ftp://x.org/a"]
+)
+def test_a_url_that_is_not_http_is_refused(data_copy: Path, url: str) -> None:
+    row = _set(data_copy, "sources", {"source_id": "IEA_CMD2025"}, "url", url)
+    msg = _error(data_copy)
+    assert (
+        f"data/sources.csv, row {row} (line {row + 1}), column 'url': '{url}' is not a web "
+        "address: write http://… or https://…"
+    ) in msg
+
+
+@pytest.mark.parametrize("url", ["https://www.iea.org/data?x=1#y", "HTTP://fas.org", "fas.org"])
+def test_web_addresses_and_bare_domains_load(data_copy: Path, url: str) -> None:
+    _set(data_copy, "sources", {"source_id": "IEA_CMD2025"}, "url", url)
+    assert load_dataset(data_copy).source("IEA_CMD2025")["url"] == url
+
+
+def test_a_second_address_with_another_scheme_is_refused(data_copy: Path) -> None:
+    url = "https://www.iea.org/x ; javascript:alert(1)"
+    row = _set(data_copy, "sources", {"source_id": "IEA_CMD2025"}, "url", url)
+    assert f"row {row} (line {row + 1}), column 'url': " in _error(data_copy)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mineral_briefs.data.schemas.values import PRICE_UNITS
+from mineral_briefs.errors import excerpt
 from mineral_briefs.vocab import STAGES
 
 
@@ -185,3 +186,37 @@ def check_parameter_units(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
                 f"(unit '{shown}'; the unit follows from the name's ending, "
                 "see data/README.md)",
             )
+
+
+_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#]\S*)?", re.IGNORECASE)
+_BARE_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?")
+"""A host name without a scheme (``fas.org``): some sources name only the site."""
+_SCHEME = re.compile(r"(?:^|(?<=[\s;(]))([A-Za-z][A-Za-z0-9+.-]*):(?=[^\s\d])")
+"""A URL scheme (``https:``, ``javascript:``) where an address starts (at the start, after a
+space, ``;`` or ``(``); ``copy: …`` (a word, a colon, a space), a port (``host:8080``) and a colon
+inside a path are not one."""
+
+
+def check_url(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A source's ``url`` holds web addresses: ``;``-separated items, each starting with
+    ``http(s)://host…`` or a bare domain (``fas.org``) and maybe followed by a remark such as
+    ``(copy: https://…)``; a scheme other than http or https anywhere in it is refused.
+
+    # NOTE: the briefs show the URL as text, not as a link, so ``javascript:`` or ``file:``
+    # could do no harm there; it is refused all the same, since the sources table is also read
+    # by people and tools that do link it.
+    """
+    for i, url in enumerate(df["url"]):
+        if not isinstance(url, str) or not url:
+            continue
+        schemes = {m.lower() for m in _SCHEME.findall(url)} - {"http", "https"}
+        firsts = [(item.split() or [""])[0] for item in url.split(";")]
+        if not schemes and all(_WEB_URL.fullmatch(w) or _BARE_DOMAIN.fullmatch(w) for w in firsts):
+            continue
+        yield (
+            i,
+            "url",
+            f"{excerpt(url)} is not a web address: write http://… or https://… (or a bare "
+            "domain such as fas.org; several separated by ';'); other schemes (javascript:, "
+            "file:, data:, …) are refused",
+        )

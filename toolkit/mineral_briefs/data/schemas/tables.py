@@ -21,6 +21,7 @@ from mineral_briefs.data.schemas.row_checks import (
     check_parameter_units,
     check_period_order,
     check_shares,
+    check_url,
     check_usd_per_kg,
 )
 from mineral_briefs.data.schemas.values import (
@@ -101,6 +102,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             ),
             key=("source_id",),
             needs_rows=True,
+            row_checks=(check_url,),
         ),
         TableSpec(
             "production",
