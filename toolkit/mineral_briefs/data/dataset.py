@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -22,6 +23,7 @@ import pandas as pd
 from mineral_briefs import locations
 from mineral_briefs.data import validated_cache
 from mineral_briefs.data.schemas import TABLES, Problem, empty_frame, split_multi, validate_table
+from mineral_briefs.data.schemas.cross_checks import cross_check
 from mineral_briefs.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -217,11 +219,17 @@ def _load_uncached(folder: Path) -> Dataset:
 def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, str]) -> Dataset:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
+    # Tables that could not be read as a whole (file missing or unparseable, a required column
+    # missing, no rows): checks of other tables against them are skipped, since every row would
+    # fail them for the one reason already reported.
+    unusable: set[str] = set()
+    bad_rows: dict[str, set[int]] = {}
     for name, spec in TABLES.items():
         label = _label(folder, spec.file)
         if name not in blobs:
             if not spec.optional_file:
                 problems.append(Problem(label, None, None, "required table file is missing"))
+                unusable.add(name)
             frames[name] = empty_frame(spec)
             continue
         try:
@@ -229,11 +237,59 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             problems.append(Problem(label, None, None, f"cannot be parsed as CSV: {exc}"))
             frames[name] = empty_frame(spec)
+            unusable.add(name)
             continue
         frame, table_problems = validate_table(raw, spec, label)
         problems.extend(table_problems)
         frames[name] = frame
+        bad_rows[name] = {p.row - 1 for p in table_problems if p.row is not None}
+        if any(p.row is None and p.message.startswith("required") for p in table_problems):
+            unusable.add(name)
+        elif spec.needs_rows and raw.empty:
+            problems.append(
+                Problem(label, None, None, "has no data rows (only the header): add its rows")
+            )
+            unusable.add(name)
 
+    if "sources" not in unusable:
+        unknown = _unknown_source_ids(folder, frames)
+        problems.extend(unknown)
+        by_label = {_label(folder, spec.file): name for name, spec in TABLES.items()}
+        for p in unknown:
+            if p.row is not None:
+                bad_rows.setdefault(by_label[p.file], set()).add(p.row - 1)
+    problems.extend(
+        cross_check(
+            frames,
+            lambda n: _label(folder, TABLES[n].file),
+            unusable,
+            bad_rows,
+            known_parameters=_shipped_parameters(folder),
+        )
+    )
+
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        lines = [f"{len(problems)} problem(s) in the data folder {folder}:"]
+        lines += [f"  - {p}" for p in shown]
+        if more:
+            lines.append(f"  … and {more} more")
+        raise DataError("\n".join(lines))
+
+    for name in TABLES:
+        frames[name] = frames[name].reset_index(drop=True)
+    return Dataset(
+        data_dir=folder,
+        checksums=MappingProxyType(dict(sorted(checksums.items()))),
+        vintage=_vintage(frames["production"]),
+        **frames,
+    )
+
+
+def _unknown_source_ids(folder: Path, frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Every ``source_id`` (and ``status_source``) cell that names no row of sources.csv."""
+    problems: list[Problem] = []
     known = set(frames["sources"]["source_id"].dropna())
     # NOTE: status_source (policy_events) names a source exactly as source_id does.
     for name, spec in TABLES.items():
@@ -255,24 +311,25 @@ def _validate(folder: Path, blobs: Mapping[str, bytes], checksums: Mapping[str, 
                                 f"source id '{sid}' is not in sources.csv (add it there first)",
                             )
                         )
+    return problems
 
-    if problems:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        more = len(problems) - len(shown)
-        lines = [f"{len(problems)} problem(s) in the data folder {folder}:"]
-        lines += [f"  - {p}" for p in shown]
-        if more:
-            lines.append(f"  … and {more} more")
-        raise DataError("\n".join(lines))
 
-    for name in TABLES:
-        frames[name] = frames[name].reset_index(drop=True)
-    return Dataset(
-        data_dir=folder,
-        checksums=MappingProxyType(dict(sorted(checksums.items()))),
-        vintage=_vintage(frames["production"]),
-        **frames,
-    )
+def _shipped_parameters(folder: Path) -> frozenset[str] | None:
+    """Parameter names of the model_parameters.csv this version ships (what the engine reads);
+    ``None`` when ``folder`` is the shipped data itself or the shipped file cannot be read."""
+    shipped = locations.builtin_dir("data")
+    try:
+        if folder.resolve() == shipped.resolve():
+            return None
+        return _parameter_names(shipped / TABLES["model_parameters"].file)
+    except (OSError, ValueError, KeyError, pd.errors.ParserError):
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _parameter_names(path: Path) -> frozenset[str]:
+    names = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["parameter"])
+    return frozenset(names["parameter"].str.strip())
 
 
 _VINTAGE_RE = re.compile(r"^([A-Z]+)_([A-Z]+?)(\d{4})$")

@@ -14,7 +14,8 @@ from typing import Final
 import pandas as pd
 
 from mineral_briefs.data.schemas import TABLES
-from mineral_briefs.errors import DataError
+from mineral_briefs.data.schemas.validate import parse_plain_number
+from mineral_briefs.errors import DataError, excerpt
 from mineral_briefs.locations import builtin_dir
 
 CURATED_DIR: Final[Path] = builtin_dir("data") / "curated"
@@ -51,6 +52,27 @@ def _read_rows(path: Path) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
+def _number(cell: object) -> float:
+    """A number of a record: a YAML number as it is, text only as a plain decimal (the data
+    tables' rule, :data:`~mineral_briefs.data.schemas.validate.PLAIN_NUMBER`)."""
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return float(cell)
+    value = parse_plain_number(str(cell))
+    if value is None:
+        raise ValueError(
+            f"must be a plain decimal number with a point, without thousands separators or a "
+            f"decimal comma (got {excerpt(cell)})"
+        )
+    return value
+
+
+def _whole(cell: object) -> int:
+    value = _number(cell)
+    if not value.is_integer():
+        raise ValueError(f"must be a whole number (got {excerpt(cell)})")
+    return int(value)
+
+
 def _typed(raw: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
     """Cast each column to its kind in the table contract (empty text stays '')."""
     spec = TABLES[table]
@@ -67,9 +89,9 @@ def _typed(raw: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
         cells = raw[col.name].tolist()
         try:
             if col.kind == "int":
-                out[col.name] = [int(v) for v in cells]
+                out[col.name] = [_whole(v) for v in cells]
             elif col.kind == "float":
-                out[col.name] = [float("nan") if v in ("", None) else float(v) for v in cells]
+                out[col.name] = [float("nan") if v in ("", None) else _number(v) for v in cells]
             else:
                 # NOTE: YAML reads an unquoted date as a date object; the tables want ISO text.
                 out[col.name] = ["" if v is None else str(v) for v in cells]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -17,7 +18,9 @@ class _Params:
 
     def __init__(self, table: pd.DataFrame) -> None:
         self._rows: dict[tuple[str, str], tuple[float, float, float, str]] = {}
-        for r in table.itertuples(index=False):
+        self._row_of: dict[tuple[str, str], int] = {}
+        for i, r in enumerate(table.itertuples(index=False)):
+            self._row_of[(str(r.mineral), str(r.parameter))] = i + 1
             val = float(r.value)
             low = float(r.low) if pd.notna(r.low) else val
             high = float(r.high) if pd.notna(r.high) else val
@@ -48,6 +51,18 @@ class _Params:
         raise DataError(
             f"model_parameters.csv has no row for parameter {name!r} (mineral {mineral!r} or "
             "'all'): add one with value, low, high, unit, source_id, confidence"
+            + self._similar(name, mineral)
+        )
+
+    def _similar(self, name: str, mineral: str) -> str:
+        """Rows of the mineral (or 'all') whose parameter name is close to ``name``: a rename
+        or a typo there is the usual cause of a missing row."""
+        rows = {p: row for (m, p), row in self._row_of.items() if m in (mineral, "all")}
+        close = difflib.get_close_matches(name, sorted(rows), n=3, cutoff=0.8)
+        if not close:
+            return ""
+        return "; rows with a similar name (misspelled?): " + ", ".join(
+            f"{p!r} (row {rows[p]}, line {rows[p] + 1})" for p in close
         )
 
     def value(

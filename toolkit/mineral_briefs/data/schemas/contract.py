@@ -51,6 +51,8 @@ class TableSpec:
     columns: tuple[Col, ...]
     key: tuple[str, ...]
     optional_file: bool = False
+    needs_rows: bool = False
+    """A file with the header only is an error (the tables every brief is built from)."""
     row_checks: tuple[Callable[[pd.DataFrame], Iterable[tuple[int, str, str]]], ...] = field(
         default=()
     )

@@ -6,12 +6,15 @@ row it rejects; :func:`mineral_briefs.data.schemas.validate_table` runs the chec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from mineral_briefs.data.schemas.values import PRICE_UNITS
+from mineral_briefs.errors import excerpt
+from mineral_briefs.vocab import STAGES
 
 
 def _flagged(bad: pd.Series) -> np.ndarray:
@@ -78,10 +81,27 @@ def check_multiple_order(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
 
 
 def check_low_high(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A range is ordered (``low`` <= ``high``) and holds its central ``value``."""
     low, high, value = df["low"], df["high"], df["value"]
-    bad = (low.notna() & (low > value)) | (high.notna() & (high < value))
-    for i in _flagged(bad):
-        yield int(i), "value", "must lie between low and high"
+    unordered = low.notna() & high.notna() & (low > high)
+    for i in _flagged(unordered):
+        yield (
+            int(i),
+            "low",
+            (
+                f"low {low.iat[i]:g} is above high {high.iat[i]:g} (value {value.iat[i]:g}): "
+                "a range must have low <= value <= high"
+            ),
+        )
+    outside = ~unordered & ((low.notna() & (low > value)) | (high.notna() & (high < value)))
+    for i in _flagged(outside):
+        lo = "-" if pd.isna(low.iat[i]) else f"{low.iat[i]:g}"
+        hi = "-" if pd.isna(high.iat[i]) else f"{high.iat[i]:g}"
+        yield (
+            int(i),
+            "value",
+            f"{value.iat[i]:g} must lie between low {lo} and high {hi} (low <= value <= high)",
+        )
 
 
 def check_factor_positive(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
@@ -125,4 +145,78 @@ def check_cost_range(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
                 f"must be >= cash_cost_low ({df['cash_cost_low'].iat[i]:g}; "
                 f"got {df['cash_cost_high'].iat[i]:g})"
             ),
+        )
+
+
+_STAGE_SUFFIX = f"(?:_(?:{'|'.join(STAGES)}))?"
+PARAMETER_UNITS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(rf"_months{_STAGE_SUFFIX}"), "months", "months"),
+    (re.compile(rf"_t_per_year{_STAGE_SUFFIX}"), r"t(?: [^/]+)?/yr", "t/yr or t <basis>/yr"),
+    (re.compile(rf"_kg_per_t_(?P<per>[a-z]+){_STAGE_SUFFIX}"), r"kg/t {per}", "kg/t {per}"),
+)
+"""Unit of a model parameter by its name, as the house style names them (units in the name where
+the type does not carry them): ``…_months`` in ``months``, ``…_t_per_year`` in ``t/yr`` or
+``t <basis>/yr`` (``t Li/yr``), ``…_kg_per_t_<what>`` in ``kg/t <what>``, each optionally
+followed by a stage (``_refining``); every other parameter (elasticities, shares, multiples,
+factors) is dimensionless, unit ``1``. Each entry: (name pattern, unit pattern, unit as shown)."""
+
+
+def parameter_unit(name: str) -> tuple[str, str]:
+    """``(unit pattern, unit as shown)`` a parameter named ``name`` is written in."""
+    for pattern, unit, shown in PARAMETER_UNITS:
+        m = pattern.search(name)
+        if m and m.end() == len(name):
+            per = re.escape(m.groupdict().get("per") or "")
+            return unit.format(per=per), shown.format(per=m.groupdict().get("per") or "")
+    return "1", "1"
+
+
+def check_parameter_units(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """Each model parameter is in the unit its name implies (:data:`PARAMETER_UNITS`)."""
+    for i, (name, unit) in enumerate(zip(df["parameter"], df["unit"], strict=True)):
+        if not isinstance(name, str) or not isinstance(unit, str) or not unit:
+            continue
+        want, shown = parameter_unit(name)
+        if not re.fullmatch(want, unit):
+            kind = "dimensionless" if shown == "1" else f"in {shown}"
+            yield (
+                i,
+                "unit",
+                f"'{unit}' is not the unit of parameter '{name}': it is {kind} "
+                f"(unit '{shown}'; the unit follows from the name's ending, "
+                "see data/README.md)",
+            )
+
+
+_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#]\S*)?", re.IGNORECASE)
+_BARE_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?")
+"""A host name without a scheme (``fas.org``): some sources name only the site."""
+_SCHEME = re.compile(r"(?:^|(?<=[\s;(]))([A-Za-z][A-Za-z0-9+.-]*):(?=[^\s\d])")
+"""A URL scheme (``https:``, ``javascript:``) where an address starts (at the start, after a
+space, ``;`` or ``(``); ``copy: …`` (a word, a colon, a space), a port (``host:8080``) and a colon
+inside a path are not one."""
+
+
+def check_url(df: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    """A source's ``url`` holds web addresses: ``;``-separated items, each starting with
+    ``http(s)://host…`` or a bare domain (``fas.org``) and maybe followed by a remark such as
+    ``(copy: https://…)``; a scheme other than http or https anywhere in it is refused.
+
+    # NOTE: the briefs show the URL as text, not as a link, so ``javascript:`` or ``file:``
+    # could do no harm there; it is refused all the same, since the sources table is also read
+    # by people and tools that do link it.
+    """
+    for i, url in enumerate(df["url"]):
+        if not isinstance(url, str) or not url:
+            continue
+        schemes = {m.lower() for m in _SCHEME.findall(url)} - {"http", "https"}
+        firsts = [(item.split() or [""])[0] for item in url.split(";")]
+        if not schemes and all(_WEB_URL.fullmatch(w) or _BARE_DOMAIN.fullmatch(w) for w in firsts):
+            continue
+        yield (
+            i,
+            "url",
+            f"{excerpt(url)} is not a web address: write http://… or https://… (or a bare "
+            "domain such as fas.org; several separated by ';'); other schemes (javascript:, "
+            "file:, data:, …) are refused",
         )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Final
+
+import pandas as pd
 
 from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Col, TableSpec
+from mineral_briefs.data.schemas.cross_checks import PROJECTION_HORIZON
 from mineral_briefs.data.schemas.row_checks import (
     check_conversion_ends,
     check_cost_range,
@@ -14,8 +18,10 @@ from mineral_briefs.data.schemas.row_checks import (
     check_magnets_stage,
     check_multiple_order,
     check_observed,
+    check_parameter_units,
     check_period_order,
     check_shares,
+    check_url,
     check_usd_per_kg,
 )
 from mineral_briefs.data.schemas.values import (
@@ -33,6 +39,8 @@ from mineral_briefs.data.schemas.values import (
 )
 from mineral_briefs.vocab import CONFIDENCE, IEA_SCENARIOS, MINERALS, STAGES
 
+RowCheck = Callable[[pd.DataFrame], Iterable[tuple[int, str, str]]]
+
 _MINERALS = frozenset(MINERALS)
 _STAGES = frozenset(STAGES)
 _CONF = frozenset(CONFIDENCE)
@@ -48,7 +56,9 @@ def _conf() -> Col:
     return Col("confidence", allowed=_CONF)
 
 
-def _estimates_table(name: str, group: Col, item: Col) -> TableSpec:
+def _estimates_table(
+    name: str, group: Col, item: Col, row_checks: tuple[RowCheck, ...] = ()
+) -> TableSpec:
     """An optional table of sourced estimates keyed by (``group``, ``item``).
 
     Each row: a central ``value`` with an optional ``low``–``high`` range (checked to hold the
@@ -70,7 +80,7 @@ def _estimates_table(name: str, group: Col, item: Col) -> TableSpec:
         ),
         key=(group.name, item.name),
         optional_file=True,
-        row_checks=(check_low_high,),
+        row_checks=(check_low_high, *row_checks),
     )
 
 
@@ -91,6 +101,8 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("source_id",),
+            needs_rows=True,
+            row_checks=(check_url,),
         ),
         TableSpec(
             "production",
@@ -98,6 +110,9 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("mineral", allowed=_MINERALS),
                 Col("stage", allowed=_STAGES),
                 Col("country", allowed=COUNTRY_IDS),
+                # NOTE: the year's upper bound depends on the row's status and source
+                # (schemas.cross_checks: not after the source's publication year, projections
+                # not beyond PROJECTION_HORIZON); 2100 only bounds a wild number.
                 Col("year", "int", ge=1990, le=2100),
                 _src(),
                 Col("value", "float", ge=0),
@@ -108,6 +123,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "stage", "country", "year", "source_id"),
+            needs_rows=True,
             row_checks=(check_shares, check_magnets_stage),
         ),
         TableSpec(
@@ -142,6 +158,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "product", "market", "period", "source_id"),
+            needs_rows=True,
             row_checks=(check_usd_per_kg, check_period_order),
         ),
         TableSpec(
@@ -149,7 +166,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             (
                 Col("mineral", allowed=_MINERALS),
                 Col("scenario", allowed=frozenset(IEA_SCENARIOS)),
-                Col("year", "int", ge=1990, le=2100),
+                Col("year", "int", ge=1990, le=PROJECTION_HORIZON),
                 _src(),
                 Col("value", "float", ge=0),
                 Col("unit", allowed=frozenset(MASS_UNITS_T)),
@@ -164,8 +181,8 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("mineral", allowed=_MINERALS),
                 _src(),
                 Col("scenario", allowed=frozenset(MULTIPLE_SCENARIOS)),
-                Col("base_year", "int", ge=1990, le=2100),
-                Col("target_year", "int", ge=1990, le=2100),
+                Col("base_year", "int", ge=1990, le=PROJECTION_HORIZON),
+                Col("target_year", "int", ge=1990, le=PROJECTION_HORIZON),
                 Col("multiple_low", "float", ge=0),
                 Col("multiple_high", "float", ge=0),
                 _conf(),
@@ -223,7 +240,10 @@ TABLES: Final[dict[str, TableSpec]] = {
             key=("event_id",),
         ),
         _estimates_table(
-            "model_parameters", Col("mineral", allowed=_MINERALS | {"all"}), Col("parameter")
+            "model_parameters",
+            Col("mineral", allowed=_MINERALS | {"all"}),
+            Col("parameter"),
+            row_checks=(check_parameter_units,),
         ),
         _estimates_table("observations", Col("episode"), Col("metric")),
         TableSpec(
@@ -287,6 +307,7 @@ TABLES: Final[dict[str, TableSpec]] = {
                 Col("note", required=False),
             ),
             key=("mineral", "stage"),
+            needs_rows=True,
         ),
         TableSpec(
             "cost_curves",

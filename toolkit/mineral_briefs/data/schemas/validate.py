@@ -39,23 +39,42 @@ make a cell read differently in the brief than in the file."""
 _CHECK_RE = re.compile(r"^(greater_than_or_equal_to|less_than_or_equal_to)\((.*)\)$")
 
 
+def plain(value: object) -> str:
+    """A cell value as an error line prints it: numbers plainly (``20266``, ``0.5``, ``1e+308``;
+    never ``np.int64(20266)``), text as a short quoted excerpt."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return excerpt(value)
+
+
 def _pandera_message(check: str, failure: object, col: Col) -> str:
     if check == "not_nullable":
         return "must not be empty"
     m = _CHECK_RE.match(check)
     if m:
         op = ">=" if m.group(1).startswith("greater") else "<="
-        return (
-            f"must be {op} {m.group(2)} (got {failure:g})"
-            if isinstance(failure, (int, float))
-            else f"must be {op} {m.group(2)} (got {failure!r})"
-        )
+        return f"must be {op} {plain(_number_or_text(m.group(2)))} (got {plain(failure)})"
     if check.startswith("isin") and col.allowed is not None:
         return (
             f"'{failure}' is not allowed: must be {_describe_allowed(col.allowed)}"
             + _did_you_mean(str(failure), col.allowed)
         )
-    return f"{check} failed (got {failure!r})"
+    return f"{check} failed (got {plain(failure)})"
+
+
+def _number_or_text(text: str) -> object:
+    """A bound as pandera prints it (``2100``, ``1000000000000.0``) read back as a number (an
+    int bound stays an int, a float one prints as ``1e+12``)."""
+    number = parse_plain_number(text)
+    if number is None:
+        return text
+    return int(number) if PLAIN_NUMBER.fullmatch(text) and not set(".eE") & set(text) else number
 
 
 def _build_schema(spec: TableSpec) -> object:
@@ -188,10 +207,34 @@ def _typed_frame(raw: pd.DataFrame, spec: TableSpec, found: _Problems) -> pd.Dat
     return out
 
 
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""How a number is written in a data table: a plain decimal with a point, optionally signed and
+in e-notation (``1234.5``, ``-0.15``, ``2.5e6``). No thousands separator and no decimal comma:
+``1,234`` may mean 1234 or 1.234 depending on who typed it, so neither reading is guessed."""
+
+_INFINITY = re.compile(r"[+-]?inf(?:inity)?", re.IGNORECASE)
+
+_NUMBER_HINT = (
+    ": write a plain decimal with a point, without thousands separators or a decimal comma "
+    "(e.g. 1234.5)"
+)
+
+
+def parse_plain_number(text: str) -> float | None:
+    """``text`` as a float when it is written as :data:`PLAIN_NUMBER` (or an infinity, which
+    the caller refuses with its own message); ``None`` otherwise. Nothing is cleaned first."""
+    s = text.strip()
+    if PLAIN_NUMBER.fullmatch(s) or _INFINITY.fullmatch(s):
+        return float(s)
+    return None
+
+
 def _parse_numbers(text: pd.Series, empty: pd.Series, col: Col, found: _Problems) -> pd.Series:
-    # NOTE: thousands separators ("1,000" and "1_000") are accepted as people type them.
-    cleaned = text.str.replace(",", "", regex=False).str.replace("_", "", regex=False)
-    num = pd.to_numeric(cleaned.where(~empty, None), errors="coerce")
+    # NOTE: numbers are parsed strictly (PLAIN_NUMBER): a comma or an underscore in a cell is
+    # refused, never stripped, since "1,234" (1234 or 1.234?) and "1.234,5" would otherwise
+    # be read as some other number without a word.
+    plain = text.str.fullmatch(PLAIN_NUMBER.pattern) | text.str.fullmatch(_INFINITY.pattern)
+    num = pd.to_numeric(text.where(~empty & plain, None), errors="coerce")
     bad = (~empty) & num.isna()
     # NOTE: "1e400" parses as inf and "inf" as inf: no figure in data/ is infinite, and an
     # infinite tonnage or price would poison every sum downstream, so it is refused here.
@@ -202,12 +245,14 @@ def _parse_numbers(text: pd.Series, empty: pd.Series, col: Col, found: _Problems
         nonint = num.notna() & ~infinite & ~huge & (num != np.round(num))
         bad |= nonint | huge
     for i in map(int, np.flatnonzero(bad.to_numpy())):
+        cell = text.iat[i]
+        hint = _NUMBER_HINT if ("," in cell or "_" in cell) else ""
         found.add(
             i + 1,
             col.name,
-            f"must be a number (got {excerpt(text.iat[i])})"
+            f"must be a number (got {excerpt(cell)}){hint}"
             if col.kind == "float"
-            else f"must be a whole number (got {excerpt(text.iat[i])})",
+            else f"must be a whole number (got {excerpt(cell)}){hint}",
         )
     for i in map(int, np.flatnonzero((infinite & ~bad).to_numpy())):
         found.add(i + 1, col.name, f"must be a finite number (got {excerpt(text.iat[i])})")
