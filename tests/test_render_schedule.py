@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from mineral_briefs import render as rnd
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import RenderError, UsageError
 from render_fixtures import make_notebook
 
 NOW = dt.datetime(2026, 11, 23, 6, 15, tzinfo=dt.UTC)
@@ -92,7 +92,7 @@ def test_latest_pointer_file_when_symlinks_fail(tmp_path: Path, monkeypatch) -> 
 
 
 def test_keep_requires_date_and_positive(tmp_path: Path) -> None:
-    with pytest.raises(RenderError, match="dated runs"):
+    with pytest.raises(UsageError, match="dated runs"):
         rnd.render([], tmp_path / "plain", keep=3)
     with pytest.raises(RenderError, match="at least 1"):
         rnd.apply_retention(tmp_path / "2026-11-23", 0)

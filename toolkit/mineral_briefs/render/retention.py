@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import RenderError, UsageError
 from mineral_briefs.render.atomic import atomic_write
 from mineral_briefs.render.layout import TMP_MARK
 
@@ -20,8 +20,27 @@ logger = logging.getLogger("mineral_briefs.render")
 _DATE_DIR_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+PLACEHOLDERS = ("{date}",)
+"""What an output folder template may contain (``--out 'reports/{date}'``)."""
+
+_PLACEHOLDER_RE = re.compile(r"\{[^{}/]*\}")
+
+
+def check_out_template(out: str | Path) -> None:
+    """Refuse ``{…}`` placeholders other than :data:`PLACEHOLDERS` (UsageError, exit 2): an
+    unknown one would otherwise become a literal ``{foo}`` folder."""
+    unknown = sorted({m for m in _PLACEHOLDER_RE.findall(str(out)) if m not in PLACEHOLDERS})
+    if unknown:
+        raise UsageError(
+            f"--out {str(out)!r}: unknown placeholder {', '.join(unknown)}; allowed: "
+            f"{', '.join(PLACEHOLDERS)} (today's date, UTC YYYY-MM-DD)"
+        )
+
+
 def expand_out(out: str | Path, now: dt.datetime | None = None) -> Path:
-    """Expand ``{date}`` (YYYY-MM-DD, UTC) in an output folder template."""
+    """Expand ``{date}`` (YYYY-MM-DD, UTC) in an output folder template (after
+    :func:`check_out_template`)."""
+    check_out_template(out)
     now = now or dt.datetime.now(dt.UTC)
     return Path(str(out).replace("{date}", now.strftime("%Y-%m-%d")))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import UsageError
 from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
 from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
@@ -179,15 +179,22 @@ def _check_options(
 
     Also makes ``out_dir`` and checks it is writable.
     """
-    if keep is not None and not dated:
-        raise RenderError("--keep applies to dated runs only: use --out 'DIR/{date}'")
-    if executor not in ("local", "dask"):
-        raise RenderError(f"unknown executor {executor!r}; allowed: local, dask")
-    if executor == "dask" and not scheduler:
-        raise RenderError("--executor dask needs --scheduler tcp://HOST:PORT")
+    check_run_options(keep=keep, dated=dated, executor=executor, scheduler=scheduler)
     chromium = find_chromium() if pdf else None  # fail before any work
     _check_writable(out_dir)
     return chromium
+
+
+def check_run_options(
+    *, keep: int | None, dated: bool, executor: str, scheduler: str | None
+) -> None:
+    """Refuse options that contradict each other (:class:`UsageError`, exit 2); the CLI calls
+    it before any work, :func:`render` again for library callers."""
+    from mineral_briefs.executor_options import check_executor
+
+    if keep is not None and not dated:
+        raise UsageError("--keep applies to dated runs only: use --out 'DIR/{date}'")
+    check_executor(executor, scheduler)
 
 
 def _run_under_lock(

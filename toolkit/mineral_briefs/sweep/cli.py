@@ -93,14 +93,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep (docs/sweeps.md)."""
     from mineral_briefs.brief.sweep_text import parse_condition
     from mineral_briefs.data import load_dataset
+    from mineral_briefs.executor_options import check_executor
     from mineral_briefs.outpath import writable_folder
     from mineral_briefs.scenarios import load_scenario
     from mineral_briefs.scenarios.sweep import grid, grid_digest, parse_vary
     from mineral_briefs.sweep import output
     from mineral_briefs.sweep.run import execute, minerals_of, plan
 
-    if args.executor == "dask" and not args.scheduler:
-        raise ScenarioError("--executor dask needs --scheduler tcp://HOST:PORT")
+    check_executor(args.executor, args.scheduler)
     languages = _languages(args.language)  # before any work (exit 2 naming the allowed ones)
     if args.out:
         writable_folder(args.out)
