@@ -145,6 +145,58 @@ def run_succeeded(folder: Path) -> bool:
     return all(isinstance(e, dict) and e.get("status") == "ok" for e in briefs.values())
 
 
+FAILED_SUFFIX = ".failed"
+"""A dated run in which nothing rendered is kept as ``<date>.failed`` (never a run)."""
+
+
+def holds_a_brief(folder: Path) -> bool:
+    """Whether ``folder``'s manifest lists a brief with status ``ok`` (rendered or reused)."""
+    import json
+
+    from mineral_briefs.render.layout import MANIFEST
+
+    try:
+        briefs = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("briefs")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(briefs, dict) and any(
+        isinstance(e, dict) and e.get("status") == "ok" for e in briefs.values()
+    )
+
+
+def set_aside_failed_run(out: Path, *, attempted: bool) -> Path | None:
+    """Take a dated folder this run made, in which nothing rendered, out of the runs.
+
+    With ``attempted`` (a kernel ran: there are failed notebooks and a log to read) the folder
+    becomes ``<date>.failed`` (replacing that of an earlier failure of the day); otherwise (the
+    run stopped before any brief, its error already printed) it is removed. Either way no
+    ``YYYY-MM-DD`` folder is left that a reader, ``latest`` or retention could take for a run.
+    Returns the folder kept, or None.
+
+    # NOTE: skipped while another run holds the folder (its pid file is there): that run made
+    # briefs of its own there, or will.
+    """
+    import shutil
+
+    from mineral_briefs.render.layout import PID_FILE
+
+    if not out.is_dir() or out.is_symlink() or os.path.lexists(out / PID_FILE):
+        return None
+    target = out.with_name(out.name + FAILED_SUFFIX)
+    try:
+        if not attempted:
+            shutil.rmtree(out)
+            return None
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(out, target)
+    except OSError as exc:
+        logger.warning("could not set aside the failed run %s: %s", out, exc)
+        return None
+    logger.warning("nothing rendered: %s kept as %s (not a run)", out.name, target.name)
+    return target
+
+
 def apply_retention(out: Path, keep: int) -> list[Path]:
     """Delete dated sibling folders (``YYYY-MM-DD``) older than the newest ``keep`` good runs.
 
@@ -178,6 +230,18 @@ def apply_retention(out: Path, keep: int) -> list[Path]:
             doomed.append(p)
         elif run_succeeded(p):
             good += 1
+    # NOTE: the folders of failed runs set aside (<date>.failed) go with the runs of their time
+    kept = [p.name for p in dated if p not in doomed]
+    oldest = min(kept) if kept else ""
+    doomed += [
+        p
+        for p in parent.iterdir()
+        if p.name.endswith(FAILED_SUFFIX)
+        and _DATE_DIR_RE.match(p.name.removesuffix(FAILED_SUFFIX))
+        and p.name.removesuffix(FAILED_SUFFIX) < oldest
+        and p.is_dir()
+        and not p.is_symlink()
+    ]
     for p in doomed:
         shutil.rmtree(p)
         logger.info("retention: removed %s", p.name)
