@@ -149,21 +149,6 @@ FAILED_SUFFIX = ".failed"
 """A dated run in which nothing rendered is kept as ``<date>.failed`` (never a run)."""
 
 
-def holds_a_brief(folder: Path) -> bool:
-    """Whether ``folder``'s manifest lists a brief with status ``ok`` (rendered or reused)."""
-    import json
-
-    from mineral_briefs.render.layout import MANIFEST
-
-    try:
-        briefs = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("briefs")
-    except (OSError, ValueError, AttributeError):
-        return False
-    return isinstance(briefs, dict) and any(
-        isinstance(e, dict) and e.get("status") == "ok" for e in briefs.values()
-    )
-
-
 def set_aside_failed_run(out: Path, *, attempted: bool) -> Path | None:
     """Take a dated folder this run made, in which nothing rendered, out of the runs.
 

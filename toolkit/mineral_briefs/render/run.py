@@ -28,7 +28,6 @@ from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _erro
 from mineral_briefs.render.retention import (
     apply_retention,
     expand_out,
-    holds_a_brief,
     previous_run,
     reuse_files,
     run_succeeded,
@@ -130,10 +129,10 @@ def render(
             _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
             _close_run(report, out_dir, dated=dated, keep=keep, t_start=t_start, emit=emit)
     except BaseException:
-        if new_dated:
+        if new_dated and not report.stored:
             set_aside_failed_run(out_dir, attempted=report.kernels_started)
         raise
-    if new_dated and report.exit_code != 0 and not holds_a_brief(out_dir):
+    if new_dated and report.exit_code != 0 and not report.stored:
         report.out = set_aside_failed_run(out_dir, attempted=report.kernels_started) or out_dir
     return report
 
