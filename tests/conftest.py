@@ -7,6 +7,8 @@ session-wide temporary folder shared by all tests of one worker.
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,29 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     cache = tmp_path_factory.getbasetemp() / "xdg-cache"
     cache.mkdir(exist_ok=True)
     os.environ.setdefault("XDG_CACHE_HOME", str(cache))
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder this process cannot write to (a read-only tmpfs when running as root)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if os.geteuid() != 0:
+        ro.chmod(0o555)
+        try:
+            yield ro
+        finally:
+            ro.chmod(0o755)
+        return
+    # NOTE: root ignores permission bits; a read-only mount stops it like any other user.
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {proc.stderr.decode().strip()}")
+    try:
+        yield ro
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], check=False)

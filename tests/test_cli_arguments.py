@@ -76,3 +76,60 @@ def test_the_command_runs_exit_handlers_and_keeps_the_exit_code() -> None:
     assert proc.returncode == 2, proc.stderr
     assert "buffered" in proc.stdout and "handler ran" in proc.stdout
     assert "no_such_scenario" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--executor", "dask"], "--executor dask needs --scheduler tcp://HOST:PORT"),
+        (["--executor", "dask", "--scheduler", "garbage"], "not a scheduler address"),
+        (["--executor", "dask", "--scheduler", "tcp://host:99999"], "PORT 1-65535"),
+        (["--executor", "dask", "--scheduler", "http://host:8786"], "allowed: tcp://HOST:PORT"),
+        (
+            ["--scheduler", "tcp://1.2.3.4:8786"],
+            "is only used with --executor dask; add --executor dask, or drop --scheduler",
+        ),
+        (["--keep", "2"], "--keep applies to dated runs only"),
+    ],
+)
+def test_render_executor_options_that_cannot_work_exit_2_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    """Fuzzing audit 5: a missing or malformed scheduler was a failed render (exit 1) after the
+    plan; a scheduler without ``--executor dask`` was silently ignored (a local run, exit 0)."""
+    out = tmp_path / "o"
+    code = main(["render", "baseline", "--language", "en", "--out", str(out), *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: ") and words in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_sweep_scheduler_without_dask_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vary = "export_controls[0].share_withheld=0.1,0.2"
+    argv = ["sweep", "controls_oct2025", "--vary", vary, "--out", str(tmp_path / "sw")]
+    assert main([*argv, "--scheduler", "tcp://1.2.3.4:8786"]) == 2
+    assert "only used with --executor dask" in capsys.readouterr().err
+    assert main([*argv, "--executor", "dask", "--scheduler", "nohost"]) == 2
+    assert "not a scheduler address" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_placeholder_in_out_exits_2_naming_the_allowed_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out 'DIR/{foo}'`` made a literal ``{foo}`` folder; only ``{date}`` is expanded."""
+    out = tmp_path / "r" / "{foo}"
+    assert main(["render", "baseline", "--language", "en", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown placeholder {foo}" in err and "allowed: {date}" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_well_formed_scheduler_addresses_are_accepted() -> None:
+    from mineral_briefs.executor_options import check_scheduler_address
+
+    for address in ("tcp://10.0.0.10:8786", "10.0.0.10:8786", "tls://[::1]:8786", "ws://h:1"):
+        assert check_scheduler_address(address) == address

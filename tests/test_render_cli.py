@@ -70,7 +70,8 @@ def test_locked_folder_exits_1_with_a_clear_message(tmp_path: Path, capsys) -> N
 
 def test_keep_needs_a_dated_folder(tmp_path: Path, capsys) -> None:
     code = main(["render", "baseline", "--out", str(tmp_path / "o"), "--keep", "2"])
-    assert code == 1
+    assert code == 2  # a bad argument, refused before any work
+    assert not (tmp_path / "o").exists()
     assert "--keep applies to dated runs" in capsys.readouterr().err
 
 

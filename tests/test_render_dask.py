@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import UsageError
 from mineral_briefs.render import TMP_MARK, BriefJob, load_manifest, render
 from render_fixtures import make_notebook, network_refs
 
@@ -59,5 +59,5 @@ def test_dask_local_cluster_renders_and_reports_failures(tmp_path: Path) -> None
 def test_dask_needs_a_reachable_scheduler(tmp_path: Path) -> None:
     nb = make_notebook(tmp_path / "nb" / "good.ipynb", charts=1)
     job = BriefJob(name="x-en", notebook=nb, parameters={"scenario": "x", "language": "en"})
-    with pytest.raises(RenderError, match="--scheduler"):
+    with pytest.raises(UsageError, match="--scheduler"):
         render([job], tmp_path / "out", executor="dask", scheduler=None)

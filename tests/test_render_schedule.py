@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from mineral_briefs import render as rnd
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import RenderError, UsageError
 from render_fixtures import make_notebook
 
 NOW = dt.datetime(2026, 11, 23, 6, 15, tzinfo=dt.UTC)
@@ -65,16 +65,20 @@ def test_failed_runs_never_erase_good_ones_nor_move_latest(tmp_path: Path) -> No
     )
     report = rnd.render([job], str(root / "{date}"), keep=1, now=NOW, workers=1)
     assert report.exit_code == 1
-    # latest still points at the last good run, which retention (keep=1) did not remove
+    # latest still points at the last good run
     assert os.readlink(root / "latest") == "2026-11-02"
     assert (root / "2026-11-02" / "manifest.json").is_file()
-    # only runs older than the newest good one go; the failed ones after it stay as evidence
+    # a failed run prunes nothing (--keep applies after a good run only), and a run in which
+    # nothing rendered is set aside as <date>.failed, not left as a dated run
     assert sorted(p.name for p in root.iterdir() if p.name[0] == "2") == [
+        "2026-10-26",
         "2026-11-02",
         "2026-11-09",
         "2026-11-16",
-        "2026-11-23",
+        "2026-11-23.failed",
     ]
+    assert report.out == root / "2026-11-23.failed"
+    assert (report.out / "_failed" / "baseline-en.ipynb").is_file()
 
 
 def test_latest_pointer_file_when_symlinks_fail(tmp_path: Path, monkeypatch) -> None:
@@ -92,7 +96,7 @@ def test_latest_pointer_file_when_symlinks_fail(tmp_path: Path, monkeypatch) -> 
 
 
 def test_keep_requires_date_and_positive(tmp_path: Path) -> None:
-    with pytest.raises(RenderError, match="dated runs"):
+    with pytest.raises(UsageError, match="dated runs"):
         rnd.render([], tmp_path / "plain", keep=3)
     with pytest.raises(RenderError, match="at least 1"):
         rnd.apply_retention(tmp_path / "2026-11-23", 0)

@@ -23,6 +23,7 @@ from mineral_briefs.errors import (
     MissingExtraError,
     RenderError,
     ScenarioError,
+    UsageError,
     WorkspaceError,
 )
 
@@ -410,7 +411,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ScenarioError, DataError, WorkspaceError, MissingExtraError, CacheConfigError) as exc:
+    except (
+        ScenarioError,
+        DataError,
+        WorkspaceError,
+        MissingExtraError,
+        CacheConfigError,
+        UsageError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RenderError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 
 from mineral_briefs.errors import ScenarioError
 
@@ -75,19 +76,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     ``meta``, then bands, KPIs, sensitivity, what-ifs). ``--annual``: calendar years instead
     of months (docs/architecture.md, IAMC outputs).
     """
-    from pathlib import Path
-
     from mineral_briefs.engine.cache import cached_run as run
+    from mineral_briefs.engine.results import meta_path
+    from mineral_briefs.outpath import writable_file
     from mineral_briefs.scenarios import load_scenario
 
-    out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
-        raise ScenarioError(f"--out {args.out!r}: the extension must be .csv, .parquet or .xlsx")
+    out = writable_file(args.out, suffixes=(".csv", ".parquet", ".xlsx"))
     if out.suffix.lower() == ".parquet":
         from mineral_briefs.extras import require
 
         require("pyarrow", f"--out {args.out}")  # before the run, not after it
     scenario = load_scenario(args.scenario)
+    if out.suffix.lower() in (".csv", ".parquet"):
+        writable_file(meta_path(out))  # the meta table beside it
     results = run(scenario, draws=args.draws, seed=args.seed)
     annual = bool(getattr(args, "annual", False))
     path = results.write(out, annual=annual)
@@ -114,19 +115,22 @@ def cmd_codelist(args: argparse.Namespace) -> int:
     The files are the package's own (:func:`mineral_briefs.iamc.definitions_dir`); existing
     files of the same name are replaced, nothing else in DIR is touched.
     """
-    from pathlib import Path
-
+    from mineral_briefs.errors import MineralBriefsError
     from mineral_briefs.iamc import definitions_dir
+    from mineral_briefs.outpath import writable_folder
 
     src_root = definitions_dir().parent
-    out = Path(args.dir)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"codelist DIR {args.dir!r} is a file; allowed: a folder (new or not)")
+    out = writable_folder(args.dir, option="codelist DIR")
     files = sorted(p for p in src_root.rglob("*.yaml") if p.is_file())
     for src in files:
         dest = out / src.relative_to(src_root)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(src.read_bytes())
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(src.read_bytes())
+        except OSError as exc:  # e.g. DIR/definitions is a file
+            raise MineralBriefsError(
+                f"codelist DIR {out}: cannot write {dest}: {exc.strerror or exc}"
+            ) from None
     _write(f"wrote {len(files)} codelist files to {out} (validate against {out / 'definitions'})")
     return 0
 
@@ -134,19 +138,19 @@ def cmd_codelist(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     """Replay the backtest episodes, print the in-sample score table and the
     leave-one-episode-out comparison; exit 0 (scores are reported)."""
-    from pathlib import Path
-
     from mineral_briefs.backtest import REPORT_COLUMNS, report_lines
     from mineral_briefs.backtest_loo import in_sample, leave_one_out, loo_lines
+    from mineral_briefs.outpath import writable_file
 
+    # NOTE: the path is checked before the replay (which prints the whole table first)
+    out = writable_file(args.out, suffixes=(".csv", ".md")) if args.out else None
     scores = in_sample(args.episodes or None)
     for line in report_lines(scores):
         _write(line)
     _write("")
     for line in loo_lines(scores, leave_one_out(args.episodes or None)):
         _write(line)
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         if out.suffix.lower() == ".md":
             cols = REPORT_COLUMNS
             lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -159,33 +163,39 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                     )
                     + " |"
                 )
-            out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        elif out.suffix.lower() == ".csv":
-            scores.to_csv(out, index=False)
+            text = "\n".join(lines) + "\n"
         else:
-            raise ScenarioError(f"--out {args.out!r}: the extension must be .csv or .md")
+            text = scores.to_csv(index=False)
+        _write_output(out, text)
         _write(f"wrote {out}")
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the scenario JSON Schema to ``--out`` (or stdout)."""
-    from pathlib import Path
-
-    from mineral_briefs.errors import MineralBriefsError
+    from mineral_briefs.outpath import writable_file
     from mineral_briefs.scenarios.json_schema import schema_text
 
+    out = writable_file(args.out) if args.out else None
     text = schema_text()
-    if not args.out:
+    if out is None:
         sys.stdout.write(text)
         return 0
-    out = Path(args.out)
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise MineralBriefsError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    _write_output(out, text)
     _write(
         f"wrote {out} (scenario JSON Schema; first line of a scenario file: "
         f"# yaml-language-server: $schema=./{out.name})"
     )
     return 0
+
+
+def _write_output(out: Path, text: str) -> None:
+    """Write ``text`` to a checked output file atomically (nothing half-written, no temp file
+    left); an error that only shows while writing (disk full) is a failed run (exit 1)."""
+    from mineral_briefs.errors import MineralBriefsError
+    from mineral_briefs.render.atomic import atomic_write
+
+    try:
+        atomic_write(out, text)
+    except OSError as exc:
+        raise MineralBriefsError(f"--out {out}: cannot write: {exc.strerror or exc}") from None

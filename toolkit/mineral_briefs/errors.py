@@ -19,6 +19,16 @@ class RenderError(MineralBriefsError):
     """Rendering a brief failed (execution, export or writing the output)."""
 
 
+class UsageError(MineralBriefsError):
+    """Command-line options that cannot work as given (contradictory or malformed); exit 2,
+    raised before any work starts."""
+
+
+class OutputPathError(UsageError):
+    """An output path that cannot be written: its parent is a file, it is a folder where a file
+    is asked for, or the folder is missing or read-only. Raised before any work starts."""
+
+
 class WorkspaceError(MineralBriefsError):
     """A workspace cannot be created or used as asked (``init``, the data-updating commands)."""
 

@@ -156,11 +156,27 @@ def _plan_and_render(args: argparse.Namespace, idle: Any) -> Any:
         reporter.close()
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Options that contradict each other or cannot work: refused before the early kernel
+    starts and before any scenario is planned (UsageError, exit 2)."""
+    from mineral_briefs.render.retention import check_out_template
+    from mineral_briefs.render.run import check_run_options
+
+    check_out_template(args.out)
+    check_run_options(
+        keep=args.keep,
+        dated="{date}" in str(args.out),
+        executor=args.executor,
+        scheduler=args.scheduler,
+    )
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """``mineral-briefs render``: plan, render, print the run report; exit 0 / 1 / 130 / 143."""
     from mineral_briefs.render import describe_error
     from mineral_briefs.render.pool import IdleSampler
 
+    _check_arguments(args)
     t0 = time.perf_counter()
     # NOTE (issue 16): marked before the plan (about 0.2 s), so the check for a spare core
     # measures that span instead of sampling 50 ms on the cold brief's path

@@ -146,25 +146,29 @@ class Results:
         data = neutralise_formulas(self.to_iamc(annual=annual))
         meta = neutralise_formulas(self.meta(resolution="annual" if annual else "monthly"))
         tmp = out.with_name(f".{out.name}.tmp")
-        if suffix == ".xlsx":
-            self._write_xlsx(tmp, data, meta)
-            tmp.replace(out)
-            return out
-        if suffix == ".parquet":
-            from mineral_briefs.extras import require
-
-            require("pyarrow", f"writing {out.name}")
         meta_out = meta_path(out)
         meta_tmp = meta_out.with_name(f".{meta_out.name}.tmp")
-        if suffix == ".csv":
-            data.to_csv(tmp, index=False)
-            meta.to_csv(meta_tmp, index=False)
-        else:
-            data.to_parquet(tmp, index=False)
-            meta.to_parquet(meta_tmp, index=False)
-        meta_tmp.replace(meta_out)
-        tmp.replace(out)
-        return out
+        try:
+            if suffix == ".xlsx":
+                self._write_xlsx(tmp, data, meta)
+                tmp.replace(out)
+                return out
+            if suffix == ".parquet":
+                from mineral_briefs.extras import require
+
+                require("pyarrow", f"writing {out.name}")
+            if suffix == ".csv":
+                data.to_csv(tmp, index=False)
+                meta.to_csv(meta_tmp, index=False)
+            else:
+                data.to_parquet(tmp, index=False)
+                meta.to_parquet(meta_tmp, index=False)
+            meta_tmp.replace(meta_out)
+            tmp.replace(out)
+            return out
+        finally:
+            for leftover in (tmp, meta_tmp):  # never leave a temp file behind
+                leftover.unlink(missing_ok=True)
 
     def _write_xlsx(self, tmp: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
         """The workbook: ``data`` and ``meta`` first (pyam's sheet names), then the tables.

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from mineral_briefs.errors import RenderError
 from mineral_briefs.render.keys import KeyContext, default_data_dir
-from mineral_briefs.render.layout import TMP_MARK
 from mineral_briefs.render.plan import BriefJob
 
 
 def _check_writable(out: Path) -> None:
+    """Make ``out`` and check it can be written (OutputPathError, exit 2) and that no fixed
+    name in it is a symlink, folder or device (RenderError)."""
+    from mineral_briefs.outpath import writable_folder
     from mineral_briefs.render.safefs import check_output_folder
 
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TMP_MARK, dir=out)
-        os.close(fd)
-        os.unlink(name)
-    except OSError as exc:
-        raise RenderError(f"output folder {out} is not writable: {exc.strerror or exc}") from exc
+    writable_folder(out, create=True)
     check_output_folder(out)
 
 

@@ -120,22 +120,57 @@ def _store_outcome(
             )
             entries[job.name] = entry
             return BriefResult(job.name, "ok", seconds)
-    # failure: keep the previous good brief (files, meta, render time) and say what happened
+    return _record_failure(out, job, prev, entry, outcome, error, now, seconds, entries)
+
+
+def _record_failure(
+    out: Path,
+    job: BriefJob,
+    prev: dict[str, Any],
+    attempt: dict[str, Any],
+    outcome: RenderOutcome,
+    error: dict[str, Any] | None,
+    now: dt.datetime,
+    seconds: float,
+    entries: dict[str, Any],
+) -> BriefResult:
+    """Record a failed attempt; a good brief still on disk keeps its manifest entry.
+
+    The entry of a brief kept from an earlier run still describes that brief (its key, inputs,
+    charts, size, render time, toolkit and package versions); the attempt that failed is told
+    apart in ``last_failure`` (time, error, message, its own inputs and the executed notebook).
+    ``status`` is ``failed`` so the index flags it and the next run tries again.
+    """
+    from mineral_briefs.render.report import describe_error
+
+    error = error or {"kind": "error", "cell": None, "ename": "", "evalue": "unknown"}
+    failure: dict[str, Any] = {
+        "at": now.isoformat(timespec="seconds"),
+        "error": error,
+        "message": describe_error(error),
+        "inputs": attempt["inputs"],
+        "seconds": attempt["seconds"],
+    }
     if outcome.failed_notebook:
         with contextlib.suppress(OSError):
             atomic_write(out / FAILED_DIR / f"{job.name}.ipynb", outcome.failed_notebook)
-            entry["failed_notebook"] = f"{FAILED_DIR}/{job.name}.ipynb"
+            failure["failed_notebook"] = f"{FAILED_DIR}/{job.name}.ipynb"
+    kept = (prev.get("files") or {}).get("html")
+    # NOTE: a kept brief is one whose entry names its HTML and a render time; an entry that
+    # never had a good brief describes the failed attempt itself (no key, no files).
+    if kept and prev.get("rendered_at") and (out / str(kept)).is_file():
+        entry = dict(prev)
+    else:
+        entry = dict(attempt, key=None, files=None, meta=None, rendered_at=None)
     entry.update(
         status="failed",
-        key=None,
-        error=error or {"kind": "error", "cell": None, "ename": "", "evalue": "unknown"},
-        files=prev.get("files"),
-        meta=prev.get("meta"),
-        rendered_at=prev.get("rendered_at"),
-        failed_at=now.isoformat(timespec="seconds"),
+        error=error,
+        failed_at=failure["at"],
+        failed_notebook=failure.get("failed_notebook"),
+        last_failure=failure,
     )
     entries[job.name] = entry
-    return BriefResult(job.name, "failed", seconds, entry["error"])
+    return BriefResult(job.name, "failed", seconds, error)
 
 
 def _write_brief(

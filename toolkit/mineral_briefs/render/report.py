@@ -35,6 +35,11 @@ class RunReport:
         return [r for r in self.results if r.status in ("failed", "cancelled")]
 
     @property
+    def stored(self) -> bool:
+        """Whether a brief of this run is in its folder (rendered, unchanged or reused)."""
+        return any(r.status in ("ok", "skipped", "reused") for r in self.results)
+
+    @property
     def exit_code(self) -> int:
         if self.interrupted:
             return 130 if self.interrupted == "SIGINT" else 143

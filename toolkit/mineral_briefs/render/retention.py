@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import RenderError, UsageError
 from mineral_briefs.render.atomic import atomic_write
 from mineral_briefs.render.layout import TMP_MARK
 
@@ -20,8 +20,27 @@ logger = logging.getLogger("mineral_briefs.render")
 _DATE_DIR_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+PLACEHOLDERS = ("{date}",)
+"""What an output folder template may contain (``--out 'reports/{date}'``)."""
+
+_PLACEHOLDER_RE = re.compile(r"\{[^{}/]*\}")
+
+
+def check_out_template(out: str | Path) -> None:
+    """Refuse ``{…}`` placeholders other than :data:`PLACEHOLDERS` (UsageError, exit 2): an
+    unknown one would otherwise become a literal ``{foo}`` folder."""
+    unknown = sorted({m for m in _PLACEHOLDER_RE.findall(str(out)) if m not in PLACEHOLDERS})
+    if unknown:
+        raise UsageError(
+            f"--out {str(out)!r}: unknown placeholder {', '.join(unknown)}; allowed: "
+            f"{', '.join(PLACEHOLDERS)} (today's date, UTC YYYY-MM-DD)"
+        )
+
+
 def expand_out(out: str | Path, now: dt.datetime | None = None) -> Path:
-    """Expand ``{date}`` (YYYY-MM-DD, UTC) in an output folder template."""
+    """Expand ``{date}`` (YYYY-MM-DD, UTC) in an output folder template (after
+    :func:`check_out_template`)."""
+    check_out_template(out)
     now = now or dt.datetime.now(dt.UTC)
     return Path(str(out).replace("{date}", now.strftime("%Y-%m-%d")))
 
@@ -126,6 +145,43 @@ def run_succeeded(folder: Path) -> bool:
     return all(isinstance(e, dict) and e.get("status") == "ok" for e in briefs.values())
 
 
+FAILED_SUFFIX = ".failed"
+"""A dated run in which nothing rendered is kept as ``<date>.failed`` (never a run)."""
+
+
+def set_aside_failed_run(out: Path, *, attempted: bool) -> Path | None:
+    """Take a dated folder this run made, in which nothing rendered, out of the runs.
+
+    With ``attempted`` (a kernel ran: there are failed notebooks and a log to read) the folder
+    becomes ``<date>.failed`` (replacing that of an earlier failure of the day); otherwise (the
+    run stopped before any brief, its error already printed) it is removed. Either way no
+    ``YYYY-MM-DD`` folder is left that a reader, ``latest`` or retention could take for a run.
+    Returns the folder kept, or None.
+
+    # NOTE: skipped while another run holds the folder (its pid file is there): that run made
+    # briefs of its own there, or will.
+    """
+    import shutil
+
+    from mineral_briefs.render.layout import PID_FILE
+
+    if not out.is_dir() or out.is_symlink() or os.path.lexists(out / PID_FILE):
+        return None
+    target = out.with_name(out.name + FAILED_SUFFIX)
+    try:
+        if not attempted:
+            shutil.rmtree(out)
+            return None
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(out, target)
+    except OSError as exc:
+        logger.warning("could not set aside the failed run %s: %s", out, exc)
+        return None
+    logger.warning("nothing rendered: %s kept as %s (not a run)", out.name, target.name)
+    return target
+
+
 def apply_retention(out: Path, keep: int) -> list[Path]:
     """Delete dated sibling folders (``YYYY-MM-DD``) older than the newest ``keep`` good runs.
 
@@ -159,6 +215,18 @@ def apply_retention(out: Path, keep: int) -> list[Path]:
             doomed.append(p)
         elif run_succeeded(p):
             good += 1
+    # NOTE: the folders of failed runs set aside (<date>.failed) go with the runs of their time
+    kept = [p.name for p in dated if p not in doomed]
+    oldest = min(kept) if kept else ""
+    doomed += [
+        p
+        for p in parent.iterdir()
+        if p.name.endswith(FAILED_SUFFIX)
+        and _DATE_DIR_RE.match(p.name.removesuffix(FAILED_SUFFIX))
+        and p.name.removesuffix(FAILED_SUFFIX) < oldest
+        and p.is_dir()
+        and not p.is_symlink()
+    ]
     for p in doomed:
         shutil.rmtree(p)
         logger.info("retention: removed %s", p.name)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import UsageError
 from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
 from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
@@ -31,6 +31,7 @@ from mineral_briefs.render.retention import (
     previous_run,
     reuse_files,
     run_succeeded,
+    set_aside_failed_run,
     update_latest,
 )
 from mineral_briefs.render.runlog import run_log
@@ -100,6 +101,9 @@ def render(
     now = now or dt.datetime.now(dt.UTC)
     dated = "{date}" in str(out)
     out_dir = expand_out(out, now)
+    # NOTE: only a dated folder this run makes is set aside when nothing in it rendered; a
+    # folder named by the user, or one an earlier run of the day made, is never moved.
+    new_dated = dated and not os.path.lexists(out_dir)
     chromium = _check_options(
         out_dir, dated=dated, keep=keep, executor=executor, scheduler=scheduler, pdf=pdf
     )
@@ -120,10 +124,17 @@ def render(
         previous=previous_run(out_dir) if dated else None,
         idle=idle or IdleSampler().mark(),
     )
-    with run_log(out_dir):
-        _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
-        _close_run(report, out_dir, dated=dated, keep=keep, t_start=t_start, emit=emit)
-        return report
+    try:
+        with run_log(out_dir):
+            _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
+            _close_run(report, out_dir, dated=dated, keep=keep, t_start=t_start, emit=emit)
+    except BaseException:
+        if new_dated and not report.stored:
+            set_aside_failed_run(out_dir, attempted=report.kernels_started)
+        raise
+    if new_dated and report.exit_code != 0 and not report.stored:
+        report.out = set_aside_failed_run(out_dir, attempted=report.kernels_started) or out_dir
+    return report
 
 
 def _close_run(
@@ -137,14 +148,19 @@ def _close_run(
 ) -> None:
     """After the lock: move ``latest`` and apply retention (dated runs), time and log the run."""
     if dated and not report.interrupted:
-        # NOTE: `latest` only ever points at a complete good run; a failed run stays in its
-        # dated folder for inspection, and retention counts good runs only.
+        # NOTE: `latest` only ever points at a complete good run, and only such a run prunes
+        # older ones (--keep): a failed run never costs a good one. A failed run whose folder
+        # holds a brief stays in it for inspection; retention counts good runs only.
         if run_succeeded(out_dir):
             update_latest(out_dir)
+            if keep is not None:
+                apply_retention(out_dir, keep)
         else:
-            logger.warning("latest not moved: %s is not a complete good run", out_dir.name)
-        if keep is not None:
-            apply_retention(out_dir, keep)
+            logger.warning(
+                "latest not moved%s: %s is not a complete good run",
+                "" if keep is None else " and no run removed (--keep)",
+                out_dir.name,
+            )
     report.seconds = time.perf_counter() - t_start
     logger.info("%s", report.summary())
     emit("finish", {"report": report})
@@ -179,15 +195,22 @@ def _check_options(
 
     Also makes ``out_dir`` and checks it is writable.
     """
-    if keep is not None and not dated:
-        raise RenderError("--keep applies to dated runs only: use --out 'DIR/{date}'")
-    if executor not in ("local", "dask"):
-        raise RenderError(f"unknown executor {executor!r}; allowed: local, dask")
-    if executor == "dask" and not scheduler:
-        raise RenderError("--executor dask needs --scheduler tcp://HOST:PORT")
+    check_run_options(keep=keep, dated=dated, executor=executor, scheduler=scheduler)
     chromium = find_chromium() if pdf else None  # fail before any work
     _check_writable(out_dir)
     return chromium
+
+
+def check_run_options(
+    *, keep: int | None, dated: bool, executor: str, scheduler: str | None
+) -> None:
+    """Refuse options that contradict each other (:class:`UsageError`, exit 2); the CLI calls
+    it before any work, :func:`render` again for library callers."""
+    from mineral_briefs.executor_options import check_executor
+
+    if keep is not None and not dated:
+        raise UsageError("--keep applies to dated runs only: use --out 'DIR/{date}'")
+    check_executor(executor, scheduler)
 
 
 def _run_under_lock(
@@ -430,8 +453,9 @@ def _store_outcomes(
         result = _store_outcome(
             out, job, key, inputs, outcome, entries, settings.now, settings.pdf_exe
         )
-        entries[job.name]["toolkit_version"] = ctx.toolkit_version
-        entries[job.name]["packages"] = dict(ctx.packages)
+        if result.status == "ok":  # a kept brief keeps the versions that made it
+            entries[job.name]["toolkit_version"] = ctx.toolkit_version
+            entries[job.name]["packages"] = dict(ctx.packages)
         report.results.append(result)
         _log_result(result, settings.emit)
         if not left:

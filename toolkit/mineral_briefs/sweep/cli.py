@@ -93,13 +93,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep (docs/sweeps.md)."""
     from mineral_briefs.brief.sweep_text import parse_condition
     from mineral_briefs.data import load_dataset
+    from mineral_briefs.executor_options import check_executor
+    from mineral_briefs.outpath import writable_folder
     from mineral_briefs.scenarios import load_scenario
     from mineral_briefs.scenarios.sweep import grid, grid_digest, parse_vary
     from mineral_briefs.sweep import output
     from mineral_briefs.sweep.run import execute, minerals_of, plan
 
-    if args.executor == "dask" and not args.scheduler:
-        raise ScenarioError("--executor dask needs --scheduler tcp://HOST:PORT")
+    check_executor(args.executor, args.scheduler)
+    languages = _languages(args.language)  # before any work (exit 2 naming the allowed ones)
+    if args.out:
+        writable_folder(args.out)
     base = load_scenario(args.scenario)
     axes = [parse_vary(v) for v in args.vary]
     points = grid(base, axes)
@@ -107,12 +111,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     target = parse_condition(args.target, allowed) if args.target else None
     default_threshold = str(target) if target else "cumulative_shortfall_pct>10"
     threshold = parse_condition(args.threshold or default_threshold, allowed, "--threshold")
-    languages = _languages(args.language)
     ds = load_dataset()
     draws = int(base.uncertainty.draws if args.draws is None else args.draws)
     seed = int(base.uncertainty.seed if args.seed is None else args.seed)
     market = _market(args.market, base, ds)
     folder = Path(args.out) if args.out else _default_out(base.id, grid_digest(base, axes))
+    if not args.out:
+        writable_folder(folder)
     tasks = plan(points, dict(ds.checksums), draws=draws, seed=seed, minerals=minerals_of(points))
     t0 = time.perf_counter()
     with _progress(len(tasks), disabled=args.no_progress) as tick:
@@ -154,11 +159,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _languages(text: str) -> list[str]:
+    """``--language en,de``: each one a brief language (UsageError naming the allowed ones)."""
     from mineral_briefs import i18n
+    from mineral_briefs.errors import UsageError
 
     langs = [s.strip() for s in text.split(",") if s.strip()]
-    for lang in langs:
-        i18n.check_language(lang)
+    bad = [lang for lang in langs if lang not in i18n.LANGUAGES]
+    if bad or not langs:
+        raise UsageError(
+            f"--language {text!r}: {', '.join(map(repr, bad)) or 'no language'} is not a brief "
+            f"language; allowed: a comma-separated list of {', '.join(i18n.LANGUAGES)}"
+        )
     return langs
 
 
