@@ -238,10 +238,15 @@ class StrictModel(BaseModel):
         allowed = list(cls.model_fields)
         for key in data:
             if not isinstance(key, str):
+                # NOTE: pydantic's templates know `{name}` only (no `!r`): quote the key here.
                 raise PydanticCustomError(
                     "key_type",
-                    "keys must be text, got {key!r}; allowed keys: {allowed}",
-                    {"key": key, "allowed": ", ".join(allowed)},
+                    "key {key} is not text (YAML read it as {kind}); allowed keys: {allowed}",
+                    {
+                        "key": "~" if key is None else short_repr(key),
+                        "kind": "null" if key is None else type(key).__name__,
+                        "allowed": ", ".join(allowed),
+                    },
                 )
         return data
 

@@ -88,9 +88,6 @@ def format_error(err: Mapping[str, Any], root: type[BaseModel]) -> str:
     """One problem as ``key.path: what is wrong``; ``root`` is the validated model (key lists)."""
     loc = list(err.get("loc", ()))
     kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if kind == "key_type":
-        loc.append(str(ctx.get("key")))
     if kind == "extra_forbidden" and loc:
         allowed = _allowed_keys(loc[:-1], root)
         key = str(loc[-1])
@@ -165,6 +162,19 @@ def _origin(loc: Sequence[Any], chain: Sequence[tuple[str, dict[str, Any]]]) -> 
     return chain[0][0]
 
 
+def _emptied_by_bad_items(err: Mapping[str, Any]) -> bool:
+    """Whether ``err`` is a "too short" that only follows from its items' own errors.
+
+    Pydantic checks a list's length after dropping the items that failed, so
+    ``minerals: [unobtainium]`` also reads as an empty list; the item's error says it all.
+    """
+    if err.get("type") != "too_short":
+        return False
+    given = err.get("input")
+    least = (err.get("ctx") or {}).get("min_length", 0)
+    return isinstance(given, (list, tuple)) and len(given) >= least
+
+
 def validation_problems(
     exc: ValidationError, chain: Sequence[tuple[str, dict[str, Any]]], root: type[BaseModel]
 ) -> list[str]:
@@ -195,6 +205,8 @@ def validation_problems(
     for err in errors:
         where = list(err.get("loc", ()))
         if err.get("type") == "missing" and tuple(where) in misspelled:
+            continue
+        if _emptied_by_bad_items(err):
             continue
         out.append(f"{_origin(where, chain)}: {format_error(err, root)}")
     return out

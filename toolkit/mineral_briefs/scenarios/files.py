@@ -217,8 +217,20 @@ def _parse_yaml(text: str, source: str) -> dict[str, Any]:
         problem = exc.problem or exc.context or "invalid YAML"
         kind = "invalid value" if isinstance(exc, _ValueProblem) else "YAML syntax error"
         raise ScenarioError(f"{source}: {kind}{where}: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # NOTE: the reader (control characters such as \x07) gives a character offset, not a
+        # mark, and a two-line text; report line and column on one line like every problem.
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+        raise ScenarioError(
+            f"{source}: YAML syntax error at line {line}, column {column}: control character "
+            f"U+{code:04X} is not allowed; allowed: printable text, tab and newline"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: YAML syntax error: {exc}") from None
+        flat = " ".join(str(exc).split())
+        raise ScenarioError(f"{source}: YAML syntax error: {flat}") from None
     except (RecursionError, MemoryError):
         raise ScenarioError(f"{source}: YAML nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:
