@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.errors import TAG, short_repr, suggest, unknown_error
-from mineral_briefs.vocab import ISO3, MINERALS, PHYSICAL_STAGES, STAGES
+from mineral_briefs.vocab import EU27, ISO3, MINERALS, PHYSICAL_STAGES, STAGES
 
 HORIZON_END = dt.date(2050, 12, 1)
 """Last month the data and the model support (IEA projections end in 2050)."""
@@ -336,6 +336,50 @@ def check_order(first: dt.date, second: dt.date, later: str, earlier: str, *, st
                 "rel": rel,
             },
         )
+
+
+def _shown(key: Any) -> str:
+    return "/".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def unique(key: Callable[[Any], Hashable] | None = None, what: str = "") -> Any:
+    """An after-validator refusing a list that names one item (or one ``key(item)``) twice.
+
+    A repeated entry is never meant: ``minerals: [gallium, gallium]`` used to count the
+    gallium market twice (the withheld share applied twice). ``what`` names the key
+    (``market `` → "market gallium/refining is listed more than once").
+    """
+
+    def check(items: Any) -> Any:
+        seen: dict[Hashable, int] = {}
+        for n, item in enumerate(items):
+            k = key(item) if key is not None else item
+            if k in seen:
+                raise PydanticCustomError(
+                    "duplicate",
+                    "{what}{value} is listed more than once ([{a}] and [{b}]); allowed: each once",
+                    {"what": what, "value": _shown(k), "a": seen[k], "b": n},
+                )
+            seen[k] = n
+        return items
+
+    return AfterValidator(check)
+
+
+def unique_members(items: Any) -> Any:
+    """Refuse a member list naming a country twice, or ``EU27`` and one of its members."""
+    seen: dict[str, int] = {}
+    for n, item in enumerate(items):
+        for country in EU27 if item == "EU27" else (item,):
+            if country in seen:
+                via = " (EU27 includes it)" if "EU27" in (item, items[seen[country]]) else ""
+                raise PydanticCustomError(
+                    "duplicate",
+                    "{value} is listed more than once ([{a}] and [{b}]){via}; allowed: each once",
+                    {"value": country, "a": seen[country], "b": n, "via": via},
+                )
+            seen[country] = n
+    return items
 
 
 def check_stage(mineral: str, stage: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.base import (
@@ -20,12 +20,14 @@ from mineral_briefs.scenarios.base import (
     check_order,
     one_of,
     union_tag,
+    unique,
+    unique_members,
 )
 from mineral_briefs.scenarios.errors import TAG
 
 Targets = Annotated[
     Annotated[Annotated[str, one_of("target", ("all", "alliance"))], Tag(TAG + "keyword")]
-    | Annotated[tuple[MemberCountry, ...], Tag(TAG + "list")],
+    | Annotated[tuple[MemberCountry, ...], AfterValidator(unique_members), Tag(TAG + "list")],
     Discriminator(
         union_tag((str, TAG + "keyword"), ((list, tuple), TAG + "list")),
         custom_error_type="targets_type",
@@ -48,8 +50,8 @@ class ExportControl(StrictModel):
     """An export restriction by one exporter on some minerals and stages."""
 
     exporter: Country = "CHN"
-    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1)]
-    stages: Annotated[tuple[Stage, ...], Field(min_length=1)]
+    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1), unique()]
+    stages: Annotated[tuple[Stage, ...], Field(min_length=1), unique()]
     share_withheld: Share
     targets: Targets = "all"
     announced: Date

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -18,7 +18,12 @@ from mineral_briefs.scenarios.base import (
     StrictModel,
     Tonnes,
     Whole,
+    unique,
 )
+
+
+def _market(row: Any) -> tuple[str, str]:
+    return (row.mineral, row.stage)
 
 
 class PriceOverride(StrictModel):
@@ -56,6 +61,11 @@ class BaseOverrides(StrictModel):
     """Replace base-year data to replay a historical episode."""
 
     base_year: Annotated[Whole, Field(ge=1990, le=2050)] | None = None
-    prices: tuple[PriceOverride, ...] = ()
-    production: tuple[ProductionOverride, ...] = ()
-    demand: tuple[DemandOverride, ...] = ()
+    # NOTE: two rows for one market (or one country of a market) used to be resolved
+    # silently (the last row won, or the rows were summed): refused instead.
+    prices: Annotated[tuple[PriceOverride, ...], unique(_market, "market ")] = ()
+    production: Annotated[
+        tuple[ProductionOverride, ...],
+        unique(lambda r: (r.mineral, r.stage, r.country), "market/country "),
+    ] = ()
+    demand: Annotated[tuple[DemandOverride, ...], unique(_market, "market ")] = ()

@@ -17,6 +17,7 @@ from mineral_briefs.scenarios.base import (
     check_country,
     check_stage,
     one_of,
+    unique,
 )
 
 TRIGGERS: tuple[str, ...] = ("shortfall", "price")
@@ -55,7 +56,7 @@ class Stockpile(StrictModel):
     """A strategic stockpile held by a country or by the alliance."""
 
     holder: Holder
-    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1)]
+    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1), unique()]
     stage: PhysicalStage
     days_of_cover: Annotated[Number, Field(gt=0, le=720)]
     release: StockpileRelease = StockpileRelease()
