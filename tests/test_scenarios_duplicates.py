@@ -128,7 +128,7 @@ def test_distinct_entries_still_pass(tmp_path: Path, capsys: pytest.CaptureFixtu
         capsys,
         {
             **BASE,
-            "export_controls": [{**CONTROL, "minerals": ["gallium", "germanium"]}],
+            "export_controls": [{**CONTROL, "minerals": ["gallium", "graphite"]}],
             "stockpiles": [STOCK, {**STOCK, "holder": "USA"}],
         },
     )

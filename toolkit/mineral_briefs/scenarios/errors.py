@@ -153,7 +153,7 @@ def _exists(data: Any, loc: Sequence[Any]) -> bool:
     return True
 
 
-def _origin(loc: Sequence[Any], chain: Sequence[tuple[str, dict[str, Any]]]) -> str:
+def origin(loc: Sequence[Any], chain: Sequence[tuple[str, dict[str, Any]]]) -> str:
     """The file (child first) that set the key at ``loc``."""
     top = loc[:1]
     for source, raw in chain:
@@ -208,7 +208,7 @@ def validation_problems(
             continue
         if _emptied_by_bad_items(err):
             continue
-        out.append(f"{_origin(where, chain)}: {format_error(err, root)}")
+        out.append(f"{origin(where, chain)}: {format_error(err, root)}")
     return out
 
 

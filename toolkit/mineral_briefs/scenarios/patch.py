@@ -200,6 +200,25 @@ def apply_overrides(
     return scenario
 
 
+def origin_chain(
+    ref: str | Path | Scenario,
+    overrides: str | Mapping[str, Any] | Sequence[str] | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Where each key of a scenario can come from, first match wins: ``(label, raw mapping)``
+    of the overrides (labelled ``overrides``), the file, then every file it extends.
+
+    What :func:`mineral_briefs.scenarios.errors.origin` takes to name, for a problem found
+    after validation, the file that set the key.
+    """
+    pairs = parse_overrides(overrides)
+    first = [(LABEL, _tree(pairs))] if pairs else []
+    if isinstance(ref, Scenario):
+        return [*first, (str(ref.id), ref.model_dump(mode="json"))]
+    path = resolve_ref(ref)
+    raw = parse_yaml(read_text(path), str(path))
+    return [*first, *((label, data) for label, data, _ in _chain(raw, path, str(path)))]
+
+
 def describe_overrides(pairs: Sequence[tuple[str, Any]]) -> str:
     """``path = value; …`` for the brief's parameters table (values as YAML scalars)."""
 
