@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     Tag,
     model_validator,
 )
@@ -163,7 +164,9 @@ ProductionCountry = Annotated[
 ]
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
 Month = Annotated[dt.date, BeforeValidator(_to_month)]
-Number = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite)]
+# NOTE: strict: a number in quotes ("0.6", "24") is text, not a number; pydantic's lax mode
+# converted it silently. A whole number is still accepted where a decimal is expected.
+Number = Annotated[float, Strict(), BeforeValidator(_no_bool), AfterValidator(_finite)]
 Share = Annotated[Number, Field(ge=0.0, le=1.0)]
 MAX_TONNES = 1e9
 """Largest tonnage a scenario may state [t or t/yr]: world copper output is about 2.3e7 t/yr."""
@@ -172,7 +175,9 @@ MAX_PRICE = 1e9
 the point where price × tonnage overflows."""
 Tonnes = Annotated[Number, Field(ge=0, le=MAX_TONNES)]
 PositiveTonnes = Annotated[Number, Field(gt=0, le=MAX_TONNES)]
-Whole = Annotated[int, BeforeValidator(_no_bool)]
+Whole = Annotated[int, Strict(), BeforeValidator(_no_bool)]
+Flag = Annotated[bool, Strict()]
+"""A YAML boolean: ``true`` or ``false`` (not ``"yes"``, ``1`` or ``off``)."""
 Text = Annotated[str, BeforeValidator(_text)]
 
 

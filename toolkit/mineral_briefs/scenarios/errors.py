@@ -59,10 +59,16 @@ _MESSAGES = {
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
     "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
     "finite_number": "must be a finite number (not .nan or .inf)",
     "date_type": "must be a date YYYY-MM-DD",
     "none_required": "must be empty (null)",
 }
+
+
+_TYPED = frozenset({"float_type", "int_type", "bool_type"})
+"""Error types where text in quotes was given for a YAML number or boolean."""
 
 
 def key_path(loc: Sequence[int | str]) -> str:
@@ -98,6 +104,8 @@ def format_error(err: Mapping[str, Any], root: type[BaseModel]) -> str:
         msg = _MESSAGES[kind]
         if kind not in ("missing",) and "input" in err:
             msg += f", got {short_repr(err['input'])}"
+            if isinstance(err["input"], str) and kind in _TYPED:
+                msg += " (text in quotes; write the value without quotes)"
     else:
         msg = str(err.get("msg", "invalid value"))
         if msg.startswith("Value error, "):

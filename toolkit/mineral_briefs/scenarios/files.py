@@ -179,11 +179,43 @@ def _number(loader: yaml.SafeLoader, node: Any) -> Any:
             f"({excerpt(node.value, 20, quote=False)}); allowed: at most {MAX_NUMBER_CHARS}",
             node.start_mark,
         )
-    if node.tag.endswith(":int"):
-        return yaml.SafeLoader.construct_yaml_int(loader, node)
-    return yaml.SafeLoader.construct_yaml_float(loader, node)
+    is_int = node.tag.endswith(":int")
+    safe = yaml.SafeLoader
+    value = (safe.construct_yaml_int if is_int else safe.construct_yaml_float)(loader, node)
+    plain = _PLAIN_INT if is_int else _PLAIN_FLOAT
+    if not plain.fullmatch(node.value):
+        raise _ValueProblem(
+            None,
+            None,
+            f"{excerpt(node.value, 20)} is read as the number {value!r} (a YAML 1.1 form: "
+            "base 60, hexadecimal, octal or with '_'); allowed: a plain decimal number such as "
+            f"{value!r}, or the text in quotes",
+            node.start_mark,
+        )
+    return value
 
 
+# NOTE: PyYAML reads YAML 1.1, whose numbers include base 60 (`1:30` is 90), hexadecimal
+# (`0x2D`), octal (`017` is 15) and `_` separators (`4_5`): none of them is meant in a
+# scenario, so only plain decimal numbers are accepted. YAML 1.1 booleans (`yes`, `no`, `on`,
+# `off` — and the country code `NO`) are read as text, only true/false as booleans, and
+# `1e8` (no dot) is a number, as in YAML 1.2.
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_NoAliasLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_NoAliasLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_NoAliasLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _number)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _number)
