@@ -60,3 +60,30 @@ def test_child_render_plan_does_not_take_the_parents_brief_name(tmp_path: Path) 
     path.write_text("extends: baseline\ntitle: Child\n", encoding="utf-8")
     names = {job.name for job in plan_briefs([str(path)], language="en")}
     assert names == {"child-en"}
+
+
+@pytest.fixture
+def yml_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "yml_one.yml").write_text(
+        "id: yml_one\nextends: baseline\ntitle: From a yml file\n", encoding="utf-8"
+    )
+    (folder / "baseline.yaml").write_text(
+        (Path(__file__).parents[1] / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MINERAL_BRIEFS_SCENARIOS", str(folder))
+    return folder
+
+
+def test_yml_files_are_listed_found_by_id_and_rendered_with_all(
+    yml_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mineral_briefs.render.plan import _scenario_refs
+
+    assert main(["list"]) == 0
+    assert "yml_one" in capsys.readouterr().out
+    assert main(["validate", "yml_one"]) == 0
+    assert "OK yml_one: yml_one — From a yml file" in capsys.readouterr().out
+    assert "yml_one" in _scenario_refs([], True)

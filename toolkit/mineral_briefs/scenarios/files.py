@@ -29,18 +29,34 @@ def scenarios_dir() -> Path:
     return scenario_dirs()[-1]
 
 
+SUFFIXES: tuple[str, ...] = (".yaml", ".yml")
+"""Scenario file endings, in precedence order."""
+
+
 def find_by_id(text: str, folders: list[Path]) -> Path | None:
-    """The first ``<folder>/<text>.yaml`` that exists, in precedence order."""
+    """The first ``<folder>/<text>.yaml`` (or ``.yml``) that exists, in precedence order."""
     for folder in folders:
-        path = folder / f"{text}.yaml"
-        if path.is_file():
-            return path
+        for suffix in SUFFIXES:
+            path = folder / f"{text}{suffix}"
+            if path.is_file():
+                return path
     return None
+
+
+def scenario_paths(folder: Path) -> dict[str, Path]:
+    """Scenario id (file stem) -> file, for every ``.yaml`` and ``.yml`` file in ``folder``."""
+    # NOTE: .yml files are scenarios like .yaml files (paths with either ending were already
+    # accepted); where both exist for one stem the .yaml file wins, as in find_by_id.
+    out: dict[str, Path] = {}
+    if folder.is_dir():
+        for suffix in reversed(SUFFIXES):
+            out.update({p.stem: p for p in folder.glob(f"*{suffix}") if p.is_file()})
+    return out
 
 
 def known_ids(folders: list[Path]) -> list[str]:
     """Every scenario id in ``folders`` (sorted, unique)."""
-    return sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.yaml")})
+    return sorted({stem for f in folders for stem in scenario_paths(f)})
 
 
 def backtests_dir() -> Path:
@@ -78,7 +94,7 @@ def resolve_ref(ref: str | Path, *, base_dir: Path | None = None) -> Path:
             shown = text if len(text) <= 80 else text[:77] + "…"
             raise ScenarioError(
                 f"{shown!r}: not a scenario id and not a .yaml file; allowed: a built-in id "
-                "(1–64 characters a–z, 0–9, _) or a path ending in .yaml"
+                "(1–64 characters a–z, 0–9, _) or a path ending in .yaml or .yml"
             )
         folders = [base_dir] if base_dir is not None else scenario_dirs()
         found = find_by_id(text, folders)

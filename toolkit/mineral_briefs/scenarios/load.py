@@ -27,6 +27,7 @@ from mineral_briefs.scenarios.files import (
     parse_yaml,
     read_text,
     resolve_ref,
+    scenario_paths,
 )
 from mineral_briefs.scenarios.scenario import Scenario
 from mineral_briefs.scenarios.sources import source_problems
@@ -249,7 +250,7 @@ def scenario_files(ref: str | Path | Scenario, *, base_dir: Path | None = None) 
 
 
 def list_scenarios(folder: Path | None = None) -> list[ScenarioInfo]:
-    """Built-in scenarios (``scenarios/*.yaml``, not backtests), sorted by id.
+    """Built-in scenarios (``scenarios/*.yaml`` and ``*.yml``, not backtests), sorted by id.
 
     Files are read but not fully validated (``mineral-briefs validate`` does that); a file that
     cannot be parsed is listed with its problem as title.
@@ -258,7 +259,7 @@ def list_scenarios(folder: Path | None = None) -> list[ScenarioInfo]:
     # NOTE: a workspace scenario shadows a built-in of the same id (first folder wins).
     paths: dict[str, Path] = {}
     for f in reversed(folders):
-        paths.update({p.stem: p for p in f.glob("*.yaml")} if f.is_dir() else {})
+        paths.update(scenario_paths(f))
     infos: list[ScenarioInfo] = []
     for _, path in sorted(paths.items()):
         try:
