@@ -166,7 +166,10 @@ class Scenario(StrictModel):
     china: China = China()
     base_overrides: BaseOverrides | None = None
     uncertainty: Uncertainty = Uncertainty()
-    markets: Annotated[tuple[Market, ...], unique(_market, "market ")] | None = None
+    # NOTE: `markets: []` read as "every market" (like no list); an empty list is refused.
+    markets: (
+        Annotated[tuple[Market, ...], Field(min_length=1), unique(_market, "market ")] | None
+    ) = None
     assumptions: tuple[Assumption, ...] = ()
     sources: Annotated[tuple[Text, ...], unique()] = ()
 

@@ -42,6 +42,13 @@ class StockpileRelease(StrictModel):
             raise PydanticCustomError(
                 "release", "trigger 'price' needs price_multiple (> 1, times the base price)"
             )
+        if self.trigger != "price" and self.price_multiple is not None:
+            raise PydanticCustomError(
+                "release",
+                "price_multiple is used by trigger 'price' only (trigger is {t!r}); allowed: "
+                "trigger: price with price_multiple, or no price_multiple",
+                {"t": self.trigger},
+            )
         return self
 
 
