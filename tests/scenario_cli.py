@@ -10,10 +10,18 @@ import yaml
 from mineral_briefs.cli import main
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes an entry used twice in ``data`` twice (scenario files refuse aliases)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_case(tmp_path: Path, data: dict[str, Any]) -> Path:
     """``data`` as ``case.yaml`` in ``tmp_path``."""
     path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    text = yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -12,6 +12,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from mineral_briefs.errors import ScenarioError
 
@@ -40,18 +41,37 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dataset_for_checks() -> tuple[Any, str]:
+    """The dataset ``validate`` checks scenarios against, or (None, why) when the data cannot
+    be read."""
+    from mineral_briefs.data import load_dataset
+    from mineral_briefs.errors import DataError
+
+    try:
+        return load_dataset(), ""
+    except DataError as exc:
+        return None, str(exc).splitlines()[0]
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate every FILE (path or built-in id); OK line per good file, else ScenarioError.
+    """Validate every FILE (path or built-in id) and check it against the data
+    (:func:`mineral_briefs.engine.check_scenario`); OK line per good file, else ScenarioError.
 
     All files are checked; problems of every bad file are raised together (exit 2 via the CLI),
     one problem per line.
     """
-    from mineral_briefs.scenarios import load_scenario
+    from mineral_briefs.engine.check import check_scenario
 
+    # NOTE: a broken or missing data folder is the data's problem, reported as such by
+    # simulate and render (exit 2); validate still checks the scenario files themselves and,
+    # when they pass, says that the checks against the data were skipped.
+    dataset, why_not = _dataset_for_checks()
     problems: list[str] = []
     for ref in args.files:
         try:
-            scenario = load_scenario(ref)
+            # NOTE: the full check: the schema, then the engine's checks against the data (the
+            # workspace's data in a workspace) — what simulate and render would refuse.
+            scenario = check_scenario(ref, dataset=dataset, skip_data=dataset is None)
         except ScenarioError as exc:
             text = str(exc)
             lines = text.splitlines()
@@ -65,6 +85,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if len(problems) == 1:
             raise ScenarioError(problems[0])
         raise ScenarioError(f"{len(problems)} problems:\n" + "\n".join(problems))
+    if dataset is None:
+        sys.stderr.write(_UNPRINTABLE.sub("?", f"warning: not checked against the data: {why_not}"))
+        sys.stderr.write("\n")
     return 0
 
 
@@ -77,16 +100,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     of months (docs/architecture.md, IAMC outputs).
     """
     from mineral_briefs.engine.cache import cached_run as run
+    from mineral_briefs.engine.check import check_scenario
     from mineral_briefs.engine.results import meta_path
     from mineral_briefs.outpath import writable_file
-    from mineral_briefs.scenarios import load_scenario
 
     out = writable_file(args.out, suffixes=(".csv", ".parquet", ".xlsx"))
     if out.suffix.lower() == ".parquet":
         from mineral_briefs.extras import require
 
         require("pyarrow", f"--out {args.out}")  # before the run, not after it
-    scenario = load_scenario(args.scenario)
+    scenario = check_scenario(args.scenario)  # problems name the file, not the id
     if out.suffix.lower() in (".csv", ".parquet"):
         writable_file(meta_path(out))  # the meta table beside it
     results = run(scenario, draws=args.draws, seed=args.seed)

@@ -82,7 +82,7 @@ def data_dir() -> Path:
 
 
 def scenario_dirs() -> list[Path]:
-    """Folders whose ``*.yaml`` are the scenarios a run can name, highest precedence first.
+    """Folders whose ``*.yaml``/``*.yml`` are the scenarios a run can name, highest first.
 
     ``$MINERAL_BRIEFS_SCENARIOS`` alone when set; else the workspace's ``scenarios/`` (user
     scenarios, which may shadow a built-in id) followed by the built-in folder.

@@ -30,6 +30,7 @@ from mineral_briefs.engine.base import _base_frame as _base_frame
 from mineral_briefs.engine.base import _memo as _memo
 from mineral_briefs.engine.build import _build as _build
 from mineral_briefs.engine.build import _Built as _Built
+from mineral_briefs.engine.check import check_scenario, input_problems
 from mineral_briefs.engine.kpi_flags import (
     BAND_TOLERANCE,
     FLAT_TOLERANCE,
@@ -67,5 +68,7 @@ __all__ = [
     "WHATIF_FLOOR_FACTORS",
     "WHATIF_SHARES",
     "Results",
+    "check_scenario",
+    "input_problems",
     "run",
 ]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mineral_briefs.errors import DataError
+from mineral_briefs.errors import DataError, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.data import Dataset, PriceBasis
@@ -24,6 +24,20 @@ UNATTRIBUTED_OTHER_SHARE = 0.05
 """`Other` share of world output [0–1] from which an alliance without its own production rows
 makes alliance self-sufficiency unattributable (NaN with a note)."""
 STAGE_ORDER = ("mining", "refining", "magnets", "battery_materials")
+
+
+class ScenarioInputError(ScenarioError):
+    """A scenario asks for what the data cannot give (a lever on a market without base data,
+    an outage larger than the country's output …).
+
+    ``problems`` holds one ``key.path: what is wrong; allowed: …`` line per problem; the
+    message names the scenario by its id. :func:`mineral_briefs.engine.check_scenario`
+    names the file (and the file it extends) that set each key instead.
+    """
+
+    def __init__(self, scenario_id: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(f"scenario {scenario_id}: {p}" for p in self.problems))
 
 
 def _base_year(scenario: Scenario) -> int:

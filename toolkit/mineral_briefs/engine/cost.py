@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mineral_briefs.engine.base import ScenarioInputError
 from mineral_briefs.engine.params import _Params
-from mineral_briefs.errors import ScenarioError
 from mineral_briefs.model.china_market import ChinaMarket
 from mineral_briefs.model.cost_curve import CostCurves
 from mineral_briefs.model.timeline import month_offset
@@ -72,10 +72,13 @@ def _cost_curves(
     for j, su in enumerate(scenario.supply_surge):
         i = by.idx[(su.mineral, su.stage)]  # checked by _check_surge_markets
         if not np.isfinite(by.p0[i]):
-            raise ScenarioError(
-                f"scenario {scenario.id}: supply_surge[{j}].cash_cost: market "
-                f"{su.mineral}/{su.stage} has no base price to compare the cost with; allowed: "
-                "markets with a price in data/price_defaults.csv or base_overrides.prices"
+            raise ScenarioInputError(
+                scenario.id,
+                [
+                    f"supply_surge[{j}].cash_cost: market {su.mineral}/{su.stage} has no base "
+                    "price to compare the cost with; allowed: markets with a price in "
+                    "data/price_defaults.csv or base_overrides.prices"
+                ],
             )
         cost = su.cash_cost.usd_per_kg() / by.p0[i]
         rows.append(

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, _is_next
+from mineral_briefs.engine.base import UNATTRIBUTED_OTHER_SHARE, ScenarioInputError, _is_next
 from mineral_briefs.engine.cost import _check_surge_markets
 from mineral_briefs.engine.markets import _BaseYear
 from mineral_briefs.engine.outages import _check_outage_markets
 from mineral_briefs.engine.params import _demand_share_of, _Params
-from mineral_briefs.errors import ScenarioError
 from mineral_briefs.model.simulate import (
     MODE_CHINA_CUT,
     MODE_CHINA_EXPORT,
@@ -85,12 +84,8 @@ def _check_lever_markets(
     problems += _check_surge_markets(scenario, list(keys))
     problems += _check_outage_markets(scenario, list(keys))
     if problems:
-        raise ScenarioError(
-            "\n".join(
-                f"scenario {scenario.id} (file {scenario.id}.yaml or a file it extends): {p}; "
-                f"simulated markets: {allowed}"
-                for p in problems
-            )
+        raise ScenarioInputError(
+            scenario.id, [f"{p}; allowed: the simulated markets {allowed}" for p in problems]
         )
 
 
@@ -248,10 +243,12 @@ def _floors(
     for j, pf in enumerate(scenario.price_floors):
         i = idx[(pf.mineral, pf.stage)]  # checked by _check_lever_markets
         if not np.isfinite(by.p0[i]):
-            raise ScenarioError(
-                f"scenario {scenario.id} (file {scenario.id}.yaml or a file it extends): "
-                f"price_floors[{j}]: market {pf.mineral}/{pf.stage} has no base price in "
-                "data/price_defaults.csv; set base_overrides.prices for it"
+            raise ScenarioInputError(
+                scenario.id,
+                [
+                    f"price_floors[{j}]: market {pf.mineral}/{pf.stage} has no base price in "
+                    "data/price_defaults.csv; set base_overrides.prices for it"
+                ],
             )
         members = scenario.members_of(pf.members)
         gs = by.facts[(pf.mineral, pf.stage)].share_of(members)

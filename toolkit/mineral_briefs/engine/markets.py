@@ -14,13 +14,14 @@ import pandas as pd
 from mineral_briefs.engine.base import (
     DEFAULT_BASE_YEAR,
     STAGE_ORDER,
+    ScenarioInputError,
     _base_price,
     _latest_price_years,
     _price_basis,
     _price_year,
 )
 from mineral_briefs.engine.params import _demand_share_of, _Params
-from mineral_briefs.errors import DataError, ScenarioError
+from mineral_briefs.errors import DataError
 from mineral_briefs.model.demand import growth_multiple, interpolate_series
 from mineral_briefs.model.holder_rules import RULE_PARAMETERS, HolderRules
 from mineral_briefs.model.magnets import Recipe
@@ -102,14 +103,15 @@ def _market_keys(
     )
     if scenario.markets:
         wanted = [(mk.mineral, mk.stage) for mk in scenario.markets]
-        missing = [w for w in wanted if w not in keys_all]
+        allowed = ", ".join(f"{m}/{s}" for m, s in keys_all)
+        missing = [
+            f"markets[{n}]: market {m}/{s} has no base data in data/production.csv; "
+            f"allowed: {allowed}"
+            for n, (m, s) in enumerate(wanted)
+            if (m, s) not in keys_all
+        ]
         if missing:
-            raise ScenarioError(
-                f"scenario {scenario.id}: markets without base data: "
-                + ", ".join(f"{m}/{s}" for m, s in missing)
-                + "; allowed: "
-                + ", ".join(f"{m}/{s}" for m, s in keys_all)
-            )
+            raise ScenarioInputError(scenario.id, missing)
         keys = [k for k in keys_all if k in wanted]
     else:
         keys = keys_all
@@ -351,7 +353,7 @@ def _log_growth(
     years = np.array([d.year + (d.month - 0.5) / 12.0 for d in months])
     year0 = start.year + (start.month - 1) / 12.0
     log_g = np.zeros((len(months), len(keys)))
-    for spec in scenario.demand:
+    for n, spec in enumerate(scenario.demand):
         cols = [i for i, k in enumerate(keys) if k[0] == spec.mineral]
         if not cols:
             continue
@@ -368,9 +370,13 @@ def _log_growth(
             dem = dataset.demand
             sel = dem.loc[(dem["mineral"] == spec.mineral) & (dem["scenario"] == spec.iea_scenario)]
             if sel.empty:
-                raise ScenarioError(
-                    f"scenario {scenario.id}: no IEA {spec.iea_scenario} demand for "
-                    f"{spec.mineral} in data/demand.csv"
+                raise ScenarioInputError(
+                    scenario.id,
+                    [
+                        f"demand[{n}].iea_scenario: no IEA "
+                        f"{spec.iea_scenario} demand for {spec.mineral} in data/demand.csv; "
+                        "allowed: growth (with base_year and target_year)"
+                    ],
                 )
             sel = sel.groupby("year")["value"].mean()
             path = interpolate_series(

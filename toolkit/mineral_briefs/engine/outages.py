@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mineral_briefs.engine.base import ScenarioInputError
 from mineral_briefs.engine.cost import _zone
-from mineral_briefs.errors import ScenarioError
 from mineral_briefs.model.outages import Outages
 from mineral_briefs.model.timeline import month_offset
 
@@ -56,12 +56,7 @@ def _outages(scenario: Scenario, by: _BaseYear) -> Outages:
         zone = _zone(ou.country, scenario.alliance_members)
         rows.append((i, zone, lost, start, end, float(ou.restart_months)))
     if problems:
-        raise ScenarioError(
-            "\n".join(
-                f"scenario {scenario.id} (file {scenario.id}.yaml or a file it extends): {p}"
-                for p in problems
-            )
-        )
+        raise ScenarioInputError(scenario.id, problems)
     cols = list(zip(*rows, strict=True)) if rows else [()] * 6
     return Outages(
         market=np.asarray(cols[0], np.int64),

@@ -48,6 +48,67 @@ def _check_data(data_dir: Path | None, ctx: KeyContext | None = None) -> None:
             stamp.write_text(folder.as_posix() + "\n", encoding="utf-8")
 
 
+def _check_scenarios(
+    jobs: Sequence[BriefJob], data_dir: Path | None, ctx: KeyContext | None = None
+) -> None:
+    """Check every brief's scenario against the data before any kernel starts.
+
+    The engine's input checks (:func:`mineral_briefs.engine.check_scenario`: a lever on a
+    market without base data, an outage larger than the country's output …) used to fail in
+    the kernel, a failed brief and exit 1; they now raise
+    :class:`~mineral_briefs.errors.ScenarioError` here (exit 2, nothing rendered), naming the
+    file or ``overrides`` that set the key. With ``ctx``, a scenario checked before with the
+    same content, data and code is not checked again (a stamp, as for the data).
+    """
+    from mineral_briefs.errors import ScenarioError
+    from mineral_briefs.scenarios import load_scenario
+    from mineral_briefs.scenarios.errors import raise_problems
+    from mineral_briefs.scenarios.patch import apply_overrides
+
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    todo: dict[Path, tuple[str, str]] = {}
+    for job in jobs:
+        ref, over = job.parameters.get("scenario"), str(job.parameters.get("overrides") or "")
+        # NOTE: the plan's brief jobs name their scenario id; a hand-built job (a test
+        # notebook with parameters of its own) does not and is left to its notebook.
+        if job.kind != "brief" or not job.scenario or not isinstance(ref, str):
+            continue
+        scenario = apply_overrides(ref, over) if over else load_scenario(ref)
+        stamp = _scenario_ok_stamp(folder, ctx, scenario.canonical_json()) if ctx else None
+        if stamp is None or not stamp.is_file():
+            todo[stamp or Path(f"{ref}\n{over}")] = (ref, over)
+    if not todo:
+        return
+    # NOTE: imported past the stamps: a stamped run never needs pandas in the parent (issue 16).
+    from mineral_briefs.data import load_dataset
+    from mineral_briefs.engine.check import check_scenario
+
+    dataset = load_dataset(folder)
+    problems: list[str] = []
+    for stamp, (ref, over) in todo.items():
+        try:
+            check_scenario(ref, overrides=over or None, dataset=dataset)
+        except ScenarioError as exc:
+            lines = str(exc).splitlines()
+            problems += lines[1:] if len(lines) > 1 and lines[0].endswith("problems:") else lines
+            continue
+        if ctx is not None:
+            with contextlib.suppress(OSError):
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.write_text(ref + "\n", encoding="utf-8")
+    if problems:
+        raise_problems(list(dict.fromkeys(problems)))
+
+
+def _scenario_ok_stamp(folder: Path, ctx: KeyContext, scenario_json: str) -> Path:
+    """Where the "this scenario passed the engine's checks on this data" stamp lives."""
+    import hashlib
+
+    digest = hashlib.sha256(scenario_json.encode("utf-8")).hexdigest()
+    data = _data_ok_stamp(folder, ctx)
+    return data.parent.parent / "validated-scenarios" / f"{data.stem}-{digest[:32]}.ok"
+
+
 def _data_ok_stamp(folder: Path, ctx: KeyContext) -> Path:
     """Where the "this data validated" stamp of ``folder``'s content under ``ctx`` lives."""
     import hashlib

@@ -13,7 +13,12 @@ from typing import Any
 
 from mineral_briefs.errors import UsageError
 from mineral_briefs.render.atomic import _remove_temp_files
-from mineral_briefs.render.checks import _check_data, _check_parameters, _check_writable
+from mineral_briefs.render.checks import (
+    _check_data,
+    _check_parameters,
+    _check_scenarios,
+    _check_writable,
+)
 from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
 from mineral_briefs.render.keys import KeyContext, cache_key, key_context
 from mineral_briefs.render.layout import INDEX, MANIFEST
@@ -276,6 +281,7 @@ def _run_locked(
     if todo:
         declared = _check_parameters([j for j, _, _ in todo])
         _check_data(settings.data_dir, ctx)
+        _check_scenarios([j for j, _, _ in todo], settings.data_dir, ctx)
         remote = settings.executor == "dask"
         # NOTE: a page links to its other-language version only when that page is in this
         # run's plan or already stored (manifest entry with its HTML on disk).

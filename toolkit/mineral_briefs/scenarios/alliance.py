@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Annotated
 
-from pydantic import BaseModel, Discriminator, Field, Tag
+from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
 
-from mineral_briefs.scenarios.base import MemberCountry, StrictModel, Text, one_of, union_tag
+from mineral_briefs.scenarios.base import (
+    MemberCountry,
+    StrictModel,
+    Text,
+    one_of,
+    union_tag,
+    unique_members,
+)
 from mineral_briefs.scenarios.errors import TAG
 from mineral_briefs.vocab import EU27
 
@@ -24,7 +31,9 @@ class AllianceSpec(StrictModel):
     """A custom alliance: a name and its members (ISO3 codes or ``EU27``)."""
 
     name: Text
-    members: Annotated[tuple[MemberCountry, ...], Field(min_length=1)]
+    members: Annotated[
+        tuple[MemberCountry, ...], Field(min_length=1), AfterValidator(unique_members)
+    ]
 
 
 Alliance = Annotated[

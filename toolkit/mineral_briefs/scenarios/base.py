@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,13 +19,14 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     Tag,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.errors import TAG, short_repr, suggest, unknown_error
-from mineral_briefs.vocab import ISO3, MINERALS, PHYSICAL_STAGES, STAGES
+from mineral_briefs.vocab import EU27, ISO3, MINERALS, PHYSICAL_STAGES, STAGES
 
 HORIZON_END = dt.date(2050, 12, 1)
 """Last month the data and the model support (IEA projections end in 2050)."""
@@ -163,7 +164,9 @@ ProductionCountry = Annotated[
 ]
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
 Month = Annotated[dt.date, BeforeValidator(_to_month)]
-Number = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite)]
+# NOTE: strict: a number in quotes ("0.6", "24") is text, not a number; pydantic's lax mode
+# converted it silently. A whole number is still accepted where a decimal is expected.
+Number = Annotated[float, Strict(), BeforeValidator(_no_bool), AfterValidator(_finite)]
 Share = Annotated[Number, Field(ge=0.0, le=1.0)]
 MAX_TONNES = 1e9
 """Largest tonnage a scenario may state [t or t/yr]: world copper output is about 2.3e7 t/yr."""
@@ -172,7 +175,9 @@ MAX_PRICE = 1e9
 the point where price × tonnage overflows."""
 Tonnes = Annotated[Number, Field(ge=0, le=MAX_TONNES)]
 PositiveTonnes = Annotated[Number, Field(gt=0, le=MAX_TONNES)]
-Whole = Annotated[int, BeforeValidator(_no_bool)]
+Whole = Annotated[int, Strict(), BeforeValidator(_no_bool)]
+Flag = Annotated[bool, Strict()]
+"""A YAML boolean: ``true`` or ``false`` (not ``"yes"``, ``1`` or ``off``)."""
 Text = Annotated[str, BeforeValidator(_text)]
 
 
@@ -238,10 +243,15 @@ class StrictModel(BaseModel):
         allowed = list(cls.model_fields)
         for key in data:
             if not isinstance(key, str):
+                # NOTE: pydantic's templates know `{name}` only (no `!r`): quote the key here.
                 raise PydanticCustomError(
                     "key_type",
-                    "keys must be text, got {key!r}; allowed keys: {allowed}",
-                    {"key": key, "allowed": ", ".join(allowed)},
+                    "key {key} is not text (YAML read it as {kind}); allowed keys: {allowed}",
+                    {
+                        "key": "~" if key is None else short_repr(key),
+                        "kind": "null" if key is None else type(key).__name__,
+                        "allowed": ", ".join(allowed),
+                    },
                 )
         return data
 
@@ -331,6 +341,50 @@ def check_order(first: dt.date, second: dt.date, later: str, earlier: str, *, st
                 "rel": rel,
             },
         )
+
+
+def _shown(key: Any) -> str:
+    return "/".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def unique(key: Callable[[Any], Hashable] | None = None, what: str = "") -> Any:
+    """An after-validator refusing a list that names one item (or one ``key(item)``) twice.
+
+    A repeated entry is never meant: ``minerals: [gallium, gallium]`` used to count the
+    gallium market twice (the withheld share applied twice). ``what`` names the key
+    (``market `` → "market gallium/refining is listed more than once").
+    """
+
+    def check(items: Any) -> Any:
+        seen: dict[Hashable, int] = {}
+        for n, item in enumerate(items):
+            k = key(item) if key is not None else item
+            if k in seen:
+                raise PydanticCustomError(
+                    "duplicate",
+                    "{what}{value} is listed more than once ([{a}] and [{b}]); allowed: each once",
+                    {"what": what, "value": _shown(k), "a": seen[k], "b": n},
+                )
+            seen[k] = n
+        return items
+
+    return AfterValidator(check)
+
+
+def unique_members(items: Any) -> Any:
+    """Refuse a member list naming a country twice, or ``EU27`` and one of its members."""
+    seen: dict[str, int] = {}
+    for n, item in enumerate(items):
+        for country in EU27 if item == "EU27" else (item,):
+            if country in seen:
+                via = " (EU27 includes it)" if "EU27" in (item, items[seen[country]]) else ""
+                raise PydanticCustomError(
+                    "duplicate",
+                    "{value} is listed more than once ([{a}] and [{b}]){via}; allowed: each once",
+                    {"value": country, "a": seen[country], "b": n, "via": via},
+                )
+            seen[country] = n
+    return items
 
 
 def check_stage(mineral: str, stage: str) -> None:

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.base import (
+    Flag,
     Mineral,
     Number,
     PhysicalStage,
@@ -36,7 +37,7 @@ class China(StrictModel):
     """China's consumption shares and its market management."""
 
     consumption_share: tuple[ConsumptionShare, ...] = ()
-    market_management: bool = True
+    market_management: Flag = True
     """Output quotas and state reserve buying hold China's inside price within its band while
     China's own export control keeps volume at home (defaults: data/model_parameters.csv)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.base import (
@@ -20,12 +20,19 @@ from mineral_briefs.scenarios.base import (
     check_order,
     one_of,
     union_tag,
+    unique,
+    unique_members,
 )
 from mineral_briefs.scenarios.errors import TAG
 
 Targets = Annotated[
     Annotated[Annotated[str, one_of("target", ("all", "alliance"))], Tag(TAG + "keyword")]
-    | Annotated[tuple[MemberCountry, ...], Tag(TAG + "list")],
+    | Annotated[
+        tuple[MemberCountry, ...],
+        Field(min_length=1),
+        AfterValidator(unique_members),
+        Tag(TAG + "list"),
+    ],
     Discriminator(
         union_tag((str, TAG + "keyword"), ((list, tuple), TAG + "list")),
         custom_error_type="targets_type",
@@ -48,8 +55,8 @@ class ExportControl(StrictModel):
     """An export restriction by one exporter on some minerals and stages."""
 
     exporter: Country = "CHN"
-    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1)]
-    stages: Annotated[tuple[Stage, ...], Field(min_length=1)]
+    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1), unique()]
+    stages: Annotated[tuple[Stage, ...], Field(min_length=1), unique()]
     share_withheld: Share
     targets: Targets = "all"
     announced: Date
@@ -78,13 +85,30 @@ class ExportControl(StrictModel):
             check_order(self.suspended, self.snap_back, "snap_back", "suspended", strict=True)
         if self.ends is not None:
             check_order(self.effective, self.ends, "ends", "effective", strict=True)
-        if (
-            "magnets" in self.stages
-            and self.stages == ("magnets",)
-            and ("magnet_rees" not in self.minerals)
-        ):
+            # NOTE: an end before the suspension (or the snap-back) it follows would leave
+            # that date without effect; the order is announced ≤ suspended < snap_back ≤ ends.
+            if self.suspended is not None:
+                check_order(self.suspended, self.ends, "ends", "suspended", strict=True)
+            if self.snap_back is not None:
+                check_order(self.snap_back, self.ends, "ends", "snap_back", strict=False)
+        if "magnets" in self.stages and "magnet_rees" not in self.minerals:
             raise PydanticCustomError(
-                "stage_mineral", "stage 'magnets' exists only for mineral 'magnet_rees'"
+                "stage_mineral",
+                "stage 'magnets' exists only for mineral 'magnet_rees' (not in minerals); "
+                "allowed: add magnet_rees or drop magnets",
+            )
+        if self.restore_months and self.suspended is None and self.ends is None:
+            raise PydanticCustomError(
+                "restore_months",
+                "restore_months ({n}) sets how fast flows return after a suspension or the end "
+                "of the control; allowed: with suspended or ends, else leave it out",
+                {"n": self.restore_months},
+            )
+        if self.quota is not None and "technology" in self.stages:
+            raise PydanticCustomError(
+                "quota_market",
+                "a quota caps tonnes, and stage 'technology' has no physical flow; allowed: "
+                "mining, refining, battery_materials, magnets",
             )
         if self.quota is not None and (len(self.minerals) != 1 or len(self.stages) != 1):
             raise PydanticCustomError(

@@ -59,10 +59,16 @@ _MESSAGES = {
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
     "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
     "finite_number": "must be a finite number (not .nan or .inf)",
     "date_type": "must be a date YYYY-MM-DD",
     "none_required": "must be empty (null)",
 }
+
+
+_TYPED = frozenset({"float_type", "int_type", "bool_type"})
+"""Error types where text in quotes was given for a YAML number or boolean."""
 
 
 def key_path(loc: Sequence[int | str]) -> str:
@@ -88,9 +94,6 @@ def format_error(err: Mapping[str, Any], root: type[BaseModel]) -> str:
     """One problem as ``key.path: what is wrong``; ``root`` is the validated model (key lists)."""
     loc = list(err.get("loc", ()))
     kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if kind == "key_type":
-        loc.append(str(ctx.get("key")))
     if kind == "extra_forbidden" and loc:
         allowed = _allowed_keys(loc[:-1], root)
         key = str(loc[-1])
@@ -101,6 +104,8 @@ def format_error(err: Mapping[str, Any], root: type[BaseModel]) -> str:
         msg = _MESSAGES[kind]
         if kind not in ("missing",) and "input" in err:
             msg += f", got {short_repr(err['input'])}"
+            if isinstance(err["input"], str) and kind in _TYPED:
+                msg += " (text in quotes; write the value without quotes)"
     else:
         msg = str(err.get("msg", "invalid value"))
         if msg.startswith("Value error, "):
@@ -156,13 +161,26 @@ def _exists(data: Any, loc: Sequence[Any]) -> bool:
     return True
 
 
-def _origin(loc: Sequence[Any], chain: Sequence[tuple[str, dict[str, Any]]]) -> str:
+def origin(loc: Sequence[Any], chain: Sequence[tuple[str, dict[str, Any]]]) -> str:
     """The file (child first) that set the key at ``loc``."""
     top = loc[:1]
     for source, raw in chain:
         if _exists(raw, loc) or (top and _exists(raw, top)):
             return source
     return chain[0][0]
+
+
+def _emptied_by_bad_items(err: Mapping[str, Any]) -> bool:
+    """Whether ``err`` is a "too short" that only follows from its items' own errors.
+
+    Pydantic checks a list's length after dropping the items that failed, so
+    ``minerals: [unobtainium]`` also reads as an empty list; the item's error says it all.
+    """
+    if err.get("type") != "too_short":
+        return False
+    given = err.get("input")
+    least = (err.get("ctx") or {}).get("min_length", 0)
+    return isinstance(given, (list, tuple)) and len(given) >= least
 
 
 def validation_problems(
@@ -196,7 +214,9 @@ def validation_problems(
         where = list(err.get("loc", ()))
         if err.get("type") == "missing" and tuple(where) in misspelled:
             continue
-        out.append(f"{_origin(where, chain)}: {format_error(err, root)}")
+        if _emptied_by_bad_items(err):
+            continue
+        out.append(f"{origin(where, chain)}: {format_error(err, root)}")
     return out
 
 

@@ -29,18 +29,34 @@ def scenarios_dir() -> Path:
     return scenario_dirs()[-1]
 
 
+SUFFIXES: tuple[str, ...] = (".yaml", ".yml")
+"""Scenario file endings, in precedence order."""
+
+
 def find_by_id(text: str, folders: list[Path]) -> Path | None:
-    """The first ``<folder>/<text>.yaml`` that exists, in precedence order."""
+    """The first ``<folder>/<text>.yaml`` (or ``.yml``) that exists, in precedence order."""
     for folder in folders:
-        path = folder / f"{text}.yaml"
-        if path.is_file():
-            return path
+        for suffix in SUFFIXES:
+            path = folder / f"{text}{suffix}"
+            if path.is_file():
+                return path
     return None
+
+
+def scenario_paths(folder: Path) -> dict[str, Path]:
+    """Scenario id (file stem) -> file, for every ``.yaml`` and ``.yml`` file in ``folder``."""
+    # NOTE: .yml files are scenarios like .yaml files (paths with either ending were already
+    # accepted); where both exist for one stem the .yaml file wins, as in find_by_id.
+    out: dict[str, Path] = {}
+    if folder.is_dir():
+        for suffix in reversed(SUFFIXES):
+            out.update({p.stem: p for p in folder.glob(f"*{suffix}") if p.is_file()})
+    return out
 
 
 def known_ids(folders: list[Path]) -> list[str]:
     """Every scenario id in ``folders`` (sorted, unique)."""
-    return sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.yaml")})
+    return sorted({stem for f in folders for stem in scenario_paths(f)})
 
 
 def backtests_dir() -> Path:
@@ -78,7 +94,7 @@ def resolve_ref(ref: str | Path, *, base_dir: Path | None = None) -> Path:
             shown = text if len(text) <= 80 else text[:77] + "…"
             raise ScenarioError(
                 f"{shown!r}: not a scenario id and not a .yaml file; allowed: a built-in id "
-                "(1–64 characters a–z, 0–9, _) or a path ending in .yaml"
+                "(1–64 characters a–z, 0–9, _) or a path ending in .yaml or .yml"
             )
         folders = [base_dir] if base_dir is not None else scenario_dirs()
         found = find_by_id(text, folders)
@@ -179,11 +195,43 @@ def _number(loader: yaml.SafeLoader, node: Any) -> Any:
             f"({excerpt(node.value, 20, quote=False)}); allowed: at most {MAX_NUMBER_CHARS}",
             node.start_mark,
         )
-    if node.tag.endswith(":int"):
-        return yaml.SafeLoader.construct_yaml_int(loader, node)
-    return yaml.SafeLoader.construct_yaml_float(loader, node)
+    is_int = node.tag.endswith(":int")
+    safe = yaml.SafeLoader
+    value = (safe.construct_yaml_int if is_int else safe.construct_yaml_float)(loader, node)
+    plain = _PLAIN_INT if is_int else _PLAIN_FLOAT
+    if not plain.fullmatch(node.value):
+        raise _ValueProblem(
+            None,
+            None,
+            f"{excerpt(node.value, 20)} is read as the number {value!r} (a YAML 1.1 form: "
+            "base 60, hexadecimal, octal or with '_'); allowed: a plain decimal number such as "
+            f"{value!r}, or the text in quotes",
+            node.start_mark,
+        )
+    return value
 
 
+# NOTE: PyYAML reads YAML 1.1, whose numbers include base 60 (`1:30` is 90), hexadecimal
+# (`0x2D`), octal (`017` is 15) and `_` separators (`4_5`): none of them is meant in a
+# scenario, so only plain decimal numbers are accepted. YAML 1.1 booleans (`yes`, `no`, `on`,
+# `off` — and the country code `NO`) are read as text, only true/false as booleans, and
+# `1e8` (no dot) is a number, as in YAML 1.2.
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_NoAliasLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_NoAliasLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_NoAliasLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _number)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _number)
@@ -217,8 +265,20 @@ def _parse_yaml(text: str, source: str) -> dict[str, Any]:
         problem = exc.problem or exc.context or "invalid YAML"
         kind = "invalid value" if isinstance(exc, _ValueProblem) else "YAML syntax error"
         raise ScenarioError(f"{source}: {kind}{where}: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # NOTE: the reader (control characters such as \x07) gives a character offset, not a
+        # mark, and a two-line text; report line and column on one line like every problem.
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+        raise ScenarioError(
+            f"{source}: YAML syntax error at line {line}, column {column}: control character "
+            f"U+{code:04X} is not allowed; allowed: printable text, tab and newline"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: YAML syntax error: {exc}") from None
+        flat = " ".join(str(exc).split())
+        raise ScenarioError(f"{source}: YAML syntax error: {flat}") from None
     except (RecursionError, MemoryError):
         raise ScenarioError(f"{source}: YAML nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:

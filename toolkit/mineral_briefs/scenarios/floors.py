@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Discriminator, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.base import (
@@ -20,6 +20,7 @@ from mineral_briefs.scenarios.base import (
     check_stage,
     one_of,
     union_tag,
+    unique_members,
 )
 from mineral_briefs.scenarios.errors import TAG
 
@@ -29,7 +30,12 @@ Instrument = Annotated[str, one_of("instrument", INSTRUMENTS)]
 
 Members = Annotated[
     Annotated[Annotated[str, one_of("members keyword", ("alliance",))], Tag(TAG + "keyword")]
-    | Annotated[tuple[MemberCountry, ...], Tag(TAG + "list")],
+    | Annotated[
+        tuple[MemberCountry, ...],
+        Field(min_length=1),
+        AfterValidator(unique_members),
+        Tag(TAG + "list"),
+    ],
     Discriminator(
         union_tag((str, TAG + "keyword"), ((list, tuple), TAG + "list")),
         custom_error_type="members_type",

@@ -27,6 +27,7 @@ from mineral_briefs.scenarios.files import (
     parse_yaml,
     read_text,
     resolve_ref,
+    scenario_paths,
 )
 from mineral_briefs.scenarios.scenario import Scenario
 from mineral_briefs.scenarios.sources import source_problems
@@ -108,14 +109,57 @@ def _chain(
     return chain
 
 
-def _build(
-    chain: Sequence[tuple[str, dict[str, Any], Path | None]], *, check_sources: bool
-) -> Scenario:
-    """Merge the chain (parents first), validate, and check the id and source ids."""
+def merge_chain(
+    chain: Sequence[tuple[str, dict[str, Any], Path | None]],
+) -> tuple[dict[str, Any], list[str]]:
+    """The chain's files merged (parents first), and the problems of the child's own ``id``.
+
+    A file that extends another never takes the parent's id: without an ``id`` of its own it
+    gets its file stem, and an ``id`` equal to the parent's is refused.
+    """
     merged: dict[str, Any] = {}
     for _, data, _ in reversed(chain):
         merged = _merge(merged, data)
     merged["extends"] = chain[0][1].get("extends")
+    if len(chain) < 2:
+        return merged, []
+    label, own, path = chain[0]
+    parent_id = next((d["id"] for _, d, _ in chain[1:] if "id" in d), None)
+    parent = chain[1][0]
+    # NOTE: the house rule is file stem == scenario id. Inheriting the parent's id made a
+    # child render over the parent's brief (baseline-en.html) under the parent's id, so a
+    # child without an id takes its file stem, and a child that repeats the parent's id is
+    # refused; YAML text with no file (parse_scenario) must state its id.
+    if "id" in own:
+        if own["id"] == parent_id:
+            return merged, [
+                f"{label}: id: {parent_id!r} is the id of the scenario it extends ({parent}); "
+                "allowed: an id of its own (a–z, 0–9, _; the file stem for files in scenarios/)"
+            ]
+        return merged, []
+    stem = path.stem if path is not None else None
+    if stem is not None and ID_RE.fullmatch(stem) and stem != parent_id:
+        merged["id"] = stem
+        return merged, []
+    why = (
+        "YAML text without a file"
+        if stem is None
+        else f"its file stem {stem!r} is not an id of its own"
+    )
+    return merged, [
+        f"{label}: id: required key is missing: a file that extends another needs an id of its "
+        f"own ({why}); allowed: 1–64 characters a–z, 0–9, _ other than the parent's "
+        f"{parent_id!r}"
+    ]
+
+
+def _build(
+    chain: Sequence[tuple[str, dict[str, Any], Path | None]], *, check_sources: bool
+) -> Scenario:
+    """Merge the chain (parents first), validate, and check the id and source ids."""
+    merged, id_problems = merge_chain(chain)
+    if id_problems:
+        raise_problems(id_problems)
     labelled = [(label, data) for label, data, _ in chain]
     try:
         scenario = Scenario.model_validate(merged)
@@ -206,7 +250,7 @@ def scenario_files(ref: str | Path | Scenario, *, base_dir: Path | None = None) 
 
 
 def list_scenarios(folder: Path | None = None) -> list[ScenarioInfo]:
-    """Built-in scenarios (``scenarios/*.yaml``, not backtests), sorted by id.
+    """Built-in scenarios (``scenarios/*.yaml`` and ``*.yml``, not backtests), sorted by id.
 
     Files are read but not fully validated (``mineral-briefs validate`` does that); a file that
     cannot be parsed is listed with its problem as title.
@@ -215,7 +259,7 @@ def list_scenarios(folder: Path | None = None) -> list[ScenarioInfo]:
     # NOTE: a workspace scenario shadows a built-in of the same id (first folder wins).
     paths: dict[str, Path] = {}
     for f in reversed(folders):
-        paths.update({p.stem: p for p in f.glob("*.yaml")} if f.is_dir() else {})
+        paths.update(scenario_paths(f))
     infos: list[ScenarioInfo] = []
     for _, path in sorted(paths.items()):
         try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.base import (
     MAX_PRICE,
@@ -18,7 +19,13 @@ from mineral_briefs.scenarios.base import (
     StrictModel,
     Tonnes,
     Whole,
+    check_stage,
+    unique,
 )
+
+
+def _market(row: Any) -> tuple[str, str]:
+    return (row.mineral, row.stage)
 
 
 class PriceOverride(StrictModel):
@@ -28,6 +35,11 @@ class PriceOverride(StrictModel):
     stage: PhysicalStage
     value: Annotated[Number, Field(gt=0, le=MAX_PRICE)]
     unit: PriceUnit
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PriceOverride:
+        check_stage(self.mineral, self.stage)
+        return self
 
     def price(self) -> Price:
         """The override as a :class:`Price`."""
@@ -42,6 +54,11 @@ class ProductionOverride(StrictModel):
     country: ProductionCountry
     quantity_t: Tonnes
 
+    @model_validator(mode="after")
+    def _consistent(self) -> ProductionOverride:
+        check_stage(self.mineral, self.stage)
+        return self
+
 
 class DemandOverride(StrictModel):
     """Base demand of one market [t/yr]."""
@@ -51,11 +68,31 @@ class DemandOverride(StrictModel):
     # NOTE: a market with no demand cannot clear (every share and multiple divides by it).
     quantity_t: PositiveTonnes
 
+    @model_validator(mode="after")
+    def _consistent(self) -> DemandOverride:
+        check_stage(self.mineral, self.stage)
+        return self
+
 
 class BaseOverrides(StrictModel):
     """Replace base-year data to replay a historical episode."""
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> BaseOverrides:
+        if self.base_year is None and not (self.prices or self.production or self.demand):
+            raise PydanticCustomError(
+                "empty",
+                "base_overrides overrides nothing; allowed: base_year, prices, production or "
+                "demand (or leave base_overrides out)",
+            )
+        return self
+
     base_year: Annotated[Whole, Field(ge=1990, le=2050)] | None = None
-    prices: tuple[PriceOverride, ...] = ()
-    production: tuple[ProductionOverride, ...] = ()
-    demand: tuple[DemandOverride, ...] = ()
+    # NOTE: two rows for one market (or one country of a market) used to be resolved
+    # silently (the last row won, or the rows were summed): refused instead.
+    prices: Annotated[tuple[PriceOverride, ...], unique(_market, "market ")] = ()
+    production: Annotated[
+        tuple[ProductionOverride, ...],
+        unique(lambda r: (r.mineral, r.stage, r.country), "market/country "),
+    ] = ()
+    demand: Annotated[tuple[DemandOverride, ...], unique(_market, "market ")] = ()

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from mineral_briefs.errors import ScenarioError
 from mineral_briefs.scenarios.errors import raise_problems, validation_problems
 from mineral_briefs.scenarios.files import _NoAliasLoader, parse_yaml, read_text, resolve_ref
-from mineral_briefs.scenarios.load import _chain, _merge
+from mineral_briefs.scenarios.load import _chain, merge_chain
 from mineral_briefs.scenarios.scenario import Scenario
 from mineral_briefs.scenarios.sources import source_problems
 
@@ -184,10 +184,7 @@ def apply_overrides(
         path = resolve_ref(ref)
         raw = parse_yaml(read_text(path), str(path))
         links = _chain(raw, path, str(path))
-        merged = {}
-        for _, data, _ in reversed(links):
-            merged = _merge(merged, data)
-        merged["extends"] = links[0][1].get("extends")
+        merged, _ = merge_chain(links)  # its id problems were raised by load_scenario
         chain = [(label, data) for label, data, _ in links]
     for path_text, value in pairs:
         set_path(merged, key_parts(path_text), value)
@@ -201,6 +198,25 @@ def apply_overrides(
         if problems:
             raise_problems(problems)
     return scenario
+
+
+def origin_chain(
+    ref: str | Path | Scenario,
+    overrides: str | Mapping[str, Any] | Sequence[str] | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Where each key of a scenario can come from, first match wins: ``(label, raw mapping)``
+    of the overrides (labelled ``overrides``), the file, then every file it extends.
+
+    What :func:`mineral_briefs.scenarios.errors.origin` takes to name, for a problem found
+    after validation, the file that set the key.
+    """
+    pairs = parse_overrides(overrides)
+    first = [(LABEL, _tree(pairs))] if pairs else []
+    if isinstance(ref, Scenario):
+        return [*first, (str(ref.id), ref.model_dump(mode="json"))]
+    path = resolve_ref(ref)
+    raw = parse_yaml(read_text(path), str(path))
+    return [*first, *((label, data) for label, data, _ in _chain(raw, path, str(path)))]
 
 
 def describe_overrides(pairs: Sequence[tuple[str, Any]]) -> str:

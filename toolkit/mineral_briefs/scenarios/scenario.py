@@ -10,9 +10,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from mineral_briefs.scenarios.alliance import ALLIANCE_PRESETS, Alliance, expand_members
@@ -29,6 +29,7 @@ from mineral_briefs.scenarios.base import (
     add_months,
     check_stage,
     months_between,
+    unique,
 )
 from mineral_briefs.scenarios.china import China
 from mineral_briefs.scenarios.controls import ExportControl
@@ -40,6 +41,29 @@ from mineral_briefs.scenarios.projects import Project
 from mineral_briefs.scenarios.stockpiles import Stockpile
 from mineral_briefs.scenarios.surge import SupplySurge
 from mineral_briefs.vocab import LANGUAGES
+
+
+def _market(row: Any) -> tuple[str, str]:
+    return (row.mineral, row.stage)
+
+
+def _one_stock_per_holder(stocks: tuple[Stockpile, ...]) -> tuple[Stockpile, ...]:
+    """Refuse two stockpile entries of one holder on one market."""
+    # NOTE: two stocks of one holder on one market would simply add up; refusing them keeps
+    # the brief's stockpile table (one row per holder and market) equal to the file.
+    seen: dict[tuple[str, str, str], int] = {}
+    for n, sp in enumerate(stocks):
+        for mi in sp.minerals:
+            key = (sp.holder, mi, sp.stage)
+            if key in seen and seen[key] != n:
+                raise PydanticCustomError(
+                    "duplicate",
+                    "holder {h} on market {m}/{s} is listed more than once ([{a}] and [{b}]); "
+                    "allowed: one entry per holder and market (add the days of cover up)",
+                    {"h": sp.holder, "m": mi, "s": sp.stage, "a": seen[key], "b": n},
+                )
+            seen[key] = n
+    return stocks
 
 
 class Horizon(StrictModel):
@@ -129,18 +153,25 @@ class Scenario(StrictModel):
     horizon: Horizon
     alliance: Alliance = "us_eu_japan"
     export_controls: tuple[ExportControl, ...] = ()
-    price_floors: tuple[PriceFloor, ...] = ()
+    # NOTE: the model keeps one floor per market (a second one used to replace the first with
+    # a log line only): two floors on one market are refused.
+    price_floors: Annotated[
+        tuple[PriceFloor, ...], unique(lambda f: (f.mineral, f.stage), "a floor on market ")
+    ] = ()
     demand: tuple[DemandSpec, ...] = ()
-    stockpiles: tuple[Stockpile, ...] = ()
+    stockpiles: Annotated[tuple[Stockpile, ...], AfterValidator(_one_stock_per_holder)] = ()
     projects: tuple[Project, ...] = ()
     supply_surge: tuple[SupplySurge, ...] = ()
     supply_outages: tuple[SupplyOutage, ...] = ()
     china: China = China()
     base_overrides: BaseOverrides | None = None
     uncertainty: Uncertainty = Uncertainty()
-    markets: tuple[Market, ...] | None = None
+    # NOTE: `markets: []` read as "every market" (like no list); an empty list is refused.
+    markets: (
+        Annotated[tuple[Market, ...], Field(min_length=1), unique(_market, "market ")] | None
+    ) = None
     assumptions: tuple[Assumption, ...] = ()
-    sources: tuple[Text, ...] = ()
+    sources: Annotated[tuple[Text, ...], unique()] = ()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

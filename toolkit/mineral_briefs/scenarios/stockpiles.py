@@ -17,6 +17,7 @@ from mineral_briefs.scenarios.base import (
     check_country,
     check_stage,
     one_of,
+    unique,
 )
 
 TRIGGERS: tuple[str, ...] = ("shortfall", "price")
@@ -41,6 +42,13 @@ class StockpileRelease(StrictModel):
             raise PydanticCustomError(
                 "release", "trigger 'price' needs price_multiple (> 1, times the base price)"
             )
+        if self.trigger != "price" and self.price_multiple is not None:
+            raise PydanticCustomError(
+                "release",
+                "price_multiple is used by trigger 'price' only (trigger is {t!r}); allowed: "
+                "trigger: price with price_multiple, or no price_multiple",
+                {"t": self.trigger},
+            )
         return self
 
 
@@ -55,7 +63,7 @@ class Stockpile(StrictModel):
     """A strategic stockpile held by a country or by the alliance."""
 
     holder: Holder
-    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1)]
+    minerals: Annotated[tuple[Mineral, ...], Field(min_length=1), unique()]
     stage: PhysicalStage
     days_of_cover: Annotated[Number, Field(gt=0, le=720)]
     release: StockpileRelease = StockpileRelease()
