@@ -69,9 +69,9 @@ def _check_scenarios(
     todo: dict[Path, tuple[str, str]] = {}
     for job in jobs:
         ref, over = job.parameters.get("scenario"), str(job.parameters.get("overrides") or "")
-        # NOTE: the plan's brief jobs name their scenario id; a hand-built job (a test
-        # notebook with parameters of its own) does not and is left to its notebook.
-        if job.kind != "brief" or not job.scenario or not isinstance(ref, str):
+        # NOTE: the plan's brief jobs come from scenario files it loaded; a hand-built job (a
+        # test notebook with parameters of its own) is left to its notebook.
+        if job.kind != "brief" or not job.from_plan or not isinstance(ref, str):
             continue
         scenario = apply_overrides(ref, over) if over else load_scenario(ref)
         stamp = _scenario_ok_stamp(folder, ctx, scenario.canonical_json()) if ctx else None

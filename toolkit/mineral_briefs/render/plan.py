@@ -32,6 +32,10 @@ class BriefJob:
         (``notebook:brief.ipynb``, ``scenario:baseline.yaml``).
     kind, scenario, language
         ``brief`` or ``compare``; the scenario id (or ``all``); ``en``/``de``.
+    from_plan
+        Built by :func:`plan_briefs` from a scenario file it loaded: the render checks that
+        scenario against the data before any kernel starts. A hand-built job (a test notebook
+        with parameters of its own) is left to its notebook.
     """
 
     name: str
@@ -41,6 +45,7 @@ class BriefJob:
     kind: str = "brief"
     scenario: str = ""
     language: str = "en"
+    from_plan: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -197,6 +202,7 @@ def _scenario_jobs(
                     kind="brief",
                     scenario=sid,
                     language=lang,
+                    from_plan=True,
                 )
             )
     return jobs, list(seen), all_files
