@@ -202,14 +202,14 @@ def test_model_values_are_typed() -> None:
 
 def test_dates_accept_month_and_day_forms() -> None:
     s = sc.parse_scenario(
-        "id: d\ntitle: t\nrationale: r\nhorizon: {start: '2025-10-15', months: 3}\n"
+        "id: d\ntitle: t\nrationale: r\nhorizon: {start: '2025-10-15', months: 24}\n"
         "projects: [{name: P, country: AUS, mineral: lithium, stage: mining,"
         " capacity_t_per_year: 5, start: 2027-02}]\n",
         source="d.yaml",
         check_sources=False,
     )
     assert s.horizon.start == dt.date(2025, 10, 1)
-    assert s.horizon.month_starts() == [dt.date(2025, m, 1) for m in (10, 11, 12)]
+    assert s.horizon.month_starts()[:3] == [dt.date(2025, m, 1) for m in (10, 11, 12)]
     assert s.projects[0].start == dt.date(2027, 2, 1)
 
 

@@ -91,6 +91,42 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         },
         "stage 'technology' has no physical flow",
     ),
+    # 2026-12-03, rest of audit item 7: levers the model cannot act on
+    "exporter_targets_itself": (
+        {"export_controls": [{**CONTROL, "targets": ["USA", "CHN"]}]},
+        "export_controls[0]: targets lists the exporter CHN itself",
+    ),
+    "china_in_the_alliance": (
+        {"alliance": {"name": "x", "members": ["USA", "CHN"]}},
+        "alliance.members[1]: CHN cannot be a member",
+    ),
+    "china_a_floor_member": (
+        {"price_floors": [{**FLOOR, "members": ["CHN"]}]},
+        "price_floors[0].members[0]: CHN cannot be a member",
+    ),
+    "control_after_the_horizon": (
+        {"export_controls": [{**CONTROL, "announced": "2040-01-01", "effective": "2040-01-01"}]},
+        "export_controls[0].effective: 2040-01-01 is after the horizon (2025-10 to 2027-09)",
+    ),
+    "project_after_the_horizon": (
+        {
+            "projects": [
+                {
+                    "name": "p",
+                    "mineral": "gallium",
+                    "stage": "refining",
+                    "country": "USA",
+                    "capacity_t_per_year": 10,
+                    "start": "2049-01",
+                }
+            ]
+        },
+        "projects[0].start: 2049-01-01 is after the horizon",
+    ),
+    "floor_ended_before_the_horizon": (
+        {"price_floors": [{**FLOOR, "start": "2025-01-01", "end": "2025-06-01"}]},
+        "price_floors[0].end: 2025-06-01 is not after the horizon's start",
+    ),
 }
 
 

@@ -314,6 +314,7 @@ def _inert_floors(fl: list[dict[str, Any]]) -> dict[int, str]:
             )
     return out
 
+
 def _floor_member_demand(
     pf: Any, members: Sequence[str], params: _Params, by: _BaseYear, i: int
 ) -> float:

@@ -12,6 +12,7 @@ from mineral_briefs.scenarios.base import (
     StrictModel,
     Text,
     one_of,
+    outside_china,
     union_tag,
     unique_members,
 )
@@ -32,7 +33,10 @@ class AllianceSpec(StrictModel):
 
     name: Text
     members: Annotated[
-        tuple[MemberCountry, ...], Field(min_length=1), AfterValidator(unique_members)
+        tuple[MemberCountry, ...],
+        Field(min_length=1),
+        AfterValidator(unique_members),
+        AfterValidator(outside_china),
     ]
 
 

@@ -387,6 +387,28 @@ def unique_members(items: Any) -> Any:
     return items
 
 
+def outside_china(items: Any) -> Any:
+    """Refuse China in a member list (an alliance's or a floor's).
+
+    NOTE: the model's zones are China, the alliance and the rest of the world (methodology
+    §1): China cannot also be an alliance or floor member. Listed, it was silently counted
+    in neither zone's membership as the user meant it (2026-12-03 audit).
+    """
+    for n, item in enumerate(items):
+        if item == "CHN":
+            raise PydanticCustomError(
+                "located",
+                "{msg}",
+                {
+                    "path": f"[{n}]",
+                    "msg": "CHN cannot be a member: China is a zone of its own in the model "
+                    "(China, the alliance, the rest of the world); allowed: countries other "
+                    "than CHN",
+                },
+            )
+    return items
+
+
 def check_stage(mineral: str, stage: str) -> None:
     """Refuse the ``magnets`` stage for any mineral but ``magnet_rees``."""
     if stage == "magnets" and mineral != "magnet_rees":

@@ -91,6 +91,13 @@ class ExportControl(StrictModel):
                 check_order(self.suspended, self.ends, "ends", "suspended", strict=True)
             if self.snap_back is not None:
                 check_order(self.snap_back, self.ends, "ends", "snap_back", strict=False)
+        if isinstance(self.targets, tuple) and self.exporter in self.targets:
+            raise PydanticCustomError(
+                "self_target",
+                "targets lists the exporter {x} itself: a country does not control exports to "
+                "itself; allowed: other countries, 'alliance' or 'all'",
+                {"x": self.exporter},
+            )
         if "magnets" in self.stages and "magnet_rees" not in self.minerals:
             raise PydanticCustomError(
                 "stage_mineral",

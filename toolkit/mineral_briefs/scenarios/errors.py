@@ -94,6 +94,13 @@ def format_error(err: Mapping[str, Any], root: type[BaseModel]) -> str:
     """One problem as ``key.path: what is wrong``; ``root`` is the validated model (key lists)."""
     loc = list(err.get("loc", ()))
     kind = err.get("type", "")
+    if kind == "located" and "path" in err.get("ctx", {}):
+        # NOTE: a check across keys (a lever against the horizon) names the key it is about
+        prefix = key_path(loc)
+        path = str(err["ctx"]["path"])
+        if prefix != "(top level)":
+            path = prefix + ("" if path.startswith("[") else ".") + path
+        return f"{path}: {err['ctx']['msg']}"
     if kind == "extra_forbidden" and loc:
         allowed = _allowed_keys(loc[:-1], root)
         key = str(loc[-1])

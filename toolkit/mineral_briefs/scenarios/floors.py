@@ -19,6 +19,7 @@ from mineral_briefs.scenarios.base import (
     check_order,
     check_stage,
     one_of,
+    outside_china,
     union_tag,
     unique_members,
 )
@@ -34,6 +35,7 @@ Members = Annotated[
         tuple[MemberCountry, ...],
         Field(min_length=1),
         AfterValidator(unique_members),
+        AfterValidator(outside_china),
         Tag(TAG + "list"),
     ],
     Discriminator(

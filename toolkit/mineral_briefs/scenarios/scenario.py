@@ -66,6 +66,54 @@ def _one_stock_per_holder(stocks: tuple[Stockpile, ...]) -> tuple[Stockpile, ...
     return stocks
 
 
+def _check_within_horizon(sc: Scenario) -> None:
+    """Refuse a lever that cannot act within the horizon: it starts after the last simulated
+    month, or it ends before the first.
+
+    NOTE: such a lever ran and changed nothing, and the brief listed it among the scenario's
+    levers as if it had been tested (2026-12-03 audit: an export control effective in 2040 in a
+    2025–2027 run, a project starting in 2049).
+    """
+    first, after = sc.horizon.start, add_months(sc.horizon.end, 1)
+    controls = sc.export_controls
+    starts: list[tuple[str, dt.date]] = [
+        *((f"export_controls[{n}].effective", c.effective) for n, c in enumerate(controls)),
+        *((f"price_floors[{n}].start", f.start) for n, f in enumerate(sc.price_floors)),
+        *((f"projects[{n}].start", p.start) for n, p in enumerate(sc.projects)),
+        *((f"supply_surge[{n}].start", g.start) for n, g in enumerate(sc.supply_surge)),
+        *((f"supply_outages[{n}].start", o.start) for n, o in enumerate(sc.supply_outages)),
+    ]
+    ends: list[tuple[str, dt.date | None]] = [
+        *((f"export_controls[{n}].ends", c.ends) for n, c in enumerate(controls)),
+        *((f"price_floors[{n}].end", f.end) for n, f in enumerate(sc.price_floors)),
+    ]
+    span = f"{first:%Y-%m} to {sc.horizon.end:%Y-%m}"
+    for path, day in starts:
+        if day >= after:
+            raise PydanticCustomError(
+                "located",
+                "{msg}",
+                {
+                    "path": path,
+                    "msg": f"{day.isoformat()} is after the horizon ({span}), so the lever "
+                    "cannot act in this run; allowed: a date within the horizon, or a longer "
+                    "horizon.months",
+                },
+            )
+    for path, end in ends:
+        if end is not None and end <= first:
+            raise PydanticCustomError(
+                "located",
+                "{msg}",
+                {
+                    "path": path,
+                    "msg": f"{end.isoformat()} is not after the horizon's start ({span}), so the "
+                    "lever has ended before the run begins; allowed: a later date, or an "
+                    "earlier horizon.start",
+                },
+            )
+
+
 class Horizon(StrictModel):
     """Simulated months: ``start`` month and number of ``months`` (last month <= 2050-12)."""
 
@@ -181,6 +229,7 @@ class Scenario(StrictModel):
             raise PydanticCustomError(
                 "duplicate", "demand lists mineral(s) {m} more than once", {"m": ", ".join(dupes)}
             )
+        _check_within_horizon(self)
         return self
 
     # -- helpers for the engine and the briefs ------------------------------------------------
