@@ -7,38 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario_cli import validate_error, validate_ok
+from scenario_cli import BASE_CASE, GALLIUM_CONTROL, JAPAN_STOCK, validate_error, validate_ok
 
-BASE: dict[str, Any] = {
-    "id": "t",
-    "title": "t",
-    "rationale": "r",
-    "horizon": {"start": "2025-10", "months": 24},
-}
-CONTROL: dict[str, Any] = {
-    "minerals": ["gallium"],
-    "stages": ["refining"],
-    "share_withheld": 0.5,
-    "announced": "2025-10-01",
-    "effective": "2025-11-01",
-}
+BASE: dict[str, Any] = {**BASE_CASE, "horizon": {"start": "2025-10", "months": 24}}
 FLOOR: dict[str, Any] = {
     "mineral": "gallium",
     "stage": "refining",
     "floor": {"value": 300, "unit": "USD/kg"},
     "start": "2026-01-01",
 }
-STOCK: dict[str, Any] = {
-    "holder": "JPN",
-    "minerals": ["gallium"],
-    "stage": "refining",
-    "days_of_cover": 60,
-}
 SUSPENDED = {"suspended": "2026-03-01", "snap_back": "2026-06-01"}
 
 CASES: dict[str, tuple[dict[str, Any], str]] = {
     "empty_targets": (
-        {"export_controls": [{**CONTROL, "targets": []}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "targets": []}]},
         "export_controls[0].targets: must not be an empty list",
     ),
     "empty_floor_members": (
@@ -48,21 +30,25 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "empty_markets": ({"markets": []}, "markets: must not be an empty list"),
     "empty_base_overrides": ({"base_overrides": {}}, "base_overrides: base_overrides overrides"),
     "ends_before_suspended": (
-        {"export_controls": [{**CONTROL, "suspended": "2026-03-01", "ends": "2026-02-01"}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "suspended": "2026-03-01", "ends": "2026-02-01"}]},
         "ends (2026-02-01) must be after suspended (2026-03-01)",
     ),
     "ends_before_snap_back": (
-        {"export_controls": [{**CONTROL, **SUSPENDED, "ends": "2026-04-01"}]},
+        {"export_controls": [{**GALLIUM_CONTROL, **SUSPENDED, "ends": "2026-04-01"}]},
         "ends (2026-04-01) must be on or after snap_back (2026-06-01)",
     ),
     "magnets_without_magnet_rees": (
-        {"export_controls": [{**CONTROL, "minerals": ["lithium"], "stages": ["magnets"] * 1}]},
+        {
+            "export_controls": [
+                {**GALLIUM_CONTROL, "minerals": ["lithium"], "stages": ["magnets"] * 1}
+            ]
+        },
         "stage 'magnets' exists only for mineral 'magnet_rees'",
     ),
     "magnets_among_stages": (
         {
             "export_controls": [
-                {**CONTROL, "minerals": ["lithium"], "stages": ["magnets", "refining"]}
+                {**GALLIUM_CONTROL, "minerals": ["lithium"], "stages": ["magnets", "refining"]}
             ]
         },
         "export_controls[0]: stage 'magnets' exists only for mineral 'magnet_rees'",
@@ -76,24 +62,24 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         "base_overrides.prices[0]: stage 'magnets' exists only for mineral 'magnet_rees'",
     ),
     "price_multiple_with_shortfall": (
-        {"stockpiles": [{**STOCK, "release": {"trigger": "shortfall", "price_multiple": 2}}]},
+        {"stockpiles": [{**JAPAN_STOCK, "release": {"trigger": "shortfall", "price_multiple": 2}}]},
         "stockpiles[0].release: price_multiple is used by trigger 'price' only",
     ),
     "restore_months_alone": (
-        {"export_controls": [{**CONTROL, "restore_months": 12}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "restore_months": 12}]},
         "export_controls[0]: restore_months (12) sets how fast flows return",
     ),
     "quota_on_technology": (
         {
             "export_controls": [
-                {**CONTROL, "stages": ["technology"], "quota": {"tonnes_per_period": 10}}
+                {**GALLIUM_CONTROL, "stages": ["technology"], "quota": {"tonnes_per_period": 10}}
             ]
         },
         "stage 'technology' has no physical flow",
     ),
     # 2026-12-03, rest of audit item 7: levers the model cannot act on
     "exporter_targets_itself": (
-        {"export_controls": [{**CONTROL, "targets": ["USA", "CHN"]}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "targets": ["USA", "CHN"]}]},
         "export_controls[0]: targets lists the exporter CHN itself",
     ),
     "china_in_the_alliance": (
@@ -105,7 +91,11 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         "price_floors[0].members[0]: CHN cannot be a member",
     ),
     "control_after_the_horizon": (
-        {"export_controls": [{**CONTROL, "announced": "2040-01-01", "effective": "2040-01-01"}]},
+        {
+            "export_controls": [
+                {**GALLIUM_CONTROL, "announced": "2040-01-01", "effective": "2040-01-01"}
+            ]
+        },
         "export_controls[0].effective: 2040-01-01 is after the horizon (2025-10 to 2027-09)",
     ),
     "project_after_the_horizon": (
@@ -142,6 +132,10 @@ def test_combination_that_does_nothing_is_refused(
 def test_ordered_dates_and_a_restore_after_suspension_pass(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    control = {**CONTROL, **SUSPENDED, "ends": "2026-09-01", "restore_months": 3}
-    mixed = {**CONTROL, "minerals": ["magnet_rees", "gallium"], "stages": ["magnets", "refining"]}
+    control = {**GALLIUM_CONTROL, **SUSPENDED, "ends": "2026-09-01", "restore_months": 3}
+    mixed = {
+        **GALLIUM_CONTROL,
+        "minerals": ["magnet_rees", "gallium"],
+        "stages": ["magnets", "refining"],
+    }
     validate_ok(tmp_path, capsys, {**BASE, "export_controls": [control, mixed]})

@@ -7,27 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario_cli import validate_error, validate_ok
+from scenario_cli import BASE_CASE, GALLIUM_CONTROL, JAPAN_STOCK, validate_error, validate_ok
 
-BASE: dict[str, Any] = {
-    "id": "t",
-    "title": "t",
-    "rationale": "r",
-    "horizon": {"start": "2025-10", "months": 12},
-}
-CONTROL: dict[str, Any] = {
-    "minerals": ["gallium"],
-    "stages": ["refining"],
-    "share_withheld": 0.5,
-    "announced": "2025-10-01",
-    "effective": "2025-11-01",
-}
-STOCK: dict[str, Any] = {
-    "holder": "JPN",
-    "minerals": ["gallium"],
-    "stage": "refining",
-    "days_of_cover": 60,
-}
 FLOOR: dict[str, Any] = {
     "mineral": "gallium",
     "stage": "refining",
@@ -40,35 +21,39 @@ DEMAND = {"mineral": "lithium", "stage": "refining", "quantity_t": 1000}
 
 CASES: dict[str, tuple[dict[str, Any], str]] = {
     "control_minerals": (
-        {"export_controls": [{**CONTROL, "minerals": ["gallium", "gallium"]}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "minerals": ["gallium", "gallium"]}]},
         "export_controls[0].minerals: gallium is listed more than once ([0] and [1])",
     ),
     "control_stages": (
-        {"export_controls": [{**CONTROL, "stages": ["refining", "refining"]}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "stages": ["refining", "refining"]}]},
         "export_controls[0].stages: refining is listed more than once",
     ),
     "control_targets": (
-        {"export_controls": [{**CONTROL, "targets": ["USA", "JPN", "USA"]}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "targets": ["USA", "JPN", "USA"]}]},
         "export_controls[0].targets: USA is listed more than once ([0] and [2])",
     ),
     "control_targets_eu27": (
-        {"export_controls": [{**CONTROL, "targets": ["EU27", "DEU"]}]},
+        {"export_controls": [{**GALLIUM_CONTROL, "targets": ["EU27", "DEU"]}]},
         "export_controls[0].targets: DEU is listed more than once ([0] and [1]) (EU27 includes",
     ),
     "quota_duplicate_minerals": (
         {
             "export_controls": [
-                {**CONTROL, "minerals": ["gallium", "gallium"], "quota": {"tonnes_per_period": 9}}
+                {
+                    **GALLIUM_CONTROL,
+                    "minerals": ["gallium", "gallium"],
+                    "quota": {"tonnes_per_period": 9},
+                }
             ]
         },
         "export_controls[0].minerals: gallium is listed more than once",
     ),
     "stockpile_minerals": (
-        {"stockpiles": [{**STOCK, "minerals": ["gallium", "gallium"]}]},
+        {"stockpiles": [{**JAPAN_STOCK, "minerals": ["gallium", "gallium"]}]},
         "stockpiles[0].minerals: gallium is listed more than once",
     ),
     "stockpile_holder_market": (
-        {"stockpiles": [STOCK, {**STOCK, "days_of_cover": 30}]},
+        {"stockpiles": [JAPAN_STOCK, {**JAPAN_STOCK, "days_of_cover": 30}]},
         "stockpiles: holder JPN on market gallium/refining is listed more than once ([0] and [1])",
     ),
     "alliance_members": (
@@ -107,7 +92,7 @@ def test_duplicate_entry_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     extra, expected = CASES[case]
-    err = validate_error(tmp_path, capsys, {**BASE, **extra})
+    err = validate_error(tmp_path, capsys, {**BASE_CASE, **extra})
     assert expected in err, err
     assert "quota caps one market" not in err
 
@@ -118,7 +103,7 @@ def test_duplicate_source_is_refused(
     from mineral_briefs.scenarios import known_source_ids
 
     sid = sorted(known_source_ids() or {"x"})[0]
-    err = validate_error(tmp_path, capsys, {**BASE, "sources": [sid, sid]})
+    err = validate_error(tmp_path, capsys, {**BASE_CASE, "sources": [sid, sid]})
     assert f"sources: {sid} is listed more than once" in err
 
 
@@ -127,8 +112,8 @@ def test_distinct_entries_still_pass(tmp_path: Path, capsys: pytest.CaptureFixtu
         tmp_path,
         capsys,
         {
-            **BASE,
-            "export_controls": [{**CONTROL, "minerals": ["gallium", "graphite"]}],
-            "stockpiles": [STOCK, {**STOCK, "holder": "USA"}],
+            **BASE_CASE,
+            "export_controls": [{**GALLIUM_CONTROL, "minerals": ["gallium", "graphite"]}],
+            "stockpiles": [JAPAN_STOCK, {**JAPAN_STOCK, "holder": "USA"}],
         },
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mineral_briefs.cli import main
 from mineral_briefs.scenarios import load_scenario
+from scenario_cli import validate_text_error
 
 MINIMAL = "id: t\ntitle: t\nrationale: r\n"
 HORIZON = "horizon: {start: 2025-10, months: 12}\n"
@@ -18,20 +18,11 @@ CONTROL = (
 )
 
 
-def _error(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> str:
-    path = tmp_path / "case.yaml"
-    path.write_text(text, encoding="utf-8")
-    rc = main(["validate", str(path)])
-    err = capsys.readouterr().err
-    assert rc == 2 and err.startswith(f"error: {path}: ") and "Traceback" not in err, err
-    return err
-
-
 @pytest.mark.parametrize("value", ['"0.6"', "' 0.6 '", "'6e-1'"])
 def test_share_in_quotes_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
-    err = _error(tmp_path, capsys, MINIMAL + HORIZON + CONTROL % (value, 0))
+    err = validate_text_error(tmp_path, capsys, MINIMAL + HORIZON + CONTROL % (value, 0))
     assert "export_controls[0].share_withheld: must be a number, got" in err
     assert "write the value without quotes" in err
 
@@ -40,7 +31,9 @@ def test_share_in_quotes_is_refused(
 def test_months_must_be_a_whole_yaml_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
-    err = _error(tmp_path, capsys, MINIMAL + f"horizon: {{start: 2025-10, months: {value}}}\n")
+    err = validate_text_error(
+        tmp_path, capsys, MINIMAL + f"horizon: {{start: 2025-10, months: {value}}}\n"
+    )
     assert "horizon.months: must be a whole number, got" in err
 
 
@@ -61,14 +54,16 @@ def test_months_must_be_a_whole_yaml_number(
 def test_other_numbers_in_quotes_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, key: str
 ) -> None:
-    assert key in _error(tmp_path, capsys, MINIMAL + HORIZON + body)
+    assert key in validate_text_error(tmp_path, capsys, MINIMAL + HORIZON + body)
 
 
 @pytest.mark.parametrize("value", ['"off"', '"yes"', "1", "yes", "off"])
 def test_market_management_must_be_true_or_false(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
-    err = _error(tmp_path, capsys, MINIMAL + HORIZON + f"china: {{market_management: {value}}}\n")
+    err = validate_text_error(
+        tmp_path, capsys, MINIMAL + HORIZON + f"china: {{market_management: {value}}}\n"
+    )
     assert "china.market_management: must be true or false, got" in err
 
 
@@ -76,7 +71,7 @@ def test_market_management_must_be_true_or_false(
 def test_yaml_1_1_number_forms_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, read: str
 ) -> None:
-    err = _error(tmp_path, capsys, MINIMAL + HORIZON + CONTROL % (0.5, value))
+    err = validate_text_error(tmp_path, capsys, MINIMAL + HORIZON + CONTROL % (0.5, value))
     assert "invalid value at line 7" in err
     assert f"is read as the number {read} (a YAML 1.1 form" in err
 
