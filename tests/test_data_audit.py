@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from mineral_briefs.data import load_dataset
 from mineral_briefs.data.records import read_records
+from mineral_briefs.engine import run
 from mineral_briefs.errors import DataError
+from mineral_briefs.scenarios import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -397,3 +399,15 @@ def test_a_second_address_with_another_scheme_is_refused(data_copy: Path) -> Non
     url = "https://www.iea.org/x ; javascript:alert(1)"
     row = _set(data_copy, "sources", {"source_id": "IEA_CMD2025"}, "url", url)
     assert f"row {row} (line {row + 1}), column 'url': " in _error(data_copy)
+
+
+def test_production_without_a_base_year_names_the_file_and_the_year(data_copy: Path) -> None:
+    """Only projection years left in production.csv: the run fails naming the file, the year
+    and the reader's reason (it said "no market has base data", naming nothing)."""
+    df = _frame(data_copy, "production")
+    _write(data_copy, "production", df.loc[df.year.isin(["2030", "2035", "2040"])])
+    with pytest.raises(DataError) as err:
+        run(load_scenario("baseline"), load_dataset(data_copy), draws=0)
+    msg = str(err.value)
+    assert msg.startswith("data/production.csv: no market has base data for 2024")
+    assert "no production data with World totals for year 2024" in msg

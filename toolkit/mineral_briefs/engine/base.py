@@ -219,10 +219,12 @@ def _data_base(dataset: Dataset, base_year: int) -> pd.DataFrame:
     from mineral_briefs.data import MARKET_BASE_COLUMNS
 
     frames = []
+    why = ""
     try:
         frames.append(_market_base(dataset, DEFAULT_BASE_YEAR))
-    except DataError:
-        logger.warning("no %s market base", DEFAULT_BASE_YEAR)
+    except DataError as exc:
+        why = str(exc)
+        logger.warning("no %s market base: %s", DEFAULT_BASE_YEAR, why)
     if base_year != DEFAULT_BASE_YEAR:
         try:
             other = _market_base(dataset, base_year)
@@ -234,8 +236,16 @@ def _data_base(dataset: Dataset, base_year: int) -> pd.DataFrame:
             frames.append(other)
         except DataError:
             logger.info("no market base for %s: using %s shares", base_year, DEFAULT_BASE_YEAR)
+    if not frames:
+        # NOTE: the reader's reason used to be logged and dropped, and the run failed later
+        # with "no market has base data", naming no file (2026-12-03 audit)
+        raise DataError(
+            f"data/production.csv: no market has base data for {DEFAULT_BASE_YEAR}"
+            + (f" or {base_year}" if base_year != DEFAULT_BASE_YEAR else "")
+            + f" (world and country rows of one year per market): {why}"
+        )
     cols = list(MARKET_BASE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
 
 
 def _add_share_only_stages(base: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:

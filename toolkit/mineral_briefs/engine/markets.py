@@ -116,7 +116,11 @@ def _market_keys(
     else:
         keys = keys_all
     if not keys:
-        raise DataError("no market has base data")
+        raise DataError(
+            "data/production.csv: no market has base data for the scenario's base year "
+            "(world and country rows for one year of every market the model simulates); "
+            "check the table's year column, or the scenario's base_overrides.production"
+        )
     return keys, keys_all
 
 
