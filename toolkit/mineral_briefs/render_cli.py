@@ -159,8 +159,8 @@ def _plan_and_render(args: argparse.Namespace, idle: Any) -> Any:
 def _check_arguments(args: argparse.Namespace) -> None:
     """Options that contradict each other or cannot work: refused before the early kernel
     starts and before any scenario is planned (UsageError, exit 2)."""
+    from mineral_briefs.render.checks import check_run_options
     from mineral_briefs.render.retention import check_out_template
-    from mineral_briefs.render.run import check_run_options
 
     check_out_template(args.out)
     check_run_options(

@@ -115,12 +115,6 @@ def _market_keys(
         keys = [k for k in keys_all if k in wanted]
     else:
         keys = keys_all
-    if not keys:
-        raise DataError(
-            "data/production.csv: no market has base data for the scenario's base year "
-            "(world and country rows for one year of every market the model simulates); "
-            "check the table's year column, or the scenario's base_overrides.production"
-        )
     return keys, keys_all
 
 

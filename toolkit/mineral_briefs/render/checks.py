@@ -6,8 +6,9 @@ import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from mineral_briefs.errors import RenderError
+from mineral_briefs.errors import RenderError, UsageError
 from mineral_briefs.render.keys import KeyContext, default_data_dir
+from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 
 
@@ -182,3 +183,28 @@ def _check_parameters(jobs: Sequence[BriefJob]) -> dict[Path, set[str]]:
                 f"it declares: {', '.join(sorted(declared[job.notebook])) or 'none'}"
             )
     return declared
+
+
+def _check_options(
+    out_dir: Path, *, dated: bool, keep: int | None, executor: str, scheduler: str | None, pdf: bool
+) -> str | None:
+    """Reject contradictory options and find Chromium before any work; return its path (or None).
+
+    Also makes ``out_dir`` and checks it is writable.
+    """
+    check_run_options(keep=keep, dated=dated, executor=executor, scheduler=scheduler)
+    chromium = find_chromium() if pdf else None  # fail before any work
+    _check_writable(out_dir)
+    return chromium
+
+
+def check_run_options(
+    *, keep: int | None, dated: bool, executor: str, scheduler: str | None
+) -> None:
+    """Refuse options that contradict each other (:class:`UsageError`, exit 2); the CLI calls
+    it before any work, :func:`render` again for library callers."""
+    from mineral_briefs.executor_options import check_executor
+
+    if keep is not None and not dated:
+        raise UsageError("--keep applies to dated runs only: use --out 'DIR/{date}'")
+    check_executor(executor, scheduler)

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mineral_briefs.errors import UsageError
 from mineral_briefs.render.atomic import _remove_temp_files
 from mineral_briefs.render.checks import (
     _check_data,
+    _check_options,
     _check_parameters,
     _check_scenarios,
-    _check_writable,
 )
 from mineral_briefs.render.dask_executor import DEFAULT_WORKER_TIMEOUT_S, run_dask
 from mineral_briefs.render.keys import KeyContext, cache_key, key_context
@@ -26,7 +25,6 @@ from mineral_briefs.render.lock import output_lock
 from mineral_briefs.render.manifest import _store_outcome, _write_manifest_and_index, load_manifest
 from mineral_briefs.render.methodology import METHODOLOGY_HTML
 from mineral_briefs.render.order import group_of, groups_pay, schedule
-from mineral_briefs.render.pdf import find_chromium
 from mineral_briefs.render.plan import BriefJob
 from mineral_briefs.render.pool import IdleSampler, run_local
 from mineral_briefs.render.report import BriefResult, Reporter, RunReport, _error_line
@@ -129,17 +127,33 @@ def render(
         previous=previous_run(out_dir) if dated else None,
         idle=idle or IdleSampler().mark(),
     )
+    _run_and_close(jobs, report, settings, lock_timeout, dated, new_dated, keep, t_start)
+    return report
+
+
+def _run_and_close(
+    jobs: Sequence[BriefJob],
+    report: RunReport,
+    settings: _Settings,
+    lock_timeout: float,
+    dated: bool,
+    new_dated: bool,
+    keep: int | None,
+    t_start: float,
+) -> None:
+    """Run under the lock and close the run (index, retention); a dated folder this run made
+    in which nothing was stored is set aside as ``<date>.failed`` (also on an exception)."""
+    out_dir = report.out
     try:
         with run_log(out_dir):
             _run_under_lock(jobs, out_dir, report, settings, lock_timeout)
-            _close_run(report, out_dir, dated=dated, keep=keep, t_start=t_start, emit=emit)
+            _close_run(report, out_dir, dated=dated, keep=keep, t_start=t_start, emit=settings.emit)
     except BaseException:
         if new_dated and not report.stored:
             set_aside_failed_run(out_dir, attempted=report.kernels_started)
         raise
     if new_dated and report.exit_code != 0 and not report.stored:
         report.out = set_aside_failed_run(out_dir, attempted=report.kernels_started) or out_dir
-    return report
 
 
 def _close_run(
@@ -191,31 +205,6 @@ class _Settings:
     idle: IdleSampler = field(kw_only=True)
     """Whether a core is spare for a prefetch (marked as the run began: by the CLI before its
     plan, else by :func:`render`)."""
-
-
-def _check_options(
-    out_dir: Path, *, dated: bool, keep: int | None, executor: str, scheduler: str | None, pdf: bool
-) -> str | None:
-    """Reject contradictory options and find Chromium before any work; return its path (or None).
-
-    Also makes ``out_dir`` and checks it is writable.
-    """
-    check_run_options(keep=keep, dated=dated, executor=executor, scheduler=scheduler)
-    chromium = find_chromium() if pdf else None  # fail before any work
-    _check_writable(out_dir)
-    return chromium
-
-
-def check_run_options(
-    *, keep: int | None, dated: bool, executor: str, scheduler: str | None
-) -> None:
-    """Refuse options that contradict each other (:class:`UsageError`, exit 2); the CLI calls
-    it before any work, :func:`render` again for library callers."""
-    from mineral_briefs.executor_options import check_executor
-
-    if keep is not None and not dated:
-        raise UsageError("--keep applies to dated runs only: use --out 'DIR/{date}'")
-    check_executor(executor, scheduler)
 
 
 def _run_under_lock(

@@ -304,42 +304,56 @@ def _series_problems(
             continue
         if any(r.i in suspect for r in grp):
             continue
-        total = w_row.value
-        parts = sum(r.value for r in grp if r.country != "World")
-        as_published = "as published" in w_row.note
-        tol = TOTALS_REL_TOL_AS_PUBLISHED if as_published else TOTALS_REL_TOL
-        gap = (parts - total) / total if total > 0 else (np.inf if parts > 0 else 0.0)
-        if abs(gap) <= tol:
-            # NOTE: a producer may lack a year when the source withholds it and its total
-            # leaves it out too (USGS "W"); only a total that no longer adds up is wrong.
-            continue
-        rel = f"{gap:+.1%}" if np.isfinite(gap) else "World is 0"
-        allowed = f"allowed ±{tol:.1%}" + (
-            ", the block is noted 'as published'" if as_published else ", rounding"
-        )
-        missing = sorted(
-            (c, years)
-            for c, years in share.items()
-            if c not in countries and max(years.values()) >= MAJOR_PRODUCER_SHARE
-        )
-        why = "a figure or a unit is wrong"
-        if missing and gap < 0:
-            why = "; ".join(
-                f"{c}, a major producer of this series "
-                f"({max(years.values()):.0%} of World in {max(years, key=lambda y: years[y])}; "
-                f"rows for {', '.join(map(str, sorted(years)))}), has no {year} row"
-                for c, years in missing
-            )
-        problems.append(
-            Problem(
-                file,
-                w_row.i + 1,
-                "value",
-                f"{where}: countries + Other add up to {_fmt(parts, w_row.unit)} but World is "
-                f"{_fmt(total, w_row.unit)} ({rel}; {allowed}): {why}",
-            )
-        )
+        bad = _total_problem(grp, w_row, share, where, year, file)
+        if bad is not None:
+            problems.append(bad)
     return problems
+
+
+def _total_problem(
+    grp: list[_Row],
+    w_row: _Row,
+    share: dict[str, dict[int, float]],
+    where: str,
+    year: int,
+    file: str,
+) -> Problem | None:
+    """The problem of one year's group whose countries + Other do not add up to World (within
+    the tolerance), naming a major producer missing for the year if there is one; else None."""
+    present = {r.country for r in grp}
+    total = w_row.value
+    parts = sum(r.value for r in grp if r.country != "World")
+    as_published = "as published" in w_row.note
+    tol = TOTALS_REL_TOL_AS_PUBLISHED if as_published else TOTALS_REL_TOL
+    gap = (parts - total) / total if total > 0 else (np.inf if parts > 0 else 0.0)
+    if abs(gap) <= tol:
+        # NOTE: a producer may lack a year when the source withholds it and its total
+        # leaves it out too (USGS "W"); only a total that no longer adds up is wrong.
+        return None
+    rel = f"{gap:+.1%}" if np.isfinite(gap) else "World is 0"
+    allowed = f"allowed ±{tol:.1%}" + (
+        ", the block is noted 'as published'" if as_published else ", rounding"
+    )
+    missing = sorted(
+        (c, years)
+        for c, years in share.items()
+        if c not in present and max(years.values()) >= MAJOR_PRODUCER_SHARE
+    )
+    why = "a figure or a unit is wrong"
+    if missing and gap < 0:
+        why = "; ".join(
+            f"{c}, a major producer of this series "
+            f"({max(years.values()):.0%} of World in {max(years, key=lambda y: years[y])}; "
+            f"rows for {', '.join(map(str, sorted(years)))}), has no {year} row"
+            for c, years in missing
+        )
+    return Problem(
+        file,
+        w_row.i + 1,
+        "value",
+        f"{where}: countries + Other add up to {_fmt(parts, w_row.unit)} but World is "
+        f"{_fmt(total, w_row.unit)} ({rel}; {allowed}): {why}",
+    )
 
 
 def _price_defaults_in_prices(
