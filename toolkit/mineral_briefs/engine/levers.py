@@ -212,7 +212,10 @@ def _inert_controls(controls: Controls, by: _BaseYear) -> dict[int, str]:
     for i, coef, mode in links:
         by_market.setdefault(int(i), []).append((float(coef), int(mode)))
     for i, lk in by_market.items():
-        if all(mode == MODE_CHINA_EXPORT and coef <= 1e-12 for coef, mode in lk):
+        # NOTE: only where China is a net importer; a control on a net-exporting stage can
+        # also withhold nothing when its targets buy none of it, and says nothing here
+        importer = by.s_share[0, i] <= by.d_share[0, i]
+        if importer and all(mode == MODE_CHINA_EXPORT and coef <= 1e-12 for coef, mode in lk):
             out[i] = (
                 "China's export control withholds nothing here: in the base year China makes "
                 f"{100 * by.s_share[0, i]:.0f} % of world output at this stage and uses "
