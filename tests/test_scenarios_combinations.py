@@ -96,7 +96,7 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
                 {**GALLIUM_CONTROL, "announced": "2040-01-01", "effective": "2040-01-01"}
             ]
         },
-        "export_controls[0].effective: 2040-01-01 is after the horizon (2025-10 to 2027-09)",
+        "export_controls[0].announced: 2040-01-01 is after the horizon (2025-10 to 2027-09)",
     ),
     "project_after_the_horizon": (
         {

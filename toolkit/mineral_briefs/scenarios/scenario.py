@@ -77,7 +77,8 @@ def _check_within_horizon(sc: Scenario) -> None:
     first, after = sc.horizon.start, add_months(sc.horizon.end, 1)
     controls = sc.export_controls
     starts: list[tuple[str, dt.date]] = [
-        *((f"export_controls[{n}].effective", c.effective) for n, c in enumerate(controls)),
+        # NOTE: a control acts from its announcement (hoarding, front-running, §5, §6a)
+        *((f"export_controls[{n}].announced", c.announced) for n, c in enumerate(controls)),
         *((f"price_floors[{n}].start", f.start) for n, f in enumerate(sc.price_floors)),
         *((f"projects[{n}].start", p.start) for n, p in enumerate(sc.projects)),
         *((f"supply_surge[{n}].start", g.start) for n, g in enumerate(sc.supply_surge)),
