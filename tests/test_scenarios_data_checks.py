@@ -129,10 +129,12 @@ def test_render_refuses_before_any_kernel_starts(
     path = _write(tmp_path / "bad.yaml", {**BASE, "id": "bad", "markets": [GE]})
     out = tmp_path / "out"
     rc = main(["render", str(path), "--language", "en", "--out", str(out), "--force"])
-    err = capsys.readouterr().err
+    printed = capsys.readouterr()
+    err = printed.err
     assert rc == 2 and "Traceback" not in err
     assert f"error: {path}: markets[0]: market germanium/refining has no base data" in err
-    assert not list(out.glob("*.html")) and not (out / "_failed").exists()
+    # nothing touched: no output folder, no log, no progress line before the error
+    assert not out.exists() and "rendering" not in printed.out + err
 
 
 def test_render_set_is_checked_against_the_data(
@@ -146,7 +148,7 @@ def test_render_set_is_checked_against_the_data(
     err = capsys.readouterr().err
     assert rc == 2 and "Traceback" not in err
     assert "error: overrides: markets[0]: market germanium/refining has no base data" in err
-    assert not list(out.glob("*.html"))
+    assert not out.exists()
 
 
 def test_without_readable_data_validate_checks_the_file_and_says_so(

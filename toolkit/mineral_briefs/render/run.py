@@ -102,11 +102,11 @@ def render(
     """
     t_start = time.perf_counter()
     now = now or dt.datetime.now(dt.UTC)
-    dated = "{date}" in str(out)
-    out_dir = expand_out(out, now)
-    # NOTE: only a dated folder this run makes is set aside when nothing in it rendered; a
-    # folder named by the user, or one an earlier run of the day made, is never moved.
-    new_dated = dated and not os.path.lexists(out_dir)
+    out_dir, dated, new_dated = _out_folder(out, now)
+    ctx = key_context(data_dir)
+    # NOTE: scenarios that do not fit the data are refused before the output folder, its log
+    # or a kernel exists (exit 2, nothing touched), like scenarios that fail their schema
+    _check_scenarios(jobs, data_dir, ctx)
     chromium = _check_options(
         out_dir, dated=dated, keep=keep, executor=executor, scheduler=scheduler, pdf=pdf
     )
@@ -122,13 +122,25 @@ def render(
         workers=workers,
         data_dir=data_dir,
         emit=emit,
-        stamp=now.strftime("%Y-%m-%d %H:%M UTC"),
         now=now,
         previous=previous_run(out_dir) if dated else None,
         idle=idle or IdleSampler().mark(),
+        ctx=ctx,
     )
     _run_and_close(jobs, report, settings, lock_timeout, dated, new_dated, keep, t_start)
     return report
+
+
+def _out_folder(out: str | Path, now: dt.datetime) -> tuple[Path, bool, bool]:
+    """``(folder, dated, new_dated)``: ``out`` with ``{date}`` expanded, whether it holds
+    ``{date}``, and whether this run makes that dated folder.
+
+    NOTE: only a dated folder this run makes is set aside when nothing in it rendered; a
+    folder named by the user, or one an earlier run of the day made, is never moved.
+    """
+    dated = "{date}" in str(out)
+    out_dir = expand_out(out, now)
+    return out_dir, dated, dated and not os.path.lexists(out_dir)
 
 
 def _run_and_close(
@@ -198,13 +210,19 @@ class _Settings:
     workers: int | None
     data_dir: Path | None
     emit: Reporter
-    stamp: str
     now: dt.datetime
     previous: Path | None = None
     """A dated run's previous folder (``latest``): unchanged briefs are taken from it."""
     idle: IdleSampler = field(kw_only=True)
     """Whether a core is spare for a prefetch (marked as the run began: by the CLI before its
     plan, else by :func:`render`)."""
+    ctx: KeyContext | None = field(default=None, kw_only=True)
+    """The run-wide part of the cache keys, computed once before the run."""
+
+    @property
+    def stamp(self) -> str:
+        """The run's time as the index and manifest show it."""
+        return self.now.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _run_under_lock(
@@ -250,7 +268,7 @@ def _run_locked(
     emit, stamp = settings.emit, settings.stamp
     manifest = load_manifest(out)
     entries: dict[str, Any] = manifest["briefs"]
-    ctx = key_context(settings.data_dir)
+    ctx = settings.ctx or key_context(settings.data_dir)
     todo = _changed_briefs(jobs, out, entries, ctx, report, settings)
     n_workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo) or 1))
     grouped = settings.executor != "dask" and groups_pay(todo, n_workers)
@@ -270,7 +288,6 @@ def _run_locked(
     if todo:
         declared = _check_parameters([j for j, _, _ in todo])
         _check_data(settings.data_dir, ctx)
-        _check_scenarios([j for j, _, _ in todo], settings.data_dir, ctx)
         remote = settings.executor == "dask"
         # NOTE: a page links to its other-language version only when that page is in this
         # run's plan or already stored (manifest entry with its HTML on disk).
