@@ -99,8 +99,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     ``meta``, then bands, KPIs, sensitivity, what-ifs). ``--annual``: calendar years instead
     of months (docs/architecture.md, IAMC outputs).
     """
+    from mineral_briefs.engine.base import ScenarioInputError
     from mineral_briefs.engine.cache import cached_run as run
-    from mineral_briefs.engine.check import check_scenario
+    from mineral_briefs.engine.check import check_scenario, raise_input_problems
     from mineral_briefs.engine.results import meta_path
     from mineral_briefs.outpath import writable_file
 
@@ -109,10 +110,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from mineral_briefs.extras import require
 
         require("pyarrow", f"--out {args.out}")  # before the run, not after it
-    scenario = check_scenario(args.scenario)  # problems name the file, not the id
+    scenario = check_scenario(args.scenario, skip_data=True)
     if out.suffix.lower() in (".csv", ".parquet"):
         writable_file(meta_path(out))  # the meta table beside it
-    results = run(scenario, draws=args.draws, seed=args.seed)
+    try:
+        results = run(scenario, draws=args.draws, seed=args.seed)
+    except ScenarioInputError as exc:  # raised as the run builds its inputs, before any work
+        raise_input_problems(exc.problems, args.scenario)  # naming the file, not the id
     annual = bool(getattr(args, "annual", False))
     path = results.write(out, annual=annual)
     k = results.kpis

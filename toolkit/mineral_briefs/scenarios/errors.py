@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
@@ -227,7 +227,7 @@ def validation_problems(
     return out
 
 
-def raise_problems(problems: list[str]) -> None:
+def raise_problems(problems: list[str]) -> NoReturn:
     """Raise one :class:`ScenarioError` holding every problem (a count line first when several)."""
     if len(problems) == 1:
         raise ScenarioError(problems[0])
