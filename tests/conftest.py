@@ -7,11 +7,11 @@ session-wide temporary folder shared by all tests of one worker.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mounts import tmpfs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,14 +42,5 @@ def read_only_folder(tmp_path: Path) -> Iterator[Path]:
             ro.chmod(0o755)
         return
     # NOTE: root ignores permission bits; a read-only mount stops it like any other user.
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {proc.stderr.decode().strip()}")
-    try:
+    with tmpfs(ro, "ro,size=1m"):
         yield ro
-    finally:
-        subprocess.run(["umount", "-l", str(ro)], check=False)

@@ -30,6 +30,7 @@ from mineral_briefs.render import (
     render,
     run_local,
 )
+from mounts import tmpfs
 from render_fixtures import make_notebook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -301,14 +302,7 @@ def test_read_only_output_folder_fails_before_any_work(
 def test_full_disk_keeps_previous_brief(tmp_path: Path) -> None:
     mnt = tmp_path / "small"
     mnt.mkdir()
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
-    try:
+    with tmpfs(mnt, "size=4m"):
         nb = make_notebook(tmp_path / "nb" / "b.ipynb", charts=1)
         out = mnt / "out"
         assert render([_job("disk-en", nb)], out, workers=1).exit_code == 0
@@ -325,8 +319,6 @@ def test_full_disk_keeps_previous_brief(tmp_path: Path) -> None:
         assert (out / "disk-en.html").read_bytes() == previous
         assert _temp_files(out) == []
         assert load_manifest(out)["briefs"]["disk-en"]["status"] == "failed"
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 _HOLDER = """
