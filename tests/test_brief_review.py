@@ -49,7 +49,7 @@ def test_header_flags_lead_with_the_headline_market_and_group_the_rest(brief) ->
     assert not any(" · Mining · " in line for line in lines)
     grouped = [line for line in lines if line.startswith("Labelled assumptions:")]
     assert len(grouped) == 1 and "country shares of dysprosium (mining)" in grouped[0]
-    assert "49 model parameters" in grouped[0]  # 40 + 7 stock-holder + 2 contract/spot
+    assert "50 model parameters" in grouped[0]  # 40 + 8 stock-holder + 2 contract/spot
 
 
 def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untyped-def]
@@ -84,23 +84,25 @@ def test_the_german_header_names_the_assumed_share_too() -> None:
     assert " – Anteil an der weltweiten Magnetfertigung der Magnet-Seltenerden" in first
 
 
-def test_shock_section_says_when_commercial_stocks_run_out(brief) -> None:  # type: ignore[no-untyped-def]
-    """controls_oct2025: the commercial stocks outside China of a controlled market run out
-    before the horizon ends; the shock section says so, with the month read from the
-    inventory series (the first month at 1 % of the starting level or less)."""
+def test_shock_section_says_when_commercial_stocks_thin(brief) -> None:  # type: ignore[no-untyped-def]
+    """controls_oct2025: the commercial stocks outside China of a controlled market fall below
+    φ_c (half) of their start before the horizon ends, from when holders release less and the
+    price climbs (methodology §6); the shock section says so, with the month read from the
+    inventory series (the first month below half the starting level)."""
     from mineral_briefs.model.codelist import variable
 
-    used = brief.stocks_used_up()
-    assert used, "controls_oct2025 uses up a commercial stock outside China"
+    assert brief.taper_share() == 0.5
+    used = brief.stocks_thin()
+    assert used, "controls_oct2025 thins a commercial stock outside China"
     inv = brief.results.timeseries
     for mineral, stage, month in used:
         ser = inv[
             (inv["variable"] == variable("Inventory", mineral, stage)) & (inv["region"] == "World")
         ].sort_values("time")
-        first_empty = str(ser.loc[ser["value"] <= 0.01 * ser["value"].iloc[0], "time"].iloc[0])
-        assert month == first_empty[:7], (mineral, stage)
+        first_thin = str(ser.loc[ser["value"] < 0.5 * ser["value"].iloc[0], "time"].iloc[0])
+        assert month == first_thin[:7], (mineral, stage)
     assert [m for _, _, m in used] == sorted(m for _, _, m in used)
     text = str(brief.shock())
-    assert "Commercial stocks outside China run out" in text
+    assert "Commercial stocks outside China fall below 50% of their normal level" in text
     calm = prepare("baseline", language="en", draws=20, as_of="2026-12-01")
-    assert calm.stocks_used_up() == [] and "stocks outside China" not in str(calm.shock())
+    assert calm.stocks_thin() == [] and "stocks outside China" not in str(calm.shock())

@@ -8,6 +8,7 @@ from mineral_briefs.model.holders_commercial import (
     cap_factor,
     catch_up,
     commercial_flows,
+    fill_taper,
     restock_room,
 )
 from mineral_briefs.model.holders_precautionary import (
@@ -32,6 +33,17 @@ def test_commercial_draw_meets_theta_of_the_gap_until_stock_runs_out() -> None:
     draw, restock = commercial_flows(A([[0.5, 0.5]]), A([[1.0, 0.01]]), A([[1.0, 1.0]]), A([0.8]))
     assert draw[0] == pytest.approx([0.4, 0.12])  # θ·g, then 12·I
     assert restock[0] == pytest.approx([0.0, 0.0])
+
+
+def test_release_tapers_below_the_fill_ratio_phi_c() -> None:
+    gap, inv_max, theta, taper = A([[0.5, 0.5, 0.5]]), A([[0.2, 0.2, 0.2]]), A([0.8]), A([0.5])
+    inv = A([[0.2, 0.1, 0.05]])  # full, at φ_c, a quarter full
+    draw, _ = commercial_flows(gap, inv, inv_max, theta, taper)
+    assert draw[0] == pytest.approx([0.4, 0.4, 0.2])  # θ·g, θ·g, θ·g·(0.25/0.5)
+    untapered, _ = commercial_flows(gap, inv, inv_max, theta, A([0.0]))
+    assert untapered[0] == pytest.approx([0.4, 0.4, 0.4])
+    # nothing normally held (no hoard yet): no taper, no division by zero
+    assert fill_taper(A([[0.0]]), A([[0.0]]), taper)[0, 0] == 1.0
 
 
 def test_catch_up_rebuilds_over_tau_only_when_calm_and_not_short() -> None:

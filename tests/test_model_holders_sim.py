@@ -38,9 +38,10 @@ def _rules(prec: float = 1.0, spec: float = 0.0, cu: float = 1.0) -> HolderRules
     )
 
 
-def _markets(rules: HolderRules | None) -> Markets:
+def _markets(rules: HolderRules | None, taper: float | None = None) -> Markets:
     return one_market(
         T,
+        inventory_taper=None if taper is None else np.array([taper]),
         mineral="gallium",
         q0_t=1e3,
         p0_usd_per_kg=300.0,
@@ -85,9 +86,11 @@ def _control(ends: float = 12.0) -> Controls:
     )
 
 
-def _run(rules: HolderRules | None, shares: list[float], ends: float = 12.0) -> dict:
+def _run(
+    rules: HolderRules | None, shares: list[float], ends: float = 12.0, taper: float | None = None
+) -> dict:
     res = simulate(
-        _markets(rules),
+        _markets(rules, taper),
         _rows(shares),
         _control(ends),
         Floors(),
@@ -140,6 +143,23 @@ def test_no_negative_stocks_with_every_holder_on() -> None:
     p = _run(_rules(spec=1.0), [0.2, 0.9, 1.0], ends=8.0)
     assert (p["inventory"] >= -1e-12).all()
     assert np.isfinite(p["price_row"]).all()
+
+
+def test_a_lasting_control_lifts_the_price_step_by_step_not_in_one_month() -> None:
+    """Working stock and the hoard taper below half full (methodology §6): a control that
+    outlasts the stocks raises the price as they thin. Without the taper the stocks met their
+    share of the gap in full until the month they ran out, and the price jumped then (×1.5 to
+    ×4.6 in one month at these cuts)."""
+    shares = [0.2, 0.3, 0.4]
+    tapered = _run(_rules(), shares, ends=np.inf, taper=0.5)["price_row"][:, :, 0]
+    cliff = _run(_rules(), shares, ends=np.inf, taper=None)["price_row"][:, :, 0]
+    after = slice(6, T)  # from three months after the control takes effect
+    rise = tapered[after][1:] / tapered[after][:-1]
+    old_rise = cliff[after][1:] / cliff[after][:-1]
+    assert rise.max() < 1.5, rise.max(axis=0)
+    assert old_rise.max() > 2.0  # the stock cliff the taper removes
+    # the peak is no higher than with the cliff: the stock is spread, not lost
+    assert np.all(tapered.max(axis=0) <= cliff.max(axis=0) + 1e-9)
 
 
 def test_rules_cast_to_the_working_precision() -> None:

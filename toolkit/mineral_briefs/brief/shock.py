@@ -54,7 +54,7 @@ class ShockSection(FiguresSection):
                     )
                 )
             )
-        out = self.stocks_used_up()
+        out = self.stocks_thin()
         if out:
             items = [
                 self.t(
@@ -66,16 +66,26 @@ class ShockSection(FiguresSection):
             ]
             if len(out) > 4:
                 items.append(self.t("shock.stock_more", n=len(out) - 3))
-            text += _p(escape(self.t("shock.stocks_out", items="; ".join(items))))
+            share = i18n.fmt_pct(100.0 * self.taper_share(), self.language)
+            text += _p(escape(self.t("shock.stocks_out", items="; ".join(items), share=share)))
         return HTML(_h2("section.shock", self.language) + text)
 
-    def stocks_used_up(self) -> list[tuple[str, str, str]]:
-        """``(mineral, stage, YYYY-MM)`` of the brief's markets whose commercial stocks outside
-        China run out within the horizon, earliest first.
+    def taper_share(self) -> float:
+        """``inventory_taper_share`` φ_c of the run's data: the fill ratio below which
+        holders release less of a gap (methodology §6) [0–1]."""
+        mp = self.dataset.model_parameters
+        row = mp[(mp["parameter"] == "inventory_taper_share") & (mp["mineral"] == "all")]
+        return float(row["value"].iloc[0]) if len(row) else 0.5
 
-        # NOTE: the model meets a share of a market's gap from these stocks while they last
-        # (methodology §6), so a price that stays mild for two years and then jumps at the end
-        # of the horizon (dysprosium in controls_oct2025) needs this sentence to be read.
+    def stocks_thin(self) -> list[tuple[str, str, str]]:
+        """``(mineral, stage, YYYY-MM)`` of the brief's markets whose commercial stocks outside
+        China fall below :meth:`taper_share` of their starting level within the horizon,
+        earliest first.
+
+        # NOTE: the model meets a share of a market's gap from these stocks, in full while they
+        # are above φ_c and less and less below it (methodology §6), so the month the stock
+        # thins is when a lasting shortage starts to lift the price step by step; a price that
+        # stays mild for a year and then climbs needs this sentence to be read.
         """
         from mineral_briefs.model.codelist import MINERAL_LABELS, STAGE_LABELS
 
@@ -91,7 +101,7 @@ class ShockSection(FiguresSection):
         for var, grp in inv[inv["variable"].isin(list(markets))].groupby("variable", sort=False):
             grp = grp.sort_values("time")
             path = grp["value"].to_numpy()
-            gone = (path <= 0.01 * path[0]).nonzero()[0] if path[0] > 0 else []
+            gone = (path < self.taper_share() * path[0]).nonzero()[0] if path[0] > 0 else []
             if len(path) > 1 and len(gone):
                 out.append((*markets[str(var)], str(grp["time"].iloc[gone[0]])[:7]))
         return sorted(out, key=lambda x: x[2])

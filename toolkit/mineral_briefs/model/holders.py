@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mineral_briefs.model.holder_rules import F, HolderRules
-from mineral_briefs.model.holders_commercial import cap_factor, catch_up, restock_room
+from mineral_briefs.model.holders_commercial import cap_factor, catch_up, fill_taper, restock_room
 from mineral_briefs.model.holders_precautionary import (
     control_live,
     precautionary_flows,
@@ -36,6 +36,8 @@ class HolderState:
     rules: HolderRules
     prec: F
     """(N, C) precautionary hoard in the markets some control link touches [years of Q0]."""
+    prec_peak: F
+    """(N, C) the largest hoard held so far, its normal level for the release taper."""
     cols: NDArray[np.int64]
     """(C,) those markets (``Static.link_cols``): no control, no hoard."""
     e_sub: F
@@ -66,6 +68,7 @@ def init_holders(s: Static) -> HolderState | None:
     return HolderState(
         rules=r,
         prec=np.zeros((s.n, s.link_cols.size), s.fdt),
+        prec_peak=np.zeros((s.n, s.link_cols.size), s.fdt),
         cols=s.link_cols,
         e_sub=s.e_link[:, s.link_cols] if s.k else np.zeros((0, 0), s.fdt),
         spec=z.copy(),
@@ -133,9 +136,12 @@ def _precautionary(
     v = threatened_supply(live_k, s.rows.share, s.lc, hs.coef_mode, hs.e_sub) * mo.h_tr[:, j]
     v = np.minimum(v, 12.0 * _cover(s, mo, j))  # never more than the outside's own demand
     target = r.precautionary_on[j] * r.precaution_months[j] / 12.0 * v
-    # the part of θ·g working stock could not meet (it ran out this month)
+    # the part of θ·g working stock could not meet (it ran out or thinned this month); the
+    # hoard tapers like working stock, against the largest hoard held (§6)
+    hs.prec_peak = np.maximum(hs.prec_peak, hs.prec)
     unmet = np.maximum(s.theta[j] * mo.gap[:, j] - mo.draw[:, j], 0.0)
-    out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months[j], unmet)
+    taper = fill_taper(hs.prec, hs.prec_peak, s.taper[j])
+    out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months[j], unmet, taper)
     # NOTE: front-running exports (pull) are shipped because buyers hoard: they meet the
     # precautionary purchases first, moving from working stock into the hoard
     met = np.minimum(in_p, mo.pull_m[:, j])

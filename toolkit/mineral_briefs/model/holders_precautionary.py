@@ -59,12 +59,19 @@ def threatened_supply(live: B, share: F, lc: NDArray[np.int64], coef_mode: F, e_
     return ((share[:, lc] * live[lc]) * coef_mode) @ e_link
 
 
-def precautionary_flows(level: F, target: F, months: F, unmet: F) -> tuple[F, F]:
+def precautionary_flows(
+    level: F, target: F, months: F, unmet: F, taper: F | float = 1.0
+) -> tuple[F, F]:
     """Release and purchase of the hoard [fraction of Q0 per year].
 
     Where working stock falls short of its share of the gap (``unmet > 0``), the hoard is
-    drawn for it, ``r = min(unmet, 12·H_p)``, and nothing is bought; elsewhere it moves toward
-    its target, ``Δ = 12·(T_p − H_p)/τ_p`` (purchases Δ > 0, sales −Δ).
+    drawn for it, ``r = min(τ·unmet, 12·H_p)`` with the fill taper τ of §6, and nothing is
+    bought; elsewhere it moves toward its target, ``Δ = 12·(T_p − H_p)/τ_p`` (purchases
+    Δ > 0, sales −Δ).
+
+    NOTE: the market is short whatever the taper: a hoard that has tapered to nothing does not
+    buy back (with the tapered amount as the test it bought in the months it held nothing and
+    sold in the next, and the price alternated ×35 / ×5).
 
     NOTE: the release is tied to the shortage, not to a price pattern: in this model the
     price spikes when working stock runs out, so the hoard is drawn as prices peak. A first
@@ -81,8 +88,10 @@ def precautionary_flows(level: F, target: F, months: F, unmet: F) -> tuple[F, F]
     unmet : array (N, M)
         The part of ``θ·g`` that working stock could not meet this month
         [fraction of Q0 per year].
+    taper : array (N, M) or float
+        ``min(1, H_p/(φ_c·H_peak))``, 1: no taper [0–1].
     """
     short = unmet > 0.0
-    draw = np.where(short, np.minimum(unmet, 12.0 * level), 0.0)
+    draw = np.where(short, np.minimum(unmet * taper, 12.0 * level), 0.0)
     move = np.where(short, 0.0, (target - level) * 12.0 / np.maximum(months, 1.0))
     return draw + np.maximum(-move, 0.0), np.maximum(move, 0.0)

@@ -151,6 +151,9 @@ class Markets:
     holders: HolderRules | None = None
     """Rules of the commercial, precautionary and speculative holders (§6a); None: the §6
     commercial rule only."""
+    inventory_taper: F | None = None
+    """(M,): fill ratio φ_c below which holders release their share of a gap only in
+    proportion to the stock left, ``θ·min(1, φ/φ_c)`` (§6); None or 0: no taper."""
 
     @property
     def size(self) -> int:

@@ -103,6 +103,9 @@ class Static:
     """(M,) share β of an upstream shortfall passed to this stage's supply [0–1]."""
     theta: F
     """(M,) share θ of the base-price gap met from commercial stocks [0–1]."""
+    taper: F
+    """(M,) fill ratio φ_c below which stocks are released in proportion to what is left
+    (0: no taper) [0–1]."""
     choke: F
     log_head: F
     log_choke: F
@@ -254,6 +257,9 @@ def _market_static(markets: Markets, n: int, fdt: Any) -> dict[str, Any]:
         "up_safe": np.where(has_up, markets.upstream, 0),
         "beta": np.where(has_up, markets.downstream_dependence, 0.0),
         "theta": markets.inventory_release,
+        "taper": (
+            np.zeros(m) if markets.inventory_taper is None else np.asarray(markets.inventory_taper)
+        ),
         "choke": np.broadcast_to(markets.choke, (n, m)),
         # static logs handed to every clearing call (not recomputed per month and row)
         "log_head": np.log(markets.headroom_sr),

@@ -22,7 +22,7 @@ def stocks_step(s: Static, st: State, mo: Month) -> None:
     stockpiles).
     """
     gap = mo.gap
-    draw, restock = commercial_flows(gap, st.inv, st.inv_max, s.theta)
+    draw, restock = commercial_flows(gap, st.inv, st.inv_max, s.theta, s.taper)
     st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
     mo.draw, mo.restock = draw, restock
     if s.ns:
