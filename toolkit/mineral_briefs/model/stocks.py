@@ -57,7 +57,11 @@ def _stockpiles(s: Static, st: State, mo: Month, resid: F) -> tuple[F, F]:
                 if sp.price_trigger[s_]
                 else resid[:, j] > 0
             )
-            r_ = stockpile_release(avail, resid[:, j] / conv, sp.max_share[s_], trig)
+            want = resid[:, j]
+            if sp.price_trigger[s_]:  # a price-band stock: down to its trigger, no further
+                room = _release_room(s, mo, j, sp.price_multiple[s_], rel_m[:, j], buy_m[:, j])
+                want = np.minimum(want, room)
+            r_ = stockpile_release(avail, want / conv, sp.max_share[s_], trig)
             avail = avail - r_
             resid[:, j] -= r_ * conv
             rel_m[:, j] += r_ * conv
@@ -77,6 +81,27 @@ def _stockpiles(s: Static, st: State, mo: Month, resid: F) -> tuple[F, F]:
         buy_m[:, sp.market[s_]] += buy * 12.0
     st.stock_min = np.minimum(st.stock_min, level)
     return rel_m, buy_m
+
+
+def _release_room(
+    s: Static, mo: Month, j: int, trigger: float, released: F | float, bought: F
+) -> F:
+    """Release that brings market ``j``'s price down to a price-band stock's ``trigger``
+    [fraction of Q0 per year]: ``r = B·c^{ε_d − ε_s} − A`` at the zone's supply ``A`` and
+    demand ``B`` at the base price, working-stock flows, ``released`` and the stockpile
+    purchases ``bought`` included (0 where the price would clear below the trigger anyway).
+
+    NOTE: a stock held for a price spike defends a ceiling (methods.md §8.6: release when
+    ``P > P_trigger``; a buffer stock). Releasing the whole base-price gap instead pushed the
+    price far below the trigger: in ``stockpile_response`` the US stock (trigger ×2) took the
+    magnet price from ×2.0 to ×1.0 in a month, ran dry in four, and the price then stood at
+    ×2.9, above the peak of the same controls without any stockpile.
+    """
+    seg = mo.seg[:, j] if mo.any_seg else np.zeros(s.n, dtype=bool)
+    a = np.where(seg, mo.a_out[:, j], mo.a_world[:, j]) + mo.draw[:, j] + released
+    b = np.where(seg, mo.b_out[:, j], mo.b_world[:, j]) + mo.restock[:, j] + bought
+    factor = cap_factor(s.eps_s[:, j], s.eps_d[:, j], np.asarray(trigger))
+    return np.maximum(b / factor - a, 0.0)
 
 
 def _refill_room(s: Static, mo: Month, j: int, below: float, bought: F) -> F:
@@ -119,7 +144,9 @@ def late_release_step(s: Static, st: State, mo: Month) -> None:
             late = ~st.releasing[:, s_] & (mo.p_o[:, j] > sp.price_multiple[s_]) & (resid[:, j] > 0)
             if not late.any():
                 continue
-            r_ = stockpile_release(avail, resid[:, j] / conv, sp.max_share[s_], late)
+            room = _release_room(s, mo, j, sp.price_multiple[s_], mo.rel_m[:, j], mo.buy_m[:, j])
+            want = np.minimum(resid[:, j], room)
+            r_ = stockpile_release(avail, want / conv, sp.max_share[s_], late)
             avail = avail - r_
             resid[:, j] -= r_ * conv
             mo.rel_m[:, j] += r_ * conv
@@ -172,12 +199,19 @@ def home_stocks_return(s: Static, st: State, mo: Month) -> None:
         return
     lk_ = s.link_cols
     sl = mo.seg[:, lk_]
+    # NOTE: only a control that has ended (or is suspended) releases the stock: in a month
+    # where a control in force does not bind (the outside price fell to China's), the
+    # exporters keep what waits for a licence. Returning it then dumped months of withheld
+    # volume on the world in one month (magnets in stockpile_response: both prices at ×0.5
+    # in November 2027 when a US stockpile release had lowered the outside price, then the
+    # control bound again).
+    live = (mo.seg_cut | mo.seg_exp)[:, lk_] if mo.any_seg else sl
     ic, ic0 = st.inv_c[:, lk_], st.inv_c0[:, lk_]
-    back_home = np.where(sl, 0.0, np.maximum(ic - ic0, 0.0))
+    back_home = np.where(live, 0.0, np.maximum(ic - ic0, 0.0))
     st.inv[:, lk_] += back_home  # inv is this month's fresh array
     st.inv_c[:, lk_] = ic - back_home
     st.inv_c_max[:, lk_] = np.where(
         sl,
         st.inv_c_max[:, lk_] + mo.v_exp[:, lk_] / 12.0,
-        np.maximum(2.0 * ic0, ic - back_home),
+        np.where(live, st.inv_c_max[:, lk_], np.maximum(2.0 * ic0, ic - back_home)),
     )
