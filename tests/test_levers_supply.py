@@ -140,6 +140,33 @@ def test_a_magnet_embargo_leaves_chinas_inside_price_within_the_band(sid: str) -
     assert kpi_value(off, "magnet_rees", "magnets", "china_absorbed_t") == 0
 
 
+def test_a_refined_gallium_embargo_leaves_chinas_inside_price_within_the_band_too() -> None:
+    """The band is the default of every mineral (methodology §20, 2026-12-03): outside rare
+    earths China's own control used to cut its inside price by about a third (gallium x0.70
+    in the first month); output cuts now hold it within [band_low, 1.10]."""
+    text = """
+id: gallium_embargo
+extends: baseline
+export_controls:
+  - {exporter: CHN, minerals: [gallium], stages: [refining], share_withheld: 0.6,
+     targets: all, announced: 2026-01-01, effective: 2026-01-01, licensing_delay_days: 0,
+     ramp_months: 0, front_running_months: 0, leakage: 0.0}
+"""
+    band = _Params(shared_dataset().model_parameters).value("china_price_band_low", "gallium")
+    assert band == pytest.approx(0.85)
+    managed = central_run(_variant(text))
+    low = kpi_value(managed, "gallium", "refining", "min_price_multiple_inside")
+    assert band - 1e-6 <= low and kpi_value(managed, "gallium", "refining", "china_absorbed_t") > 0
+    assert kpi_value(managed, "gallium", "refining", "peak_price_multiple_outside") > 1.5
+    off = central_run(
+        _variant(
+            text.replace("id: gallium_embargo", "id: gallium_embargo_off")
+            + "china: {market_management: false}\n"
+        )
+    )
+    assert kpi_value(off, "gallium", "refining", "min_price_multiple_inside") < 0.8
+
+
 # --------------------------------------------------------------------------------------------
 # floors judged against the curve
 # --------------------------------------------------------------------------------------------
