@@ -367,3 +367,20 @@ def test_lever_runs_keep_the_kpis_without_the_monthly_tables(controls, ds) -> No
         for flag in (True, False)
     }
     assert len(keys) == 2
+
+
+def test_a_stockpile_that_adds_to_the_shortfall_is_explained() -> None:
+    """demand_400_600: a 60-day stock released against a lasting cobalt deficit holds the
+    price down and delays new supply, so the shortfall grows (methodology §7); the table's
+    negative amount comes with the reason, in both languages."""
+    from mineral_briefs.brief.prepare import prepare
+
+    brief = prepare("demand_400_600", language="en", draws=20, as_of="2026-12-01")
+    stock = [r for r in brief.compared_levers if r.lever == "stockpile"][0]
+    assert stock.avoided_t < 0
+    text = str(brief.levers_compared())
+    assert "Stockpile release adds " in text and "delays new supply and substitution" in text
+    de = prepare("demand_400_600", language="de", draws=20, as_of="2026-12-01")
+    assert "Die Lagerfreigabe vergrößert die Unterversorgung um " in str(de.levers_compared())
+    calm = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
+    assert "Stockpile release adds " not in str(calm.levers_compared())

@@ -85,8 +85,17 @@ class ComparedSection(BriefBase):
             pct=i18n.fmt_pct(compared.MATERIAL_SHARE_PCT, self.language),
             price=i18n.fmt_price(self._base_usd(), self.language),
         )
-        foot += self._alliance_note(rows)
+        foot += self._alliance_note(rows) + self._stockpile_note(rows)
         return HTML(head + table + _p(escape(foot), "mb-note"))
+
+    def _stockpile_note(self, rows: list[compared.LeverResult]) -> str:
+        """Why a stockpile can add to the shortfall (a negative amount avoided reads as an
+        error without it; methodology §7)."""
+        hit = [r for r in rows if r.lever == "stockpile" and not r.skipped and r.avoided_t < 0]
+        if not hit:
+            return ""
+        tonnes = i18n.fmt_tonnes(-hit[0].avoided_t, self.language)
+        return " " + self.t("compared.stockpile_note", tonnes=tonnes)
 
     def _alliance_note(self, rows: list[compared.LeverResult]) -> str:
         """Why the wider alliance is measured against its own reference, with the numbers."""
