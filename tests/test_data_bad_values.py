@@ -67,3 +67,53 @@ def test_a_huge_cell_is_quoted_as_a_short_excerpt(tmp_path: Path) -> None:
     text = str(err.value)
     assert "reserves.csv, row 1 (line 2), column 'value': must be a number" in text
     assert "9" * 41 not in text and len(text) < 600
+
+
+def _with_parameter(tmp_path: Path, parameter: str, value: str) -> tuple[Path, int]:
+    """A copy of the data with the first ``model_parameters.csv`` row of ``parameter`` set to
+    ``value``; returns the folder and the row number (1 = first data row)."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    path = data / "model_parameters.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    i = next(k for k, r in enumerate(rows) if k and r[rows[0].index("parameter")] == parameter)
+    rows[i][rows[0].index("value")] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return data, i
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "expected"),
+    [
+        ("inventory_release_share", "7", "it is a share, between 0 and 1 (allowed: >= 0 and <= 1)"),
+        ("holders_speculative", "0.5", "it is a switch, 0 (off) or 1 (on) (allowed: 0 or 1)"),
+        ("choke_price_multiple", "0.5", "above 1 (the base price) (allowed: > 1)"),
+        ("capacity_headroom_sr", "0.9", "a capacity limit on output, at least 1"),
+        ("demand_share_USA", "-0.1", "it is a share, between 0 and 1"),
+        ("project_size_t_per_year_mining", "-5", "a tonnage a year, at least 0"),
+        ("speculative_trend", "0", "a monthly price trend, above 0 (allowed: > 0)"),
+    ],
+)
+def test_a_parameter_outside_its_range_is_one_clear_problem(
+    tmp_path: Path, parameter: str, value: str, expected: str
+) -> None:
+    """The range follows from the parameter's name (data/schemas/parameter_ranges.py): a share
+    of 7 used to load and run."""
+    data, row = _with_parameter(tmp_path, parameter, value)
+    with pytest.raises(DataError) as err:
+        load_dataset(data)
+    text = str(err.value)
+    assert f"model_parameters.csv, row {row} (line {row + 1}), column 'value': " in text
+    assert f"is not allowed for parameter '{parameter}': " in text and expected in text
+    assert text.count("\n  - ") == 1, text  # one problem, not one per consequence
+
+
+def test_every_shipped_parameter_has_a_range() -> None:
+    """A new parameter gets a range with its name (or the table is extended on purpose)."""
+    import pandas as pd
+    from mineral_briefs.data.schemas.parameter_ranges import parameter_range
+
+    names = set(pd.read_csv(REPO / "data" / "model_parameters.csv")["parameter"])
+    assert not [n for n in sorted(names) if parameter_range(n) is None]

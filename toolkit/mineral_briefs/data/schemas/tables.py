@@ -10,6 +10,7 @@ import pandas as pd
 from mineral_briefs.data.countries import COUNTRY_IDS
 from mineral_briefs.data.schemas.contract import Col, TableSpec
 from mineral_briefs.data.schemas.cross_checks import PROJECTION_HORIZON
+from mineral_briefs.data.schemas.parameter_ranges import check_parameter_ranges
 from mineral_briefs.data.schemas.row_checks import (
     check_conversion_ends,
     check_cost_range,
@@ -243,7 +244,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             "model_parameters",
             Col("mineral", allowed=_MINERALS | {"all"}),
             Col("parameter"),
-            row_checks=(check_parameter_units,),
+            row_checks=(check_parameter_units, check_parameter_ranges),
         ),
         _estimates_table("observations", Col("episode"), Col("metric")),
         TableSpec(
