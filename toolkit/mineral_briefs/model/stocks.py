@@ -8,7 +8,12 @@ from typing import Any
 import numpy as np
 
 from mineral_briefs.model.clearing import clear_columns
-from mineral_briefs.model.holders_commercial import cap_factor, commercial_flows, restock_room
+from mineral_briefs.model.holders_commercial import (
+    cap_factor,
+    commercial_flows,
+    fill_taper,
+    restock_room,
+)
 from mineral_briefs.model.inputs import F, I
 from mineral_briefs.model.policy import stockpile_refill, stockpile_release
 from mineral_briefs.model.state import Month, State, Static
@@ -180,7 +185,9 @@ def home_draw(s: Static, st: State, mo: Month, sc: I) -> tuple[F, F]:
     own gap [fraction of Q0 per year] (methodology §6)."""
     gap_c = mo.b_c[:, sc] - mo.a_chn[:, sc]
     ic = st.inv_c[:, sc]
-    draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, s.theta[sc] * gap_c), 0.0)
+    # the supply-of-storage taper of working stock (§6), against China's normal stock
+    share = s.theta[sc] * fill_taper(ic, st.inv_c0[:, sc], s.taper[sc])
+    draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, share * gap_c), 0.0)
     stock_c = np.where(
         gap_c < 0, np.minimum((st.inv_c_max[:, sc] - ic) * 12.0, s.theta[sc] * -gap_c), 0.0
     )
