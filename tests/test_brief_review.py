@@ -3,6 +3,8 @@ describe, tense against the as-of date, and what the header and links may claim.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from mineral_briefs.brief.prepare import prepare
@@ -106,3 +108,32 @@ def test_shock_section_says_when_commercial_stocks_thin(brief) -> None:  # type:
     assert "Commercial stocks outside China fall below 50% of their normal level" in text
     calm = prepare("baseline", language="en", draws=20, as_of="2026-12-01")
     assert calm.stocks_thin() == [] and "stocks outside China" not in str(calm.shock())
+
+
+def test_with_the_taper_off_the_shock_section_says_when_stocks_run_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inventory_taper_share = 0 (no taper, a user's data folder): working stock meets θ of the
+    gap until it is empty, and the sentence names the month each stock runs out (1 % left)."""
+    import csv
+    import io
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", data)
+    path = data / "model_parameters.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    head = rows[0]
+    for r in rows[1:]:
+        if r[head.index("parameter")] == "inventory_taper_share":
+            r[head.index("value")], r[head.index("low")], r[head.index("high")] = "0", "", ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    monkeypatch.setenv("MINERAL_BRIEFS_DATA", str(data))
+    b = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
+    assert b.taper_share("magnet_rees", "magnets") == 0.0
+    used = b.stocks_thin()
+    assert ("magnet_rees", "magnets", "2028-06") in used  # the cliff month of the old rule
+    text = str(b.shock())
+    assert "Commercial stocks outside China run out" in text and "fall below" not in text

@@ -56,6 +56,9 @@ class ShockSection(FiguresSection):
             )
         out = self.stocks_thin()
         if out:
+            # the sentence quotes one share: the first market's (every shipped market has 0.5);
+            # with the taper off (φ_c = 0) the stocks are reported where they run out
+            phi = self.taper_share(out[0][0], out[0][1])
             items = [
                 self.t(
                     "shock.stock_item",
@@ -66,21 +69,26 @@ class ShockSection(FiguresSection):
             ]
             if len(out) > 4:
                 items.append(self.t("shock.stock_more", n=len(out) - 3))
-            share = i18n.fmt_pct(100.0 * self.taper_share(), self.language)
-            text += _p(escape(self.t("shock.stocks_out", items="; ".join(items), share=share)))
+            key = "shock.stocks_out" if phi > 0 else "shock.stocks_empty"
+            share = i18n.fmt_pct(100.0 * phi, self.language)
+            text += _p(escape(self.t(key, items="; ".join(items), share=share)))
         return HTML(_h2("section.shock", self.language) + text)
 
-    def taper_share(self) -> float:
-        """``inventory_taper_share`` φ_c of the run's data: the fill ratio below which
-        holders release less of a gap (methodology §6) [0–1]."""
-        mp = self.dataset.model_parameters
-        row = mp[(mp["parameter"] == "inventory_taper_share") & (mp["mineral"] == "all")]
-        return float(row["value"].iloc[0]) if len(row) else 0.5
+    def taper_share(self, mineral: str = "all", stage: str | None = None) -> float:
+        """``inventory_taper_share`` φ_c of the run's data for a market (its own row, its
+        mineral's, else ``all``): the fill ratio below which holders release less of a gap
+        (methodology §6); 0 where the taper is off [0–1]."""
+        from mineral_briefs.engine.params import _Params
+
+        return _Params(self.dataset.model_parameters).value(
+            "inventory_taper_share", mineral, stage, default=0.0
+        )
 
     def stocks_thin(self) -> list[tuple[str, str, str]]:
         """``(mineral, stage, YYYY-MM)`` of the brief's markets whose commercial stocks outside
-        China fall below :meth:`taper_share` of their starting level within the horizon,
-        earliest first.
+        China fall below :meth:`taper_share` (the market's own φ_c) of their starting level (the
+        normal level ``I_max``) within the horizon, earliest first; where φ_c is 0 (no taper),
+        the month they fall to 1 % of it (run out).
 
         # NOTE: the model meets a share of a market's gap from these stocks, in full while they
         # are above φ_c and less and less below it (methodology §6), so the month the stock
@@ -101,9 +109,12 @@ class ShockSection(FiguresSection):
         for var, grp in inv[inv["variable"].isin(list(markets))].groupby("variable", sort=False):
             grp = grp.sort_values("time")
             path = grp["value"].to_numpy()
-            gone = (path < self.taper_share() * path[0]).nonzero()[0] if path[0] > 0 else []
+            mineral, stage = markets[str(var)]
+            phi = self.taper_share(mineral, stage)
+            limit = phi * path[0] if phi > 0 else 0.01 * path[0] * (1 + 1e-9)
+            gone = (path < limit).nonzero()[0] if path[0] > 0 else []
             if len(path) > 1 and len(gone):
-                out.append((*markets[str(var)], str(grp["time"].iloc[gone[0]])[:7]))
+                out.append((mineral, stage, str(grp["time"].iloc[gone[0]])[:7]))
         return sorted(out, key=lambda x: x[2])
 
     @computed_ahead

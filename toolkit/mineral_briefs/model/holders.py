@@ -138,7 +138,9 @@ def _precautionary(
     target = r.precautionary_on[j] * r.precaution_months[j] / 12.0 * v
     # the part of θ·g working stock could not meet (it ran out or thinned this month); the
     # hoard tapers like working stock, against the largest hoard held (§6)
-    hs.prec_peak = np.maximum(hs.prec_peak, hs.prec)
+    # NOTE: the peak is that of the current alert: where no control threatens the market
+    # it follows the hoard down, so a later control's hoard is not tapered against the first
+    hs.prec_peak = np.where(target > 0.0, np.maximum(hs.prec_peak, hs.prec), hs.prec)
     unmet = np.maximum(s.theta[j] * mo.gap[:, j] - mo.draw[:, j], 0.0)
     taper = fill_taper(hs.prec, hs.prec_peak, s.taper[j])
     out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months[j], unmet, taper)

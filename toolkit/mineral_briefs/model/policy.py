@@ -103,7 +103,7 @@ def levy_consumer_cost(levy_usd_per_kg: F | float, consumption_t: F | float) -> 
     )
 
 
-def stockpile_release(level: F, gap: F, max_share: F, triggered: F) -> F:
+def stockpile_release(level: F, gap: F, max_share: F | float, triggered: F) -> F:
     """Release ``r = min(S, s_max·max(0, gap))`` when triggered [quantity per step].
 
     Parameters

@@ -258,7 +258,9 @@ def _market_static(markets: Markets, n: int, fdt: Any) -> dict[str, Any]:
         "beta": np.where(has_up, markets.downstream_dependence, 0.0),
         "theta": markets.inventory_release,
         "taper": (
-            np.zeros(m) if markets.inventory_taper is None else np.asarray(markets.inventory_taper)
+            np.zeros(m, fdt)
+            if markets.inventory_taper is None
+            else np.asarray(markets.inventory_taper, fdt)
         ),
         "choke": np.broadcast_to(markets.choke, (n, m)),
         # static logs handed to every clearing call (not recomputed per month and row)

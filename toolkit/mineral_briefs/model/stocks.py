@@ -62,11 +62,11 @@ def _stockpiles(s: Static, st: State, mo: Month, resid: F) -> tuple[F, F]:
                 if sp.price_trigger[s_]
                 else resid[:, j] > 0
             )
-            want = resid[:, j]
+            share, want = sp.max_share[s_], resid[:, j]
             if sp.price_trigger[s_]:  # a price-band stock: down to its trigger, no further
                 room = _release_room(s, mo, j, sp.price_multiple[s_], rel_m[:, j], buy_m[:, j])
-                want = np.minimum(want, room)
-            r_ = stockpile_release(avail, want / conv, sp.max_share[s_], trig)
+                share, want = 1.0, np.minimum(share * want, room)
+            r_ = stockpile_release(avail, want / conv, share, trig)
             avail = avail - r_
             resid[:, j] -= r_ * conv
             rel_m[:, j] += r_ * conv
@@ -101,6 +101,10 @@ def _release_room(
     price far below the trigger: in ``stockpile_response`` the US stock (trigger ×2) took the
     magnet price from ×2.0 to ×1.0 in a month, ran dry in four, and the price then stood at
     ×2.9, above the peak of the same controls without any stockpile.
+
+    NOTE: the room assumes that neither the capacity headroom nor the demand-destruction kink
+    (§4a, ×3 by default) binds at the trigger; for a trigger above the kink the release is
+    larger than needed (the price then clears below the trigger).
     """
     seg = mo.seg[:, j] if mo.any_seg else np.zeros(s.n, dtype=bool)
     a = np.where(seg, mo.a_out[:, j], mo.a_world[:, j]) + mo.draw[:, j] + released
@@ -150,8 +154,8 @@ def late_release_step(s: Static, st: State, mo: Month) -> None:
             if not late.any():
                 continue
             room = _release_room(s, mo, j, sp.price_multiple[s_], mo.rel_m[:, j], mo.buy_m[:, j])
-            want = np.minimum(resid[:, j], room)
-            r_ = stockpile_release(avail, want / conv, sp.max_share[s_], late)
+            want = np.minimum(sp.max_share[s_] * resid[:, j], room)
+            r_ = stockpile_release(avail, want / conv, 1.0, late)
             avail = avail - r_
             resid[:, j] -= r_ * conv
             mo.rel_m[:, j] += r_ * conv

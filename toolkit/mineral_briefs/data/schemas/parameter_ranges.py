@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from mineral_briefs.vocab import STAGES
+
 
 class Range(NamedTuple):
     """Allowed values of the parameters whose name matches ``pattern``."""
@@ -29,8 +31,12 @@ class Range(NamedTuple):
     """What the parameter is, as the error message says it."""
 
 
+_STAGE = f"(?:_(?:{'|'.join(STAGES)}))?"
+"""A parameter may be set per stage (``name_<stage>``, read first by the engine)."""
+
+
 def _r(pattern: str, low: float, high: float, what: str, *, low_open: bool = False) -> Range:
-    return Range(re.compile(pattern), low, high, low_open, what)
+    return Range(re.compile(f"(?:{pattern}){_STAGE}"), low, high, low_open, what)
 
 
 INF = math.inf
@@ -40,18 +46,32 @@ PARAMETER_RANGES: tuple[Range, ...] = (
     _r(r"elasticity_supply_(?:sr|lr)", 0.0, INF, "a supply elasticity, at least 0"),
     _r(r"holders_[a-z_]+", 0.0, 1.0, "a switch, 0 (off) or 1 (on)"),
     _r(
-        r"(?:[a-z_]*_share(?:_[a-z0-9_]+)?|demand_share_[A-Z0-9]+|china_quota_cut_max(?:_[a-z]+)?"
-        r"|china_price_band_low|downstream_dependence)",
+        r"(?:[a-z_]*_share|demand_share_[A-Z0-9]+|china_quota_cut_max|china_price_band_low"
+        r"|downstream_dependence)",
         0.0,
         1.0,
         "a share, between 0 and 1",
     ),
-    _r(r"adjustment_months", 0.0, INF, "a time constant in months, above 0", low_open=True),
-    _r(r"[a-z_]*_months(?:_[a-z]+)?", 0.0, INF, "a number of months, at least 0"),
-    _r(r"[a-z_]*_t_per_year(?:_[a-z]+)?", 0.0, INF, "a tonnage a year, at least 0"),
+    # NOTE: time constants the model divides by (partial adjustment, exits and restarts along
+    # the cost curve, the speculators' smoothing): 0 crashed a run with ZeroDivisionError
+    _r(
+        r"(?:adjustment|curve_exit|curve_restart|speculative_smoothing)_months",
+        0.0,
+        INF,
+        "a time constant in months, above 0",
+        low_open=True,
+    ),
+    _r(r"[a-z_]*_months", 0.0, INF, "a number of months, at least 0"),
+    _r(r"[a-z_]*_t_per_year", 0.0, INF, "a tonnage a year, at least 0"),
     _r(r"recipe_[a-z]+_kg_per_t_magnet", 0.0, 1000.0, "kg per t of magnet, 0 to 1,000"),
     _r(r"capacity_headroom_(?:sr|lr)", 1.0, INF, "a capacity limit on output, at least 1"),
     _r(r"choke_price_multiple", 1.0, INF, "a price guard, above 1 (the base price)", low_open=True),
+    _r(
+        r"demand_destruction_multiple",
+        1.0,
+        INF,
+        "a threshold price, at least 1 (the base price)",
+    ),
     _r(
         r"[a-z_]*_multiple|commercial_restock_below",
         0.0,
@@ -59,7 +79,7 @@ PARAMETER_RANGES: tuple[Range, ...] = (
         "a price multiple, above 0",
         low_open=True,
     ),
-    _r(r"stockpile_conversion_yield(?:_[a-z]+)?", 0.0, INF, "a yield, above 0", low_open=True),
+    _r(r"stockpile_conversion_yield", 0.0, INF, "a yield, above 0", low_open=True),
     _r(r"recovery_[a-z]+_tolerance", 0.0, INF, "a tolerance, at least 0"),
     _r(r"demand_growth_exponent|licensing_[a-z]+_factor", 0.0, INF, "a factor, at least 0"),
     _r(r"speculative_trend", 0.0, INF, "a monthly price trend, above 0", low_open=True),
