@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -78,11 +79,14 @@ class ShockSection(FiguresSection):
         """``inventory_taper_share`` φ_c of the run's data for a market (its own row, its
         mineral's, else ``all``): the fill ratio below which holders release less of a gap
         (methodology §6); 0 where the taper is off [0–1]."""
+        return self._model_params.value("inventory_taper_share", mineral, stage, default=0.0)
+
+    @cached_property
+    def _model_params(self) -> Any:
+        """The run's parameter table, indexed once (``engine.params._Params``)."""
         from mineral_briefs.engine.params import _Params
 
-        return _Params(self.dataset.model_parameters).value(
-            "inventory_taper_share", mineral, stage, default=0.0
-        )
+        return _Params(self.dataset.model_parameters)
 
     def stocks_thin(self) -> list[tuple[str, str, str]]:
         """``(mineral, stage, YYYY-MM)`` of the brief's markets whose commercial stocks outside
