@@ -11,6 +11,11 @@ from mineral_briefs.model.state import Month, State, Static
 TWICE_BASE: float = 2.0
 """Price multiple counted by ``months_at_twice_base_outside`` [x P0]."""
 
+_AT_TWICE: float = TWICE_BASE * (1.0 - 1e-4)
+"""The count's threshold, a rounding margin below ×2: a price a stockpile holds at its ×2
+trigger (methodology §7) clears at ×1.99998–×2.00002 month by month, and a strict test counted
+one month of a year the chart shows at ×2.0 (``stockpile_response``)."""
+
 
 def init_totals(s: Static) -> dict[str, F]:
     """The accumulators at the horizon start, (N, M) unless named ``*_by_year``."""
@@ -82,7 +87,7 @@ def accumulate_step(s: Static, mo: Month, tot: dict[str, F]) -> None:
     np.maximum(tot["peak_price_outside"], p_o, out=tot["peak_price_outside"])
     # NOTE: how long the price stays high, beside how high it peaks: a one-month spike and a
     # year at the same peak read alike from the peak alone (the answer box quotes both)
-    tot["months_at_twice_base_outside"] += p_o >= TWICE_BASE
+    tot["months_at_twice_base_outside"] += p_o >= _AT_TWICE
     np.maximum(tot["peak_price_alliance"], p_a, out=tot["peak_price_alliance"])
     np.maximum(tot["peak_price_inside"], p_c, out=tot["peak_price_inside"])
     np.minimum(tot["min_price_outside"], p_o, out=tot["min_price_outside"])
