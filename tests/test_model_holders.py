@@ -12,6 +12,7 @@ from mineral_briefs.model.holders_commercial import (
     restock_room,
 )
 from mineral_briefs.model.holders_precautionary import (
+    alert_peak,
     control_live,
     precautionary_flows,
     threatened_supply,
@@ -134,3 +135,10 @@ def test_position_follows_the_trend_up_to_the_limit_and_is_sold_when_it_fades() 
     assert speculative_target(A([[0.5]]), cover, lim, g, A([0.0]))[0, 0] == 0.0
     sell, buy = speculative_flows(A([[2 / 12]]), A([[0.0]]), A([12.0]))
     assert sell[0, 0] == pytest.approx(2 / 12) and buy[0, 0] == 0.0
+
+
+def test_the_hoards_peak_is_that_of_the_current_alert() -> None:
+    peak, level = A([[0.5, 0.5, 0.5]]), A([[0.1, 0.1, 0.7]])
+    target = A([[0.2, 0.0, 0.2]])
+    # alert on: the largest hoard held; alert over: the peak follows the hoard down
+    assert alert_peak(peak, level, target)[0] == pytest.approx([0.5, 0.1, 0.7])

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from mineral_briefs.model.holder_rules import F, HolderRules
 from mineral_briefs.model.holders_commercial import cap_factor, catch_up, fill_taper, restock_room
 from mineral_briefs.model.holders_precautionary import (
+    alert_peak,
     control_live,
     precautionary_flows,
     threatened_supply,
@@ -138,9 +139,7 @@ def _precautionary(
     target = r.precautionary_on[j] * r.precaution_months[j] / 12.0 * v
     # the part of θ·g working stock could not meet (it ran out or thinned this month); the
     # hoard tapers like working stock, against the largest hoard held (§6)
-    # NOTE: the peak is that of the current alert: where no control threatens the market
-    # it follows the hoard down, so a later control's hoard is not tapered against the first
-    hs.prec_peak = np.where(target > 0.0, np.maximum(hs.prec_peak, hs.prec), hs.prec)
+    hs.prec_peak = alert_peak(hs.prec_peak, hs.prec, target)
     unmet = np.maximum(s.theta[j] * mo.gap[:, j] - mo.draw[:, j], 0.0)
     taper = fill_taper(hs.prec, hs.prec_peak, s.taper[j])
     out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months[j], unmet, taper)

@@ -59,6 +59,16 @@ def threatened_supply(live: B, share: F, lc: NDArray[np.int64], coef_mode: F, e_
     return ((share[:, lc] * live[lc]) * coef_mode) @ e_link
 
 
+def alert_peak(peak: F, level: F, target: F) -> F:
+    """The largest hoard of the current alert, the taper's normal level [years of Q0].
+
+    ``max(H_peak, H_p)`` while a control threatens the market (``T_p > 0``); ``H_p`` otherwise,
+    so the peak follows the hoard down between alerts and a later control's hoard is not
+    tapered against an earlier, larger one.
+    """
+    return np.where(target > 0.0, np.maximum(peak, level), level)
+
+
 def precautionary_flows(
     level: F, target: F, months: F, unmet: F, taper: F | float = 1.0
 ) -> tuple[F, F]:
