@@ -115,21 +115,10 @@ def test_with_the_taper_off_the_shock_section_says_when_stocks_run_out(
 ) -> None:
     """inventory_taper_share = 0 (no taper, a user's data folder): working stock meets θ of the
     gap until it is empty, and the sentence names the month each stock runs out (1 % left)."""
-    import csv
-    import io
-    import shutil
+    from data_edits import data_copy, set_parameter
 
-    data = tmp_path / "data"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "data", data)
-    path = data / "model_parameters.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    head = rows[0]
-    for r in rows[1:]:
-        if r[head.index("parameter")] == "inventory_taper_share":
-            r[head.index("value")], r[head.index("low")], r[head.index("high")] = "0", "", ""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
+    data = data_copy(tmp_path)
+    set_parameter(data, "inventory_taper_share", value="0", low="", high="")
     monkeypatch.setenv("MINERAL_BRIEFS_DATA", str(data))
     b = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
     assert b.taper_share("magnet_rees", "magnets") == 0.0

@@ -7,27 +7,21 @@ year in a row check, and a 5,000-digit cell whose content must not be echoed bac
 
 from __future__ import annotations
 
-import csv
-import io
-import shutil
 from pathlib import Path
 
 import pytest
+from data_edits import REPO, data_copy, rewrite_csv, set_parameter
 from mineral_briefs.data import load_dataset
 from mineral_briefs.errors import DataError
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def _with_cell(tmp_path: Path, table: str, column: str, value: str) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
-    path = data / table
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[1][rows[0].index(column)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
+    data = data_copy(tmp_path)
+
+    def change(head: list[str], rows: list[list[str]]) -> None:
+        rows[0][head.index(column)] = value
+
+    rewrite_csv(data / table, change)
     return data
 
 
@@ -69,21 +63,6 @@ def test_a_huge_cell_is_quoted_as_a_short_excerpt(tmp_path: Path) -> None:
     assert "9" * 41 not in text and len(text) < 600
 
 
-def _with_parameter(tmp_path: Path, parameter: str, value: str) -> tuple[Path, int]:
-    """A copy of the data with the first ``model_parameters.csv`` row of ``parameter`` set to
-    ``value``; returns the folder and the row number (1 = first data row)."""
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
-    path = data / "model_parameters.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    i = next(k for k, r in enumerate(rows) if k and r[rows[0].index("parameter")] == parameter)
-    rows[i][rows[0].index("value")] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return data, i
-
-
 @pytest.mark.parametrize(
     ("parameter", "value", "expected"),
     [
@@ -101,7 +80,8 @@ def test_a_parameter_outside_its_range_is_one_clear_problem(
 ) -> None:
     """The range follows from the parameter's name (data/schemas/parameter_ranges.py): a share
     of 7 used to load and run."""
-    data, row = _with_parameter(tmp_path, parameter, value)
+    data = data_copy(tmp_path)
+    row = set_parameter(data, parameter, value=value)
     with pytest.raises(DataError) as err:
         load_dataset(data)
     text = str(err.value)
