@@ -315,6 +315,19 @@ def _with_reset_cell(path: str, text: str = "") -> Any:
     return nb
 
 
+IOPUB_TIMEOUT_S: float = 60.0
+"""How long a finished cell's output may lag behind its reply [s] (nbclient's
+``iopub_timeout``; papermill raises when it passes). The default 4 s failed a CI run: right
+after the brief is prepared, its ahead-of-time sections run in kernel threads, and on a loaded
+2-core runner the kernel's IOPub thread waited longer than that to publish the next cell's
+output; the brief was reported as "a cell ran longer than the 300 s timeout" after 5.4 s."""
+
+
+def _iopub_timeout(timeout: float | None) -> float:
+    """:data:`IOPUB_TIMEOUT_S`, never longer than the cell timeout [s]."""
+    return IOPUB_TIMEOUT_S if timeout is None else min(IOPUB_TIMEOUT_S, timeout)
+
+
 def _execute(st: _WorkerState, task: RenderTask, nb: Any, engine: str, out: RenderOutcome) -> Any:
     """Run ``nb`` with papermill on the warm kernel; the executed notebook, or None on failure.
 
@@ -339,6 +352,7 @@ def _execute(st: _WorkerState, task: RenderTask, nb: Any, engine: str, out: Rend
             kernel_name=task.kernel_name,
             km=km,
             execution_timeout=task.timeout,
+            iopub_timeout=_iopub_timeout(task.timeout),
             start_timeout=task.startup_timeout,
             progress_bar=False,
             log_output=False,
@@ -348,7 +362,12 @@ def _execute(st: _WorkerState, task: RenderTask, nb: Any, engine: str, out: Rend
         out.error = _failure_summary(_LAST.data.get("nb"), "exception", exc)
     except CellTimeoutError as exc:
         out.error = _failure_summary(_LAST.data.get("nb"), "timeout", exc)
-        out.error["evalue"] = f"a cell ran longer than the {task.timeout:g} s timeout"
+        out.error["evalue"] = (
+            f"a cell's output did not arrive within {_iopub_timeout(task.timeout):g} s "
+            "after the cell finished"
+            if "IOPub" in str(exc)
+            else f"a cell ran longer than the {task.timeout:g} s timeout"
+        )
         st.shutdown()
     except DeadKernelError as exc:
         out.error = _failure_summary(_LAST.data.get("nb"), "kernel_died", exc)
