@@ -31,6 +31,8 @@ class SensitivitySection(FiguresSection):
         sel = sens[(sens["mineral"] == self.mineral) & (sens["stage"] == self.stage)]
         if sel.empty:
             sel = sens[sens["mineral"] == self.mineral]
+        if sel.empty:  # the tornado ran on other markets only: nothing to show for this one
+            return pd.DataFrame(), ""
         kpis = list(dict.fromkeys(sel["kpi"]))
         kpi = next((k for k in SENSITIVITY_KPIS if k in kpis), kpis[0])
         sel = sel[sel["kpi"] == kpi].copy()

@@ -35,13 +35,12 @@ class SummarySection(BriefBase):
 
     def findings(self) -> list[narrative.Finding]:
         """The executive-summary findings (structured: text and the KPI values quoted)."""
+        # the stage whose producers the concentration KPI measured (the brief's own stage
+        # when the run has no concentration KPI, e.g. a market with one producer row)
+        stage = self.kpis["top1_share"].stage if "top1_share" in self.kpis else self.stage
         top = self.shares[
             (self.shares["mineral"] == self.mineral)
-            & (
-                self.shares["stage"] == self.kpis["top1_share"].stage
-                if "top1_share" in self.kpis
-                else self.stage
-            )
+            & (self.shares["stage"] == stage)
             & (self.shares["country"] != "Other")
         ]
         top_country = str(top.iloc[0]["country"]) if len(top) else None

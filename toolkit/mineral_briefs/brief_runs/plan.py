@@ -102,6 +102,10 @@ SUMMARY_VIEWS: tuple[str, ...] = ("rare_earths",)
 brief is headed by one of them only when no other market is a candidate."""
 
 
+DEFAULT_FOCAL: tuple[str, str] = ("magnet_rees", "refining")
+"""The focal market of a brief whose levers act on no simulated market (the baseline)."""
+
+
 def focal(scenario: Any, results: Any) -> tuple[str, str]:
     """Focal market (mineral, stage) of a brief: among the markets the scenario's levers act
     on, the one with the most at stake, weighted by the market's value.
@@ -111,18 +115,24 @@ def focal(scenario: Any, results: Any) -> tuple[str, str]:
     # a cheap stand-in (the rare-earth basket priced as cerium, a few USD/kg) from heading a
     # brief about NdPr and magnets because its multiple is larger; counting the money makes a
     # floor scenario lead with the floor that costs most. A scenario without levers (the
-    # baseline) is headed by magnet rare-earth refining.
+    # baseline) is headed by magnet rare-earth refining, or, where the run does not simulate
+    # it (a one-market replay), by its most valuable market.
     """
     kpis = results.kpis if results is not None else None
+    if kpis is None or not len(kpis):
+        return DEFAULT_FOCAL
     levers = _lever_markets(scenario)
-    if kpis is None or not len(kpis) or not levers:
-        return "magnet_rees", "refining"
     value = _market_values(results)
     wide = kpis.pivot_table(index=["mineral", "stage"], columns="kpi", values="value")
     keep = [(m, s) in levers or (m, None) in levers for m, s in wide.index]
     cand = wide[keep]
     if cand.empty:
-        return "magnet_rees", "refining"
+        # NOTE: a brief is about a market the run simulated: a nickel-only replay headed by
+        # magnet rare-earth refining showed no key figures at all
+        if DEFAULT_FOCAL in wide.index:
+            return DEFAULT_FOCAL
+        mi, st = max(wide.index, key=lambda k: value.get((str(k[0]), str(k[1])), 0.0))
+        return str(mi), str(st)
     # NOTE: the all-rare-earths basket is a summary view of the element and magnet markets
     # (it holds their NdPr, Dy and Tb by value): it heads a brief only where none of them is
     # a candidate. After the demand split of 2026-12-03 it outweighed the magnets by 6 % in
