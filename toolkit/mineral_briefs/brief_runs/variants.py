@@ -180,6 +180,13 @@ def _project_variant(
     if not (math.isfinite(size) and size > 0):
         return (None, "", "compared.skip.no_size")
     online = _add_months(start, PROJECT_LEAD_MONTHS)
+    # NOTE: the typical project comes online a lead time after the first control; a run that
+    # ends before then (a short historical replay, a control late in the horizon) has no
+    # month for it to act in, and the scenario check would reject the derived scenario
+    h = scenario.horizon
+    end = h.start.year * 12 + h.start.month - 1 + h.months  # first month after the horizon
+    if start.year * 12 + start.month - 1 + PROJECT_LEAD_MONTHS >= end:
+        return (None, "", "compared.skip.after_horizon")
     project = Project.model_validate(
         {
             "name": "typical project (levers compared)",
