@@ -85,6 +85,21 @@ class BaseOverrides(StrictModel):
                 "base_overrides overrides nothing; allowed: base_year, prices, production or "
                 "demand (or leave base_overrides out)",
             )
+        # NOTE: a market whose production rows all say 0 t has no producer to take shares
+        # from: the run used to invent its whole supply in the Rest of the World and report
+        # its concentration as NaN or 0 without a word
+        totals: dict[tuple[str, str], float] = {}
+        for r in self.production:
+            totals[(r.mineral, r.stage)] = totals.get((r.mineral, r.stage), 0.0) + r.quantity_t
+        empty = [f"{mi}/{st}" for (mi, st), q in totals.items() if q <= 0]
+        if empty:
+            raise PydanticCustomError(
+                "production",
+                "production of {markets} sums to 0 t, so the market has no producer; allowed: "
+                "at least one country with quantity_t > 0 for each market listed (or leave "
+                "the market's production rows out to use the shipped data)",
+                {"markets": ", ".join(empty)},
+            )
         return self
 
     base_year: Annotated[Whole, Field(ge=1990, le=2050)] | None = None

@@ -45,7 +45,7 @@ class StockpileRelease(StrictModel):
         if self.trigger != "price" and self.price_multiple is not None:
             raise PydanticCustomError(
                 "release",
-                "price_multiple is used by trigger 'price' only (trigger is {t!r}); allowed: "
+                "price_multiple is used by trigger 'price' only (trigger is '{t}'); allowed: "
                 "trigger: price with price_multiple, or no price_multiple",
                 {"t": self.trigger},
             )
