@@ -1,0 +1,120 @@
+"""Briefs of short, one-market scenarios (the shape of a historical replay) render, and are
+about the market the run simulated.
+
+Found by fuzzing scenario files (2026-12-03): a one-market run with no lever crashed the
+brief's summary (a conditional expression inside a ``&`` chain) after the brief had picked
+magnet rare-earth refining, a market the run did not simulate; and the levers compared added
+a typical project after the horizon's end, which the scenario check then refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mineral_briefs import i18n
+from mineral_briefs.brief_runs.plan import DEFAULT_FOCAL, focal
+from mineral_briefs.brief_runs.variants import PROJECT_LEAD_MONTHS, _project_variant
+from mineral_briefs.data import load_dataset
+from mineral_briefs.engine import run
+from mineral_briefs.errors import ScenarioError
+from mineral_briefs.scenarios import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+BT = REPO / "scenarios" / "backtests"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ONE_MARKET = """\
+id: one_market
+title: nickel refining, no levers
+rationale: a calm one-market run
+horizon: {start: 2022-01, months: 6}
+markets:
+  - {mineral: nickel, stage: refining}
+"""
+
+
+def test_a_run_without_levers_is_headed_by_a_market_it_simulated(tmp_path: Path) -> None:
+    sc = load_scenario(str(_write(tmp_path, ONE_MARKET)))
+    assert focal(sc, run(sc, load_dataset(), draws=0)) == ("nickel", "refining")
+    # the baseline, which simulates every market, keeps its documented default
+    base = load_scenario("baseline")
+    assert focal(base, run(base, load_dataset(), draws=0)) == DEFAULT_FOCAL
+
+
+def test_the_typical_project_is_left_out_when_the_run_ends_before_it(tmp_path: Path) -> None:
+    sc = load_scenario(str(BT / "bt02_gallium_2023.yaml"))  # effective 2023-08, ends 2024-06
+    start = sc.export_controls[0].effective
+    variant, _, skip = _project_variant(sc, "gallium", "refining", 100.0, start)
+    assert (variant, skip) == (None, "compared.skip.after_horizon")
+    assert str(PROJECT_LEAD_MONTHS) in i18n.t("compared.skip.after_horizon", "en")
+    # a month earlier the project fits in the horizon and the variant is a valid scenario
+    early = dt.date(2023, 5, 1)
+    variant, detail, skip = _project_variant(sc, "gallium", "refining", 100.0, early)
+    assert skip == "" and variant is not None and detail.endswith("2024-05")
+
+
+def test_production_rows_that_sum_to_zero_are_refused(tmp_path: Path) -> None:
+    text = ONE_MARKET + (
+        "base_overrides:\n"
+        "  production:\n"
+        "    - {mineral: nickel, stage: refining, country: IDN, quantity_t: 0}\n"
+        "  demand:\n"
+        "    - {mineral: nickel, stage: refining, quantity_t: 100}\n"
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(str(path))
+    msg = str(err.value)
+    assert str(path) in msg and "base_overrides" in msg
+    assert "nickel/refining sums to 0 t" in msg and "quantity_t > 0" in msg
+
+
+def test_a_misplaced_price_multiple_names_the_trigger(tmp_path: Path) -> None:
+    text = (
+        "id: s\ntitle: t\nrationale: r\nextends: baseline\nstockpiles:\n"
+        "  - holder: JPN\n    minerals: [magnet_rees]\n    stage: refining\n"
+        "    days_of_cover: 60\n"
+        "    release: {trigger: shortfall, price_multiple: 1.5}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(str(_write(tmp_path, text)))
+    assert "(trigger is 'shortfall')" in str(err.value)
+
+
+@pytest.mark.slow
+def test_briefs_of_short_one_market_replays_render(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    files = [str(BT / "bt10_nickel_squeeze_2022.yaml"), str(BT / "bt02_gallium_2023.yaml")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "mineral_briefs", "render", *files, "--language", "en"]
+        + ["--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(REPO / "toolkit")},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def text(name: str) -> str:
+        page = (out / f"{name}-en.html").read_text("utf-8")
+        page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+    nickel = text("bt10_nickel_squeeze_2022")
+    assert "the nickel price peaks at 1.0" in nickel  # headed by the market it simulated
+    assert "no key figures" not in nickel
+    assert i18n.t("compared.skip.after_horizon", "en") in text("bt02_gallium_2023")
