@@ -282,6 +282,16 @@ def test_situation_marks_untranslated_event_text(dataset) -> None:
     assert i18n.t("situation.english_only", "de") in out
 
 
+def test_the_suspension_callout_is_for_the_minerals_it_suspended(dataset) -> None:
+    as_of = dt.date(2026, 12, 3)
+    nickel = narrative.situation_html(dataset.policy_events, "en", minerals=["nickel"], as_of=as_of)
+    assert "mb-callout" not in nickel  # China's Oct 2025 package did not cover nickel
+    # an element market reads the events that name rare earths as a family
+    dy = narrative.situation_html(dataset.policy_events, "en", minerals=["dy"], as_of=as_of)
+    assert "mb-callout" in dy and "10 November 2026" in plain(dy)
+    assert i18n.t("situation.april", "en") in plain(dy)
+
+
 def test_flags_are_visible_and_escaped() -> None:
     flags = pd.DataFrame(
         {"what": ["<script>x</script>"], "confidence": ["unconfirmed"], "source_id": ["MEMORY"]}

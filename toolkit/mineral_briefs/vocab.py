@@ -29,6 +29,12 @@ MINERALS: Final[dict[str, str]] = {
 }
 """Mineral id -> English display name."""
 
+RARE_EARTHS: Final[frozenset[str]] = frozenset(
+    ("rare_earths", "magnet_rees", "ndpr", "ndpr_metal", "dy", "tb", "mhree_other", "la_ce")
+)
+"""The rare-earth mineral ids: the baskets and the element markets (policy events and news
+name rare earths as a family)."""
+
 STAGES: Final[dict[str, str]] = {
     "mining": "Mining",
     "refining": "Refining",

@@ -13,6 +13,7 @@ import pandas as pd
 from mineral_briefs import i18n
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative.markup import HTML, source_ref
+from mineral_briefs.vocab import RARE_EARTHS
 
 EVENT_KEYS: Final[tuple[str, ...]] = ("summary",)
 
@@ -48,6 +49,8 @@ def situation_html(
         At most this many events (the most recent ones).
     """
     wanted = set(minerals)
+    if wanted & RARE_EARTHS:  # events name rare earths as a family, not element by element
+        wanted |= {"rare_earths", "magnet_rees"}
     lines = [f"<h2>{escape(i18n.t('section.situation', language))}</h2>"]
     if events is not None and len(events):
         callout = _suspension_callout(events, language, wanted, as_of)
@@ -123,6 +126,11 @@ def _suspension_callout(
     state = suspension_state(events, as_of)
     found = decisive_suspension_end(events)
     if state is None or found is None:
+        return ""
+    # NOTE: the suspension concerns the minerals its events name: a nickel or copper brief
+    # opened with the state of China's rare-earth and gallium controls (BT-10's replay)
+    susp = events[events["kind"] == "suspension"]
+    if not names_any(susp, wanted).any():
         return ""
     text = i18n.t(f"situation.suspension_{state}", language, date=i18n.fmt_date(found[0], language))
     if wanted & {"rare_earths", "magnet_rees"}:
