@@ -115,6 +115,27 @@ def test_hoard_is_built_drawn_when_working_stock_runs_out_and_sold_after() -> No
     assert sell[0, 0] == pytest.approx(0.1) and buy[0, 0] == 0.0
 
 
+def test_buying_hands_over_to_drawing_continuously_as_working_stock_thins() -> None:
+    """Purchases shrink with working stock's fill taper ``w``; the net flow has no step where
+    working stock first falls short (controls_oct2025 used to drop 6 % in one month)."""
+    level, target, tau = A([[0.05]]), A([[0.125]]), A([12.0])
+    full = 12.0 * (0.125 - 0.05) / 12.0  # the purchase rate above φ_c
+
+    def net(unmet: float, w: float) -> float:
+        sell, buy = precautionary_flows(level, target, tau, A([[unmet]]), 1.0, A([[w]]))
+        assert min(sell[0, 0], buy[0, 0]) == 0.0  # netted: never both at once
+        return float(buy[0, 0] - sell[0, 0])
+
+    assert net(0.0, 1.0) == pytest.approx(full)
+    assert net(1e-6, 1.0) == pytest.approx(full, abs=1e-5)  # no step at the hand-over
+    steps = [net(u, w) for u, w in ((0.002, 0.9), (0.01, 0.6), (0.03, 0.2), (0.05, 0.0))]
+    assert steps == sorted(steps, reverse=True)  # buys less, then draws more, as stock thins
+    assert steps[-1] == pytest.approx(-0.05)  # working stock empty: the hoard meets the gap
+    # without a buy scale (no taper) a short market buys nothing, as before
+    sell, buy = precautionary_flows(level, target, tau, A([[1e-6]]))
+    assert buy[0, 0] == 0.0 and sell[0, 0] == pytest.approx(1e-6)
+
+
 # --- speculative --------------------------------------------------------------------------
 
 

@@ -142,7 +142,11 @@ def _precautionary(
     hs.prec_peak = alert_peak(hs.prec_peak, hs.prec, target)
     unmet = np.maximum(s.theta[j] * mo.gap[:, j] - mo.draw[:, j], 0.0)
     taper = fill_taper(hs.prec, hs.prec_peak, s.taper[j])
-    out_p, in_p = precautionary_flows(hs.prec, target, r.precaution_build_months[j], unmet, taper)
+    # purchases shrink as working stock thins (its own fill taper): the hand-over from
+    # buying to drawing is continuous (§6a); without a taper (φ_c = 0) none while short
+    w = np.where(s.taper[j] > 0, fill_taper(st.inv[:, j], st.inv_max[:, j], s.taper[j]), 0.0)
+    tau_p = r.precaution_build_months[j]
+    out_p, in_p = precautionary_flows(hs.prec, target, tau_p, unmet, taper, w)
     # NOTE: front-running exports (pull) are shipped because buyers hoard: they meet the
     # precautionary purchases first, moving from working stock into the hoard
     met = np.minimum(in_p, mo.pull_m[:, j])

@@ -70,18 +70,25 @@ def alert_peak(peak: F, level: F, target: F) -> F:
 
 
 def precautionary_flows(
-    level: F, target: F, months: F, unmet: F, taper: F | float = 1.0
+    level: F, target: F, months: F, unmet: F, taper: F | float = 1.0, buy_scale: F | None = None
 ) -> tuple[F, F]:
-    """Release and purchase of the hoard [fraction of Q0 per year].
+    """Release and purchase of the hoard, netted [fraction of Q0 per year].
 
-    Where working stock falls short of its share of the gap (``unmet > 0``), the hoard is
-    drawn for it, ``r = min(τ·unmet, 12·H_p)`` with the fill taper τ of §6, and nothing is
-    bought; elsewhere it moves toward its target, ``Δ = 12·(T_p − H_p)/τ_p`` (purchases
-    Δ > 0, sales −Δ).
+    The hoard moves toward its target, ``Δ = 12·(T_p − H_p)/τ_p`` (purchases Δ > 0, sales
+    −Δ). Where working stock falls short of its share of the gap (``unmet > 0``) the hoard is
+    drawn for it, ``r = min(τ·unmet, 12·H_p)`` with the fill taper τ of §6, and purchases
+    shrink with working stock's own fill taper ``w`` (``buy_scale``): ``b = w·max(Δ, 0)``. The
+    flows are netted, so the hand-over from buying to drawing is continuous.
+
+    NOTE: ``w`` is 1 until working stock thins below its fill ratio φ_c and 0 when it is
+    empty. Stopping every purchase in the first month with ``unmet > 0`` (the earlier rule)
+    cut demand by the whole purchase rate at once: the outside magnet price of
+    ``controls_oct2025`` fell 6 % in February 2027 for no reason a reader could see, while the
+    hoard was still 27 % short of its target.
 
     NOTE: the market is short whatever the taper: a hoard that has tapered to nothing does not
-    buy back (with the tapered amount as the test it bought in the months it held nothing and
-    sold in the next, and the price alternated ×35 / ×5).
+    buy back in full (with the tapered amount as the test it bought in the months it held
+    nothing and sold in the next, and the price alternated ×35 / ×5).
 
     NOTE: the release is tied to the shortage, not to a price pattern: in this model the
     price spikes when working stock runs out, so the hoard is drawn as prices peak. A first
@@ -100,8 +107,15 @@ def precautionary_flows(
         [fraction of Q0 per year].
     taper : array (N, M) or float
         ``min(1, H_p/(φ_c·H_peak))``, 1: no taper [0–1].
+    buy_scale : array (N, M), optional
+        ``w``, working stock's fill taper ``min(1, I/(φ_c·I_max))`` [0–1]; default: no
+        purchase while short (the rule without a taper).
     """
     short = unmet > 0.0
     draw = np.where(short, np.minimum(unmet * taper, 12.0 * level), 0.0)
-    move = np.where(short, 0.0, (target - level) * 12.0 / np.maximum(months, 1.0))
-    return draw + np.maximum(-move, 0.0), np.maximum(move, 0.0)
+    move = (target - level) * 12.0 / np.maximum(months, 1.0)
+    w = np.where(short, 0.0 if buy_scale is None else buy_scale, 1.0)
+    buy = w * np.maximum(move, 0.0)
+    sell = np.where(short, 0.0, np.maximum(-move, 0.0))
+    net = buy - draw - sell
+    return np.maximum(-net, 0.0), np.maximum(net, 0.0)
