@@ -49,11 +49,17 @@ import pandas as pd
 # without importing the brief.
 from mineral_briefs.brief_runs.variants import (
     LEVER_RUN,
+    TINY_SHORTFALL_PCT,
     focal_value,
     variants,
     wider_reference,
 )
 
+NOTHING_TO_COMPARE: Final[tuple[str, ...]] = (
+    "compared.skip.no_shortfall",
+    "compared.skip.tiny_shortfall",
+)
+"""Skip reasons that apply to every lever of a brief (the section says one sentence)."""
 MATERIAL_SHARE_PCT: Final[float] = 5.0
 """Share of the scenario's shortfall a lever must avoid before its cost per tonne is quoted
 [%]. NOTE: judgement call; below it the cost per tonne divides by a rounding-size amount and
@@ -134,12 +140,18 @@ def compare(
     from mineral_briefs.engine.cache import cached_run
 
     own_short = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
+    own_pct = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_pct")
     own_money = _money(results.kpis)
     base = focal_value(results.kpis, mineral, stage, "base_price_usd_per_kg")
     out = []
     for lever, (sc, detail, skipped) in variants(scenario, results, mineral, stage).items():
         if not (math.isfinite(own_short) and own_short > 0):
             out.append(_skipped(lever, detail, "compared.skip.no_shortfall"))
+            continue
+        if math.isfinite(own_pct) and own_pct < TINY_SHORTFALL_PCT:
+            # NOTE: shares of a sliver: a 4 t shortfall made a stockpile's refill read as
+            # "−11,494 % avoided"
+            out.append(_skipped(lever, detail, "compared.skip.tiny_shortfall"))
             continue
         if sc is None:
             out.append(_skipped(lever, detail, skipped))

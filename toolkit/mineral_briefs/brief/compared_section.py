@@ -47,8 +47,8 @@ class ComparedSection(BriefBase):
         head = f'<h2 id="{ANCHOR}">{escape(self.t("section.levers_compared"))}</h2>' + _p(
             escape(self.t("compared.intro", market=self._market_name()))
         )
-        if all(r.skipped == "compared.skip.no_shortfall" for r in rows):
-            return HTML(head + _p(escape(self.t("compared.skip.no_shortfall"))))
+        if rows and all(r.skipped in compared.NOTHING_TO_COMPARE for r in rows):
+            return HTML(head + _p(escape(self.t(rows[0].skipped))))
         own = self.kpis.get("cumulative_shortfall_t")
         cheap_rank = {
             r.lever: i + 1

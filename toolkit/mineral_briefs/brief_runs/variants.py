@@ -27,6 +27,9 @@ LEVER_RUN: Final[dict[str, bool]] = {"central_only": True, "timeseries": False}
 """How each lever variant is run (:func:`mineral_briefs.engine.cache.cached_run` keywords):
 its central row, KPIs without monthly tables. The brief's kernel and the render process's
 prefetch ask alike, so they share one cache entry."""
+TINY_SHORTFALL_PCT: Final[float] = 0.5
+"""Below this cumulative shortfall [% of demand] no lever is compared: shares of it mean
+nothing (assumption; the built-in briefs' shortfalls are 9 % or more)."""
 WIDER_ALLIANCE: Final[str] = "wider_partnership"
 """Alliance preset of the ``alliance`` lever."""
 
@@ -44,6 +47,14 @@ def _first_effective(scenario: Any) -> dt.date:
 def _add_months(day: dt.date, months: int) -> str:
     total = day.year * 12 + day.month - 1 + months
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def _after_horizon(scenario: Any, day: dt.date, months: int = 0) -> bool:
+    """True when ``months`` after ``day`` falls after the horizon's last month (a lever that
+    starts then has no month to act in, and the scenario check refuses it)."""
+    h = scenario.horizon
+    end = h.start.year * 12 + h.start.month - 1 + h.months  # first month after the horizon
+    return day.year * 12 + day.month - 1 + months >= end
 
 
 def _stock_stage(results: Any, mineral: str, stage: str) -> str:
@@ -104,6 +115,14 @@ def _stockpile_variant(
     """An alliance stockpile of :data:`STOCKPILE_DAYS` of cover, released against shortfall."""
     from mineral_briefs.scenarios.stockpiles import Stockpile
 
+    # NOTE: the scenario's own alliance stockpile on this market is the lever already (a
+    # second entry for the same holder and market is refused by the scenario check)
+    if any(
+        sp.holder == "alliance" and mineral in sp.minerals and sp.stage == stock_stage
+        for sp in scenario.stockpiles
+    ):
+        return (None, "", "compared.skip.in_scenario")
+
     stock = Stockpile.model_validate(
         {
             "holder": "alliance",
@@ -152,6 +171,8 @@ def _floor_variant(
         return (None, "", "compared.skip.no_price")
     if instrument == "offtake" and not math.isfinite(size):
         return (None, "", "compared.skip.no_size")
+    if _after_horizon(scenario, start):  # the first control takes effect after the run ends
+        return (None, "", "compared.skip.floor_after_horizon")
     floor_usd = _floor_usd(mineral, base)
     spec: dict[str, Any] = {
         "mineral": mineral,
@@ -183,9 +204,7 @@ def _project_variant(
     # NOTE: the typical project comes online a lead time after the first control; a run that
     # ends before then (a short historical replay, a control late in the horizon) has no
     # month for it to act in, and the scenario check would reject the derived scenario
-    h = scenario.horizon
-    end = h.start.year * 12 + h.start.month - 1 + h.months  # first month after the horizon
-    if start.year * 12 + start.month - 1 + PROJECT_LEAD_MONTHS >= end:
+    if _after_horizon(scenario, start, PROJECT_LEAD_MONTHS):
         return (None, "", "compared.skip.after_horizon")
     project = Project.model_validate(
         {
@@ -206,11 +225,32 @@ def _project_variant(
     )
 
 
+ID_MAX: Final[int] = 64
+"""Longest scenario id (``scenarios.base.ID_RE``)."""
+
+
+def derived_id(scenario_id: str, lever: str) -> str:
+    """``<id>_<lever>``, within :data:`ID_MAX` characters: a long id is cut and keeps an
+    8-character digest of the whole, so two long ids never share a derived id.
+
+    NOTE: a 55-character scenario id made ``<id>_stockpile`` too long for the scenario check,
+    and the brief stopped in its summary cell.
+    """
+    full = f"{scenario_id}_{lever}"
+    if len(full) <= ID_MAX:
+        return full
+    import hashlib
+
+    digest = hashlib.blake2b(scenario_id.encode(), digest_size=4).hexdigest()
+    keep = ID_MAX - len(lever) - len(digest) - 2
+    return f"{scenario_id[:keep]}_{digest}_{lever}"
+
+
 def _with(scenario: Any, lever: str, **update: Any) -> Any:
     """The scenario with ``update`` applied, re-validated as a scenario file would be."""
     from mineral_briefs.scenarios import Scenario
 
-    data = scenario.model_copy(update={"id": f"{scenario.id}_{lever}", **update})
+    data = scenario.model_copy(update={"id": derived_id(scenario.id, lever), **update})
     return Scenario.model_validate(data.model_dump())
 
 
@@ -272,6 +312,9 @@ def planned_runs(scenario: Any, results: Any, mineral: str, stage: str) -> list[
     and after ``alliance`` its reference. Read by :mod:`mineral_briefs.brief_runs.prefetch`."""
     own_short = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
     if not (math.isfinite(own_short) and own_short > 0):
+        return []
+    own_pct = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_pct")
+    if math.isfinite(own_pct) and own_pct < TINY_SHORTFALL_PCT:
         return []
     out = []
     for lever, (sc, _, _) in variants(scenario, results, mineral, stage).items():
