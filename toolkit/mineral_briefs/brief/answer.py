@@ -279,6 +279,8 @@ class AnswerSection(ComparedSection):
                 )
             return self.t("answer.open", date=self.end_text)
         if rec is not None and rec.available:
+            if rec.value < 1.0:  # "over after 0 months" read as a glitch
+                return self.t("answer.over_at_once", date=month_text(self.start, 0, self.language))
             return self.t(
                 "answer.over",
                 months=i18n.fmt_number(rec.value, self.language, 0),
@@ -298,11 +300,16 @@ class AnswerSection(ComparedSection):
             zero = abs(total) < 0.5 and not abs(peak) >= 0.5
             if zero and who == "taxpayers" and not self._fiscal_levers:
                 continue  # no floor or offtake: a zero budget cost is no news
+            # NOTE: buyers who pay less than at the base price (a surge or a glut) save money;
+            # "USD −869 m above the base price" read as an error
+            below = who == "buyers" and not zero and total < 0
+            key = f"answer.pays.{who}" + ("_zero" if zero else "_below" if below else "")
+            sign = -1.0 if below else 1.0
             lines.append(
                 self.t(
-                    f"answer.pays.{who}" + ("_zero" if zero else ""),
-                    total=f"<strong>{i18n.fmt_money(total, self.language)}</strong>",
-                    peak=i18n.fmt_money(peak, self.language),
+                    key,
+                    total=f"<strong>{i18n.fmt_money(sign * total, self.language)}</strong>",
+                    peak=i18n.fmt_money(sign * peak, self.language),
                     year=str(year) if year is not None else "",
                     date=self.end_text,
                 )
@@ -327,6 +334,8 @@ class AnswerSection(ComparedSection):
         link = f'<a href="#{ANCHOR}">{escape(self.t("answer.see_levers"))}</a>'
         if all(r.skipped == "compared.skip.no_shortfall" for r in rows):
             return self.t("answer.helps.nothing") + " " + link
+        if rows and all(r.skipped in compared.NOTHING_TO_COMPARE for r in rows):
+            return self.t("answer.helps.tiny") + " " + link
         if top is None:
             return self.t("answer.helps.none", n=len(rows)) + " " + link
         text = self.t(

@@ -58,6 +58,19 @@ class SensitivitySection(FiguresSection):
             "swing", ascending=False
         )
         top = frame.iloc[0]
+        if (frame["low_label"] == frame["high_label"]).all():
+            # NOTE: no input moves the result as printed: naming one as "most sensitive"
+            # ("1.0× to 1.0×") read as a finding where there is none
+            return HTML(
+                head
+                + _p(
+                    self.t(
+                        "sensitivity.flat",
+                        kpi=escape(self.t(f"kpi.{kpi}")),
+                        mineral=escape(i18n.mineral_name(self.mineral, self.language)),
+                    )
+                )
+            )
         text = self.t(
             "sensitivity.intro",
             kpi=escape(self.t(f"kpi.{kpi}")),
