@@ -118,3 +118,93 @@ def test_briefs_of_short_one_market_replays_render(tmp_path: Path) -> None:
     assert "the nickel price peaks at 1.0" in nickel  # headed by the market it simulated
     assert "no key figures" not in nickel
     assert i18n.t("compared.skip.after_horizon", "en") in text("bt02_gallium_2023")
+
+
+# --- levers compared on scenarios a user may write (fuzzing, round 2) -------------------------
+
+
+def test_derived_ids_stay_within_the_id_limit() -> None:
+    from mineral_briefs.brief_runs.variants import ID_MAX, derived_id
+    from mineral_briefs.scenarios.base import ID_RE
+
+    assert derived_id("controls_oct2025", "stockpile") == "controls_oct2025_stockpile"
+    long_a, long_b = "a" * 55, "a" * 54 + "b"
+    for lever in ("stockpile", "alliance_reference"):
+        ids = {derived_id(x, lever) for x in (long_a, long_b)}
+        assert len(ids) == 2  # two long ids never share a derived id
+        assert all(len(i) <= ID_MAX and ID_RE.match(i) and i.endswith(lever) for i in ids)
+
+
+def test_the_scenarios_own_alliance_stockpile_is_not_added_twice(tmp_path: Path) -> None:
+    from mineral_briefs.brief_runs.variants import _stockpile_variant
+
+    text = ONE_MARKET.replace("nickel, stage: refining", "cobalt, stage: refining") + (
+        "stockpiles:\n"
+        "  - {holder: alliance, minerals: [cobalt], stage: refining, days_of_cover: 30}\n"
+    )
+    sc = load_scenario(str(_write(tmp_path, text)))
+    assert _stockpile_variant(sc, "cobalt", "refining") == (None, "", "compared.skip.in_scenario")
+    # another holder's stockpile leaves room for the alliance's
+    other = load_scenario(str(_write(tmp_path, text.replace("holder: alliance", "holder: JPN"))))
+    variant, _, skip = _stockpile_variant(other, "cobalt", "refining")
+    assert skip == "" and variant is not None and len(variant.stockpiles) == 2
+
+
+def test_a_floor_is_not_compared_from_a_control_that_starts_after_the_run(tmp_path: Path) -> None:
+    from mineral_briefs.brief_runs.variants import _first_effective, _floor_variant
+
+    text = ONE_MARKET.replace("nickel, stage: refining", "gallium, stage: refining") + (
+        "export_controls:\n"
+        "  - {exporter: CHN, minerals: [gallium], stages: [refining], share_withheld: 0.5,\n"
+        "     announced: 2022-03, effective: 2023-01}\n"
+    )
+    sc = load_scenario(str(_write(tmp_path, text)))  # horizon 2022-01 to 2022-06
+    start = _first_effective(sc)
+    got = _floor_variant(sc, "floor", "variable_tariff", "gallium", "refining", 300.0, 50.0, start)
+    assert got == (None, "", "compared.skip.floor_after_horizon")
+    assert i18n.t("compared.skip.floor_after_horizon", "de")  # both languages say why
+
+
+@pytest.mark.slow
+def test_briefs_of_scenarios_the_fuzzer_broke_render_and_read_right(tmp_path: Path) -> None:
+    """Valid scenarios whose briefs stopped in the summary cell (the levers compared built a
+    scenario the check refused) or printed wrong text, rendered for real."""
+    cobalt = ONE_MARKET.replace("nickel, stage: refining", "cobalt, stage: refining")
+    cases = {
+        "own_alliance_stock": cobalt + "stockpiles:\n"
+        "  - {holder: alliance, minerals: [cobalt], stage: refining, days_of_cover: 30}\n",
+        "late_control": ONE_MARKET.replace("nickel, stage: refining", "gallium, stage: refining")
+        + "export_controls:\n"
+        "  - {exporter: CHN, minerals: [gallium], stages: [refining], share_withheld: 0.5,\n"
+        "     announced: 2022-03, effective: 2023-01}\n",
+        "a" * 55: ONE_MARKET.replace("nickel, stage: refining", "antimony, stage: mining"),
+        "surge": ONE_MARKET.replace("nickel, stage: refining", "antimony, stage: mining")
+        + "supply_surge:\n"
+        "  - {country: CHN, mineral: antimony, stage: mining, capacity_t_per_year: 10000,\n"
+        "     cash_cost: {value: 27.5, unit: USD/kg}, start: 2022-01, ramp_months: 0}\n",
+    }
+    files = []
+    for sid, text in cases.items():
+        path = tmp_path / f"{sid}.yaml"
+        path.write_text(text.replace("id: one_market", f"id: {sid}"), encoding="utf-8")
+        files.append(str(path))
+    out = tmp_path / "reports"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mineral_briefs", "render", *files, "--language", "en"]
+        + ["--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(REPO / "toolkit")},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+
+    def text(name: str) -> str:
+        page = (out / f"{name}-en.html").read_text("utf-8")
+        page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+    surge = text("surge")  # buyers pay less than at the base price: said so, not "USD −x above"
+    assert "less than at the base price" in surge and "above the base price to" not in surge
+    assert "1.0× to 1.0×" not in text("a" * 55)  # no input named "most sensitive" for nothing
