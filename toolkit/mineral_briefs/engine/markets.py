@@ -245,7 +245,19 @@ def _own_price_basis(
         When the scenario overrides the price of a market that has no price product.
     """
     own_src = [x for x in source_ids if x != "scenario"]
-    pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
+    try:
+        pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
+    except DataError as exc:
+        if own_src:  # the data's own market: a data problem, reported as such
+            raise
+        # NOTE: a market the scenario creates (base_overrides only) reached the data's
+        # quantity-basis lookup, whose message named a stage the scenario never mentions
+        raise DataError(
+            f"scenario {scenario.id}: base_overrides sizes {mi}/{st}, but "
+            f"{dataset.data_dir.name}/production.csv has no tonnage rows for {mi}, so it is not "
+            f"known what its tonnes are tonnes of (content or product); allowed: a market with "
+            f"production data ({exc})"
+        ) from exc
     if pb is None and overridden:
         raise DataError(
             f"scenario {scenario.id}: base_overrides.prices sets {mi}/{st} but "
