@@ -82,13 +82,14 @@ class StructureSection(FiguresSection):
     def _concentration_frame(self) -> pd.DataFrame:
         """:meth:`concentration_shares`, computed once."""
         sh = self.shares
-        keep = [
-            (m, s)
-            for m, s in CONCENTRATION_PAIRS
-            if ((sh["mineral"] == m) & (sh["stage"] == s)).any()
-        ]
+        # NOTE: the brief's own market is shown even where it is not one of the standing
+        # rows (an antimony, copper or tungsten brief had no row for its own market)
+        pairs = list(CONCENTRATION_PAIRS)
+        if (self.mineral, self.stage) not in pairs:
+            pairs.append((self.mineral, self.stage))
+        keep = [(m, s) for m, s in pairs if ((sh["mineral"] == m) & (sh["stage"] == s)).any()]
         # NOTE: the scenario's own minerals come first so a reader finds them at the top.
-        keep.sort(key=lambda p: (p[0] not in self.minerals, CONCENTRATION_PAIRS.index(p)))
+        keep.sort(key=lambda p: (p[0] not in self.minerals, pairs.index(p)))
         parts = [sh[(sh["mineral"] == m) & (sh["stage"] == s)] for m, s in keep]
         df = pd.concat(parts, ignore_index=True) if parts else sh.head(0)
         return df.assign(share_pct=df["share"].astype(float) * 100.0)[
