@@ -207,4 +207,26 @@ def test_briefs_of_scenarios_the_fuzzer_broke_render_and_read_right(tmp_path: Pa
 
     surge = text("surge")  # buyers pay less than at the base price: said so, not "USD −x above"
     assert "less than at the base price" in surge and "above the base price to" not in surge
-    assert "1.0× to 1.0×" not in text("a" * 55)  # no input named "most sensitive" for nothing
+    antimony = text("a" * 55)
+    assert "1.0× to 1.0×" not in antimony  # no input named "most sensitive" for nothing
+    assert "Antimony Mining China" in antimony  # the market table shows the brief's own market
+
+
+def test_a_market_made_by_overrides_without_any_tonnage_data_names_itself(tmp_path: Path) -> None:
+    from mineral_briefs.errors import DataError
+
+    text = (
+        "id: ge\ntitle: t\nrationale: r\nhorizon: {start: 2023-05, months: 6}\n"
+        "base_overrides:\n  base_year: 2023\n"
+        "  prices:\n    - {mineral: germanium, stage: refining, value: 1500, unit: USD/kg}\n"
+        "  production:\n"
+        "    - {mineral: germanium, stage: refining, country: CHN, quantity_t: 100}\n"
+        "  demand:\n    - {mineral: germanium, stage: refining, quantity_t: 100}\n"
+        "markets:\n  - {mineral: germanium, stage: refining}\n"
+    )
+    sc = load_scenario(str(_write(tmp_path, text)))
+    with pytest.raises(DataError) as err:
+        run(sc, load_dataset(), draws=0)
+    msg = str(err.value)
+    assert msg.startswith("scenario ge: base_overrides sizes germanium/refining")
+    assert "allowed:" in msg
