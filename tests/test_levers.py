@@ -221,6 +221,22 @@ def test_price_triggered_stockpile_releases_in_the_month_the_price_crosses() -> 
     assert peak < kpi_value(without, "magnet_rees", "magnets", "peak_price_multiple_outside")
 
 
+def test_price_triggered_stockpile_holds_its_trigger_not_below_it() -> None:
+    """While the US stock (trigger 2x) is releasing and has stock left, the magnet price sits
+    at its trigger: not above it, and not pushed below it by the same month's hoard draws
+    (it fell from 2.0x to 1.87x the month after the stock opened)."""
+    r = central_run(load_scenario("stockpile_response"))
+    price = _series(r, "Price", "magnet_rees", "magnets", "Alliance")
+    p0 = kpi_value(r, "magnet_rees", "magnets", "base_price_usd_per_kg")
+    stock = _series(r, "Stockpile", "magnet_rees", "refining", "Alliance")
+    drawn = stock.diff().fillna(0.0) < -1e-9
+    opened = price >= 2.0 * p0 * (1 - 1e-4)
+    first = opened.idxmax()
+    held = price[first:][drawn[first:] & (stock[first:] > 1e-6)]
+    assert len(held) >= 6  # the stock is drawn month after month
+    assert (held / p0).between(2.0 * (1 - 1e-4), 2.0 * (1 + 1e-6)).all(), held / p0
+
+
 def _floor_variant(
     value: float, instrument: str = "variable_tariff", leakage: float = 0.05
 ) -> Scenario:

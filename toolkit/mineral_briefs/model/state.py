@@ -148,6 +148,12 @@ class Month:
     restock: F = field(init=False)
     rel_m: F = field(init=False)
     buy_m: F = field(init=False)
+    rel_band: dict[tuple[int, int], F] = field(default_factory=dict)
+    """This month's release of each price-triggered stockpile ``s`` into market ``j`` before
+    clearing, keyed ``(s, j)`` [fraction of Q0 per year] (trimmed to the trigger after it)."""
+    stock_min_before: F | None = None
+    """(N, S) lowest stockpile levels before this month (a trimmed release lifts the month's
+    level again)."""
     # clearing_step
     p_o: F = field(init=False)
     mult_o: F = field(init=False)

@@ -70,6 +70,8 @@ def _stockpiles(s: Static, st: State, mo: Month, resid: F) -> tuple[F, F]:
             avail = avail - r_
             resid[:, j] -= r_ * conv
             rel_m[:, j] += r_ * conv
+            if sp.price_trigger[s_]:
+                mo.rel_band[(s_, j)] = r_ * conv
             fired |= trig
             short_s |= short_any[:, j]
             p_served = np.maximum(p_served, prev_po[:, j])
@@ -84,6 +86,7 @@ def _stockpiles(s: Static, st: State, mo: Month, resid: F) -> tuple[F, F]:
             buy = np.minimum(buy, np.maximum(room, 0.0) / 12.0)
         level[:, s_] = avail / 12.0 + buy
         buy_m[:, sp.market[s_]] += buy * 12.0
+    mo.stock_min_before = st.stock_min
     st.stock_min = np.minimum(st.stock_min, level)
     return rel_m, buy_m
 
@@ -143,6 +146,7 @@ def late_release_step(s: Static, st: State, mo: Month) -> None:
     sp = s.stockpiles
     if not s.ns or not sp.price_trigger.any():
         return
+    _trim_to_trigger(s, st, mo)
     resid = np.maximum(mo.gap - mo.draw - mo.rel_m, 0.0)  # gap the releases left open
     for s_, targets in enumerate(s.serve_list):
         if not sp.price_trigger[s_]:
@@ -164,6 +168,37 @@ def late_release_step(s: Static, st: State, mo: Month) -> None:
         st.level[:, s_] = np.where(fired, avail / 12.0, st.level[:, s_])
         st.releasing[:, s_] |= fired
     st.stock_min = np.minimum(st.stock_min, st.level)
+
+
+def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
+    """Take back the part of a price-triggered stockpile's release that cleared its market
+    below the trigger, and clear that market again [fraction of Q0 per year].
+
+    NOTE: the release of an open episode is sized before the market clears, from last
+    month's flows; the holders' flows of this month (§6a: the precautionary hoard drawn as
+    working stock thins) then add supply too, and the price fell below the trigger the stock
+    defends: in ``stockpile_response`` the US stock (trigger ×2) took the magnet price from
+    ×2.0 to ×1.87 the month after it opened. With all of the month's flows known, the stock
+    releases ``r' = min(r, B·c^{ε_d−ε_s} − (A − r))`` at the cleared zone's base-price supply
+    ``A`` and demand ``B`` (the same room as :func:`_release_room`), and keeps the rest.
+    """
+    sp = s.stockpiles
+    for (s_, j), r_ in mo.rel_band.items():
+        trigger = sp.price_multiple[s_]
+        below = (r_ > 0) & (mo.p_o[:, j] < trigger)
+        if not below.any():
+            continue
+        factor = cap_factor(s.eps_s[:, j], s.eps_d[:, j], np.asarray(trigger))
+        need = np.maximum(mo.b_eff[:, j] / factor - (mo.a_eff[:, j] - r_), 0.0)
+        back = np.where(below, np.maximum(r_ - need, 0.0), 0.0)
+        if not (back > 0).any():
+            continue
+        conv = dict(s.serve_list[s_])[j]
+        st.level[:, s_] += back / conv / 12.0
+        mo.rel_m[:, j] -= back
+        _clear_again(s, mo, j, -back, back > 0)
+        if mo.stock_min_before is not None:
+            st.stock_min = np.minimum(mo.stock_min_before, st.level)
 
 
 def _clear_again(s: Static, mo: Month, j: int, add: F, rows: Any) -> None:
