@@ -107,4 +107,4 @@ def test_brief_notebook_executes_with_papermill(tmp_path: Path, language: str) -
     specs = [
         o for o in outputs if "application/vnd.mineral-briefs.vegalite+json" in o.get("data", {})
     ]
-    assert len(specs) >= 4
+    assert len(specs) >= 3  # the baseline (no shock) draws no tornado: nothing moves it

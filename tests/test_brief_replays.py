@@ -59,7 +59,8 @@ def test_the_typical_project_is_left_out_when_the_run_ends_before_it(tmp_path: P
     start = sc.export_controls[0].effective
     variant, _, skip = _project_variant(sc, "gallium", "refining", 100.0, start)
     assert (variant, skip) == (None, "compared.skip.after_horizon")
-    assert str(PROJECT_LEAD_MONTHS) in i18n.t("compared.skip.after_horizon", "en")
+    why = i18n.t("compared.skip.after_horizon", "en", months=str(PROJECT_LEAD_MONTHS))
+    assert f"({PROJECT_LEAD_MONTHS} months after the first export control" in why
     # a month earlier the project fits in the horizon and the variant is a valid scenario
     early = dt.date(2023, 5, 1)
     variant, detail, skip = _project_variant(sc, "gallium", "refining", 100.0, early)
@@ -117,7 +118,7 @@ def test_briefs_of_short_one_market_replays_render(tmp_path: Path) -> None:
     nickel = text("bt10_nickel_squeeze_2022")
     assert "the nickel price peaks at 1.0" in nickel  # headed by the market it simulated
     assert "no key figures" not in nickel
-    assert i18n.t("compared.skip.after_horizon", "en") in text("bt02_gallium_2023")
+    assert "before a typical project could come online (12 months" in text("bt02_gallium_2023")
 
 
 # --- levers compared on scenarios a user may write (fuzzing, round 2) -------------------------
@@ -128,6 +129,9 @@ def test_derived_ids_stay_within_the_id_limit() -> None:
     from mineral_briefs.scenarios.base import ID_RE
 
     assert derived_id("controls_oct2025", "stockpile") == "controls_oct2025_stockpile"
+    at_limit = "a" * (ID_MAX - len("_stockpile"))
+    assert derived_id(at_limit, "stockpile") == at_limit + "_stockpile"  # 64: kept whole
+    assert len(derived_id(at_limit + "b", "stockpile")) == ID_MAX  # 65: cut, with a digest
     long_a, long_b = "a" * 55, "a" * 54 + "b"
     for lever in ("stockpile", "alliance_reference"):
         ids = {derived_id(x, lever) for x in (long_a, long_b)}
@@ -209,6 +213,7 @@ def test_briefs_of_scenarios_the_fuzzer_broke_render_and_read_right(tmp_path: Pa
     assert "less than at the base price" in surge and "above the base price to" not in surge
     antimony = text("a" * 55)
     assert "1.0× to 1.0×" not in antimony  # no input named "most sensitive" for nothing
+    assert "does not change with any input varied one at a time" in antimony
     assert "Antimony Mining China" in antimony  # the market table shows the brief's own market
 
 

@@ -85,7 +85,7 @@ def test_every_scenario_prepares_every_section(sid: str, language: str) -> None:
                 assert len(data) < 5000, name
         else:
             assert isinstance(out, str), name
-    assert n_charts >= 4
+    assert n_charts >= 3  # a scenario without a shock draws no tornado: nothing moves it
     assert b.title in html.unescape(str(sections["parameters"]))
 
 

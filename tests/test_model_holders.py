@@ -134,6 +134,12 @@ def test_buying_hands_over_to_drawing_continuously_as_working_stock_thins() -> N
     # without a buy scale (no taper) a short market buys nothing, as before
     sell, buy = precautionary_flows(level, target, tau, A([[1e-6]]))
     assert buy[0, 0] == 0.0 and sell[0, 0] == pytest.approx(1e-6)
+    # float32 Monte Carlo rows stay float32 on both paths
+    f32 = {k: v.astype(np.float32) for k, v in {"l": level, "t": target, "u": A([[0.01]])}.items()}
+    for scale in (None, np.full((1, 1), 0.5, np.float32)):
+        tau32 = tau.astype(np.float32)
+        out = precautionary_flows(f32["l"], f32["t"], tau32, f32["u"], np.float32(1.0), scale)
+        assert all(o.dtype == np.float32 for o in out)
 
 
 # --- speculative --------------------------------------------------------------------------

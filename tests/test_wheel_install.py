@@ -191,5 +191,5 @@ def test_installed_jupyter_nbconvert_finds_the_brief_template(installed: dict[st
     _run([jupyter, "nbconvert", "--to", "html", "--template", "brief", "run.ipynb"], nbs, env)
     page = (nbs / "run.html").read_text(encoding="utf-8")
     n_charts = _count_charts(nbs / "run.ipynb")
-    assert n_charts >= 4
+    assert n_charts >= 3  # the baseline (no shock) draws no tornado: nothing moves it
     check_plain_brief_page(page, n_charts=n_charts)

@@ -89,11 +89,17 @@ def money_paths(results: Any, mineral: str, stage: str) -> dict[str, pd.Series]:
 
 
 def _peak_year(path: pd.Series) -> tuple[float, int | None]:
-    """The calendar year with the largest amount (by magnitude) and that amount [USD/yr]."""
+    """The calendar year with the largest amount in the direction of the total (the most paid,
+    or the most saved where the total is a saving) and that amount [USD/yr].
+
+    NOTE: by magnitude alone, a year of savings could head a total of extra payments ("USD
+    200 m less … (USD −800 m in the peak year)").
+    """
     if path.empty:
         return float("nan"), None
     by_year = path.groupby(path.index.year).sum()
-    year = int(by_year.abs().idxmax())
+    sign = -1.0 if float(path.sum()) < 0 else 1.0
+    year = int((sign * by_year).idxmax())
     return float(by_year.loc[year]), year
 
 
@@ -335,7 +341,7 @@ class AnswerSection(ComparedSection):
         if all(r.skipped == "compared.skip.no_shortfall" for r in rows):
             return self.t("answer.helps.nothing") + " " + link
         if rows and all(r.skipped in compared.NOTHING_TO_COMPARE for r in rows):
-            return self.t("answer.helps.tiny") + " " + link
+            return self.skip_text("answer.helps.tiny") + " " + link
         if top is None:
             return self.t("answer.helps.none", n=len(rows)) + " " + link
         text = self.t(

@@ -49,8 +49,8 @@ import pandas as pd
 # without importing the brief.
 from mineral_briefs.brief_runs.variants import (
     LEVER_RUN,
-    TINY_SHORTFALL_PCT,
     focal_value,
+    nothing_to_compare,
     variants,
     wider_reference,
 )
@@ -140,18 +140,13 @@ def compare(
     from mineral_briefs.engine.cache import cached_run
 
     own_short = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
-    own_pct = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_pct")
+    nothing = nothing_to_compare(results.kpis, mineral, stage)
     own_money = _money(results.kpis)
     base = focal_value(results.kpis, mineral, stage, "base_price_usd_per_kg")
     out = []
     for lever, (sc, detail, skipped) in variants(scenario, results, mineral, stage).items():
-        if not (math.isfinite(own_short) and own_short > 0):
-            out.append(_skipped(lever, detail, "compared.skip.no_shortfall"))
-            continue
-        if math.isfinite(own_pct) and own_pct < TINY_SHORTFALL_PCT:
-            # NOTE: shares of a sliver: a 4 t shortfall made a stockpile's refill read as
-            # "−11,494 % avoided"
-            out.append(_skipped(lever, detail, "compared.skip.tiny_shortfall"))
+        if nothing:
+            out.append(_skipped(lever, detail, nothing))
             continue
         if sc is None:
             out.append(_skipped(lever, detail, skipped))

@@ -12,6 +12,7 @@ from mineral_briefs import i18n
 from mineral_briefs.brief import compared
 from mineral_briefs.brief._html import _p
 from mineral_briefs.brief.base import BriefBase
+from mineral_briefs.brief_runs.variants import PROJECT_LEAD_MONTHS, TINY_SHORTFALL_PCT
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, html_table
 from mineral_briefs.narrative.markup import Safe
@@ -22,6 +23,14 @@ ANCHOR = "levers-compared"
 
 class ComparedSection(BriefBase):
     """``levers_compared`` and the lever runs it shares with the answer box."""
+
+    def skip_text(self, key: str) -> str:
+        """Why a lever was not compared, with the thresholds the reason names filled in."""
+        return self.t(
+            key,
+            pct=i18n.fmt_pct(TINY_SHORTFALL_PCT, self.language, 1),
+            months=str(PROJECT_LEAD_MONTHS),
+        )
 
     @cached_property
     def compared_levers(self) -> list[compared.LeverResult]:
@@ -48,7 +57,7 @@ class ComparedSection(BriefBase):
             escape(self.t("compared.intro", market=self._market_name()))
         )
         if rows and all(r.skipped in compared.NOTHING_TO_COMPARE for r in rows):
-            return HTML(head + _p(escape(self.t(rows[0].skipped))))
+            return HTML(head + _p(escape(self.skip_text(rows[0].skipped))))
         own = self.kpis.get("cumulative_shortfall_t")
         cheap_rank = {
             r.lever: i + 1
@@ -124,7 +133,7 @@ class ComparedSection(BriefBase):
         lang = self.language
         name = self.t(f"compared.lever.{r.lever}")
         if r.skipped:
-            return ["–", name, self.t(r.skipped), "–", "–", "–", "–", "–", "–"]
+            return ["–", name, self.skip_text(r.skipped), "–", "–", "–", "–", "–", "–"]
         cost = i18n.fmt_money(r.extra_cost_usd, lang) if r.costed else self.t("compared.not_costed")
         per_t = (
             f"{i18n.fmt_money(r.cost_usd_per_t, lang)} ({self._times_price(r)})"

@@ -58,19 +58,17 @@ class SensitivitySection(FiguresSection):
             "swing", ascending=False
         )
         top = frame.iloc[0]
-        if (frame["low_label"] == frame["high_label"]).all():
+        if _flat(frame):
             # NOTE: no input moves the result as printed: naming one as "most sensitive"
             # ("1.0× to 1.0×") read as a finding where there is none
-            return HTML(
-                head
-                + _p(
-                    self.t(
-                        "sensitivity.flat",
-                        kpi=escape(self.t(f"kpi.{kpi}")),
-                        mineral=escape(i18n.mineral_name(self.mineral, self.language)),
-                    )
-                )
+            kpi_the = f"kpi_the.{kpi}" if i18n.has(f"kpi_the.{kpi}", self.language) else None
+            label = self.t(kpi_the or f"kpi.{kpi}")
+            text = self.t(
+                "sensitivity.flat",
+                kpi=escape(label[:1].upper() + label[1:]),
+                mineral=escape(self.t(f"mineral_lower.{self.mineral}")),
             )
+            return HTML(head + _p(text))
         text = self.t(
             "sensitivity.intro",
             kpi=escape(self.t(f"kpi.{kpi}")),
@@ -88,7 +86,7 @@ class SensitivitySection(FiguresSection):
     def tornado_chart(self) -> Any:
         """Chart: one-at-a-time sensitivity (tornado)."""
         frame, kpi = self.sensitivity_frame()
-        if frame.empty:
+        if frame.empty or _flat(frame):  # zero-width bars under "no input moves it"
             return HTML("")
         fmt = ".2f" if kpi in narrative.MULTIPLE_KPIS else ",.0f"
         chart = charts.tornado_chart(
@@ -100,3 +98,8 @@ class SensitivitySection(FiguresSection):
             unit=self.kpi_unit(kpi),
         )
         return self.figure(chart, self.market_source_ids(parameters=True))
+
+
+def _flat(frame: pd.DataFrame) -> bool:
+    """No input moves the KPI as printed (every bar's low and high read alike)."""
+    return bool((frame["low_label"] == frame["high_label"]).all())

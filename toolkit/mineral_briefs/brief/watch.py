@@ -14,7 +14,7 @@ from mineral_briefs.brief.base import BriefBase
 from mineral_briefs.brief.levers import control_in_force
 from mineral_briefs.i18n import escape
 from mineral_briefs.narrative import HTML, Safe, html_table
-from mineral_briefs.narrative.situation import names_any
+from mineral_briefs.narrative.situation import names_any, suspension_concerns
 
 WATCHED_KINDS: frozenset[str] = frozenset({"deadline", "capacity"})
 """Kinds of policy-timeline events listed under "What to watch" when they lie ahead."""
@@ -90,7 +90,7 @@ class WatchSection(BriefBase):
             ev = events.copy()
             ev["when_"] = pd.to_datetime(ev["date"]).dt.date
             susp = ev[ev["kind"] == "suspension"]
-            if len(susp):
+            if len(susp) and suspension_concerns(events, self.minerals):
                 last = susp.loc[susp["when_"].idxmax()]
                 if last["when_"] > self.as_of:
                     rows.append(

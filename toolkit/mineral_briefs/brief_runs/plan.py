@@ -4,6 +4,7 @@ and whether it shows both branches of the end of China's suspension."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Final
 
 import pandas as pd
@@ -131,8 +132,14 @@ def focal(scenario: Any, results: Any) -> tuple[str, str]:
         # magnet rare-earth refining showed no key figures at all
         if DEFAULT_FOCAL in wide.index:
             return DEFAULT_FOCAL
-        mi, st = max(wide.index, key=lambda k: value.get((str(k[0]), str(k[1])), 0.0))
-        return str(mi), str(st)
+        markets = [(str(m), str(s)) for m, s in wide.index]
+        detail_only = [k for k in markets if k[0] not in SUMMARY_VIEWS] or markets
+
+        def worth_of(k: tuple[str, str]) -> float:
+            v = value.get(k, 0.0)
+            return v if math.isfinite(v) else 0.0  # a market with no price has no value
+
+        return max(detail_only, key=worth_of)
     # NOTE: the all-rare-earths basket is a summary view of the element and magnet markets
     # (it holds their NdPr, Dy and Tb by value): it heads a brief only where none of them is
     # a candidate. After the demand split of 2026-12-03 it outweighed the magnets by 6 % in

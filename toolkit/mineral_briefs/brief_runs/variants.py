@@ -52,9 +52,10 @@ def _add_months(day: dt.date, months: int) -> str:
 def _after_horizon(scenario: Any, day: dt.date, months: int = 0) -> bool:
     """True when ``months`` after ``day`` falls after the horizon's last month (a lever that
     starts then has no month to act in, and the scenario check refuses it)."""
-    h = scenario.horizon
-    end = h.start.year * 12 + h.start.month - 1 + h.months  # first month after the horizon
-    return day.year * 12 + day.month - 1 + months >= end
+    from mineral_briefs.scenarios.base import add_months
+
+    # the scenario check's own rule: a lever may start up to the horizon's last month
+    return add_months(day, months) > scenario.horizon.end
 
 
 def _stock_stage(results: Any, mineral: str, stage: str) -> str:
@@ -307,14 +308,24 @@ def focal_value(kpis: pd.DataFrame, mineral: str, stage: str, kpi: str) -> float
     return float(hit["value"].iloc[0]) if len(hit) else float("nan")
 
 
+def nothing_to_compare(kpis: pd.DataFrame, mineral: str, stage: str) -> str:
+    """Why no lever is compared for the market (a skip-reason key), or ``""``: no shortfall,
+    or one under :data:`TINY_SHORTFALL_PCT` of demand. Read by the brief and by the render
+    process's prefetch, so both run the same variants."""
+    own_short = focal_value(kpis, mineral, stage, "cumulative_shortfall_t")
+    if not (math.isfinite(own_short) and own_short > 0):
+        return "compared.skip.no_shortfall"
+    own_pct = focal_value(kpis, mineral, stage, "cumulative_shortfall_pct")
+    if math.isfinite(own_pct) and own_pct < TINY_SHORTFALL_PCT:
+        # NOTE: shares of a sliver: a 4 t shortfall made a stockpile read "−11,494 % avoided"
+        return "compared.skip.tiny_shortfall"
+    return ""
+
+
 def planned_runs(scenario: Any, results: Any, mineral: str, stage: str) -> list[Any]:
     """The scenarios :func:`compare` runs (central only), in its order: each lever's variant,
     and after ``alliance`` its reference. Read by :mod:`mineral_briefs.brief_runs.prefetch`."""
-    own_short = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_t")
-    if not (math.isfinite(own_short) and own_short > 0):
-        return []
-    own_pct = focal_value(results.kpis, mineral, stage, "cumulative_shortfall_pct")
-    if math.isfinite(own_pct) and own_pct < TINY_SHORTFALL_PCT:
+    if nothing_to_compare(results.kpis, mineral, stage):
         return []
     out = []
     for lever, (sc, _, _) in variants(scenario, results, mineral, stage).items():

@@ -144,7 +144,9 @@ def _precautionary(
     taper = fill_taper(hs.prec, hs.prec_peak, s.taper[j])
     # purchases shrink as working stock thins (its own fill taper): the hand-over from
     # buying to drawing is continuous (§6a); without a taper (φ_c = 0) none while short
-    w = np.where(s.taper[j] > 0, fill_taper(st.inv[:, j], st.inv_max[:, j], s.taper[j]), 0.0)
+    inv_max = st.inv_max[:, j]
+    has = (s.taper[j] > 0) & (inv_max > 0)  # no working stock held: nothing to buy from
+    w = np.where(has, fill_taper(st.inv[:, j], inv_max, s.taper[j]), 0.0).astype(mo.gap.dtype)
     tau_p = r.precaution_build_months[j]
     out_p, in_p = precautionary_flows(hs.prec, target, tau_p, unmet, taper, w)
     # NOTE: front-running exports (pull) are shipped because buyers hoard: they meet the

@@ -4,8 +4,9 @@ From the announcement of a control until it ends (also while it is suspended wit
 date) buyers want ``ΔT_p`` extra months of the supply the control threatens and build that
 cover over ``τ_p`` months. The purchases are extra demand at clearing, so the price moves at
 once (front-running: exporters' early shipments meet the hoarding first). Once working stock
-can no longer meet its share of the shortage (the moment the price spikes), the hoard is drawn
-instead; once the control ends it is sold over ``τ_p`` months. Korea raised its rare-metal
+can no longer meet its share of the shortage (it thins and the price climbs), the hoard is
+drawn for it while purchases shrink with working stock's fill; once the control ends it is sold
+over ``τ_p`` months. Korea raised its rare-metal
 stock target from 54 to 100 days (IEA_POLICY_KR): about 1.5 months more cover.
 """
 
@@ -77,10 +78,10 @@ def precautionary_flows(
     The hoard moves toward its target, ``Δ = 12·(T_p − H_p)/τ_p`` (purchases Δ > 0, sales
     −Δ). Where working stock falls short of its share of the gap (``unmet > 0``) the hoard is
     drawn for it, ``r = min(τ·unmet, 12·H_p)`` with the fill taper τ of §6, and purchases
-    shrink with working stock's own fill taper ``w`` (``buy_scale``): ``b = w·max(Δ, 0)``. The
+    shrink with working stock's own fill taper ``τ_I`` (``buy_scale``): ``b = τ_I·max(Δ, 0)``. The
     flows are netted, so the hand-over from buying to drawing is continuous.
 
-    NOTE: ``w`` is 1 until working stock thins below its fill ratio φ_c and 0 when it is
+    NOTE: ``τ_I`` is 1 until working stock thins below its fill ratio φ_c and 0 when it is
     empty. Stopping every purchase in the first month with ``unmet > 0`` (the earlier rule)
     cut demand by the whole purchase rate at once: the outside magnet price of
     ``controls_oct2025`` fell 6 % in February 2027 for no reason a reader could see, while the
@@ -108,13 +109,14 @@ def precautionary_flows(
     taper : array (N, M) or float
         ``min(1, H_p/(φ_c·H_peak))``, 1: no taper [0–1].
     buy_scale : array (N, M), optional
-        ``w``, working stock's fill taper ``min(1, I/(φ_c·I_max))`` [0–1]; default: no
+        ``τ_I``, working stock's fill taper ``min(1, I/(φ_c·I_max))`` [0–1]; default: no
         purchase while short (the rule without a taper).
     """
     short = unmet > 0.0
     draw = np.where(short, np.minimum(unmet * taper, 12.0 * level), 0.0)
     move = (target - level) * 12.0 / np.maximum(months, 1.0)
-    w = np.where(short, 0.0 if buy_scale is None else buy_scale, 1.0)
+    scale = np.zeros_like(level) if buy_scale is None else buy_scale
+    w = np.where(short, scale, 1.0).astype(level.dtype, copy=False)
     buy = w * np.maximum(move, 0.0)
     sell = np.where(short, 0.0, np.maximum(-move, 0.0))
     net = buy - draw - sell

@@ -48,9 +48,7 @@ def situation_html(
     max_events : int
         At most this many events (the most recent ones).
     """
-    wanted = set(minerals)
-    if wanted & RARE_EARTHS:  # events name rare earths as a family, not element by element
-        wanted |= {"rare_earths", "magnet_rees"}
+    wanted = mineral_family(minerals)
     lines = [f"<h2>{escape(i18n.t('section.situation', language))}</h2>"]
     if events is not None and len(events):
         callout = _suspension_callout(events, language, wanted, as_of)
@@ -70,9 +68,19 @@ def situation_html(
     return HTML("".join(lines))
 
 
-def names_any(events: pd.DataFrame, minerals: Iterable[str]) -> pd.Series:
-    """Per event: True when it names one of ``minerals`` or names no mineral at all."""
+def mineral_family(minerals: Iterable[str]) -> set[str]:
+    """``minerals`` plus the rare-earth baskets when any is a rare earth: policy events name
+    rare earths as a family, not element by element."""
     wanted = set(minerals)
+    if wanted & RARE_EARTHS:
+        wanted |= {"rare_earths", "magnet_rees"}
+    return wanted
+
+
+def names_any(events: pd.DataFrame, minerals: Iterable[str]) -> pd.Series:
+    """Per event: True when it names one of ``minerals`` (a rare-earth element counts as
+    rare earths) or names no mineral at all."""
+    wanted = mineral_family(minerals)
     mins = events.get("minerals", pd.Series("", index=events.index)).fillna("").astype(str)
     return mins.map(
         lambda s: (
@@ -119,6 +127,19 @@ def suspension_state(events: pd.DataFrame, as_of: dt.date) -> str | None:
     return "unknown"
 
 
+def suspension_concerns(events: pd.DataFrame, minerals: Iterable[str]) -> bool:
+    """Whether the timeline's suspension concerns any of ``minerals`` (one of its events names
+    one of them, or names no mineral).
+
+    NOTE: a nickel or copper brief opened with the state of China's rare-earth and gallium
+    controls (BT-10's replay), and listed their end as a trigger to watch.
+    """
+    if events is None or not len(events) or "kind" not in events:
+        return False
+    susp = events[events["kind"] == "suspension"]
+    return bool(len(susp)) and bool(names_any(susp, minerals).any())
+
+
 def _suspension_callout(
     events: pd.DataFrame, language: str, wanted: set[str], as_of: dt.date
 ) -> str:
@@ -127,10 +148,7 @@ def _suspension_callout(
     found = decisive_suspension_end(events)
     if state is None or found is None:
         return ""
-    # NOTE: the suspension concerns the minerals its events name: a nickel or copper brief
-    # opened with the state of China's rare-earth and gallium controls (BT-10's replay)
-    susp = events[events["kind"] == "suspension"]
-    if not names_any(susp, wanted).any():
+    if not suspension_concerns(events, wanted):
         return ""
     text = i18n.t(f"situation.suspension_{state}", language, date=i18n.fmt_date(found[0], language))
     if wanted & {"rare_earths", "magnet_rees"}:
