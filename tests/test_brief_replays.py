@@ -235,3 +235,40 @@ def test_a_market_made_by_overrides_without_any_tonnage_data_names_itself(tmp_pa
     msg = str(err.value)
     assert msg.startswith("scenario ge: base_overrides sizes germanium/refining")
     assert "allowed:" in msg
+
+
+# --- who pays and the shortfall sentence (fuzzing, round 3) -----------------------------------
+
+OUTAGE = """\
+id: outage
+title: China's {mineral} {stage} stops
+rationale: r
+horizon: {{start: 2026-01, months: 3}}
+markets: [{{mineral: {mineral}, stage: {stage}}}]
+supply_outages:
+  - {{country: CHN, mineral: {mineral}, stage: {stage}, share: 1.0, start: 2026-01}}
+"""
+
+
+def test_buyers_pay_for_what_they_consume_at_a_sixteenfold_price(tmp_path: Path) -> None:
+    from mineral_briefs.brief.answer import money_paths
+
+    sc = load_scenario(str(_write(tmp_path, OUTAGE.format(mineral="dy", stage="refining"))))
+    res = run(sc, load_dataset(), draws=0)
+    buyers = money_paths(res, "dy", "refining")["buyers"]
+    # the price is far above its base all along: alliance buyers pay more, never less (the
+    # shortfall was subtracted twice and this read "USD 3.2 m less than at the base price")
+    assert (buyers > 0).all() and buyers.sum() > 1e7
+
+
+def test_a_small_market_missing_13_percent_is_not_called_short_of_nothing(tmp_path: Path) -> None:
+    from mineral_briefs import narrative
+    from mineral_briefs.brief.answer import _has_shortfall
+
+    sc = load_scenario(str(_write(tmp_path, OUTAGE.format(mineral="tb", stage="mining"))))
+    res = run(sc, load_dataset(), draws=0)
+    k = narrative.kpi_lookup(res.kpis, "en", "tb", "mining")
+    short_t, short_pct = k["cumulative_shortfall_t"], k["cumulative_shortfall_pct"]
+    assert short_t.value < 1.0 < short_pct.value  # under a tonne, yet over a tenth of demand
+    assert _has_shortfall(short_t, short_pct)
+    assert i18n.fmt_tonnes(short_t.value, "en") != "0\u00a0t"  # shown with its decimals

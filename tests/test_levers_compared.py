@@ -179,7 +179,7 @@ def test_buyer_money_by_hand_for_one_month(controls) -> None:  # type: ignore[no
     want = (
         (v("Price", "Alliance") - pb.p0_product_usd_per_kg)
         * pb.content_per_product_factor
-        * (v("Demand", "Alliance") - v("Shortfall", "Alliance"))
+        * v("Demand", "Alliance")  # consumed at the price: the shortfall is not in it
         * 1000
         / 12
     )

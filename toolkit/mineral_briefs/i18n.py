@@ -177,6 +177,8 @@ def fmt_tonnes(tonnes: float | None, language: str) -> str:
         return f"{fmt_number(tonnes / 1e3, language, 0)}{NBSP}kt"
     if abs(tonnes) >= 1e3:
         return f"{fmt_number(tonnes / 1e3, language, 1)}{NBSP}kt"
+    if 0 < abs(tonnes) < 10:  # small element markets: "0 t, or 13 % of demand" read as nothing
+        return f"{fmt_number(tonnes, language, 1 if abs(tonnes) >= 1 else 2)}{NBSP}t"
     return f"{fmt_number(tonnes, language, 0)}{NBSP}t"
 
 

@@ -79,13 +79,31 @@ def money_paths(results: Any, mineral: str, stage: str) -> dict[str, pd.Series]:
         for q in quantities
         for r in ("Alliance", "Rest of World")
     }
-    bought = s[("Demand", "Alliance")] - s[("Shortfall", "Alliance")]
+    # NOTE: ``Demand`` is what the region consumes at the clearing price (model.codelist), so
+    # it is what buyers pay for; the shortfall is already missing from it. Subtracting it
+    # again understated every cost in a shortage, and a total Chinese Dy outage (×16 the
+    # base price) read "USD 3.2 m less than at the base price".
+    bought = s[("Demand", "Alliance")]
     buyers = (s[("Price", "Alliance")] - p0) * factor * bought * kg
     producers = (
         (s[("Price", "Alliance")] - p0) * s[("Supply", "Alliance")]
         + (s[("Price", "Rest of World")] - p0) * s[("Supply", "Rest of World")]
     ) * (factor * kg)
     return {"buyers": buyers, "producers": producers}
+
+
+SHORTFALL_MIN_T: float = 1.0
+"""A cumulative shortfall from which the answer box reports one [t] ..."""
+SHORTFALL_MIN_PCT: float = 0.5
+"""... or from which share of demand [%]: a small market (terbium mining, a few t/yr outside
+China) can miss 13 % of its demand in under a tonne, and read "No shortfall outside China"."""
+
+
+def _has_shortfall(short_t: Any, short_pct: Any) -> bool:
+    """Whether the answer box reports a shortfall (KPI lookups, ``None`` when absent)."""
+    t_ok = short_t is not None and short_t.available and short_t.value >= SHORTFALL_MIN_T
+    pct_ok = short_pct is not None and short_pct.available and short_pct.value >= SHORTFALL_MIN_PCT
+    return bool(t_ok or pct_ok)
 
 
 def _peak_year(path: pd.Series) -> tuple[float, int | None]:
@@ -141,7 +159,7 @@ class AnswerSection(ComparedSection):
         )
         notes = {
             "buyers": "extra paid by alliance buyers over the base price, from the central "
-            "run's monthly series (price − base) × (demand − shortfall)",
+            "run's monthly series (price − base) × alliance demand at the price",
             "producers": "extra revenue of producers outside China over the base price, from "
             "the central run's monthly series (price − base) × supply",
         }
@@ -252,11 +270,11 @@ class AnswerSection(ComparedSection):
                 )
         short_t = self.kpis.get("cumulative_shortfall_t")
         short_pct = self.kpis.get("cumulative_shortfall_pct")
-        if short_t is not None and short_t.available and short_t.value >= 1.0:
+        if _has_shortfall(short_t, short_pct):
             parts.append(
                 self.t(
                     "answer.shortfall",
-                    tonnes=f"<strong>{short_t.text}</strong>",
+                    tonnes=f"<strong>{short_t.text if short_t is not None else '–'}</strong>",
                     pct=f"<strong>{short_pct.text if short_pct is not None else '–'}</strong>",
                 )
             )
@@ -268,7 +286,8 @@ class AnswerSection(ComparedSection):
         rec = self.kpis.get("months_to_recovery")
         short_t = self.kpis.get("cumulative_shortfall_t")
         out_p = self.kpis.get("peak_price_multiple_outside")
-        disrupted = (short_t is not None and short_t.available and short_t.value >= 1.0) or (
+        short_pct = self.kpis.get("cumulative_shortfall_pct")
+        disrupted = _has_shortfall(short_t, short_pct) or (
             out_p is not None and out_p.available and out_p.value > 1.1
         )
         if not disrupted:
