@@ -201,6 +201,12 @@ def test_titles_state_the_finding() -> None:
 def test_concentration_focus_picks_the_mineral_of_the_brief() -> None:
     title = charts.concentration_title(shares(), "en", focus="rare_earths")
     assert title == "China mines 71% of rare earths"
+    # an element without rows of its own reads its family, never another mineral (a terbium
+    # brief was headed by gallium); a mineral without rows gets the generic title
+    tb = charts.concentration_title(shares(), "en", focus="tb")
+    assert "magnet rare earths" in tb and "gallium" not in tb
+    none = charts.concentration_title(shares(), "en", focus="germanium")
+    assert none == i18n.t("chart.concentration.x", "en")
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

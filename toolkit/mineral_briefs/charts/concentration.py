@@ -17,6 +17,7 @@ from mineral_briefs.charts.style import (
     region_of,
     region_scale,
 )
+from mineral_briefs.vocab import RARE_EARTHS
 
 
 def concentration_frame(
@@ -56,7 +57,12 @@ def concentration_title(shares: pd.DataFrame, language: str, focus: str | None =
     """Headline of the concentration chart: the most concentrated stage (of the ``focus``
     mineral when given), e.g. "China refines 91% of magnet rare earths"."""
     named = shares[(shares["country"] != "Other") & (shares["stage"] != "magnets")]
-    if focus is not None and (named["mineral"] == focus).any():
+    if focus is not None:
+        # NOTE: a brief's headline is about its own mineral; a rare-earth element without
+        # its own rows reads the magnet rare earths it belongs to, anything else the generic
+        # title (a terbium brief was headed "China refines 99 % of gallium")
+        if not (named["mineral"] == focus).any() and focus in RARE_EARTHS:
+            focus = "magnet_rees"
         named = named[named["mineral"] == focus]
     if named.empty:
         return i18n.t("chart.concentration.x", language)
