@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,28 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _render_en(files: list[str], out: Path) -> Callable[[str], str]:
+    """Render ``files`` in English with the real CLI (papermill, nbconvert) into ``out``; a
+    reader of each brief's text (HTML stripped) by scenario id."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mineral_briefs", "render", *files, "--language", "en"]
+        + ["--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(REPO / "toolkit")},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+
+    def text(name: str) -> str:
+        page = (out / f"{name}-en.html").read_text("utf-8")
+        page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+    return text
 
 
 ONE_MARKET = """\
@@ -97,23 +120,8 @@ def test_a_misplaced_price_multiple_names_the_trigger(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_briefs_of_short_one_market_replays_render(tmp_path: Path) -> None:
-    out = tmp_path / "reports"
     files = [str(BT / "bt10_nickel_squeeze_2022.yaml"), str(BT / "bt02_gallium_2023.yaml")]
-    proc = subprocess.run(
-        [sys.executable, "-m", "mineral_briefs", "render", *files, "--language", "en"]
-        + ["--out", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PYTHONPATH": str(REPO / "toolkit")},
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-    def text(name: str) -> str:
-        page = (out / f"{name}-en.html").read_text("utf-8")
-        page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    text = _render_en(files, tmp_path / "reports")
 
     nickel = text("bt10_nickel_squeeze_2022")
     assert "the nickel price peaks at 1.0" in nickel  # headed by the market it simulated
@@ -192,22 +200,7 @@ def test_briefs_of_scenarios_the_fuzzer_broke_render_and_read_right(tmp_path: Pa
         path = tmp_path / f"{sid}.yaml"
         path.write_text(text.replace("id: one_market", f"id: {sid}"), encoding="utf-8")
         files.append(str(path))
-    out = tmp_path / "reports"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mineral_briefs", "render", *files, "--language", "en"]
-        + ["--out", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PYTHONPATH": str(REPO / "toolkit")},
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-
-    def text(name: str) -> str:
-        page = (out / f"{name}-en.html").read_text("utf-8")
-        page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    text = _render_en(files, tmp_path / "reports")
 
     surge = text("surge")  # buyers pay less than at the base price: said so, not "USD −x above"
     assert "less than at the base price" in surge and "above the base price to" not in surge
