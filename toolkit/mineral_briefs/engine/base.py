@@ -180,6 +180,44 @@ def _price_basis(
     return hit  # type: ignore[no-any-return]
 
 
+def own_price_basis(
+    scenario: Scenario,
+    dataset: Dataset,
+    source_ids: Sequence[str],
+    mi: str,
+    st: str,
+    overridden: bool,
+) -> PriceBasis | None:
+    """The market's price basis, looked up with its own production source.
+
+    Raises
+    ------
+    DataError
+        When the scenario overrides the price of a market that has no price product.
+    """
+    own_src = [x for x in source_ids if x != "scenario"]
+    try:
+        pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
+    except DataError as exc:
+        if own_src:  # the data's own market: a data problem, reported as such
+            raise
+        # NOTE: a market the scenario creates (base_overrides only) reached the data's
+        # quantity-basis lookup, whose message named a stage the scenario never mentions
+        raise DataError(
+            f"scenario {scenario.id}: base_overrides sizes {mi}/{st}, but "
+            f"{dataset.data_dir.name}/production.csv has no tonnage rows for {mi}, so it is not "
+            f"known what its tonnes are tonnes of (content or product); allowed: a market with "
+            f"production data ({exc})"
+        ) from exc
+    if pb is None and overridden:
+        raise DataError(
+            f"scenario {scenario.id}: base_overrides.prices sets {mi}/{st} but "
+            f"{dataset.data_dir.name}/price_defaults.csv names no product for it, so the "
+            "price basis (per kg of what) is unknown; add a price_defaults row"
+        )
+    return pb
+
+
 PRICE_BASIS_COLUMNS: tuple[str, ...] = (
     "mineral",
     "stage",

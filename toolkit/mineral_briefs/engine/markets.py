@@ -17,8 +17,8 @@ from mineral_briefs.engine.base import (
     ScenarioInputError,
     _base_price,
     _latest_price_years,
-    _price_basis,
     _price_year,
+    own_price_basis,
 )
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.errors import DataError
@@ -160,7 +160,7 @@ def _base_year_markets(
         s_share[0, i] = f.share_of(("CHN",))
         s_share[1, i] = float(ally.get((mi, st), 0.0))
         s_share[2, i] = max(1.0 - s_share[0, i] - s_share[1, i], 0.0)
-        pb = _own_price_basis(scenario, dataset, f.source_ids, mi, st, (mi, st) in price_over)
+        pb = own_price_basis(scenario, dataset, f.source_ids, mi, st, (mi, st) in price_over)
         if pb is not None:
             to_content[i] = pb.factor
             sources.update(x for x in pb.source_id.split(";") if x)
@@ -227,44 +227,6 @@ def _group_facts(
             source_ids=tuple(dict.fromkeys(source[rows])),
         )
     return out
-
-
-def _own_price_basis(
-    scenario: Scenario,
-    dataset: Dataset,
-    source_ids: Sequence[str],
-    mi: str,
-    st: str,
-    overridden: bool,
-) -> PriceBasis | None:
-    """The market's price basis, looked up with its own production source.
-
-    Raises
-    ------
-    DataError
-        When the scenario overrides the price of a market that has no price product.
-    """
-    own_src = [x for x in source_ids if x != "scenario"]
-    try:
-        pb = _price_basis(dataset, mi, st, own_src[0] if own_src else None)
-    except DataError as exc:
-        if own_src:  # the data's own market: a data problem, reported as such
-            raise
-        # NOTE: a market the scenario creates (base_overrides only) reached the data's
-        # quantity-basis lookup, whose message named a stage the scenario never mentions
-        raise DataError(
-            f"scenario {scenario.id}: base_overrides sizes {mi}/{st}, but "
-            f"{dataset.data_dir.name}/production.csv has no tonnage rows for {mi}, so it is not "
-            f"known what its tonnes are tonnes of (content or product); allowed: a market with "
-            f"production data ({exc})"
-        ) from exc
-    if pb is None and overridden:
-        raise DataError(
-            f"scenario {scenario.id}: base_overrides.prices sets {mi}/{st} but "
-            f"{dataset.data_dir.name}/price_defaults.csv names no product for it, so the "
-            "price basis (per kg of what) is unknown; add a price_defaults row"
-        )
-    return pb
 
 
 def _data_price(
