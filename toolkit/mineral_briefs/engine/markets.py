@@ -357,8 +357,32 @@ def _log_growth(
             sources.update(
                 dataset.demand.loc[dataset.demand["mineral"] == spec.mineral, "source_id"].unique()
             )
-        log_g[:, cols] = (np.log(path[:-1]) - np.log(path[-1]))[:, None]
+        step = np.log(path[:-1]) - np.log(path[-1])
+        _check_demand_range(scenario.id, n, spec, float(np.max(np.abs(step))))
+        log_g[:, cols] = step[:, None]
     return log_g
+
+
+DEMAND_RANGE_MAX: float = 1000.0
+"""Largest demand multiple (or its inverse) over a horizon, relative to its start [-]: the
+schema's own bound on ``growth.multiple``; a steep step extrapolated over a long horizon went
+past it (×10 from 2039 to 2040 over 2030–2049 gave ×10^19 and a shortfall of 10^18 Mt)."""
+
+
+def _check_demand_range(scenario_id: str, n: int, spec: Any, peak_log: float) -> None:
+    """Refuse a demand path that moves more than :data:`DEMAND_RANGE_MAX` times over the
+    horizon (it is extrapolated outside ``base_year``–``target_year``)."""
+    if peak_log <= np.log(DEMAND_RANGE_MAX):
+        return
+    raise ScenarioInputError(
+        scenario_id,
+        [
+            f"demand[{n}]: the {spec.mineral} demand path moves ×{np.exp(peak_log):.3g} within "
+            "the horizon (the growth between base_year and target_year is extrapolated to the "
+            f"whole horizon); allowed: at most ×{DEMAND_RANGE_MAX:g} over the horizon (spread "
+            "the growth over more years, or shorten the horizon)"
+        ],
+    )
 
 
 def _parameters(
