@@ -265,3 +265,27 @@ def test_a_small_market_missing_13_percent_is_not_called_short_of_nothing(tmp_pa
     assert short_t.value < 1.0 < short_pct.value  # under a tonne, yet over a tenth of demand
     assert _has_shortfall(short_t, short_pct)
     assert i18n.fmt_tonnes(short_t.value, "en") != "0\u00a0t"  # shown with its decimals
+
+
+def test_a_demand_step_extrapolated_past_a_thousandfold_is_refused(tmp_path: Path) -> None:
+    from mineral_briefs.engine.base import ScenarioInputError
+
+    text = (
+        "id: steep\ntitle: t\nrationale: r\nhorizon: {start: 2030-01, months: 240}\n"
+        "markets: [{mineral: magnet_rees, stage: magnets}]\n"
+        "demand:\n  - {mineral: magnet_rees, growth: {multiple: 10}, base_year: 2039,\n"
+        "     target_year: 2040, shape: log_linear}\n"
+    )
+    sc = load_scenario(str(_write(tmp_path, text)))
+    with pytest.raises(ScenarioInputError) as err:  # it printed 10^18 Mt of shortfall
+        run(sc, load_dataset(), draws=0)
+    msg = str(err.value)
+    assert "demand[0]" in msg and "allowed: at most ×1000 over the horizon" in msg
+    # the same growth spread over the horizon runs
+    spread = text.replace("base_year: 2039", "base_year: 2030").replace("2040,", "2049,")
+    run(load_scenario(str(_write(tmp_path, spread))), load_dataset(), draws=0)
+
+
+def test_days_of_cover_keep_their_decimals_below_ten_days() -> None:
+    assert i18n.days_decimals(60.0) == 0 and i18n.days_decimals(0.5) == 2
+    assert i18n.fmt_number(0.5, "en", i18n.days_decimals(0.5)) != "1"  # not "1 of 0 days"

@@ -128,6 +128,12 @@ def auto_decimals(value: float) -> int:
     return 2
 
 
+def days_decimals(days_of_cover: float) -> int:
+    """Decimals for days of cover: whole days from 10 days up, else enough to tell a half-day
+    stock from none ("uses 1 of its 0 days of cover" for a 0.5-day stock)."""
+    return 0 if abs(days_of_cover) >= 10 else auto_decimals(days_of_cover)
+
+
 def fmt_pct(value_pct: float | None, language: str, decimals: int = 0) -> str:
     """Format a percentage given in percent (``71.2`` -> ``71%`` / ``71 %``).
 

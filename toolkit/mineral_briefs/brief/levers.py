@@ -92,7 +92,9 @@ class LeversSection(BriefBase):
             )
             setting = self.t(
                 "levers.stockpile_setting",
-                days=i18n.fmt_number(stock.days_of_cover, lang),
+                days=i18n.fmt_number(
+                    stock.days_of_cover, lang, i18n.days_decimals(stock.days_of_cover)
+                ),
                 holder=holder,
             )
             rows.append((self.t("levers.stockpile"), setting, self.stockpile_effect(stock)))
@@ -247,19 +249,20 @@ class LeversSection(BriefBase):
                 text = self.t("levers.effect_stockpile", days="–")
             else:
                 r = row.iloc[0]
-                days = i18n.fmt_number(float(r["value"]), lang, 0)
+                dd = i18n.days_decimals(float(r["days_of_cover"]))
+                days = i18n.fmt_number(float(r["value"]), lang, dd)
                 text = self.t(
                     "levers.effect_stockpile_of",
                     days=days,
-                    total=i18n.fmt_number(float(r["days_of_cover"]), lang, 0),
+                    total=i18n.fmt_number(float(r["days_of_cover"]), lang, dd),
                 )
                 if float(r["p10"]) != float(r["p90"]):
                     text += (
                         " ("
                         + self.t(
                             "kpi.note.band",
-                            p10=i18n.fmt_number(float(r["p10"]), lang, 0),
-                            p90=i18n.fmt_number(float(r["p90"]), lang, 0),
+                            p10=i18n.fmt_number(float(r["p10"]), lang, dd),
+                            p90=i18n.fmt_number(float(r["p90"]), lang, dd),
                         )
                         + ")"
                     )

@@ -341,8 +341,8 @@ def _stockpile_finding(
             "finding.stockpile_holder",
             language,
             holder=h,
-            used=i18n.fmt_number(u, language, 0),
-            cover=i18n.fmt_number(c, language, 0),
+            used=i18n.fmt_number(u, language, i18n.days_decimals(c)),
+            cover=i18n.fmt_number(c, language, i18n.days_decimals(c)),
         )
         for h, u, c in used
     ]
