@@ -112,7 +112,13 @@ def _release_room(
     seg = mo.seg[:, j] if mo.any_seg else np.zeros(s.n, dtype=bool)
     a = np.where(seg, mo.a_out[:, j], mo.a_world[:, j]) + mo.draw[:, j] + released
     b = np.where(seg, mo.b_out[:, j], mo.b_world[:, j]) + mo.restock[:, j] + bought
-    factor = cap_factor(s.eps_s[:, j], s.eps_d[:, j], np.asarray(trigger))
+    return _supply_to_clear_at(s, j, trigger, a, b)
+
+
+def _supply_to_clear_at(s: Static, j: int, price: float, a: F, b: F) -> F:
+    """Supply to add to market ``j``'s base-price supply ``a`` (demand ``b``) so that it
+    clears at ``price``, ``b·c^{ε_d − ε_s} − a``, at least 0 [fraction of Q0 per year]."""
+    factor = cap_factor(s.eps_s[:, j], s.eps_d[:, j], np.asarray(price))
     return np.maximum(b / factor - a, 0.0)
 
 
@@ -188,8 +194,7 @@ def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
         below = (r_ > 0) & (mo.p_o[:, j] < trigger)
         if not below.any():
             continue
-        factor = cap_factor(s.eps_s[:, j], s.eps_d[:, j], np.asarray(trigger))
-        need = np.maximum(mo.b_eff[:, j] / factor - (mo.a_eff[:, j] - r_), 0.0)
+        need = _supply_to_clear_at(s, j, trigger, mo.a_eff[:, j] - r_, mo.b_eff[:, j])
         back = np.where(below, np.maximum(r_ - need, 0.0), 0.0)
         if not (back > 0).any():
             continue
