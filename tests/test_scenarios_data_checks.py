@@ -65,6 +65,30 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         "projects[0] (p): market gallium/refining is not simulated (left out by the scenario's "
         "`markets` list)",
     ),
+    "override_outside_markets": (
+        {
+            "markets": [{"mineral": "gallium", "stage": "refining"}],
+            "base_overrides": {
+                "prices": [
+                    {"mineral": "gallium", "stage": "refining", "value": 300, "unit": "USD/kg"},
+                    {"mineral": "lithium", "stage": "refining", "value": 10, "unit": "USD/kg"},
+                ]
+            },
+        },
+        "base_overrides.prices[1]: market lithium/refining is not simulated, so the override "
+        "would change nothing (left out by the scenario's `markets` list)",
+    ),
+    "override_production_outside_markets": (
+        {
+            "markets": [{"mineral": "gallium", "stage": "refining"}],
+            "base_overrides": {
+                "production": [
+                    {"mineral": "cobalt", "stage": "mining", "country": "COD", "quantity_t": 1}
+                ]
+            },
+        },
+        "base_overrides.production[0]: market cobalt/mining is not simulated",
+    ),
     "outage_country_without_output": (
         {"supply_outages": [{**OUTAGE, "country": "ISL", "mineral": "lithium", "share": 0.5}]},
         "supply_outages[0].country: ISL has no base-year output of lithium/refining",
