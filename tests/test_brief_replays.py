@@ -289,3 +289,35 @@ def test_a_demand_step_extrapolated_past_a_thousandfold_is_refused(tmp_path: Pat
 def test_days_of_cover_keep_their_decimals_below_ten_days() -> None:
     assert i18n.days_decimals(60.0) == 0 and i18n.days_decimals(0.5) == 2
     assert i18n.fmt_number(0.5, "en", i18n.days_decimals(0.5)) != "1"  # not "1 of 0 days"
+
+
+BEFORE_DATA = """\
+id: before_data
+title: a 2010 start without base_overrides
+rationale: runs on the shipped 2024 market
+horizon: {start: 2010-01, months: 6}
+base_overrides:
+  prices:
+    - {mineral: nickel, stage: refining, value: 20, unit: USD/kg}
+markets:
+  - {mineral: nickel, stage: refining}
+"""
+
+
+def test_a_run_that_starts_before_its_data_says_which_year_its_market_is_from(
+    tmp_path: Path,
+) -> None:
+    """A 2010 start with only a price override runs on 2024 tonnages: the header's first flag
+    says so (the price is the scenario's own, so it is not the reason); a scenario starting
+    after its data year (ONE_MARKET, 2022 prices and 2024 tonnages) carries no such flag."""
+    (tmp_path / "b.yaml").write_text(BEFORE_DATA, "utf-8")
+    (tmp_path / "a.yaml").write_text(ONE_MARKET.replace("2022-01", "2025-01"), "utf-8")
+    text = _render_en([str(tmp_path / "b.yaml"), str(tmp_path / "a.yaml")], tmp_path / "out")
+    flag = (
+        "Assumption: refining of nickel starts from 2024 data, though the run starts in 2010 "
+        "(base_overrides give a replay its own year)"
+    )
+    page = text("before_data")
+    assert flag in page
+    assert page.index(flag) < page.index("Executive summary")
+    assert "starts from" not in text("one_market")

@@ -52,7 +52,9 @@ class MethodsSection(BriefBase):
     def _flag_frame(self) -> pd.DataFrame:
         """:meth:`flag_rows`, computed once."""
         lang = self.language
-        out: list[tuple[str, str, str, str, str, int]] = []
+        # NOTE: a run on data from after its start year is flagged first (the header shows
+        # the headline market's first flags; the country shares would push it off).
+        out: list[tuple[str, str, str, str, str, int]] = self._before_data_rows()
         sh = self.shares[self.shares["mineral"].isin(self.minerals)]
         for r in sh[sh["confidence"].isin(FLAG_LEVELS)].itertuples(index=False):
             what = (
@@ -109,6 +111,36 @@ class MethodsSection(BriefBase):
         df = pd.DataFrame(out, columns=cols)
         df = df.drop_duplicates(["what", "confidence", "source_id"])
         return df.reset_index(drop=True)
+
+    def _before_data_rows(self) -> list[tuple[str, str, str, str, str, int]]:
+        """Flag rows for the brief's markets whose base price or tonnage is from a year after
+        the horizon starts (a 2010 start without ``base_overrides`` runs on 2024 markets).
+
+        NOTE: such a run reads like a replay of its start year; the brief says which year
+        its figures are from, so a reader does not take a 2024 market for 2010's.
+        """
+        from mineral_briefs.engine.base import _base_year
+
+        start = self.scenario.horizon.start.year
+        ov = self.scenario.base_overrides
+        rows = (*(ov.production or ()), *(ov.demand or ())) if ov else ()
+        own_q = {(r.mineral, r.stage) for r in rows}
+        qty_year = _base_year(self.scenario)
+        pb = self.results.price_basis
+        out: list[tuple[str, str, str, str, str, int]] = []
+        for r in pb[pb["mineral"].isin(self.minerals)].itertuples(index=False):
+            years = [int(r.p0_year)] if pd.notna(r.p0_year) else []
+            if (r.mineral, r.stage) not in own_q:
+                years.append(qty_year)
+            late = max(years, default=start)
+            if late <= start:
+                continue
+            market = i18n.market_phrase(str(r.mineral), str(r.stage), self.language) or (
+                f"{r.mineral}/{r.stage}"
+            )
+            text = self.t("flag.before_data", market=market, year=late, start=start)
+            out.append((_capital(text), "assumption", "", text, f"{r.mineral}|{r.stage}", 0))
+        return out
 
     HEADER_FLAG_LINES: Final[int] = 5
     """Most lines the page header's flag box holds (the rest is summarised by group)."""

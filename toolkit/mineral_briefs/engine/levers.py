@@ -83,38 +83,12 @@ def _check_lever_markets(
             )
     problems += _check_surge_markets(scenario, list(keys))
     problems += _check_outage_markets(scenario, list(keys))
-    problems += [f"{p} ({why(*k)})" for p, k in _unused_overrides(scenario, sim)]
+    ov = scenario.base_overrides
+    problems += [f"{p} ({why(*k)})" for p, k in (ov.outside(sim) if ov else [])]
     if problems:
         raise ScenarioInputError(
             scenario.id, [f"{p}; allowed: the simulated markets {allowed}" for p in problems]
         )
-
-
-def _unused_overrides(
-    scenario: Scenario, sim: set[tuple[str, str]]
-) -> list[tuple[str, tuple[str, str]]]:
-    """``base_overrides`` rows for markets the run does not simulate: (problem, market).
-
-    NOTE: such a row changed nothing and was dropped without a word; an analyst who replays an
-    episode with a price, tonnage or demand the run never used reads a brief built on the
-    data's own base year instead.
-    """
-    ov = scenario.base_overrides
-    if ov is None:
-        return []
-    out: list[tuple[str, tuple[str, str]]] = []
-    for field, rows in (("prices", ov.prices), ("production", ov.production), ("demand", ov.demand)):
-        for n, row in enumerate(rows or ()):
-            key = (row.mineral, row.stage)
-            if key not in sim:
-                out.append(
-                    (
-                        f"base_overrides.{field}[{n}]: market {key[0]}/{key[1]} is not "
-                        "simulated, so the override would change nothing",
-                        key,
-                    )
-                )
-    return out
 
 
 def _controls(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from pydantic import Field, model_validator
@@ -111,3 +112,28 @@ class BaseOverrides(StrictModel):
         unique(lambda r: (r.mineral, r.stage, r.country), "market/country "),
     ] = ()
     demand: Annotated[tuple[DemandOverride, ...], unique(_market, "market ")] = ()
+
+    def outside(self, simulated: Collection[tuple[str, str]]) -> list[tuple[str, tuple[str, str]]]:
+        """Rows for markets the run does not simulate: (problem, (mineral, stage)).
+
+        NOTE: such a row changes nothing and was dropped without a word; an analyst replaying
+        an episode with a price, tonnage or demand the run never used read a brief built on
+        the data's own base year instead. The engine refuses them with the key path.
+        """
+        out: list[tuple[str, tuple[str, str]]] = []
+        Row = PriceOverride | ProductionOverride | DemandOverride
+        fields: tuple[tuple[str, tuple[Row, ...]], ...] = (
+            ("prices", self.prices),
+            ("production", self.production),
+            ("demand", self.demand),
+        )
+        for field, rows in fields:
+            for n, row in enumerate(rows):
+                key = (str(row.mineral), str(row.stage))
+                if key not in simulated:
+                    problem = (
+                        f"base_overrides.{field}[{n}]: market {key[0]}/{key[1]} is not "
+                        "simulated, so the override would change nothing"
+                    )
+                    out.append((problem, key))
+        return out
