@@ -24,15 +24,18 @@ def _variant(text: str) -> Scenario:
     return parse_scenario(text, source="<test_levers_supply>")
 
 
-def _surge(capacity_t: float, cost: float = 4000, country: str = "AUS") -> Scenario:
+def _surge(
+    capacity_t: float, cost: float = 4000, country: str = "AUS", mineral: str = "lithium"
+) -> Scenario:
+    stage = "mining" if mineral == "copper" else "refining"
     return _variant(
         f"""
-id: surge_{int(capacity_t)}_{int(cost)}
+id: surge_{mineral}_{int(capacity_t)}_{int(cost)}
 extends: baseline
 supply_surge:
   - country: {country}
-    mineral: lithium
-    stage: refining
+    mineral: {mineral}
+    stage: {stage}
     capacity_t_per_year: {capacity_t}
     cash_cost: {{value: {cost}, unit: USD/t}}
     start: 2026-01
@@ -58,15 +61,26 @@ def test_more_surge_never_raises_the_outside_price_and_closes_more_capacity() ->
     assert offline[-1] > 0
 
 
-def test_a_supply_glut_closes_high_cost_capacity_first() -> None:
+@pytest.mark.parametrize(
+    ("surge", "market"),
+    [
+        ((120_000, 4_000, "AUS", "lithium"), ("lithium", "refining")),
+        # copper's curve (ANTO_2022 for Chile, the industry spread up to BERNSTEIN_CU_2025's
+        # 90th percentile elsewhere): a cheap surge of 60 % of world mine output
+        ((14_000_000, 2_000, "CHL", "copper"), ("copper", "mining")),
+    ],
+)
+def test_a_supply_glut_closes_high_cost_capacity_first(
+    surge: tuple[float, float, str, str], market: tuple[str, str]
+) -> None:
     """Issue 12 done-when: the lithium curve's Chinese lepidolite (the highest cash cost)
     leaves before China's brine/spodumene; the low-cost brine of Chile and Argentina and the
-    cheap surge itself keep running."""
-    b = engine._build(_surge(120_000), shared_dataset())
+    cheap surge itself keep running. The same along copper's mining curve."""
+    b = engine._build(_surge(*surge), shared_dataset())
     rows = engine._rows_from(b, [{}], None)
     stat = (b.controls, b.floors, b.stockpiles, b.projects)
     res = simulate(b.markets, rows, *stat, n_path=1, curves=b.curves, china=b.china)
-    j = b.keys.index(("lithium", "refining"))
+    j = b.keys.index(market)
     sel = np.flatnonzero(b.curves.market == j)
     exit_month = res.totals["curve_exit_month"][0, sel]
     cost = b.curves.cost[sel]
@@ -211,6 +225,19 @@ def test_markets_without_a_curve_say_so() -> None:
     row = r.kpis.loc[(r.kpis["mineral"] == "gallium") & (r.kpis["kpi"] == "min_price_to_low_cost")]
     assert np.isnan(row["value"].iloc[0])
     assert "no sourced cost curve" in row["note"].iloc[0]
+
+
+def test_a_curve_that_covers_little_of_the_market_names_no_cheapest_quarter() -> None:
+    """Graphite mining's only sourced group is Mozambique's Balama (about 3 % of output): its
+    cost is no "cheapest quarter" of the market; the rare-earth mining curve (Bayan Obo and
+    Mountain Pass, about 60 %) is read."""
+    r = central_run(load_scenario("baseline"))
+    k = r.kpis.loc[r.kpis["kpi"] == "min_price_to_low_cost"].set_index(["mineral", "stage"])
+    graphite = k.loc[("graphite", "mining")]
+    assert np.isnan(graphite["value"])
+    assert "covers 3 % of base-year output" in graphite["note"], graphite["note"]
+    assert np.isfinite(k.loc[("rare_earths", "mining"), "value"])
+    assert np.isfinite(k.loc[("copper", "mining"), "value"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from mineral_briefs.engine.kpi_flags import (
 )
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.model import metrics
-from mineral_briefs.model.cost_curve import quartile_cost
+from mineral_briefs.model.cost_curve import curve_coverage, quartile_cost
 from mineral_briefs.model.simulate import KpiSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -261,7 +261,7 @@ def _curve_kpis(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> dict[str, n
     curve (a note says so); 0 where it has one and nothing happens."""
     m = b.markets.size
     q1 = quartile_cost(b.curves, m)
-    has = np.isfinite(q1)
+    has = np.isin(np.arange(m), b.curves.market[b.curves.surge == 0])
     n = tot["peak_price_outside"][sl].shape[0]
     zeros = np.zeros((n, m))
     return {
@@ -271,7 +271,7 @@ def _curve_kpis(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> dict[str, n
         # NOTE: the lowest outside price over the horizon against the cash cost below which
         # the cheapest quarter of base-year capacity produces: < 1 means the price fell below
         # the low-cost producers' cash cost at some point.
-        "min_price_to_low_cost": tot["min_price_outside"][sl] / np.where(has, q1, np.nan),
+        "min_price_to_low_cost": tot["min_price_outside"][sl] / q1,
         "floor_capacity_kept_t_per_year": np.where(
             has, tot.get("floor_kept_peak", zeros)[sl], np.nan
         ),
@@ -450,7 +450,13 @@ def _kpi_record(
     if kpi == "base_price_usd_per_kg" and not np.isfinite(val):
         notes.append("no sourced base price for this market")
     if kpi in CURVE_KPIS and not np.isfinite(val):
-        notes.append("no sourced cost curve for this market (data/cost_curves.csv)")
+        cover = float(curve_coverage(b.curves, b.markets.size)[j])
+        notes.append(
+            f"the sourced cost curve covers {100 * cover:.0f} % of base-year output, too little "
+            "to tell the cash cost of the cheapest quarter (data/cost_curves.csv)"
+            if cover > 0
+            else "no sourced cost curve for this market (data/cost_curves.csv)"
+        )
     return {
         "mineral": b.markets.mineral[j],
         "stage": b.markets.stage[j],

@@ -202,13 +202,32 @@ def kept_by_floor(cs: CurveState, p_outside: F, p_alliance: F, m: int) -> F:
     return inside.astype(float) @ onehot
 
 
+MIN_COVERAGE: float = 0.5
+"""Share of a market's base-year output the curve's groups must hold before the cash cost of
+its cheapest quarter is read off it [0–1]."""
+
+
+def curve_coverage(curves: CostCurves, m: int) -> F:
+    """(M,) base-year capacity of the existing groups, share of the market's output [0–1]."""
+    sel = curves.surge == 0
+    w = np.bincount(curves.market[sel], weights=curves.capacity[sel], minlength=m)[:m]
+    return np.asarray(w, dtype=float)
+
+
 def quartile_cost(curves: CostCurves, m: int, q: float = 0.25) -> F:
     """(M,) capacity-weighted ``q``-quantile of the existing groups' cash cost [x P0]; NaN where
-    a market has no curve (q = 0.25: the cash cost below which the cheapest quarter lies)."""
+    a market has no curve or its groups hold less than :data:`MIN_COVERAGE` of its output
+    (q = 0.25: the cash cost below which the cheapest quarter lies).
+
+    NOTE: graphite mining's only sourced group is Mozambique's Balama, about 3 % of world
+    output; its cost is no "cheapest quarter" of the market, and a brief said the lowest price
+    was 1.9× it.
+    """
     out = np.full(m, np.nan)
+    cover = curve_coverage(curves, m)
     for j in range(m):
         sel = (curves.market == j) & (curves.surge == 0)
-        if not sel.any():
+        if not sel.any() or cover[j] < MIN_COVERAGE:
             continue
         order = np.argsort(curves.cost[sel], kind="stable")
         cost, cap = curves.cost[sel][order], curves.capacity[sel][order]
