@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from engine_runs import central_run, kpi_value, shared_dataset
 from mineral_briefs import engine
 from mineral_briefs.engine.params import _Params
@@ -216,8 +217,20 @@ def test_a_floor_keeps_alive_the_members_capacity_between_the_price_and_the_floo
         for f in (9_000, 13_000)
     ]
     assert kept[0] == 0.0 < kept[1]
-    no_floor = central_run(_surge(1))  # any run: nickel has a curve, no floor keeps anything
+    # the same members and glut without the floor: nothing is kept alive
+    text = _floor_on_nickel(13_000).model_dump(mode="json", exclude_none=True)
+    no_floor = central_run(_variant(yaml.safe_dump({**text, "price_floors": []})))
     assert kpi_value(no_floor, "nickel", "mining", "floor_capacity_kept_t_per_year") == 0.0
+    # no member on nickel's curve (Indonesia and New Caledonia outside the alliance): the KPI
+    # says it cannot tell, not "keeps nothing alive"
+    r = central_run(_surge(1))
+    row = r.kpis.loc[
+        (r.kpis["mineral"] == "nickel")
+        & (r.kpis["stage"] == "mining")
+        & (r.kpis["kpi"] == "floor_capacity_kept_t_per_year")
+    ]
+    assert np.isnan(row["value"].iloc[0])
+    assert "no alliance producer on the market's cost curve" in row["note"].iloc[0]
 
 
 def test_markets_without_a_curve_say_so() -> None:

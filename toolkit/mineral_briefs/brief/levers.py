@@ -221,13 +221,15 @@ class LeversSection(BriefBase):
         capacity it keeps operating above the market price, and how low the outside price went
         against the low-cost producers' cash cost. Nothing where no curve is sourced."""
         kept, low = k.get("floor_capacity_kept_t_per_year"), k.get("min_price_to_low_cost")
-        if kept is None or not kept.available:
-            return []
-        out = [
-            self.t("levers.effect.floor_kept", kept=kept.text)
-            if kept.value > 0
-            else self.t("levers.effect.floor_kept_none")
-        ]
+        out = []
+        # NOTE: NaN where no member is on the curve: then nothing is said about what the floor
+        # keeps alive (it cannot be told), but the price is still judged against the curve.
+        if kept is not None and kept.available:
+            out.append(
+                self.t("levers.effect.floor_kept", kept=kept.text)
+                if kept.value > 0
+                else self.t("levers.effect.floor_kept_none")
+            )
         if low is not None and low.available:
             out.append(self.t("levers.effect.low_cost", ratio=low.text))
         return out

@@ -272,8 +272,12 @@ def _curve_kpis(b: _Built, tot: dict[str, np.ndarray], sl: slice) -> dict[str, n
         # the cheapest quarter of base-year capacity produces: < 1 means the price fell below
         # the low-cost producers' cash cost at some point.
         "min_price_to_low_cost": tot["min_price_outside"][sl] / q1,
+        # NOTE: no member on the curve (graphite: only Mozambique's Balama is sourced) says
+        # nothing about what a floor keeps alive; a brief read "keeps no members' capacity".
         "floor_capacity_kept_t_per_year": np.where(
-            has, tot.get("floor_kept_peak", zeros)[sl], np.nan
+            np.isin(np.arange(m), b.curves.market[b.curves.zone == 1]),
+            tot.get("floor_kept_peak", zeros)[sl],
+            np.nan,
         ),
         "china_absorbed_t": tot.get("china_absorbed_t", zeros)[sl],
     }
@@ -451,12 +455,15 @@ def _kpi_record(
         notes.append("no sourced base price for this market")
     if kpi in CURVE_KPIS and not np.isfinite(val):
         cover = float(curve_coverage(b.curves, b.markets.size)[j])
-        notes.append(
-            f"the sourced cost curve covers {100 * cover:.0f} % of base-year output, too little "
-            "to tell the cash cost of the cheapest quarter (data/cost_curves.csv)"
-            if cover > 0
-            else "no sourced cost curve for this market (data/cost_curves.csv)"
-        )
+        if cover <= 0:
+            notes.append("no sourced cost curve for this market (data/cost_curves.csv)")
+        elif kpi == "floor_capacity_kept_t_per_year":
+            notes.append("no alliance producer on the market's cost curve (data/cost_curves.csv)")
+        else:
+            notes.append(
+                f"the sourced cost curve covers {100 * cover:.0f} % of base-year output, too "
+                "little to tell the cash cost of the cheapest quarter (data/cost_curves.csv)"
+            )
     return {
         "mineral": b.markets.mineral[j],
         "stage": b.markets.stage[j],
