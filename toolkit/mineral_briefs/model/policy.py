@@ -126,6 +126,14 @@ def stockpile_release(level: F, gap: F, max_share: F | float, triggered: F) -> F
 
 
 def stockpile_refill(level: F, target: F, rate: F, price: F, below: F) -> F:
-    """Purchases ``min(target − S, rate)`` while the price is below ``below`` [quantity/step]."""
+    """Purchases ``min(target − S, rate)`` while the price is at or below ``below``
+    [quantity/step].
+
+    NOTE: the purchases are capped at what the market supplies at ``below`` (the refill room
+    of ``stocks._refill_room``), so a refill leaves the price at ``below`` exactly. With a
+    strict ``<`` the next month read that price as too high, bought nothing, the price fell
+    (×0.89 after an antimony outage) and the refill resumed the month after: the price
+    alternated ×1.1 / ×0.89 month by month.
+    """
     room = np.maximum(target - level, 0.0)
-    return np.where(price < below, np.minimum(room, rate), 0.0)
+    return np.where(price <= below * (1.0 + 1e-6), np.minimum(room, rate), 0.0)
