@@ -59,7 +59,15 @@ def _after_horizon(scenario: Any, day: dt.date, months: int = 0) -> bool:
 
 
 def _stock_stage(results: Any, mineral: str, stage: str) -> str:
-    """Refining when the mineral has a simulated refining market (oxide stocks), else ``stage``."""
+    """Refining when the mineral has a simulated refining market (oxide stocks) and the focal
+    stage is refining or downstream of it, else ``stage``.
+
+    NOTE: a stock serves its own market and the stages downstream (methodology §7), never
+    upstream: for a brief headed by cobalt mining a refined-cobalt stock and a refining floor
+    avoided exactly 0 t of the mining shortfall, and the table read as if they did nothing.
+    """
+    if stage == "mining":
+        return stage
     kp = results.kpis
     has = ((kp["mineral"] == mineral) & (kp["stage"] == "refining")).any()
     return "refining" if has else stage
