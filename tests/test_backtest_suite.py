@@ -275,7 +275,7 @@ def test_cli_backtest_exits_zero_and_writes_table(
     scored_part, checks_part = text.split("Checks (")
     assert "cfd_cost_per_kg_at_63" in checks_part and "cfd_cost_per_kg_at_63" not in scored_part
     assert "china_price_change" in scored_part
-    assert "0/1 scored criteria pass" in text and "checks 3/3 hold" in text
+    assert "1/1 scored criteria pass" in text and "checks 3/3 hold" in text
     assert out.read_text().startswith("| episode |")
 
 

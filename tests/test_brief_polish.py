@@ -25,6 +25,29 @@ LANGUAGES = ("en", "de")
 _CACHE: dict[tuple[str, str], brief.Brief] = {}
 
 
+NO_SIZE = """\
+id: cobalt_refining_cut
+title: China withholds half of its refined cobalt exports
+rationale: A brief about a market with no sourced typical project size (cobalt refining).
+horizon: {start: 2026-01, months: 36}
+export_controls:
+  - exporter: CHN
+    minerals: [cobalt]
+    stages: [refining]
+    share_withheld: 0.5
+    announced: 2026-01-01
+    effective: 2026-02-01
+"""
+
+
+@pytest.fixture(scope="module")
+def no_size(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A scenario file whose brief is about cobalt refining (no sourced project size)."""
+    path = tmp_path_factory.mktemp("no_size") / "cobalt_refining_cut.yaml"
+    path.write_text(NO_SIZE, "utf-8")
+    return str(path)
+
+
 def prepared(sid: str, language: str) -> brief.Brief:
     if (sid, language) not in _CACHE:
         _CACHE[(sid, language)] = brief.prepare(sid, language)
@@ -90,22 +113,22 @@ def with_flag(b: brief.Brief, kpi: str, flag: str) -> brief.Brief:
     return dataclasses.replace(b, results=dataclasses.replace(b.results, kpis=kp))
 
 
-def with_levers(b: brief.Brief, *, material: tuple[str, ...]) -> brief.Brief:
+def with_levers(b: brief.Brief, *, material: tuple[str, ...], share: float = 0.2) -> brief.Brief:
     """The brief with its real lever rows, where exactly the ``material`` costed levers avoid
-    a fifth of the shortfall at twice the market price per tonne, and the other costed ones a
-    sliver (the answer box's wording is checked against rows the test picks)."""
+    ``share`` (a fifth) of the shortfall at twice the market price per tonne, and the other
+    costed ones a sliver (the answer box's wording is checked against rows the test picks)."""
 
     own = b.kpis["cumulative_shortfall_t"].value
     base = b.kpis["base_price_usd_per_kg"].value
     rows = []
     for r in b.compared_levers:
         if r.costed and r.lever in material:
-            avoided = 0.2 * own
+            avoided = share * own
             r = dataclasses.replace(
                 r,
                 skipped="",
                 avoided_t=avoided,
-                avoided_pct=20.0,
+                avoided_pct=100.0 * share,
                 shortfall_t=own - avoided,
                 extra_cost_usd=avoided * 2000.0 * base,
                 cost_usd_per_t=2000.0 * base,
@@ -417,8 +440,11 @@ def test_answer_box_calls_a_single_costed_lever_the_only_one(language: str) -> N
     # suspension_snapback: "cheapest per tonne avoided" of one candidate (the levy, at about 45x
     # the market price) read as a recommendation
 
-    b = with_levers(prepared("suspension_snapback", language), material=("floor",))
+    # the levy avoids a tenth, less than the stockpile (not costed), so it is not the top lever
+    b = with_levers(prepared("suspension_snapback", language), material=("floor",), share=0.1)
     assert len(compared.material_costed(b.compared_levers)) == 1
+    top = compared.best(b.compared_levers)
+    assert top is not None and top.lever != "floor"
     box = text_of(str(b.answer()))
     assert i18n.t("answer.helps.only_costed", language).split("{")[0].strip() in box
     assert i18n.t("answer.helps.cheapest", language).split(":")[0] not in box
@@ -427,8 +453,9 @@ def test_answer_box_calls_a_single_costed_lever_the_only_one(language: str) -> N
 def test_answer_box_gives_the_cost_of_the_top_lever_without_naming_it_twice() -> None:
     # demand_400_600: the levy avoids most and is the only costed lever; "Price floor (levy)
     # avoids 31 kt ... Cheapest per tonne avoided: Price floor (levy), ..." named it twice
+    # (the rows are set so: the model's own ranking moves with the model)
 
-    b = prepared("demand_400_600", "en")
+    b = with_levers(prepared("demand_400_600", "en"), material=("floor",), share=0.5)
     top, cheap = compared.best(b.compared_levers), compared.cheapest(b.compared_levers)
     assert top is not None and cheap is not None and top.lever == cheap.lever
     helps = text_of(str(b.answer())).split(i18n.t("answer.helps", "en"))[1]
@@ -556,11 +583,11 @@ def test_shock_section_names_the_line_the_charts_draw(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_comparison_says_why_a_figure_is_missing(language: str) -> None:
-    """demand_400_600 (cobalt refining) has no sourced project size: the brief's card says so
+def test_comparison_says_why_a_figure_is_missing(language: str, no_size: str) -> None:
+    """A brief on cobalt refining has no sourced project size: the brief's card says so
     under a footnote, while the comparison showed a bare "n/a" beside the other counts."""
     comp = brief.Comparison(
-        [prepared(sid, language) for sid in ("demand_400_600", "controls_oct2025")], language
+        [prepared(sid, language) for sid in (no_size, "controls_oct2025")], language
     )
     assert not math.isfinite(comp.briefs[0].kpis["projects_needed"].value)
     assert math.isfinite(comp.briefs[1].kpis["projects_needed"].value)
@@ -569,7 +596,7 @@ def test_comparison_says_why_a_figure_is_missing(language: str) -> None:
     star = f"<sup>{i18n.escape('*')}</sup>"
     assert table.count(star) == 1  # only the missing figure is marked with "*"
     note = i18n.t("kpi.na_note", language, kpi=i18n.t("kpi.projects_needed", language))
-    assert f"* demand_400_600: {note}" in text_of(table)
+    assert f"* cobalt_refining_cut: {note}" in text_of(table)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -607,14 +634,14 @@ def test_comparison_marks_a_peak_still_rising_at_the_horizon_end(language: str) 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_comparison_chart_labels_a_missing_figure_instead_of_leaving_its_row_empty(
-    language: str,
+    language: str, no_size: str
 ) -> None:
     comp = brief.Comparison(
-        [prepared(sid, language) for sid in ("demand_400_600", "controls_oct2025")], language
+        [prepared(sid, language) for sid in (no_size, "controls_oct2025")], language
     )
     spec = comp.small_multiples().to_dict()
     (rows,) = spec["datasets"].values()
     label = i18n.t("kpi.projects_needed", language)
-    na = [r for r in rows if r["scenario"] == "demand_400_600" and r["kpi_label"] == label]
+    na = [r for r in rows if r["scenario"] == "cobalt_refining_cut" and r["kpi_label"] == label]
     assert len(na) == 1 and na[0]["value"] is None  # no bar
     assert na[0]["value_label"] == i18n.t("kpi.na", language) and na[0]["at"] == 0.0

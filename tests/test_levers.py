@@ -183,9 +183,10 @@ def test_stockpile_that_reaches_the_short_stage_cuts_the_shortfall_and_uses_cove
     # the control bites mainly at the magnet stage; the stock is oxide at refining. NOTE:
     # since the alliance has magnet makers of its own (Japan, Germany, US; MB_MAGNETS_2024)
     # a control aimed at the alliance also withholds a little oxide, so refining is no
-    # longer exactly 0 — but small next to the magnet stage.
+    # longer exactly 0 — but small next to the magnet stage (7 % of it since working stock
+    # leaves a gap under 5 % of the zone's demand to the price, §6 σ_k; under 5 % before).
     s0 = kpi_value(base, "magnet_rees", "magnets", "cumulative_shortfall_t")
-    assert kpi_value(base, "magnet_rees", "refining", "cumulative_shortfall_t") < 0.05 * s0
+    assert kpi_value(base, "magnet_rees", "refining", "cumulative_shortfall_t") < 0.1 * s0
     s1 = kpi_value(r, "magnet_rees", "magnets", "cumulative_shortfall_t")
     assert s0 > 0 and s1 < s0 * (1 - 1e-3)
     assert kpi_value(r, "magnet_rees", "refining", "stockpile_days_used") == pytest.approx(60.0)

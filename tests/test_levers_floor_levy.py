@@ -49,11 +49,14 @@ def test_more_withheld_never_lowers_the_members_peak_under_a_levy_floor() -> Non
 
 @pytest.mark.parametrize("share", [0.5, 0.6])
 def test_a_levy_never_raises_the_price_outside_the_members(share: float) -> None:
-    # NOTE: 1 % for dynamics: stocks and capacity built under the floor differ month by month
-    # (measured: at most 0.15 USD/kg at about 100 USD/kg); the bug gave up to +180 USD/kg.
+    # NOTE: 2 % for dynamics: stocks and capacity built under the floor differ month by month
+    # (measured: at most 0.15 USD/kg at about 100 USD/kg; since working stock leaves a small
+    # gap to the price (§6, σ_k) the alliance's own stockpile runs out under the levy in
+    # February 2028, and the month after it the outside price stands 1.3–1.6 % above the run
+    # without floors, then within 0.4 %); the bug gave up to +180 USD/kg.
     with_floor = _price(share, True, "Rest of World")
     without = _price(share, False, "Rest of World")
-    assert (with_floor <= without * 1.01).all(), (with_floor / without).max()
+    assert (with_floor <= without * 1.02).all(), (with_floor / without).max()
 
 
 @pytest.mark.parametrize("share", [0.5, 0.6])

@@ -112,14 +112,16 @@ def test_an_outage_takes_its_volume_off_the_countrys_supply_while_in_force() -> 
     after = [t for t in s0.index if t >= "2027-06-01"]
     # in force: China's supply falls by roughly the lost share (the price response returns a
     # little of it); before: untouched; long after: back within 3 % while buyers restock the
-    # working stock the outage drew (§6a catch-up, 12 months), within 2 % over the last six
-    # months (NOTE: the month after the restocking ends dips; the curve's exits judge the
-    # smoothed price, so the marginal lepidolite idles ~3 % of supply for that month, §19)
+    # working stock the outage drew (§6a catch-up, 12 months), within 2.5 % over the last six
+    # months (NOTE: the months after the restocking ends dip; the curve's exits judge the
+    # smoothed price, so the marginal lepidolite idles ~3 % of supply for a few months, §19;
+    # since holders leave a small gap to the price (§6, σ_k) the outage draws less working
+    # stock, restocking ends in March 2028 and the dip falls into those six months: −2.0 %)
     cut = 1.0 - s1[during] / s0[during]
     assert (cut > 0.15).all() and (cut < 0.21).all(), cut
     np.testing.assert_allclose(s1[before], s0[before], rtol=1e-12)
     np.testing.assert_allclose(s1[after], s0[after], rtol=0.03)
-    assert abs(float((s1.iloc[-6:] / s0.iloc[-6:]).mean()) - 1.0) < 0.02
+    assert abs(float((s1.iloc[-6:] / s0.iloc[-6:]).mean()) - 1.0) < 0.025
     p0, p1 = _series(base, "Price", "China"), _series(hit, "Price", "China")
     assert (p1[during] > p0[during] * 1.01).all()
 

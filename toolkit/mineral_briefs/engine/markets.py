@@ -491,6 +491,7 @@ def _markets(by: _BaseYear, params: _Params, log_g: np.ndarray, upstream: np.nda
         headroom_lr=per_market("capacity_headroom_lr"),
         inventory_release=per_market("inventory_release_share"),
         inventory_taper=per_market("inventory_taper_share"),
+        inventory_kept_gap=per_market("inventory_kept_gap"),
         downstream_dependence=per_market("downstream_dependence"),
         destruction_multiple=per_market("demand_destruction_multiple"),
         recipe=_recipe(params, keys),

@@ -140,7 +140,8 @@ def _precautionary(
     # the part of θ·g working stock could not meet (it ran out or thinned this month); the
     # hoard tapers like working stock, against the largest hoard held (§6)
     hs.prec_peak = alert_peak(hs.prec_peak, hs.prec, target)
-    unmet = np.maximum(s.theta[j] * mo.gap[:, j] - mo.draw[:, j], 0.0)
+    theta = np.broadcast_to(mo.theta_eff, mo.gap.shape)[:, j]
+    unmet = np.maximum(theta * mo.gap[:, j] - mo.draw[:, j], 0.0)
     taper = fill_taper(hs.prec, hs.prec_peak, s.taper[j])
     # purchases shrink as working stock thins (its own fill taper): the hand-over from
     # buying to drawing is continuous (§6a); without a taper (φ_c = 0) none while short

@@ -15,11 +15,14 @@ import numpy as np
 from mineral_briefs.model.holder_rules import F
 
 
-def commercial_flows(gap: F, inv: F, inv_max: F, theta: F, taper: F | None = None) -> tuple[F, F]:
+def commercial_flows(
+    gap: F, inv: F, inv_max: F, theta: F, taper: F | None = None, share: F | None = None
+) -> tuple[F, F]:
     """Draw and restock of working stock against the zone's base-price gap [fraction of Q0/yr].
 
-    ``r = min(12·I, θ·τ(φ)·g)`` if ``g > 0``; ``q = min(12·(I_max − I), θ·(−g))`` if ``g < 0``,
-    with the fill ratio ``φ = I/I_max`` and the taper ``τ(φ) = min(1, φ/φ_c)``.
+    ``r = min(12·I, θ'·τ(φ)·g)`` if ``g > 0``; ``q = min(12·(I_max − I), θ·(−g))`` if ``g < 0``,
+    with the fill ratio ``φ = I/I_max``, the taper ``τ(φ) = min(1, φ/φ_c)`` and the share
+    ``θ'`` of a gap holders meet (:func:`draw_share`; θ when not given).
 
     NOTE: holders part with the last of their stock only at a rising price (the supply of
     storage: Working 1949; Deaton & Laroque 1992, stock-outs are rare because the price rises
@@ -39,11 +42,44 @@ def commercial_flows(gap: F, inv: F, inv_max: F, theta: F, taper: F | None = Non
         Share θ of the gap met from (or put into) working stock [0–1].
     taper : array (M,), optional
         ``φ_c``, the fill ratio below which the release tapers; 0 or None: no taper [0–1].
+    share : array (N, M), optional
+        ``θ'`` of a positive gap [0–1]; a surplus is stocked at θ.
     """
-    share = theta if taper is None else theta * fill_taper(inv, inv_max, taper)
-    draw = np.where(gap > 0, np.minimum(inv * 12.0, share * gap), 0.0)
+    th = theta if share is None else share
+    meet = th if taper is None else th * fill_taper(inv, inv_max, taper)
+    draw = np.where(gap > 0, np.minimum(inv * 12.0, meet * gap), 0.0)
     restock = np.where(gap < 0, np.minimum((inv_max - inv) * 12.0, theta * -gap), 0.0)
     return draw, np.maximum(restock, 0.0)
+
+
+def draw_share(gap: F, demand: F, theta: F, kept: F) -> F:
+    """``θ' = min(θ, max(0, 1 − σ_k·D/g))``: the share of a gap ``g > 0`` holders meet when
+    they leave the first ``σ_k`` of their zone's demand ``D`` to the price [0–1].
+
+    The draw ``θ'·g = min(θ·g, max(g − σ_k·D, 0))`` meets only the part of the gap beyond
+    ``σ_k·D``, and at most θ of it; the gap left to the price, ``max(min(g, σ_k·D), (1 − θ)·g)``,
+    never shrinks as the gap grows, so a bigger cut never lowers the price. A surplus is
+    still stocked at θ (:func:`commercial_flows`): stocking it only beyond ``σ_k·D`` too made
+    the price alternate ±1 % month by month while buyers restocked after an outage.
+
+    NOTE: working stock is held against material that cannot be had, not against a dearer
+    price (stock-out avoidance): a gap of a few per cent of demand is bought at a higher price.
+    With θ at any gap, stocks met 80 % of a 5 % lithium outage (CATL's mine halt, 2025) and of
+    the loss of MP's feed to China (8 %, 2025): +3 % and +1 % against +40 % observed
+    (backtests.md BT-08, BT-12; methodology §6). A first draft scaled θ by ``σ/σ_f``; the gap
+    left to the price then shrank as the gap grew past ``σ_f/(2θ)``, and a bigger outage gave
+    a lower price (tests/test_levers.py).
+
+    Parameters
+    ----------
+    gap, demand : array (N, M)
+        The zone's gap and its demand at the base price [fraction of Q0 per year].
+    theta, kept : array (M,)
+        θ and ``σ_k`` (0: θ at any gap) [0–1].
+    """
+    g = np.maximum(gap, 1e-30)
+    beyond = np.maximum(1.0 - kept * demand / g, 0.0)
+    return np.minimum(theta, beyond).astype(gap.dtype, copy=False)
 
 
 def fill_taper(level: F, normal: F, taper: F) -> F:

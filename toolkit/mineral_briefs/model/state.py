@@ -144,6 +144,9 @@ class Month:
     b_out: F = field(init=False)
     gap: F = field(init=False)
     # stocks_step
+    theta_eff: F = field(init=False)
+    """``θ'``, the share of this month's gap working stock meets before its taper
+    ((M,) or (N, M); θ without ``σ_k``) [0–1]."""
     draw: F = field(init=False)
     restock: F = field(init=False)
     rel_m: F = field(init=False)

@@ -106,6 +106,9 @@ class Static:
     taper: F
     """(M,) fill ratio φ_c below which stocks are released in proportion to what is left
     (0: no taper) [0–1]."""
+    kept_gap: F
+    """(M,) σ_k: share of the zone's demand whose gap holders leave to the price before they
+    draw working stock (0: θ of any gap) [0–1]."""
     choke: F
     log_head: F
     log_choke: F
@@ -261,6 +264,11 @@ def _market_static(markets: Markets, n: int, fdt: Any) -> dict[str, Any]:
             np.zeros(m, fdt)
             if markets.inventory_taper is None
             else np.asarray(markets.inventory_taper, fdt)
+        ),
+        "kept_gap": (
+            np.zeros(m, fdt)
+            if markets.inventory_kept_gap is None
+            else np.asarray(markets.inventory_kept_gap, fdt)
         ),
         "choke": np.broadcast_to(markets.choke, (n, m)),
         # static logs handed to every clearing call (not recomputed per month and row)

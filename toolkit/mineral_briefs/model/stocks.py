@@ -11,6 +11,7 @@ from mineral_briefs.model.clearing import clear_columns
 from mineral_briefs.model.holders_commercial import (
     cap_factor,
     commercial_flows,
+    draw_share,
     fill_taper,
     restock_room,
 )
@@ -27,7 +28,14 @@ def stocks_step(s: Static, st: State, mo: Month) -> None:
     stockpiles).
     """
     gap = mo.gap
-    draw, restock = commercial_flows(gap, st.inv, st.inv_max, s.theta, s.taper)
+    # holders leave the first σ_k of their zone's demand to the price (§6): the outside's
+    # demand while a control segments the market, the world's otherwise
+    share = None
+    if s.kept_gap.any():
+        dem = np.where(mo.seg, mo.b_out, mo.b_world) if mo.any_seg else mo.b_world
+        share = draw_share(gap, dem, s.theta, s.kept_gap)
+    mo.theta_eff = s.theta if share is None else share
+    draw, restock = commercial_flows(gap, st.inv, st.inv_max, s.theta, s.taper, share)
     st.inv = st.inv + (restock - draw + mo.pull_m) / 12.0
     mo.draw, mo.restock = draw, restock
     if s.ns:
@@ -192,18 +200,26 @@ def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
     for (s_, j), r_ in mo.rel_band.items():
         trigger = sp.price_multiple[s_]
         below = (r_ > 0) & (mo.p_o[:, j] < trigger)
-        if not below.any():
+        above = (r_ > 0) & (mo.p_o[:, j] > trigger) & (st.level[:, s_] > 0)
+        if not (below.any() or above.any()):
             continue
         need = _supply_to_clear_at(s, j, trigger, mo.a_eff[:, j] - r_, mo.b_eff[:, j])
-        back = np.where(below, np.maximum(r_ - need, 0.0), 0.0)
-        if not (back > 0).any():
-            continue
         conv = dict(s.serve_list[s_])[j]
+        # NOTE: the same month's flows can also leave the price above the trigger (working
+        # stock leaving a small gap to the price, §6, draws the hoard less): the open episode
+        # then releases more, up to its share of the gap still open and the stock left.
+        resid = np.maximum(mo.gap[:, j] - mo.draw[:, j] - mo.rel_m[:, j], 0.0)
+        more = np.minimum(np.maximum(need - r_, 0.0), sp.max_share[s_] * resid)
+        more = np.where(above, np.minimum(more, st.level[:, s_] * 12.0 * conv), 0.0)
+        back = np.where(below, np.maximum(r_ - need, 0.0), 0.0) - more
+        if not (back != 0).any():
+            continue
         st.level[:, s_] += back / conv / 12.0
         mo.rel_m[:, j] -= back
-        _clear_again(s, mo, j, -back, back > 0)
+        _clear_again(s, mo, j, -back, back != 0)
         if mo.stock_min_before is not None:
             st.stock_min = np.minimum(mo.stock_min_before, st.level)
+        st.stock_min = np.minimum(st.stock_min, st.level)
 
 
 def _clear_again(s: Static, mo: Month, j: int, add: F, rows: Any) -> None:
@@ -230,7 +246,10 @@ def home_draw(s: Static, st: State, mo: Month, sc: I) -> tuple[F, F]:
     gap_c = mo.b_c[:, sc] - mo.a_chn[:, sc]
     ic = st.inv_c[:, sc]
     # the supply-of-storage taper of working stock (§6), against China's normal stock
-    share = s.theta[sc] * fill_taper(ic, st.inv_c0[:, sc], s.taper[sc])
+    theta = s.theta[sc]
+    if s.kept_gap[sc].any():
+        theta = draw_share(gap_c, mo.b_c[:, sc], theta, s.kept_gap[sc])
+    share = theta * fill_taper(ic, st.inv_c0[:, sc], s.taper[sc])
     draw_c = np.where(gap_c > 0, np.minimum(ic * 12.0, share * gap_c), 0.0)
     stock_c = np.where(
         gap_c < 0, np.minimum((st.inv_c_max[:, sc] - ic) * 12.0, s.theta[sc] * -gap_c), 0.0

@@ -47,7 +47,7 @@ PARAMETER_RANGES: tuple[Range, ...] = (
     _r(r"holders_[a-z_]+", 0.0, 1.0, "a switch, 0 (off) or 1 (on)"),
     _r(
         r"(?:[a-z_]*_share|demand_share_[A-Z0-9]+|china_quota_cut_max|china_price_band_low"
-        r"|downstream_dependence)",
+        r"|downstream_dependence|inventory_kept_gap)",
         0.0,
         1.0,
         "a share, between 0 and 1",
