@@ -120,10 +120,12 @@ def test_with_the_taper_off_the_shock_section_says_when_stocks_run_out(
 
     data = data_copy(tmp_path)
     set_parameter(data, "inventory_taper_share", value="0", low="", high="")
+    # and θ of any gap (no gap left to the price, §6 σ_k): the old rule, whose stock ran out
+    set_parameter(data, "inventory_kept_gap", value="0", low="", high="")
     monkeypatch.setenv("MINERAL_BRIEFS_DATA", str(data))
     b = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
     assert b.taper_share("magnet_rees", "magnets") == 0.0
     used = b.stocks_thin()
-    assert ("magnet_rees", "magnets", "2028-07") in used  # the cliff month of the old rule
+    assert ("magnet_rees", "magnets", "2028-06") in used  # the cliff month of the old rule
     text = str(b.shock())
     assert "Commercial stocks outside China run out" in text and "fall below" not in text

@@ -14,6 +14,9 @@ documented procedure, each between the two candidates it was always chosen betwe
 column uses the values that pass most criteria on all episodes, the leave-one-out column the
 values fitted without the episode. Ties go to the first candidate; for τ the two candidates
 tie on every fold, so 36 is kept by that order, not by evidence (docs/methodology.md §15a).
+A third, ``inventory_kept_gap`` σ_k (0 = the rule off, 0.2; methodology §6), was added on
+3 Dec 2026 with a candidate read off the episodes: the leave-one-out column is its honest
+score.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 FITTED: dict[str, tuple[float, ...]] = {
     "inventory_release_share": (0.8, 0.5),
     "adjustment_months": (36.0, 24.0),
+    "inventory_kept_gap": (0.0, 0.2),
 }
 """Global parameters fitted on the episodes: name → candidate values (ties go to the first)."""
 

@@ -53,22 +53,22 @@ def commercial_flows(
 
 
 def draw_share(gap: F, demand: F, theta: F, kept: F) -> F:
-    """``θ' = min(θ, max(0, 1 − σ_k·D/g))``: the share of a gap ``g > 0`` holders meet when
-    they leave the first ``σ_k`` of their zone's demand ``D`` to the price [0–1].
+    """``θ' = θ·(1 − exp(−σ/σ_k))`` with ``σ = max(g, 0)/D``: the share of a gap holders meet
+    when a gap of ``σ_k`` of their zone's demand ``D`` gets 63 % of their full share θ, and a
+    few per cent of demand almost none of it [0–1]; θ where ``σ_k`` is 0.
 
-    The draw ``θ'·g = min(θ·g, max(g − σ_k·D, 0))`` meets only the part of the gap beyond
-    ``σ_k·D``, and at most θ of it; the gap left to the price, ``max(min(g, σ_k·D), (1 − θ)·g)``,
-    never shrinks as the gap grows, so a bigger cut never lowers the price. A surplus is
-    still stocked at θ (:func:`commercial_flows`): stocking it only beyond ``σ_k·D`` too made
-    the price alternate ±1 % month by month while buyers restocked after an outage.
+    The gap left to the price, ``u = g − θ'·g``, rises with the gap as long as
+    ``θ ≤ 1/(1 + e^{−2}) ≈ 0.88`` (``du/dg ≥ 1 − 1.135·θ``), so a bigger cut never lowers the
+    price; for large gaps it tends to ``(1 − θ)·g``, the rule without ``σ_k``.
 
     NOTE: working stock is held against material that cannot be had, not against a dearer
     price (stock-out avoidance): a gap of a few per cent of demand is bought at a higher price.
     With θ at any gap, stocks met 80 % of a 5 % lithium outage (CATL's mine halt, 2025) and of
     the loss of MP's feed to China (8 %, 2025): +3 % and +1 % against +40 % observed
-    (backtests.md BT-08, BT-12; methodology §6). A first draft scaled θ by ``σ/σ_f``; the gap
-    left to the price then shrank as the gap grew past ``σ_f/(2θ)``, and a bigger outage gave
-    a lower price (tests/test_levers.py).
+    (backtests.md BT-08, BT-12; methodology §6). Two drafts failed: θ scaled by ``σ/σ_f`` left
+    less gap to the price as the gap grew past ``σ_f/(2θ)`` (a bigger outage gave a lower
+    price); ``min(θ·g, g − σ_k·D)`` held the price flat while the gap grew from 5 % to 25 % of
+    demand (BT-07's lithium price did not move from January to September 2021).
 
     Parameters
     ----------
@@ -77,9 +77,9 @@ def draw_share(gap: F, demand: F, theta: F, kept: F) -> F:
     theta, kept : array (M,)
         θ and ``σ_k`` (0: θ at any gap) [0–1].
     """
-    g = np.maximum(gap, 1e-30)
-    beyond = np.maximum(1.0 - kept * demand / g, 0.0)
-    return np.minimum(theta, beyond).astype(gap.dtype, copy=False)
+    x = np.maximum(gap, 0.0) / np.maximum(kept * demand, 1e-30)
+    share = theta * -np.expm1(-x)
+    return np.where(kept > 0, share, theta).astype(gap.dtype, copy=False)
 
 
 def fill_taper(level: F, normal: F, taper: F) -> F:
