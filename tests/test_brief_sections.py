@@ -51,11 +51,13 @@ def page_text(sections: dict[str, object], *, drop_english_quotes: bool = False)
     """All text of the text sections, entities decoded (what a reader sees).
 
     ``drop_english_quotes`` leaves out text marked ``lang="en"`` (scenario assumptions quoted
-    in their original English, labelled as such in the German brief).
+    in their original English, labelled as such in the German brief; source titles and
+    locators cited as published).
     """
     joined = "\n".join(str(v) for v in sections.values() if isinstance(v, str))
     if drop_english_quotes:
-        joined = re.sub(r'<span lang="en">.*?</span>', " ", joined, flags=re.DOTALL)
+        # any element marked English: quoted assumptions (span), cited titles and locators
+        joined = re.sub(r'<(\w+)\b[^>]*\blang="en"[^>]*>.*?</\1>', " ", joined, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", joined))
 
 

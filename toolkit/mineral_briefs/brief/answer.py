@@ -100,10 +100,25 @@ China) can miss 13 % of its demand in under a tonne, and read "No shortfall outs
 
 
 def _has_shortfall(short_t: Any, short_pct: Any) -> bool:
-    """Whether the answer box reports a shortfall (KPI lookups, ``None`` when absent)."""
+    """Whether the answer box reports a shortfall (KPI lookups, ``None`` when absent): from
+    :data:`SHORTFALL_MIN_PCT` of demand, or from :data:`SHORTFALL_MIN_T` where the share is
+    not known.
+
+    NOTE: by tonnes alone, 8 t of a 1.5 Mt lithium market (a first month's gap under a calm
+    floor scenario) read "Shortfall outside China: 8.2 t, 0% of demand" and "over within the
+    first month", a disruption nobody would see; such a gap is reported as negligible
+    (:func:`_negligible_shortfall`).
+    """
+    pct_known = short_pct is not None and short_pct.available
+    if pct_known:
+        return bool(short_pct.value >= SHORTFALL_MIN_PCT)
+    return bool(short_t is not None and short_t.available and short_t.value >= SHORTFALL_MIN_T)
+
+
+def _negligible_shortfall(short_t: Any, short_pct: Any) -> bool:
+    """At least :data:`SHORTFALL_MIN_T` short, but under :data:`SHORTFALL_MIN_PCT` of demand."""
     t_ok = short_t is not None and short_t.available and short_t.value >= SHORTFALL_MIN_T
-    pct_ok = short_pct is not None and short_pct.available and short_pct.value >= SHORTFALL_MIN_PCT
-    return bool(t_ok or pct_ok)
+    return t_ok and not _has_shortfall(short_t, short_pct)
 
 
 def _peak_year(path: pd.Series) -> tuple[float, int | None]:
@@ -276,6 +291,13 @@ class AnswerSection(ComparedSection):
                     "answer.shortfall",
                     tonnes=f"<strong>{short_t.text if short_t is not None else '–'}</strong>",
                     pct=f"<strong>{short_pct.text if short_pct is not None else '–'}</strong>",
+                )
+            )
+        elif _negligible_shortfall(short_t, short_pct):
+            parts.append(
+                self.t(
+                    "answer.shortfall_negligible",
+                    tonnes=short_t.text if short_t is not None else "–",
                 )
             )
         else:

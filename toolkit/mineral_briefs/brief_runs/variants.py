@@ -29,7 +29,8 @@ its central row, KPIs without monthly tables. The brief's kernel and the render 
 prefetch ask alike, so they share one cache entry."""
 TINY_SHORTFALL_PCT: Final[float] = 0.5
 """Below this cumulative shortfall [% of demand] no lever is compared: shares of it mean
-nothing (assumption; the built-in briefs' shortfalls are 9 % or more)."""
+nothing (assumption; the built-in briefs' shortfalls are 9 % or more). The answer box words it
+(``answer.helps.tiny``, ``answer.shortfall_negligible``) as "half a per cent": change both."""
 WIDER_ALLIANCE: Final[str] = "wider_partnership"
 """Alliance preset of the ``alliance`` lever."""
 
