@@ -312,7 +312,15 @@ def test_a_run_that_starts_before_its_data_says_which_year_its_market_is_from(
     after its data year (ONE_MARKET, 2022 prices and 2024 tonnages) carries no such flag."""
     (tmp_path / "b.yaml").write_text(BEFORE_DATA, "utf-8")
     (tmp_path / "a.yaml").write_text(ONE_MARKET.replace("2022-01", "2025-01"), "utf-8")
-    text = _render_en([str(tmp_path / "b.yaml"), str(tmp_path / "a.yaml")], tmp_path / "out")
+    # a replay that names its base year, with no production rows of that year in the data:
+    # the tonnages fall back to 2024, and the flag says so
+    replay = BEFORE_DATA.replace("id: before_data", "id: base_year_2020").replace(
+        "base_overrides:\n", "base_overrides:\n  base_year: 2020\n"
+    )
+    (tmp_path / "c.yaml").write_text(replay.replace("2010-01", "2020-01"), "utf-8")
+    files = [str(tmp_path / n) for n in ("b.yaml", "a.yaml", "c.yaml")]
+    text = _render_en(files, tmp_path / "out")
+    assert "starts from 2024 data, though the run starts in 2020" in text("base_year_2020")
     flag = (
         "Assumption: refining of nickel starts from 2024 data, though the run starts in 2010 "
         "(base_overrides give a replay its own year)"

@@ -119,19 +119,19 @@ class MethodsSection(BriefBase):
         NOTE: such a run reads like a replay of its start year; the brief says which year
         its figures are from, so a reader does not take a 2024 market for 2010's.
         """
-        from mineral_briefs.engine.base import _base_year
+        from mineral_briefs.engine.base import quantity_year
 
         start = self.scenario.horizon.start.year
         ov = self.scenario.base_overrides
-        rows = (*(ov.production or ()), *(ov.demand or ())) if ov else ()
-        own_q = {(r.mineral, r.stage) for r in rows}
-        qty_year = _base_year(self.scenario)
+        # NOTE: the scenario's own tonnages need production rows: a demand override sizes the
+        # market, but its country shares still come from the data year
+        own_q = {(r.mineral, r.stage) for r in (ov.production if ov else ())}
         pb = self.results.price_basis
         out: list[tuple[str, str, str, str, str, int]] = []
         for r in pb[pb["mineral"].isin(self.minerals)].itertuples(index=False):
             years = [int(r.p0_year)] if pd.notna(r.p0_year) else []
             if (r.mineral, r.stage) not in own_q:
-                years.append(qty_year)
+                years.append(quantity_year(self.scenario, self.dataset, r.mineral, r.stage))
             late = max(years, default=start)
             if late <= start:
                 continue

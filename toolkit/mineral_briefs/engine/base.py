@@ -46,6 +46,21 @@ def _base_year(scenario: Scenario) -> int:
     return int(ov.base_year) if ov is not None and ov.base_year else DEFAULT_BASE_YEAR
 
 
+def quantity_year(scenario: Scenario, dataset: Dataset, mineral: str, stage: str) -> int:
+    """The year whose production data sizes a market's base: the scenario's base year where
+    the data hold that year for the market, else :data:`DEFAULT_BASE_YEAR` (the fallback of
+    :func:`_data_base`)."""
+    year = _base_year(scenario)
+    if year == DEFAULT_BASE_YEAR:
+        return year
+    try:
+        other = _market_base(dataset, year)
+    except DataError:
+        return DEFAULT_BASE_YEAR
+    have = set(zip(other["mineral"], other["stage"], strict=True))
+    return year if (mineral, stage) in have else DEFAULT_BASE_YEAR
+
+
 def _price_year(scenario: Scenario) -> int | None:
     """The year whose annual price the model starts from: the scenario's own
     ``base_overrides.base_year`` (historical replays), else ``None`` = the latest year with a

@@ -26,7 +26,7 @@ from mineral_briefs.engine.kpi_flags import (
 )
 from mineral_briefs.engine.params import _demand_share_of, _Params
 from mineral_briefs.model import metrics
-from mineral_briefs.model.cost_curve import curve_coverage, quartile_cost
+from mineral_briefs.model.cost_curve import MIN_COVERAGE, curve_coverage, quartile_cost
 from mineral_briefs.model.simulate import KpiSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -459,7 +459,7 @@ def _kpi_record(
             notes.append("no sourced cost curve for this market (data/cost_curves.csv)")
         elif kpi == "floor_capacity_kept_t_per_year":
             notes.append("no alliance producer on the market's cost curve (data/cost_curves.csv)")
-        else:
+        elif cover < MIN_COVERAGE:
             notes.append(
                 f"the sourced cost curve covers {100 * cover:.0f} % of base-year output, too "
                 "little to tell the cash cost of the cheapest quarter (data/cost_curves.csv)"

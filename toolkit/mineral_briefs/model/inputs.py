@@ -155,8 +155,8 @@ class Markets:
     """(M,): fill ratio φ_c below which holders release their share of a gap only in
     proportion to the stock left, ``θ·min(1, φ/φ_c)`` (§6); None or 0: no taper."""
     inventory_kept_gap: F | None = None
-    """(M,): σ_k, share of the zone's demand whose gap holders leave to the price; they meet
-    ``min(θ·g, g − σ_k·D)`` of a gap ``g`` (§6); None or 0: θ of any gap."""
+    """(M,): σ_k, the gap (share of the zone's demand) at which holders meet 63 % of their
+    share θ; they meet ``θ·(1 − exp(−σ/σ_k))`` of a gap ``σ`` (§6); None or 0: θ of any gap."""
 
     @property
     def size(self) -> int:

@@ -107,8 +107,8 @@ class Static:
     """(M,) fill ratio φ_c below which stocks are released in proportion to what is left
     (0: no taper) [0–1]."""
     kept_gap: F
-    """(M,) σ_k: share of the zone's demand whose gap holders leave to the price before they
-    draw working stock (0: θ of any gap) [0–1]."""
+    """(M,) σ_k: the gap (share of the zone's demand) at which holders meet 63 % of their
+    share θ, ``θ' = θ·(1 − exp(−σ/σ_k))`` (0: θ of any gap) [0–1]."""
     choke: F
     log_head: F
     log_choke: F

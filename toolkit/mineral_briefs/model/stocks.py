@@ -186,7 +186,8 @@ def late_release_step(s: Static, st: State, mo: Month) -> None:
 
 def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
     """Take back the part of a price-triggered stockpile's release that cleared its market
-    below the trigger, and clear that market again [fraction of Q0 per year].
+    below the trigger, or add what keeps it from clearing above it, and clear that market
+    again [fraction of Q0 per year].
 
     NOTE: the release of an open episode is sized before the market clears, from last
     month's flows; the holders' flows of this month (§6a: the precautionary hoard drawn as
@@ -195,6 +196,9 @@ def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
     ×2.0 to ×1.87 the month after it opened. With all of the month's flows known, the stock
     releases ``r' = min(r, B·c^{ε_d−ε_s} − (A − r))`` at the cleared zone's base-price supply
     ``A`` and demand ``B`` (the same room as :func:`_release_room`), and keeps the rest.
+    Where the month's flows left the price above the trigger instead (working stock leaves a
+    small gap to the price, §6), the open episode releases up to that room more, within its
+    share of the gap and the stock it holds.
     """
     sp = s.stockpiles
     for (s_, j), r_ in mo.rel_band.items():
@@ -209,7 +213,9 @@ def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
         # stock leaving a small gap to the price, §6, draws the hoard less): the open episode
         # then releases more, up to its share of the gap still open and the stock left.
         resid = np.maximum(mo.gap[:, j] - mo.draw[:, j] - mo.rel_m[:, j], 0.0)
-        more = np.minimum(np.maximum(need - r_, 0.0), sp.max_share[s_] * resid)
+        # the episode's whole release stays within its share of the gap it met (r_ + resid)
+        cap = np.maximum(sp.max_share[s_] * (resid + r_) - r_, 0.0)
+        more = np.minimum(np.maximum(need - r_, 0.0), cap)
         more = np.where(above, np.minimum(more, st.level[:, s_] * 12.0 * conv), 0.0)
         back = np.where(below, np.maximum(r_ - need, 0.0), 0.0) - more
         if not (back != 0).any():
