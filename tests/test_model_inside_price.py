@@ -21,14 +21,16 @@ from mineral_briefs.model.simulate import MODE_CHINA_EXPORT, Controls, Projects,
 from mineral_briefs.model.timeline import regime_share
 from mineral_briefs.scenarios import list_scenarios, load_scenario
 
-NOISE = 1e-2
+NOISE = 2e-2
 """Relative tolerance while the quota binds (zones separated) [-]. Not only rounding: at small
 shares withheld the control's earlier discount leaves state memory (China's demand grew by
 substitution; idle capacity restarts on last month's price); worst seen +0.31 %
 (controls_oct2025 magnets, ~5 % withheld). Since working stock's share of a gap depends on the
-gap against its zone's demand (methodology §6, σ_k), separating China's zone from the world
-also changes how much stock meets which gap: worst seen +0.85 % (combined_stress magnets,
-3 % withheld; −0.12 % with σ_k = 0). The defect this guards against was +200 %."""
+gap against its zone's demand (methodology §6, σ_k), a small dip in China's own magnet supply
+(combined_stress, month 21) is borne by China's zone alone while the control walls it off,
+and China's home stocks meet little of a small gap, where the unified world market absorbed
+it: worst seen +1.6 % for that one month (4.7 % withheld; +0.3 % with σ_k = 0). The defect
+this guards against was +200 %."""
 
 
 @functools.cache
@@ -144,7 +146,7 @@ def test_whatif_inside_peak_does_not_climb_with_the_share_withheld(
     """Regression for the defect: 1.03 at 0 % rose to 1.13 at 60 % and 3.05 at 100 %.
 
     Band: the inside peak with the control is at most the no-control peak × (1 + NOISE)
-    (NOISE = 1 %, the state-memory tolerance documented above; worst seen +0.16 %, magnets
+    (NOISE = 2 %, the state-memory tolerance documented above; worst seen +0.16 %, magnets
     at 60 %). The old band (× 1.10) would have let a 10 % post-control rebound through.
     """
     b = _controlled()["ndpr_withhold_60"]
