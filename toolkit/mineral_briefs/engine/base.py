@@ -53,12 +53,16 @@ def quantity_year(scenario: Scenario, dataset: Dataset, mineral: str, stage: str
     year = _base_year(scenario)
     if year == DEFAULT_BASE_YEAR:
         return year
-    try:
-        other = _market_base(dataset, year)
-    except DataError:
-        return DEFAULT_BASE_YEAR
-    have = set(zip(other["mineral"], other["stage"], strict=True))
-    return year if (mineral, stage) in have else DEFAULT_BASE_YEAR
+    # NOTE: a pure look-up of the data, memoised per Dataset (a brief asks once per market)
+    memo = _memo(dataset)
+    key = ("year_markets", year)
+    if key not in memo:
+        try:
+            other = _market_base(dataset, year)
+            memo[key] = frozenset(zip(other["mineral"], other["stage"], strict=True))
+        except DataError:
+            memo[key] = frozenset()
+    return year if (mineral, stage) in memo[key] else DEFAULT_BASE_YEAR
 
 
 def _price_year(scenario: Scenario) -> int | None:

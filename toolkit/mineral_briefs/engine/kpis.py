@@ -346,6 +346,8 @@ class _KpiContext:
     """``YYYY-MM`` of the last modelled month."""
     year0: int
     """Calendar year of the first modelled month."""
+    curve_cover: np.ndarray
+    """(M,) base-year output share held by each market's cost-curve groups (the NaN notes)."""
 
 
 def _kpi_frame(
@@ -371,6 +373,7 @@ def _kpi_frame(
         horizon=f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}",
         end_label=f"{months[-1]:%Y-%m}",
         year0=months[0].year,
+        curve_cover=curve_coverage(b.curves, b.markets.size),
     )
     conc = {
         (r["mineral"], r["stage"]): r
@@ -454,7 +457,7 @@ def _kpi_record(
     if kpi == "base_price_usd_per_kg" and not np.isfinite(val):
         notes.append("no sourced base price for this market")
     if kpi in CURVE_KPIS and not np.isfinite(val):
-        cover = float(curve_coverage(b.curves, b.markets.size)[j])
+        cover = float(ctx.curve_cover[j])
         if cover <= 0:
             notes.append("no sourced cost curve for this market (data/cost_curves.csv)")
         elif kpi == "floor_capacity_kept_t_per_year":

@@ -225,7 +225,6 @@ def _trim_to_trigger(s: Static, st: State, mo: Month) -> None:
         _clear_again(s, mo, j, -back, back != 0)
         if mo.stock_min_before is not None:
             st.stock_min = np.minimum(mo.stock_min_before, st.level)
-        st.stock_min = np.minimum(st.stock_min, st.level)
 
 
 def _clear_again(s: Static, mo: Month, j: int, add: F, rows: Any) -> None:
