@@ -234,9 +234,15 @@ def test_leave_one_out_fits_each_episode_on_the_others_only() -> None:
 def test_the_fitted_parameter_is_the_documented_one_and_both_columns_are_printed(
     scores: pd.DataFrame,
 ) -> None:
-    """θ, τ and σ_k are the fitted values (issue 12); the in-sample column uses the
-    all-episode fit, and the printed table names each fold's values."""
-    names = ("inventory_release_share", "adjustment_months", "inventory_kept_gap")
+    """θ, τ, σ_k and the factor on the assumed long-run demand elasticities are the fitted
+    values (issue 12); the in-sample column uses the all-episode fit, and the printed table
+    names each fold's values."""
+    names = (
+        "inventory_release_share",
+        "adjustment_months",
+        "inventory_kept_gap",
+        "elasticity_demand_lr_assumed_scale",
+    )
     assert set(FITTED) == set(names)
     eps = list(scores["episode"].unique())
     ins = in_sample(eps)

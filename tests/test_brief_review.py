@@ -51,8 +51,9 @@ def test_header_flags_lead_with_the_headline_market_and_group_the_rest(brief) ->
     assert not any(" · Mining · " in line for line in lines)
     grouped = [line for line in lines if line.startswith("Labelled assumptions:")]
     assert len(grouped) == 1 and "country shares of dysprosium (mining)" in grouped[0]
-    # 40 + 8 stock-holder + 2 contract/spot + the gap working stock leaves to the price
-    assert "51 model parameters" in grouped[0]
+    # 40 + 8 stock-holder + 2 contract/spot + the gap working stock leaves to the price + the
+    # factor on the assumed long-run demand elasticities
+    assert "52 model parameters" in grouped[0]
 
 
 def test_low_grade_sources_are_flagged(brief) -> None:  # type: ignore[no-untyped-def]
@@ -126,6 +127,9 @@ def test_with_the_taper_off_the_shock_section_says_when_stocks_run_out(
     b = prepare("controls_oct2025", language="en", draws=20, as_of="2026-12-01")
     assert b.taper_share("magnet_rees", "magnets") == 0.0
     used = b.stocks_thin()
-    assert ("magnet_rees", "magnets", "2028-06") in used  # the cliff month of the old rule
+    # the cliff month of the old rule (2028-06 with the assumed long-run demand elasticities as
+    # written, 2028-01 at half of them: demand gives way less, the stock is drawn faster)
+    assert ("magnet_rees", "magnets", "2028-01") in used
     text = str(b.shock())
     assert "Commercial stocks outside China run out" in text and "fall below" not in text
+    assert "January 2028" in text

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from mineral_briefs.backtest import EPISODES
 from mineral_briefs.data import load_dataset
+from mineral_briefs.engine.params import ASSUMED_LR_DEMAND_SCALE, _Params
 
 
 def test_parameters_are_sourced_and_documented(repo_root: Path) -> None:
@@ -35,3 +37,27 @@ def test_observations_are_sourced_and_belong_to_shipped_episodes(repo_root: Path
     assert set(obs["episode"]) == set(EPISODES)
     for ep in EPISODES:
         assert (repo_root / "scenarios" / "backtests" / f"{ep}.yaml").exists()
+
+
+def test_assumed_long_run_demand_elasticities_are_scaled_and_sourced_ones_are_not() -> None:
+    """``elasticity_demand_lr_assumed_scale`` multiplies value, low and high of every
+    long-run demand elasticity labelled ASSUMPTION; literature rows are read as written; a
+    table without the factor reads every row as written (methodology §14)."""
+    ds = load_dataset()
+    mp = ds.model_parameters
+    scale = float(mp.loc[mp["parameter"] == ASSUMED_LR_DEMAND_SCALE, "value"].iloc[0])
+    assert scale != 1.0
+    lr = mp.loc[mp["parameter"] == "elasticity_demand_lr"]
+    read = _Params(mp)
+    raw = _Params(mp.loc[mp["parameter"] != ASSUMED_LR_DEMAND_SCALE])
+    assert (lr["source_id"] == "ASSUMPTION").any() and (lr["source_id"] != "ASSUMPTION").any()
+    for r in lr.itertuples(index=False):
+        got = read.get("elasticity_demand_lr", str(r.mineral))
+        as_written = raw.get("elasticity_demand_lr", str(r.mineral))
+        assert as_written == (float(r.value), float(r.low), float(r.high))
+        f = scale if r.source_id == "ASSUMPTION" else 1.0
+        np.testing.assert_allclose(got, np.asarray(as_written) * f)
+        # the short-run elasticities are never scaled
+        assert read.get("elasticity_demand_sr", str(r.mineral)) == raw.get(
+            "elasticity_demand_sr", str(r.mineral)
+        )

@@ -17,6 +17,10 @@ tie on every fold, so 36 is kept by that order, not by evidence (docs/methodolog
 A third, ``inventory_kept_gap`` σ_k (0 = the rule off, 0.2; methodology §6), was added on
 3 Dec 2026 with a candidate read off the episodes: the leave-one-out column is its honest
 score.
+A fourth, ``elasticity_demand_lr_assumed_scale`` (1 = the unsourced long-run demand
+elasticities of methods.md §8.8 as written, 0.5 = about the compiled copper median), was added
+on the same day after a probe showed the lithium episodes respond to it; again the
+leave-one-out column is its honest score.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ FITTED: dict[str, tuple[float, ...]] = {
     "inventory_release_share": (0.8, 0.5),
     "adjustment_months": (36.0, 24.0),
     "inventory_kept_gap": (0.0, 0.2),
+    "elasticity_demand_lr_assumed_scale": (1.0, 0.5),
 }
 """Global parameters fitted on the episodes: name → candidate values (ties go to the first)."""
 

@@ -11,10 +11,18 @@ import pandas as pd
 from mineral_briefs.errors import DataError
 from mineral_briefs.vocab import EU27
 
+ASSUMED_LR_DEMAND_SCALE: str = "elasticity_demand_lr_assumed_scale"
+"""Global factor on every long-run demand elasticity whose row is a labelled assumption
+(``source_id`` ASSUMPTION); sourced rows are read as they stand (methodology §15a)."""
+
 
 class _Params:
     """Lookup in ``model_parameters`` with fallbacks: (mineral, p_stage) → (mineral, p) →
-    (all, p_stage) → (all, p)."""
+    (all, p_stage) → (all, p).
+
+    Long-run demand elasticities labelled ASSUMPTION are multiplied by the global
+    :data:`ASSUMED_LR_DEMAND_SCALE` (1 when the table has no such row).
+    """
 
     def __init__(self, table: pd.DataFrame) -> None:
         self._rows: dict[tuple[str, str], tuple[float, float, float, str]] = {}
@@ -26,6 +34,15 @@ class _Params:
             high = float(r.high) if pd.notna(r.high) else val
             self._rows[(str(r.mineral), str(r.parameter))] = (val, low, high, str(r.source_id))
         self.used: set[str] = set()
+        scale = self._rows.get(("all", ASSUMED_LR_DEMAND_SCALE))
+        if scale is not None and scale[0] != 1.0:
+            # NOTE: the unsourced long-run demand elasticities of methods.md §8.8 (-0.3 to
+            # -0.8) are 2-8x the compiled long-run estimates of the two metals that have them
+            # (copper -0.29, nickel -0.10; GLOMBO_ELAS); the factor is fitted (§15a).
+            f = scale[0]
+            for key, (val, low, high, src) in list(self._rows.items()):
+                if key[1].startswith("elasticity_demand_lr") and src == "ASSUMPTION":
+                    self._rows[key] = (val * f, low * f, high * f, src)
 
     def get(
         self,

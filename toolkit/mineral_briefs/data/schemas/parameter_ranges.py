@@ -82,6 +82,13 @@ PARAMETER_RANGES: tuple[Range, ...] = (
     _r(r"stockpile_conversion_yield", 0.0, INF, "a yield, above 0", low_open=True),
     _r(r"recovery_[a-z]+_tolerance", 0.0, INF, "a tolerance, at least 0"),
     _r(r"demand_growth_exponent|licensing_[a-z]+_factor", 0.0, INF, "a factor, at least 0"),
+    _r(
+        r"elasticity_demand_lr_assumed_scale",
+        0.0,
+        INF,
+        "a factor on the assumed long-run demand elasticities, above 0",
+        low_open=True,
+    ),
     _r(r"speculative_trend", 0.0, INF, "a monthly price trend, above 0", low_open=True),
 )
 """Allowed values by parameter name; the first full match decides. Names no pattern matches are
