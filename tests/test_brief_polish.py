@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from mineral_briefs import brief, i18n, narrative
+from mineral_briefs.backtest_loo import FITTED
 from mineral_briefs.brief import compared
 
 LANGUAGES = ("en", "de")
@@ -308,6 +309,14 @@ def test_backtest_table_reads_as_prose(language: str) -> None:
     assert "overflow-wrap: break-word" in rule and "white-space: normal" in rule
     # long ids break after an underscore, not inside a word
     assert "FASTMARKETS&#95;<wbr>2023&#95;<wbr>GA" in str(b.backtest())
+    # the record is in-sample: every parameter fitted on the same episodes is named (by its
+    # display name), with the way to the leave-one-out scores
+    section = str(b.backtest())
+    note = text_of(section[section.index('<p class="mb-note">') :].split("</p>")[0])
+    assert str(len(FITTED)) in note and "§15a" in note
+    for name in FITTED:
+        assert b.parameter_label(name) in note and name not in note, name
+    assert '<a href="methodology.html">' in section
 
 
 # ----------------------------------------------------------------------------- 5. flags

@@ -237,14 +237,27 @@ class MethodsSection(BriefBase):
             + narrative.flags_html(self.flag_rows(), self.language)
         )
 
-    def _equations_link(self) -> str:
-        """Where the equations are: the methodology page written beside the briefs (the same
-        target as the header's link), not a path in the repository."""
+    def _methodology_link(self) -> str:
+        """A link to the methodology page written beside the briefs (the same target as the
+        header's link), not a path in the repository. HTML."""
         from mineral_briefs.naming import METHODOLOGY_PAGE
 
         label = escape(self.t("methods.equations_link"))
-        link = f'<a href="{escape(METHODOLOGY_PAGE)}">{label}</a>'
-        return self.t("methods.equations", link=link)
+        return f'<a href="{escape(METHODOLOGY_PAGE)}">{label}</a>'
+
+    def _equations_link(self) -> str:
+        """Where the equations are: the methodology page."""
+        return self.t("methods.equations", link=self._methodology_link())
+
+    def _in_sample_note(self) -> str:
+        """That the record is in-sample: the global parameters fitted on these same episodes
+        (``backtest_loo.FITTED``), and where each is scored without them (§15a). HTML."""
+        from mineral_briefs.backtest_loo import FITTED
+
+        names = escape(", ".join(self.parameter_label(p) for p in FITTED))
+        return self.t(
+            "backtest.in_sample", n=len(FITTED), names=names, link=self._methodology_link()
+        )
 
     @computed_ahead
     def backtest(self) -> HTML:
@@ -269,6 +282,7 @@ class MethodsSection(BriefBase):
             checks_ok=int(checks["passed"].sum()),
         )
         parts = [head, _p(escape(self.t("backtest.intro"))), _p(escape(summary))]
+        parts.append(_p(self._in_sample_note(), "mb-note"))
         parts.append(self._backtest_table(scored))
         if len(checks):
             parts.append(_p(escape(self.t("backtest.checks_intro")), "mb-note"))
