@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pytest
 from mineral_briefs.backtest import EPISODES
 from mineral_briefs.data import load_dataset
 from mineral_briefs.engine.params import ASSUMED_LR_DEMAND_SCALE, _Params
+from mineral_briefs.errors import DataError
 
 
 def test_parameters_are_sourced_and_documented(repo_root: Path) -> None:
@@ -41,15 +44,17 @@ def test_observations_are_sourced_and_belong_to_shipped_episodes(repo_root: Path
 
 def test_assumed_long_run_demand_elasticities_are_scaled_and_sourced_ones_are_not() -> None:
     """``elasticity_demand_lr_assumed_scale`` multiplies value, low and high of every
-    long-run demand elasticity labelled ASSUMPTION; literature rows are read as written; a
-    table without the factor reads every row as written (methodology §14)."""
+    long-run demand elasticity labelled ASSUMPTION; literature rows are read as written; the
+    factor itself is not scaled (methodology §14)."""
     ds = load_dataset()
     mp = ds.model_parameters
     scale = float(mp.loc[mp["parameter"] == ASSUMED_LR_DEMAND_SCALE, "value"].iloc[0])
     assert scale != 1.0
     lr = mp.loc[mp["parameter"] == "elasticity_demand_lr"]
     read = _Params(mp)
-    raw = _Params(mp.loc[mp["parameter"] != ASSUMED_LR_DEMAND_SCALE])
+    as_is = mp.copy()
+    as_is.loc[as_is["parameter"] == ASSUMED_LR_DEMAND_SCALE, "value"] = 1.0
+    raw = _Params(as_is)
     assert (lr["source_id"] == "ASSUMPTION").any() and (lr["source_id"] != "ASSUMPTION").any()
     for r in lr.itertuples(index=False):
         got = read.get("elasticity_demand_lr", str(r.mineral))
@@ -61,3 +66,17 @@ def test_assumed_long_run_demand_elasticities_are_scaled_and_sourced_ones_are_no
         assert read.get("elasticity_demand_sr", str(r.mineral)) == raw.get(
             "elasticity_demand_sr", str(r.mineral)
         )
+    assert read.get(ASSUMED_LR_DEMAND_SCALE) == (scale, scale, scale)
+
+
+def test_the_factor_is_one_global_row_and_required() -> None:
+    """A mineral's own factor row, or no factor at all, is refused with the row and the fix."""
+    mp = load_dataset().model_parameters
+    own = pd.concat(
+        [mp, mp.loc[mp["parameter"] == ASSUMED_LR_DEMAND_SCALE].assign(mineral="lithium")],
+        ignore_index=True,
+    )
+    with pytest.raises(DataError, match=r"row \d+ \(line \d+\).*for mineral 'lithium'.*allowed"):
+        _Params(own)
+    with pytest.raises(DataError, match="add one with value"):
+        _Params(mp.loc[mp["parameter"] != ASSUMED_LR_DEMAND_SCALE])

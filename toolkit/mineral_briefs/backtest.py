@@ -492,6 +492,7 @@ def report_lines(scores: pd.DataFrame) -> list[str]:
         f"{s['quantitative_pass_share']:.0%}, suite needs 70 %; sign tests "
         f"{'all pass' if s['sign_tests_passed'] else 'FAIL'} "
         f"({s['sign_tests']})); checks {s['checks_passed']}/{s['checks']} hold: "
-        f"{'accepted' if s['suite_accepted'] else 'not accepted'}"
+        f"{'accepted' if s['suite_accepted'] else 'not accepted'} in-sample (the fitted "
+        "parameters were chosen on these same episodes; see the leave-one-out column)"
     )
     return out

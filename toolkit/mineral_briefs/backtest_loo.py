@@ -170,7 +170,9 @@ def loo_lines(in_sample: pd.DataFrame, loo: pd.DataFrame) -> list[str]:
         f"quantitative pass share: in-sample {s_in['quantitative_pass_share']:.0%}, "
         f"leave-one-out {s_lo['quantitative_pass_share']:.0%}; sign tests: in-sample "
         f"{'all pass' if s_in['sign_tests_passed'] else 'FAIL'}, leave-one-out "
-        f"{'all pass' if s_lo['sign_tests_passed'] else 'FAIL'}"
+        f"{'all pass' if s_lo['sign_tests_passed'] else 'FAIL'}; suite (70 % and every sign): "
+        f"in-sample {'accepted' if s_in['suite_accepted'] else 'not accepted'}, leave-one-out "
+        f"{'accepted' if s_lo['suite_accepted'] else 'not accepted'}"
     )
     fit_all = in_sample["fit"].iloc[0] if "fit" in in_sample.columns and len(in_sample) else ""
     if fit_all and fit_all != "none: priors only":

@@ -254,7 +254,8 @@ class MethodsSection(BriefBase):
         (``backtest_loo.FITTED``), and where each is scored without them (§15a). HTML."""
         from mineral_briefs.backtest_loo import FITTED
 
-        names = escape(", ".join(self.parameter_label(p) for p in FITTED))
+        # NOTE: "; " between names: some display names hold a comma themselves
+        names = escape("; ".join(self.parameter_label(p) for p in FITTED))
         return self.t(
             "backtest.in_sample", n=len(FITTED), names=names, link=self._methodology_link()
         )

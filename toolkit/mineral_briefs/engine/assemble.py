@@ -259,6 +259,9 @@ def _sensitivity(
         lo = labels.index(("tornado", p, "low"))
         hi = labels.index(("tornado", p, "high"))
         lo_in, hi_in = b.low[p], b.high[p]
+        if p == "elasticity_demand_lr":  # the rows use it no weaker than the short-run value
+            sr = b.central["elasticity_demand_sr"]
+            lo_in, hi_in = np.minimum(lo_in, sr), np.minimum(hi_in, sr)
         for j in range(mk.size):
             for kpi in HEADLINE_KPIS:
                 sens.append(

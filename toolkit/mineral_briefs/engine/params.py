@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from mineral_briefs.errors import DataError
-from mineral_briefs.vocab import EU27
+from mineral_briefs.vocab import EU27, STAGES
 
 ASSUMED_LR_DEMAND_SCALE: str = "elasticity_demand_lr_assumed_scale"
 """Global factor on every long-run demand elasticity whose row is a labelled assumption
@@ -21,7 +21,7 @@ class _Params:
     (all, p_stage) → (all, p).
 
     Long-run demand elasticities labelled ASSUMPTION are multiplied by the global
-    :data:`ASSUMED_LR_DEMAND_SCALE` (1 when the table has no such row).
+    :data:`ASSUMED_LR_DEMAND_SCALE`, which a table with long-run demand elasticities must set.
     """
 
     def __init__(self, table: pd.DataFrame) -> None:
@@ -34,15 +34,48 @@ class _Params:
             high = float(r.high) if pd.notna(r.high) else val
             self._rows[(str(r.mineral), str(r.parameter))] = (val, low, high, str(r.source_id))
         self.used: set[str] = set()
-        scale = self._rows.get(("all", ASSUMED_LR_DEMAND_SCALE))
-        if scale is not None and scale[0] != 1.0:
-            # NOTE: the unsourced long-run demand elasticities of methods.md §8.8 (-0.3 to
-            # -0.8) are 2-8x the compiled long-run estimates of the two metals that have them
-            # (copper -0.29, nickel -0.10; GLOMBO_ELAS); the factor is fitted (§15a).
-            f = scale[0]
-            for key, (val, low, high, src) in list(self._rows.items()):
-                if key[1].startswith("elasticity_demand_lr") and src == "ASSUMPTION":
-                    self._rows[key] = (val * f, low * f, high * f, src)
+        self._scale_assumed_lr_demand(table)
+
+    def _scale_assumed_lr_demand(self, table: pd.DataFrame) -> None:
+        """Multiply the long-run demand elasticities labelled ASSUMPTION (value, low, high;
+        ``elasticity_demand_lr`` and its per-stage rows) by :data:`ASSUMED_LR_DEMAND_SCALE`.
+
+        NOTE: the unsourced long-run demand elasticities of methods.md §8.8 (-0.3 to -0.8) are
+        1-8x the compiled long-run estimates of the two metals that have them (copper -0.29,
+        nickel -0.10; GLOMBO_ELAS); the factor is fitted (methodology §14, §15a).
+
+        Raises
+        ------
+        DataError
+            When the factor is missing, or set for one mineral (it is one global value).
+        """
+        own = [
+            (m, p)
+            for (m, p) in self._rows
+            if p.startswith(ASSUMED_LR_DEMAND_SCALE) and (m, p) != ("all", ASSUMED_LR_DEMAND_SCALE)
+        ]
+        if own:
+            m, p = own[0]
+            row = self._row_of[(m, p)]
+            raise DataError(
+                f"model_parameters.csv row {row} (line {row + 1}):"
+                f" {p!r} for mineral {m!r}: the factor on the assumed long-run demand "
+                f"elasticities is one global value; allowed: mineral 'all', parameter "
+                f"{ASSUMED_LR_DEMAND_SCALE!r}"
+            )
+        if ("all", ASSUMED_LR_DEMAND_SCALE) not in self._rows:
+            if not (table["parameter"].astype(str).str.startswith("elasticity_demand_lr")).any():
+                return  # a table without long-run demand elasticities has nothing to scale
+            raise DataError(
+                f"model_parameters.csv has no row for parameter {ASSUMED_LR_DEMAND_SCALE!r} "
+                "(mineral 'all'): add one with value (1 reads the assumed long-run demand "
+                "elasticities as written), unit 1, source_id ASSUMPTION, confidence assumption"
+            )
+        f = self._rows[("all", ASSUMED_LR_DEMAND_SCALE)][0]
+        names = {"elasticity_demand_lr", *(f"elasticity_demand_lr_{st}" for st in STAGES)}
+        for key, (val, low, high, src) in list(self._rows.items()):
+            if key[1] in names and src == "ASSUMPTION":
+                self._rows[key] = (val * f, low * f, high * f, src)
 
     def get(
         self,

@@ -101,7 +101,11 @@ def _rows_from(
     }
     for ov in overrides:
         parts["eps_d_sr"].append(col("elasticity_demand_sr", ov)[None])
-        parts["eps_d_lr"].append(col("elasticity_demand_lr", ov)[None])
+        # NOTE: the long-run demand response is never weaker than the short-run one, as in
+        # the draws (_monte_carlo): a tornado end point or a small factor on the assumed
+        # long-run elasticities (§14) could otherwise put it above the short-run value
+        eds_row = col("elasticity_demand_sr", ov)
+        parts["eps_d_lr"].append(np.minimum(col("elasticity_demand_lr", ov), eds_row)[None])
         parts["eps_s_sr"].append(col("elasticity_supply_sr", ov)[None])
         parts["eps_s_lr"].append(col("elasticity_supply_lr", ov)[None])
         parts["tau"].append(col("adjustment_months", ov)[None])
