@@ -57,6 +57,21 @@ def test_astronomical_price_is_refused_before_it_can_overflow(tmp_path: Path) ->
     assert "base_overrides.prices[0].value: must be less than or equal to 1000000000" in text
 
 
+@pytest.mark.parametrize(
+    ("months", "expected"),
+    [("-1", "greater than or equal to 0"), ("25", "less than or equal to 24")],
+)
+def test_start_stocks_outside_0_to_24_months_are_refused(
+    tmp_path: Path, months: str, expected: str
+) -> None:
+    text = _load(
+        tmp_path,
+        "base_overrides:\n  inventory:\n"
+        f"  - {{mineral: lithium, stage: refining, months: {months}}}\n",
+    )
+    assert f"base_overrides.inventory[0].months: must be {expected}" in text
+
+
 def test_date_that_does_not_exist_names_line_and_value(tmp_path: Path) -> None:
     text = _load(tmp_path, "horizon: {start: 2026-02-30, months: 12}\n")
     assert "invalid value at line 3" in text

@@ -89,6 +89,15 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         },
         "base_overrides.production[0]: market cobalt/mining is not simulated",
     ),
+    "override_inventory_outside_markets": (
+        {
+            "markets": [{"mineral": "gallium", "stage": "refining"}],
+            "base_overrides": {
+                "inventory": [{"mineral": "lithium", "stage": "refining", "months": 0}]
+            },
+        },
+        "base_overrides.inventory[0]: market lithium/refining is not simulated",
+    ),
     "outage_country_without_output": (
         {"supply_outages": [{**OUTAGE, "country": "ISL", "mineral": "lithium", "share": 0.5}]},
         "supply_outages[0].country: ISL has no base-year output of lithium/refining",

@@ -3,6 +3,7 @@ parameter ranges, KPI inputs), as a short list of named steps."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,7 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
     stockpiles, stockpile_labels = _stockpiles(scenario, params, by, upstream)
     projects, proj_prob = _projects(scenario, by, floor_rows)
     ally_end, notes = _self_sufficiency_inputs(params, scenario.alliance_members, keys, by.facts)
-    markets = _markets(by, params, log_g, upstream)
+    markets = _start_stocks(scenario, keys, _markets(by, params, log_g, upstream))
     curves = _cost_curves(dataset, scenario, params, by, sources)
     china = _china_market(scenario, params, by)
     outages = _outages(scenario, by)
@@ -172,3 +173,16 @@ def _build(scenario: Scenario, dataset: Dataset) -> _Built:
         inert_controls=_inert_controls(controls, by),
         inert_floors=_inert_floors(floor_rows),
     )
+
+
+def _start_stocks(scenario: Scenario, keys: list[tuple[str, str]], markets: Markets) -> Markets:
+    """``markets`` with the commercial stocks at the horizon start that
+    ``base_overrides.inventory`` sets [months of world demand] (NaN elsewhere)."""
+    ov = scenario.base_overrides
+    if ov is None or not ov.inventory:
+        return markets
+    idx = {k: i for i, k in enumerate(keys)}
+    start = np.full(len(keys), np.nan)
+    for r in ov.inventory:  # rows for markets not simulated were refused (levers check)
+        start[idx[(r.mineral, r.stage)]] = float(r.months)
+    return dataclasses.replace(markets, inventory_start_months=start)

@@ -157,6 +157,9 @@ class Markets:
     inventory_kept_gap: F | None = None
     """(M,): σ_k, the gap (share of the zone's demand) at which holders meet 63 % of their
     share θ; they meet ``θ·(1 − exp(−σ/σ_k))`` of a gap ``σ`` (§6); None or 0: θ of any gap."""
+    inventory_start_months: F | None = None
+    """(M,): commercial stocks outside China at the horizon start [months of world demand];
+    NaN or None: the normal cover (each row's ``inventory_months``, §6)."""
 
     @property
     def size(self) -> int:

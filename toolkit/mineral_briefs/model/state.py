@@ -67,12 +67,19 @@ def init_state(s: Static) -> State:
     """The persistent arrays at the horizon start (base prices, initial stocks)."""
     n, m, fdt = s.n, s.m, s.fdt
     level = np.broadcast_to(s.stockpiles.level0, (n, s.ns)).copy()
-    inv = s.rows.inventory_months / 12.0
+    inv_norm = s.rows.inventory_months / 12.0
+    # a replay may start with other stocks than their normal cover (base_overrides.inventory)
+    start = s.markets.inventory_start_months
+    inv = (
+        inv_norm
+        if start is None
+        else np.where(np.isnan(start), inv_norm, start / 12.0).astype(inv_norm.dtype)
+    )
     # China's home stocks (used while a control segments the market): start at the same months
     # of China's demand, with room to double ("stocks built up at home", backtests.md BT-02)
     # plus room for every tonne withheld: unlicensed export volume waits in the exporters'
     # warehouses (the licence queue) instead of being dumped on China's home market.
-    inv_c = inv * s.d_c
+    inv_c = inv_norm * s.d_c
     return State(
         level=level,
         stock_min=level.copy(),
@@ -83,7 +90,7 @@ def init_state(s: Static) -> State:
         lx_o=np.zeros((n, m), fdt),
         lx_c=np.zeros((n, m), fdt),
         inv=inv,
-        inv_max=inv.copy(),
+        inv_max=inv_norm.copy(),
         inv_c=inv_c,
         inv_c0=inv_c.copy(),
         inv_c_max=2.0 * inv_c,

@@ -75,16 +75,32 @@ class DemandOverride(StrictModel):
         return self
 
 
+class InventoryOverride(StrictModel):
+    """Commercial stocks outside China at the horizon start in one market [months of world
+    demand]; their normal cover (``inventory_months`` in the data) is unchanged."""
+
+    mineral: Mineral
+    stage: PhysicalStage
+    months: Annotated[Number, Field(ge=0, le=24)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InventoryOverride:
+        check_stage(self.mineral, self.stage)
+        return self
+
+
 class BaseOverrides(StrictModel):
     """Replace base-year data to replay a historical episode."""
 
     @model_validator(mode="after")
     def _not_empty(self) -> BaseOverrides:
-        if self.base_year is None and not (self.prices or self.production or self.demand):
+        if self.base_year is None and not (
+            self.prices or self.production or self.demand or self.inventory
+        ):
             raise PydanticCustomError(
                 "empty",
-                "base_overrides overrides nothing; allowed: base_year, prices, production or "
-                "demand (or leave base_overrides out)",
+                "base_overrides overrides nothing; allowed: base_year, prices, production, "
+                "demand or inventory (or leave base_overrides out)",
             )
         # NOTE: a market whose production rows all say 0 t has no producer to take shares
         # from: the run used to invent its whole supply in the Rest of the World and report
@@ -112,6 +128,9 @@ class BaseOverrides(StrictModel):
         unique(lambda r: (r.mineral, r.stage, r.country), "market/country "),
     ] = ()
     demand: Annotated[tuple[DemandOverride, ...], unique(_market, "market ")] = ()
+    # NOTE: stocks at the start only (a replay's "inventories were depleted"); buyers rebuild
+    # them toward the normal cover as the model's catch-up rule allows (methodology §6a)
+    inventory: Annotated[tuple[InventoryOverride, ...], unique(_market, "market ")] = ()
 
     def outside(self, simulated: Collection[tuple[str, str]]) -> list[tuple[str, tuple[str, str]]]:
         """Rows for markets the run does not simulate: (problem, (mineral, stage)).
@@ -121,11 +140,12 @@ class BaseOverrides(StrictModel):
         the data's own base year instead. The engine refuses them with the key path.
         """
         out: list[tuple[str, tuple[str, str]]] = []
-        Row = PriceOverride | ProductionOverride | DemandOverride
+        Row = PriceOverride | ProductionOverride | DemandOverride | InventoryOverride
         fields: tuple[tuple[str, tuple[Row, ...]], ...] = (
             ("prices", self.prices),
             ("production", self.production),
             ("demand", self.demand),
+            ("inventory", self.inventory),
         )
         for field, rows in fields:
             for n, row in enumerate(rows):
