@@ -187,8 +187,16 @@ def _bt02(res: Results, run: Callable[..., Results]) -> list[Score]:
 
 
 def _bt07(res: Results, run: Callable[..., Results]) -> list[Score]:
+    """BT-07: the peak over the mid-2020 price (the replay's base price, the scale of the
+    choke guard too), its month, and the Jan–Sep 2021 change.
+
+    NOTE: not over the first month's price: the replay's stocks start empty, and the buyers'
+    rebuilding holds that month above the base price (at the catch-up cap, §6a).
+    """
     p = _series(res, "Price|Lithium|Refining", "China")
-    peak = float(p.max() / p.iloc[0])
+    pb = res.price_basis
+    sel = (pb["mineral"] == "lithium") & (pb["stage"] == "refining")
+    peak = float(p.max() / pb.loc[sel, "p0_product_usd_per_kg"].iloc[0])
     peak_month = float(int(np.argmax(p.to_numpy())))
     change = float(p["2021-09-01"] / p["2021-01-01"] - 1.0)
     return [
