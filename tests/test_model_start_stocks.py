@@ -53,3 +53,18 @@ def test_a_shock_on_empty_stocks_moves_the_price_more(ds) -> None:  # type: igno
     assert bare.max() > 1.5 * cushioned.max()
     # before the outage only the rebuilding moves the price
     assert bare[:2] == pytest.approx(1.05 * cushioned[:2], rel=1e-6)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_brief_says_the_replays_stocks_start_thin(language: str) -> None:
+    """BT-07 starts its stocks empty: the brief says so once, and does not report them
+    "falling below" half of a normal level they never had (the first month's level)."""
+    from mineral_briefs.brief.prepare import prepare
+
+    b = prepare("scenarios/backtests/bt07_lithium_2021.yaml", language=language, draws=0)
+    assert b.stocks_start_thin() == [("lithium", "refining", 0.0, 2.0)]
+    assert b.stocks_thin() == []
+    text = str(b.shock())
+    start = {"en": "Commercial stocks outside China start thin", "de": "beginnen knapp"}
+    assert start[language] in text
+    assert "fall below" not in text and "fallen unter" not in text

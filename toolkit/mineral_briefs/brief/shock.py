@@ -55,6 +55,18 @@ class ShockSection(FiguresSection):
                     )
                 )
             )
+        start = self.stocks_start_thin()
+        if start:
+            items = [
+                self.t(
+                    "shock.stock_start_item",
+                    market=i18n.market_phrase(mineral, stage, self.language),
+                    months=i18n.fmt_number(months, self.language),
+                    normal=i18n.fmt_number(normal, self.language),
+                )
+                for mineral, stage, months, normal in start
+            ]
+            text += _p(escape(self.t("shock.stocks_start", items="; ".join(items))))
         out = self.stocks_thin()
         if out:
             # the sentence quotes one share: the first market's (every shipped market has 0.5);
@@ -88,6 +100,29 @@ class ShockSection(FiguresSection):
 
         return _Params(self.dataset.model_parameters)
 
+    def _start_months(self) -> dict[tuple[str, str], float]:
+        """Stocks at the horizon start that the scenario sets (``base_overrides.inventory``)
+        [months of world demand], by (mineral, stage)."""
+        ov = self.scenario.base_overrides
+        return {(r.mineral, r.stage): float(r.months) for r in (ov.inventory if ov else ())}
+
+    def stocks_start_thin(self) -> list[tuple[str, str, float, float]]:
+        """``(mineral, stage, months at the start, normal months)`` of the brief's markets whose
+        scenario starts their commercial stocks below :meth:`taper_share` of the normal cover
+        (below 1 % of it where the taper is off): thin from the first month (methodology §6)."""
+        out = []
+        for (mineral, stage), months in self._start_months().items():
+            if (
+                mineral not in self.minerals
+                or i18n.market_phrase(mineral, stage, self.language) is None
+            ):
+                continue
+            normal = float(self._model_params.value("inventory_months", mineral, stage))
+            phi = self.taper_share(mineral, stage)
+            if months < (phi if phi > 0 else 0.01) * normal:
+                out.append((mineral, stage, months, normal))
+        return out
+
     def stocks_thin(self) -> list[tuple[str, str, str]]:
         """``(mineral, stage, YYYY-MM)`` of the brief's markets whose commercial stocks outside
         China fall below :meth:`taper_share` (the market's own φ_c) of their starting level (the
@@ -110,12 +145,24 @@ class ShockSection(FiguresSection):
             if i18n.market_phrase(m, stage, self.language) is not None
         }
         out: list[tuple[str, str, str]] = []
+        starts = self._start_months()
+        thin_at_start = {(m, st) for m, st, _, _ in self.stocks_start_thin()}
         for var, grp in inv[inv["variable"].isin(list(markets))].groupby("variable", sort=False):
             grp = grp.sort_values("time")
             path = grp["value"].to_numpy()
             mineral, stage = markets[str(var)]
+            if (mineral, stage) in thin_at_start:
+                continue  # said apart (stocks_start_thin): thin from the first month
             phi = self.taper_share(mineral, stage)
-            limit = phi * path[0] if phi > 0 else 0.01 * path[0] * (1 + 1e-9)
+            # NOTE: the normal level is the first month's stock unless the scenario sets the
+            # starting stocks; then it is scaled from them by the normal cover (a replay whose
+            # stocks start at a quarter of normal must not read "fall below half" when they
+            # halve again)
+            normal = path[0]
+            if (mineral, stage) in starts and starts[(mineral, stage)] > 0:
+                cover = float(self._model_params.value("inventory_months", mineral, stage))
+                normal = path[0] * cover / starts[(mineral, stage)]
+            limit = phi * normal if phi > 0 else 0.01 * normal * (1 + 1e-9)
             gone = (path < limit).nonzero()[0] if path[0] > 0 else []
             if len(path) > 1 and len(gone):
                 out.append((mineral, stage, str(grp["time"].iloc[gone[0]])[:7]))
