@@ -21,6 +21,7 @@ import pytest
 from mineral_briefs import brief, i18n, narrative
 from mineral_briefs.backtest_loo import FITTED
 from mineral_briefs.brief import compared
+from mineral_briefs.brief.prepare import prepare
 
 LANGUAGES = ("en", "de")
 _CACHE: dict[tuple[str, str], brief.Brief] = {}
@@ -320,6 +321,23 @@ def test_backtest_table_reads_as_prose(language: str) -> None:
 
 
 # ----------------------------------------------------------------------------- 5. flags
+@pytest.mark.parametrize(
+    ("language", "header", "line"),
+    [
+        ("en", "Unconfirmed: unpublished source", "Figures from an unpublished source"),
+        ("de", "Unbestätigt: unveröffentlichte Quelle", "Angaben von einer unveröffentlichten"),
+    ],
+)
+def test_a_source_without_a_publisher_is_named_in_the_flags(
+    language: str, header: str, line: str
+) -> None:
+    """BT-07 cites MEMORY (an analyst's recollection, publisher "-"): its header read
+    "Unconfirmed: -"; now it names an unpublished source, in the brief's language."""
+    b = prepare("scenarios/backtests/bt07_lithium_2021.yaml", language=language, draws=0)
+    flags = b.meta_dict()["flags"]
+    assert header in flags and not any(f.endswith(": -") for f in flags)
+    rows = b.flag_rows()
+    assert rows.loc[rows["source_id"] == "MEMORY", "what"].str.startswith(line).all()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

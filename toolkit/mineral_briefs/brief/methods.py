@@ -102,10 +102,16 @@ class MethodsSection(BriefBase):
         for r in flagged.itertuples(index=False):
             # NOTE: titles in the sources table are English; the flag line is catalogue text
             # naming the publisher, and the source id follows once, as a reference.
-            what = self.t(f"flag.source_{r.confidence}", publisher=str(r.publisher))
+            # NOTE: a source without a publisher ("-": an analyst's recollection, MEMORY) is
+            # called an unpublished source; the header of a replay citing it read
+            # "Unconfirmed: -".
+            name = short_name = str(r.publisher).strip()
+            if name in ("", "-", "nan", "None"):
+                name, short_name = self.t("flag.unpublished"), self.t("flag.unpublished_short")
+            what = self.t(f"flag.source_{r.confidence}", publisher=name)
             # NOTE: in the header's group line a doubtful source is named by its publisher
             # alone (the line already says what is wrong with it).
-            short = what if r.confidence == "assumption" else str(r.publisher)
+            short = what if r.confidence == "assumption" else short_name
             out.append((what, r.confidence, r.source_id, short, "", 0))
         cols = ["what", "confidence", "source_id", "short", "market", "n_params"]
         df = pd.DataFrame(out, columns=cols)
