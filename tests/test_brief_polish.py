@@ -340,6 +340,17 @@ def test_a_source_without_a_publisher_is_named_in_the_flags(
     assert rows.loc[rows["source_id"] == "MEMORY", "what"].str.startswith(line).all()
 
 
+def test_parameter_names_in_a_flag_line_are_kept_apart() -> None:
+    """Some display names hold a comma ("Füllgrad, unter dem …"): the names of a flag line
+    are joined by semicolons, so a reader can count them."""
+    b = prepared("ndpr_withhold_60", "de")
+    rows = b.flag_rows()
+    line = next(w for w, n in zip(rows["what"], rows["n_params"], strict=True) if n > 1)
+    label = b.parameter_label("inventory_taper_share")
+    assert "," in label
+    assert f"{label}; " in line  # not the last name of the line, so a separator follows
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_flag_lines_name_the_source_once(language: str) -> None:
     b = prepared("ndpr_withhold_60", language)

@@ -81,7 +81,8 @@ class MethodsSection(BriefBase):
                 labels = list(dict.fromkeys(self.parameter_label(str(p)) for p in grp["parameter"]))
                 out.append(
                     (
-                        self.t("flag.params", names=", ".join(labels)),
+                        # "; ": some display names hold a comma themselves
+                        self.t("flag.params", names="; ".join(labels)),
                         conf,
                         sid,
                         self.t("flag.params_short", n=len(labels)),
