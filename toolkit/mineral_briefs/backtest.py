@@ -186,26 +186,6 @@ def _bt02(res: Results, run: Callable[..., Results]) -> list[Score]:
     ]
 
 
-def _bt07(res: Results, run: Callable[..., Results]) -> list[Score]:
-    """BT-07: the peak over the mid-2020 price (the replay's base price, the scale of the
-    choke guard too), its month, and the Jan–Sep 2021 change.
-
-    NOTE: not over the first month's price: the replay's stocks start empty, and the buyers'
-    rebuilding holds that month above the base price (at the catch-up cap, §6a).
-    """
-    p = _series(res, "Price|Lithium|Refining", "China")
-    pb = res.price_basis
-    sel = (pb["mineral"] == "lithium") & (pb["stage"] == "refining")
-    peak = float(p.max() / pb.loc[sel, "p0_product_usd_per_kg"].iloc[0])
-    peak_month = float(int(np.argmax(p.to_numpy())))
-    change = float(p["2021-09-01"] / p["2021-01-01"] - 1.0)
-    return [
-        Score("peak_price_multiple", "multiple", peak, *score_multiple(peak, 8.0, 4.0, 16.0)),
-        Score("peak_month", "timing", peak_month, score_timing(peak_month, 28.0)),
-        Score("change_jan_sep_2021", "band", change, score_band(change, 0.85, 3.40)),
-    ]
-
-
 def _bt11(res: Results, run: Callable[..., Results]) -> list[Score]:
     hyd = _series(res, "Price|Cobalt|Mining", "Rest of World")
     met = _series(res, "Price|Cobalt|Refining", "Rest of World")
@@ -302,14 +282,14 @@ def _bt12(res: Results, run: Callable[..., Results]) -> list[Score]:
 
 EVALUATORS: dict[str, Callable[[Results, Callable[..., Results]], list[Score]]] = {
     "bt02_gallium_2023": _bt02,
-    "bt07_lithium_2021": _bt07,
     "bt11_drc_cobalt_2025": _bt11,
     "bt12_ndpr_floor_2025": _bt12,
 }
 
 
 def _register_issue12_episodes() -> None:
-    """BT-04, BT-06 and the BT-10 negative control live in :mod:`backtest_episodes`."""
+    """BT-04, BT-06, BT-07, BT-08 and the BT-10 negative control live in
+    :mod:`backtest_episodes`."""
     from mineral_briefs.backtest_episodes import EVALUATORS as MORE
 
     EVALUATORS.update(MORE)

@@ -1,6 +1,7 @@
-"""Evaluators of the backtest episodes added in issue 12: BT-04, BT-06, BT-08 and the BT-10
-negative control (``backtests.md``). Each returns :class:`~mineral_briefs.backtest.Score` rows; the
-observations live in ``data/observations.csv``.
+"""Evaluators of the backtest episodes added in issue 12 (BT-04, BT-06, BT-08, the BT-10
+negative control) and of the lithium boom BT-07 (``backtests.md``). Each returns
+:class:`~mineral_briefs.backtest.Score` rows; the observations live in
+``data/observations.csv``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mineral_briefs.backtest import Score, _series, score_band, score_timing
+from mineral_briefs.backtest import Score, _series, score_band, score_multiple, score_timing
 
 if TYPE_CHECKING:  # pragma: no cover
     from mineral_briefs.engine import Results
@@ -104,6 +105,26 @@ BT08_TROUGH: float = 60_200.0 / 567_500.0
 """BT-08 observed trough ÷ peak: 60,200 CNY/t (2 Jun 2025) over 567,500 (Nov 2022) [-]."""
 
 
+def _bt07(res: Results, run: Callable[..., Results]) -> list[Score]:
+    """BT-07: the peak over the mid-2020 price (the replay's base price, the scale of the
+    choke guard too), its month, and the Jan–Sep 2021 change.
+
+    NOTE: not over the first month's price: the replay's stocks start empty, and the buyers'
+    rebuilding holds that month above the base price (at the catch-up cap, §6a).
+    """
+    p = _series(res, "Price|Lithium|Refining", "China")
+    pb = res.price_basis
+    sel = (pb["mineral"] == "lithium") & (pb["stage"] == "refining")
+    peak = float(p.max() / pb.loc[sel, "p0_product_usd_per_kg"].iloc[0])
+    peak_month = float(int(np.argmax(p.to_numpy())))
+    change = float(p["2021-09-01"] / p["2021-01-01"] - 1.0)
+    return [
+        Score("peak_price_multiple", "multiple", peak, *score_multiple(peak, 8.0, 4.0, 16.0)),
+        Score("peak_month", "timing", peak_month, score_timing(peak_month, 28.0)),
+        Score("change_jan_sep_2021", "band", change, score_band(change, 0.85, 3.40)),
+    ]
+
+
 def _bt08_collapse(p: np.ndarray) -> list[Score]:
     """BT-08 criteria 1–2: the trough (× the Nov 2022 peak, ±30 % of the observed ×0.106) and
     the months until the price first stands 80 % below the peak (14 ± 7)."""
@@ -170,6 +191,7 @@ def _bt08(res: Results, run: Callable[..., Results]) -> list[Score]:
 EVALUATORS: dict[str, Callable[[Results, Callable[..., Results]], list[Score]]] = {
     "bt04_us_ban_2024": _bt04,
     "bt06_oct2025_suspension": _bt06,
+    "bt07_lithium_2021": _bt07,
     "bt08_lithium_2023": _bt08,
     "bt10_nickel_squeeze_2022": _bt10,
 }

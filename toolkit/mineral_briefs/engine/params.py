@@ -34,9 +34,9 @@ class _Params:
             high = float(r.high) if pd.notna(r.high) else val
             self._rows[(str(r.mineral), str(r.parameter))] = (val, low, high, str(r.source_id))
         self.used: set[str] = set()
-        self._scale_assumed_lr_demand(table)
+        self._scale_assumed_lr_demand()
 
-    def _scale_assumed_lr_demand(self, table: pd.DataFrame) -> None:
+    def _scale_assumed_lr_demand(self) -> None:
         """Multiply the long-run demand elasticities labelled ASSUMPTION (value, low, high;
         ``elasticity_demand_lr`` and its per-stage rows) by :data:`ASSUMED_LR_DEMAND_SCALE`.
 
@@ -64,7 +64,7 @@ class _Params:
                 f"{ASSUMED_LR_DEMAND_SCALE!r}"
             )
         if ("all", ASSUMED_LR_DEMAND_SCALE) not in self._rows:
-            if not (table["parameter"].astype(str).str.startswith("elasticity_demand_lr")).any():
+            if not any(p.startswith("elasticity_demand_lr") for _, p in self._rows):
                 return  # a table without long-run demand elasticities has nothing to scale
             raise DataError(
                 f"model_parameters.csv has no row for parameter {ASSUMED_LR_DEMAND_SCALE!r} "
