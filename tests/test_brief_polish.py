@@ -95,6 +95,17 @@ def test_whatif_slider_shows_a_kpi_that_responds_to_the_share(language: str) -> 
     assert flat == note.startswith(("Flat", "Über den ganzen Bereich flach"))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_whatif_title_shows_a_small_rise_it_names(language: str) -> None:
+    """alliance_floor's lithium shortfall rises from 0 to about 0.04 % over the floor range:
+    the title said "rises from 0.0% to 0.0%" beside a rising line."""
+    b = prepared("alliance_floor", language)
+    grid, lever, kpi = b.whatif_grid()
+    title = b.whatif_title(grid, lever, kpi)
+    ends = re.findall(r"(\d+[.,]\d+)\s?%", title)
+    assert len(ends) == 2 and ends[0] != ends[1], title
+
+
 def test_slider_hint_only_with_a_lever_grid() -> None:
     b = prepared("ndpr_withhold_60", "en")
     assert i18n.t("levers.whatif_hint", "en") in html.unescape(str(b.whatif_hint()))

@@ -153,6 +153,15 @@ class WhatIfSection(FiguresSection):
                 if float(hi["value"]) > float(lo["value"])
                 else "chart.whatif.title_down"
             )
+        lo_text, hi_text = str(lo["value_label"]), str(hi["value_label"])
+        if lo_text == hi_text and key != "chart.whatif.title_flat" and kpi in narrative.SHARE_KPIS:
+            # NOTE: a rise the labels' one decimal cannot show (0.0 % to 0.0 % beside a rising
+            # line: alliance_floor's lithium shortfall) is written with the decimals it needs
+            for d in (2, 3):
+                lo_text = i18n.fmt_pct(float(lo["value"]), self.language, d)
+                hi_text = i18n.fmt_pct(float(hi["value"]), self.language, d)
+                if lo_text != hi_text:
+                    break
         return self.t(
             key,
             lever=self._catalogue_or("lever_the", lever),
@@ -162,8 +171,8 @@ class WhatIfSection(FiguresSection):
             kpi=self.t(f"kpi_the.{kpi}")
             if i18n.has(f"kpi_the.{kpi}", self.language)
             else self.t(f"kpi.{kpi}"),
-            lo=str(lo["value_label"]),
-            hi=str(hi["value_label"]),
+            lo=lo_text,
+            hi=hi_text,
         )
 
     def _licensing_days(self) -> int:
